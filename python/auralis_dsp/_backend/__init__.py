@@ -1,0 +1,28 @@
+"""Backend selection: the Node stdio server under CPython, Pyodide's FFI under emscripten.
+
+Every shim makes exactly one ``call`` per librosa call.
+"""
+from __future__ import annotations
+
+import sys
+from typing import Any, Dict, Mapping, Tuple
+
+import numpy as np
+
+__all__ = ["call"]
+
+if sys.platform == "emscripten":  # pragma: no cover - Pyodide only
+    from .pyodide import call as _call
+else:
+    from .node import call as _call
+
+
+def call(
+    op: str, params: Mapping[str, Any], arrays: Mapping[str, np.ndarray]
+) -> Tuple[Dict[str, Any], Dict[str, np.ndarray]]:
+    """Run kernel op ``op`` with explicit ``params`` on named ``arrays``.
+
+    Returns the op's JSON metadata and its named result arrays. Raises
+    ``ParameterError`` for bad parameters and ``BridgeError`` for faults.
+    """
+    return _call(op, params, arrays)
