@@ -1,0 +1,208 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { parse } from "npyjs";
+import { describe, expect, it } from "vitest";
+import { createComplexFft, createRealFft, getRealFft } from "../src/fft/index.js";
+
+const SIZES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 15, 16, 17, 25, 30, 49, 62, 100, 121, 255, 256, 1000, 1021, 2047, 2048, 3000, 4096, 4097];
+const FIXTURE_SIZES = [1, 2, 7, 16, 100, 1021, 1024, 3000];
+
+/** Deterministic uniform values in [-1, 1) (mulberry32), so failures reproduce. */
+const randomSignal = (length: number, seed: number): Float64Array => {
+  let state = seed >>> 0;
+  const out = new Float64Array(length);
+  for (let i = 0; i < length; i++) {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = ((t ^ (t >>> 14)) >>> 0) / 2 ** 31 - 1;
+  }
+  return out;
+};
+
+/** Neumaier-compensated sum step: returns [sum, compensation]. */
+const addCompensated = (state: Float64Array, index: number, value: number): void => {
+  const sum = state[index]!;
+  const next = sum + value;
+  state[index + 1]! += Math.abs(sum) >= Math.abs(value) ? sum - next + value : value - next + sum;
+  state[index] = next;
+};
+
+/**
+ * Reference DFT in O(n²) with compensated sums; twiddles are Math.cos/sin of
+ * 2π((jk) mod n)/n, computed independently of the kernels' twiddle code.
+ * `sign` is -1 for the forward transform, +1 for the unscaled inverse.
+ */
+const naiveDft = (re: Float64Array, im: Float64Array, sign: number): [Float64Array, Float64Array] => {
+  const n = re.length;
+  const cos = new Float64Array(n);
+  const sin = new Float64Array(n);
+  for (let t = 0; t < n; t++) {
+    cos[t] = Math.cos((2 * Math.PI * t) / n);
+    sin[t] = sign * Math.sin((2 * Math.PI * t) / n);
+  }
+  const outRe = new Float64Array(n);
+  const outIm = new Float64Array(n);
+  const acc = new Float64Array(4);
+  for (let k = 0; k < n; k++) {
+    acc.fill(0);
+    for (let j = 0, t = 0; j < n; j++, t = (t + k) % n) {
+      addCompensated(acc, 0, re[j]! * cos[t]!);
+      addCompensated(acc, 0, -im[j]! * sin[t]!);
+      addCompensated(acc, 2, re[j]! * sin[t]!);
+      addCompensated(acc, 2, im[j]! * cos[t]!);
+    }
+    outRe[k] = acc[0]! + acc[1]!;
+    outIm[k] = acc[2]! + acc[3]!;
+  }
+  return [outRe, outIm];
+};
+
+/** max |a - b| / max |b|: the usual norm-relative FFT error. */
+const relativeError = (actual: ArrayLike<number>, expected: ArrayLike<number>): number => {
+  let worst = 0;
+  let scale = 0;
+  for (let i = 0; i < expected.length; i++) {
+    worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!));
+    scale = Math.max(scale, Math.abs(expected[i]!));
+  }
+  return worst / (scale || 1);
+};
+
+const binsOf = (n: number): number => Math.floor(n / 2) + 1;
+
+/** A Hermitian-extended inverse through the naive DFT: what irfft must return. */
+const naiveIrfft = (spectrum: Float64Array, n: number): Float64Array => {
+  const re = new Float64Array(n);
+  const im = new Float64Array(n);
+  for (let k = 0; k < binsOf(n); k++) {
+    re[k] = spectrum[2 * k]!;
+    im[k] = spectrum[2 * k + 1]!;
+    if (k > 0) {
+      re[n - k] = re[k]!;
+      im[n - k] = -im[k]!;
+    }
+  }
+  // pocketfft ignores these imaginary parts.
+  im[0] = 0;
+  if (n % 2 === 0) im[n / 2] = 0;
+  const [outRe] = naiveDft(re, im, 1);
+  return outRe.map((v) => v / n);
+};
+
+const loadNpy = (name: string): Float64Array => {
+  const path = fileURLToPath(new URL(`../fixtures/fft/${name}.npy`, import.meta.url));
+  const bytes = readFileSync(path);
+  const array = parse(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  if (array.dtype !== "f8") throw new Error(`${name}.npy: expected float64, got ${array.dtype}`);
+  return array.data as Float64Array;
+};
+
+describe("createRealFft forward", () => {
+  it.each(SIZES)("matches a naive DFT for n = %i", (n) => {
+    const x = randomSignal(n, n);
+    const [re, im] = naiveDft(x, new Float64Array(n), -1);
+    const expected = new Float64Array(2 * binsOf(n));
+    for (let k = 0; k < binsOf(n); k++) {
+      expected[2 * k] = re[k]!;
+      expected[2 * k + 1] = im[k]!;
+    }
+    // Only bins 0 .. floor(n/2) may be written; the guard after them must survive.
+    const out = new Float64Array(2 * binsOf(n) + 2).fill(7);
+    createRealFft(n).forward(x, 0, out);
+    expect(relativeError(out.subarray(0, 2 * binsOf(n)), expected)).toBeLessThan(1e-14);
+    expect(out[2 * binsOf(n)]).toBe(7);
+    expect(out[1]).toBe(0);
+    if (n % 2 === 0) expect(out[n + 1]).toBe(0);
+  });
+
+  it("reads from inOffset and leaves the input untouched", () => {
+    const n = 30;
+    const x = randomSignal(n + 5, 3);
+    const before = x.slice();
+    const shifted = new Float64Array(2 * binsOf(n));
+    const direct = new Float64Array(2 * binsOf(n));
+    getRealFft(n).forward(x, 5, shifted);
+    getRealFft(n).forward(x.slice(5), 0, direct);
+    expect(shifted).toEqual(direct);
+    expect(x).toEqual(before);
+  });
+});
+
+describe("createRealFft inverse", () => {
+  it.each(SIZES)("matches a naive inverse DFT and ignores the imaginary parts pocketfft ignores, n = %i", (n) => {
+    const spectrum = randomSignal(2 * binsOf(n), 1000 + n);
+    const expected = naiveIrfft(spectrum, n);
+    const out = new Float64Array(n + 4).fill(7);
+    createRealFft(n).inverse(spectrum, 0, out, 2);
+    expect(relativeError(out.subarray(2, 2 + n), expected)).toBeLessThan(1e-14);
+    expect([out[0], out[1], out[n + 2], out[n + 3]]).toEqual([7, 7, 7, 7]);
+  });
+
+  it.each([8, 9, 1000, 1021])("gives the same output whatever the ignored imaginary parts hold, n = %i", (n) => {
+    const spectrum = randomSignal(2 * binsOf(n) + 3, n).subarray(3);
+    const fft = createRealFft(n);
+    const reference = new Float64Array(n);
+    fft.inverse(spectrum, 0, reference, 0);
+    const altered = spectrum.slice();
+    altered[1] = 123.5;
+    if (n % 2 === 0) altered[n + 1] = -9.25;
+    const out = new Float64Array(n);
+    fft.inverse(altered, 0, out, 0);
+    expect(out).toEqual(reference);
+  });
+
+  it.each(SIZES)("round-trips inverse(forward(x)) = x for n = %i", (n) => {
+    const x = randomSignal(n, 77 * n);
+    const fft = getRealFft(n);
+    const spectrum = new Float64Array(2 * binsOf(n) + 4);
+    fft.forward(x, 0, spectrum.subarray(4));
+    const back = new Float64Array(n);
+    fft.inverse(spectrum, 4, back, 0);
+    expect(relativeError(back, x)).toBeLessThan(1e-12);
+  });
+});
+
+describe("createComplexFft", () => {
+  it.each([1, 2, 3, 4, 5, 7, 8, 11, 12, 13, 16, 31, 37, 60, 64, 97, 210, 256, 500, 509, 1024])(
+    "matches a naive complex DFT for n = %i",
+    (n) => {
+      const re = randomSignal(n, 5 * n);
+      const im = randomSignal(n, 5 * n + 1);
+      const [expRe, expIm] = naiveDft(re, im, -1);
+      const input = new Float64Array(2 * n);
+      const expected = new Float64Array(2 * n);
+      for (let j = 0; j < n; j++) {
+        input[2 * j] = re[j]!;
+        input[2 * j + 1] = im[j]!;
+        expected[2 * j] = expRe[j]!;
+        expected[2 * j + 1] = expIm[j]!;
+      }
+      const out = new Float64Array(2 * n);
+      createComplexFft(n).forward(input, 0, out);
+      expect(relativeError(out, expected)).toBeLessThan(1e-14);
+    },
+  );
+});
+
+describe("against numpy.fft (fixtures/fft, scripts/make-fft-fixtures.py)", () => {
+  it.each(FIXTURE_SIZES)("rfft and irfft agree with numpy for n = %i", (n) => {
+    const fft = createRealFft(n);
+    const spectrum = new Float64Array(2 * binsOf(n));
+    fft.forward(loadNpy(`x_${n}`), 0, spectrum);
+    expect(relativeError(spectrum, loadNpy(`rfft_${n}`))).toBeLessThan(1e-12);
+    const signal = new Float64Array(n);
+    fft.inverse(loadNpy(`spec_${n}`), 0, signal, 0);
+    expect(relativeError(signal, loadNpy(`irfft_${n}`))).toBeLessThan(1e-12);
+  });
+});
+
+describe("getRealFft", () => {
+  it("caches one instance per size and rejects invalid sizes", () => {
+    expect(getRealFft(512)).toBe(getRealFft(512));
+    expect(getRealFft(512).size).toBe(512);
+    expect(() => createRealFft(0)).toThrow(RangeError);
+    expect(() => createRealFft(2.5)).toThrow(RangeError);
+  });
+});
