@@ -1,0 +1,15 @@
+"""auralis-dsp: drop-in replacements for librosa's slow calls, computed by TypeScript kernels.
+
+Under CPython the kernels run in a persistent Node process (binary protocol on
+stdin/stdout); under Pyodide they run in-process through the JS FFI.
+
+>>> from auralis_dsp import stft, istft
+"""
+from __future__ import annotations
+
+from .exceptions import BridgeError, ParameterError
+from .spectrum import istft, stft
+
+__version__ = "0.1.0"
+
+__all__ = ["ParameterError", "BridgeError", "stft", "istft", "__version__"]

@@ -1,0 +1,150 @@
+"""Validation (librosa.util's rules and messages) and array marshalling for the backend."""
+from __future__ import annotations
+
+from typing import Any, Dict, Optional, Tuple
+
+import numpy as np
+
+from .exceptions import ParameterError
+
+__all__ = [
+    "valid_audio",
+    "is_positive_int",
+    "dtype_r2c",
+    "dtype_c2r",
+    "signal_to_wire",
+    "signal_from_wire",
+    "spectrum_to_wire",
+    "spectrum_from_wire",
+    "window_request",
+]
+
+
+def valid_audio(y: Any) -> bool:
+    """``librosa.util.valid_audio``: a floating-point ndarray, at least 1-D, finite everywhere."""
+    if not isinstance(y, np.ndarray):
+        raise ParameterError("Audio data must be of type numpy.ndarray")
+    if not np.issubdtype(y.dtype, np.floating):
+        raise ParameterError("Audio data must be floating-point")
+    if y.ndim == 0:
+        raise ParameterError(f"Audio data must be at least one-dimensional, given y.shape={y.shape}")
+    if not np.isfinite(y).all():
+        raise ParameterError("Audio buffer is not finite everywhere")
+    return True
+
+
+def is_positive_int(x: Any) -> bool:
+    """``librosa.util.is_positive_int``."""
+    return isinstance(x, (int, np.integer)) and not isinstance(x, bool) and x > 0
+
+
+def dtype_r2c(d: Any, default: Any = np.complex64) -> np.dtype:
+    """``librosa.util.dtype_r2c``: float32 -> complex64, float64 -> complex128."""
+    dt = np.dtype(d)
+    if dt.kind == "c":
+        return dt
+    mapping = {np.dtype(np.float32): np.complex64, np.dtype(np.float64): np.complex128}
+    return np.dtype(mapping.get(dt, default))
+
+
+def dtype_c2r(d: Any, default: Any = np.float32) -> np.dtype:
+    """``librosa.util.dtype_c2r``: complex64 -> float32, complex128 -> float64."""
+    dt = np.dtype(d)
+    if dt.kind == "f":
+        return dt
+    mapping = {np.dtype(np.complex64): np.float32, np.dtype(np.complex128): np.float64}
+    return np.dtype(mapping.get(dt, default))
+
+
+def _wire_float(dtype: np.dtype) -> np.dtype:
+    """The precision a signal travels in: float32 stays float32, everything else float64."""
+    return np.dtype(np.float32) if dtype == np.float32 else np.dtype(np.float64)
+
+
+def signal_to_wire(y: np.ndarray) -> Tuple[np.ndarray, Tuple[int, ...]]:
+    """(..., n) -> C-contiguous little-endian (channels, n), and the leading shape."""
+    lead = tuple(y.shape[:-1])
+    wire = np.ascontiguousarray(y, dtype=_wire_float(y.dtype).newbyteorder("<"))
+    return wire.reshape(-1, y.shape[-1]), lead
+
+
+def signal_from_wire(y: np.ndarray, lead: Tuple[int, ...], dtype: Any) -> np.ndarray:
+    """(channels, n) -> (..., n) in ``dtype``."""
+    out = y.reshape(lead + (y.shape[-1],))
+    return out if out.dtype == np.dtype(dtype) else out.astype(dtype)
+
+
+def spectrum_to_wire(S: np.ndarray, complex_dtype: Any) -> Tuple[np.ndarray, Tuple[int, ...]]:
+    """(..., bins, frames) -> (frames, bins, channels) C-contiguous; free for librosa's F-ordered output."""
+    lead = tuple(S.shape[:-2])
+    axes = (S.ndim - 1, S.ndim - 2) + tuple(range(S.ndim - 2))
+    wire = np.ascontiguousarray(S.transpose(axes), dtype=np.dtype(complex_dtype).newbyteorder("<"))
+    return wire.reshape(S.shape[-1], S.shape[-2], -1), lead
+
+
+def spectrum_from_wire(S: np.ndarray, lead: Tuple[int, ...], dtype: Any) -> np.ndarray:
+    """(frames, bins, channels) -> (..., bins, frames), a view in numpy's F order as librosa returns."""
+    full = S.reshape(S.shape[:2] + lead)
+    nlead = len(lead)
+    out = full.transpose(tuple(range(2, 2 + nlead)) + (1, 0))
+    return out if out.dtype == np.dtype(dtype) else out.astype(dtype)
+
+
+# Windows the kernels build themselves (scipy.signal.get_window names and aliases).
+_KERNEL_WINDOWS = {
+    "hann", "han", "hamming", "hamm", "ham", "blackman", "black", "blk",
+    "blackmanharris", "blackharr", "bkh", "nuttall", "nutl", "nut",
+    "flattop", "flat", "flt", "boxcar", "box", "ones", "rect", "rectangular",
+    "triang", "triangle", "tri", "bartlett", "bart", "brt", "cosine", "halfcosine",
+}
+_KERNEL_WINDOWS_WITH_PARAM = {"kaiser", "ksr"}
+
+
+def _strip_suffix(name: str) -> str:
+    for suffix in ("_symmetric", "_periodic"):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def window_request(window: Any, win_length: int, params: Dict[str, Any], arrays: Dict[str, np.ndarray]) -> None:
+    """Put ``window`` into a request as librosa's ``filters.get_window(window, win_length)`` reads it.
+
+    Names the kernels know travel by name; callables and arrays travel as arrays;
+    other scipy windows are built here with scipy when it is installed.
+    """
+    params["window"] = None
+    explicit: Optional[np.ndarray] = None
+    if callable(window):
+        explicit = np.asarray(window(win_length), dtype=np.float64)
+    elif isinstance(window, (np.ndarray, list)):
+        if len(window) != win_length:
+            raise ParameterError(f"Window size mismatch: {len(window):d} != {win_length:d}")
+        explicit = np.asarray(window, dtype=np.float64)
+    elif isinstance(window, str) and _strip_suffix(window) in _KERNEL_WINDOWS:
+        params["window"] = window
+    elif (
+        isinstance(window, tuple)
+        and len(window) == 2
+        and isinstance(window[0], str)
+        and _strip_suffix(window[0]) in _KERNEL_WINDOWS_WITH_PARAM
+        and np.isscalar(window[1])
+    ):
+        params["window"] = [window[0], float(window[1])]
+    elif np.isscalar(window) and not isinstance(window, (str, bytes)) and not isinstance(window, bool):
+        params["window"] = ["kaiser", float(window)]  # scipy: a number is a Kaiser beta
+    elif isinstance(window, (str, tuple)):
+        try:
+            import scipy.signal
+        except ImportError:  # pragma: no cover - environments without scipy
+            raise ParameterError(
+                f"window={window!r} needs scipy; without it the supported windows are "
+                f"{sorted(_KERNEL_WINDOWS | _KERNEL_WINDOWS_WITH_PARAM)} or an explicit array"
+            ) from None
+        explicit = np.asarray(scipy.signal.get_window(window, win_length, fftbins=True), dtype=np.float64)
+    else:
+        raise ParameterError(f"Invalid window specification: {window!r}")
+    if explicit is not None:
+        if explicit.shape != (win_length,):
+            raise ParameterError(f"Window size mismatch: {explicit.shape[0] if explicit.ndim else 0:d} != {win_length:d}")
+        arrays["window"] = np.ascontiguousarray(explicit, dtype="<f8")
