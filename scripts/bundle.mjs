@@ -1,0 +1,36 @@
+// Bundles the kernels for the Python distribution (python/auralis_dsp/_js/, build output):
+//   server.mjs       the stdio server and pool-worker entry, for CPython (src/bridge/server.ts)
+//   auralis_dsp.mjs  the public JS API, for Pyodide (src/index.ts, when it exists)
+// Every dependency is inlined, so the wheel needs nothing but a Node >= 20 binary.
+import { build } from "esbuild";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const outdir = `${root}python/auralis_dsp/_js`;
+
+await build({
+  entryPoints: [`${root}src/bridge/server.ts`],
+  outfile: `${outdir}/server.mjs`,
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  // CommonJS dependencies that call require() need a real one inside an ES module.
+  banner: { js: 'import { createRequire as __auralisCreateRequire } from "node:module"; const require = __auralisCreateRequire(import.meta.url);' },
+  logLevel: "warning",
+});
+
+if (existsSync(`${root}src/index.ts`)) {
+  await build({
+    entryPoints: [`${root}src/index.ts`],
+    outfile: `${outdir}/auralis_dsp.mjs`,
+    bundle: true,
+    platform: "neutral",
+    mainFields: ["module", "main"],
+    format: "esm",
+    target: "es2022",
+    logLevel: "warning",
+  });
+}
+console.log(`bundled into ${outdir}`);

@@ -1,0 +1,59 @@
+/**
+ * Turns one decoded request into its reply frame: looks the op up, decodes
+ * non-finite params, runs it, checks what it returned and maps whatever it
+ * throws to a wire error. Never throws.
+ */
+import { ParameterError } from "../util/errors.js";
+import { arrayMismatch } from "./dtypes.js";
+import { FrameKind, encodeFrame, frameId, type WireErrorType } from "./frame.js";
+import { getOp, type NamedArray, type OpContext } from "./registry.js";
+import { decodeNonFinite } from "./wireJson.js";
+
+const log = (message: string): void => {
+  process.stderr.write(`auralis-dsp server: ${message}\n`);
+};
+
+/** Request checks beyond the frame's own (run before the payload is allocated). */
+export const validateRequestHeader = (header: Record<string, unknown>): string | undefined => {
+  if (frameId(header) === null) return "header.id must be a non-negative integer";
+  if (typeof header.op !== "string") return "header.op must be a string";
+  const params = header.params ?? {};
+  if (params === null || typeof params !== "object" || Array.isArray(params)) return "header.params must be an object";
+  return undefined;
+};
+
+/** An error reply to request `id` (null when the request's id could not be read). */
+export const errorReply = (id: number | null, type: WireErrorType, message: string): Uint8Array[] =>
+  encodeFrame(FrameKind.reply, { id, ok: false, error: { type, message } });
+
+const resultProblem = (arrays: readonly NamedArray[]): string | undefined => {
+  const names = new Set<string>();
+  for (const array of arrays) {
+    if (names.has(array.name)) return `array name ${array.name} appears twice`;
+    names.add(array.name);
+    const mismatch = arrayMismatch(array);
+    if (mismatch) return mismatch;
+  }
+  return undefined;
+};
+
+/** Runs a request whose header passed `validateRequestHeader` and returns the reply's chunks. */
+export const handleRequest = async (header: Record<string, unknown>, arrays: NamedArray[], ctx: OpContext): Promise<Uint8Array[]> => {
+  const id = frameId(header);
+  const name = header.op as string;
+  const op = getOp(name);
+  if (!op) return errorReply(id, "ProtocolError", `unknown op ${name}`);
+  try {
+    const params = decodeNonFinite(header.params ?? {}) as Record<string, unknown>;
+    const result = await op(params, arrays, ctx);
+    const problem = resultProblem(result.arrays);
+    if (problem) throw new Error(`op ${name} returned a malformed result: ${problem}`);
+    return encodeFrame(FrameKind.reply, { id, ok: true, meta: result.meta ?? {} }, result.arrays);
+  } catch (error) {
+    const e = error instanceof Error ? error : new Error(String(error));
+    // By name as well: a ParameterError rebuilt from a worker thread or thrown by another bundle copy.
+    if (e instanceof ParameterError || e.name === "ParameterError") return errorReply(id, "ParameterError", e.message);
+    log(`op ${name} failed: ${e.stack ?? e.message}`);
+    return errorReply(id, "InternalError", e.message);
+  }
+};

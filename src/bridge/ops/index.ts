@@ -1,0 +1,3 @@
+// Every module that registers ops or tasks, imported for its side effects by the
+// server and by each pool worker. One line per module.
+import "./debug.js";

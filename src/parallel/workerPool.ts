@@ -1,0 +1,186 @@
+/**
+ * WorkerPool on node:worker_threads. Every worker runs the same bundle as the
+ * server; `workerData` tells it to serve tasks instead of stdin. A run is cut
+ * into more chunks than workers so a slow chunk does not idle the others, and
+ * each idle worker takes the next chunk. Workers are unref'd while idle, so
+ * they never keep the process alive, and ref'd while they hold a chunk.
+ */
+import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
+import { ParameterError } from "../util/errors.js";
+import type { WorkerPool } from "./pool.js";
+import { getTask, type TaskArgs } from "./tasks.js";
+
+/** Chunks per worker in one run: enough to balance uneven chunks, few enough to keep messaging cheap. */
+const CHUNKS_PER_WORKER = 4;
+const WORKER_MARK = "auralisDspTaskWorker";
+
+interface ChunkMessage {
+  chunkId: number;
+  name: string;
+  start: number;
+  end: number;
+  args: TaskArgs;
+}
+
+interface ChunkReply {
+  chunkId: number;
+  error?: { name: string; message: string; stack?: string };
+}
+
+interface Run {
+  name: string;
+  args: TaskArgs;
+  pending: number;
+  settled: boolean;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+interface Chunk {
+  run: Run;
+  start: number;
+  end: number;
+}
+
+interface Slot {
+  worker: Worker;
+  busy?: { chunkId: number; chunk: Chunk };
+  dead: boolean;
+}
+
+/** A WorkerPool that can also be shut down. */
+export interface ClosableWorkerPool extends WorkerPool {
+  /** Terminates every worker; runs in flight are rejected. */
+  close(): Promise<void>;
+}
+
+/** Rebuilds an error a worker reported, keeping ParameterError's identity for the bridge. */
+const reviveError = (reported: NonNullable<ChunkReply["error"]>): Error => {
+  const error = reported.name === "ParameterError" ? new ParameterError(reported.message) : new Error(reported.message);
+  if (reported.stack) error.stack = reported.stack;
+  return error;
+};
+
+/**
+ * Creates a pool of `size` workers running `workerUrl` (a bundle that calls
+ * `serveTasksIfWorker` at load). Workers start on first use.
+ */
+export const createWorkerPool = (size: number, workerUrl: URL | string): ClosableWorkerPool => {
+  if (!Number.isSafeInteger(size) || size < 1) throw new RangeError(`worker pool size must be a positive integer, got ${size}`);
+  const slots: (Slot | undefined)[] = new Array(size).fill(undefined);
+  const queue: Chunk[] = [];
+  let nextChunkId = 0;
+  let closed = false;
+
+  const settle = (run: Run, error?: Error): void => {
+    if (run.settled) return;
+    run.settled = true;
+    if (error) {
+      // Drop the run's queued chunks; chunks already in workers finish and are ignored.
+      for (let i = queue.length - 1; i >= 0; i--) if (queue[i]!.run === run) queue.splice(i, 1);
+      run.reject(error);
+    } else {
+      run.resolve();
+    }
+  };
+
+  const finishChunk = (slot: Slot, error?: Error): void => {
+    const busy = slot.busy;
+    if (!busy) return;
+    slot.busy = undefined;
+    if (!slot.dead) slot.worker.unref();
+    const { run } = busy.chunk;
+    if (error) settle(run, error);
+    else if (--run.pending === 0) settle(run);
+    pump();
+  };
+
+  const spawn = (index: number): Slot => {
+    const slot: Slot = { worker: new Worker(workerUrl, { workerData: { [WORKER_MARK]: true } }), dead: false };
+    slot.worker.unref();
+    slot.worker.on("message", (reply: ChunkReply) => {
+      if (slot.busy?.chunkId !== reply.chunkId) return;
+      finishChunk(slot, reply.error ? reviveError(reply.error) : undefined);
+    });
+    const die = (reason: string): void => {
+      if (slot.dead) return;
+      slot.dead = true;
+      if (slots[index] === slot) slots[index] = undefined;
+      finishChunk(slot, new Error(`worker thread died: ${reason}`));
+    };
+    slot.worker.on("error", (error) => die(error.message));
+    slot.worker.on("exit", (code) => die(`exit code ${code}`));
+    slots[index] = slot;
+    return slot;
+  };
+
+  const pump = (): void => {
+    for (let i = 0; i < size && queue.length > 0 && !closed; i++) {
+      let slot = slots[i];
+      if (!slot) {
+        try {
+          slot = spawn(i);
+        } catch (error) {
+          settle(queue[0]!.run, error as Error);
+          continue;
+        }
+      }
+      if (slot.busy) continue;
+      const chunk = queue.shift()!;
+      const chunkId = nextChunkId++;
+      slot.busy = { chunkId, chunk };
+      slot.worker.ref();
+      const message: ChunkMessage = { chunkId, name: chunk.run.name, start: chunk.start, end: chunk.end, args: chunk.run.args };
+      try {
+        slot.worker.postMessage(message);
+      } catch (error) {
+        finishChunk(slot, error as Error);
+      }
+    }
+  };
+
+  return {
+    size,
+    run(name: string, count: number, args: TaskArgs): Promise<void> {
+      if (closed) return Promise.reject(new Error("worker pool is closed"));
+      if (count <= 0) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const chunks = Math.min(count, size * CHUNKS_PER_WORKER);
+        const run: Run = { name, args, pending: chunks, settled: false, resolve, reject };
+        for (let i = 0; i < chunks; i++) {
+          queue.push({ run, start: Math.floor((i * count) / chunks), end: Math.floor(((i + 1) * count) / chunks) });
+        }
+        pump();
+      });
+    },
+    async close(): Promise<void> {
+      closed = true;
+      const live = slots.filter((s): s is Slot => s !== undefined);
+      for (const chunk of queue.splice(0)) settle(chunk.run, new Error("worker pool closed"));
+      await Promise.all(live.map((s) => s.worker.terminate()));
+    },
+  };
+};
+
+/**
+ * In a pool worker (a thread created by createWorkerPool), starts answering
+ * chunk messages and returns true; on any other thread does nothing and
+ * returns false. Call it once, after every task module is imported.
+ */
+export const serveTasksIfWorker = (): boolean => {
+  const data = workerData as Record<string, unknown> | null;
+  if (isMainThread || !parentPort || data?.[WORKER_MARK] !== true) return false;
+  const port = parentPort;
+  port.on("message", (message: ChunkMessage) => {
+    let reply: ChunkReply;
+    try {
+      getTask(message.name)(message.start, message.end, message.args);
+      reply = { chunkId: message.chunkId };
+    } catch (error) {
+      const e = error instanceof Error ? error : new Error(String(error));
+      reply = { chunkId: message.chunkId, error: { name: e.name, message: e.message, stack: e.stack } };
+    }
+    port.postMessage(reply);
+  });
+  return true;
+};
