@@ -3,7 +3,7 @@ import { factorize } from "./factorize.js";
 import { unitRoot } from "./unitRoot.js";
 
 /**
- * Mixed-radix complex FFT (radix 4, 2, 3, 5 butterflies, plain DFT butterflies for
+ * Mixed-radix complex FFT (radix 8, 4, 2, 3, 5 butterflies, plain DFT butterflies for
  * other primes) in Stockham autosort form: each pass reads one buffer and
  * writes the other, so no bit reversal is needed and the inner loop runs over
  * contiguous memory. Intended for sizes whose prime factors are small; see
@@ -37,7 +37,7 @@ export class StockhamFft implements ComplexFft {
       const r = radices[i]!;
       this.twiddleOffsets[i] = total;
       total += 2 * len - 2 * (len / r);
-      if (r > 5) {
+      if (r > 5 && r !== 8) {
         total += 2 * r;
         largestGeneric = Math.max(largestGeneric, r);
       }
@@ -52,7 +52,7 @@ export class StockhamFft implements ComplexFft {
       for (let p = 0; p < m; p++) {
         for (let k = 1; k < r; k++, at += 2) unitRoot(-p * k, len, this.twiddles, at);
       }
-      if (r > 5) {
+      if (r > 5 && r !== 8) {
         for (let t = 0; t < r; t++, at += 2) unitRoot(-t, r, this.twiddles, at);
       }
       len = m;
@@ -80,6 +80,9 @@ export class StockhamFft implements ComplexFft {
       const m = len / r;
       const twOff = this.twiddleOffsets[i]!;
       switch (r) {
+        case 8:
+          pass8(src, srcOff, dst, m, stride, tw, twOff);
+          break;
         case 4:
           pass4(src, srcOff, dst, m, stride, tw, twOff);
           break;
@@ -186,6 +189,95 @@ const pass4 = (src: Float64Array, srcOff: number, dst: Float64Array, m: number, 
       dst[o3 + 1] = b3r * w3i + b3i * w3r;
     }
   }
+};
+
+/** √½, the constant of the radix-8 butterfly's odd twiddles e^{-iπ/4}, e^{-3iπ/4}. */
+const SQRT_HALF = 0.7071067811865475244008;
+
+/** Radix 8 as two radix-4 DFTs (even and odd inputs) joined by the twiddles ω_8^k. */
+const pass8 = (src: Float64Array, srcOff: number, dst: Float64Array, m: number, s: number, tw: Float64Array, twOff: number): void => {
+  const gap = 2 * s * m;
+  const s2 = 2 * s;
+  for (let p = 0; p < m; p++) {
+    const w = twOff + 14 * p;
+    const inBase = srcOff + s2 * p;
+    const outBase = 8 * s2 * p;
+    for (let q = 0; q < s2; q += 2) {
+      const i0 = inBase + q;
+      const a0r = src[i0]!;
+      const a0i = src[i0 + 1]!;
+      const a1r = src[i0 + gap]!;
+      const a1i = src[i0 + gap + 1]!;
+      const a2r = src[i0 + 2 * gap]!;
+      const a2i = src[i0 + 2 * gap + 1]!;
+      const a3r = src[i0 + 3 * gap]!;
+      const a3i = src[i0 + 3 * gap + 1]!;
+      const a4r = src[i0 + 4 * gap]!;
+      const a4i = src[i0 + 4 * gap + 1]!;
+      const a5r = src[i0 + 5 * gap]!;
+      const a5i = src[i0 + 5 * gap + 1]!;
+      const a6r = src[i0 + 6 * gap]!;
+      const a6i = src[i0 + 6 * gap + 1]!;
+      const a7r = src[i0 + 7 * gap]!;
+      const a7i = src[i0 + 7 * gap + 1]!;
+      // E = DFT4(a0, a2, a4, a6)
+      let t0r = a0r + a4r;
+      let t0i = a0i + a4i;
+      let t1r = a0r - a4r;
+      let t1i = a0i - a4i;
+      let t2r = a2r + a6r;
+      let t2i = a2i + a6i;
+      let t3r = a2i - a6i;
+      let t3i = a6r - a2r;
+      const e0r = t0r + t2r;
+      const e0i = t0i + t2i;
+      const e1r = t1r + t3r;
+      const e1i = t1i + t3i;
+      const e2r = t0r - t2r;
+      const e2i = t0i - t2i;
+      const e3r = t1r - t3r;
+      const e3i = t1i - t3i;
+      // O = DFT4(a1, a3, a5, a7)
+      t0r = a1r + a5r;
+      t0i = a1i + a5i;
+      t1r = a1r - a5r;
+      t1i = a1i - a5i;
+      t2r = a3r + a7r;
+      t2i = a3i + a7i;
+      t3r = a3i - a7i;
+      t3i = a7r - a3r;
+      const o0r = t0r + t2r;
+      const o0i = t0i + t2i;
+      let xr = t1r + t3r;
+      let xi = t1i + t3i;
+      const o1r = SQRT_HALF * (xr + xi);
+      const o1i = SQRT_HALF * (xi - xr);
+      const o2r = t0i - t2i;
+      const o2i = t2r - t0r;
+      xr = t1r - t3r;
+      xi = t1i - t3i;
+      const o3r = SQRT_HALF * (xi - xr);
+      const o3i = -SQRT_HALF * (xr + xi);
+      const out0 = outBase + q;
+      dst[out0] = e0r + o0r;
+      dst[out0 + 1] = e0i + o0i;
+      storeTwiddled(dst, out0 + s2, e1r + o1r, e1i + o1i, tw, w);
+      storeTwiddled(dst, out0 + 2 * s2, e2r + o2r, e2i + o2i, tw, w + 2);
+      storeTwiddled(dst, out0 + 3 * s2, e3r + o3r, e3i + o3i, tw, w + 4);
+      storeTwiddled(dst, out0 + 4 * s2, e0r - o0r, e0i - o0i, tw, w + 6);
+      storeTwiddled(dst, out0 + 5 * s2, e1r - o1r, e1i - o1i, tw, w + 8);
+      storeTwiddled(dst, out0 + 6 * s2, e2r - o2r, e2i - o2i, tw, w + 10);
+      storeTwiddled(dst, out0 + 7 * s2, e3r - o3r, e3i - o3i, tw, w + 12);
+    }
+  }
+};
+
+/** dst[at .. at+1] = (re + i im) * (tw[w] + i tw[w+1]). */
+const storeTwiddled = (dst: Float64Array, at: number, re: number, im: number, tw: Float64Array, w: number): void => {
+  const wr = tw[w]!;
+  const wi = tw[w + 1]!;
+  dst[at] = re * wr - im * wi;
+  dst[at + 1] = re * wi + im * wr;
 };
 
 /** sin(2π/3), the only irrational constant of the radix-3 butterfly. */
