@@ -13,11 +13,11 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
 import FFT from "fft.js";
 
-const root = resolve(import.meta.dirname, "..");
+const root = resolve(fileURLToPath(new URL(".", import.meta.url)), "..");
 const SIZES = [512, 1024, 2048, 4096, 8192, 3000];
 const quick = process.argv.includes("--quick");
 const BATCH_MS = quick ? 10 : 25;
