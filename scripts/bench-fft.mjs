@@ -22,6 +22,7 @@ const SIZES = [512, 1024, 2048, 4096, 8192, 3000];
 const quick = process.argv.includes("--quick");
 const BATCH_MS = quick ? 10 : 25;
 const ROUNDS = quick ? 3 : 7;
+const WARMUP_MS = 50;
 
 const loadKernels = async () => {
   const dir = mkdtempSync(join(tmpdir(), "bench-fft-"));
@@ -35,12 +36,17 @@ const loadKernels = async () => {
 };
 
 /**
- * ns per call of each function in `cases`: after a warm-up that sizes a batch to
+ * ns per call of each function in `cases`: after a warm-up and a run that sizes a batch to
  * about BATCH_MS, the cases are timed in turn for ROUNDS rounds and each keeps its
  * fastest batch. Interleaving plus the minimum keeps the comparison fair on a
  * machine whose other cores (and this one) are busy with other work.
  */
 const timeNs = (cases) => {
+  // Let the JIT reach its optimizing tier before anything is calibrated.
+  for (const run of cases) {
+    const end = performance.now() + WARMUP_MS;
+    while (performance.now() < end) for (let i = 0; i < 16; i++) run();
+  }
   const perBatch = cases.map((run) => {
     let reps = 1;
     let elapsed = 0;
