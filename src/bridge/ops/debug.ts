@@ -1,7 +1,7 @@
 /**
  * Harmless ops for testing the bridge. `ping`, `echo` and `scale` always exist;
- * `sleep` and `raise` only with AURALIS_DSP_DEBUG_OPS=1 (they let tests kill the
- * server mid-call and exercise error mapping).
+ * `sleep`, `raise` and `exit` only with AURALIS_DSP_DEBUG_OPS=1 (they let tests
+ * kill the server mid-call and exercise error mapping and crash reports).
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { runTask } from "../../parallel/pool.js";
@@ -47,5 +47,10 @@ if (process.env.AURALIS_DSP_DEBUG_OPS === "1") {
   registerOp("raise", (params) => {
     const message = String(params.message ?? "raised on request");
     throw params.type === "ParameterError" ? new ParameterError(message) : new Error(message);
+  });
+
+  registerOp("exit", (params) => {
+    process.stderr.write(`${String(params.message ?? "exiting on request")}\n`);
+    process.exit(finiteNumber(params, "code"));
   });
 }
