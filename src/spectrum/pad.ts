@@ -37,14 +37,12 @@ export const paddedIndex = (i: number, length: number, mode: PadMode): number =>
     case "reflect": {
       if (length === 1) return 0;
       const period = 2 * (length - 1);
-      let m = i % period;
-      if (m < 0) m += period;
+      const m = ((i % period) + period) % period;
       return m < length ? m : period - m;
     }
     case "symmetric": {
       const period = 2 * length;
-      let m = i % period;
-      if (m < 0) m += period;
+      const m = ((i % period) + period) % period;
       return m < length ? m : period - 1 - m;
     }
   }

@@ -150,7 +150,7 @@ const kaiser = (m: number, beta: number): Float64Array => {
 export const getWindow = (spec: WindowName, n: number, fftbins = true): Float64Array => {
   if (!Number.isInteger(n) || n < 0) throw new ParameterError(`window length must be a non-negative integer, got ${n}`);
   const rawName = Array.isArray(spec) ? spec[0] : spec;
-  const args = Array.isArray(spec) ? spec.slice(1) : [];
+  const args = (Array.isArray(spec) ? spec.slice(1) : []) as number[];
   if (typeof rawName !== "string") throw new ParameterError(`Invalid window specification: ${JSON.stringify(spec)}`);
   const suffix = stripSuffix(rawName);
   const name = ALIASES[suffix.name];
@@ -158,7 +158,9 @@ export const getWindow = (spec: WindowName, n: number, fftbins = true): Float64A
     throw new ParameterError(`Unsupported window '${rawName}'; supported: ${supportedWindowNames().join(", ")}`);
   }
   const needsArgs = name === "kaiser";
-  if (needsArgs && args.length !== 1) throw new ParameterError(`'${name}' needs exactly one parameter (beta), got ${args.length}`);
+  if (needsArgs && (args.length !== 1 || typeof args[0] !== "number")) {
+    throw new ParameterError(`'${name}' needs exactly one numeric parameter (beta), got ${JSON.stringify(args)}`);
+  }
   if (!needsArgs && args.length > 0) throw new ParameterError(`'${name}' does not allow parameters, but window=${JSON.stringify(spec)}`);
   if (n <= 1) return new Float64Array(n).fill(1);
   const sym = suffix.sym ?? !fftbins;
