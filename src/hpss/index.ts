@@ -1,0 +1,3 @@
+export * from "./medianFilter.js";
+export * from "./softmask.js";
+export * from "./hpss.js";
