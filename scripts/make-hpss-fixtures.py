@@ -94,8 +94,9 @@ hpss_cases = [
     {"kernel_size": [31, 7], "margin": [1.5, 3.0], "power": 1.0, "mask": True},
     {"kernel_size": 2, "margin": 2.0, "power": "inf", "mask": True},
     {"kernel_size": [4, 17], "margin": 1.0, "power": "inf", "mask": False},
-    {"kernel_size": 31, "margin": [1.1, 1.0], "power": 1.5, "mask": True},
+    {"kernel_size": 31, "margin": [1.1, 1.0], "power": 2.0, "mask": True},
     {"kernel_size": [9, 64], "margin": 1.0, "power": 0.5, "mask": False},
+    {"kernel_size": 31, "margin": 1.0, "power": 1.5, "mask": True},
 ]
 for dtype, cdtype in [("float32", "complex64"), ("float64", "complex128")]:
     S = librosa.stft(y.astype(dtype), n_fft=32, hop_length=40, window="hann")
