@@ -233,17 +233,28 @@ export function dftStageDecimate(x: Float64Array, stage: DftStage, outLen: numbe
   const perBlock = block / 2;
   const blocks = Math.ceil(outLen / perBlock);
   // Stream: `delay` zeros (soxr's pre-load), the input, then zeros (the flush).
-  const stream = new Float64Array(blocks * block + t - 1);
-  stream.set(x.length + delay <= stream.length ? x : x.subarray(0, stream.length - delay), delay);
+  // Block b reads stream[b B, b B + N) = x[b B - delay, b B - delay + N); blocks that
+  // fall inside x are read in place, the others through a zero-padded scratch copy.
   const fwd = getRealFft(n);
   const inv = getRealFft(n / 2);
+  const scratch = new Float64Array(n);
   const spec = new Float64Array(n + 2);
   const half = new Float64Array(n / 2 + 2);
   const tmp = new Float64Array(n / 2);
   const h = stage.spectrum;
   const bins = n / 4 + 1;
+  const len = x.length;
   for (let b = 0; b < blocks; b++) {
-    fwd.forward(stream, b * block, spec);
+    const start = b * block - delay;
+    if (start >= 0 && start + n <= len) {
+      fwd.forward(x, start, spec);
+    } else {
+      scratch.fill(0);
+      const from = Math.max(0, start);
+      const to = Math.min(len, start + n);
+      if (to > from) scratch.set(x.subarray(from, to), from - start);
+      fwd.forward(scratch, 0, spec);
+    }
     for (let k = 0; k < bins; k++) {
       const xr = spec[2 * k]!;
       const xi = spec[2 * k + 1]!;
