@@ -1,0 +1,317 @@
+/**
+ * The bundled stdio server (python/auralis_dsp/_js/server.mjs), driven over real
+ * pipes with the frames of docs/protocol.md, including malformed ones.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { once } from "node:events";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { execa } from "execa";
+import { beforeAll, describe, expect, it } from "vitest";
+import { FrameKind, FrameParser, MAGIC, PREAMBLE_BYTES, encodeFrame, type DecodedFrame, type FrameEvent } from "../src/bridge/frame.js";
+import type { DType, NamedArray } from "../src/bridge/registry.js";
+import { decodeNonFinite } from "../src/bridge/wireJson.js";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const serverPath = `${root}python/auralis_dsp/_js/server.mjs`;
+
+beforeAll(async () => {
+  await execa("node", ["scripts/bundle.mjs"], { cwd: root });
+});
+
+/** A running server with a reply parser on its stdout. */
+class Server {
+  readonly proc: ChildProcessWithoutNullStreams;
+  readonly exited: Promise<number | null>;
+  private readonly parser = new FrameParser({ kind: FrameKind.reply });
+  private readonly replies: FrameEvent[] = [];
+  private waiting?: () => void;
+  stdoutBytes = 0;
+  stderr = "";
+
+  constructor(env: Record<string, string> = {}) {
+    this.proc = spawn(process.execPath, [serverPath], {
+      env: { ...process.env, AURALIS_DSP_DEBUG_OPS: "1", ...env },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    this.exited = once(this.proc, "exit").then(([code]) => code as number | null);
+    this.proc.stdout.on("data", (chunk: Buffer) => {
+      this.stdoutBytes += chunk.length;
+      this.replies.push(...this.parser.push(chunk));
+      this.waiting?.();
+    });
+    this.proc.stderr.on("data", (chunk: Buffer) => {
+      this.stderr += chunk.toString();
+    });
+  }
+
+  send(...chunks: Uint8Array[]): void {
+    for (const chunk of chunks) this.proc.stdin.write(chunk);
+  }
+
+  request(id: number, op: string, params: Record<string, unknown> = {}, arrays: NamedArray[] = []): void {
+    this.send(...encodeFrame(FrameKind.request, { id, op, params }, arrays));
+  }
+
+  /** The next reply frame (replies are never faults: the server only sends well-formed frames). */
+  async reply(): Promise<DecodedFrame> {
+    while (this.replies.length === 0) {
+      await new Promise<void>((resolve, reject) => {
+        this.waiting = resolve;
+        this.exited.then(() => reject(new Error(`server exited; stderr: ${this.stderr}`)), reject);
+      });
+    }
+    const event = this.replies.shift()!;
+    if (event.type !== "frame") throw new Error(`server sent a malformed frame: ${event.message}`);
+    return event;
+  }
+
+  async stop(): Promise<number | null> {
+    this.proc.stdin.end();
+    return this.exited;
+  }
+}
+
+const requestBytes = (id: number, op: string, params: Record<string, unknown> = {}, arrays: NamedArray[] = []): Buffer =>
+  Buffer.concat(encodeFrame(FrameKind.request, { id, op, params }, arrays));
+
+/** A hand-made preamble; fields default to a valid request's. */
+const preamble = (fields: { magic?: Buffer; version?: number; kind?: number; headerLen: number; reserved?: number; payloadLen: bigint }): Buffer => {
+  const b = Buffer.alloc(PREAMBLE_BYTES);
+  (fields.magic ?? MAGIC).copy(b, 0);
+  b.writeUInt16LE(fields.version ?? 1, 4);
+  b.writeUInt16LE(fields.kind ?? FrameKind.request, 6);
+  b.writeUInt32LE(fields.headerLen, 8);
+  b.writeUInt32LE(fields.reserved ?? 0, 12);
+  b.writeBigUInt64LE(fields.payloadLen, 16);
+  return b;
+};
+
+/** A space-padded header. */
+const headerBytes = (text: string): Buffer => {
+  const json = Buffer.from(text, "utf8");
+  return Buffer.concat([json, Buffer.alloc((8 - (json.length % 8)) % 8, 0x20)]);
+};
+
+const expectError = (reply: DecodedFrame, id: number | null, type: string, message: RegExp): void => {
+  expect(reply.header.id).toBe(id);
+  expect(reply.header.ok).toBe(false);
+  const error = reply.header.error as { type: string; message: string };
+  expect(error.type).toBe(type);
+  expect(error.message).toMatch(message);
+  expect(reply.arrays).toEqual([]);
+};
+
+const expectPing = async (server: Server, id: number): Promise<void> => {
+  server.request(id, "ping");
+  const reply = await server.reply();
+  expect(reply.header).toMatchObject({ id, ok: true, meta: { version: 1 } });
+};
+
+const sampleArray = (name: string, dtype: DType, shape: number[]): NamedArray => {
+  const count = shape.reduce((a, b) => a * b, 1);
+  const seq = (n: number, f: (i: number) => number): number[] => Array.from({ length: n }, (_, i) => f(i));
+  switch (dtype) {
+    case "float32":
+      return { name, dtype, shape, data: Float32Array.from(seq(count, (i) => i * 0.5 - 3)) };
+    case "float64":
+      return { name, dtype, shape, data: Float64Array.from(seq(count, (i) => Math.sin(i) * 1e300)) };
+    case "complex64":
+      return { name, dtype, shape, data: Float32Array.from(seq(2 * count, (i) => (i % 2 ? -i : i) / 7)) };
+    case "complex128":
+      return { name, dtype, shape, data: Float64Array.from(seq(2 * count, (i) => (i % 2 ? -i : i) / 7)) };
+    case "int32":
+      return { name, dtype, shape, data: Int32Array.from(seq(count, (i) => (i % 2 ? -(2 ** 31) + i : 2 ** 31 - 1 - i))) };
+    case "int64":
+      return { name, dtype, shape, data: BigInt64Array.from(seq(count, (i) => i), (i) => (i % 2 ? -(2n ** 63n) + BigInt(i) : 2n ** 63n - 1n - BigInt(i))) };
+    case "uint8":
+      return { name, dtype, shape, data: Uint8Array.from(seq(count, (i) => (i * 37) % 256)) };
+    case "bool":
+      return { name, dtype, shape, data: Uint8Array.from(seq(count, (i) => i % 3 === 0 ? 1 : 0)) };
+  }
+};
+
+const bytesOf = (data: NamedArray["data"]): Buffer => Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+
+const DTYPES: DType[] = ["float32", "float64", "complex64", "complex128", "int32", "int64", "uint8", "bool"];
+
+describe("stdio server", () => {
+  it("answers ping with its protocol version and ops", async () => {
+    const server = new Server();
+    server.request(1, "ping");
+    const reply = await server.reply();
+    expect(reply.header).toMatchObject({ id: 1, ok: true, meta: { version: 1 } });
+    const meta = reply.header.meta as { ops: string[]; threads: number; pid: number };
+    expect(meta.ops).toEqual(expect.arrayContaining(["echo", "ping", "sleep", "raise"]));
+    expect(meta.pid).toBe(server.proc.pid);
+    expect(await server.stop()).toBe(0);
+  });
+
+  it.each(DTYPES)("echoes %s arrays of every shape, bit for bit", async (dtype) => {
+    const server = new Server();
+    const arrays = [[5], [2, 3, 4], [0], [3, 0, 2], [], [1, 1, 1]].map((shape, i) => sampleArray(`a${i}`, dtype, shape));
+    server.request(7, "echo", { dtype, big: 2 ** 40, inf: { $float: "inf" } }, arrays);
+    const reply = await server.reply();
+    expect(reply.header.ok).toBe(true);
+    expect(decodeNonFinite(reply.header.meta)).toEqual({ params: { dtype, big: 2 ** 40, inf: Infinity } });
+    expect(reply.arrays.map((a) => [a.name, a.dtype, a.shape])).toEqual(arrays.map((a) => [a.name, a.dtype, a.shape]));
+    reply.arrays.forEach((got, i) => {
+      expect(got.data.byteOffset % 8).toBe(0);
+      expect(bytesOf(got.data)).toEqual(bytesOf(arrays[i]!.data));
+    });
+    expect(await server.stop()).toBe(0);
+  });
+
+  it("answers pipelined requests in order and writes big replies whole", async () => {
+    const server = new Server();
+    const big = sampleArray("big", "float64", [4, 1 << 20]);
+    server.send(requestBytes(1, "echo", {}, [big]), requestBytes(2, "ping"), requestBytes(3, "echo", {}, [sampleArray("x", "int32", [3])]));
+    const first = await server.reply();
+    expect(first.header.id).toBe(1);
+    // Buffer.equals: a deep toEqual over 4M elements takes seconds.
+    expect(bytesOf(first.arrays[0]!.data).equals(bytesOf(big.data))).toBe(true);
+    expect((await server.reply()).header.id).toBe(2);
+    expect((await server.reply()).arrays[0]!.data).toEqual(Int32Array.from([2 ** 31 - 1, -(2 ** 31) + 1, 2 ** 31 - 3]));
+    expect(await server.stop()).toBe(0);
+  });
+
+  it("reports garbage once, resynchronises on the next magic and answers the good request", async () => {
+    const server = new Server();
+    server.send(Buffer.from("this is not a frame\n"), Buffer.from("AD"), Buffer.from("xADS"));
+    server.send(requestBytes(4, "ping"));
+    expectError(await server.reply(), null, "ProtocolError", /bad magic/);
+    expect((await server.reply()).header).toMatchObject({ id: 4, ok: true });
+    expect(await server.stop()).toBe(0);
+  });
+
+  it("rejects a wrong version and resynchronises", async () => {
+    const server = new Server();
+    server.send(preamble({ version: 9, headerLen: 8, payloadLen: 0n }), headerBytes("{}"), requestBytes(5, "ping"));
+    expectError(await server.reply(), null, "ProtocolError", /unsupported protocol version 9/);
+    expect((await server.reply()).header).toMatchObject({ id: 5, ok: true });
+    await server.stop();
+  });
+
+  it("rejects an oversized payload_len before allocating and keeps serving", async () => {
+    const server = new Server({ AURALIS_DSP_MAX_PAYLOAD: String(1 << 20) });
+    server.send(preamble({ headerLen: 8, payloadLen: 1n << 60n }), headerBytes("{}"));
+    expectError(await server.reply(), null, "ProtocolError", /payload_len 1152921504606846976 exceeds the maximum 1048576/);
+    await expectPing(server, 6);
+    server.send(preamble({ headerLen: 8, payloadLen: 8n << 20n }));
+    expectError(await server.reply(), null, "ProtocolError", /payload_len 8388608 exceeds the maximum/);
+    await expectPing(server, 7);
+    server.send(preamble({ headerLen: 2 << 20, payloadLen: 0n }));
+    expectError(await server.reply(), null, "ProtocolError", /header_len 2097152 exceeds 1048576/);
+    await expectPing(server, 8);
+    expect(server.stderr).toBe("");
+    expect(await server.stop()).toBe(0);
+  });
+
+  it("skips exactly a well-delimited frame whose arrays disagree with payload_len", async () => {
+    const server = new Server();
+    // The payload holds a complete ping: exact skipping must not answer it.
+    const hidden = requestBytes(99, "ping");
+    const header = headerBytes(JSON.stringify({ id: 8, op: "echo", params: {}, arrays: [{ name: "x", dtype: "float64", shape: [3], nbytes: 24 }] }));
+    server.send(preamble({ headerLen: header.length, payloadLen: BigInt(hidden.length) }), header, hidden);
+    expectError(await server.reply(), 8, "ProtocolError", new RegExp(`arrays need 24 bytes \\(padded\\) but payload_len is ${hidden.length}$`));
+    await expectPing(server, 9);
+    await server.stop();
+  });
+
+  it("rejects inconsistent nbytes, unknown dtypes and negative shapes with the request id", async () => {
+    const server = new Server();
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ name: "x", dtype: "float64", shape: [3], nbytes: 16 }, /nbytes 16 != prod\(shape\) \* itemsize = 24/],
+      [{ name: "x", dtype: "float64", shape: [3, 2 ** 40], nbytes: 24 }, /needs more than payload_len 24 bytes/],
+      [{ name: "x", dtype: "float16", shape: [3], nbytes: 6 }, /unknown dtype "float16"/],
+      [{ name: "x", dtype: "int32", shape: [-2], nbytes: 8 }, /non-negative integers/],
+    ];
+    for (const [i, [descriptor, message]] of cases.entries()) {
+      const header = headerBytes(JSON.stringify({ id: 20 + i, op: "echo", params: {}, arrays: [descriptor] }));
+      server.send(preamble({ headerLen: header.length, payloadLen: 24n }), header, Buffer.alloc(24));
+      expectError(await server.reply(), 20 + i, "ProtocolError", message);
+    }
+    await expectPing(server, 30);
+    await server.stop();
+  });
+
+  it("answers a header that is not JSON with id null and skips its payload", async () => {
+    const server = new Server();
+    const header = headerBytes('{"id": 10, "op": "ping", oops}');
+    server.send(preamble({ headerLen: header.length, payloadLen: 16n }), header, Buffer.alloc(16, 0x41));
+    expectError(await server.reply(), null, "ProtocolError", /not valid UTF-8 JSON/);
+    const noOp = headerBytes('{"id": 11, "params": {}}');
+    server.send(preamble({ headerLen: noOp.length, payloadLen: 0n }), noOp);
+    expectError(await server.reply(), 11, "ProtocolError", /header.op must be a string/);
+    await expectPing(server, 12);
+    await server.stop();
+  });
+
+  it("answers an unknown op with a ProtocolError naming it", async () => {
+    const server = new Server();
+    server.request(13, "no_such_op");
+    expectError(await server.reply(), 13, "ProtocolError", /^unknown op no_such_op$/);
+    await server.stop();
+  });
+
+  it("maps ParameterError and other throws to their wire types", async () => {
+    const server = new Server();
+    server.request(14, "raise", { type: "ParameterError", message: "hop_length must be > 0" });
+    expectError(await server.reply(), 14, "ParameterError", /^hop_length must be > 0$/);
+    server.request(15, "raise", { type: "Error", message: "boom" });
+    expectError(await server.reply(), 15, "InternalError", /^boom$/);
+    expect(server.stderr).toMatch(/op raise failed: Error: boom/);
+    await expectPing(server, 16);
+    await server.stop();
+  });
+
+  it("exits cleanly when stdin ends in the middle of a frame", async () => {
+    const server = new Server();
+    const frame = requestBytes(17, "echo", {}, [sampleArray("x", "float64", [100])]);
+    server.send(frame.subarray(0, 500));
+    expect(await server.stop()).toBe(0);
+    expect(server.stdoutBytes).toBe(0);
+    expect(server.stderr).toMatch(/stdin closed in the middle of a frame/);
+  });
+
+  it("finishes the request in flight when stdin closes right after it", async () => {
+    const server = new Server();
+    server.request(18, "sleep", { seconds: 0.3 });
+    server.proc.stdin.end();
+    expect((await server.reply()).header).toMatchObject({ id: 18, ok: true });
+    expect(await server.exited).toBe(0);
+  });
+
+  it("computes scale identically with 1 and 4 threads", async () => {
+    const x = sampleArray("x", "float64", [10_001]);
+    const results = [];
+    for (const threads of ["1", "4"]) {
+      const server = new Server({ AURALIS_DSP_THREADS: threads });
+      server.request(19, "scale", { factor: 1 / 3 }, [x]);
+      const reply = await server.reply();
+      results.push(reply.arrays[0]!.data as Float64Array);
+      server.request(20, "ping");
+      expect(((await server.reply()).header.meta as { threads: number }).threads).toBe(Number(threads));
+      expect(await server.stop()).toBe(0);
+    }
+    expect(results[1]).toEqual(results[0]);
+    expect(results[0]![5]).toBe((x.data as Float64Array)[5]! * (1 / 3));
+  });
+
+  it("exits when its parent dies even though stdin stays open", async () => {
+    // sh starts the server with stdin from a long `sleep`, reports its pid, and exits.
+    const { stdout } = await execa("sh", ["-c", `sleep 10 2>/dev/null | "${process.execPath}" "${serverPath}" >/dev/null 2>&1 & echo $!; sleep 0.5`]);
+    const pid = Number(stdout.trim());
+    const gone = (): boolean => {
+      try {
+        return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.startsWith("Z");
+      } catch {
+        return true;
+      }
+    };
+    expect(gone()).toBe(false);
+    const deadline = Date.now() + 5000;
+    while (!gone() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(gone()).toBe(true);
+  });
+});
