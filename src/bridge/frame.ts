@@ -292,15 +292,20 @@ export class FrameParser {
 
   private finishPayload(events: FrameEvent[]): void {
     const { header, descriptors, payload } = this.state as Extract<ParserState, { stage: "payload" }>;
-    let offset = 0;
-    const arrays = descriptors.map((d): NamedArray => {
-      const layout = DTYPE_LAYOUTS[d.dtype];
-      const data = layout.view(payload, offset, (d.nbytes / layout.itemSize) * layout.lanes);
-      offset += pad8(d.nbytes);
-      return { name: d.name, dtype: d.dtype, shape: d.shape, data };
-    });
-    events.push({ type: "frame", header, arrays });
     this.state = { stage: "preamble" };
+    let offset = 0;
+    try {
+      const arrays = descriptors.map((d): NamedArray => {
+        const layout = DTYPE_LAYOUTS[d.dtype];
+        const data = layout.view(payload, offset, (d.nbytes / layout.itemSize) * layout.lanes);
+        offset += pad8(d.nbytes);
+        return { name: d.name, dtype: d.dtype, shape: d.shape, data };
+      });
+      events.push({ type: "frame", header, arrays });
+    } catch (error) {
+      // A typed array longer than this engine allows.
+      events.push({ type: "fault", id: frameId(header), errorType: "InternalError", message: `cannot view the payload: ${(error as Error).message}` });
+    }
   }
 
   private fault(events: FrameEvent[], message: string): void {

@@ -39,11 +39,9 @@ const writeFrame = async (chunks: Uint8Array[]): Promise<void> => {
 const serve = (): void => {
   const threads = positiveIntegerFromEnv("AURALIS_DSP_THREADS", availableParallelism());
   const pool = threads > 1 ? createWorkerPool(threads, new URL(import.meta.url)) : undefined;
-  const parser = new FrameParser({
-    kind: FrameKind.request,
-    maxPayloadBytes: positiveIntegerFromEnv("AURALIS_DSP_MAX_PAYLOAD", DEFAULT_MAX_PAYLOAD_BYTES),
-    validateHeader: validateRequestHeader,
-  });
+  const maxPayloadBytes = positiveIntegerFromEnv("AURALIS_DSP_MAX_PAYLOAD", DEFAULT_MAX_PAYLOAD_BYTES);
+  const newParser = (): FrameParser => new FrameParser({ kind: FrameKind.request, maxPayloadBytes, validateHeader: validateRequestHeader });
+  let parser = newParser();
   const pending: FrameEvent[] = [];
   let serving = false;
   let stdinEnded = false;
@@ -73,7 +71,14 @@ const serve = (): void => {
     process.exit(0);
   });
   process.stdin.on("data", (chunk: Buffer) => {
-    pending.push(...parser.push(chunk));
+    try {
+      pending.push(...parser.push(chunk));
+    } catch (error) {
+      // A parser bug must not take the server down: report it and start over at the next magic.
+      log(`frame parser failed: ${(error as Error).stack ?? String(error)}`);
+      pending.push({ type: "fault", id: null, errorType: "InternalError", message: `frame parser failed: ${(error as Error).message}` });
+      parser = newParser();
+    }
     void serveQueued();
   });
   process.stdin.on("end", () => {

@@ -378,7 +378,9 @@ class _Client:
         out: Dict[str, np.ndarray] = {}
         consumed = 0
         for descriptor in reply.get("arrays", []):
-            dtype = _WIRE_DTYPES[descriptor["dtype"]]
+            dtype = _WIRE_DTYPES.get(descriptor.get("dtype"))
+            if dtype is None:
+                raise BridgeError(f"reply array with unknown dtype {descriptor.get('dtype')!r} during {op}")
             array = np.empty(tuple(descriptor["shape"]), dtype=dtype)
             if array.nbytes != descriptor["nbytes"]:
                 raise BridgeError(f"reply array {descriptor['name']} has inconsistent nbytes during {op}")
