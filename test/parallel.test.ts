@@ -88,6 +88,7 @@ describe("createWorkerPool", () => {
 
   it("runs concurrent runs to completion", async () => {
     const p = pool(2);
+    p.warm();
     const results = await Promise.all([wave(p, 5000), wave(p, 7000), wave(p, 3)]);
     for (const r of results) expect(Array.from(r.out)).toEqual(Array.from((await wave(undefined, r.out.length)).out));
   });

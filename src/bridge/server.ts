@@ -39,6 +39,8 @@ const writeFrame = async (chunks: Uint8Array[]): Promise<void> => {
 const serve = (): void => {
   const threads = positiveIntegerFromEnv("AURALIS_DSP_THREADS", availableParallelism());
   const pool = threads > 1 ? createWorkerPool(threads, new URL(import.meta.url)) : undefined;
+  // Boot the workers while the first request is still on its way.
+  setImmediate(() => pool?.warm());
   const maxPayloadBytes = positiveIntegerFromEnv("AURALIS_DSP_MAX_PAYLOAD", DEFAULT_MAX_PAYLOAD_BYTES);
   const newParser = (): FrameParser => new FrameParser({ kind: FrameKind.request, maxPayloadBytes, validateHeader: validateRequestHeader });
   let parser = newParser();

@@ -48,8 +48,10 @@ interface Slot {
   dead: boolean;
 }
 
-/** A WorkerPool that can also be shut down. */
+/** A WorkerPool that can also be started ahead of use and shut down. */
 export interface ClosableWorkerPool extends WorkerPool {
+  /** Starts every worker now, so the first run does not wait for threads to boot. */
+  warm(): void;
   /** Terminates every worker; runs in flight are rejected. */
   close(): Promise<void>;
 }
@@ -152,6 +154,13 @@ export const createWorkerPool = (size: number, workerUrl: URL | string): Closabl
         }
         pump();
       });
+    },
+    warm(): void {
+      try {
+        for (let i = 0; i < size && !closed; i++) if (!slots[i]) spawn(i);
+      } catch {
+        // Best effort: a worker that cannot start reports that on first use.
+      }
     },
     async close(): Promise<void> {
       closed = true;
