@@ -3,7 +3,7 @@ plus cases.json describing them. Run with the parity venv: .venv/bin/python scri
 
 - median_<name>.npy: a float64 matrix; median_<name>_out.npy: shape (len(sizes), 2, R, C),
   [k, 0] = median_filter(size=(1, sizes[k])) (along time), [k, 1] = size=(sizes[k], 1) (along freq).
-  Sizes stay below 8 * axis length: beyond it scipy 1.17 reads outside the line (see medianFilter.ts).
+  Sizes keep size // 2 < 4 * axis length: beyond it scipy 1.17 reads outside the line (see medianFilter.ts).
 - softmask_<dtype>_x.npy, _ref.npy: inputs; softmask_<dtype>_out.npy: one row per softmask case.
 - hpss_<dtype>_S.npy: a small complex spectrogram; hpss_<dtype>_<k>.npy: shape (2, F, T), the
   harmonic and percussive outputs (masks or complex spectra) of hpss case k.

@@ -12,6 +12,7 @@ import {
   medianFilterRows,
   percussiveMedian,
   reflectIndex,
+  scipyReadsOutsideLine,
   softmask,
   transpose,
   type HpssGeometry,
@@ -156,6 +157,26 @@ describe("median filters vs scipy.ndimage.median_filter(mode='reflect')", () => 
     const splitRows = new Float64Array(src.length);
     for (const [a, b] of [[0, 1], [1, 20], [20, rows]]) medianFilterRows(src, rows, cols, 17, splitRows, a, b);
     expectBitExact(splitRows, wholeRows, "row ranges");
+  });
+
+  it("flags exactly the sizes for which scipy's reflect index arithmetic yields -1", () => {
+    // NI_InitFilterOffsets' reflect branch for a left-edge coordinate cc < 0 (C int division).
+    const scipyLeftIndex = (cc: number, n: number): number => {
+      if (n <= 1) return 0;
+      const period = 2 * n;
+      if (cc < -period) cc = period * Math.trunc(-cc / period) + cc;
+      return cc < -n ? cc + period : -cc - 1;
+    };
+    for (let n = 1; n <= 12; n++) {
+      for (let size = 1; size <= 120; size++) {
+        let outside = false;
+        for (let cc = -(size >> 1); cc < 0; cc++) outside ||= scipyLeftIndex(cc, n) < 0;
+        expect(scipyReadsOutsideLine(size, n), `n ${n} size ${size}`).toBe(outside);
+      }
+    }
+    expect(scipyReadsOutsideLine(31, 2)).toBe(true);
+    expect(scipyReadsOutsideLine(31, 3)).toBe(true);
+    expect(scipyReadsOutsideLine(31, 4)).toBe(false);
   });
 
   it("rejects a window size below 1 or not an integer", () => {

@@ -21,10 +21,13 @@
  * Known divergence: scipy 1.17's N-D filter maps a left-edge index that is a
  * multiple of `2 n` (at least `4 n` before the line start) to index -1 instead
  * of 0 (`ni_support.c`, `NI_InitFilterOffsets`, reflect branch), i.e. it reads
- * the element just before the line: the previous row's last value, or memory
- * outside the array for the first row and for every column. That happens only
- * when `size >> 1 >= 4 n`, e.g. a 31-frame harmonic window on 2 or 3 frames.
- * We implement the documented reflection there instead.
+ * one stride before the line: the previous row's last value for a C-ordered
+ * row, memory outside the array otherwise (librosa's magnitudes are F-ordered,
+ * so along time that is always outside). That happens only when
+ * `size >> 1 >= 4 n` with `n > 1` ({@link scipyReadsOutsideLine}), e.g. the
+ * default 31-frame harmonic window on 2 or 3 frames, where librosa's result
+ * depends on whatever lies in memory before its array. We implement the
+ * documented reflection there instead.
  *
  * The sliding window keeps its `size` values sorted; each step finds the
  * outgoing value by binary search and shifts the run between it and the
@@ -63,6 +66,14 @@ export const reflectIndex = (j: number, n: number): number => {
   if (m < 0) m += period;
   return m < n ? m : period - 1 - m;
 };
+
+/**
+ * Whether scipy's `median_filter(mode="reflect")` with a window of `size`
+ * over an axis of length `n` reads outside the line (see the module notes),
+ * so that its result cannot be reproduced; callers with scipy at hand (the
+ * Python shim) can hand such tiny inputs to it.
+ */
+export const scipyReadsOutsideLine = (size: number, n: number): boolean => n > 1 && size >> 1 >= 4 * n;
 
 /**
  * Buffers for filtering lines of `length` values with a window of `size`,
