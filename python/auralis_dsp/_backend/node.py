@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import collections
+import functools
 import importlib.util
 import json
 import math
@@ -105,6 +106,7 @@ def _from_wire_json(obj: Dict[str, Any]) -> Any:
 # ---------------------------------------------------------------- finding Node and the server script
 
 
+@functools.lru_cache(maxsize=None)
 def _node_major(executable: str) -> int:
     try:
         out = subprocess.run([executable, "--version"], capture_output=True, text=True, timeout=30).stdout
@@ -158,15 +160,19 @@ class _Server:
     """A running Node server: the process, its pipes and the tail of its stderr."""
 
     def __init__(self) -> None:
-        self.proc = subprocess.Popen(
-            [_find_node(), _server_script()],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            bufsize=0,
-            # Keep terminal signals (Ctrl-C) for Python; the server exits on stdin EOF.
-            start_new_session=True,
-        )
+        command = [_find_node(), _server_script()]
+        try:
+            self.proc = subprocess.Popen(
+                command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                bufsize=0,
+                # Keep terminal signals (Ctrl-C) for Python; the server exits on stdin EOF.
+                start_new_session=True,
+            )
+        except OSError as error:
+            raise BridgeError(f"cannot start the auralis-dsp kernel server {command}: {error}") from error
         assert self.proc.stdin is not None and self.proc.stdout is not None and self.proc.stderr is not None
         self.stdin_fd = self.proc.stdin.fileno()
         self.stdout = self.proc.stdout
