@@ -183,7 +183,7 @@ export const medianFilterRows = (
   for (let r = rowStart; r < rowEnd; r++) {
     const row = r * nCols;
     for (let k = 0; k < half; k++) extended[k] = src[row + reflectIndex(k - half, nCols)];
-    extended.set(src.subarray(row, row + nCols), half);
+    for (let k = 0; k < nCols; k++) extended[half + k] = src[row + k];
     for (let k = tailFrom; k < extendedLength; k++) extended[k] = src[row + reflectIndex(k - half, nCols)];
     slidingMedian(extended, 0, nCols, size, window, dst, row);
   }
