@@ -1,3 +1,4 @@
 // Every module that registers ops or tasks, imported for its side effects by the
 // server and by each pool worker. One line per module.
 import "./debug.js";
+import "../../spectrum/ops.js";
