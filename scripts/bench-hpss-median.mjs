@@ -4,9 +4,10 @@
 //
 //   node scripts/bench-hpss-median.mjs [--sizes 17,31,64] [--reps 3] [--no-scipy]
 //
-// Also times the mask pass, and two alternatives the kernels were chosen over: a memmove
-// (copyWithin) window update instead of the element shift, and a full
-// transpose + row filter + transpose back instead of blocked columns.
+// Also times the mask pass, and two alternatives the kernels were chosen over:
+// one line at a time with a memmove (copyWithin) window update instead of two
+// lines with the element shift, and a full transpose + row filter + transpose
+// back instead of blocked columns.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -124,7 +125,7 @@ for (const size of sizes) {
   if (check.some((v, i) => v !== out[i])) throw new Error("transposed variant disagrees");
   results[size] = { harm, perc };
   console.log(
-    `size ${size}: along time (rows) ${ms(harm)} [memmove update ${ms(harmMemmove)}]; ` +
+    `size ${size}: along time (rows) ${ms(harm)} [one line at a time, memmove update: ${ms(harmMemmove)}]; ` +
       `along freq (blocked columns) ${ms(perc)} [transpose+rows+transpose ${ms(percTransposed)}]  (median of ${reps}, one thread)`,
   );
 }

@@ -153,7 +153,7 @@ const columnWorkspace = (lineLength: number, size: number, work: MedianWorkspace
  * The harmonic median, `median_filter(S, size=(1, winHarm), mode="reflect")`:
  * along time, for frequency bins `[binStart, binEnd)`.
  *
- * @param work - optional scratch: `createMedianWorkspace(nTime, winHarm, 1)`
+ * @param work - optional scratch: `createMedianWorkspace(nTime, winHarm, 2)`
  *   for "freq-major", `createMedianWorkspace(nTime, winHarm, MEDIAN_COLUMN_BLOCK)`
  *   for "frame-major".
  * @returns `harm`.
@@ -178,7 +178,7 @@ export const harmonicMedian = (
  * along frequency, for frames `[frameStart, frameEnd)`.
  *
  * @param work - optional scratch: `createMedianWorkspace(nFreq, winPerc, MEDIAN_COLUMN_BLOCK)`
- *   for "freq-major", `createMedianWorkspace(nFreq, winPerc, 1)` for "frame-major".
+ *   for "freq-major", `createMedianWorkspace(nFreq, winPerc, 2)` for "frame-major".
  * @returns `perc`.
  */
 export const percussiveMedian = (
