@@ -65,7 +65,7 @@ def signal_to_wire(y: np.ndarray) -> Tuple[np.ndarray, Tuple[int, ...]]:
     """(..., n) -> C-contiguous little-endian (channels, n), and the leading shape."""
     lead = tuple(y.shape[:-1])
     wire = np.ascontiguousarray(y, dtype=_wire_float(y.dtype).newbyteorder("<"))
-    return wire.reshape(-1, y.shape[-1]), lead
+    return wire.reshape(int(np.prod(lead, dtype=np.int64)), y.shape[-1]), lead
 
 
 def signal_from_wire(y: np.ndarray, lead: Tuple[int, ...], dtype: Any) -> np.ndarray:

@@ -1,0 +1,1 @@
+"""Parity harness: librosa 0.11.0 beside auralis_dsp, in numbers (docs/parity.md)."""

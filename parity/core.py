@@ -1,0 +1,192 @@
+"""The harness core: registered functions yield cases; each case runs librosa and
+auralis_dsp on the same input, compares with the metrics of docs/parity.md and
+times both.
+
+A function module registers a case generator::
+
+    @register("stft")
+    def stft_cases(inputs):
+        for clip in inputs.clips():
+            yield Case(...)
+
+and the next issues only add such modules (see ``FUNCTION_MODULES``).
+"""
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import time
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+__all__ = ["Case", "Clip", "Inputs", "Row", "register", "registered", "run_case", "TOLERANCES"]
+
+# Modules whose import registers cases; one line per function family.
+FUNCTION_MODULES = ["parity.cases_spectrum"]
+
+# (kind, input dtype) -> (metric family, tolerance), from docs/parity.md.
+TOLERANCES: Dict[Tuple[str, str], Tuple[str, float]] = {
+    ("signal", "float64"): ("both", 1e-6),
+    ("signal", "float32"): ("both", 1e-4),
+    ("mask", "float64"): ("maxabs", 1e-6),
+    ("mask", "float32"): ("maxabs", 1e-4),
+    ("cqt", "float64"): ("both", 1e-4),
+    ("cqt", "float32"): ("both", 1e-4),
+    ("chroma", "float64"): ("maxabs", 1e-4),
+    ("chroma", "float32"): ("maxabs", 1e-4),
+    ("exact", "float64"): ("exact", 0.0),
+    ("exact", "float32"): ("exact", 0.0),
+}
+
+
+@dataclasses.dataclass
+class Clip:
+    """One input signal: a label, the samples (float64) and their rate."""
+
+    label: str
+    y: np.ndarray
+    sr: int
+
+
+@dataclasses.dataclass
+class Case:
+    """One comparison: ``ours`` and ``reference`` are thunks returning an array or a tuple of arrays."""
+
+    function: str
+    label: str
+    dtype: str
+    kind: str
+    reference: Callable[[], Any]
+    ours: Callable[[], Any]
+    # librosa on the float64 version of a float32 input: judges whether librosa's float32 answer is itself stable.
+    reference64: Optional[Callable[[], Any]] = None
+    output_names: Sequence[str] = ("out",)
+
+
+@dataclasses.dataclass
+class Row:
+    function: str
+    label: str
+    dtype: str
+    output: str
+    rel_l2: float
+    scaled_max: float
+    max_abs: float
+    worst: str
+    t_librosa: float
+    t_ours: float
+    ok: bool
+    note: str = ""
+
+    @property
+    def ratio(self) -> float:
+        return self.t_librosa / self.t_ours if self.t_ours > 0 else float("inf")
+
+
+_REGISTRY: Dict[str, Callable[["Inputs"], Iterable[Case]]] = {}
+
+
+def register(name: str) -> Callable:
+    def deco(fn: Callable[["Inputs"], Iterable[Case]]) -> Callable:
+        _REGISTRY[name] = fn
+        return fn
+
+    return deco
+
+
+def registered() -> Dict[str, Callable[["Inputs"], Iterable[Case]]]:
+    for module in FUNCTION_MODULES:
+        importlib.import_module(module)
+    return dict(_REGISTRY)
+
+
+class Inputs:
+    """The clips a run uses: the synthetic set, plus audio files from ``--audio``."""
+
+    def __init__(self, synthetic: List[Clip], audio: List[Clip], quick: bool = False) -> None:
+        self.synthetic = synthetic
+        self.audio = audio
+        self.quick = quick
+
+    def clips(self, include_audio: bool = True) -> Iterator[Clip]:
+        yield from self.synthetic
+        if include_audio:
+            yield from self.audio
+
+
+def _as_tuple(x: Any) -> Tuple[np.ndarray, ...]:
+    return tuple(x) if isinstance(x, (tuple, list)) else (x,)
+
+
+def metrics(ours: np.ndarray, ref: np.ndarray) -> Tuple[float, float, float, str]:
+    """relative L2, scaled max error, max abs error, and the location of the worst element."""
+    ours = np.asarray(ours)
+    ref = np.asarray(ref)
+    if ours.shape != ref.shape:
+        return float("inf"), float("inf"), float("inf"), f"shape {ours.shape} != {ref.shape}"
+    if ours.size == 0:
+        return 0.0, 0.0, 0.0, "-"
+    diff = np.abs(ours.astype(np.complex128 if np.iscomplexobj(ours) or np.iscomplexobj(ref) else np.float64) - ref)
+    norm_diff = float(np.linalg.norm(diff.ravel()))
+    norm_ref = float(np.linalg.norm(np.abs(ref).ravel()))
+    max_diff = float(diff.max())
+    max_ref = float(np.abs(ref).max())
+
+    def ratio(a: float, b: float) -> float:
+        return 0.0 if a == 0 else (float("inf") if b == 0 else a / b)
+
+    worst = np.unravel_index(int(np.argmax(diff)), diff.shape)
+    return ratio(norm_diff, norm_ref), ratio(max_diff, max_ref), max_diff, str(tuple(int(i) for i in worst))
+
+
+def _timed(fn: Callable[[], Any]) -> Tuple[Any, float]:
+    t0 = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - t0
+
+
+def _passes(family: str, tol: float, rel: float, scaled: float, max_abs: float) -> bool:
+    if family == "both":
+        return rel <= tol and scaled <= tol
+    if family == "maxabs":
+        return max_abs <= tol
+    return max_abs == 0
+
+
+def run_case(case: Case) -> List[Row]:
+    """Run one case (librosa first, then ours) and compare every output."""
+    ref, t_ref = _timed(case.reference)
+    try:
+        ours, t_ours = _timed(case.ours)
+    except Exception as exc:  # a failure of ours is a breach, reported with its message
+        return [Row(case.function, case.label, case.dtype, "-", float("inf"), float("inf"), float("inf"), "-",
+                    t_ref, float("nan"), False, f"raised {type(exc).__name__}: {exc}")]
+    family, tol = TOLERANCES[(case.kind, case.dtype)]
+    rows = []
+    refs, ourss = _as_tuple(ref), _as_tuple(ours)
+    names = list(case.output_names) if len(case.output_names) == len(refs) else [f"out{i}" for i in range(len(refs))]
+    ref64s = None
+    for i, (r, o) in enumerate(zip(refs, ourss)):
+        note = ""
+        if np.asarray(o).dtype != np.asarray(r).dtype:
+            note = f"dtype {np.asarray(o).dtype} != {np.asarray(r).dtype}"
+        rel, scaled, max_abs, worst = metrics(o, r)
+        ok = _passes(family, tol, rel, scaled, max_abs) and not note
+        if not ok and not note and case.dtype == "float32" and case.reference64 is not None:
+            # librosa's float32 path rounds intermediate results; where that rounding alone
+            # exceeds the tolerance, the float32 reference is unstable and ours is judged
+            # against librosa's float64 answer at the float64 tolerance instead (a finding).
+            if ref64s is None:
+                ref64s = _as_tuple(case.reference64())
+            r64 = ref64s[i]
+            own = metrics(r, r64)
+            if not _passes(family, tol, *own[:3]):
+                vs64 = metrics(o, r64)
+                family64, tol64 = TOLERANCES[(case.kind, "float64")]
+                ok = _passes(family64, tol64, *vs64[:3])
+                note = (f"FINDING: librosa float32 vs its own float64 scaled max {own[1]:.2e}; "
+                        f"ours vs librosa float64 scaled max {vs64[1]:.2e}")
+        rows.append(Row(case.function, case.label, case.dtype, names[i], rel, scaled, max_abs, worst,
+                        t_ref, t_ours, ok, note))
+    return rows
