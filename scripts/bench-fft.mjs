@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 /**
- * FFT benchmark: our RealFft (src/fft) against fft.js and numpy.fft, single thread.
+ * FFT benchmark: our RealFft (src/fft; its WebAssembly path and its TypeScript engine)
+ * against fft.js and numpy.fft, single thread.
  *
  *   node scripts/bench-fft.mjs [--quick]
  *
  * Bundles src/fft with esbuild to a temporary file (no TS runtime needed), checks
- * that both JS implementations agree, then prints ns per transform and the
+ * that the implementations agree, then prints ns per transform and the
  * ratios. numpy's figures come from .venv/bin/python (batch rfft/irfft over many
  * frames divided by the frame count) and are skipped if that interpreter is absent.
  */
@@ -28,7 +29,14 @@ const loadKernels = async () => {
   const dir = mkdtempSync(join(tmpdir(), "bench-fft-"));
   const outfile = join(dir, "fft.mjs");
   try {
-    await build({ entryPoints: [join(root, "src/fft/index.ts")], bundle: true, format: "esm", platform: "node", outfile, logLevel: "error" });
+    await build({
+      stdin: { contents: 'export * from "./src/fft/index.ts"; export { createScalarRealFft } from "./src/fft/realFft.ts";', resolveDir: root, loader: "ts" },
+      bundle: true,
+      format: "esm",
+      platform: "node",
+      outfile,
+      logLevel: "error",
+    });
     return await import(pathToFileURL(outfile).href);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -127,7 +135,7 @@ const maxRelDiff = (a, b) => {
   return worst / scale;
 };
 
-const { createRealFft } = await loadKernels();
+const { createRealFft, createScalarRealFft } = await loadKernels();
 const numpy = numpyTimes();
 const fmt = (v) => (v === undefined ? "n/a" : v.toFixed(0));
 const ratio = (a, b) => (a === undefined || b === undefined ? "n/a" : (a / b).toFixed(2));
@@ -138,33 +146,43 @@ for (const n of SIZES) {
   const spectrum = new Float64Array(n + 2);
   const back = new Float64Array(n);
   const ours = createRealFft(n);
+  const scalar = createScalarRealFft(n);
   ours.forward(x, 0, spectrum);
+  const check = new Float64Array(n + 2);
+  scalar.forward(x, 0, check);
+  const diff = maxRelDiff(check, spectrum);
+  if (!(diff < 1e-14)) throw new Error(`RealFft and its TypeScript engine disagree at n=${n}: ${diff}`);
+  const cases = [
+    () => ours.forward(x, 0, spectrum),
+    () => scalar.forward(x, 0, check),
+    () => ours.inverse(spectrum, 0, back, 0),
+    () => scalar.inverse(spectrum, 0, back, 0),
+  ];
   const row = { n };
   if ((n & (n - 1)) === 0) {
     const baseline = fftJsCase(n);
-    const check = new Float64Array(n + 2);
     baseline.forward(x, check);
-    const diff = maxRelDiff(check, spectrum);
-    if (!(diff < 1e-12)) throw new Error(`fft.js and RealFft disagree at n=${n}: ${diff}`);
-    [row.oursFwd, row.fftjsFwd, row.oursInv, row.fftjsInv] = timeNs([
-      () => ours.forward(x, 0, spectrum),
+    const fftJsDiff = maxRelDiff(check, spectrum);
+    if (!(fftJsDiff < 1e-12)) throw new Error(`fft.js and RealFft disagree at n=${n}: ${fftJsDiff}`);
+    [row.oursFwd, row.tsFwd, row.oursInv, row.tsInv, row.fftjsFwd, row.fftjsInv] = timeNs([
+      ...cases,
       () => baseline.forward(x, check),
-      () => ours.inverse(spectrum, 0, back, 0),
       () => baseline.inverse(spectrum, back),
     ]);
   } else {
-    [row.oursFwd, row.oursInv] = timeNs([() => ours.forward(x, 0, spectrum), () => ours.inverse(spectrum, 0, back, 0)]);
+    [row.oursFwd, row.tsFwd, row.oursInv, row.tsInv] = timeNs(cases);
   }
   if (numpy) [row.npFwd, row.npInv] = numpy.times[n];
   rows.push(row);
 }
 
 console.log(`node ${process.version}, ${numpy ? `numpy ${numpy.numpy}` : "numpy not found (.venv)"}; ns per transform, fastest of ${ROUNDS} interleaved batches`);
-console.log("| n | RealFft fwd | fft.js fwd | numpy rfft | RealFft inv | fft.js inv | numpy irfft | fft.js/RealFft fwd | fft.js/RealFft inv | RealFft/numpy fwd | RealFft/numpy inv |");
+console.log("RealFft = createRealFft (WebAssembly SIMD for powers of two); TS = createScalarRealFft (the TypeScript engine)");
+console.log("| n | RealFft fwd | TS fwd | fft.js fwd | numpy rfft | RealFft inv | TS inv | fft.js inv | numpy irfft | RealFft/numpy fwd | RealFft/numpy inv |");
 console.log("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 for (const r of rows) {
   console.log(
-    `| ${r.n} | ${fmt(r.oursFwd)} | ${fmt(r.fftjsFwd)} | ${fmt(r.npFwd)} | ${fmt(r.oursInv)} | ${fmt(r.fftjsInv)} | ${fmt(r.npInv)} | ` +
-      `${ratio(r.fftjsFwd, r.oursFwd)} | ${ratio(r.fftjsInv, r.oursInv)} | ${ratio(r.oursFwd, r.npFwd)} | ${ratio(r.oursInv, r.npInv)} |`,
+    `| ${r.n} | ${fmt(r.oursFwd)} | ${fmt(r.tsFwd)} | ${fmt(r.fftjsFwd)} | ${fmt(r.npFwd)} | ${fmt(r.oursInv)} | ${fmt(r.tsInv)} | ${fmt(r.fftjsInv)} | ${fmt(r.npInv)} | ` +
+      `${ratio(r.oursFwd, r.npFwd)} | ${ratio(r.oursInv, r.npInv)} |`,
   );
 }

@@ -1,10 +1,17 @@
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parse } from "npyjs";
 import { describe, expect, it } from "vitest";
-import { createComplexFft, createRealFft, getRealFft } from "../src/fft/index.js";
+import { createComplexFft, createRealFft, getRealFft, type RealFft } from "../src/fft/index.js";
+import { createScalarRealFft } from "../src/fft/realFft.js";
 
-const SIZES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 15, 16, 17, 25, 30, 49, 62, 100, 121, 255, 256, 1000, 1021, 2047, 2048, 3000, 4096, 4097];
+const SIZES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 15, 16, 17, 25, 30, 32, 49, 62, 64, 100, 121, 128, 255, 256, 512, 1000, 1021, 1024, 2047, 2048, 3000, 4096, 4097];
+/** createRealFft (WebAssembly for powers of two) and the TypeScript engine it falls back on. */
+const ENGINES: [string, (n: number) => RealFft][] = [
+  ["createRealFft", createRealFft],
+  ["createScalarRealFft", createScalarRealFft],
+];
 const FIXTURE_SIZES = [1, 2, 7, 16, 100, 1021, 1024, 3000];
 
 /** Deterministic uniform values in [-1, 1) (mulberry32), so failures reproduce. */
@@ -99,7 +106,7 @@ const loadNpy = (name: string): Float64Array => {
   return array.data as Float64Array;
 };
 
-describe("createRealFft forward", () => {
+describe.each(ENGINES)("%s forward", (_, createRealFft) => {
   it.each(SIZES)("matches a naive DFT for n = %i", (n) => {
     const x = randomSignal(n, n);
     const [re, im] = naiveDft(x, new Float64Array(n), -1);
@@ -117,20 +124,19 @@ describe("createRealFft forward", () => {
     if (n % 2 === 0) expect(out[n + 1]).toBe(0);
   });
 
-  it("reads from inOffset and leaves the input untouched", () => {
-    const n = 30;
+  it.each([30, 32])("reads from inOffset and leaves the input untouched, n = %i", (n) => {
     const x = randomSignal(n + 5, 3);
     const before = x.slice();
     const shifted = new Float64Array(2 * binsOf(n));
     const direct = new Float64Array(2 * binsOf(n));
-    getRealFft(n).forward(x, 5, shifted);
-    getRealFft(n).forward(x.slice(5), 0, direct);
+    createRealFft(n).forward(x, 5, shifted);
+    createRealFft(n).forward(x.slice(5), 0, direct);
     expect(shifted).toEqual(direct);
     expect(x).toEqual(before);
   });
 });
 
-describe("createRealFft inverse", () => {
+describe.each(ENGINES)("%s inverse", (_, createRealFft) => {
   it.each(SIZES)("matches a naive inverse DFT and ignores the imaginary parts pocketfft ignores, n = %i", (n) => {
     const spectrum = randomSignal(2 * binsOf(n), 1000 + n);
     const expected = naiveIrfft(spectrum, n);
@@ -140,7 +146,7 @@ describe("createRealFft inverse", () => {
     expect([out[0], out[1], out[n + 2], out[n + 3]]).toEqual([7, 7, 7, 7]);
   });
 
-  it.each([8, 9, 1000, 1021])("gives the same output whatever the ignored imaginary parts hold, n = %i", (n) => {
+  it.each([8, 9, 1000, 1021, 1024])("gives the same output whatever the ignored imaginary parts hold, n = %i", (n) => {
     const spectrum = randomSignal(2 * binsOf(n) + 3, n).subarray(3);
     const fft = createRealFft(n);
     const reference = new Float64Array(n);
@@ -155,7 +161,7 @@ describe("createRealFft inverse", () => {
 
   it.each(SIZES)("round-trips inverse(forward(x)) = x for n = %i", (n) => {
     const x = randomSignal(n, 77 * n);
-    const fft = getRealFft(n);
+    const fft = createRealFft(n);
     const spectrum = new Float64Array(2 * binsOf(n) + 4);
     fft.forward(x, 0, spectrum.subarray(4));
     const back = new Float64Array(n);
@@ -186,7 +192,7 @@ describe("createComplexFft", () => {
   );
 });
 
-describe("against numpy.fft (fixtures/fft, scripts/make-fft-fixtures.py)", () => {
+describe.each(ENGINES)("%s against numpy.fft (fixtures/fft, scripts/make-fft-fixtures.py)", (_, createRealFft) => {
   it.each(FIXTURE_SIZES)("rfft and irfft agree with numpy for n = %i", (n) => {
     const fft = createRealFft(n);
     const spectrum = new Float64Array(2 * binsOf(n));
@@ -204,5 +210,43 @@ describe("getRealFft", () => {
     expect(getRealFft(512).size).toBe(512);
     expect(() => createRealFft(0)).toThrow(RangeError);
     expect(() => createRealFft(2.5)).toThrow(RangeError);
+  });
+});
+
+describe("WebAssembly real FFT", () => {
+  it("serves powers of two and leaves other sizes to the TypeScript engine", () => {
+    expect(createRealFft(1024).constructor).not.toBe(createScalarRealFft(1024).constructor);
+    expect(createRealFft(1000).constructor).toBe(createScalarRealFft(1000).constructor);
+  });
+
+  it("keeps working after a larger plan grows the kernel memory", () => {
+    const n = 64;
+    const x = randomSignal(n, 11);
+    const fft = createRealFft(n);
+    const before = new Float64Array(n + 2);
+    fft.forward(x, 0, before);
+    createRealFft(2 ** 20);
+    const after = new Float64Array(n + 2);
+    fft.forward(x, 0, after);
+    expect(after).toEqual(before);
+    const back = new Float64Array(n);
+    fft.inverse(after, 0, back, 0);
+    expect(relativeError(back, x)).toBeLessThan(1e-15);
+  });
+
+  it("agrees with the TypeScript engine to round-off for n = 4 .. 2^16", () => {
+    for (let n = 4; n <= 2 ** 16; n *= 2) {
+      const x = randomSignal(n, n + 1);
+      const expected = new Float64Array(n + 2);
+      const actual = new Float64Array(n + 2);
+      createScalarRealFft(n).forward(x, 0, expected);
+      createRealFft(n).forward(x, 0, actual);
+      expect(relativeError(actual, expected)).toBeLessThan(2e-15);
+    }
+  });
+
+  it("is the output of scripts/gen-fft-wasm.mjs", () => {
+    const script = fileURLToPath(new URL("../scripts/gen-fft-wasm.mjs", import.meta.url));
+    expect(() => execFileSync(process.execPath, [script, "--check"], { stdio: "pipe" })).not.toThrow();
   });
 });

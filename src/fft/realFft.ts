@@ -1,5 +1,6 @@
 import { createComplexFft, type ComplexFft } from "./complexFft.js";
 import { unitRoot } from "./unitRoot.js";
+import { createWasmRealFft } from "./wasmRealFft.js";
 
 export interface RealFft {
   readonly size: number; // n
@@ -171,9 +172,10 @@ class OddRealFft implements RealFft {
 }
 
 /**
- * A {@link RealFft} for any n >= 1 (mixed radix 2/3/4/5 where n's factors are
- * small, Bluestein otherwise; O(n log n) in every case). Instances own their
- * scratch buffers: not re-entrant, fine per thread.
+ * A {@link RealFft} for any n >= 1: WebAssembly SIMD for powers of two n >= 4
+ * (see wasmRealFft.ts), otherwise TypeScript (mixed radix 2/3/4/5 where n's factors
+ * are small, Bluestein otherwise; O(n log n) in every case). Instances use
+ * scratch buffers shared per size: not re-entrant, fine per thread.
  *
  * @param n - transform length, a positive integer
  * @example
@@ -185,6 +187,16 @@ class OddRealFft implements RealFft {
  * ```
  */
 export function createRealFft(n: number): RealFft {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`FFT size must be a positive integer, got ${n}`);
+  return createWasmRealFft(n) ?? createScalarRealFft(n);
+}
+
+/**
+ * The TypeScript engine alone, for every n: what {@link createRealFft} returns
+ * for sizes that are not powers of two or where WebAssembly SIMD is missing.
+ * Exported for tests and benchmarks.
+ */
+export function createScalarRealFft(n: number): RealFft {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`FFT size must be a positive integer, got ${n}`);
   return n % 2 === 0 ? new EvenRealFft(n) : new OddRealFft(n);
 }

@@ -1,0 +1,362 @@
+#!/usr/bin/env node
+/**
+ * Generates src/fft/fftWasmModule.ts: the WebAssembly (SIMD, f64x2) kernels of
+ * the power-of-two real FFT, as base64 bytes. No assembler dependency: this
+ * script encodes the binary format itself, from small expression builders.
+ *
+ *   node scripts/gen-fft-wasm.mjs          # rewrite the .ts file
+ *   node scripts/gen-fft-wasm.mjs --check  # exit 1 if the committed file is stale
+ *
+ * Every complex value is one v128 (re, im). A complex product b·w uses the
+ * twiddle stored as the pair (wr, wr), (-wi, wi): b·w = b*(wr, wr) + swap(b)*(-wi, wi),
+ * which rounds exactly like the scalar `br*wr - bi*wi`, `bi*wr + br*wi`.
+ * The passes are the Stockham DIF passes of src/fft/stockhamFft.ts (same
+ * twiddles, same operation order), and the real split steps are those of
+ * src/fft/realFft.ts with the constant factors (1/2, ±i) folded into the tables,
+ * which is exact; see src/fft/wasmRealFft.ts for the memory layout.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const I32 = 0x7f;
+const F64 = 0x7c;
+const V128 = 0x7b;
+
+const uleb = (value) => {
+  const out = [];
+  let v = value >>> 0;
+  do {
+    let byte = v & 0x7f;
+    v >>>= 7;
+    if (v !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (v !== 0);
+  return out;
+};
+const sleb = (value) => {
+  const out = [];
+  let v = value | 0;
+  for (;;) {
+    const byte = v & 0x7f;
+    v >>= 7;
+    if ((v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+};
+const name = (text) => [...uleb(text.length), ...Buffer.from(text, "utf8")];
+const vec = (items) => [...uleb(items.length), ...items.flat()];
+const section = (id, body) => [id, ...uleb(body.length), ...body];
+
+// ---- function builder: locals by name, expressions as byte arrays ----
+let current;
+const index = (local) => {
+  const at = current.names.get(local);
+  if (at === undefined) throw new Error(`unknown local ${local} in ${current.name}`);
+  return at;
+};
+const declare = (locals) => {
+  for (const [local, type] of Object.entries(locals)) {
+    current.names.set(local, current.params.length + current.locals.length);
+    current.locals.push(type);
+  }
+};
+const get = (local) => [0x20, ...uleb(index(local))];
+const set = (local, expr) => [...expr, 0x21, ...uleb(index(local))];
+const i32 = (value) => [0x41, ...sleb(value)];
+const add = (a, b) => [...a, ...b, 0x6a];
+const sub = (a, b) => [...a, ...b, 0x6b];
+const mul = (a, b) => [...a, ...b, 0x6c];
+const shl = (a, b) => [...a, ...b, 0x74];
+const ltU = (a, b) => [...a, ...b, 0x49];
+const leU = (a, b) => [...a, ...b, 0x4d];
+const simd = (opcode, ...immediates) => [0xfd, ...uleb(opcode), ...immediates];
+const load = (addr, offset = 0) => [...addr, ...simd(0x00, 4, ...uleb(offset))];
+const store = (addr, value, offset = 0) => [...addr, ...value, ...simd(0x0b, 4, ...uleb(offset))];
+const fadd = (a, b) => [...a, ...b, ...simd(0xf0)];
+const fsub = (a, b) => [...a, ...b, ...simd(0xf1)];
+const fmul = (a, b) => [...a, ...b, ...simd(0xf2)];
+const xor = (a, b) => [...a, ...b, ...simd(0x51)];
+const splat = (a) => [...a, ...simd(0x14)];
+const shuffle = (a, b, lanes) => [...a, ...b, ...simd(0x0d, ...lanes)];
+const LOW_HIGH = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
+const SWAPPED = [...LOW_HIGH.slice(8), ...LOW_HIGH.slice(0, 8)];
+/** (a.re, b.re) */
+const LOWS = [...LOW_HIGH.slice(0, 8), 16, 17, 18, 19, 20, 21, 22, 23];
+/** (im, re) of a local. */
+const swap = (local) => shuffle(get(local), get(local), SWAPPED);
+/** (0, -0): xor flips the sign of the imaginary part, i.e. conjugates. */
+const conjugator = () => simd(0x0c, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x80);
+/** local b times the twiddle held as the pair (wr, wr), (-wi, wi) in locals wr, wi. */
+const cmul = (b, wr, wi) => fadd(fmul(get(b), get(wr)), fmul(swap(b), get(wi)));
+/** do { body } while (cond) */
+const doWhile = (body, cond) => [0x03, 0x40, ...body, ...cond, 0x0d, 0, 0x0b];
+
+const functions = [];
+const func = (fnName, params, build) => {
+  current = { name: fnName, params: params.map(([, type]) => type), locals: [], names: new Map() };
+  params.forEach(([local], i) => current.names.set(local, i));
+  const body = build();
+  const grouped = [];
+  for (const type of current.locals) {
+    const last = grouped[grouped.length - 1];
+    if (last && last[1] === type) last[0]++;
+    else grouped.push([1, type]);
+  }
+  const code = [...vec(grouped.map(([count, type]) => [...uleb(count), type])), ...body, 0x0b];
+  functions.push({ name: fnName, type: current.params, code: [...uleb(code.length), ...code] });
+};
+
+/**
+ * Radix-4 Stockham pass: m groups p, each with its twiddles ω^{p}, ω^{2p}, ω^{3p}
+ * (96 bytes at tw, in p order), over s contiguous points q. Byte addresses.
+ */
+func("pass4", [["src", I32], ["dst", I32], ["tw", I32], ["m", I32], ["s", I32]], () => {
+  declare({ sb: I32, sb2: I32, sb3: I32, gap: I32, gap2: I32, gap3: I32, p: I32, i: I32, o: I32, qEnd: I32 });
+  declare({ conj: V128, w1r: V128, w1i: V128, w2r: V128, w2i: V128, w3r: V128, w3i: V128 });
+  declare({ a0: V128, a1: V128, a2: V128, a3: V128, t0: V128, t1: V128, t2: V128, t3: V128, b: V128 });
+  return [
+    ...set("conj", conjugator()),
+    ...set("sb", shl(get("s"), i32(4))),
+    ...set("sb2", shl(get("sb"), i32(1))),
+    ...set("sb3", add(get("sb2"), get("sb"))),
+    ...set("gap", mul(get("sb"), get("m"))),
+    ...set("gap2", shl(get("gap"), i32(1))),
+    ...set("gap3", add(get("gap2"), get("gap"))),
+    ...set("p", i32(0)),
+    ...set("i", get("src")),
+    ...set("o", get("dst")),
+    ...doWhile(
+      [
+        ...set("w1r", load(get("tw"), 0)),
+        ...set("w1i", load(get("tw"), 16)),
+        ...set("w2r", load(get("tw"), 32)),
+        ...set("w2i", load(get("tw"), 48)),
+        ...set("w3r", load(get("tw"), 64)),
+        ...set("w3i", load(get("tw"), 80)),
+        ...set("tw", add(get("tw"), i32(96))),
+        ...set("qEnd", add(get("i"), get("sb"))),
+        ...doWhile(
+          [
+            ...radix4Butterfly(true),
+            ...set("i", add(get("i"), i32(16))),
+            ...set("o", add(get("o"), i32(16))),
+          ],
+          ltU(get("i"), get("qEnd")),
+        ),
+        ...set("o", add(get("o"), get("sb3"))),
+        ...set("p", add(get("p"), i32(1))),
+      ],
+      ltU(get("p"), get("m")),
+    ),
+  ];
+});
+
+/** The radix-4 DIF butterfly at input i (gaps gap..gap3) and output o (gaps sb..sb3). */
+function radix4Butterfly(twiddled) {
+  const out = (at, local, k) =>
+    twiddled ? store(at, cmul(local, `w${k}r`, `w${k}i`)) : store(at, get(local));
+  return [
+    ...set("a0", load(get("i"))),
+    ...set("a1", load(add(get("i"), get("gap")))),
+    ...set("a2", load(add(get("i"), get("gap2")))),
+    ...set("a3", load(add(get("i"), get("gap3")))),
+    ...set("t0", fadd(get("a0"), get("a2"))),
+    ...set("t1", fsub(get("a0"), get("a2"))),
+    ...set("t2", fadd(get("a1"), get("a3"))),
+    // t3 = -i (a1 - a3) = (d.im, -d.re)
+    ...set("t3", fsub(get("a1"), get("a3"))),
+    ...set("t3", xor(swap("t3"), get("conj"))),
+    ...store(get("o"), fadd(get("t0"), get("t2"))),
+    ...set("b", fadd(get("t1"), get("t3"))),
+    ...out(add(get("o"), get("sb")), "b", 1),
+    ...set("b", fsub(get("t0"), get("t2"))),
+    ...out(add(get("o"), get("sb2")), "b", 2),
+    ...set("b", fsub(get("t1"), get("t3"))),
+    ...out(add(get("o"), get("sb3")), "b", 3),
+  ];
+}
+
+/** Last radix-4 pass (m = 1): all twiddles are 1. */
+func("pass4last", [["src", I32], ["dst", I32], ["s", I32]], () => {
+  declare({ sb: I32, sb2: I32, sb3: I32, gap: I32, gap2: I32, gap3: I32, i: I32, o: I32, qEnd: I32 });
+  declare({ conj: V128, a0: V128, a1: V128, a2: V128, a3: V128, t0: V128, t1: V128, t2: V128, t3: V128, b: V128 });
+  return [
+    ...set("conj", conjugator()),
+    ...set("sb", shl(get("s"), i32(4))),
+    ...set("sb2", shl(get("sb"), i32(1))),
+    ...set("sb3", add(get("sb2"), get("sb"))),
+    ...set("gap", get("sb")),
+    ...set("gap2", get("sb2")),
+    ...set("gap3", get("sb3")),
+    ...set("i", get("src")),
+    ...set("o", get("dst")),
+    ...set("qEnd", add(get("src"), get("sb"))),
+    ...doWhile(
+      [...radix4Butterfly(false), ...set("i", add(get("i"), i32(16))), ...set("o", add(get("o"), i32(16)))],
+      ltU(get("i"), get("qEnd")),
+    ),
+  ];
+});
+
+/** Last radix-2 pass (m = 1): y[q] = x[q] + x[q+s], y[q+s] = x[q] - x[q+s]. */
+func("pass2last", [["src", I32], ["dst", I32], ["s", I32]], () => {
+  declare({ sb: I32, i: I32, o: I32, qEnd: I32, a: V128, b: V128 });
+  return [
+    ...set("sb", shl(get("s"), i32(4))),
+    ...set("i", get("src")),
+    ...set("o", get("dst")),
+    ...set("qEnd", add(get("src"), get("sb"))),
+    ...doWhile(
+      [
+        ...set("a", load(get("i"))),
+        ...set("b", load(add(get("i"), get("sb")))),
+        ...store(get("o"), fadd(get("a"), get("b"))),
+        ...store(add(get("o"), get("sb")), fsub(get("a"), get("b"))),
+        ...set("i", add(get("i"), i32(16))),
+        ...set("o", add(get("o"), i32(16))),
+      ],
+      ltU(get("i"), get("qEnd")),
+    ),
+  ];
+});
+
+/**
+ * Forward real split step, in place: Z[0 .. m) (the complex FFT of the samples
+ * read as pairs) becomes X[0 .. m]. tw holds V_k = -i e^{-2πik/n} / 2 for
+ * k = 1 .. m/2 as pairs: X[k] = (A + B)/2 + (A - B) V_k, X[m-k] = conj((A + B)/2 - (A - B) V_k)
+ * with A = Z[k], B = conj Z[m-k].
+ */
+func("realForward", [["buf", I32], ["tw", I32], ["m", I32]], () => {
+  declare({ pk: I32, pj: I32, conj: V128, half: V128, zero: V128, z: V128, a: V128, b: V128, e: V128, d: V128, vr: V128, vi: V128, p: V128 });
+  return [
+    ...set("conj", conjugator()),
+    ...set("half", splat([0x44, ...new Uint8Array(new Float64Array([0.5]).buffer)])),
+    ...set("zero", simd(0x0c, ...new Array(16).fill(0))),
+    ...set("pj", add(get("buf"), shl(get("m"), i32(4)))),
+    ...set("z", load(get("buf"))),
+    // X[0] = (z.re + z.im, 0), X[m] = (z.re - z.im, 0)
+    ...set("a", fadd(get("z"), swap("z"))),
+    ...set("b", fsub(get("z"), swap("z"))),
+    ...store(get("buf"), shuffle(get("a"), get("zero"), LOWS)),
+    ...store(get("pj"), shuffle(get("b"), get("zero"), LOWS)),
+    ...set("pk", add(get("buf"), i32(16))),
+    ...set("pj", sub(get("pj"), i32(16))),
+    ...doWhile(
+      [
+        ...set("a", load(get("pk"))),
+        ...set("b", xor(load(get("pj")), get("conj"))),
+        ...set("e", fmul(fadd(get("a"), get("b")), get("half"))),
+        ...set("d", fsub(get("a"), get("b"))),
+        ...set("vr", load(get("tw"), 0)),
+        ...set("vi", load(get("tw"), 16)),
+        ...set("p", cmul("d", "vr", "vi")),
+        ...store(get("pk"), fadd(get("e"), get("p"))),
+        ...store(get("pj"), xor(fsub(get("e"), get("p")), get("conj"))),
+        ...set("tw", add(get("tw"), i32(32))),
+        ...set("pk", add(get("pk"), i32(16))),
+        ...set("pj", sub(get("pj"), i32(16))),
+      ],
+      leU(get("pk"), get("pj")),
+    ),
+  ];
+});
+
+/**
+ * Inverse real split step, in place: X[0 .. m] becomes Z[0 .. m) stored with
+ * re/im exchanged, so that a forward complex FFT computes the inverse. tw holds
+ * U_k = i e^{2πik/n}: Z[k] = P + Q U_k, Z[m-k] = conj(P - Q U_k) with P = A + B,
+ * Q = A - B, A = X[k], B = conj X[m-k].
+ */
+func("realInverse", [["buf", I32], ["tw", I32], ["m", I32]], () => {
+  declare({ pk: I32, pj: I32, conj: V128, a: V128, b: V128, p: V128, q: V128, ur: V128, ui: V128, r: V128, t: V128 });
+  return [
+    ...set("conj", conjugator()),
+    ...set("pj", add(get("buf"), shl(get("m"), i32(4)))),
+    // swapped Z[0] = (x0 - xm, x0 + xm) from the real parts of X[0], X[m]
+    ...set("a", load(get("buf"))),
+    ...set("b", load(get("pj"))),
+    ...set("a", shuffle(get("a"), get("a"), LOWS.map((l) => l % 16))),
+    ...set("b", xor(shuffle(get("b"), get("b"), LOWS.map((l) => l % 16)), get("conj"))),
+    ...store(get("buf"), fsub(get("a"), get("b"))),
+    ...set("pk", add(get("buf"), i32(16))),
+    ...set("pj", sub(get("pj"), i32(16))),
+    ...doWhile(
+      [
+        ...set("a", load(get("pk"))),
+        ...set("b", xor(load(get("pj")), get("conj"))),
+        ...set("p", fadd(get("a"), get("b"))),
+        ...set("q", fsub(get("a"), get("b"))),
+        ...set("ur", load(get("tw"), 0)),
+        ...set("ui", load(get("tw"), 16)),
+        ...set("r", cmul("q", "ur", "ui")),
+        ...set("t", fadd(get("p"), get("r"))),
+        ...store(get("pk"), swap("t")),
+        ...set("t", xor(fsub(get("p"), get("r")), get("conj"))),
+        ...store(get("pj"), swap("t")),
+        ...set("tw", add(get("tw"), i32(32))),
+        ...set("pk", add(get("pk"), i32(16))),
+        ...set("pj", sub(get("pj"), i32(16))),
+      ],
+      leU(get("pk"), get("pj")),
+    ),
+  ];
+});
+
+/** buf[0 .. count) complex values: v <- swap(v) * scale (the end of the inverse's swap identity). */
+func("swapScale", [["buf", I32], ["count", I32], ["scale", F64]], () => {
+  declare({ end: I32, factor: V128, v: V128 });
+  return [
+    ...set("factor", splat(get("scale"))),
+    ...set("end", add(get("buf"), shl(get("count"), i32(4)))),
+    ...doWhile(
+      [
+        ...set("v", load(get("buf"))),
+        ...store(get("buf"), fmul(swap("v"), get("factor"))),
+        ...set("buf", add(get("buf"), i32(16))),
+      ],
+      ltU(get("buf"), get("end")),
+    ),
+  ];
+});
+
+// ---- module ----
+const types = [];
+const typeIndex = (params) => {
+  const key = params.join(",");
+  let at = types.findIndex((t) => t.join(",") === key);
+  if (at < 0) {
+    at = types.length;
+    types.push(params);
+  }
+  return at;
+};
+const funcTypes = functions.map((f) => typeIndex(f.type));
+const bytes = Uint8Array.from([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+  ...section(1, vec(types.map((params) => [0x60, ...vec(params.map((t) => [t])), 0]))),
+  ...section(3, vec(funcTypes.map((t) => uleb(t)))),
+  ...section(5, vec([[0x00, ...uleb(1)]])),
+  ...section(7, vec([[...name("memory"), 0x02, 0], ...functions.map((f, i) => [...name(f.name), 0x00, ...uleb(i)])])),
+  ...section(10, vec(functions.map((f) => f.code))),
+]);
+
+new WebAssembly.Module(bytes); // validates
+
+const target = fileURLToPath(new URL("../src/fft/fftWasmModule.ts", import.meta.url));
+const source = `// Generated by scripts/gen-fft-wasm.mjs; do not edit.
+/** WebAssembly (SIMD) kernels of the power-of-two real FFT, ${bytes.length} bytes, base64. */
+export const FFT_WASM_BASE64 =
+  "${Buffer.from(bytes).toString("base64")}";
+`;
+if (process.argv.includes("--check")) {
+  if (readFileSync(target, "utf8") !== source) {
+    console.error("src/fft/fftWasmModule.ts is stale: run node scripts/gen-fft-wasm.mjs");
+    process.exit(1);
+  }
+} else {
+  writeFileSync(target, source);
+  console.log(`wrote ${target} (${bytes.length} bytes of wasm)`);
+}

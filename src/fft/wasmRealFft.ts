@@ -1,0 +1,209 @@
+import { FFT_WASM_BASE64 } from "./fftWasmModule.js";
+import type { RealFft } from "./realFft.js";
+import { unitRoot } from "./unitRoot.js";
+
+/** The exports of the module built by scripts/gen-fft-wasm.mjs (byte addresses, counts in complex points). */
+interface FftKernels {
+  readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
+  pass4(src: number, dst: number, tw: number, m: number, s: number): void;
+  pass4last(src: number, dst: number, s: number): void;
+  pass2last(src: number, dst: number, s: number): void;
+  realForward(buf: number, tw: number, m: number): void;
+  realInverse(buf: number, tw: number, m: number): void;
+  swapScale(buf: number, count: number, scale: number): void;
+}
+
+/**
+ * The kernels' instance and a float64 view of its memory, created on first use.
+ * `null` when the runtime has no WebAssembly SIMD (the caller then uses the
+ * TypeScript engine). The module is under 4 KB, so the synchronous
+ * `new WebAssembly.Module` is allowed even on a browser's main thread.
+ */
+let kernels: FftKernels | null | undefined;
+
+/** The part of the WebAssembly JS API used here (the project's `lib` setting has no DOM/wasm types). */
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { readonly exports: unknown };
+}
+let heap = new Float64Array(0);
+/** Next free byte of the kernels' memory; plans are never freed (one per size). */
+let heapTop = 0;
+
+const loadKernels = (): FftKernels | null => {
+  if (kernels !== undefined) return kernels;
+  kernels = null;
+  try {
+    const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+    if (api === undefined || typeof atob !== "function") return null;
+    const bytes = Uint8Array.from(atob(FFT_WASM_BASE64), (c) => c.charCodeAt(0));
+    // validate() is false on runtimes without SIMD (e.g. Safari before 16.4).
+    if (!api.validate(bytes)) return null;
+    const instance = new api.Instance(new api.Module(bytes));
+    kernels = instance.exports as unknown as FftKernels;
+    heap = new Float64Array(kernels.memory.buffer);
+  } catch {
+    kernels = null;
+  }
+  return kernels;
+};
+
+/** Reserves `bytes` (rounded up to 16) of kernel memory, growing it if needed; returns the byte address. */
+const allocate = (wasm: FftKernels, bytes: number): number => {
+  const at = heapTop;
+  heapTop += Math.ceil(bytes / 16) * 16;
+  const missing = heapTop - wasm.memory.buffer.byteLength;
+  if (missing > 0) {
+    wasm.memory.grow(Math.ceil(missing / 65536));
+    heap = new Float64Array(wasm.memory.buffer);
+  }
+  return at;
+};
+
+/**
+ * Tables and buffers for one size n = 2m, m = 4^a or 2·4^a, in kernel memory:
+ * per radix-4 pass the twiddles ω^{p}, ω^{2p}, ω^{3p} of each group p as pairs
+ * (wr, wr), (-wi, wi) (96 bytes per p, in the order the pass reads them), the two
+ * split tables (32 bytes per k), and two work buffers of m + 1 complex values.
+ * Shared by every RealFft of that size: calls are synchronous, so they never overlap.
+ */
+interface Plan {
+  readonly m: number;
+  /** Byte addresses of the pass twiddles, one per general radix-4 pass. */
+  readonly passTwiddles: Int32Array;
+  /** Points per group s of each pass (general passes, then the last one). */
+  readonly strides: Int32Array;
+  /** Radix of the last pass, 2 or 4 (0 when m = 1: no pass). */
+  readonly lastRadix: number;
+  readonly forwardSplit: number;
+  readonly inverseSplit: number;
+  readonly bufferA: number;
+  readonly bufferB: number;
+}
+
+const plans = new Map<number, Plan>();
+
+const writePair = (at: number, re: number, im: number): void => {
+  const i = at / 8;
+  heap[i] = re;
+  heap[i + 1] = re;
+  heap[i + 2] = -im;
+  heap[i + 3] = im;
+};
+
+const makePlan = (wasm: FftKernels, n: number): Plan => {
+  const m = n / 2;
+  const root = new Float64Array(2);
+  const radices: number[] = [];
+  for (let rest = m; rest > 1; rest /= 4) radices.push(rest === 2 ? 2 : 4);
+  const general = radices.length - 1;
+  const passTwiddles = new Int32Array(general);
+  const strides = new Int32Array(radices.length);
+  let len = m;
+  let stride = 1;
+  for (let pass = 0; pass < radices.length; pass++) {
+    strides[pass] = stride;
+    const groups = len / radices[pass]!;
+    if (pass < general) {
+      let at = allocate(wasm, 96 * groups);
+      passTwiddles[pass] = at;
+      for (let p = 0; p < groups; p++) {
+        for (let k = 1; k < 4; k++, at += 32) {
+          unitRoot(-p * k, len, root, 0);
+          writePair(at, root[0]!, root[1]!);
+        }
+      }
+    }
+    len = groups;
+    stride *= radices[pass]!;
+  }
+  const splitBytes = 32 * Math.max(1, Math.floor(m / 2));
+  const forwardSplit = allocate(wasm, splitBytes);
+  const inverseSplit = allocate(wasm, splitBytes);
+  for (let k = 1; 2 * k <= m; k++) {
+    unitRoot(-k, n, root, 0);
+    const wr = root[0]!;
+    const wi = root[1]!;
+    // V = -i W / 2 and U = i conj(W): exact rescalings of W (see the kernels).
+    writePair(forwardSplit + 32 * (k - 1), 0.5 * wi, -0.5 * wr);
+    writePair(inverseSplit + 32 * (k - 1), wi, wr);
+  }
+  const bufferA = allocate(wasm, 16 * (m + 1));
+  const bufferB = allocate(wasm, 16 * (m + 1));
+  return { m, passTwiddles, strides, lastRadix: radices.length === 0 ? 0 : radices[radices.length - 1]!, forwardSplit, inverseSplit, bufferA, bufferB };
+};
+
+/** Runs the complex FFT of the plan's buffer A; returns the byte address of the result (A or B). */
+const complexForward = (wasm: FftKernels, plan: Plan): number => {
+  let src = plan.bufferA;
+  let dst = plan.bufferB;
+  const general = plan.passTwiddles.length;
+  let groups = plan.m;
+  for (let pass = 0; pass < general; pass++) {
+    groups /= 4;
+    wasm.pass4(src, dst, plan.passTwiddles[pass]!, groups, plan.strides[pass]!);
+    const t = src;
+    src = dst;
+    dst = t;
+  }
+  if (plan.lastRadix === 0) return src;
+  if (plan.lastRadix === 4) wasm.pass4last(src, dst, plan.strides[general]!);
+  else wasm.pass2last(src, dst, plan.strides[general]!);
+  return dst;
+};
+
+/**
+ * The real FFT of a power-of-two n >= 4 in WebAssembly SIMD (two float64 lanes,
+ * one complex value per vector): the algorithm of the TypeScript EvenRealFft
+ * (n/2-point complex Stockham FFT, radix 4 with a final radix 2, plus the real
+ * split step) with the same twiddles and the same rounding per operation.
+ * The frame is copied into kernel memory and the result copied out.
+ */
+class WasmRealFft implements RealFft {
+  readonly size: number;
+  private readonly wasm: FftKernels;
+  private readonly plan: Plan;
+
+  constructor(wasm: FftKernels, n: number) {
+    this.size = n;
+    this.wasm = wasm;
+    let plan = plans.get(n);
+    if (plan === undefined) {
+      plan = makePlan(wasm, n);
+      plans.set(n, plan);
+    }
+    this.plan = plan;
+  }
+
+  forward(input: Float64Array, inOffset: number, out: Float64Array): void {
+    const plan = this.plan;
+    const n = this.size;
+    heap.set(input.subarray(inOffset, inOffset + n), plan.bufferA / 8);
+    const result = complexForward(this.wasm, plan);
+    this.wasm.realForward(result, plan.forwardSplit, plan.m);
+    const at = result / 8;
+    out.set(heap.subarray(at, at + n + 2));
+  }
+
+  inverse(spectrum: Float64Array, specOffset: number, out: Float64Array, outOffset: number): void {
+    const plan = this.plan;
+    const n = this.size;
+    heap.set(spectrum.subarray(specOffset, specOffset + n + 2), plan.bufferA / 8);
+    this.wasm.realInverse(plan.bufferA, plan.inverseSplit, plan.m);
+    const result = complexForward(this.wasm, plan);
+    this.wasm.swapScale(result, plan.m, 1 / n);
+    const at = result / 8;
+    out.set(heap.subarray(at, at + n), outOffset);
+  }
+}
+
+/**
+ * A WebAssembly-SIMD {@link RealFft} when n is a power of two >= 4 and the
+ * runtime supports WebAssembly SIMD; otherwise `null`.
+ */
+export const createWasmRealFft = (n: number): RealFft | null => {
+  if (n < 4 || (n & (n - 1)) !== 0 || n > 2 ** 26) return null;
+  const wasm = loadKernels();
+  return wasm === null ? null : new WasmRealFft(wasm, n);
+};
