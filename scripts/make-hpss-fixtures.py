@@ -7,6 +7,8 @@ plus cases.json describing them. Run with the parity venv: .venv/bin/python scri
 - softmask_<dtype>_x.npy, _ref.npy: inputs; softmask_<dtype>_out.npy: one row per softmask case.
 - hpss_<dtype>_S.npy: a small complex spectrogram; hpss_<dtype>_<k>.npy: shape (2, F, T), the
   harmonic and percussive outputs (masks or complex spectra) of hpss case k.
+- hpss_<dtype>_mag.npy: np.abs(S); hpss_<dtype>_mag_out.npy: hpss of that real S,
+  kernel_size=(31, 7), margin=(1.5, 3), power=2.
 """
 
 import json
@@ -113,6 +115,10 @@ for dtype, cdtype in [("float32", "complex64"), ("float64", "complex128")]:
         if c["mask"]:
             out = out.astype(dtype)  # boolean for power=inf
         save(f"hpss_{dtype}_{k}", out)
+    # A real (magnitude) S: no phase, H = S * mask.
+    mag = np.abs(S)
+    save(f"hpss_{dtype}_mag", mag)
+    save(f"hpss_{dtype}_mag_out", np.stack(librosa.decompose.hpss(mag, kernel_size=(31, 7), margin=(1.5, 3.0), power=2.0)))
 cases["hpss"] = hpss_cases
 
 with open(os.path.join(OUT, "cases.json"), "w") as f:

@@ -295,6 +295,19 @@ describe("decompose.hpss vs librosa", () => {
     });
   }
 
+  for (const precision of ["float32", "float64"] as Precision[]) {
+    it(`${precision}: a real S (magnitudes) is masked without phase`, () => {
+      const { data: mag, shape } = load(`hpss_${precision}_mag`);
+      const expected = load(`hpss_${precision}_mag_out`).data;
+      const [nFreq, nTime] = shape as [number, number];
+      const params: HpssParams = { winHarm: 31, winPerc: 7, power: 2, marginHarm: 1.5, marginPerc: 3, precision };
+      const input = precision === "float32" ? Float32Array.from(mag) : mag;
+      const { harmonic, percussive } = hpss(input, false, { nFreq, nTime, order: "freq-major" }, params);
+      expectBitExact(Float64Array.from(harmonic), expected.subarray(0, mag.length), "harmonic");
+      expectBitExact(Float64Array.from(percussive), expected.subarray(mag.length), "percussive");
+    });
+  }
+
   it("raises ParameterError for margins below 1, like librosa", () => {
     const params: HpssParams = { winHarm: 3, winPerc: 3, power: 2, marginHarm: 0.5, marginPerc: 1, precision: "float64" };
     expect(() => hpss(new Float64Array(8), true, { nFreq: 2, nTime: 2, order: "freq-major" }, params)).toThrow(ParameterError);
