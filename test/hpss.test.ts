@@ -179,6 +179,17 @@ describe("median filters vs scipy.ndimage.median_filter(mode='reflect')", () => 
     expect(scipyReadsOutsideLine(31, 4)).toBe(false);
   });
 
+  it("filters in place", () => {
+    const { data: src, shape } = load("median_rand");
+    const [rows, cols] = shape as [number, number];
+    const inPlaceRows = Float64Array.from(src);
+    medianFilterRows(inPlaceRows, rows, cols, 5, inPlaceRows);
+    expectBitExact(inPlaceRows, medianFilterRows(src, rows, cols, 5, new Float64Array(src.length)), "rows in place");
+    const inPlaceColumns = Float64Array.from(src);
+    medianFilterColumns(inPlaceColumns, rows, cols, 4, inPlaceColumns);
+    expectBitExact(inPlaceColumns, medianFilterColumns(src, rows, cols, 4, new Float64Array(src.length)), "columns in place");
+  });
+
   it("rejects a window size below 1 or not an integer", () => {
     const src = new Float64Array(6);
     expect(() => medianFilterRows(src, 2, 3, 0, new Float64Array(6))).toThrow(RangeError);

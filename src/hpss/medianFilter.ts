@@ -183,7 +183,8 @@ const slidingMedianPair = (
  *
  * @param src - row-major `nRows x nCols` matrix, NaN-free.
  * @param size - window length, any integer >= 1 (may exceed `nCols`).
- * @param dst - output of the same shape; must not alias `src`.
+ * @param dst - output of the same shape; may be `src` itself (each line is
+ *   copied out before its results are written).
  * @param work - optional scratch from `createMedianWorkspace(nCols, size, 2)`.
  * @returns `dst`.
  * @example
@@ -239,7 +240,8 @@ export const medianFilterRows = (
  *
  * @param src - row-major `nRows x nCols` matrix, NaN-free.
  * @param size - window length, any integer >= 1 (may exceed `nRows`).
- * @param dst - output of the same shape; must not alias `src`.
+ * @param dst - output of the same shape; may be `src` itself (each line is
+ *   copied out before its results are written).
  * @param work - optional scratch from
  *   `createMedianWorkspace(nRows, size, MEDIAN_COLUMN_BLOCK)`.
  * @returns `dst`.
