@@ -1,0 +1,177 @@
+"""Speed of auralis_dsp against librosa (docs/bench.md): ratios measured side by side.
+
+    .venv/bin/python scripts/bench.py [--seconds 180] [--repeat 3] [--only stft,istft] [--skip-w4]
+
+W1: real music (Debian's warzone2100-music, installed when missing and
+possible) at 22050 Hz; W2: the same at 44100 Hz; W4: 100 clips of 5 s.
+Each function: one untimed call per side, then librosa and ours alternately
+``--repeat`` times; medians and the ratio of medians. Ours is timed from the
+Python call to the returned array (bridge included), with 1 worker thread and
+with all cores. Prints a Markdown table for docs/benchmarks.md.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import glob
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import Callable, List, Tuple
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import librosa  # noqa: E402
+
+import auralis_dsp  # noqa: E402
+from auralis_dsp._backend import node as node_backend  # noqa: E402
+from parity.signals import music_like  # noqa: E402
+
+MUSIC_DIR = "/usr/share/games/warzone2100/music"
+
+
+def _music_files() -> List[str]:
+    return sorted(f for ext in ("opus", "ogg") for f in glob.glob(f"{MUSIC_DIR}/**/*.{ext}", recursive=True))
+
+
+def find_music() -> List[str]:
+    files = _music_files()
+    if not files and os.geteuid() == 0 and shutil.which("apt-get"):
+        print("# installing warzone2100-music (real music for W1/W2)", file=sys.stderr)
+        subprocess.run(["apt-get", "install", "-y", "-q", "warzone2100-music"], check=False,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        files = _music_files()
+    return files
+
+
+def load_music(sr: int, seconds: float) -> Tuple[np.ndarray, str]:
+    """``seconds`` of real music (tracks joined if one is too short), else a synthetic mix."""
+    files = find_music()
+    if not files:
+        return music_like(sr, int(seconds * sr)).astype(np.float32), "synthetic music_like (no real music found)"
+    parts, names, total = [], [], 0
+    for f in sorted(files, key=lambda p: -os.path.getsize(p)):
+        y, _ = librosa.load(f, sr=sr, mono=True, duration=seconds - total / sr)
+        parts.append(y)
+        names.append(Path(f).name)
+        total += len(y)
+        if total >= int(seconds * sr):
+            break
+    return np.concatenate(parts)[: int(seconds * sr)], "+".join(names)
+
+
+def workloads(y: np.ndarray, sr: int):
+    """name -> (librosa thunk, ours thunk), for what auralis_dsp offers."""
+    D = librosa.stft(y)
+    items = {
+        "stft": (lambda: librosa.stft(y), lambda: auralis_dsp.stft(y)),
+        "istft": (lambda: librosa.istft(D, length=len(y)), lambda: auralis_dsp.istft(D, length=len(y))),
+    }
+    if hasattr(auralis_dsp, "hpss"):
+        items["effects.hpss"] = (lambda: librosa.effects.hpss(y), lambda: auralis_dsp.hpss(y))
+    if hasattr(auralis_dsp, "yin"):
+        kw = dict(fmin=50, fmax=2000, sr=sr)
+        items["yin"] = (lambda: librosa.yin(y, **kw), lambda: auralis_dsp.yin(y, **kw))
+    if hasattr(auralis_dsp, "chroma_cqt"):
+        items["feature.chroma_cqt"] = (lambda: librosa.feature.chroma_cqt(y=y, sr=sr),
+                                       lambda: auralis_dsp.chroma_cqt(y=y, sr=sr))
+    return items
+
+
+def timed(fn: Callable) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def set_threads(n: int | None) -> None:
+    """Restart the kernel server with ``n`` worker threads (None: all cores)."""
+    node_backend.close()
+    if n is None:
+        os.environ.pop("AURALIS_DSP_THREADS", None)
+    else:
+        os.environ["AURALIS_DSP_THREADS"] = str(n)
+
+
+def compare(ref: Callable, ours: Callable, repeat: int) -> Tuple[float, float]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref()
+        ours()
+        t_ref, t_ours = [], []
+        for _ in range(repeat):
+            t_ref.append(timed(ref))
+            t_ours.append(timed(ours))
+    return statistics.median(t_ref), statistics.median(t_ours)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--seconds", type=float, default=180.0)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--only", help="comma-separated function names")
+    ap.add_argument("--skip-w4", action="store_true")
+    args = ap.parse_args()
+
+    node = subprocess.run([node_backend._find_node(), "--version"], capture_output=True, text=True).stdout.strip()
+    import scipy
+
+    print(f"# {datetime.date.today()} | {os.cpu_count()} cores | {platform.processor() or platform.machine()} | "
+          f"node {node} | python {platform.python_version()} | numpy {np.__version__} | scipy {scipy.__version__} | "
+          f"librosa {librosa.__version__} | auralis_dsp {auralis_dsp.__version__}")
+    y22, source = load_music(22050, args.seconds)
+    print(f"# W1/W2 input: {source}, {len(y22) / 22050:.0f} s")
+    print("\n| workload | call | librosa (s) | ours, 1 thread (s) | ratio | ours, all cores (s) | ratio |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    wanted = set(args.only.split(",")) if args.only else None
+    runs = [("W1", y22, 22050)]
+    y44, _ = load_music(44100, args.seconds)
+    runs.append(("W2", y44, 44100))
+    for label, y, sr in runs:
+        for name, (ref, ours) in workloads(y, sr).items():
+            if wanted and name not in wanted:
+                continue
+            if label == "W2" and name not in ("effects.hpss", "yin", "stft", "istft"):
+                continue
+            cells = []
+            for threads in (1, None):
+                set_threads(threads)
+                t_ref, t_ours = compare(ref, ours, args.repeat)
+                cells.append((t_ref, t_ours))
+            t_ref = statistics.median([c[0] for c in cells])
+            print(f"| {label} ({sr} Hz) | {name} | {t_ref:.3f} | {cells[0][1]:.3f} | {t_ref / cells[0][1]:.2f}x | "
+                  f"{cells[1][1]:.3f} | {t_ref / cells[1][1]:.2f}x |", flush=True)
+    set_threads(None)
+    if not args.skip_w4:
+        clips = [y22[i * 5 * 22050:(i + 1) * 5 * 22050] for i in range(min(100, len(y22) // (5 * 22050)))]
+        clips = (clips * (100 // max(len(clips), 1) + 1))[:100]
+        print(f"\nW4: {len(clips)} clips of 5 s, per call (median), all cores")
+        print("| call | librosa (ms) | ours (ms) | ratio | bridge round trip of the same arrays (ms) |")
+        print("| --- | ---: | ---: | ---: | ---: |")
+        for name in ("stft", "istft"):
+            if wanted and name not in wanted:
+                continue
+            t_ref, t_ours, t_echo = [], [], []
+            for c in clips:
+                ref, ours = workloads(c, 22050)[name]
+                r, o = compare(ref, ours, 1)
+                t_ref.append(r)
+                t_ours.append(o)
+                out = ours()
+                t_echo.append(timed(lambda: node_backend.call("echo", {}, {"in": c, "out": out})))
+            print(f"| {name} | {statistics.median(t_ref) * 1e3:.2f} | {statistics.median(t_ours) * 1e3:.2f} | "
+                  f"{statistics.median(t_ref) / statistics.median(t_ours):.2f}x | {statistics.median(t_echo) * 1e3:.2f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
