@@ -66,6 +66,7 @@ const declare = (locals) => {
 const get = (local) => [0x20, ...uleb(index(local))];
 const set = (local, expr) => [...expr, 0x21, ...uleb(index(local))];
 const i32 = (value) => [0x41, ...sleb(value)];
+const f64 = (value) => [0x44, ...new Uint8Array(new Float64Array([value]).buffer)];
 const add = (a, b) => [...a, ...b, 0x6a];
 const sub = (a, b) => [...a, ...b, 0x6b];
 const mul = (a, b) => [...a, ...b, 0x6c];
@@ -201,6 +202,63 @@ func("pass4last", [["src", I32], ["dst", I32], ["s", I32]], () => {
   ];
 });
 
+/**
+ * Last radix-8 pass (m = 1, all twiddles 1), for sizes that are odd powers of
+ * two: one pass instead of a radix-4 and a radix-2 one. The butterfly is two
+ * radix-4 DFTs of the even and odd inputs joined by ω_8^k, as pass8 of
+ * src/fft/stockhamFft.ts.
+ */
+func("pass8last", [["src", I32], ["dst", I32], ["s", I32]], () => {
+  declare({ sb: I32, i: I32, o: I32, at: I32, qEnd: I32 });
+  declare({ conj: V128, sqrtHalf: V128, a0: V128, a1: V128, a2: V128, a3: V128, t0: V128, t1: V128, t2: V128, t3: V128 });
+  declare({ e0: V128, e1: V128, e2: V128, e3: V128, o0: V128, o1: V128, o2: V128, o3: V128, x: V128 });
+  /** DFT4 of the inputs k0, k0 + 2, k0 + 4, k0 + 6 into locals y0 .. y3. */
+  const dft4 = (k0, y) => [
+    ...[0, 1, 2, 3].flatMap((j) => set(`a${j}`, load(add(get("i"), mul(get("sb"), i32(k0 + 2 * j)))))),
+    ...set("t0", fadd(get("a0"), get("a2"))),
+    ...set("t1", fsub(get("a0"), get("a2"))),
+    ...set("t2", fadd(get("a1"), get("a3"))),
+    ...set("t3", fsub(get("a1"), get("a3"))),
+    ...set("t3", xor(swap("t3"), get("conj"))),
+    ...set(`${y}0`, fadd(get("t0"), get("t2"))),
+    ...set(`${y}1`, fadd(get("t1"), get("t3"))),
+    ...set(`${y}2`, fsub(get("t0"), get("t2"))),
+    ...set(`${y}3`, fsub(get("t1"), get("t3"))),
+  ];
+  const out = (k, value) => [...set("at", k === 0 ? get("o") : add(get("at"), get("sb"))), ...store(get("at"), value)];
+  return [
+    ...set("conj", conjugator()),
+    ...set("sqrtHalf", splat(f64(Math.SQRT1_2))),
+    ...set("sb", shl(get("s"), i32(4))),
+    ...set("i", get("src")),
+    ...set("o", get("dst")),
+    ...set("qEnd", add(get("src"), get("sb"))),
+    ...doWhile(
+      [
+        ...dft4(0, "e"),
+        ...dft4(1, "o"),
+        // o1 *= e^{-iπ/4}: √½ (x - i x); o2 *= -i; o3 *= e^{-3iπ/4}: √½ (-i x - x)
+        ...set("x", xor(swap("o1"), get("conj"))),
+        ...set("o1", fmul(get("sqrtHalf"), fadd(get("o1"), get("x")))),
+        ...set("o2", xor(swap("o2"), get("conj"))),
+        ...set("x", xor(swap("o3"), get("conj"))),
+        ...set("o3", fmul(get("sqrtHalf"), fsub(get("x"), get("o3")))),
+        ...out(0, fadd(get("e0"), get("o0"))),
+        ...out(1, fadd(get("e1"), get("o1"))),
+        ...out(2, fadd(get("e2"), get("o2"))),
+        ...out(3, fadd(get("e3"), get("o3"))),
+        ...out(4, fsub(get("e0"), get("o0"))),
+        ...out(5, fsub(get("e1"), get("o1"))),
+        ...out(6, fsub(get("e2"), get("o2"))),
+        ...out(7, fsub(get("e3"), get("o3"))),
+        ...set("i", add(get("i"), i32(16))),
+        ...set("o", add(get("o"), i32(16))),
+      ],
+      ltU(get("i"), get("qEnd")),
+    ),
+  ];
+});
+
 /** Last radix-2 pass (m = 1): y[q] = x[q] + x[q+s], y[q+s] = x[q] - x[q+s]. */
 func("pass2last", [["src", I32], ["dst", I32], ["s", I32]], () => {
   declare({ sb: I32, i: I32, o: I32, qEnd: I32, a: V128, b: V128 });
@@ -233,7 +291,7 @@ func("realForward", [["buf", I32], ["tw", I32], ["m", I32]], () => {
   declare({ pk: I32, pj: I32, conj: V128, half: V128, zero: V128, z: V128, a: V128, b: V128, e: V128, d: V128, vr: V128, vi: V128, p: V128 });
   return [
     ...set("conj", conjugator()),
-    ...set("half", splat([0x44, ...new Uint8Array(new Float64Array([0.5]).buffer)])),
+    ...set("half", splat(f64(0.5))),
     ...set("zero", simd(0x0c, ...new Array(16).fill(0))),
     ...set("pj", add(get("buf"), shl(get("m"), i32(4)))),
     ...set("z", load(get("buf"))),

@@ -6,6 +6,7 @@ import { unitRoot } from "./unitRoot.js";
 interface FftKernels {
   readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
   pass4(src: number, dst: number, tw: number, m: number, s: number): void;
+  pass8last(src: number, dst: number, s: number): void;
   pass4last(src: number, dst: number, s: number): void;
   pass2last(src: number, dst: number, s: number): void;
   realForward(buf: number, tw: number, m: number): void;
@@ -62,10 +63,12 @@ const allocate = (wasm: FftKernels, bytes: number): number => {
 };
 
 /**
- * Tables and buffers for one size n = 2m, m = 4^a or 2·4^a, in kernel memory:
- * per radix-4 pass the twiddles ω^{p}, ω^{2p}, ω^{3p} of each group p as pairs
+ * Tables and buffers for one size n = 2m in kernel memory: radix-4 passes and
+ * a last twiddle-free pass of radix 2, 4 or 8. Per radix-4 pass the twiddles ω^{p}, ω^{2p}, ω^{3p} of each group p as pairs
  * (wr, wr), (-wi, wi) (96 bytes per p, in the order the pass reads them), the two
- * split tables (32 bytes per k), and two work buffers of m + 1 complex values.
+ * split tables (32 bytes per k), and two work buffers of m + 1 complex values
+ * (the second placed 2112 bytes further modulo 4 KiB, so that a pass's loads and
+ * stores, whose strides are multiples of 4 KiB for large m, fall in different cache sets).
  * Shared by every RealFft of that size: calls are synchronous, so they never overlap.
  */
 interface Plan {
@@ -74,7 +77,7 @@ interface Plan {
   readonly passTwiddles: Int32Array;
   /** Points per group s of each pass (general passes, then the last one). */
   readonly strides: Int32Array;
-  /** Radix of the last pass, 2 or 4 (0 when m = 1: no pass). */
+  /** Radix of the last, twiddle-free pass: 2, 4 or 8. */
   readonly lastRadix: number;
   readonly forwardSplit: number;
   readonly inverseSplit: number;
@@ -96,7 +99,11 @@ const makePlan = (wasm: FftKernels, n: number): Plan => {
   const m = n / 2;
   const root = new Float64Array(2);
   const radices: number[] = [];
-  for (let rest = m; rest > 1; rest /= 4) radices.push(rest === 2 ? 2 : 4);
+  let rest = m;
+  // A last radix-8 pass saves a pass, but its 8 + 8 streams 2m bytes apart share
+  // an L1 set once 2m reaches 4 KiB: then radix 4 and 2 are faster.
+  for (; rest > (m <= 512 ? 8 : 4); rest /= 4) radices.push(4);
+  radices.push(rest);
   const general = radices.length - 1;
   const passTwiddles = new Int32Array(general);
   const strides = new Int32Array(radices.length);
@@ -130,8 +137,9 @@ const makePlan = (wasm: FftKernels, n: number): Plan => {
     writePair(inverseSplit + 32 * (k - 1), wi, wr);
   }
   const bufferA = allocate(wasm, 16 * (m + 1));
-  const bufferB = allocate(wasm, 16 * (m + 1));
-  return { m, passTwiddles, strides, lastRadix: radices.length === 0 ? 0 : radices[radices.length - 1]!, forwardSplit, inverseSplit, bufferA, bufferB };
+  const pad = (((bufferA + 2112 - heapTop) % 4096) + 4096) % 4096;
+  const bufferB = allocate(wasm, 16 * (m + 1) + pad) + pad;
+  return { m, passTwiddles, strides, lastRadix: radices[radices.length - 1]!, forwardSplit, inverseSplit, bufferA, bufferB };
 };
 
 /** Runs the complex FFT of the plan's buffer A; returns the byte address of the result (A or B). */
@@ -147,16 +155,17 @@ const complexForward = (wasm: FftKernels, plan: Plan): number => {
     src = dst;
     dst = t;
   }
-  if (plan.lastRadix === 0) return src;
-  if (plan.lastRadix === 4) wasm.pass4last(src, dst, plan.strides[general]!);
-  else wasm.pass2last(src, dst, plan.strides[general]!);
+  const stride = plan.strides[general]!;
+  if (plan.lastRadix === 8) wasm.pass8last(src, dst, stride);
+  else if (plan.lastRadix === 4) wasm.pass4last(src, dst, stride);
+  else wasm.pass2last(src, dst, stride);
   return dst;
 };
 
 /**
  * The real FFT of a power-of-two n >= 4 in WebAssembly SIMD (two float64 lanes,
  * one complex value per vector): the algorithm of the TypeScript EvenRealFft
- * (n/2-point complex Stockham FFT, radix 4 with a final radix 2, plus the real
+ * (n/2-point complex Stockham FFT, radix 4 with a final radix 2, 4 or 8, plus the real
  * split step) with the same twiddles and the same rounding per operation.
  * The frame is copied into kernel memory and the result copied out.
  */
