@@ -8,8 +8,10 @@ stdin/stdout); under Pyodide they run in-process through the JS FFI.
 from __future__ import annotations
 
 from .exceptions import BridgeError, ParameterError
+from . import decompose, effects
+from .effects import hpss
 from .spectrum import istft, stft
 
 __version__ = "0.1.0"
 
-__all__ = ["ParameterError", "BridgeError", "stft", "istft", "__version__"]
+__all__ = ["ParameterError", "BridgeError", "stft", "istft", "decompose", "effects", "hpss", "__version__"]

@@ -227,21 +227,19 @@ export const hpssMasks = (
 };
 
 /**
- * `H = (mag * maskHarm) * phase` and `P = (mag * maskPerc) * phase` for
- * elements `[start, end)`, where `phase = (re / mag, im / mag)` (`1 + 0j` where
- * `mag == 0`) as `core.magphase` makes it. The outputs use the spectrum's
- * interleaved layout (`offset`, `stride`) and may be float32 arrays.
+ * One masked spectrum, `(mag * mask) * phase`, for elements `[start, end)`,
+ * where `phase = (re / mag, im / mag)` (`1 + 0j` where `mag == 0`) as
+ * `core.magphase` makes it. `out` uses the spectrum's interleaved layout
+ * (`offset`, `stride`) and may be a float32 array.
  */
-export const applyHpssMasks = (
+export const applyMask = (
   spectrum: FloatArray,
   offset: number,
   stride: number,
   mag: Float64Array,
-  maskHarm: Float64Array,
-  maskPerc: Float64Array,
+  mask: Float64Array,
   precision: Precision,
-  outHarm: FloatArray,
-  outPerc: FloatArray,
+  out: FloatArray,
   start = 0,
   end = mag.length,
 ): void => {
@@ -255,13 +253,28 @@ export const applyHpssMasks = (
       phaseRe = roundTo(spectrum[at] / m, float32);
       phaseIm = roundTo(spectrum[at + 1] / m, float32);
     }
-    const h = roundTo(m * maskHarm[i], float32);
-    const p = roundTo(m * maskPerc[i], float32);
-    outHarm[at] = roundTo(h * phaseRe, float32);
-    outHarm[at + 1] = roundTo(h * phaseIm, float32);
-    outPerc[at] = roundTo(p * phaseRe, float32);
-    outPerc[at + 1] = roundTo(p * phaseIm, float32);
+    const scaled = roundTo(m * mask[i], float32);
+    out[at] = roundTo(scaled * phaseRe, float32);
+    out[at + 1] = roundTo(scaled * phaseIm, float32);
   }
+};
+
+/** Both masked spectra, `H = (mag * maskHarm) * phase` and `P = (mag * maskPerc) * phase` (see {@link applyMask}). */
+export const applyHpssMasks = (
+  spectrum: FloatArray,
+  offset: number,
+  stride: number,
+  mag: Float64Array,
+  maskHarm: Float64Array,
+  maskPerc: Float64Array,
+  precision: Precision,
+  outHarm: FloatArray,
+  outPerc: FloatArray,
+  start = 0,
+  end = mag.length,
+): void => {
+  applyMask(spectrum, offset, stride, mag, maskHarm, precision, outHarm, start, end);
+  applyMask(spectrum, offset, stride, mag, maskPerc, precision, outPerc, start, end);
 };
 
 /** `H = S * maskHarm`, `P = S * maskPerc` for a real (non-negative) `S`, elements `[start, end)`. */

@@ -2,3 +2,4 @@
 // server and by each pool worker. One line per module.
 import "./debug.js";
 import "../../spectrum/ops.js";
+import "../../hpss/ops.js";
