@@ -70,6 +70,39 @@ export const planIstft = (
   };
 };
 
+/**
+ * The window's sum-square envelope (librosa's `window_sumsquare`) over padded
+ * positions [pA, pB), each position summed over its frames in increasing frame
+ * order, in float32 when `plan.single` (librosa accumulates in the output dtype).
+ *
+ * Where every frame that could cover a position exists (all but the first and
+ * last frame's span), the terms depend only on the position modulo the hop, so
+ * those positions copy one precomputed period: the same sums in the same order.
+ */
+const sumSquareEnvelope = (plan: IstftPlan, window: Float64Array, pA: number, pB: number, envelope: Float64Array): void => {
+  const { nFft, hopLength, nFrames, single } = plan;
+  const add = (sum: number, w: number): number => (single ? Math.fround(sum + w * w) : sum + w * w);
+  const direct = (p: number): number => {
+    let sum = 0;
+    const first = Math.max(0, Math.floor((p - nFft) / hopLength) + 1);
+    const last = Math.min(nFrames - 1, Math.floor(p / hopLength));
+    for (let t = first; t <= last; t++) sum = add(sum, window[p - t * hopLength]!);
+    return sum;
+  };
+  // Positions whose frames t = floor((p - nFft) / hop) + 1 .. floor(p / hop) all exist.
+  const interiorStart = Math.max(0, nFft - hopLength);
+  const interiorEnd = nFrames * hopLength;
+  const period = new Float64Array(hopLength);
+  for (let r = 0; r < hopLength; r++) {
+    let sum = 0;
+    for (let k = r + Math.floor((nFft - 1 - r) / hopLength) * hopLength; k >= 0; k -= hopLength) sum = add(sum, window[k]!);
+    period[r] = sum;
+  }
+  for (let p = pA; p < pB; p++) {
+    envelope[p - pA] = p >= interiorStart && p < interiorEnd ? period[p % hopLength]! : direct(p);
+  }
+};
+
 /** Number of work units (hop-sized output slices) for `istftUnits`. */
 export const istftUnitCount = (plan: IstftPlan): number => plan.nFrames;
 
@@ -106,17 +139,7 @@ export const istftUnits = (
   const firstFrame = Math.max(0, Math.floor((pA - nFft) / hopLength) + 1);
   const lastFrame = Math.min(nFrames - 1, Math.floor((pB - 1) / hopLength));
 
-  // Sum-square envelope over the block, frames in increasing order.
-  for (let t = firstFrame; t <= lastFrame; t++) {
-    const start = t * hopLength;
-    const k0 = Math.max(0, pA - start);
-    const k1 = Math.min(nFft, pB - start);
-    for (let k = k0; k < k1; k++) {
-      const w = window[k]!;
-      const i = start + k - pA;
-      envelope[i] = single ? Math.fround(envelope[i]! + w * w) : envelope[i]! + w * w;
-    }
-  }
+  sumSquareEnvelope(plan, window, pA, pB, envelope);
   const tiny = single ? TINY_FLOAT32 : TINY_FLOAT64;
 
   for (let c = 0; c < channels; c++) {
