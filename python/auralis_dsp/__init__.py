@@ -10,8 +10,9 @@ from __future__ import annotations
 from .exceptions import BridgeError, ParameterError
 from . import decompose, effects
 from .effects import hpss
+from .pitch import yin
 from .spectrum import istft, stft
 
 __version__ = "0.1.0"
 
-__all__ = ["ParameterError", "BridgeError", "stft", "istft", "decompose", "effects", "hpss", "__version__"]
+__all__ = ["ParameterError", "BridgeError", "stft", "istft", "decompose", "effects", "hpss", "yin", "__version__"]
