@@ -4,3 +4,4 @@ import "./debug.js";
 import "../../spectrum/ops.js";
 import "../../hpss/ops.js";
 import "../../pitch/ops.js";
+import "../../cqt/ops.js";

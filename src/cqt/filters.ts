@@ -1,0 +1,296 @@
+/**
+ * The constant-Q filter bank as librosa 0.11.0 builds it (`filters.wavelet`,
+ * `filters.wavelet_lengths`, `constantq.__vqt_filter_fft`) and the chroma
+ * folding matrix (`filters.cq_to_chroma`).
+ *
+ * Everything is float64; librosa builds the time-domain filters in complex64
+ * and takes their FFT in single precision, which moves the basis by ~1e-7 of
+ * its peak. The sparsity threshold sits near 0.6% of each row's peak with
+ * ~17 kept entries per row, so that rounding does not change which entries
+ * are kept (checked on the chroma_cqt bank at every octave).
+ *
+ * @see https://librosa.org/doc/0.11.0/generated/librosa.filters.wavelet.html
+ */
+import { createComplexFft } from "../fft/complexFft.js";
+import { getWindow, type WindowName } from "../spectrum/window.js";
+import { ParameterError } from "../util/errors.js";
+import { normLength, TINY_FLOAT64 } from "./normalize.js";
+import { sparsifyRows, type ComplexCsr } from "./sparse.js";
+
+/** `librosa.note_to_hz("C1")`. */
+export const C1_HZ = 440.0 * 2.0 ** ((24 - 69.0) / 12.0);
+
+/** librosa's `WINDOW_BANDWIDTHS` table (equivalent noise bandwidth, in bins). */
+const WINDOW_BANDWIDTHS: Readonly<Record<string, number>> = {
+  bart: 1.3334961334912805, barthann: 1.4560255965133932, bartlett: 1.3334961334912805,
+  bkh: 2.0045975283585014, black: 1.7269681554262326, blackharr: 2.0045975283585014,
+  blackman: 1.7269681554262326, blackmanharris: 2.0045975283585014, blk: 1.7269681554262326,
+  bman: 1.7859588613860062, bmn: 1.7859588613860062, bohman: 1.7859588613860062,
+  box: 1.0, boxcar: 1.0, brt: 1.3334961334912805, brthan: 1.4560255965133932,
+  bth: 1.4560255965133932, cosine: 1.2337005350199792, flat: 2.7762255046484143,
+  flattop: 2.7762255046484143, flt: 2.7762255046484143, halfcosine: 1.2337005350199792,
+  ham: 1.3629455320350348, hamm: 1.3629455320350348, hamming: 1.3629455320350348,
+  han: 1.50018310546875, hann: 1.50018310546875, nut: 1.9763500280946082,
+  nutl: 1.9763500280946082, nuttall: 1.9763500280946082, ones: 1.0,
+  par: 1.917460317460319, parz: 1.917460317460319, parzen: 1.917460317460319,
+  rect: 1.0, rectangular: 1.0, tri: 1.333170652355585, triang: 1.333170652355585,
+  triangle: 1.333170652355585,
+};
+
+/** `filters.window_bandwidth(window)`: the table entry, else `n sum(w^2) / (sum w)^2` over 1000 points. */
+export const windowBandwidth = (window: WindowName): number => {
+  if (typeof window === "string" && window in WINDOW_BANDWIDTHS) return WINDOW_BANDWIDTHS[window]!;
+  const n = 1000;
+  const w = getWindow(window, n, true);
+  let s = 0;
+  let s2 = 0;
+  for (let i = 0; i < n; i++) {
+    s += w[i]!;
+    s2 += w[i]! * w[i]!;
+  }
+  return (n * s2) / (s * s + TINY_FLOAT64);
+};
+
+/**
+ * `interval_frequencies(nBins, fmin=fmin * 2^(tuning / bpo), intervals="equal")`:
+ * the centre frequencies of a CQT, ascending.
+ */
+export const cqtFrequencies = (nBins: number, fmin: number, binsPerOctave: number, tuning: number): Float64Array => {
+  const tunedFmin = fmin * 2.0 ** (tuning / binsPerOctave);
+  const out = new Float64Array(nBins);
+  for (let i = 0; i < nBins; i++) {
+    const octave = Math.floor(i / binsPerOctave);
+    const ratio = 2.0 ** ((i % binsPerOctave) / binsPerOctave);
+    out[i] = 2.0 ** octave * ratio * tunedFmin;
+  }
+  return out.sort();
+};
+
+/** `filters._relative_bandwidth` (or `__et_relative_bw` for a single bin). */
+export const relativeBandwidth = (freqs: Float64Array, binsPerOctave: number): Float64Array => {
+  const n = freqs.length;
+  const alpha = new Float64Array(n);
+  if (n === 1) {
+    const r = 2 ** (1 / binsPerOctave);
+    alpha[0] = (r ** 2 - 1) / (r ** 2 + 1);
+    return alpha;
+  }
+  const logf = freqs.map(Math.log2);
+  for (let i = 0; i < n; i++) {
+    let bpo: number;
+    if (i === 0) bpo = 1 / (logf[1]! - logf[0]!);
+    else if (i === n - 1) bpo = 1 / (logf[n - 1]! - logf[n - 2]!);
+    else bpo = 2 / (logf[i + 1]! - logf[i - 1]!);
+    const p = 2.0 ** (2 / bpo);
+    alpha[i] = (p - 1) / (p + 1);
+  }
+  return alpha;
+};
+
+/**
+ * `filters.wavelet_lengths` with gamma = 0 (the CQT): filter lengths
+ * `Q sr / f` with `Q = filterScale / alpha`, and the highest frequency the
+ * bank reaches, `max f (1 + bw / (2 Q))`.
+ */
+export const waveletLengths = (
+  freqs: Float64Array,
+  alpha: Float64Array,
+  sr: number,
+  filterScale: number,
+  bandwidth: number,
+): { lengths: Float64Array; cutoff: number } => {
+  if (!(filterScale > 0)) throw new ParameterError(`filter_scale=${filterScale} must be positive`);
+  const lengths = new Float64Array(freqs.length);
+  let cutoff = -Infinity;
+  for (let i = 0; i < freqs.length; i++) {
+    const f = freqs[i]!;
+    if (!(f > 0)) throw new ParameterError("frequencies must be strictly positive");
+    const q = filterScale / alpha[i]!;
+    lengths[i] = (q * sr) / (f + 0 / alpha[i]!);
+    cutoff = Math.max(cutoff, f * (1 + (0.5 * bandwidth) / q) + 0.5 * 0);
+  }
+  return { lengths, cutoff };
+};
+
+/** One octave's filters in the frequency domain. */
+export interface FilterBasis {
+  /** FFT length of the octave's STFT (a power of two covering the longest filter). */
+  nFft: number;
+  /** (filters, nFft / 2 + 1) sparse complex matrix. */
+  basis: ComplexCsr;
+}
+
+/**
+ * `__vqt_filter_fft(sr, freqs, filter_scale, norm, sparsity, window)` with
+ * gamma = 0: each filter `e^{2 pi i f t / sr} w(t)`, t in
+ * [floor(-len/2), floor(len/2)), normalised by `norm`, centred in nFft
+ * samples, scaled by len / nFft, Fourier transformed, cut to the
+ * non-negative frequencies and sparsified.
+ */
+export const filterBasis = (
+  sr: number,
+  freqs: Float64Array,
+  alpha: Float64Array,
+  filterScale: number,
+  norm: number | null,
+  sparsity: number,
+  window: WindowName,
+): FilterBasis => {
+  const { lengths } = waveletLengths(freqs, alpha, sr, filterScale, windowBandwidth(window));
+  let maxLength = 0;
+  for (const l of lengths) maxLength = Math.max(maxLength, l);
+  const nFft = Math.trunc(2.0 ** Math.ceil(Math.log2(maxLength)));
+  const nCols = Math.floor(nFft / 2) + 1;
+  const fft = createComplexFft(nFft);
+  const frame = new Float64Array(2 * nFft);
+  const spectrum = new Float64Array(2 * nFft);
+  const rows = new Float64Array(2 * freqs.length * nCols);
+  for (let k = 0; k < freqs.length; k++) {
+    const len = lengths[k]!;
+    const start = Math.floor(-len / 2);
+    const n = Math.floor(len / 2) - start;
+    const w = getWindow(window, n, true);
+    const re = new Float64Array(n);
+    const im = new Float64Array(n);
+    const mag = new Float64Array(n);
+    const f = freqs[k]!;
+    for (let i = 0; i < n; i++) {
+      const angle = ((((start + i) * 2) * Math.PI) * f) / sr;
+      re[i] = Math.cos(angle) * w[i]!;
+      im[i] = Math.sin(angle) * w[i]!;
+      mag[i] = Math.hypot(re[i]!, im[i]!);
+    }
+    let scale = 1;
+    if (norm !== null) {
+      const length = normLength(mag, n, norm);
+      if (!(length < TINY_FLOAT64)) scale = 1 / length;
+    }
+    scale *= len / nFft;
+    const left = Math.floor((nFft - n) / 2);
+    if (left < 0) throw new ParameterError(`Target size (${nFft}) must be at least input size (${n})`);
+    frame.fill(0);
+    for (let i = 0; i < n; i++) {
+      frame[2 * (left + i)] = re[i]! * scale;
+      frame[2 * (left + i) + 1] = im[i]! * scale;
+    }
+    fft.forward(frame, 0, spectrum);
+    rows.set(spectrum.subarray(0, 2 * nCols), 2 * k * nCols);
+  }
+  return { nFft, basis: sparsifyRows(rows, freqs.length, nCols, sparsity) };
+};
+
+/** numpy's round-half-to-even. */
+const roundHalfEven = (x: number): number => {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+};
+
+/**
+ * `filters.cq_to_chroma(nInput, bins_per_octave, n_chroma, fmin, window)`:
+ * the (nChroma, nInput) matrix folding CQT bins onto pitch classes, C first.
+ * `window` (optional) is convolved along the CQT axis, as scipy's
+ * `convolve(..., mode="same")` does.
+ */
+export const cqToChroma = (
+  nInput: number,
+  binsPerOctave: number,
+  nChroma: number,
+  fmin: number,
+  window: Float64Array | null,
+): Float64Array => {
+  const nMerge = binsPerOctave / nChroma;
+  if (nMerge % 1 !== 0) throw new ParameterError("Incompatible CQ merge: input bins must be an integer multiple of output bins.");
+  const half = Math.floor(nMerge / 2);
+  const midi = 12 * (Math.log2(fmin) - Math.log2(440.0)) + 69;
+  const midi0 = ((midi % 12) + 12) % 12;
+  const roll = roundHalfEven(midi0 * (nChroma / 12.0));
+  const out = new Float64Array(nChroma * nInput);
+  for (let j = 0; j < nInput; j++) {
+    const within = ((j % binsPerOctave) + half) % binsPerOctave;
+    const c = (((Math.floor(within / nMerge) + roll) % nChroma) + nChroma) % nChroma;
+    out[c * nInput + j] = 1;
+  }
+  if (!window || window.length === 0) return out;
+  const w = window.length;
+  const shift = Math.floor((w - 1) / 2);
+  const convolved = new Float64Array(nChroma * nInput);
+  for (let c = 0; c < nChroma; c++) {
+    for (let j = 0; j < nInput; j++) {
+      let s = 0;
+      for (let m = 0; m < w; m++) {
+        const i = j + shift - m;
+        if (i >= 0 && i < nInput) s += out[c * nInput + i]! * window[m]!;
+      }
+      convolved[c * nInput + j] = s;
+    }
+  }
+  return convolved;
+};
+
+/** numpy.remainder: the result has the sign of the divisor. */
+const remainder = (x: number, n: number): number => {
+  const m = x % n;
+  return m !== 0 && m < 0 !== n < 0 ? m + n : m;
+};
+
+export interface ChromaFilterbankParams {
+  sr: number;
+  nFft: number;
+  nChroma: number;
+  tuning: number;
+  ctroct: number;
+  /** null: no octave weighting. */
+  octwidth: number | null;
+  /** Norm of each frequency column (librosa's filters.chroma `norm`, 2). */
+  norm: number | null;
+  baseC: boolean;
+  /** Round the weights to float32 (librosa's default dtype). */
+  single: boolean;
+}
+
+/**
+ * `filters.chroma(sr, n_fft, n_chroma, tuning, ctroct, octwidth, norm, base_c)`:
+ * the (nChroma, 1 + nFft / 2) STFT-to-chroma filter bank, row-major.
+ *
+ * @see https://librosa.org/doc/0.11.0/generated/librosa.filters.chroma.html
+ */
+export const chromaFilterbank = (p: ChromaFilterbankParams): Float64Array => {
+  const { nFft, nChroma } = p;
+  const frqbins = new Float64Array(nFft);
+  const a440 = 440.0 * 2.0 ** (p.tuning / nChroma);
+  const step = p.sr / nFft;
+  for (let i = 1; i < nFft; i++) frqbins[i] = nChroma * Math.log2((i * step) / (a440 / 16));
+  frqbins[0] = frqbins[1]! - 1.5 * nChroma;
+  const width = new Float64Array(nFft);
+  for (let i = 0; i < nFft - 1; i++) width[i] = Math.max(frqbins[i + 1]! - frqbins[i]!, 1.0);
+  width[nFft - 1] = 1;
+  const half = roundHalfEven(nChroma / 2);
+  const nOut = Math.floor(1 + nFft / 2);
+  const wts = new Float64Array(nChroma * nFft);
+  const column = new Float64Array(nChroma);
+  const roll = p.baseC ? 3 * Math.floor(nChroma / 12) : 0;
+  for (let i = 0; i < nFft; i++) {
+    for (let c = 0; c < nChroma; c++) {
+      const d = remainder(frqbins[i]! - c + half + 10 * nChroma, nChroma) - half;
+      column[c] = Math.exp(-0.5 * ((2 * d) / width[i]!) ** 2);
+    }
+    let length = 1;
+    if (p.norm !== null) {
+      length = normLength(column, nChroma, p.norm);
+      if (length < TINY_FLOAT64) length = 1;
+    }
+    const octave = p.octwidth === null ? 1 : Math.exp(-0.5 * ((frqbins[i]! / nChroma - p.ctroct) / p.octwidth) ** 2);
+    for (let c = 0; c < nChroma; c++) {
+      const target = remainder(c - roll, nChroma);
+      wts[target * nFft + i] = (column[c]! / length) * octave;
+    }
+  }
+  const out = new Float64Array(nChroma * nOut);
+  for (let c = 0; c < nChroma; c++) {
+    for (let i = 0; i < nOut; i++) {
+      const v = wts[c * nFft + i]!;
+      out[c * nOut + i] = p.single ? Math.fround(v) : v;
+    }
+  }
+  return out;
+};

@@ -1,0 +1,422 @@
+/**
+ * Bridge ops `estimate_tuning`, `cqt`, `chroma_cqt` and `chroma_stft`, and the
+ * worker tasks behind them. `chroma_cqt` is one request: tuning estimate,
+ * multirate CQT, fold, threshold and normalisation.
+ *
+ * Wire layouts: signals (channels, n) row-major; spectrograms S for
+ * estimate_tuning / chroma_stft and C for chroma_cqt (channels, bins, frames)
+ * row-major; the complex CQT (frames, bins, channels) as the stft op returns
+ * it; chroma (frames, nChroma, channels).
+ */
+import { findArray, floatData, requireArray } from "../bridge/arrays.js";
+import { registerOp, type NamedArray, type OpContext } from "../bridge/registry.js";
+import { getRealFft } from "../fft/realFft.js";
+import { allocFloat, allocFloat64, type FloatArray } from "../parallel/alloc.js";
+import { runTask, type WorkerPool } from "../parallel/pool.js";
+import { registerTask, type TaskArgs } from "../parallel/tasks.js";
+import { checkPadMode } from "../spectrum/pad.js";
+import { frameMajorLayout, planStft, type SpectrumLayout, type StftPlan } from "../spectrum/stft.js";
+import { fftWindow, type WindowName } from "../spectrum/window.js";
+import { ParameterError } from "../util/errors.js";
+import { boolParam, intParam, numberParam, optionalIntParam, stringParam, type Params } from "../util/params.js";
+import { foldChromaFrames, type ChromaFoldParams } from "./chroma.js";
+import { C1_HZ, chromaFilterbank, cqToChroma } from "./filters.js";
+import { loadFrame } from "./frames.js";
+import { checkNorm } from "./normalize.js";
+import { piptrackBinRange, piptrackColumn, tuningFromPeaks, type PiptrackParams, type TuningEstimate } from "./tuning.js";
+import { cqtUnits, octaveSignals, planCqt, type CqtParams, type CqtPlan } from "./vqt.js";
+
+/** Where the spectrogram columns of a tuning estimate come from. */
+interface ColumnSource {
+  /** STFT of a signal ... */
+  plan?: StftPlan;
+  signal?: FloatArray;
+  length?: number;
+  window?: Float64Array;
+  /** ... or a given (channels, bins, frames) spectrogram. */
+  spectrogram?: FloatArray;
+  nFrames: number;
+  nBins: number;
+  channels: number;
+  /** Magnitude exponent applied to STFT columns (1: |X|, 2: |X|^2). */
+  power: number;
+}
+
+interface TuningTaskArgs {
+  source: ColumnSource;
+  pp: PiptrackParams;
+  lo: number;
+  hi: number;
+  stride: number;
+  pitch: Float64Array;
+  mag: Float64Array;
+  counts: Int32Array;
+  /** Optional (frames, bins, channels) copy of the columns (chroma_stft folds it afterwards). */
+  keep: FloatArray | null;
+}
+
+/** Column t of channel c as librosa's S (float32-rounded on the float32 path) into `x`. */
+const readColumn = (s: ColumnSource, single: boolean, t: number, c: number, x: Float64Array, frame: Float64Array, spectrum: Float64Array): void => {
+  const { nBins } = s;
+  if (s.spectrogram) {
+    const base = c * nBins * s.nFrames + t;
+    for (let f = 0; f < nBins; f++) x[f] = Math.abs(s.spectrogram[base + f * s.nFrames]!);
+    return;
+  }
+  const plan = s.plan!;
+  const window = s.window!;
+  loadFrame(plan, s.signal!, c * s.length!, t, frame);
+  for (let k = 0; k < plan.nFft; k++) frame[k] = frame[k]! * window[k]!;
+  getRealFft(plan.nFft).forward(frame, 0, spectrum);
+  for (let f = 0; f < nBins; f++) {
+    let re = spectrum[2 * f]!;
+    let im = spectrum[2 * f + 1]!;
+    if (single) {
+      re = Math.fround(re);
+      im = Math.fround(im);
+    }
+    let m = Math.sqrt(re * re + im * im);
+    if (single) m = Math.fround(m);
+    if (s.power === 2) m = single ? Math.fround(m * m) : m * m;
+    x[f] = m;
+  }
+};
+
+registerTask("cqt.tuningPeaks", (t0, t1, args: TaskArgs) => {
+  const a = args as unknown as TuningTaskArgs;
+  const s = a.source;
+  const x = new Float64Array(s.nBins);
+  const nFft = s.plan ? s.plan.nFft : 2;
+  const frame = new Float64Array(nFft);
+  const spectrum = new Float64Array(nFft + 2);
+  for (let t = t0; t < t1; t++) {
+    for (let c = 0; c < s.channels; c++) {
+      readColumn(s, a.pp.single, t, c, x, frame, spectrum);
+      if (a.keep) for (let f = 0; f < s.nBins; f++) a.keep[(t * s.nBins + f) * s.channels + c] = x[f]!;
+      const slot = t * s.channels + c;
+      a.counts[slot] = piptrackColumn(x, s.nBins, a.pp, a.lo, a.hi, a.pitch, a.mag, slot * a.stride);
+    }
+  }
+});
+
+/** piptrack over every column, then the median threshold and the histogram. */
+const estimateTuningFrom = async (
+  source: ColumnSource,
+  pp: PiptrackParams,
+  resolution: number,
+  binsPerOctave: number,
+  keep: FloatArray | null,
+  pool: WorkerPool | undefined,
+): Promise<TuningEstimate> => {
+  const [lo, hi] = piptrackBinRange(pp, source.nBins);
+  const stride = Math.max(1, Math.ceil((hi - lo) / 2) + 1);
+  const columns = source.nFrames * source.channels;
+  const shared = pool !== undefined;
+  const pitch = allocFloat64(columns * stride, shared, { zero: false });
+  const mag = allocFloat64(columns * stride, shared, { zero: false });
+  const counts = new Int32Array(shared ? new SharedArrayBuffer(4 * columns) : new ArrayBuffer(4 * columns));
+  await runTask(pool, "cqt.tuningPeaks", source.nFrames, { source, pp, lo, hi, stride, pitch, mag, counts, keep });
+  let n = 0;
+  for (let col = 0; col < columns; col++) {
+    const count = counts[col]!;
+    pitch.copyWithin(n, col * stride, col * stride + count);
+    mag.copyWithin(n, col * stride, col * stride + count);
+    n += count;
+  }
+  return tuningFromPeaks(pitch, mag, n, resolution, binsPerOctave, pp.single);
+};
+
+const optionalNumber = (params: Params, name: string): number | null => (params[name] === null || params[name] === undefined ? null : numberParam(params, name));
+
+const normParam = (params: Params, name: string): number | null => {
+  const norm = optionalNumber(params, name);
+  checkNorm(norm);
+  return norm;
+};
+
+/** A (channels, n) float signal from `y`, as float64 (kernels read it many times). */
+const signalArray = (arrays: NamedArray[]): { data: FloatArray; channels: number; length: number; single: boolean } => {
+  const y = requireArray(arrays, "y", ["float32", "float64"], 2);
+  const [channels, length] = y.shape as [number, number];
+  if (length === 0) throw new ParameterError("Audio data must be non-empty");
+  return { data: floatData(y), channels, length, single: y.dtype === "float32" };
+};
+
+/** The STFT column source of estimate_tuning's defaults (or the request's piptrack parameters). */
+const stftSource = (
+  signal: FloatArray,
+  channels: number,
+  length: number,
+  nFft: number,
+  hopLength: number,
+  winLength: number,
+  window: WindowName,
+  center: boolean,
+  padMode: ReturnType<typeof checkPadMode>,
+  power: number,
+): ColumnSource => {
+  const plan = planStft(length, nFft, hopLength, center, padMode);
+  return { plan, signal, length, window: fftWindow(window, winLength, nFft), nFrames: plan.nFrames, nBins: plan.nBins, channels, power };
+};
+
+/** `estimate_tuning(y=y, sr=sr, bins_per_octave=bpo)` with every other argument at its default. */
+const defaultTuning = (signal: FloatArray, channels: number, length: number, sr: number, binsPerOctave: number, single: boolean, pool: WorkerPool | undefined): Promise<TuningEstimate> =>
+  estimateTuningFrom(
+    stftSource(signal, channels, length, 2048, 512, 2048, "hann", true, "constant", 1),
+    { sr, nFft: 2048, fmin: 150.0, fmax: 4000.0, threshold: 0.1, ref: null, single },
+    0.01,
+    binsPerOctave,
+    null,
+    pool,
+  );
+
+registerOp("estimate_tuning", async (params, arrays, ctx: OpContext) => {
+  const sr = numberParam(params, "sr");
+  const resolution = numberParam(params, "resolution");
+  const binsPerOctave = intParam(params, "bins_per_octave", 1);
+  const piptrack = {
+    fmin: numberParam(params, "fmin"),
+    fmax: numberParam(params, "fmax"),
+    threshold: numberParam(params, "threshold"),
+    ref: optionalNumber(params, "ref"),
+  };
+  const S = findArray(arrays, "S");
+  let source: ColumnSource;
+  let nFft: number;
+  let single: boolean;
+  if (S) {
+    const s = requireArray(arrays, "S", ["float32", "float64"], 3);
+    const [channels, nBins, nFrames] = s.shape as [number, number, number];
+    const requested = optionalIntParam(params, "n_fft");
+    nFft = requested !== null && Math.floor(requested / 2) + 1 === nBins ? requested : 2 * (nBins - 1);
+    source = { spectrogram: floatData(s), nFrames, nBins, channels, power: 1 };
+    single = s.dtype === "float32";
+  } else {
+    const y = signalArray(arrays);
+    nFft = intParam(params, "n_fft", 1);
+    const winLength = optionalIntParam(params, "win_length", 1) ?? nFft;
+    const hopLength = optionalIntParam(params, "hop_length", 1) ?? Math.floor(winLength / 4);
+    const window = params.window as WindowName;
+    source = stftSource(y.data, y.channels, y.length, nFft, hopLength, winLength, window, boolParam(params, "center"), checkPadMode(params.pad_mode), 1);
+    single = y.single;
+  }
+  const estimate = await estimateTuningFrom(source, { sr, nFft, ...piptrack, single }, resolution, binsPerOctave, null, ctx.pool);
+  return { arrays: [], meta: { ...estimate } };
+});
+
+interface CqtTaskArgs {
+  plan: CqtPlan;
+  signals: Float64Array[];
+  channels: number;
+  out: FloatArray;
+  layout: SpectrumLayout;
+  magnitude: boolean;
+}
+
+registerTask("cqt.response", (u0, u1, args: TaskArgs) => {
+  const a = args as unknown as CqtTaskArgs;
+  cqtUnits(a.plan, a.signals, a.channels, a.out, a.layout, a.magnitude, u0, u1);
+});
+
+/** The cqt parameters of a request, with `tuning` resolved (estimated when null). */
+const cqtRequest = async (
+  params: Params,
+  y: ReturnType<typeof signalArray>,
+  pool: WorkerPool | undefined,
+): Promise<{ cqt: CqtParams; tuning: TuningEstimate }> => {
+  const sr = numberParam(params, "sr");
+  const binsPerOctave = intParam(params, "bins_per_octave", 1);
+  const given = optionalNumber(params, "tuning");
+  const tuning = given === null ? await defaultTuning(y.data, y.channels, y.length, sr, binsPerOctave, y.single, pool) : { tuning: given, empty: false };
+  const resType = params.res_type ?? "soxr_hq";
+  if (resType !== "soxr_hq") throw new ParameterError(`res_type=${JSON.stringify(resType)} is not supported; supported: soxr_hq`);
+  const window = params.window ?? "hann";
+  if (typeof window !== "string" && !Array.isArray(window)) throw new ParameterError(`Invalid window specification: ${JSON.stringify(window)}`);
+  return {
+    cqt: {
+      sr,
+      hopLength: intParam(params, "hop_length", 1),
+      fmin: optionalNumber(params, "fmin") ?? C1_HZ,
+      nBins: intParam(params, "n_bins", 1),
+      binsPerOctave,
+      tuning: tuning.tuning,
+      filterScale: numberParam(params, "filter_scale"),
+      norm: normParam(params, "norm"),
+      sparsity: numberParam(params, "sparsity"),
+      window: window as WindowName,
+      scale: boolParam(params, "scale"),
+      padMode: checkPadMode(params.pad_mode),
+    },
+    tuning,
+  };
+};
+
+/** Runs the planned transform: complex (frames, bins, channels) or magnitudes in the same layout. */
+const computeCqt = async (
+  p: CqtParams,
+  y: ReturnType<typeof signalArray>,
+  double: boolean,
+  magnitude: boolean,
+  pool: WorkerPool | undefined,
+): Promise<{ plan: CqtPlan; out: FloatArray }> => {
+  const plan = planCqt(p, y.length, y.single);
+  const shared = pool !== undefined;
+  const signals = octaveSignals(plan, y.data, y.channels, y.length, p.scale, shared);
+  const layout = frameMajorLayout(p.nBins, y.channels);
+  const out = allocFloat((magnitude ? 1 : 2) * plan.nFrames * p.nBins * y.channels, double, shared, { zero: false });
+  await runTask(pool, "cqt.response", plan.octaves.length * plan.nFrames, { plan, signals, channels: y.channels, out, layout, magnitude });
+  return { plan, out };
+};
+
+registerOp("cqt", async (params, arrays, ctx: OpContext) => {
+  const y = signalArray(arrays);
+  const { cqt, tuning } = await cqtRequest(params, y, ctx.pool);
+  const dtype = stringParam(params, "dtype", ["complex64", "complex128"] as const);
+  const { plan, out } = await computeCqt(cqt, y, dtype === "complex128", false, ctx.pool);
+  return { arrays: [{ name: "C", dtype, shape: [plan.nFrames, cqt.nBins, y.channels], data: out }], meta: { tuning: tuning.tuning, tuning_empty: tuning.empty } };
+});
+
+interface FoldTaskArgs {
+  spectrogram: FloatArray;
+  fold: Float64Array;
+  p: ChromaFoldParams;
+  out: FloatArray;
+}
+
+registerTask("cqt.fold", (t0, t1, args: TaskArgs) => {
+  const a = args as unknown as FoldTaskArgs;
+  foldChromaFrames(a.spectrogram, a.fold, a.p, a.out, t0, t1);
+});
+
+/** Fold + threshold + normalise a (frames, bins, channels) magnitude spectrogram into (frames, nChroma, channels). */
+const foldChroma = async (
+  spectrogram: FloatArray,
+  fold: Float64Array,
+  p: ChromaFoldParams,
+  nFrames: number,
+  double: boolean,
+  pool: WorkerPool | undefined,
+): Promise<FloatArray> => {
+  const out = allocFloat(nFrames * p.nChroma * p.channels, double, pool !== undefined, { zero: false });
+  await runTask(pool, "cqt.fold", nFrames, { spectrogram, fold, p, out });
+  return out;
+};
+
+/** (channels, bins, frames) -> (frames, bins, channels). */
+const framesFirst = (data: FloatArray, channels: number, nBins: number, nFrames: number, shared: boolean): Float64Array => {
+  const out = allocFloat64(channels * nBins * nFrames, shared, { zero: false });
+  for (let c = 0; c < channels; c++) {
+    for (let f = 0; f < nBins; f++) {
+      const base = (c * nBins + f) * nFrames;
+      for (let t = 0; t < nFrames; t++) out[(t * nBins + f) * channels + c] = data[base + t]!;
+    }
+  }
+  return out;
+};
+
+const windowArray = (arrays: NamedArray[]): Float64Array | null => {
+  const w = findArray(arrays, "window");
+  if (!w) return null;
+  const data = floatData(w);
+  return data instanceof Float64Array ? data : Float64Array.from(data);
+};
+
+registerOp("chroma_cqt", async (params, arrays, ctx: OpContext) => {
+  const nChroma = intParam(params, "n_chroma", 1);
+  const binsPerOctave = intParam(params, "bins_per_octave", 1);
+  if (binsPerOctave % nChroma !== 0) {
+    throw new ParameterError(`bins_per_octave=${binsPerOctave} must be an integer multiple of n_chroma=${nChroma}`);
+  }
+  const dtype = stringParam(params, "dtype", ["float32", "float64"] as const);
+  const double = dtype === "float64";
+  const fmin = optionalNumber(params, "fmin");
+  const threshold = optionalNumber(params, "threshold");
+  const norm = normParam(params, "norm");
+  let spectrogram: FloatArray;
+  let nBins: number;
+  let nFrames: number;
+  let channels: number;
+  let tuningMeta: TuningEstimate | null = null;
+  const C = findArray(arrays, "C");
+  if (C) {
+    const c = requireArray(arrays, "C", ["float32", "float64"], 3);
+    [channels, nBins, nFrames] = c.shape as [number, number, number];
+    spectrogram = framesFirst(floatData(c), channels, nBins, nFrames, ctx.pool !== undefined);
+  } else {
+    const y = signalArray(arrays);
+    const { cqt, tuning } = await cqtRequest(
+      { ...params, n_bins: intParam(params, "n_octaves", 1) * binsPerOctave, filter_scale: 1, norm: 1, sparsity: 0.01, window: "hann", scale: true, pad_mode: "constant", res_type: "soxr_hq" },
+      y,
+      ctx.pool,
+    );
+    tuningMeta = tuning;
+    const { plan, out } = await computeCqt(cqt, y, !y.single, true, ctx.pool);
+    spectrogram = out;
+    nBins = cqt.nBins;
+    nFrames = plan.nFrames;
+    channels = y.channels;
+  }
+  const fold = cqToChroma(nBins, binsPerOctave, nChroma, fmin ?? C1_HZ, windowArray(arrays));
+  const p: ChromaFoldParams = { nChroma, nBins, channels, threshold, norm, single: !double };
+  const out = await foldChroma(spectrogram, fold, p, nFrames, double, ctx.pool);
+  return {
+    arrays: [{ name: "chroma", dtype, shape: [nFrames, nChroma, channels], data: out }],
+    meta: tuningMeta ? { tuning: tuningMeta.tuning, tuning_empty: tuningMeta.empty } : {},
+  };
+});
+
+registerOp("chroma_stft", async (params, arrays, ctx: OpContext) => {
+  const sr = numberParam(params, "sr");
+  const nChroma = intParam(params, "n_chroma", 1);
+  const dtype = stringParam(params, "dtype", ["float32", "float64"] as const);
+  const fbSingle = stringParam(params, "fb_dtype", ["float32", "float64"] as const) === "float32";
+  const given = optionalNumber(params, "tuning");
+  const S = findArray(arrays, "S");
+  let source: ColumnSource;
+  let nFft: number;
+  let single: boolean;
+  if (S) {
+    const s = requireArray(arrays, "S", ["float32", "float64"], 3);
+    const [channels, nBins, nFrames] = s.shape as [number, number, number];
+    nFft = 2 * (nBins - 1);
+    const requested = optionalIntParam(params, "n_fft");
+    if (requested !== null && Math.floor(requested / 2) + 1 === nBins) nFft = requested;
+    source = { spectrogram: floatData(s), nFrames, nBins, channels, power: 1 };
+    single = s.dtype === "float32";
+  } else {
+    const y = signalArray(arrays);
+    nFft = intParam(params, "n_fft", 1);
+    const winLength = optionalIntParam(params, "win_length", 1) ?? nFft;
+    const hopLength = optionalIntParam(params, "hop_length", 1) ?? Math.floor(winLength / 4);
+    source = stftSource(y.data, y.channels, y.length, nFft, hopLength, winLength, params.window as WindowName, boolParam(params, "center"), checkPadMode(params.pad_mode), 2);
+    single = y.single;
+  }
+  const shared = ctx.pool !== undefined;
+  const keep = allocFloat64(source.nFrames * source.nBins * source.channels, shared, { zero: false });
+  // estimate_tuning(S=S, n_fft=2048 default): piptrack re-derives n_fft from the bins unless 2048 fits.
+  const tuningFft = Math.floor(2048 / 2) + 1 === source.nBins ? 2048 : 2 * (source.nBins - 1);
+  const pp: PiptrackParams = { sr, nFft: tuningFft, fmin: 150.0, fmax: 4000.0, threshold: 0.1, ref: null, single };
+  let estimate: TuningEstimate = { tuning: given ?? 0, empty: false };
+  if (given === null) {
+    estimate = await estimateTuningFrom(source, pp, 0.01, nChroma, keep, ctx.pool);
+  } else {
+    await runTask(ctx.pool, "cqt.tuningPeaks", source.nFrames, { source, pp: { ...pp, fmin: 0, fmax: 0 }, lo: 0, hi: 0, stride: 1, pitch: new Float64Array(source.nFrames * source.channels), mag: new Float64Array(source.nFrames * source.channels), counts: new Int32Array(source.nFrames * source.channels), keep });
+  }
+  const fold = chromaFilterbank({
+    sr,
+    nFft,
+    nChroma,
+    tuning: estimate.tuning,
+    ctroct: numberParam(params, "ctroct"),
+    octwidth: optionalNumber(params, "octwidth"),
+    norm: 2,
+    baseC: boolParam(params, "base_c"),
+    single: fbSingle,
+  });
+  const p: ChromaFoldParams = { nChroma, nBins: source.nBins, channels: source.channels, threshold: null, norm: normParam(params, "norm"), single: dtype === "float32" };
+  const out = await foldChroma(keep, fold, p, source.nFrames, dtype === "float64", ctx.pool);
+  return {
+    arrays: [{ name: "chroma", dtype, shape: [source.nFrames, nChroma, source.channels], data: out }],
+    meta: { tuning: estimate.tuning, tuning_empty: estimate.empty },
+  };
+});

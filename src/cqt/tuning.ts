@@ -1,0 +1,211 @@
+/**
+ * Tuning estimation as librosa 0.11.0 does it (`estimate_tuning` ->
+ * `piptrack` -> `pitch_tuning`): pick the local maxima of each spectrogram
+ * column above `threshold * max(column)` in [fmin, fmax), refine them by
+ * parabolic interpolation, keep the peaks whose interpolated magnitude is at
+ * least the median, and take the histogram mode of their deviation from the
+ * equal-tempered grid.
+ *
+ * The result is discrete (a histogram edge), so the arithmetic follows
+ * librosa's dtype by dtype: with a float32 spectrogram (float32 audio),
+ * numpy's float32 operations are reproduced with `Math.fround`, and numba's
+ * parabolic stencil (which promotes `2 * x[0]` and `/ 2` to float64) is
+ * followed exactly.
+ *
+ * @see https://librosa.org/doc/0.11.0/generated/librosa.estimate_tuning.html
+ */
+import { ParameterError } from "../util/errors.js";
+
+/** Parameters of piptrack that shape the peaks. */
+export interface PiptrackParams {
+  sr: number;
+  nFft: number;
+  fmin: number;
+  fmax: number;
+  /** Relative threshold (librosa `threshold`, 0.1). */
+  threshold: number;
+  /** Absolute reference magnitude (librosa `ref` as a number); null: `threshold * max(column)`. */
+  ref: number | null;
+  /** Emulate librosa's float32 arithmetic (float32 spectrogram). */
+  single: boolean;
+}
+
+const identity = (x: number): number => x;
+
+/**
+ * The bin range [lo, hi) where `fmin <= fft_frequencies < fmax`
+ * (`fft_frequencies` = `linspace(0, sr / 2, nBins)`).
+ */
+export const piptrackBinRange = (p: PiptrackParams, nBins: number): [number, number] => {
+  const fmin = Math.max(p.fmin, 0);
+  const fmax = Math.min(p.fmax, p.sr / 2);
+  const step = p.sr / 2 / (nBins - 1);
+  let lo = nBins;
+  let hi = 0;
+  for (let i = 0; i < nBins; i++) {
+    const f = i === nBins - 1 && nBins > 1 ? p.sr / 2 : nBins > 1 ? i * step : 0;
+    if (fmin <= f && f < fmax) {
+      lo = Math.min(lo, i);
+      hi = i + 1;
+    }
+  }
+  return lo < hi ? [lo, hi] : [0, 0];
+};
+
+/**
+ * piptrack on one spectrogram column `x` (magnitudes, `nBins` values; for
+ * `single` they must already be float32 values). Writes the peaks' pitch (Hz)
+ * and magnitude from `outOffset` and returns how many there are.
+ */
+export const piptrackColumn = (
+  x: Float64Array,
+  nBins: number,
+  p: PiptrackParams,
+  lo: number,
+  hi: number,
+  outPitch: Float64Array,
+  outMag: Float64Array,
+  outOffset: number,
+): number => {
+  const r = p.single ? Math.fround : identity;
+  let refValue: number;
+  if (p.ref === null) {
+    let max = -Infinity;
+    for (let i = 0; i < nBins; i++) if (x[i]! > max) max = x[i]!;
+    refValue = r(r(p.threshold) * max);
+  } else {
+    refValue = r(Math.abs(p.ref));
+  }
+  // The localmax test reads S * (S > ref) at i - 1, i, i + 1.
+  const z = (i: number): number => (x[i]! > refValue ? x[i]! : 0);
+  let count = 0;
+  for (let i = lo; i < hi; i++) {
+    const zi = z(i);
+    let isMax: boolean;
+    if (i === 0) isMax = false;
+    else if (i === nBins - 1) isMax = zi > z(i - 1);
+    else isMax = zi > z(i - 1) && zi >= z(i + 1);
+    if (!isMax) continue;
+    let shift = 0;
+    let avg: number;
+    if (i === 0) avg = r(x[1]! - x[0]!);
+    else if (i === nBins - 1) avg = r(x[i]! - x[i - 1]!);
+    else {
+      const a = r(x[i + 1]! + x[i - 1]!) - 2 * x[i]!;
+      const b = r(x[i + 1]! - x[i - 1]!) / 2;
+      shift = Math.abs(b) >= Math.abs(a) ? 0 : r(-b / a);
+      avg = r(r(x[i + 1]! - x[i - 1]!) / 2);
+    }
+    const dskew = r(r(0.5 * avg) * shift);
+    outPitch[outOffset + count] = r(((i + shift) * p.sr) / p.nFft);
+    outMag[outOffset + count] = r(x[i]! + dskew);
+    count++;
+  }
+  return count;
+};
+
+/** k-th smallest of `a[0 .. n)` (reorders `a`). */
+const select = (a: Float64Array, n: number, k: number): number => {
+  let left = 0;
+  let right = n - 1;
+  while (right > left) {
+    const pivot = a[(left + right) >> 1]!;
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i] = a[j]!;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) right = j;
+    else if (k >= i) left = i;
+    else return a[k]!;
+  }
+  return a[k]!;
+};
+
+/** np.median of `n` values (scratch copy taken); float32 means the mean of the middle pair rounds as numpy's float32 mean. */
+export const median = (values: Float64Array, n: number, single: boolean): number => {
+  const a = values.slice(0, n);
+  const half = n >> 1;
+  if (n % 2 === 1) return select(a, n, half);
+  const hi = select(a, n, half);
+  let lo = -Infinity;
+  for (let i = 0; i < half; i++) if (a[i]! > lo) lo = a[i]!;
+  return single ? Math.fround(Math.fround(lo + hi) / 2) : (lo + hi) / 2;
+};
+
+/** Result of a tuning estimate; `empty` when no frequency survived (librosa warns and returns 0). */
+export interface TuningEstimate {
+  tuning: number;
+  empty: boolean;
+}
+
+/**
+ * `pitch_tuning(frequencies, resolution, bins_per_octave)`: the left edge of
+ * the fullest bin of the histogram of `bpo * log2(f / 27.5) mod 1` (wrapped to
+ * [-0.5, 0.5)) over `linspace(-0.5, 0.5, ceil(1 / resolution) + 1)`.
+ */
+export const pitchTuning = (
+  frequencies: Float64Array,
+  n: number,
+  resolution: number,
+  binsPerOctave: number,
+  single: boolean,
+): TuningEstimate => {
+  const r = single ? Math.fround : identity;
+  const nEdges = Math.ceil(1.0 / resolution) + 1;
+  if (!(nEdges >= 2) || !Number.isFinite(nEdges)) throw new ParameterError(`resolution=${resolution} must be positive and at most 1`);
+  const step = 1.0 / (nEdges - 1);
+  const edges = new Float64Array(nEdges);
+  for (let j = 0; j < nEdges; j++) edges[j] = j * step + -0.5;
+  edges[nEdges - 1] = 0.5;
+  const counts = new Float64Array(nEdges - 1);
+  let any = false;
+  for (let i = 0; i < n; i++) {
+    const f = frequencies[i]!;
+    if (!(f > 0)) continue;
+    any = true;
+    const octs = r(Math.log2(r(f / 27.5)));
+    const x = r(binsPerOctave * octs);
+    let residual = x % 1.0;
+    if (residual !== 0 && residual < 0) residual += 1.0;
+    residual = r(residual);
+    if (residual >= 0.5) residual = r(residual - 1.0);
+    if (residual < edges[0]! || residual > edges[nEdges - 1]!) continue;
+    let j = Math.min(nEdges - 2, Math.max(0, Math.floor((residual + 0.5) / step)));
+    while (j > 0 && residual < edges[j]!) j--;
+    while (j < nEdges - 2 && residual >= edges[j + 1]!) j++;
+    counts[j] = counts[j]! + 1;
+  }
+  if (!any) return { tuning: 0.0, empty: true };
+  let best = 0;
+  for (let j = 1; j < counts.length; j++) if (counts[j]! > counts[best]!) best = j;
+  return { tuning: edges[best]!, empty: false };
+};
+
+/**
+ * estimate_tuning's last steps over all peaks: the median magnitude as the
+ * threshold, then `pitch_tuning` of the peaks at or above it.
+ */
+export const tuningFromPeaks = (
+  pitch: Float64Array,
+  mag: Float64Array,
+  n: number,
+  resolution: number,
+  binsPerOctave: number,
+  single: boolean,
+): TuningEstimate => {
+  // Peaks always have pitch > 0 (bins >= 1), so pitch_mask is "is a peak".
+  const threshold = n > 0 ? median(mag, n, single) : 0.0;
+  let kept = 0;
+  const selected = new Float64Array(n);
+  for (let i = 0; i < n; i++) if (mag[i]! >= threshold && pitch[i]! > 0) selected[kept++] = pitch[i]!;
+  return pitchTuning(selected, kept, resolution, binsPerOctave, single);
+};
