@@ -8,11 +8,15 @@ stdin/stdout); under Pyodide they run in-process through the JS FFI.
 from __future__ import annotations
 
 from .exceptions import BridgeError, ParameterError
-from . import decompose, effects
+from . import decompose, effects, feature
+from .constantq import cqt
 from .effects import hpss
 from .pitch import yin
+from .feature import chroma_cqt
 from .spectrum import istft, stft
+from .tuning import estimate_tuning
 
 __version__ = "0.1.0"
 
-__all__ = ["ParameterError", "BridgeError", "stft", "istft", "decompose", "effects", "hpss", "yin", "__version__"]
+__all__ = ["ParameterError", "BridgeError", "stft", "istft", "decompose", "effects", "hpss", "yin", "feature", "cqt", "estimate_tuning", "chroma_cqt",
+           "__version__"]

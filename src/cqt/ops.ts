@@ -14,6 +14,7 @@ import { getRealFft } from "../fft/realFft.js";
 import { allocFloat, allocFloat64, type FloatArray } from "../parallel/alloc.js";
 import { runTask, type WorkerPool } from "../parallel/pool.js";
 import { registerTask, type TaskArgs } from "../parallel/tasks.js";
+import { requestWindow } from "../spectrum/ops.js";
 import { checkPadMode } from "../spectrum/pad.js";
 import { frameMajorLayout, planStft, type SpectrumLayout, type StftPlan } from "../spectrum/stft.js";
 import { fftWindow, type WindowName } from "../spectrum/window.js";
@@ -149,20 +150,19 @@ const stftSource = (
   length: number,
   nFft: number,
   hopLength: number,
-  winLength: number,
-  window: WindowName,
+  window: Float64Array,
   center: boolean,
   padMode: ReturnType<typeof checkPadMode>,
   power: number,
 ): ColumnSource => {
   const plan = planStft(length, nFft, hopLength, center, padMode);
-  return { plan, signal, length, window: fftWindow(window, winLength, nFft), nFrames: plan.nFrames, nBins: plan.nBins, channels, power };
+  return { plan, signal, length, window, nFrames: plan.nFrames, nBins: plan.nBins, channels, power };
 };
 
 /** `estimate_tuning(y=y, sr=sr, bins_per_octave=bpo)` with every other argument at its default. */
 const defaultTuning = (signal: FloatArray, channels: number, length: number, sr: number, binsPerOctave: number, single: boolean, pool: WorkerPool | undefined): Promise<TuningEstimate> =>
   estimateTuningFrom(
-    stftSource(signal, channels, length, 2048, 512, 2048, "hann", true, "constant", 1),
+    stftSource(signal, channels, length, 2048, 512, fftWindow("hann", 2048, 2048), true, "constant", 1),
     { sr, nFft: 2048, fmin: 150.0, fmax: 4000.0, threshold: 0.1, ref: null, single },
     0.01,
     binsPerOctave,
@@ -196,8 +196,8 @@ registerOp("estimate_tuning", async (params, arrays, ctx: OpContext) => {
     nFft = intParam(params, "n_fft", 1);
     const winLength = optionalIntParam(params, "win_length", 1) ?? nFft;
     const hopLength = optionalIntParam(params, "hop_length", 1) ?? Math.floor(winLength / 4);
-    const window = params.window as WindowName;
-    source = stftSource(y.data, y.channels, y.length, nFft, hopLength, winLength, window, boolParam(params, "center"), checkPadMode(params.pad_mode), 1);
+    const window = requestWindow(params, arrays, winLength, nFft);
+    source = stftSource(y.data, y.channels, y.length, nFft, hopLength, window, boolParam(params, "center"), checkPadMode(params.pad_mode), 1);
     single = y.single;
   }
   const estimate = await estimateTuningFrom(source, { sr, nFft, ...piptrack, single }, resolution, binsPerOctave, null, ctx.pool);
@@ -388,7 +388,8 @@ registerOp("chroma_stft", async (params, arrays, ctx: OpContext) => {
     nFft = intParam(params, "n_fft", 1);
     const winLength = optionalIntParam(params, "win_length", 1) ?? nFft;
     const hopLength = optionalIntParam(params, "hop_length", 1) ?? Math.floor(winLength / 4);
-    source = stftSource(y.data, y.channels, y.length, nFft, hopLength, winLength, params.window as WindowName, boolParam(params, "center"), checkPadMode(params.pad_mode), 2);
+    const window = requestWindow(params, arrays, winLength, nFft);
+    source = stftSource(y.data, y.channels, y.length, nFft, hopLength, window, boolParam(params, "center"), checkPadMode(params.pad_mode), 2);
     single = y.single;
   }
   const shared = ctx.pool !== undefined;
