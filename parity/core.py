@@ -20,10 +20,10 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequ
 
 import numpy as np
 
-__all__ = ["Case", "Clip", "Inputs", "Row", "register", "registered", "run_case", "TOLERANCES"]
+__all__ = ["Case", "Clip", "Inputs", "Row", "fft_variant", "register", "registered", "run_case", "TOLERANCES"]
 
 # Modules whose import registers cases; one line per function family.
-FUNCTION_MODULES = ["parity.cases_spectrum"]
+FUNCTION_MODULES = ["parity.cases_spectrum", "parity.cases_hpss"]
 
 # (kind, input dtype) -> (metric family, tolerance), from docs/parity.md.
 TOLERANCES: Dict[Tuple[str, str], Tuple[str, float]] = {
@@ -62,6 +62,15 @@ class Case:
     # librosa on the float64 version of a float32 input: judges whether librosa's float32 answer is itself stable.
     reference64: Optional[Callable[[], Any]] = None
     output_names: Sequence[str] = ("out",)
+    # Set when librosa's answer for this input is known to be wrong (why, in words), with
+    # ``corrected_reference`` computing librosa's answer with the defect mended: ours is then
+    # judged against that, and the row says so (a finding).
+    unreliable_reference: Optional[str] = None
+    corrected_reference: Optional[Callable[[], Any]] = None
+    # librosa with an equally valid FFT (see fft_variant): where librosa's own answer moves by
+    # more than the tolerance under it, the reference is ill-conditioned at that tolerance and
+    # ours must deviate no more than twice as far (a finding, reported with both numbers).
+    reference_alt: Optional[Callable[[], Any]] = None
 
 
 @dataclasses.dataclass
@@ -140,6 +149,37 @@ def metrics(ours: np.ndarray, ref: np.ndarray) -> Tuple[float, float, float, str
     return ratio(norm_diff, norm_ref), ratio(max_diff, max_ref), max_diff, str(tuple(int(i) for i in worst))
 
 
+class _ComplexRfft:
+    """numpy.fft with rfft computed through the complex FFT: exact in theory, other round-off in practice."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(np.fft, name)
+
+    @staticmethod
+    def rfft(a: Any, n: Optional[int] = None, axis: int = -1, norm: Optional[str] = None) -> np.ndarray:
+        a = np.asarray(a)
+        n = a.shape[axis] if n is None else n
+        return np.take(np.fft.fft(a, n=n, axis=axis, norm=norm), np.arange(n // 2 + 1), axis=axis)
+
+
+def fft_variant(fn: Callable[[], Any]) -> Callable[[], Any]:
+    """``fn`` run with librosa's FFT library switched to :class:`_ComplexRfft`."""
+    def call() -> Any:
+        import warnings
+
+        import librosa
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            librosa.set_fftlib(_ComplexRfft())
+            try:
+                return fn()
+            finally:
+                librosa.set_fftlib(None)
+
+    return call
+
+
 def _timed(fn: Callable[[], Any]) -> Tuple[Any, float]:
     t0 = time.perf_counter()
     out = fn()
@@ -173,6 +213,20 @@ def run_case(case: Case) -> List[Row]:
             note = f"dtype {np.asarray(o).dtype} != {np.asarray(r).dtype}"
         rel, scaled, max_abs, worst = metrics(o, r)
         ok = _passes(family, tol, rel, scaled, max_abs) and not note
+        if not ok and case.reference_alt is not None:
+            alt = _as_tuple(case.reference_alt())[i]
+            spread = metrics(alt, r)
+            if not _passes(family, tol, *spread[:3]):
+                ok = rel <= 2 * spread[0] and scaled <= 2 * spread[1]
+                note = (f"FINDING: librosa with another exact FFT moves by rel_l2 {spread[0]:.2e} "
+                        f"scaled_max {spread[1]:.2e} (ill-conditioned output); ours within twice that: {ok}")
+        if not ok and case.corrected_reference is not None:
+            corrected = _as_tuple(case.corrected_reference())[i]
+            vs = metrics(o, corrected)
+            ok = _passes(family, tol, *vs[:3])
+            note = (f"FINDING: {case.unreliable_reference}; librosa gives rel_l2 {rel:.2e} from ours, "
+                    f"librosa with that mended gives rel_l2 {vs[0]:.2e} scaled_max {vs[1]:.2e}")
+            rel, scaled, max_abs, worst = vs
         if not ok and not note and case.dtype == "float32" and case.reference64 is not None:
             # librosa's float32 path rounds intermediate results; where that rounding alone
             # exceeds the tolerance, the float32 reference is unstable and ours is judged
