@@ -25,6 +25,8 @@ export interface DecodedFrame {
   type: "frame";
   header: Record<string, unknown>;
   arrays: NamedArray[];
+  /** The buffer holding the arrays' bytes (from `allocatePayload` when one was given). */
+  payload: SharedArrayBuffer;
 }
 
 /** A frame that could not be accepted; `id` is the request id when the header was readable. */
@@ -127,6 +129,8 @@ export interface FrameParserOptions {
   maxPayloadBytes?: number;
   /** Extra checks on a parsed header (e.g. a request's op and params), run before the payload is allocated. */
   validateHeader?: (header: Record<string, unknown>) => string | undefined;
+  /** Where payloads go (default: a fresh SharedArrayBuffer each); may return a larger buffer. */
+  allocatePayload?: (bytes: number) => SharedArrayBuffer;
 }
 
 type ParserState =
@@ -143,6 +147,7 @@ export class FrameParser {
   private readonly kind: FrameKind;
   private readonly maxPayloadBytes: number;
   private readonly validateHeader?: (header: Record<string, unknown>) => string | undefined;
+  private readonly allocatePayload: (bytes: number) => SharedArrayBuffer;
   private state: ParserState = { stage: "preamble" };
   /** Preamble bytes gathered so far (fewer than PREAMBLE_BYTES). */
   private preamble = Buffer.alloc(0);
@@ -153,6 +158,7 @@ export class FrameParser {
     this.kind = options.kind;
     this.maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
     this.validateHeader = options.validateHeader;
+    this.allocatePayload = options.allocatePayload ?? ((bytes) => new SharedArrayBuffer(bytes));
   }
 
   /** True when the stream stopped inside a frame (or inside garbage). */
@@ -183,6 +189,26 @@ export class FrameParser {
         }
       }
     }
+    return events;
+  }
+
+  /**
+   * While a payload is being received, the part of it still to be filled, so a
+   * reader can read the stream straight into it (then call `commitDirect`)
+   * instead of through `push`; undefined otherwise.
+   */
+  directTarget(): Uint8Array | undefined {
+    if (this.state.stage !== "payload") return undefined;
+    return this.state.bytes.subarray(this.state.filled);
+  }
+
+  /** Records that `n` bytes were written into `directTarget()`; returns the events completed. */
+  commitDirect(n: number): FrameEvent[] {
+    const state = this.state;
+    if (state.stage !== "payload" || n < 0 || state.filled + n > state.bytes.length) throw new Error(`commitDirect(${n}) outside a payload`);
+    state.filled += n;
+    const events: FrameEvent[] = [];
+    if (state.filled === state.bytes.length) this.finishPayload(events);
     return events;
   }
 
@@ -271,12 +297,12 @@ export class FrameParser {
     }
     let payload: SharedArrayBuffer;
     try {
-      payload = new SharedArrayBuffer(payloadLength);
+      payload = this.allocatePayload(payloadLength);
     } catch (error) {
       skipFrame(id, `cannot allocate a ${payloadLength}-byte payload: ${(error as Error).message}`, "InternalError");
       return data.subarray(n);
     }
-    this.state = { stage: "payload", header: headerObject, descriptors, payload, bytes: new Uint8Array(payload), filled: 0 };
+    this.state = { stage: "payload", header: headerObject, descriptors, payload, bytes: new Uint8Array(payload, 0, payloadLength), filled: 0 };
     if (payloadLength === 0) this.finishPayload(events);
     return data.subarray(n);
   }
@@ -301,7 +327,7 @@ export class FrameParser {
         offset += pad8(d.nbytes);
         return { name: d.name, dtype: d.dtype, shape: d.shape, data };
       });
-      events.push({ type: "frame", header, arrays });
+      events.push({ type: "frame", header, arrays, payload });
     } catch (error) {
       // A typed array longer than this engine allows.
       events.push({ type: "fault", id: frameId(header), errorType: "InternalError", message: `cannot view the payload: ${(error as Error).message}` });

@@ -6,43 +6,77 @@
  */
 import "./ops/index.js";
 import { availableParallelism } from "node:os";
-import { once } from "node:events";
+import { setBufferSource } from "../parallel/alloc.js";
+import { BufferArena, DEFAULT_ARENA_MAX_BYTES } from "../parallel/arena.js";
+import { collectGarbage } from "../parallel/gc.js";
 import { createWorkerPool, serveTasksIfWorker } from "../parallel/workerPool.js";
 import { errorReply, handleRequest, validateRequestHeader } from "./dispatch.js";
 import { DEFAULT_MAX_PAYLOAD_BYTES, FrameKind, FrameParser, type FrameEvent } from "./frame.js";
+import { readFrames, writeFrameSync } from "./stdio.js";
 
 const PARENT_POLL_MS = 1000;
 /** Grace period for stray handles once stdin has closed and the last reply is written. */
 const EXIT_GRACE_MS = 2000;
 
+/** Dropped arena bytes worth a full collection (main thread and workers) to give them back. */
+const COLLECT_AFTER_DROPPED_BYTES = 32 * 2 ** 20;
+
 const log = (message: string): void => {
   process.stderr.write(`auralis-dsp server: ${message}\n`);
 };
 
-/** A positive integer from environment variable `name`, else `fallback` (with a warning when the value is unusable). */
-const positiveIntegerFromEnv = (name: string, fallback: number): number => {
+/** An integer >= `min` from environment variable `name`, else `fallback` (with a warning when the value is unusable). */
+const integerFromEnv = (name: string, fallback: number, min = 1): number => {
   const raw = process.env[name];
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);
-  if (Number.isSafeInteger(value) && value >= 1) return value;
-  log(`ignoring ${name}=${raw}: not a positive integer`);
+  if (Number.isSafeInteger(value) && value >= min) return value;
+  log(`ignoring ${name}=${raw}: not an integer >= ${min}`);
   return fallback;
 };
 
-/** Writes a frame's chunks in order; resolves once the stream can take more. */
-const writeFrame = async (chunks: Uint8Array[]): Promise<void> => {
-  let ready = true;
-  for (const chunk of chunks) ready = process.stdout.write(chunk);
-  if (!ready) await once(process.stdout, "drain");
+/** Writes a reply frame to stdout; exits when nobody reads replies any more (EPIPE and friends). */
+const writeReply = (chunks: Uint8Array[]): void => {
+  try {
+    writeFrameSync(1, chunks);
+  } catch (error) {
+    log(`stdout failed (${(error as Error).message}); exiting`);
+    process.exit(0);
+  }
 };
 
 const serve = (): void => {
-  const threads = positiveIntegerFromEnv("AURALIS_DSP_THREADS", availableParallelism());
+  const threads = integerFromEnv("AURALIS_DSP_THREADS", availableParallelism());
   const pool = threads > 1 ? createWorkerPool(threads, new URL(import.meta.url)) : undefined;
   // Boot the workers while the first request is still on its way.
   setImmediate(() => pool?.warm());
-  const maxPayloadBytes = positiveIntegerFromEnv("AURALIS_DSP_MAX_PAYLOAD", DEFAULT_MAX_PAYLOAD_BYTES);
-  const newParser = (): FrameParser => new FrameParser({ kind: FrameKind.request, maxPayloadBytes, validateHeader: validateRequestHeader });
+  const maxPayloadBytes = integerFromEnv("AURALIS_DSP_MAX_PAYLOAD", DEFAULT_MAX_PAYLOAD_BYTES);
+  // Request payloads and op outputs reuse the memory of earlier requests (see arena.ts for the policy).
+  let dropped = 0;
+  let collecting = false;
+  const arena = new BufferArena({
+    maxRetainedBytes: integerFromEnv("AURALIS_DSP_ARENA_MAX", DEFAULT_ARENA_MAX_BYTES, 0),
+    onDrop: (bytes) => {
+      dropped += bytes;
+      if (dropped < COLLECT_AFTER_DROPPED_BYTES || collecting) return;
+      // After the reply in progress is out: a full collection takes a few ms.
+      collecting = true;
+      setImmediate(() => {
+        collecting = false;
+        dropped = 0;
+        collectGarbage();
+        pool?.collectGarbage();
+      });
+    },
+  });
+  const newParser = (): FrameParser =>
+    new FrameParser({
+      kind: FrameKind.request,
+      maxPayloadBytes,
+      validateHeader: validateRequestHeader,
+      // Every payload byte is read from the stream, so no zero-fill.
+      allocatePayload: (bytes) => arena.take(bytes, false),
+    });
   let parser = newParser();
   const pending: FrameEvent[] = [];
   let serving = false;
@@ -57,36 +91,46 @@ const serve = (): void => {
     if (serving) return;
     serving = true;
     for (let event = pending.shift(); event; event = pending.shift()) {
-      const reply =
-        event.type === "frame"
-          ? await handleRequest(event.header, event.arrays, { pool })
-          : errorReply(event.id, event.errorType, event.message);
-      await writeFrame(reply);
+      if (event.type === "fault") {
+        writeReply(errorReply(event.id, event.errorType, event.message));
+        continue;
+      }
+      const scope = arena.scope();
+      scope.adopt(event.payload);
+      setBufferSource(scope);
+      try {
+        writeReply(await handleRequest(event.header, event.arrays, { pool }));
+      } finally {
+        // The reply is in the kernel's hands: its buffers may serve the next request.
+        setBufferSource(undefined);
+        scope.release();
+      }
     }
     serving = false;
     if (stdinEnded) shutdown();
   };
 
-  // EPIPE and friends: nobody reads our replies any more.
-  process.stdout.on("error", (error) => {
-    log(`stdout failed (${error.message}); exiting`);
-    process.exit(0);
-  });
-  process.stdin.on("data", (chunk: Buffer) => {
-    try {
-      pending.push(...parser.push(chunk));
-    } catch (error) {
+  readFrames(0, {
+    parser: () => parser,
+    onEvents: (events) => {
+      pending.push(...events);
+      void serveQueued();
+    },
+    onParserError: (error) => {
       // A parser bug must not take the server down: report it and start over at the next magic.
-      log(`frame parser failed: ${(error as Error).stack ?? String(error)}`);
-      pending.push({ type: "fault", id: null, errorType: "InternalError", message: `frame parser failed: ${(error as Error).message}` });
+      log(`frame parser failed: ${error.stack ?? String(error)}`);
+      pending.push({ type: "fault", id: null, errorType: "InternalError", message: `frame parser failed: ${error.message}` });
       parser = newParser();
-    }
-    void serveQueued();
-  });
-  process.stdin.on("end", () => {
-    stdinEnded = true;
-    if (parser.midFrame) log("stdin closed in the middle of a frame; it was dropped");
-    if (!serving) shutdown();
+    },
+    onEnd: () => {
+      stdinEnded = true;
+      if (parser.midFrame) log("stdin closed in the middle of a frame; it was dropped");
+      if (!serving) shutdown();
+    },
+    onError: (error) => {
+      log(`reading stdin failed (${error.message}); exiting`);
+      process.exit(0);
+    },
   });
 
   // stdin may be shared with a forked sibling of our parent and never close, so also

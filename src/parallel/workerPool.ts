@@ -7,12 +7,15 @@
  */
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
 import { ParameterError } from "../util/errors.js";
+import { collectGarbage } from "./gc.js";
 import type { WorkerPool } from "./pool.js";
 import { getTask, type TaskArgs } from "./tasks.js";
 
 /** Chunks per worker in one run: enough to balance uneven chunks, few enough to keep messaging cheap. */
 const CHUNKS_PER_WORKER = 4;
 const WORKER_MARK = "auralisDspTaskWorker";
+/** The control message asking a worker to collect garbage (chunk messages are objects with a chunkId). */
+const GC_MESSAGE = "auralisDspCollectGarbage";
 
 interface ChunkMessage {
   chunkId: number;
@@ -52,6 +55,11 @@ interface Slot {
 export interface ClosableWorkerPool extends WorkerPool {
   /** Starts every worker now, so the first run does not wait for threads to boot. */
   warm(): void;
+  /**
+   * Asks every live worker to run a full garbage collection when it is next
+   * idle, so buffers the main thread dropped are freed (see gc.ts).
+   */
+  collectGarbage(): void;
   /** Terminates every worker; runs in flight are rejected. */
   close(): Promise<void>;
 }
@@ -162,6 +170,16 @@ export const createWorkerPool = (size: number, workerUrl: URL | string): Closabl
         // Best effort: a worker that cannot start reports that on first use.
       }
     },
+    collectGarbage(): void {
+      for (const slot of slots) {
+        if (!slot || slot.dead) continue;
+        try {
+          slot.worker.postMessage(GC_MESSAGE);
+        } catch {
+          // A worker on its way out frees everything anyway.
+        }
+      }
+    },
     async close(): Promise<void> {
       closed = true;
       const live = slots.filter((s): s is Slot => s !== undefined);
@@ -180,7 +198,11 @@ export const serveTasksIfWorker = (): boolean => {
   const data = workerData as Record<string, unknown> | null;
   if (isMainThread || !parentPort || data?.[WORKER_MARK] !== true) return false;
   const port = parentPort;
-  port.on("message", (message: ChunkMessage) => {
+  port.on("message", (message: ChunkMessage | typeof GC_MESSAGE) => {
+    if (message === GC_MESSAGE) {
+      collectGarbage();
+      return;
+    }
     let reply: ChunkReply;
     try {
       getTask(message.name)(message.start, message.end, message.args);

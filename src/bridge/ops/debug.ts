@@ -4,6 +4,7 @@
  * kill the server mid-call and exercise error mapping and crash reports).
  */
 import { setTimeout as sleep } from "node:timers/promises";
+import { allocFloat64 } from "../../parallel/alloc.js";
 import { runTask } from "../../parallel/pool.js";
 import { registerTask } from "../../parallel/tasks.js";
 import { ParameterError } from "../../util/errors.js";
@@ -33,7 +34,7 @@ registerOp("scale", async (params, arrays, ctx) => {
   const factor = finiteNumber(params, "factor");
   const x = arrays.find((a) => a.name === "x");
   if (!x || !(x.data instanceof Float64Array) || x.dtype !== "float64") throw new ParameterError("scale needs a float64 array x");
-  const out = new Float64Array(new SharedArrayBuffer(x.data.byteLength));
+  const out = allocFloat64(x.data.length, ctx.pool !== undefined, { zero: false });
   await runTask(ctx.pool, "debug.scale", x.data.length, { x: x.data, out, factor });
   return { arrays: [{ name: "out", dtype: "float64", shape: x.shape, data: out }] };
 });

@@ -1,0 +1,34 @@
+/**
+ * A full garbage collection on request, for returning the memory of dropped
+ * SharedArrayBuffers to the system: V8 frees a backing store only once every
+ * isolate that saw it (the server and each pool worker) has collected its
+ * handle, and an idle isolate may not collect for a long time.
+ *
+ * `gc` is V8's `--expose-gc` function; without that flag it is obtained by
+ * setting the flag at run time and reading `gc` from a fresh context (the flag
+ * applies to contexts created afterwards, in this thread and in workers).
+ */
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+
+let collector: (() => void) | null | undefined;
+
+const findCollector = (): (() => void) | null => {
+  const exposed = (globalThis as { gc?: () => void }).gc;
+  if (typeof exposed === "function") return exposed;
+  try {
+    setFlagsFromString("--expose-gc");
+    const fn = runInNewContext("gc") as unknown;
+    return typeof fn === "function" ? (fn as () => void) : null;
+  } catch {
+    return null;
+  }
+};
+
+/** Runs a full collection in this isolate; false when no collector is available. */
+export const collectGarbage = (): boolean => {
+  if (collector === undefined) collector = findCollector();
+  if (!collector) return false;
+  collector();
+  return true;
+};
