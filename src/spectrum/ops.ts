@@ -91,7 +91,8 @@ export const computeStft = async (
 ): Promise<StftResult> => {
   const plan = planStft(length, nFft, hopLength, center, padMode);
   const layout = frameMajorLayout(plan.nBins, channels);
-  const out = allocFloat(2 * plan.nFrames * plan.nBins * channels, double, pool !== undefined);
+  // stftFrames writes every (frame, bin, channel) element: no zero-fill needed.
+  const out = allocFloat(2 * plan.nFrames * plan.nBins * channels, double, pool !== undefined, { zero: false });
   await runTask(pool, "spectrum.stft", plan.nFrames, { plan, signal, channels, length, window, out, layout });
   return { plan, out, layout };
 };
@@ -112,7 +113,8 @@ export const computeIstft = async (
   pool: WorkerPool | undefined,
 ): Promise<{ plan: IstftPlan; out: FloatArray }> => {
   const plan = planIstft(nBinsIn, nFramesIn, nFft, hopLength, center, length, !double);
-  const out = allocFloat(channels * plan.outLength, double, pool !== undefined);
+  // Zeroed: samples past the last frame's reach (a `length` beyond the frames) are never written.
+  const out = allocFloat(channels * plan.outLength, double, pool !== undefined, { zero: true });
   await runTask(pool, "spectrum.istft", istftUnitCount(plan), { plan, spectrum, layout, channels, window, out });
   return { plan, out };
 };
