@@ -1,18 +1,34 @@
 /**
  * Reading one frame of a centred STFT (librosa's padding, as planned by
- * `planStft`) into a buffer, so kernels that need the frames one by one
- * (tuning peaks, CQT octaves) share the frame geometry of `src/spectrum`.
+ * `planStft`), so kernels that need the frames one by one (tuning peaks, CQT
+ * octaves) share the frame geometry of `src/spectrum`.
  */
-import type { FloatArray } from "../parallel/alloc.js";
 import { readPadded } from "../spectrum/pad.js";
 import type { StftPlan } from "../spectrum/stft.js";
 
 /**
- * Copies frame `t` of the channel whose samples start at `channelBase` in
- * `signal` into `out[0 .. nFft)` (float64, unwindowed).
+ * Where frame `t` of the channel starting at `channelBase` lies in `signal`
+ * when it needs no padding (its first sample's index), else -1.
  */
-export const loadFrame = (plan: StftPlan, signal: FloatArray, channelBase: number, t: number, out: Float64Array): void => {
-  for (const seg of plan.segments) {
+export const interiorFrameStart = (plan: StftPlan, channelBase: number, t: number): number => {
+  const segments = plan.segments;
+  for (let i = 0; i < segments.length; i++) {
+    const seg = segments[i]!;
+    if (t < seg.frameStart || t >= seg.frameEnd) continue;
+    const position = seg.firstPosition + (t - seg.frameStart) * plan.hopLength;
+    return position >= 0 && position + plan.nFft <= seg.segmentLength ? channelBase + seg.segmentOffset + position : -1;
+  }
+  return -1;
+};
+
+/**
+ * Copies frame `t` of the channel whose samples start at `channelBase` in
+ * `signal` into `out[0 .. nFft)` (unwindowed, padded as planned).
+ */
+export const loadFrame = (plan: StftPlan, signal: Float64Array, channelBase: number, t: number, out: Float64Array): void => {
+  const segments = plan.segments;
+  for (let i = 0; i < segments.length; i++) {
+    const seg = segments[i]!;
     if (t < seg.frameStart || t >= seg.frameEnd) continue;
     const position = seg.firstPosition + (t - seg.frameStart) * plan.hopLength;
     readPadded(signal, channelBase + seg.segmentOffset, seg.segmentLength, plan.padMode, position, plan.nFft, out);

@@ -22,7 +22,7 @@ import { ParameterError } from "../util/errors.js";
 import { boolParam, intParam, numberParam, optionalIntParam, stringParam, type Params } from "../util/params.js";
 import { foldChromaFrames, type ChromaFoldParams } from "./chroma.js";
 import { C1_HZ, chromaFilterbank, cqToChroma } from "./filters.js";
-import { loadFrame } from "./frames.js";
+import { interiorFrameStart, loadFrame } from "./frames.js";
 import { checkNorm } from "./normalize.js";
 import { piptrackBinRange, piptrackColumn, tuningFromPeaks, type PiptrackParams, type TuningEstimate } from "./tuning.js";
 import { cqtUnits, octaveSignals, planCqt, type CqtParams, type CqtPlan } from "./vqt.js";
@@ -31,7 +31,7 @@ import { cqtUnits, octaveSignals, planCqt, type CqtParams, type CqtPlan } from "
 interface ColumnSource {
   /** STFT of a signal ... */
   plan?: StftPlan;
-  signal?: FloatArray;
+  signal?: Float64Array;
   length?: number;
   window?: Float64Array;
   /** ... or a given (channels, bins, frames) spectrogram. */
@@ -56,30 +56,46 @@ interface TuningTaskArgs {
   keep: FloatArray | null;
 }
 
-/** Column t of channel c as librosa's S (float32-rounded on the float32 path) into `x`. */
-const readColumn = (s: ColumnSource, single: boolean, t: number, c: number, x: Float64Array, frame: Float64Array, spectrum: Float64Array): void => {
-  const { nBins } = s;
-  if (s.spectrogram) {
-    const base = c * nBins * s.nFrames + t;
-    for (let f = 0; f < nBins; f++) x[f] = Math.abs(s.spectrogram[base + f * s.nFrames]!);
-    return;
-  }
+/** Column t of channel c of a given (channels, bins, frames) spectrogram, as magnitudes, into `x`. */
+const spectrogramColumn = (s: ColumnSource, t: number, c: number, x: Float64Array): void => {
+  const { nBins, nFrames } = s;
+  const data = s.spectrogram!;
+  const base = c * nBins * nFrames + t;
+  for (let f = 0; f < nBins; f++) x[f] = Math.abs(data[base + f * nFrames]!);
+};
+
+/**
+ * Column t of channel c of `|stft|^power` into `x`; on the float32 path the
+ * complex64 values, their magnitude and its square are rounded as numpy does.
+ */
+const stftColumn = (s: ColumnSource, single: boolean, t: number, c: number, x: Float64Array, frame: Float64Array, spectrum: Float64Array): void => {
   const plan = s.plan!;
   const window = s.window!;
-  loadFrame(plan, s.signal!, c * s.length!, t, frame);
-  for (let k = 0; k < plan.nFft; k++) frame[k] = frame[k]! * window[k]!;
-  getRealFft(plan.nFft).forward(frame, 0, spectrum);
-  for (let f = 0; f < nBins; f++) {
-    let re = spectrum[2 * f]!;
-    let im = spectrum[2 * f + 1]!;
-    if (single) {
-      re = Math.fround(re);
-      im = Math.fround(im);
+  const signal = s.signal!;
+  const nFft = plan.nFft;
+  const start = interiorFrameStart(plan, c * s.length!, t);
+  if (start >= 0) {
+    for (let k = 0; k < nFft; k++) frame[k] = signal[start + k]! * window[k]!;
+  } else {
+    loadFrame(plan, signal, c * s.length!, t, frame);
+    for (let k = 0; k < nFft; k++) frame[k] = frame[k]! * window[k]!;
+  }
+  getRealFft(nFft).forward(frame, 0, spectrum);
+  const nBins = s.nBins;
+  if (single) {
+    for (let f = 0; f < nBins; f++) {
+      const re = Math.fround(spectrum[2 * f]!);
+      const im = Math.fround(spectrum[2 * f + 1]!);
+      x[f] = Math.fround(Math.sqrt(re * re + im * im));
     }
-    let m = Math.sqrt(re * re + im * im);
-    if (single) m = Math.fround(m);
-    if (s.power === 2) m = single ? Math.fround(m * m) : m * m;
-    x[f] = m;
+    if (s.power === 2) for (let f = 0; f < nBins; f++) x[f] = Math.fround(x[f]! * x[f]!);
+  } else {
+    for (let f = 0; f < nBins; f++) {
+      const re = spectrum[2 * f]!;
+      const im = spectrum[2 * f + 1]!;
+      x[f] = Math.sqrt(re * re + im * im);
+    }
+    if (s.power === 2) for (let f = 0; f < nBins; f++) x[f] = x[f]! * x[f]!;
   }
 };
 
@@ -92,7 +108,8 @@ registerTask("cqt.tuningPeaks", (t0, t1, args: TaskArgs) => {
   const spectrum = new Float64Array(nFft + 2);
   for (let t = t0; t < t1; t++) {
     for (let c = 0; c < s.channels; c++) {
-      readColumn(s, a.pp.single, t, c, x, frame, spectrum);
+      if (s.spectrogram) spectrogramColumn(s, t, c, x);
+      else stftColumn(s, a.pp.single, t, c, x, frame, spectrum);
       if (a.keep) for (let f = 0; f < s.nBins; f++) a.keep[(t * s.nBins + f) * s.channels + c] = x[f]!;
       const slot = t * s.channels + c;
       a.counts[slot] = piptrackColumn(x, s.nBins, a.pp, a.lo, a.hi, a.pitch, a.mag, slot * a.stride);
@@ -135,17 +152,25 @@ const normParam = (params: Params, name: string): number | null => {
   return norm;
 };
 
-/** A (channels, n) float signal from `y`, as float64 (kernels read it many times). */
-const signalArray = (arrays: NamedArray[]): { data: FloatArray; channels: number; length: number; single: boolean } => {
+/** A (channels, n) float signal from `y`, as float64 (kernels read it many times; one element type keeps them monomorphic). */
+const signalArray = (arrays: NamedArray[], shared: boolean): { data: Float64Array; channels: number; length: number; single: boolean } => {
   const y = requireArray(arrays, "y", ["float32", "float64"], 2);
   const [channels, length] = y.shape as [number, number];
   if (length === 0) throw new ParameterError("Audio data must be non-empty");
-  return { data: floatData(y), channels, length, single: y.dtype === "float32" };
+  const raw = floatData(y);
+  let data: Float64Array;
+  if (raw instanceof Float64Array) {
+    data = raw;
+  } else {
+    data = allocFloat64(raw.length, shared, { zero: false });
+    data.set(raw);
+  }
+  return { data, channels, length, single: y.dtype === "float32" };
 };
 
 /** The STFT column source of estimate_tuning's defaults (or the request's piptrack parameters). */
 const stftSource = (
-  signal: FloatArray,
+  signal: Float64Array,
   channels: number,
   length: number,
   nFft: number,
@@ -160,7 +185,7 @@ const stftSource = (
 };
 
 /** `estimate_tuning(y=y, sr=sr, bins_per_octave=bpo)` with every other argument at its default. */
-const defaultTuning = (signal: FloatArray, channels: number, length: number, sr: number, binsPerOctave: number, single: boolean, pool: WorkerPool | undefined): Promise<TuningEstimate> =>
+const defaultTuning = (signal: Float64Array, channels: number, length: number, sr: number, binsPerOctave: number, single: boolean, pool: WorkerPool | undefined): Promise<TuningEstimate> =>
   estimateTuningFrom(
     stftSource(signal, channels, length, 2048, 512, fftWindow("hann", 2048, 2048), true, "constant", 1),
     { sr, nFft: 2048, fmin: 150.0, fmax: 4000.0, threshold: 0.1, ref: null, single },
@@ -192,7 +217,7 @@ registerOp("estimate_tuning", async (params, arrays, ctx: OpContext) => {
     source = { spectrogram: floatData(s), nFrames, nBins, channels, power: 1 };
     single = s.dtype === "float32";
   } else {
-    const y = signalArray(arrays);
+    const y = signalArray(arrays, ctx.pool !== undefined);
     nFft = intParam(params, "n_fft", 1);
     const winLength = optionalIntParam(params, "win_length", 1) ?? nFft;
     const hopLength = optionalIntParam(params, "hop_length", 1) ?? Math.floor(winLength / 4);
@@ -263,13 +288,14 @@ const computeCqt = async (
   const shared = pool !== undefined;
   const signals = octaveSignals(plan, y.data, y.channels, y.length, p.scale, shared);
   const layout = frameMajorLayout(p.nBins, y.channels);
-  const out = allocFloat((magnitude ? 1 : 2) * plan.nFrames * p.nBins * y.channels, double, shared, { zero: false });
+  // Magnitudes stay float64 (the fold reads them; one element type keeps it monomorphic).
+  const out = allocFloat((magnitude ? 1 : 2) * plan.nFrames * p.nBins * y.channels, double || magnitude, shared, { zero: false });
   await runTask(pool, "cqt.response", plan.octaves.length * plan.nFrames, { plan, signals, channels: y.channels, out, layout, magnitude });
   return { plan, out };
 };
 
 registerOp("cqt", async (params, arrays, ctx: OpContext) => {
-  const y = signalArray(arrays);
+  const y = signalArray(arrays, ctx.pool !== undefined);
   const { cqt, tuning } = await cqtRequest(params, y, ctx.pool);
   const dtype = stringParam(params, "dtype", ["complex64", "complex128"] as const);
   const { plan, out } = await computeCqt(cqt, y, dtype === "complex128", false, ctx.pool);
@@ -343,7 +369,7 @@ registerOp("chroma_cqt", async (params, arrays, ctx: OpContext) => {
     [channels, nBins, nFrames] = c.shape as [number, number, number];
     spectrogram = framesFirst(floatData(c), channels, nBins, nFrames, ctx.pool !== undefined);
   } else {
-    const y = signalArray(arrays);
+    const y = signalArray(arrays, ctx.pool !== undefined);
     const { cqt, tuning } = await cqtRequest(
       { ...params, n_bins: intParam(params, "n_octaves", 1) * binsPerOctave, filter_scale: 1, norm: 1, sparsity: 0.01, window: "hann", scale: true, pad_mode: "constant", res_type: "soxr_hq" },
       y,
@@ -384,7 +410,7 @@ registerOp("chroma_stft", async (params, arrays, ctx: OpContext) => {
     source = { spectrogram: floatData(s), nFrames, nBins, channels, power: 1 };
     single = s.dtype === "float32";
   } else {
-    const y = signalArray(arrays);
+    const y = signalArray(arrays, ctx.pool !== undefined);
     nFft = intParam(params, "n_fft", 1);
     const winLength = optionalIntParam(params, "win_length", 1) ?? nFft;
     const hopLength = optionalIntParam(params, "hop_length", 1) ?? Math.floor(winLength / 4);

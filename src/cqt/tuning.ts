@@ -77,15 +77,16 @@ export const piptrackColumn = (
     refValue = r(Math.abs(p.ref));
   }
   // The localmax test reads S * (S > ref) at i - 1, i, i + 1.
-  const z = (i: number): number => (x[i]! > refValue ? x[i]! : 0);
   let count = 0;
   for (let i = lo; i < hi; i++) {
-    const zi = z(i);
-    let isMax: boolean;
-    if (i === 0) isMax = false;
-    else if (i === nBins - 1) isMax = zi > z(i - 1);
-    else isMax = zi > z(i - 1) && zi >= z(i + 1);
-    if (!isMax) continue;
+    const zi = x[i]! > refValue ? x[i]! : 0;
+    if (i === 0 || zi === 0) continue;
+    const zPrev = x[i - 1]! > refValue ? x[i - 1]! : 0;
+    if (!(zi > zPrev)) continue;
+    if (i < nBins - 1) {
+      const zNext = x[i + 1]! > refValue ? x[i + 1]! : 0;
+      if (!(zi >= zNext)) continue;
+    }
     let shift = 0;
     let avg: number;
     if (i === 0) avg = r(x[1]! - x[0]!);

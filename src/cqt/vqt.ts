@@ -18,7 +18,7 @@ import { planStft, type SpectrumLayout, type StftPlan } from "../spectrum/stft.j
 import type { WindowName } from "../spectrum/window.js";
 import { ParameterError } from "../util/errors.js";
 import { cqtFrequencies, filterBasis, relativeBandwidth, waveletLengths, windowBandwidth } from "./filters.js";
-import { loadFrame } from "./frames.js";
+import { interiorFrameStart, loadFrame } from "./frames.js";
 import type { ComplexCsr } from "./sparse.js";
 
 export interface CqtParams {
@@ -160,7 +160,7 @@ const roundInPlace = (x: Float64Array): Float64Array => {
  */
 export const octaveSignals = (
   plan: CqtPlan,
-  y: FloatArray,
+  y: Float64Array,
   channels: number,
   length: number,
   scale: boolean,
@@ -172,7 +172,7 @@ export const octaveSignals = (
     const row = y.subarray(c * length, (c + 1) * length);
     if (plan.earlyDownsample > 0) {
       const factor = 2 ** plan.earlyDownsample;
-      let out = resample(Float64Array.from(row), factor, 1, { scale: true });
+      let out = resample(row, factor, 1, { scale: true });
       if (plan.single) out = roundInPlace(out);
       if (!scale) {
         const s = Math.sqrt(factor);
@@ -225,29 +225,37 @@ export const cqtUnits = (
     const signal = signals[oct.signal]!;
     const len = plan.signalLengths[oct.signal]!;
     const { rowStart, col, re, im, rows } = oct.basis;
+    const rowScale = oct.rowScale;
+    const { frameStride, binStride, channelStride } = layout;
     const t0 = Math.max(0, u0 - o * nFrames);
     const t1 = Math.min(nFrames, u1 - o * nFrames);
     for (let t = t0; t < t1; t++) {
       for (let c = 0; c < channels; c++) {
-        loadFrame(oct.stft, signal, c * len, t, frame);
-        fft.forward(frame, 0, spectrum);
-        const base = t * layout.frameStride + c * layout.channelStride;
+        const start = interiorFrameStart(oct.stft, c * len, t);
+        if (start >= 0) {
+          fft.forward(signal, start, spectrum);
+        } else {
+          loadFrame(oct.stft, signal, c * len, t, frame);
+          fft.forward(frame, 0, spectrum);
+        }
+        const base = t * frameStride + c * channelStride + oct.binStart * binStride;
         for (let k = 0; k < rows; k++) {
           let accRe = 0;
           let accIm = 0;
-          for (let e = rowStart[k]!, end = rowStart[k + 1]!; e < end; e++) {
-            const j = 2 * col[e]!;
+          const end = rowStart[k + 1]!;
+          for (let e = rowStart[k]!; e < end; e++) {
+            const j = col[e]! << 1;
             const br = re[e]!;
             const bi = im[e]!;
-            const sr = spectrum[j]!;
-            const si = spectrum[j + 1]!;
-            accRe += br * sr - bi * si;
-            accIm += br * si + bi * sr;
+            const xr = spectrum[j]!;
+            const xi = spectrum[j + 1]!;
+            accRe += br * xr - bi * xi;
+            accIm += br * xi + bi * xr;
           }
-          const s = oct.rowScale[k]!;
-          const p = base + (oct.binStart + k) * layout.binStride;
+          const s = rowScale[k]!;
+          const p = base + k * binStride;
           if (magnitude) {
-            out[p] = Math.hypot(accRe * s, accIm * s);
+            out[p] = Math.sqrt(accRe * accRe + accIm * accIm) * s;
           } else {
             out[2 * p] = accRe * s;
             out[2 * p + 1] = accIm * s;
