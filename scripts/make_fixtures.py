@@ -212,6 +212,49 @@ def window_fixtures() -> None:
     w.close()
 
 
+def _tone_mix(sr: int, n: int, cents: float) -> np.ndarray:
+    """A-major triad detuned by ``cents`` plus a little noise (moves the tuning estimate)."""
+    t = np.arange(n) / sr
+    y = sum(a * np.sin(2 * np.pi * f * 2 ** (cents / 1200) * t + a) for f, a in ((440.0, 0.5), (554.37, 0.3), (659.26, 0.25)))
+    return y + 0.01 * np.random.default_rng(7).standard_normal(n)
+
+
+def cqt_fixtures() -> None:
+    """estimate_tuning, cqt and chroma_cqt on short clips (fixtures/cqt, < 2 MB)."""
+    w = Writer("cqt")
+    n = SR
+    clips = {"tones+20c": _tone_mix(SR, n, 20.0), "tones-45c": _tone_mix(SR, n, -45.0),
+             "noise": synthetic("white_noise", SR, n), "silence": np.zeros(n)}
+    for label, y64 in clips.items():
+        for dtype in (np.float64, np.float32):
+            y = y64.astype(dtype)
+            tag = f"{label}/{np.dtype(dtype).name}"
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tuning = librosa.estimate_tuning(y=y, sr=SR, bins_per_octave=36)
+                C = librosa.cqt(y, sr=SR, n_bins=252, bins_per_octave=36, tuning=None)
+                chroma = librosa.feature.chroma_cqt(y=y, sr=SR)
+            ya = w.save(_wire_signal(y))
+            w.add(label=tag, op="estimate_tuning", arrays={"y": ya}, output="tuning", expected=None, shape=[],
+                  value=float(tuning),
+                  params={"sr": SR, "resolution": 0.01, "bins_per_octave": 36, "fmin": 150.0, "fmax": 4000.0,
+                          "threshold": 0.1, "ref": None, "n_fft": 2048, "hop_length": 512, "win_length": 2048,
+                          "window": "hann", "center": True, "pad_mode": "constant"})
+            if label.startswith("tones"):
+                w.add(label=tag, op="cqt", arrays={"y": ya}, output="C", expected=w.save(_wire_spectrum(C)),
+                      shape=[C.shape[-1], C.shape[-2], 1],
+                      params={"sr": SR, "hop_length": 512, "fmin": None, "n_bins": 252, "bins_per_octave": 36,
+                              "tuning": None, "filter_scale": 1.0, "norm": 1.0, "sparsity": 0.01, "window": "hann",
+                              "scale": True, "pad_mode": "constant", "res_type": "soxr_hq", "dtype": str(C.dtype)})
+            w.add(label=tag, op="chroma_cqt", arrays={"y": ya}, output="chroma",
+                  expected=w.save(np.ascontiguousarray(chroma.T[:, :, None])), shape=[chroma.shape[-1], 12, 1],
+                  params={"sr": SR, "hop_length": 512, "fmin": None, "norm": {"$float": "inf"},
+                          "threshold": 0.0, "tuning": None, "n_chroma": 12, "n_octaves": 7, "bins_per_octave": 36,
+                          "dtype": str(chroma.dtype)})
+    w.close()
+
+
 if __name__ == "__main__":
     spectrum_fixtures()
     window_fixtures()
+    cqt_fixtures()
