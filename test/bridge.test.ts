@@ -315,3 +315,72 @@ describe("stdio server", () => {
     expect(gone()).toBe(true);
   });
 });
+
+describe("stdio server: bulk transfer and buffer reuse", () => {
+  const arenaStats = async (server: Server, id: number): Promise<{ retainedBytes: number; hits: number; misses: number }> => {
+    server.request(id, "ping");
+    return ((await server.reply()).header.meta as { arena: { retainedBytes: number; hits: number; misses: number } }).arena;
+  };
+
+  it("reads big payloads arriving in uneven pieces and echoes them exactly, reusing the buffers", async () => {
+    const server = new Server();
+    const n = 3_000_001;
+    for (const [id, seed] of [[40, 1], [41, 2]] as const) {
+      const x: NamedArray = { name: "x", dtype: "float64", shape: [n], data: new Float64Array(n).map((_, i) => Math.sin(i * seed) * seed) };
+      const y: NamedArray = { name: "y", dtype: "uint8", shape: [5], data: Uint8Array.of(1, 2, 3, 4, 5) };
+      const frame = requestBytes(id, "echo", {}, [x, y]);
+      // Odd cuts and a pause: the server must stitch stream chunks and direct reads together.
+      server.send(frame.subarray(0, 13), frame.subarray(13, 100_003));
+      await new Promise((r) => setTimeout(r, 30));
+      server.send(frame.subarray(100_003, 5_000_017), frame.subarray(5_000_017));
+      const reply = await server.reply();
+      expect(reply.header).toMatchObject({ id, ok: true });
+      expect(bytesOf(reply.arrays[0]!.data).equals(bytesOf(x.data))).toBe(true);
+      expect(Array.from(reply.arrays[1]!.data as Uint8Array)).toEqual([1, 2, 3, 4, 5]);
+    }
+    const stats = await arenaStats(server, 42);
+    expect(stats.hits).toBeGreaterThanOrEqual(1);
+    expect(stats.retainedBytes).toBeGreaterThanOrEqual(8 * n);
+    expect(await server.stop()).toBe(0);
+  });
+
+  it("zero-fills a reused buffer where an op relies on zeros (istft past its frames)", async () => {
+    const server = new Server({ AURALIS_DSP_THREADS: "1" });
+    const length = 100_000;
+    // Leaves a dirty 400 kB buffer in the arena.
+    server.request(50, "echo", {}, [{ name: "junk", dtype: "float32", shape: [length], data: new Float32Array(length).fill(1e30) }]);
+    await server.reply();
+    const frames = 5;
+    const spectrum = new Float32Array(2 * frames * 1025).map((_, i) => Math.cos(i));
+    const params = { n_fft: 2048, hop_length: 512, win_length: 2048, window: "hann", center: true, length, dtype: "float32" };
+    server.request(51, "istft", params, [{ name: "stft_matrix", dtype: "complex64", shape: [frames, 1025, 1], data: spectrum }]);
+    const reply = await server.reply();
+    expect(reply.header).toMatchObject({ id: 51, ok: true });
+    const y = reply.arrays[0]!.data as Float32Array;
+    expect(y.length).toBe(length);
+    expect(y.subarray(0, 2048).some((v) => v !== 0)).toBe(true);
+    // The last frame reaches padded sample 4 * 512 + 2048, output sample 4096 - 1024.
+    expect(y.subarray(3072).every((v) => v === 0)).toBe(true);
+    expect((await arenaStats(server, 52)).hits).toBeGreaterThanOrEqual(1);
+    expect(await server.stop()).toBe(0);
+  });
+
+  it("gives memory back: unused buffers go after 8 requests, and AURALIS_DSP_ARENA_MAX=0 keeps none", async () => {
+    const big: NamedArray = { name: "x", dtype: "float64", shape: [1 << 20], data: new Float64Array(1 << 20).fill(2) };
+    const server = new Server();
+    server.request(60, "echo", {}, [big]);
+    await server.reply();
+    const seen = [];
+    for (let id = 61; id <= 69; id++) seen.push((await arenaStats(server, id)).retainedBytes);
+    expect(seen[0]).toBeGreaterThanOrEqual(8 << 20);
+    expect(seen[7]).toBeGreaterThanOrEqual(8 << 20);
+    expect(seen[8]).toBe(0);
+    expect(await server.stop()).toBe(0);
+
+    const none = new Server({ AURALIS_DSP_ARENA_MAX: "0" });
+    none.request(70, "echo", {}, [big]);
+    expect(bytesOf((await none.reply()).arrays[0]!.data).equals(bytesOf(big.data))).toBe(true);
+    expect((await arenaStats(none, 71)).retainedBytes).toBe(0);
+    expect(await none.stop()).toBe(0);
+  });
+});

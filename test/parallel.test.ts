@@ -11,6 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runTask } from "../src/parallel/pool.js";
 import { createWorkerPool, type ClosableWorkerPool } from "../src/parallel/workerPool.js";
 import { ParameterError } from "../src/util/errors.js";
+import { computeIstft, computeStft } from "../src/spectrum/ops.js";
+import { checkPadMode } from "../src/spectrum/pad.js";
+import { fftWindow } from "../src/spectrum/window.js";
 import "./parallel.worker.js";
 
 const dir = mkdtempSync(join(tmpdir(), "auralis-pool-"));
@@ -98,5 +101,61 @@ describe("createWorkerPool", () => {
     await wave(p, 100);
     await p.close();
     await expect(p.run("test.wave", 10, {})).rejects.toThrow("closed");
+  });
+});
+
+describe("spectrum ops on the pool", () => {
+  const bytesOf = (a: Float32Array | Float64Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+  /** A stereo test signal in shared memory (so workers see it without a copy). */
+  const signal = (channels: number, length: number, double: boolean): Float32Array | Float64Array => {
+    const data = double ? new Float64Array(new SharedArrayBuffer(8 * channels * length)) : new Float32Array(new SharedArrayBuffer(4 * channels * length));
+    for (let i = 0; i < data.length; i++) data[i] = Math.sin(0.013 * i * (1 + (i % 3))) + 0.25 * Math.cos(0.0007 * i * i);
+    return data;
+  };
+
+  for (const { nFft, hop, padMode, double } of [
+    { nFft: 2048, hop: 512, padMode: "constant", double: false },
+    { nFft: 1000, hop: 300, padMode: "reflect", double: true },
+  ]) {
+    it(`stft and istft are bit-identical inline and on 2 and 4 threads (n_fft=${nFft}, ${double ? "float64" : "float32"})`, async () => {
+      const channels = 2;
+      const length = 60_001;
+      const y = signal(channels, length, double);
+      const window = fftWindow("hann", nFft, nFft);
+      const pad = checkPadMode(padMode);
+      const stfts = [];
+      for (const p of [undefined, pool(2), pool(4)]) stfts.push(await computeStft(y, channels, length, nFft, hop, window, true, pad, double, p));
+      const [inline, two, four] = stfts;
+      expect(inline!.plan.nFrames).toBeGreaterThan(16);
+      expect(bytesOf(two!.out).equals(bytesOf(inline!.out))).toBe(true);
+      expect(bytesOf(four!.out).equals(bytesOf(inline!.out))).toBe(true);
+      expect(inline!.out.some((v) => v !== 0)).toBe(true);
+
+      const { nFrames, nBins } = inline!.plan;
+      // A length past the frames' reach: its tail must come back as zeros.
+      const wanted = length + 3 * nFft;
+      const istfts = [];
+      for (const p of [undefined, pool(2), pool(4)]) {
+        istfts.push(await computeIstft(two!.out, inline!.layout, nBins, nFrames, channels, nFft, hop, window, true, wanted, double, p));
+      }
+      const [i1, i2, i4] = istfts.map((r) => r.out);
+      expect(bytesOf(i2!).equals(bytesOf(i1!))).toBe(true);
+      expect(bytesOf(i4!).equals(bytesOf(i1!))).toBe(true);
+      // Round trip: the signal comes back, and the padding past it is zero.
+      const tolerance = double ? 1e-9 : 1e-4;
+      for (const c of [0, 1]) {
+        for (const i of [0, 1, 777, length >> 1, length - 1]) expect(Math.abs(i1![c * wanted + i]! - y[c * length + i]!)).toBeLessThan(tolerance);
+        expect(i1!.subarray(c * wanted + length + nFft, (c + 1) * wanted).every((v) => v === 0)).toBe(true);
+      }
+    });
+  }
+
+  it("keeps working after its workers are asked to collect garbage", async () => {
+    const p = pool(2);
+    await wave(p, 1000);
+    p.collectGarbage();
+    const after = await wave(p, 1000);
+    expect(after.owner.includes(-1)).toBe(false);
   });
 });

@@ -6,6 +6,8 @@ import { threadId } from "node:worker_threads";
 import { registerTask } from "../src/parallel/tasks.js";
 import { serveTasksIfWorker } from "../src/parallel/workerPool.js";
 import { ParameterError } from "../src/util/errors.js";
+// The spectrum tasks too, for the stft/istft thread-count tests.
+import "../src/spectrum/ops.js";
 
 /** out[i] = a value that depends only on i and x[i]; owner[i] = the thread that computed it. */
 registerTask("test.wave", (start, end, args) => {

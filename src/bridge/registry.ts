@@ -4,6 +4,7 @@
  * every parameter) and named arrays, and returns named arrays plus optional
  * JSON-able metadata. Ops never see bytes, frames or processes.
  */
+import type { ArenaStats } from "../parallel/arena.js";
 import type { WorkerPool } from "../parallel/pool.js";
 
 /** Element types that cross the bridge. Complex types are interleaved (re, im) pairs. */
@@ -30,6 +31,8 @@ export interface OpResult {
 export interface OpContext {
   /** Present in the Node server (worker_threads); absent in-process (Pyodide, plain JS). */
   pool?: WorkerPool;
+  /** The server's buffer arena, for diagnostics (absent in-process). */
+  arena?: { stats(): ArenaStats };
 }
 
 export type OpHandler = (

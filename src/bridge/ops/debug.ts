@@ -19,7 +19,13 @@ const finiteNumber = (params: Record<string, unknown>, key: string): number => {
 
 registerOp("ping", (_params, _arrays, ctx) => ({
   arrays: [],
-  meta: { version: PROTOCOL_VERSION, ops: listOps(), threads: ctx.pool?.size ?? 1, pid: process.pid },
+  meta: {
+    version: PROTOCOL_VERSION,
+    ops: listOps(),
+    threads: ctx.pool?.size ?? 1,
+    pid: process.pid,
+    ...(ctx.arena ? { arena: ctx.arena.stats() } : {}),
+  },
 }));
 
 registerOp("echo", (params, arrays) => ({ arrays, meta: { params } }));

@@ -1,0 +1,158 @@
+/**
+ * BufferArena and the allocation source of alloc.ts: reuse across requests,
+ * zeroing on request, and the trimming policy that keeps memory bounded.
+ */
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { allocFloat, allocFloat32, allocFloat64, setBufferSource } from "../src/parallel/alloc.js";
+import { BufferArena } from "../src/parallel/arena.js";
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/** Runs one "request": opens a scope, installs it, runs `body`, releases. */
+const request = <T>(arena: BufferArena, body: () => T): T => {
+  const scope = arena.scope();
+  setBufferSource(scope);
+  try {
+    return body();
+  } finally {
+    setBufferSource(undefined);
+    scope.release();
+  }
+};
+
+afterEach(() => {
+  setBufferSource(undefined);
+  vi.useRealTimers();
+});
+
+describe("alloc without an arena", () => {
+  it("allocates fresh zeroed memory, shared or not", () => {
+    const shared = allocFloat64(10, true);
+    const plain = allocFloat32(10, false, { zero: false });
+    expect(shared.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(plain.buffer).toBeInstanceOf(ArrayBuffer);
+    expect([...shared, ...plain].every((v) => v === 0)).toBe(true);
+    expect(allocFloat(3, true, false)).toBeInstanceOf(Float64Array);
+    expect(allocFloat(3, false, false)).toBeInstanceOf(Float32Array);
+  });
+});
+
+describe("BufferArena", () => {
+  it("hands the same memory to the next request, zeroed unless asked not to", () => {
+    const arena = new BufferArena();
+    const n = MiB / 8;
+    const first = request(arena, () => {
+      const a = allocFloat64(n, false);
+      a.fill(7);
+      return a;
+    });
+    expect(first.buffer).toBeInstanceOf(SharedArrayBuffer);
+    const zeroed = request(arena, () => allocFloat64(n, false));
+    expect(zeroed.buffer).toBe(first.buffer);
+    expect(zeroed.every((v) => v === 0)).toBe(true);
+    zeroed.fill(3);
+    const dirty = request(arena, () => allocFloat64(n, true, { zero: false }));
+    expect(dirty.buffer).toBe(first.buffer);
+    expect(dirty[0]).toBe(3);
+    expect(dirty[n - 1]).toBe(3);
+    expect(arena.stats()).toMatchObject({ hits: 2, misses: 1, requests: 3 });
+  });
+
+  it("zeroes only what the request asked for when reusing a larger buffer", () => {
+    const arena = new BufferArena();
+    const big = request(arena, () => allocFloat32(MiB, false).fill(1));
+    const smaller = request(arena, () => allocFloat32(MiB - 1001, false));
+    expect(smaller.buffer).toBe(big.buffer);
+    expect(smaller.length).toBe(MiB - 1001);
+    expect(smaller.every((v) => v === 0)).toBe(true);
+  });
+
+  it("never gives one buffer to two allocations of the same request", () => {
+    const arena = new BufferArena();
+    request(arena, () => [allocFloat64(MiB, false), allocFloat64(MiB, false)]);
+    const [a, b] = request(arena, () => [allocFloat64(MiB, false), allocFloat64(MiB, false)]);
+    expect(a!.buffer).not.toBe(b!.buffer);
+    expect(arena.stats()).toMatchObject({ hits: 2, misses: 2 });
+  });
+
+  it("does not pool small buffers, nor pin a buffer more than twice the request", () => {
+    const arena = new BufferArena();
+    const small = request(arena, () => allocFloat64(100, false));
+    expect(request(arena, () => allocFloat64(100, false)).buffer).not.toBe(small.buffer);
+    const huge = request(arena, () => allocFloat64(4 * MiB, false));
+    const modest = request(arena, () => allocFloat64(MiB, false));
+    expect(modest.buffer).not.toBe(huge.buffer);
+    // Best fit: of two free buffers that fit, the smaller.
+    const again = request(arena, () => allocFloat64(MiB - 8, false));
+    expect(again.buffer).toBe(modest.buffer);
+  });
+
+  it("ignores a buffer given back twice", () => {
+    const arena = new BufferArena();
+    const buffer = arena.take(MiB, false);
+    arena.give(buffer);
+    arena.give(buffer);
+    expect(arena.stats().freeBuffers).toBe(1);
+    const a = arena.take(MiB, false);
+    const b = arena.take(MiB, false);
+    expect(a).toBe(buffer);
+    expect(b).not.toBe(buffer);
+  });
+
+  it("drops buffers no request used for keepRequests requests", () => {
+    const onDrop = vi.fn();
+    const arena = new BufferArena({ keepRequests: 3, onDrop });
+    request(arena, () => allocFloat64(8 * MiB, false));
+    expect(arena.stats().retainedBytes).toBe(64 * MiB);
+    for (let i = 0; i < 2; i++) request(arena, () => allocFloat64(10, false));
+    expect(arena.stats().retainedBytes).toBe(64 * MiB);
+    // The third request in a row that did not use it.
+    request(arena, () => allocFloat64(10, false));
+    expect(arena.stats().retainedBytes).toBe(0);
+    expect(onDrop).toHaveBeenCalledWith(64 * MiB);
+  });
+
+  it("keeps at most maxRetainedBytes, least recently used first", () => {
+    const arena = new BufferArena({ maxRetainedBytes: 3 * MiB });
+    const old = request(arena, () => allocFloat64(MiB / 8 * 2, false)); // 2 MiB
+    const recent = request(arena, () => allocFloat64(MiB / 8 * 2, false)); // reuses `old`
+    expect(recent.buffer).toBe(old.buffer);
+    request(arena, () => [allocFloat64(MiB / 8 * 2, false), allocFloat64(MiB / 8 * 2, false)]);
+    // Two 2 MiB buffers free, cap 3 MiB: one goes.
+    expect(arena.stats()).toMatchObject({ retainedBytes: 2 * MiB, freeBuffers: 1 });
+  });
+
+  it("with maxRetainedBytes 0 keeps nothing", () => {
+    const arena = new BufferArena({ maxRetainedBytes: 0 });
+    const a = request(arena, () => allocFloat64(MiB, false));
+    const b = request(arena, () => allocFloat64(MiB, false));
+    expect(b.buffer).not.toBe(a.buffer);
+    expect(arena.stats().retainedBytes).toBe(0);
+  });
+
+  it("drops everything after idleTrimMs without a request", () => {
+    vi.useFakeTimers();
+    const onDrop = vi.fn();
+    const arena = new BufferArena({ idleTrimMs: 1000, onDrop });
+    request(arena, () => allocFloat64(MiB, false));
+    vi.advanceTimersByTime(900);
+    request(arena, () => allocFloat64(MiB, false));
+    vi.advanceTimersByTime(900);
+    expect(arena.stats().retainedBytes).toBe(8 * MiB);
+    vi.advanceTimersByTime(200);
+    expect(arena.stats().retainedBytes).toBe(0);
+    expect(onDrop).toHaveBeenCalledWith(8 * MiB);
+  });
+
+  it("gives back adopted buffers (request payloads) with the scope", () => {
+    const arena = new BufferArena();
+    const payload = arena.take(2 * MiB, false);
+    const scope = arena.scope();
+    scope.adopt(payload);
+    scope.release();
+    scope.release();
+    expect(arena.stats()).toMatchObject({ freeBuffers: 1, requests: 1 });
+    expect(arena.take(2 * MiB, false)).toBe(payload);
+  });
+});
