@@ -257,6 +257,33 @@ def test_server_exits_when_python_is_killed():
         python.wait()
 
 
+def test_big_arrays_round_trip_exactly_and_reuse_server_memory():
+    n = 5_000_003
+    for seed in (1, 2):
+        x = np.random.default_rng(seed).standard_normal(n)
+        z = (np.arange(n // 3) * seed).astype(np.complex64)
+        _, out = node.call("echo", {}, {"x": x, "z": z})
+        assert out["x"].tobytes() == x.tobytes()
+        assert out["z"].tobytes() == z.tobytes()
+    arena = node.call("ping", {}, {})[0]["arena"]
+    assert arena["hits"] >= 1 and arena["retainedBytes"] >= x.nbytes
+
+
+def test_results_do_not_depend_on_earlier_requests():
+    import auralis_dsp
+
+    a = np.random.default_rng(3).standard_normal(200_000).astype(np.float32)
+    b = np.random.default_rng(4).standard_normal(200_000).astype(np.float32) * 1e3
+    first = auralis_dsp.stft(a)
+    auralis_dsp.stft(b)
+    again = auralis_dsp.stft(a)
+    assert again.tobytes() == first.tobytes()
+    # istft past its last frame must return zeros even in a reused, dirty buffer.
+    node.call("echo", {}, {"junk": np.full(100_000, 1e30, np.float32)})
+    y = auralis_dsp.istft(first[:, :5], length=100_000)
+    assert np.any(y[:2048] != 0) and not np.any(y[3072:])
+
+
 def test_overhead_per_echo_call(capsys):
     """W4: what one bridge round trip costs (printed, not asserted)."""
     sr = 22050
