@@ -23,7 +23,7 @@ import numpy as np
 __all__ = ["Case", "Clip", "Inputs", "Row", "fft_variant", "register", "registered", "run_case", "TOLERANCES"]
 
 # Modules whose import registers cases; one line per function family.
-FUNCTION_MODULES = ["parity.cases_spectrum", "parity.cases_hpss"]
+FUNCTION_MODULES = ["parity.cases_spectrum", "parity.cases_hpss", "parity.cases_yin", "parity.cases_chroma"]
 
 # (kind, input dtype) -> (metric family, tolerance), from docs/parity.md.
 TOLERANCES: Dict[Tuple[str, str], Tuple[str, float]] = {
@@ -62,6 +62,8 @@ class Case:
     # librosa on the float64 version of a float32 input: judges whether librosa's float32 answer is itself stable.
     reference64: Optional[Callable[[], Any]] = None
     output_names: Sequence[str] = ("out",)
+    # For outputs whose contract is not an array norm (yin: a rule per frame): (ours, ref) -> (ok, note).
+    judge: Optional[Callable[[np.ndarray, np.ndarray], Tuple[bool, str]]] = None
     # Set when librosa's answer for this input is known to be wrong (why, in words), with
     # ``corrected_reference`` computing librosa's answer with the defect mended: ours is then
     # judged against that, and the row says so (a finding).
@@ -213,6 +215,8 @@ def run_case(case: Case) -> List[Row]:
             note = f"dtype {np.asarray(o).dtype} != {np.asarray(r).dtype}"
         rel, scaled, max_abs, worst = metrics(o, r)
         ok = _passes(family, tol, rel, scaled, max_abs) and not note
+        if case.judge is not None and not note:
+            ok, note = case.judge(np.asarray(o), np.asarray(r))
         if not ok and case.reference_alt is not None:
             alt = _as_tuple(case.reference_alt())[i]
             spread = metrics(alt, r)
