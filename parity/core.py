@@ -64,8 +64,6 @@ class Case:
     output_names: Sequence[str] = ("out",)
     # For outputs whose contract is not an array norm (yin: a rule per frame): (ours, ref) -> (ok, note).
     judge: Optional[Callable[[np.ndarray, np.ndarray], Tuple[bool, str]]] = None
-    # For outputs whose contract is not an array norm (yin: a rule per frame): (ours, ref) -> (ok, note).
-    judge: Optional[Callable[[np.ndarray, np.ndarray], Tuple[bool, str]]] = None
     # Set when librosa's answer for this input is known to be wrong (why, in words), with
     # ``corrected_reference`` computing librosa's answer with the defect mended: ours is then
     # judged against that, and the row says so (a finding).
@@ -217,8 +215,6 @@ def run_case(case: Case) -> List[Row]:
             note = f"dtype {np.asarray(o).dtype} != {np.asarray(r).dtype}"
         rel, scaled, max_abs, worst = metrics(o, r)
         ok = _passes(family, tol, rel, scaled, max_abs) and not note
-        if case.judge is not None and not note:
-            ok, note = case.judge(np.asarray(o), np.asarray(r))
         if case.judge is not None and not note:
             ok, note = case.judge(np.asarray(o), np.asarray(r))
         if not ok and case.reference_alt is not None:
