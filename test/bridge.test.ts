@@ -4,7 +4,9 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { once } from "node:events";
-import { readFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -363,6 +365,27 @@ describe("stdio server: bulk transfer and buffer reuse", () => {
     expect(y.subarray(3072).every((v) => v === 0)).toBe(true);
     expect((await arenaStats(server, 52)).hits).toBeGreaterThanOrEqual(1);
     expect(await server.stop()).toBe(0);
+  });
+
+  it("serves a stdin that is a file (stream reads only, no direct reads)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "auralis-bridge-"));
+    try {
+      const x: NamedArray = { name: "x", dtype: "float64", shape: [400_001], data: new Float64Array(400_001).map((_, i) => i / 3) };
+      const file = join(dir, "requests.bin");
+      writeFileSync(file, Buffer.concat([requestBytes(80, "echo", {}, [x]), requestBytes(81, "ping"), requestBytes(82, "echo", {}, [x])]));
+      const input = openSync(file, "r");
+      const proc = spawn(process.execPath, [serverPath], { stdio: [input, "pipe", "pipe"] });
+      closeSync(input);
+      const parser = new FrameParser({ kind: FrameKind.reply });
+      const events: FrameEvent[] = [];
+      proc.stdout.on("data", (chunk: Buffer) => events.push(...parser.push(chunk)));
+      const [code] = await once(proc, "exit");
+      expect(code).toBe(0);
+      expect(events.map((e) => (e.type === "frame" ? e.header.id : e.message))).toEqual([80, 81, 82]);
+      for (const i of [0, 2]) expect(bytesOf((events[i] as DecodedFrame).arrays[0]!.data).equals(bytesOf(x.data))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("gives memory back: unused buffers go after 8 requests, and AURALIS_DSP_ARENA_MAX=0 keeps none", async () => {

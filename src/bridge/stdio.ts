@@ -5,13 +5,13 @@
  *   from ending the process while stdin stays open). Whenever the parser is
  *   inside a payload, it then drains the pipe with `readSync` straight into
  *   the payload buffer (each read takes whatever the pipe holds, up to its
- *   1 MiB) instead of 64 KiB stream chunks copied into it. Windows uses the
- *   stream alone.
+ *   1 MiB) instead of 64 KiB stream chunks copied into it. Windows, files
+ *   and terminals use the stream alone.
  * - `writeFrameSync` writes a reply's chunks with `writev` straight from the
  *   arrays' memory; the call returns once the kernel has every byte, so the
  *   buffers may be reused right after.
  */
-import { readSync, writevSync } from "node:fs";
+import { fstatSync, readSync, writevSync } from "node:fs";
 import type { FrameEvent, FrameParser } from "./frame.js";
 
 /** Largest single read/write request (Linux caps one call near 2 GiB). */
@@ -32,7 +32,20 @@ export interface FrameReaderCallbacks {
   onError: (error: Error) => void;
 }
 
-const DIRECT_READS = process.platform !== "win32";
+/**
+ * Direct reads only where libuv reads the stream on this thread when polled (pipes and
+ * sockets): a file stdin is read ahead by the thread pool, and a read of ours could
+ * overtake one in flight.
+ */
+const directReadsPossible = (fd: number): boolean => {
+  if (process.platform === "win32") return false;
+  try {
+    const stat = fstatSync(fd);
+    return stat.isFIFO() || stat.isSocket();
+  } catch {
+    return false;
+  }
+};
 
 /**
  * Reads `fd` into the current payload until the payload is complete or the
@@ -57,12 +70,13 @@ const drainIntoPayload = (fd: number, parser: FrameParser, events: FrameEvent[])
 
 /** Starts reading frames from `fd` (0, which must be process.stdin's descriptor) until end of file. */
 export const readFrames = (fd: number, cb: FrameReaderCallbacks): void => {
+  const direct = directReadsPossible(fd);
   process.stdin.on("data", (chunk: Buffer) => {
     const events: FrameEvent[] = [];
     try {
       const parser = cb.parser();
       events.push(...parser.push(chunk));
-      const error = DIRECT_READS ? drainIntoPayload(fd, parser, events) : undefined;
+      const error = direct ? drainIntoPayload(fd, parser, events) : undefined;
       if (error) {
         cb.onEvents(events);
         cb.onError(error);
