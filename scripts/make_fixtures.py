@@ -254,7 +254,41 @@ def cqt_fixtures() -> None:
     w.close()
 
 
+def yin_fixtures() -> None:
+    """librosa.yin on short clips (fixtures/yin): both autocorrelation paths, both dtypes, stereo, a pad mode."""
+    w = Writer("yin")
+    cases = [
+        ("chirp float64 (blocks: 2048/512)", synthetic("chirp", SR, 11025), dict(fmin=50, fmax=2000)),
+        ("harmonic float32 (blocks)", synthetic("harmonic", SR, 11025, np.float32), dict(fmin=60, fmax=1500)),
+        ("noise float64 (one FFT per frame: 3000/128)", synthetic("white_noise", SR, 6000),
+         dict(fmin=100, fmax=1000, frame_length=3000, hop_length=128, trough_threshold=0.3)),
+        ("fm tone float32 (one FFT per frame: 2048/512 at 44100)", synthetic("fm_tone", 44100, 11025, np.float32),
+         dict(fmin=50, fmax=2000, sr=44100)),
+        ("stereo sine (2, n) float64, 1024/256 reflect", shaped("harmonic", SR, 8000, (2,)),
+         dict(fmin=100, fmax=1000, frame_length=1024, hop_length=256, pad_mode="reflect")),
+        ("music_like float64, sr 16000, fmin near its limit", synthetic("music_like", 16000, 8000),
+         dict(fmin=16000 / 1022 + 0.01, fmax=8000, sr=16000, frame_length=1024, hop_length=512, trough_threshold=0.05)),
+        ("silence float32", synthetic("silence", SR, 4000, np.float32), dict(fmin=60, fmax=1000)),
+    ]
+    for label, y, kw in cases:
+        kw = dict(dict(sr=SR, frame_length=2048, trough_threshold=0.1, center=True, pad_mode="constant"), **kw)
+        kw.setdefault("hop_length", kw["frame_length"] // 4)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            f0 = librosa.yin(y, **kw)
+            f0_64 = librosa.yin(y.astype(np.float64), **kw) if y.dtype == np.float32 else None
+        params = {k: (float(v) if k in ("sr", "fmin", "fmax", "trough_threshold") else v) for k, v in kw.items()}
+        entry = dict(label=label, op="yin", params=params, arrays={"y": w.save(_wire_signal(y))}, output="f0",
+                     expected=w.save(np.ascontiguousarray(f0.reshape(-1, f0.shape[-1]))),
+                     shape=list(f0.reshape(-1, f0.shape[-1]).shape))
+        if f0_64 is not None:
+            entry["reference64"] = w.save(np.ascontiguousarray(f0_64.reshape(-1, f0_64.shape[-1])))
+        w.add(**entry)
+    w.close()
+
+
 if __name__ == "__main__":
     spectrum_fixtures()
     window_fixtures()
     cqt_fixtures()
+    yin_fixtures()

@@ -1,0 +1,94 @@
+/**
+ * yin kernel against librosa 0.11.0 on the generated fixtures (scripts/make_fixtures.py,
+ * `yin_fixtures`), through the op handler the bridge calls; plus the trough rules and
+ * the thread-split invariance of `yinUnits`.
+ */
+import { describe, expect, it } from "vitest";
+import "../src/pitch/ops.js";
+import { getOp } from "../src/bridge/registry.js";
+import { blockLayout, parabolicShift, pickTrough, planYin, yinUnits, type YinOptions } from "../src/pitch/yin.js";
+import { caseArrays, loadManifest, loadNpy } from "./helpers/fixtures.js";
+
+const cases = loadManifest("yin");
+
+/** Per-frame relative errors of `ours` against `ref`. */
+const relativeErrors = (ours: ArrayLike<number>, ref: ArrayLike<number>): number[] =>
+  Array.from(ref, (r, i) => Math.abs(ours[i]! - r) / Math.abs(r));
+
+describe("yin parity with librosa", () => {
+  it.each(cases.map((c) => [c.label, c] as const))("%s", async (_label, c) => {
+    const result = await getOp("yin")!(c.params, caseArrays("yin", c), {});
+    const out = result.arrays.find((a) => a.name === "f0")!;
+    expect(out.shape).toEqual(c.shape);
+    expect(out.dtype).toBe("float64");
+    const expected = loadNpy("yin", c.expected).data;
+    const errors = relativeErrors(out.data as Float64Array, expected);
+    if (c.reference64 === undefined) {
+      // float64: every frame within 1e-6
+      expect(Math.max(...errors)).toBeLessThanOrEqual(1e-6);
+    } else {
+      // float32: >= 99.9% of frames within 1e-4 (on these clips: all of them)
+      expect(errors.filter((e) => e <= 1e-4).length / errors.length).toBeGreaterThanOrEqual(0.999);
+    }
+  });
+
+  it("covers both autocorrelation paths", () => {
+    const paths = cases.map((c) =>
+      blockLayout(c.params.frame_length as number, c.params.hop_length as number, Math.ceil((c.params.sr as number) / (c.params.fmin as number))) !== null,
+    );
+    expect(paths).toContain(true);
+    expect(paths).toContain(false);
+  });
+});
+
+describe("trough choice (librosa's localmin, threshold and argmin rules)", () => {
+  it("takes the first trough below the threshold, not the deepest", () => {
+    expect(pickTrough(Float64Array.of(0.9, 0.05, 0.2, 0.01, 0.5), 0.1)).toBe(1);
+  });
+  it("counts the first bin as a trough when it is below the second", () => {
+    expect(pickTrough(Float64Array.of(0.05, 0.2, 0.01, 0.5), 0.1)).toBe(0);
+  });
+  it("needs a strict drop on the left and allows a tie on the right", () => {
+    expect(pickTrough(Float64Array.of(0.5, 0.05, 0.05, 0.02, 0.3), 0.1)).toBe(1);
+    expect(pickTrough(Float64Array.of(0.5, 0.05, 0.04, 0.04, 0.3), 0.1)).toBe(2);
+  });
+  it("counts the last bin as a trough when it is below the one before", () => {
+    expect(pickTrough(Float64Array.of(0.5, 0.4, 0.3, 0.05), 0.1)).toBe(3);
+  });
+  it("falls back to the first global minimum, never to 0 Hz", () => {
+    expect(pickTrough(Float64Array.of(0.9, 0.5, 0.7, 0.5, 0.8), 0.1)).toBe(1);
+    expect(pickTrough(Float64Array.of(0, 0, 0), 0.1)).toBe(0);
+  });
+  it("returns the first NaN as numpy's argmin does", () => {
+    expect(pickTrough(Float64Array.of(0.9, NaN, 0.7, NaN), 0.1)).toBe(1);
+  });
+  it("interpolates the vertex, 0 at the ends and beyond one bin", () => {
+    const x = Float64Array.of(1, 0.25, 0, 0.75, 2);
+    // a = 0.75 + 0.25 - 0 = 1, b = (0.75 - 0.25) / 2 = 0.25 -> -0.25
+    expect(parabolicShift(x, 2)).toBe(-0.25);
+    expect(parabolicShift(x, 0)).toBe(0);
+    expect(parabolicShift(x, 4)).toBe(0);
+    expect(parabolicShift(Float64Array.of(0, 1, 3), 1)).toBe(0); // |b| = 1.5 >= |a| = 1
+  });
+});
+
+describe("yinUnits", () => {
+  const signal = new Float64Array(30000).map((_, i) => Math.sin(0.05 * i + 1e-6 * i * i) + 0.3 * Math.sin(0.31 * i));
+  const base: YinOptions = {
+    sr: 22050, fmin: 60, fmax: 1500, frameLength: 2048, hopLength: 512,
+    troughThreshold: 0.1, center: true, padMode: "constant", single: false,
+  };
+
+  it.each([
+    ["blocks", base],
+    ["one FFT per frame", { ...base, frameLength: 3000, hopLength: 128 }],
+  ] as const)("gives identical bits for any split of the frames (%s)", (_label, options) => {
+    const plan = planYin(signal.length / 2, options);
+    const units = 2 * plan.nFrames;
+    const whole = new Float64Array(units);
+    yinUnits(plan, signal, whole, 0, units);
+    const pieces = new Float64Array(units);
+    for (const [a, b] of [[0, 3], [3, 4], [4, plan.nFrames + 1], [plan.nFrames + 1, units]]) yinUnits(plan, signal, pieces, a!, b!);
+    expect(pieces).toEqual(whole);
+  });
+});
