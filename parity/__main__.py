@@ -19,7 +19,7 @@ import numpy as np
 from .core import Clip, Inputs, Row, registered, run_case
 from .signals import SYNTHETIC, synthetic
 
-AUDIO_EXTENSIONS = {".wav", ".ogg", ".flac", ".mp3", ".oga", ".aiff", ".aif"}
+AUDIO_EXTENSIONS = {".wav", ".ogg", ".opus", ".flac", ".mp3", ".oga", ".aiff", ".aif"}
 
 
 def synthetic_clips(sr: int, quick: bool) -> List[Clip]:
