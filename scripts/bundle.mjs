@@ -1,10 +1,10 @@
 // Bundles the kernels for the Python distribution (python/auralis_dsp/_js/, build output):
 //   server.mjs       the stdio server and pool-worker entry, for CPython (src/bridge/server.ts)
-//   auralis_dsp.mjs  the public JS API, for Pyodide (src/index.ts, when it exists)
+//   auralis_dsp.js   the public JS API as a classic script for Pyodide (src/index.ts; scripts/pyodide-bundle.mjs)
 // Every dependency is inlined, so the wheel needs nothing but a Node >= 20 binary.
 import { build } from "esbuild";
-import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { buildPyodideBundle } from "./pyodide-bundle.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const outdir = `${root}python/auralis_dsp/_js`;
@@ -21,16 +21,5 @@ await build({
   logLevel: "warning",
 });
 
-if (existsSync(`${root}src/index.ts`)) {
-  await build({
-    entryPoints: [`${root}src/index.ts`],
-    outfile: `${outdir}/auralis_dsp.mjs`,
-    bundle: true,
-    platform: "neutral",
-    mainFields: ["module", "main"],
-    format: "esm",
-    target: "es2022",
-    logLevel: "warning",
-  });
-}
+await buildPyodideBundle(root, `${outdir}/auralis_dsp.js`);
 console.log(`bundled into ${outdir}`);
