@@ -36,3 +36,13 @@ if [ ! -f .venv/.auralis-stamp ] || [ "$(cat .venv/.auralis-stamp)" != "$py_stam
   .venv/bin/python -m pip install --quiet -e "python[test]"
   echo "$py_stamp" > .venv/.auralis-stamp
 fi
+
+# Pyodide: numpy for it (verified against its lock file, see docs/pyodide.md), the wheel that
+# micropip installs, and Debian's chromium for the browser test (installed only as root).
+.venv/bin/python scripts/pyodide_packages.py
+./scripts/build-wheel.sh >/dev/null
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "setup: apt-get install chromium (for the browser test)" >&2
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi
