@@ -76,7 +76,7 @@ describe("yinUnits", () => {
   const signal = new Float64Array(30000).map((_, i) => Math.sin(0.05 * i + 1e-6 * i * i) + 0.3 * Math.sin(0.31 * i));
   const base: YinOptions = {
     sr: 22050, fmin: 60, fmax: 1500, frameLength: 2048, hopLength: 512,
-    troughThreshold: 0.1, center: true, padMode: "constant", single: false,
+    troughThreshold: 0.1, center: true, padMode: "constant",
   };
 
   it.each([

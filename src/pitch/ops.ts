@@ -32,7 +32,7 @@ registerTask("pitch.yin", (u0, u1, args: TaskArgs) => {
  * librosa's `__check_yin_params` (messages included) plus the framing checks
  * of `util.frame`, so no caller can reach the kernel with a geometry it cannot handle.
  */
-export const yinOptions = (params: Params, length: number, single: boolean): YinOptions => {
+export const yinOptions = (params: Params, length: number): YinOptions => {
   const sr = numberParam(params, "sr");
   const fmin = numberParam(params, "fmin");
   const fmax = numberParam(params, "fmax");
@@ -57,14 +57,14 @@ export const yinOptions = (params: Params, length: number, single: boolean): Yin
   if (center && length === 0 && padMode !== "constant") {
     throw new ParameterError(`pad_mode='${padMode}' cannot extend an empty signal`);
   }
-  return { sr, fmin, fmax, frameLength, hopLength, troughThreshold, center, padMode, single };
+  return { sr, fmin, fmax, frameLength, hopLength, troughThreshold, center, padMode };
 };
 
 registerOp("yin", async (params, arrays, ctx: OpContext) => {
   const y = requireArray(arrays, "y", ["float32", "float64"], 2);
   const [channels, length] = y.shape as [number, number];
   const signal = floatData(y);
-  const plan = planYin(length, yinOptions(params, length, signal instanceof Float32Array));
+  const plan = planYin(length, yinOptions(params, length));
   const units = channels * plan.nFrames;
   const out = allocFloat64(units, ctx.pool !== undefined, { zero: false });
   await runTask(ctx.pool, "pitch.yin", units, { plan, signal, out });
