@@ -89,6 +89,25 @@ def _all_clips(inputs: Inputs, sr: int) -> Iterator:
             yield clip.label, clip.y
 
 
+SCALES = (3.0, 0.3, 1.7)
+
+
+def _scaled_reference(y: np.ndarray, sr: int, kw: dict):
+    """Of librosa's chromas of s * y for s in SCALES (divided by s when unnormalised), the one
+    farthest from librosa's chroma of y: all equal in exact arithmetic when no threshold applies
+    (normalised chroma is scale-invariant), not in soxr's float32 rounding."""
+    if kw.get("threshold", 0.0):
+        return None
+
+    def call():
+        ref = _quiet(librosa.feature.chroma_cqt, y=y, sr=sr, **kw)()
+        unscale = kw.get("norm", np.inf) is None
+        alts = [_quiet(librosa.feature.chroma_cqt, y=y * s, sr=sr, **kw)() / (s if unscale else 1) for s in SCALES]
+        return max(alts, key=lambda a: float(np.abs(a - ref).max()))
+
+    return call
+
+
 CHROMA_PARAMS = [
     (22050, {}),
     (22050, {"hop_length": 256, "norm": 2, "threshold": 0.1}),
@@ -111,7 +130,9 @@ def chroma_cqt_cases(inputs: Inputs) -> Iterator[Case]:
                 tag = ",".join(f"{k}={v}" for k, v in kw.items()) or "defaults"
                 yield Case("chroma_cqt", f"{label} sr={sr} [{tag}]", np.dtype(dtype).name, "chroma",
                            _quiet(librosa.feature.chroma_cqt, y=y, sr=sr, **kw),
-                           _quiet(auralis_dsp.chroma_cqt, y=y, sr=sr, **kw))
+                           _quiet(auralis_dsp.chroma_cqt, y=y, sr=sr, **kw),
+                           reference_alt=_scaled_reference(y, sr, kw),
+                           reference_alt_what="the input scaled by 3, 0.3 or 1.7 (chroma is scale-invariant)")
 
 
 CQT_PARAMS = [
