@@ -51,6 +51,24 @@ def print_rows(rows: List[Row]) -> None:
               f"x{r.ratio:6.2f} {status:<6} {r.label}" + (f"  [{r.note}]" if r.note else ""), flush=True)
 
 
+def print_summary(rows: List[Row]) -> None:
+    """A Markdown table per function and dtype: worst metrics, median speed ratio, breaches, findings."""
+    print("\n| function | dtype | comparisons | worst rel L2 | worst scaled max | worst max abs | median ratio | breaches | findings |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    groups: dict = {}
+    for r in rows:
+        groups.setdefault((r.function, r.dtype), []).append(r)
+    for (function, dtype), rs in groups.items():
+        plain = [r for r in rs if not r.note]
+        worst = lambda attr: max((getattr(r, attr) for r in plain), default=float("nan"))
+        ratios = sorted(r.ratio for r in rs if r.t_ours == r.t_ours)
+        median = ratios[len(ratios) // 2] if ratios else float("nan")
+        print(f"| {function} | {dtype} | {len(rs)} | {worst('rel_l2'):.1e} | {worst('scaled_max'):.1e} | "
+              f"{worst('max_abs'):.1e} | {median:.2f}x | {sum(not r.ok for r in rs)} | "
+              f"{sum(r.ok and r.note.startswith('FINDING') for r in rs)} |")
+    print("(worst values over comparisons without a finding note; findings are listed in their rows)\n")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m parity", description=__doc__.split("\n\n")[0])
     ap.add_argument("--audio", help="a folder of audio files to add to the synthetic set")
@@ -82,6 +100,7 @@ def main(argv=None) -> int:
             case_rows = run_case(case)
             print_rows(case_rows)
             rows.extend(case_rows)
+    print_summary(rows)
     breaches = [r for r in rows if not r.ok]
     findings = [r for r in rows if r.ok and r.note.startswith("FINDING")]
     print(f"# {len(rows)} comparisons, {len(breaches)} breaches, {len(findings)} findings, "
