@@ -9,6 +9,8 @@ import { loadPyodide } from "pyodide";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const PACKAGE_DIR = `${ROOT}.cache/pyodide-packages/`;
+// Explicit: Pyodide's own guess (from a stack trace) fails under test runners that transform modules.
+export const PYODIDE_DIR = `${ROOT}node_modules/pyodide/`;
 const SOURCE_MOUNT = "/auralis-dsp/python";
 
 /** Mounts host directory `hostDir` at the same path inside Pyodide's file system. */
@@ -26,7 +28,7 @@ export const startPyodide = async ({ source = true, packages = ["numpy"], stdout
   if (!existsSync(`${PACKAGE_DIR}numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl`)) {
     throw new Error(`numpy for Pyodide is missing from ${PACKAGE_DIR}: run scripts/setup.sh (or python3 scripts/pyodide_packages.py)`);
   }
-  const pyodide = await loadPyodide({ packageCacheDir: PACKAGE_DIR, fullStdLib: false });
+  const pyodide = await loadPyodide({ indexURL: PYODIDE_DIR, packageCacheDir: PACKAGE_DIR, fullStdLib: false });
   const sink = (write) => (write ? { write: (bytes) => (write(bytes), bytes.length) } : { batched: () => undefined });
   pyodide.setStdout(sink(stdout));
   pyodide.setStderr(sink(stderr));

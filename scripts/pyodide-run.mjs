@@ -44,4 +44,5 @@ def _run(path, argv, cwd):
 _run
 `);
 const status = run(script, pyodide.toPy(args), cwd);
-process.exitCode = status;
+// Exit once the output is flushed, as Python does, even if the script left JavaScript timers behind.
+process.stdout.write("", () => process.stderr.write("", () => process.exit(status)));
