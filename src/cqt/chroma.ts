@@ -8,6 +8,7 @@
  */
 import type { FloatArray } from "../parallel/alloc.js";
 import { normalizeStrided, TINY_FLOAT32, TINY_FLOAT64 } from "./normalize.js";
+import { octaveFfts, octaveResponse, responseScratch, type CqtPlan } from "./vqt.js";
 
 export interface ChromaFoldParams {
   nChroma: number;
@@ -20,44 +21,122 @@ export interface ChromaFoldParams {
   single: boolean;
 }
 
+/** The non-zero entries of a (nChroma, nBins) fold matrix, row by row in bin order. */
+export interface SparseFold {
+  nChroma: number;
+  nBins: number;
+  rowStart: Int32Array;
+  bin: Int32Array;
+  weight: Float64Array;
+}
+
+/** The sparse form of a row-major (nChroma, nBins) fold matrix (cq_to_chroma has one non-zero per bin). */
+export const sparseFold = (fold: Float64Array, nChroma: number, nBins: number): SparseFold => {
+  const rowStart = new Int32Array(nChroma + 1);
+  const bins: number[] = [];
+  const weights: number[] = [];
+  for (let k = 0; k < nChroma; k++) {
+    for (let f = 0; f < nBins; f++) {
+      const w = fold[k * nBins + f]!;
+      if (w === 0) continue;
+      bins.push(f);
+      weights.push(w);
+    }
+    rowStart[k + 1] = bins.length;
+  }
+  return { nChroma, nBins, rowStart, bin: Int32Array.from(bins), weight: Float64Array.from(weights) };
+};
+
+/** Per-thread state of a fold: the column, the normaliser's scratch and the dtype-dependent constants. */
+interface FoldScratch {
+  column: Float64Array;
+  scratch: Float64Array;
+  tiny: number;
+  threshold: number | null;
+}
+
+const foldScratch = (p: ChromaFoldParams): FoldScratch => ({
+  column: new Float64Array(p.nBins),
+  scratch: new Float64Array(p.nChroma),
+  tiny: p.single ? TINY_FLOAT32 : TINY_FLOAT64,
+  // numpy compares a float32 array with the threshold cast to float32.
+  threshold: p.threshold !== null && p.single ? Math.fround(p.threshold) : p.threshold,
+});
+
+/** Folds `s.column` (magnitudes, already float32 values when `p.single`) into chroma column `out[outBase + k * channels]`, thresholds and normalises it. */
+const foldColumn = (fold: SparseFold, p: ChromaFoldParams, s: FoldScratch, out: FloatArray, outBase: number): void => {
+  const { rowStart, bin, weight } = fold;
+  const column = s.column;
+  for (let k = 0; k < p.nChroma; k++) {
+    let sum = 0;
+    for (let e = rowStart[k]!; e < rowStart[k + 1]!; e++) sum += weight[e]! * column[bin[e]!]!;
+    if (p.single) sum = Math.fround(sum);
+    if (s.threshold !== null && sum < s.threshold) sum = 0;
+    out[outBase + k * p.channels] = sum;
+  }
+  normalizeStrided(out, outBase, p.channels, p.nChroma, p.norm, s.tiny, s.scratch);
+};
+
 /**
- * Frames [t0, t1): `spectrogram` is (frames, nBins, channels) magnitudes,
- * `fold` is (nChroma, nBins) row-major; writes (frames, nChroma, channels) to `out`.
+ * Frames [t0, t1): `spectrogram` is (frames, nBins, channels) magnitudes;
+ * writes (frames, nChroma, channels) to `out`.
  */
 export const foldChromaFrames = (
   spectrogram: FloatArray,
-  fold: Float64Array,
+  fold: SparseFold,
   p: ChromaFoldParams,
   out: FloatArray,
   t0: number,
   t1: number,
 ): void => {
-  const { nChroma, nBins, channels } = p;
-  const column = new Float64Array(nBins);
-  const scratch = new Float64Array(nChroma);
-  const tiny = p.single ? TINY_FLOAT32 : TINY_FLOAT64;
-  // numpy compares a float32 array with the threshold cast to float32.
-  const threshold = p.threshold !== null && p.single ? Math.fround(p.threshold) : p.threshold;
+  const { nBins, channels } = p;
+  const s = foldScratch(p);
   for (let t = t0; t < t1; t++) {
     for (let c = 0; c < channels; c++) {
       const inBase = t * nBins * channels + c;
       for (let f = 0; f < nBins; f++) {
         const v = spectrogram[inBase + f * channels]!;
-        column[f] = p.single ? Math.fround(v) : v;
+        s.column[f] = p.single ? Math.fround(v) : v;
       }
-      const outBase = t * nChroma * channels + c;
-      for (let k = 0; k < nChroma; k++) {
-        let s = 0;
-        const row = k * nBins;
-        for (let f = 0; f < nBins; f++) {
-          const w = fold[row + f]!;
-          if (w !== 0) s += w * column[f]!;
+      foldColumn(fold, p, s, out, t * p.nChroma * channels + c);
+    }
+  }
+};
+
+/**
+ * Frames [t0, t1) of chroma_cqt from the octave signals: per frame and
+ * channel, the CQT magnitudes of every octave, folded, thresholded and
+ * normalised into (frames, nChroma, channels) `out`, with no intermediate
+ * spectrogram.
+ */
+export const chromaCqtFrames = (
+  plan: CqtPlan,
+  signals: Float64Array[],
+  fold: SparseFold,
+  p: ChromaFoldParams,
+  out: FloatArray,
+  t0: number,
+  t1: number,
+): void => {
+  const s = foldScratch(p);
+  const scratch = responseScratch(plan);
+  const ffts = octaveFfts(plan);
+  const response = new Float64Array(2 * plan.nBins);
+  const column = s.column;
+  for (let t = t0; t < t1; t++) {
+    for (let c = 0; c < p.channels; c++) {
+      for (let o = 0; o < plan.octaves.length; o++) {
+        const oct = plan.octaves[o]!;
+        octaveResponse(oct, ffts[o]!, signals[oct.signal]!, c * plan.signalLengths[oct.signal]!, t, scratch, response);
+        const rowScale = oct.rowScale;
+        for (let k = 0; k < oct.basis.rows; k++) {
+          const re = response[2 * k]!;
+          const im = response[2 * k + 1]!;
+          const v = Math.sqrt(re * re + im * im) * rowScale[k]!;
+          column[oct.binStart + k] = p.single ? Math.fround(v) : v;
         }
-        if (p.single) s = Math.fround(s);
-        if (threshold !== null && s < threshold) s = 0;
-        out[outBase + k * channels] = s;
       }
-      normalizeStrided(out, outBase, channels, nChroma, p.norm, tiny, scratch);
+      foldColumn(fold, p, s, out, t * p.nChroma * p.channels + c);
     }
   }
 };

@@ -3,8 +3,10 @@
  * semantics (`cqt`, `feature.chroma_cqt`, `feature.chroma_stft`, `estimate_tuning`).
  */
 export { C1_HZ, chromaFilterbank, cqToChroma, cqtFrequencies, filterBasis, relativeBandwidth, waveletLengths, windowBandwidth } from "./filters.js";
-export { foldChromaFrames, type ChromaFoldParams } from "./chroma.js";
+export { bandRows, type BandRows } from "./bands.js";
+export { chromaCqtFrames, foldChromaFrames, sparseFold, type ChromaFoldParams, type SparseFold } from "./chroma.js";
 export { normalizeStrided, normLength } from "./normalize.js";
 export { sparsifyRows, type ComplexCsr } from "./sparse.js";
 export { median, piptrackBinRange, piptrackColumn, pitchTuning, tuningFromPeaks, type PiptrackParams, type TuningEstimate } from "./tuning.js";
-export { cqtUnits, octaveSignals, planCqt, type CqtParams, type CqtPlan } from "./vqt.js";
+export { octaveSignals } from "./octaveSignals.js";
+export { cqtFrames, planCqt, signalsBeforeTuning, type CqtParams, type CqtPlan, type SignalPlan } from "./vqt.js";

@@ -20,12 +20,13 @@ import { frameMajorLayout, planStft, type SpectrumLayout, type StftPlan } from "
 import { fftWindow, type WindowName } from "../spectrum/window.js";
 import { ParameterError } from "../util/errors.js";
 import { boolParam, intParam, numberParam, optionalIntParam, stringParam, type Params } from "../util/params.js";
-import { foldChromaFrames, type ChromaFoldParams } from "./chroma.js";
+import { chromaCqtFrames, foldChromaFrames, sparseFold, type ChromaFoldParams, type SparseFold } from "./chroma.js";
 import { C1_HZ, chromaFilterbank, cqToChroma } from "./filters.js";
 import { interiorFrameStart, loadFrame } from "./frames.js";
 import { checkNorm } from "./normalize.js";
 import { piptrackBinRange, piptrackColumn, tuningFromPeaks, type PiptrackParams, type TuningEstimate } from "./tuning.js";
-import { cqtUnits, octaveSignals, planCqt, type CqtParams, type CqtPlan } from "./vqt.js";
+import { octaveSignals } from "./octaveSignals.js";
+import { cqtFrames, planCqt, signalsBeforeTuning, type CqtParams, type CqtPlan } from "./vqt.js";
 
 /** Where the spectrogram columns of a tuning estimate come from. */
 interface ColumnSource {
@@ -56,19 +57,22 @@ interface TuningTaskArgs {
   keep: FloatArray | null;
 }
 
-/** Column t of channel c of a given (channels, bins, frames) spectrogram, as magnitudes, into `x`. */
-const spectrogramColumn = (s: ColumnSource, t: number, c: number, x: Float64Array): void => {
+/** Column t of channel c of a given (channels, bins, frames) spectrogram, as magnitudes, into `x`; returns its largest value. */
+const spectrogramColumn = (s: ColumnSource, t: number, c: number, x: Float64Array): number => {
   const { nBins, nFrames } = s;
   const data = s.spectrogram!;
   const base = c * nBins * nFrames + t;
-  for (let f = 0; f < nBins; f++) x[f] = Math.abs(data[base + f * nFrames]!);
+  let max = -Infinity;
+  for (let f = 0; f < nBins; f++) {
+    const v = Math.abs(data[base + f * nFrames]!);
+    x[f] = v;
+    if (v > max) max = v;
+  }
+  return max;
 };
 
-/**
- * Column t of channel c of `|stft|^power` into `x`; on the float32 path the
- * complex64 values, their magnitude and its square are rounded as numpy does.
- */
-const stftColumn = (s: ColumnSource, single: boolean, t: number, c: number, x: Float64Array, frame: Float64Array, spectrum: Float64Array): void => {
+/** The windowed frame t of channel c, Fourier transformed into `spectrum`. */
+const stftFrame = (s: ColumnSource, t: number, c: number, frame: Float64Array, spectrum: Float64Array): void => {
   const plan = s.plan!;
   const window = s.window!;
   const signal = s.signal!;
@@ -81,6 +85,15 @@ const stftColumn = (s: ColumnSource, single: boolean, t: number, c: number, x: F
     for (let k = 0; k < nFft; k++) frame[k] = frame[k]! * window[k]!;
   }
   getRealFft(nFft).forward(frame, 0, spectrum);
+};
+
+/**
+ * Column t of channel c of `|stft|^power` into `x`; returns its largest
+ * value. On the float32 path the complex64 values, their magnitude and its
+ * square are rounded as numpy does.
+ */
+const stftColumn = (s: ColumnSource, single: boolean, t: number, c: number, x: Float64Array, frame: Float64Array, spectrum: Float64Array): number => {
+  stftFrame(s, t, c, frame, spectrum);
   const nBins = s.nBins;
   if (single) {
     for (let f = 0; f < nBins; f++) {
@@ -97,6 +110,58 @@ const stftColumn = (s: ColumnSource, single: boolean, t: number, c: number, x: F
     }
     if (s.power === 2) for (let f = 0; f < nBins; f++) x[f] = x[f]! * x[f]!;
   }
+  let max = -Infinity;
+  for (let f = 0; f < nBins; f++) if (x[f]! > max) max = x[f]!;
+  return max;
+};
+
+/**
+ * What piptrack reads of column t of `|stft|` (power 1): the magnitudes of
+ * bins [from, to) into `x`, and the column's largest magnitude, returned.
+ * The maximum is taken over squared magnitudes and only its square root is
+ * rounded: sqrt and the float32 rounding are monotonic, so that is the
+ * largest rounded magnitude exactly, without a square root per bin.
+ */
+const stftPeakColumn = (
+  s: ColumnSource,
+  single: boolean,
+  t: number,
+  c: number,
+  from: number,
+  to: number,
+  x: Float64Array,
+  frame: Float64Array,
+  spectrum: Float64Array,
+): number => {
+  stftFrame(s, t, c, frame, spectrum);
+  const nBins = s.nBins;
+  let maxSquare = -Infinity;
+  if (single) {
+    for (let f = 0; f < nBins; f++) {
+      const re = Math.fround(spectrum[2 * f]!);
+      const im = Math.fround(spectrum[2 * f + 1]!);
+      const square = re * re + im * im;
+      if (square > maxSquare) maxSquare = square;
+    }
+    for (let f = from; f < to; f++) {
+      const re = Math.fround(spectrum[2 * f]!);
+      const im = Math.fround(spectrum[2 * f + 1]!);
+      x[f] = Math.fround(Math.sqrt(re * re + im * im));
+    }
+    return Math.fround(Math.sqrt(maxSquare));
+  }
+  for (let f = 0; f < nBins; f++) {
+    const re = spectrum[2 * f]!;
+    const im = spectrum[2 * f + 1]!;
+    const square = re * re + im * im;
+    if (square > maxSquare) maxSquare = square;
+  }
+  for (let f = from; f < to; f++) {
+    const re = spectrum[2 * f]!;
+    const im = spectrum[2 * f + 1]!;
+    x[f] = Math.sqrt(re * re + im * im);
+  }
+  return Math.sqrt(maxSquare);
 };
 
 registerTask("cqt.tuningPeaks", (t0, t1, args: TaskArgs) => {
@@ -106,13 +171,19 @@ registerTask("cqt.tuningPeaks", (t0, t1, args: TaskArgs) => {
   const nFft = s.plan ? s.plan.nFft : 2;
   const frame = new Float64Array(nFft);
   const spectrum = new Float64Array(nFft + 2);
+  // piptrack reads x[lo - 1 .. hi] (its neighbours test).
+  const from = Math.max(0, a.lo - 1);
+  const to = Math.min(s.nBins, a.hi + 1);
+  const peaksOnly = a.keep === null && s.power === 1;
   for (let t = t0; t < t1; t++) {
     for (let c = 0; c < s.channels; c++) {
-      if (s.spectrogram) spectrogramColumn(s, t, c, x);
-      else stftColumn(s, a.pp.single, t, c, x, frame, spectrum);
+      let max: number;
+      if (s.spectrogram) max = spectrogramColumn(s, t, c, x);
+      else if (peaksOnly) max = stftPeakColumn(s, a.pp.single, t, c, from, to, x, frame, spectrum);
+      else max = stftColumn(s, a.pp.single, t, c, x, frame, spectrum);
       if (a.keep) for (let f = 0; f < s.nBins; f++) a.keep[(t * s.nBins + f) * s.channels + c] = x[f]!;
       const slot = t * s.channels + c;
-      a.counts[slot] = piptrackColumn(x, s.nBins, a.pp, a.lo, a.hi, a.pitch, a.mag, slot * a.stride);
+      a.counts[slot] = piptrackColumn(x, s.nBins, max, a.pp, a.lo, a.hi, a.pitch, a.mag, slot * a.stride);
     }
   }
 });
@@ -235,36 +306,26 @@ interface CqtTaskArgs {
   channels: number;
   out: FloatArray;
   layout: SpectrumLayout;
-  magnitude: boolean;
 }
 
-registerTask("cqt.response", (u0, u1, args: TaskArgs) => {
+registerTask("cqt.response", (t0, t1, args: TaskArgs) => {
   const a = args as unknown as CqtTaskArgs;
-  cqtUnits(a.plan, a.signals, a.channels, a.out, a.layout, a.magnitude, u0, u1);
+  cqtFrames(a.plan, a.signals, a.channels, a.out, a.layout, t0, t1);
 });
 
-/** The cqt parameters of a request, with `tuning` resolved (estimated when null). */
-const cqtRequest = async (
-  params: Params,
-  y: ReturnType<typeof signalArray>,
-  pool: WorkerPool | undefined,
-): Promise<{ cqt: CqtParams; tuning: TuningEstimate }> => {
-  const sr = numberParam(params, "sr");
-  const binsPerOctave = intParam(params, "bins_per_octave", 1);
-  const given = optionalNumber(params, "tuning");
-  const tuning = given === null ? await defaultTuning(y.data, y.channels, y.length, sr, binsPerOctave, y.single, pool) : { tuning: given, empty: false };
+/** The cqt parameters of a request but the tuning, and the tuning when given. */
+const cqtParams = (params: Params): { base: Omit<CqtParams, "tuning">; given: number | null } => {
   const resType = params.res_type ?? "soxr_hq";
   if (resType !== "soxr_hq") throw new ParameterError(`res_type=${JSON.stringify(resType)} is not supported; supported: soxr_hq`);
   const window = params.window ?? "hann";
   if (typeof window !== "string" && !Array.isArray(window)) throw new ParameterError(`Invalid window specification: ${JSON.stringify(window)}`);
   return {
-    cqt: {
-      sr,
+    base: {
+      sr: numberParam(params, "sr"),
       hopLength: intParam(params, "hop_length", 1),
       fmin: optionalNumber(params, "fmin") ?? C1_HZ,
       nBins: intParam(params, "n_bins", 1),
-      binsPerOctave,
-      tuning: tuning.tuning,
+      binsPerOctave: intParam(params, "bins_per_octave", 1),
       filterScale: numberParam(params, "filter_scale"),
       norm: normParam(params, "norm"),
       sparsity: numberParam(params, "sparsity"),
@@ -272,39 +333,48 @@ const cqtRequest = async (
       scale: boolParam(params, "scale"),
       padMode: checkPadMode(params.pad_mode),
     },
-    tuning,
+    given: optionalNumber(params, "tuning"),
   };
 };
 
-/** Runs the planned transform: complex (frames, bins, channels) or magnitudes in the same layout. */
-const computeCqt = async (
-  p: CqtParams,
+/**
+ * The planned transform of a request and its octave signals, the tuning
+ * estimated first when not given. The resampling does not depend on the
+ * tuning in almost every case (see signalsBeforeTuning): then it runs on the
+ * pool alongside the tuning estimate.
+ */
+const prepareCqt = async (
+  params: Params,
   y: ReturnType<typeof signalArray>,
-  double: boolean,
-  magnitude: boolean,
   pool: WorkerPool | undefined,
-): Promise<{ plan: CqtPlan; out: FloatArray }> => {
-  const plan = planCqt(p, y.length, y.single);
-  const shared = pool !== undefined;
-  const signals = octaveSignals(plan, y.data, y.channels, y.length, p.scale, shared);
-  const layout = frameMajorLayout(p.nBins, y.channels);
-  // Magnitudes stay float64 (the fold reads them; one element type keeps it monomorphic).
-  const out = allocFloat((magnitude ? 1 : 2) * plan.nFrames * p.nBins * y.channels, double || magnitude, shared, { zero: false });
-  await runTask(pool, "cqt.response", plan.octaves.length * plan.nFrames, { plan, signals, channels: y.channels, out, layout, magnitude });
-  return { plan, out };
+): Promise<{ plan: CqtPlan; signals: Float64Array[]; tuning: TuningEstimate; scale: boolean }> => {
+  const { base, given } = cqtParams(params);
+  const ahead = given === null ? signalsBeforeTuning(base, y.length) : null;
+  const aheadSignals = ahead ? octaveSignals(ahead, y.data, y.channels, y.length, base.scale, y.single, pool) : null;
+  // A failure there is the plan's to report (planCqt below checks the same conditions).
+  aheadSignals?.catch(() => undefined);
+  const tuning = given === null ? await defaultTuning(y.data, y.channels, y.length, base.sr, base.binsPerOctave, y.single, pool) : { tuning: given, empty: false };
+  const plan = planCqt({ ...base, tuning: tuning.tuning }, y.length, y.single);
+  const signals =
+    aheadSignals && ahead!.earlyDownsample === plan.earlyDownsample
+      ? await aheadSignals
+      : await octaveSignals(plan, y.data, y.channels, y.length, base.scale, y.single, pool);
+  return { plan, signals, tuning, scale: base.scale };
 };
 
 registerOp("cqt", async (params, arrays, ctx: OpContext) => {
   const y = signalArray(arrays, ctx.pool !== undefined);
-  const { cqt, tuning } = await cqtRequest(params, y, ctx.pool);
   const dtype = stringParam(params, "dtype", ["complex64", "complex128"] as const);
-  const { plan, out } = await computeCqt(cqt, y, dtype === "complex128", false, ctx.pool);
-  return { arrays: [{ name: "C", dtype, shape: [plan.nFrames, cqt.nBins, y.channels], data: out }], meta: { tuning: tuning.tuning, tuning_empty: tuning.empty } };
+  const { plan, signals, tuning } = await prepareCqt(params, y, ctx.pool);
+  const out = allocFloat(2 * plan.nFrames * plan.nBins * y.channels, dtype === "complex128", ctx.pool !== undefined, { zero: false });
+  const args: CqtTaskArgs = { plan, signals, channels: y.channels, out, layout: frameMajorLayout(plan.nBins, y.channels) };
+  await runTask(ctx.pool, "cqt.response", plan.nFrames, args as unknown as TaskArgs);
+  return { arrays: [{ name: "C", dtype, shape: [plan.nFrames, plan.nBins, y.channels], data: out }], meta: { tuning: tuning.tuning, tuning_empty: tuning.empty } };
 });
 
 interface FoldTaskArgs {
   spectrogram: FloatArray;
-  fold: Float64Array;
+  fold: SparseFold;
   p: ChromaFoldParams;
   out: FloatArray;
 }
@@ -314,17 +384,31 @@ registerTask("cqt.fold", (t0, t1, args: TaskArgs) => {
   foldChromaFrames(a.spectrogram, a.fold, a.p, a.out, t0, t1);
 });
 
+interface ChromaCqtTaskArgs {
+  plan: CqtPlan;
+  signals: Float64Array[];
+  fold: SparseFold;
+  p: ChromaFoldParams;
+  out: FloatArray;
+}
+
+registerTask("cqt.chroma", (t0, t1, args: TaskArgs) => {
+  const a = args as unknown as ChromaCqtTaskArgs;
+  chromaCqtFrames(a.plan, a.signals, a.fold, a.p, a.out, t0, t1);
+});
+
 /** Fold + threshold + normalise a (frames, bins, channels) magnitude spectrogram into (frames, nChroma, channels). */
 const foldChroma = async (
   spectrogram: FloatArray,
-  fold: Float64Array,
+  fold: SparseFold,
   p: ChromaFoldParams,
   nFrames: number,
   double: boolean,
   pool: WorkerPool | undefined,
 ): Promise<FloatArray> => {
   const out = allocFloat(nFrames * p.nChroma * p.channels, double, pool !== undefined, { zero: false });
-  await runTask(pool, "cqt.fold", nFrames, { spectrogram, fold, p, out });
+  const args: FoldTaskArgs = { spectrogram, fold, p, out };
+  await runTask(pool, "cqt.fold", nFrames, args as unknown as TaskArgs);
   return out;
 };
 
@@ -358,36 +442,31 @@ registerOp("chroma_cqt", async (params, arrays, ctx: OpContext) => {
   const fmin = optionalNumber(params, "fmin");
   const threshold = optionalNumber(params, "threshold");
   const norm = normParam(params, "norm");
-  let spectrogram: FloatArray;
-  let nBins: number;
-  let nFrames: number;
-  let channels: number;
-  let tuningMeta: TuningEstimate | null = null;
+  const window = windowArray(arrays);
   const C = findArray(arrays, "C");
   if (C) {
     const c = requireArray(arrays, "C", ["float32", "float64"], 3);
-    [channels, nBins, nFrames] = c.shape as [number, number, number];
-    spectrogram = framesFirst(floatData(c), channels, nBins, nFrames, ctx.pool !== undefined);
-  } else {
-    const y = signalArray(arrays, ctx.pool !== undefined);
-    const { cqt, tuning } = await cqtRequest(
-      { ...params, n_bins: intParam(params, "n_octaves", 1) * binsPerOctave, filter_scale: 1, norm: 1, sparsity: 0.01, window: "hann", scale: true, pad_mode: "constant", res_type: "soxr_hq" },
-      y,
-      ctx.pool,
-    );
-    tuningMeta = tuning;
-    const { plan, out } = await computeCqt(cqt, y, !y.single, true, ctx.pool);
-    spectrogram = out;
-    nBins = cqt.nBins;
-    nFrames = plan.nFrames;
-    channels = y.channels;
+    const [channels, nBins, nFrames] = c.shape as [number, number, number];
+    const spectrogram = framesFirst(floatData(c), channels, nBins, nFrames, ctx.pool !== undefined);
+    const fold = sparseFold(cqToChroma(nBins, binsPerOctave, nChroma, fmin ?? C1_HZ, window), nChroma, nBins);
+    const out = await foldChroma(spectrogram, fold, { nChroma, nBins, channels, threshold, norm, single: !double }, nFrames, double, ctx.pool);
+    return { arrays: [{ name: "chroma", dtype, shape: [nFrames, nChroma, channels], data: out }], meta: {} };
   }
-  const fold = cqToChroma(nBins, binsPerOctave, nChroma, fmin ?? C1_HZ, windowArray(arrays));
-  const p: ChromaFoldParams = { nChroma, nBins, channels, threshold, norm, single: !double };
-  const out = await foldChroma(spectrogram, fold, p, nFrames, double, ctx.pool);
+  const y = signalArray(arrays, ctx.pool !== undefined);
+  const nBins = intParam(params, "n_octaves", 1) * binsPerOctave;
+  const { plan, signals, tuning } = await prepareCqt(
+    { ...params, n_bins: nBins, filter_scale: 1, norm: 1, sparsity: 0.01, window: "hann", scale: true, pad_mode: "constant", res_type: "soxr_hq" },
+    y,
+    ctx.pool,
+  );
+  const fold = sparseFold(cqToChroma(nBins, binsPerOctave, nChroma, fmin ?? C1_HZ, window), nChroma, nBins);
+  const p: ChromaFoldParams = { nChroma, nBins, channels: y.channels, threshold, norm, single: !double };
+  const out = allocFloat(plan.nFrames * nChroma * y.channels, double, ctx.pool !== undefined, { zero: false });
+  const args: ChromaCqtTaskArgs = { plan, signals, fold, p, out };
+  await runTask(ctx.pool, "cqt.chroma", plan.nFrames, args as unknown as TaskArgs);
   return {
-    arrays: [{ name: "chroma", dtype, shape: [nFrames, nChroma, channels], data: out }],
-    meta: tuningMeta ? { tuning: tuningMeta.tuning, tuning_empty: tuningMeta.empty } : {},
+    arrays: [{ name: "chroma", dtype, shape: [plan.nFrames, nChroma, y.channels], data: out }],
+    meta: { tuning: tuning.tuning, tuning_empty: tuning.empty },
   };
 });
 
@@ -441,7 +520,7 @@ registerOp("chroma_stft", async (params, arrays, ctx: OpContext) => {
     single: fbSingle,
   });
   const p: ChromaFoldParams = { nChroma, nBins: source.nBins, channels: source.channels, threshold: null, norm: normParam(params, "norm"), single: dtype === "float32" };
-  const out = await foldChroma(keep, fold, p, source.nFrames, dtype === "float64", ctx.pool);
+  const out = await foldChroma(keep, sparseFold(fold, nChroma, source.nBins), p, source.nFrames, dtype === "float64", ctx.pool);
   return {
     arrays: [{ name: "chroma", dtype, shape: [source.nFrames, nChroma, source.channels], data: out }],
     meta: { tuning: estimate.tuning, tuning_empty: estimate.empty },

@@ -54,12 +54,15 @@ export const piptrackBinRange = (p: PiptrackParams, nBins: number): [number, num
 
 /**
  * piptrack on one spectrogram column `x` (magnitudes, `nBins` values; for
- * `single` they must already be float32 values). Writes the peaks' pitch (Hz)
- * and magnitude from `outOffset` and returns how many there are.
+ * `single` they must already be float32 values) whose largest value is
+ * `columnMax`. Only `x[lo - 1 .. hi]` is read (the rest need not be set).
+ * Writes the peaks' pitch (Hz) and magnitude from `outOffset` and returns
+ * how many there are.
  */
 export const piptrackColumn = (
   x: Float64Array,
   nBins: number,
+  columnMax: number,
   p: PiptrackParams,
   lo: number,
   hi: number,
@@ -70,9 +73,7 @@ export const piptrackColumn = (
   const r = p.single ? Math.fround : identity;
   let refValue: number;
   if (p.ref === null) {
-    let max = -Infinity;
-    for (let i = 0; i < nBins; i++) if (x[i]! > max) max = x[i]!;
-    refValue = r(r(p.threshold) * max);
+    refValue = r(r(p.threshold) * columnMax);
   } else {
     refValue = r(Math.abs(p.ref));
   }

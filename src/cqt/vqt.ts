@@ -9,17 +9,15 @@
  *
  * @see https://librosa.org/doc/0.11.0/generated/librosa.cqt.html
  */
-import { getRealFft } from "../fft/realFft.js";
+import { getRealFft, type RealFft } from "../fft/realFft.js";
 import type { FloatArray } from "../parallel/alloc.js";
-import { allocFloat64 } from "../parallel/alloc.js";
-import { resample } from "../resample/index.js";
 import type { PadMode } from "../spectrum/pad.js";
 import { planStft, type SpectrumLayout, type StftPlan } from "../spectrum/stft.js";
 import type { WindowName } from "../spectrum/window.js";
 import { ParameterError } from "../util/errors.js";
 import { cqtFrequencies, filterBasis, relativeBandwidth, waveletLengths, windowBandwidth } from "./filters.js";
+import { bandRows, type BandRows } from "./bands.js";
 import { interiorFrameStart, loadFrame } from "./frames.js";
-import type { ComplexCsr } from "./sparse.js";
 
 export interface CqtParams {
   sr: number;
@@ -46,21 +44,25 @@ export interface CqtOctave {
   hopLength: number;
   /** Output bins [binStart, binStart + basis.rows). */
   binStart: number;
-  basis: ComplexCsr;
+  basis: BandRows;
   /** Per row: sqrt(sr / octave sr), divided by sqrt(filter length) when scaling. */
   rowScale: Float64Array;
   stft: StftPlan;
 }
 
-export interface CqtPlan {
-  nBins: number;
-  /** Frames of the stacked output (the shortest octave). */
-  nFrames: number;
-  octaves: CqtOctave[];
+/** The signals a plan reads: the input after early downsampling, then successive halvings. */
+export interface SignalPlan {
   /** Early downsampling exponent c (the input is decimated by 2^c first). */
   earlyDownsample: number;
   /** Length of each octave signal; signal i + 1 is signal i halved. */
   signalLengths: number[];
+}
+
+export interface CqtPlan extends SignalPlan {
+  nBins: number;
+  /** Frames of the stacked output (the shortest octave). */
+  nFrames: number;
+  octaves: CqtOctave[];
   /** Whether the resampled signals are cast back to float32 (float32 input). */
   single: boolean;
 }
@@ -78,6 +80,65 @@ const numTwoFactors = (x: number): number => {
 /** Python's repr of a float (an integral value keeps its ".0"). */
 export const pyFloat = (x: number): string => (Number.isInteger(x) ? `${x}.0` : String(x));
 
+const checkShape = (p: Omit<CqtParams, "tuning">): void => {
+  if (!Number.isInteger(p.hopLength) || p.hopLength <= 0) throw new ParameterError(`hop_length=${p.hopLength} must be a positive integer`);
+  if (!Number.isInteger(p.nBins) || p.nBins <= 0) throw new ParameterError(`n_bins=${p.nBins} must be a positive integer`);
+  if (!Number.isInteger(p.binsPerOctave) || p.binsPerOctave <= 0) {
+    throw new ParameterError(`bins_per_octave=${p.binsPerOctave} must be a positive integer`);
+  }
+};
+
+/** The top filter's frequency + half bandwidth (the filter bank's cutoff, Hz) and the bank's frequencies and bandwidths. */
+const filterBank = (p: CqtParams): { freqs: Float64Array; alpha: Float64Array; cutoff: number } => {
+  const freqs = cqtFrequencies(p.nBins, p.fmin, p.binsPerOctave, p.tuning);
+  const alpha = relativeBandwidth(freqs, p.binsPerOctave);
+  const { cutoff } = waveletLengths(freqs, alpha, p.sr, p.filterScale, windowBandwidth(p.window));
+  return { freqs, alpha, cutoff };
+};
+
+/** librosa's early downsampling exponent for a filter bank with this cutoff. */
+const earlyDownsampleCount = (p: Omit<CqtParams, "tuning">, cutoff: number): number => {
+  const nOctaves = Math.ceil(p.nBins / p.binsPerOctave);
+  const count1 = Math.max(0, Math.trunc(Math.ceil(Math.log2(p.sr / 2.0 / cutoff)) - 1) - 1);
+  const count2 = Math.max(0, numTwoFactors(p.hopLength) - nOctaves + 1);
+  return Math.min(count1, count2);
+};
+
+/** The octave signals' lengths for an early downsampling exponent (after librosa's length check). */
+const planSignals = (p: Omit<CqtParams, "tuning">, length: number, early: number): SignalPlan => {
+  const nOctaves = Math.ceil(p.nBins / p.binsPerOctave);
+  const factor = 2 ** early;
+  if (early > 0 && length < factor) throw new ParameterError(`Input signal length=${length} is too short for ${nOctaves}-octave CQT`);
+  let len = early > 0 ? Math.ceil(length / factor) : length;
+  let hop = Math.floor(p.hopLength / factor);
+  const signalLengths = [len];
+  for (let i = 0; i < nOctaves - 1 && hop % 2 === 0; i++) {
+    hop /= 2;
+    len = Math.ceil(len / 2);
+    signalLengths.push(len);
+  }
+  return { earlyDownsample: early, signalLengths };
+};
+
+/**
+ * The octave signals of a transform whose tuning is not known yet, when
+ * they do not depend on it: the early downsampling exponent is the same at
+ * both ends of estimate_tuning's range [-0.5, 0.5) (the cutoff grows with the
+ * tuning). Then the resampling can run while the tuning is estimated. Null
+ * when the exponent depends on the tuning or the parameters are invalid
+ * (planCqt reports that once the tuning is known).
+ */
+export const signalsBeforeTuning = (p: Omit<CqtParams, "tuning">, length: number): SignalPlan | null => {
+  try {
+    checkShape(p);
+    const low = earlyDownsampleCount(p, filterBank({ ...p, tuning: -0.5 }).cutoff);
+    const high = earlyDownsampleCount(p, filterBank({ ...p, tuning: 0.5 }).cutoff);
+    return low === high ? planSignals(p, length, low) : null;
+  } catch {
+    return null;
+  }
+};
+
 /**
  * Plans the transform of `length`-sample signals.
  *
@@ -86,17 +147,10 @@ export const pyFloat = (x: number): string => (Number.isInteger(x) ? `${x}.0` : 
  *   scale or sparsity.
  */
 export const planCqt = (p: CqtParams, length: number, single: boolean): CqtPlan => {
-  if (!Number.isInteger(p.hopLength) || p.hopLength <= 0) throw new ParameterError(`hop_length=${p.hopLength} must be a positive integer`);
-  if (!Number.isInteger(p.nBins) || p.nBins <= 0) throw new ParameterError(`n_bins=${p.nBins} must be a positive integer`);
-  if (!Number.isInteger(p.binsPerOctave) || p.binsPerOctave <= 0) {
-    throw new ParameterError(`bins_per_octave=${p.binsPerOctave} must be a positive integer`);
-  }
+  checkShape(p);
   const nOctaves = Math.ceil(p.nBins / p.binsPerOctave);
   const nFilters = Math.min(p.binsPerOctave, p.nBins);
-  const freqs = cqtFrequencies(p.nBins, p.fmin, p.binsPerOctave, p.tuning);
-  const alpha = relativeBandwidth(freqs, p.binsPerOctave);
-  const bandwidth = windowBandwidth(p.window);
-  const { cutoff } = waveletLengths(freqs, alpha, p.sr, p.filterScale, bandwidth);
+  const { freqs, alpha, cutoff } = filterBank(p);
   const nyquist = p.sr / 2.0;
   if (cutoff > nyquist) {
     let fmaxTop = -Infinity;
@@ -106,25 +160,14 @@ export const planCqt = (p: CqtParams, length: number, single: boolean): CqtPlan 
         "Try reducing the number of frequency bins.",
     );
   }
-  const count1 = Math.max(0, Math.trunc(Math.ceil(Math.log2(nyquist / cutoff)) - 1) - 1);
-  const count2 = Math.max(0, numTwoFactors(p.hopLength) - nOctaves + 1);
-  const early = Math.min(count1, count2);
-  let sr = p.sr;
-  let hop = p.hopLength;
-  let len = length;
-  if (early > 0) {
-    const factor = 2 ** early;
-    hop = Math.floor(hop / factor);
-    if (length < factor) throw new ParameterError(`Input signal length=${length} is too short for ${nOctaves}-octave CQT`);
-    sr = sr / factor;
-    len = Math.ceil(length / factor);
-  }
-  const srDs = sr;
-  const lengthsDs = waveletLengths(freqs, alpha, srDs, p.filterScale, bandwidth).lengths;
+  const signalPlan = planSignals(p, length, earlyDownsampleCount(p, cutoff));
+  const { earlyDownsample: early, signalLengths } = signalPlan;
+  const srDs = p.sr / 2 ** early;
+  const lengthsDs = waveletLengths(freqs, alpha, srDs, p.filterScale, windowBandwidth(p.window)).lengths;
   const octaves: CqtOctave[] = [];
-  const signalLengths = [len];
   let mySr = srDs;
-  let myHop = hop;
+  let myHop = Math.floor(p.hopLength / 2 ** early);
+  let signal = 0;
   for (let i = 0; i < nOctaves; i++) {
     const hi = p.nBins - nFilters * i;
     const lo = Math.max(0, p.nBins - nFilters * (i + 1));
@@ -132,13 +175,12 @@ export const planCqt = (p: CqtParams, length: number, single: boolean): CqtPlan 
     const rowScale = new Float64Array(hi - lo);
     const rateScale = Math.sqrt(srDs / mySr);
     for (let k = 0; k < rowScale.length; k++) rowScale[k] = p.scale ? rateScale / Math.sqrt(lengthsDs[lo + k]!) : rateScale;
-    const stft = planStft(len, nFft, myHop, true, p.padMode);
-    octaves.push({ signal: signalLengths.length - 1, sr: mySr, hopLength: myHop, binStart: lo, basis, rowScale, stft });
+    const stft = planStft(signalLengths[signal]!, nFft, myHop, true, p.padMode);
+    octaves.push({ signal, sr: mySr, hopLength: myHop, binStart: lo, basis: bandRows(basis), rowScale, stft });
     if (myHop % 2 === 0 && i < nOctaves - 1) {
       myHop /= 2;
       mySr /= 2.0;
-      len = Math.ceil(len / 2);
-      signalLengths.push(len);
+      signal++;
     }
   }
   let nFrames = Infinity;
@@ -146,120 +188,108 @@ export const planCqt = (p: CqtParams, length: number, single: boolean): CqtPlan 
   return { nBins: p.nBins, nFrames, octaves, earlyDownsample: early, signalLengths, single };
 };
 
-const roundInPlace = (x: Float64Array): Float64Array => {
-  for (let i = 0; i < x.length; i++) x[i] = Math.fround(x[i]!);
-  return x;
+/** Per-thread scratch of {@link octaveResponse}, reused across frames. */
+export interface ResponseScratch {
+  frame: Float64Array;
+  spectrum: Float64Array;
+}
+
+export const responseScratch = (plan: CqtPlan): ResponseScratch => {
+  let nFft = 2;
+  for (const o of plan.octaves) nFft = Math.max(nFft, o.stft.nFft);
+  return { frame: new Float64Array(nFft), spectrum: new Float64Array(nFft + 2) };
 };
 
 /**
- * The octave signals of a plan for (channels, length) input: early
- * downsampling (`resample(y, 2^c, 1, scale=True)`, times sqrt(2^c) when not
- * scaling), then successive halvings, each `(channels, signalLengths[i])`
- * row-major in a buffer shared with the workers when `shared`. Float32 input
- * is rounded to float32 after each resampling, as librosa casts back.
+ * Frame t of octave `oct` for the channel starting at `channelBase` in
+ * `signal`: the complex responses of the octave's rows before the row scale
+ * (`oct.rowScale`, applied by the caller), into `out[2 k], out[2 k + 1]` for row k.
  */
-export const octaveSignals = (
-  plan: CqtPlan,
-  y: Float64Array,
-  channels: number,
-  length: number,
-  scale: boolean,
-  shared: boolean,
-): Float64Array[] => {
-  const signals: Float64Array[] = [];
-  const first = allocFloat64(channels * plan.signalLengths[0]!, shared, { zero: false });
-  for (let c = 0; c < channels; c++) {
-    const row = y.subarray(c * length, (c + 1) * length);
-    if (plan.earlyDownsample > 0) {
-      const factor = 2 ** plan.earlyDownsample;
-      let out = resample(row, factor, 1, { scale: true });
-      if (plan.single) out = roundInPlace(out);
-      if (!scale) {
-        const s = Math.sqrt(factor);
-        for (let i = 0; i < out.length; i++) out[i] = out[i]! * s;
-        if (plan.single) roundInPlace(out);
-      }
-      first.set(out, c * plan.signalLengths[0]!);
-    } else {
-      first.set(row, c * length);
-    }
+export const octaveResponse = (
+  oct: CqtOctave,
+  fft: RealFft,
+  signal: Float64Array,
+  channelBase: number,
+  t: number,
+  scratch: ResponseScratch,
+  out: Float64Array,
+): void => {
+  const spectrum = scratch.spectrum;
+  const start = interiorFrameStart(oct.stft, channelBase, t);
+  if (start >= 0) {
+    fft.forward(signal, start, spectrum);
+  } else {
+    loadFrame(oct.stft, signal, channelBase, t, scratch.frame);
+    fft.forward(scratch.frame, 0, spectrum);
   }
-  signals.push(first);
-  for (let s = 1; s < plan.signalLengths.length; s++) {
-    const prevLen = plan.signalLengths[s - 1]!;
-    const len = plan.signalLengths[s]!;
-    const prev = signals[s - 1]!;
-    const next = allocFloat64(channels * len, shared, { zero: false });
-    for (let c = 0; c < channels; c++) {
-      const out = resample(prev.slice(c * prevLen, (c + 1) * prevLen), 2, 1, { scale: true });
-      next.set(plan.single ? roundInPlace(out) : out, c * len);
+  const { rows, first, width, offset, coef } = oct.basis;
+  for (let k = 0; k < rows; k++) {
+    // Two partial sums (even and odd band positions) halve the chain of dependent additions.
+    let evenRe = 0;
+    let evenIm = 0;
+    let oddRe = 0;
+    let oddIm = 0;
+    let j = 2 * first[k]!;
+    let e = 2 * offset[k]!;
+    const end = e + 2 * width[k]!;
+    for (; e + 2 < end; e += 4, j += 4) {
+      const br = coef[e]!;
+      const bi = coef[e + 1]!;
+      const xr = spectrum[j]!;
+      const xi = spectrum[j + 1]!;
+      evenRe += br * xr - bi * xi;
+      evenIm += br * xi + bi * xr;
+      const cr = coef[e + 2]!;
+      const ci = coef[e + 3]!;
+      const yr = spectrum[j + 2]!;
+      const yi = spectrum[j + 3]!;
+      oddRe += cr * yr - ci * yi;
+      oddIm += cr * yi + ci * yr;
     }
-    signals.push(next);
+    if (e < end) {
+      const br = coef[e]!;
+      const bi = coef[e + 1]!;
+      const xr = spectrum[j]!;
+      const xi = spectrum[j + 1]!;
+      evenRe += br * xr - bi * xi;
+      evenIm += br * xi + bi * xr;
+    }
+    out[2 * k] = evenRe + oddRe;
+    out[2 * k + 1] = evenIm + oddIm;
   }
-  return signals;
 };
 
+/** The FFT of each octave, in plan order. */
+export const octaveFfts = (plan: CqtPlan): RealFft[] => plan.octaves.map((o) => getRealFft(o.stft.nFft));
+
 /**
- * Computes units [u0, u1) of the transform, unit u = frame (u mod nFrames) of
- * octave floor(u / nFrames), for every channel: complex values into `out`
- * (interleaved, at `2 * (t * frameStride + bin * binStride + c * channelStride)`),
- * or magnitudes (at half those offsets) when `magnitude`.
+ * Frames [t0, t1) of the transform, every octave and channel: complex values
+ * into `out` (interleaved, at `2 * (t * frameStride + bin * binStride + c * channelStride)`).
  */
-export const cqtUnits = (
+export const cqtFrames = (
   plan: CqtPlan,
   signals: Float64Array[],
   channels: number,
   out: FloatArray,
   layout: SpectrumLayout,
-  magnitude: boolean,
-  u0: number,
-  u1: number,
+  t0: number,
+  t1: number,
 ): void => {
-  const nFrames = plan.nFrames;
-  for (let o = Math.floor(u0 / nFrames); o < plan.octaves.length && o * nFrames < u1; o++) {
-    const oct = plan.octaves[o]!;
-    const { nFft } = oct.stft;
-    const fft = getRealFft(nFft);
-    const frame = new Float64Array(nFft);
-    const spectrum = new Float64Array(nFft + 2);
-    const signal = signals[oct.signal]!;
-    const len = plan.signalLengths[oct.signal]!;
-    const { rowStart, col, re, im, rows } = oct.basis;
-    const rowScale = oct.rowScale;
-    const { frameStride, binStride, channelStride } = layout;
-    const t0 = Math.max(0, u0 - o * nFrames);
-    const t1 = Math.min(nFrames, u1 - o * nFrames);
-    for (let t = t0; t < t1; t++) {
-      for (let c = 0; c < channels; c++) {
-        const start = interiorFrameStart(oct.stft, c * len, t);
-        if (start >= 0) {
-          fft.forward(signal, start, spectrum);
-        } else {
-          loadFrame(oct.stft, signal, c * len, t, frame);
-          fft.forward(frame, 0, spectrum);
-        }
+  const scratch = responseScratch(plan);
+  const ffts = octaveFfts(plan);
+  const response = new Float64Array(2 * plan.nBins);
+  const { frameStride, binStride, channelStride } = layout;
+  for (let t = t0; t < t1; t++) {
+    for (let c = 0; c < channels; c++) {
+      for (let o = 0; o < plan.octaves.length; o++) {
+        const oct = plan.octaves[o]!;
+        octaveResponse(oct, ffts[o]!, signals[oct.signal]!, c * plan.signalLengths[oct.signal]!, t, scratch, response);
         const base = t * frameStride + c * channelStride + oct.binStart * binStride;
-        for (let k = 0; k < rows; k++) {
-          let accRe = 0;
-          let accIm = 0;
-          const end = rowStart[k + 1]!;
-          for (let e = rowStart[k]!; e < end; e++) {
-            const j = col[e]! << 1;
-            const br = re[e]!;
-            const bi = im[e]!;
-            const xr = spectrum[j]!;
-            const xi = spectrum[j + 1]!;
-            accRe += br * xr - bi * xi;
-            accIm += br * xi + bi * xr;
-          }
-          const s = rowScale[k]!;
-          const p = base + k * binStride;
-          if (magnitude) {
-            out[p] = Math.sqrt(accRe * accRe + accIm * accIm) * s;
-          } else {
-            out[2 * p] = accRe * s;
-            out[2 * p + 1] = accIm * s;
-          }
+        const rowScale = oct.rowScale;
+        for (let k = 0; k < oct.basis.rows; k++) {
+          const p = 2 * (base + k * binStride);
+          out[p] = response[2 * k]! * rowScale[k]!;
+          out[p + 1] = response[2 * k + 1]! * rowScale[k]!;
         }
       }
     }

@@ -12,7 +12,10 @@ import { log2Factor, MAX_LOG2_FACTOR, soxrHqDecimate } from "./soxrHq.js";
 export {
   besselI0,
   dftStage,
+  dftStageBlockCount,
+  dftStageBlockOutputs,
   dftStageDecimate,
+  dftStageDecimateBlocks,
   halfBandCoefficients,
   halfBandDecimate,
   HQ_PASSBAND_END,

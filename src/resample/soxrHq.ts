@@ -218,20 +218,39 @@ export function halfBandDecimate(x: Float64Array, coefs: readonly number[]): Flo
   return out;
 }
 
+/** Input samples per overlap-save block of `stage`, halved: the outputs each block yields. */
+const outputsPerBlock = (stage: DftStage): number => stage.blockInput / 2;
+
+/** Number of overlap-save blocks {@link dftStageDecimateBlocks} needs for `outLen` outputs. */
+export function dftStageBlockCount(stage: DftStage, outLen: number): number {
+  return outLen <= 0 ? 0 : Math.ceil(outLen / outputsPerBlock(stage));
+}
+
+/** The outputs [from, to) that blocks [b0, b1) of a `outLen`-sample decimation write. */
+export function dftStageBlockOutputs(stage: DftStage, outLen: number, b0: number, b1: number): [number, number] {
+  const per = outputsPerBlock(stage);
+  return [Math.min(outLen, b0 * per), Math.min(outLen, b1 * per)];
+}
+
 /**
- * The final 2:1 stage by overlap-save FFT blocks with frequency-domain
- * decimation (see the module comment). `x` is taken as zero outside
- * [0, x.length); returns `outLen` samples, output n centred on input 2n.
+ * Blocks [b0, b1) of the final 2:1 stage (see {@link dftStageDecimate}):
+ * writes their outputs (see {@link dftStageBlockOutputs}) to
+ * `out[outOffset + n]`. Each block depends only on `x`, so disjoint block
+ * ranges can run on different threads with identical results.
  */
-export function dftStageDecimate(x: Float64Array, stage: DftStage, outLen: number): Float64Array {
-  const out = new Float64Array(Math.max(0, outLen));
-  if (outLen <= 0) return out;
+export function dftStageDecimateBlocks(
+  x: Float64Array,
+  stage: DftStage,
+  outLen: number,
+  out: Float64Array,
+  outOffset: number,
+  b0: number,
+  b1: number,
+): void {
   const n = stage.dftLength;
-  const t = stage.taps;
-  const delay = (t - 1) / 2;
+  const delay = (stage.taps - 1) / 2;
   const block = stage.blockInput;
-  const perBlock = block / 2;
-  const blocks = Math.ceil(outLen / perBlock);
+  const perBlock = outputsPerBlock(stage);
   // Stream: `delay` zeros (soxr's pre-load), the input, then zeros (the flush).
   // Block b reads stream[b B, b B + N) = x[b B - delay, b B - delay + N); blocks that
   // fall inside x are read in place, the others through a zero-padded scratch copy.
@@ -244,7 +263,7 @@ export function dftStageDecimate(x: Float64Array, stage: DftStage, outLen: numbe
   const h = stage.spectrum;
   const bins = n / 4 + 1;
   const len = x.length;
-  for (let b = 0; b < blocks; b++) {
+  for (let b = b0; b < b1; b++) {
     const start = b * block - delay;
     if (start >= 0 && start + n <= len) {
       fwd.forward(x, start, spec);
@@ -267,8 +286,18 @@ export function dftStageDecimate(x: Float64Array, stage: DftStage, outLen: numbe
     inv.inverse(half, 0, tmp, 0);
     const base = b * perBlock;
     const count = Math.min(perBlock, outLen - base);
-    for (let j = 0; j < count; j++) out[base + j] = tmp[j]!;
+    out.set(tmp.subarray(0, count), outOffset + base);
   }
+}
+
+/**
+ * The final 2:1 stage by overlap-save FFT blocks with frequency-domain
+ * decimation (see the module comment). `x` is taken as zero outside
+ * [0, x.length); returns `outLen` samples, output n centred on input 2n.
+ */
+export function dftStageDecimate(x: Float64Array, stage: DftStage, outLen: number): Float64Array {
+  const out = new Float64Array(Math.max(0, outLen));
+  dftStageDecimateBlocks(x, stage, outLen, out, 0, 0, dftStageBlockCount(stage, outLen));
   return out;
 }
 

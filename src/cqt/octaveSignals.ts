@@ -1,0 +1,123 @@
+/**
+ * The octave signals of the multirate CQT: early downsampling
+ * (`resample(y, 2^c, 1, scale=True)`, times sqrt(2^c) when not scaling), then
+ * successive halvings (`resample(y, 2, 1, scale=True)`), each
+ * `(channels, signalLengths[i])` row-major. Float32 input is rounded to
+ * float32 after each resampling, as librosa casts back.
+ *
+ * A 2:1 resampling is soxr's final stage alone, whose overlap-save blocks
+ * depend only on the input: the blocks of every channel are the units of one
+ * parallel run, so each halving uses every worker and the result does not
+ * depend on how the blocks are split.
+ */
+import { allocFloat64 } from "../parallel/alloc.js";
+import { runTask, type WorkerPool } from "../parallel/pool.js";
+import { registerTask, type TaskArgs } from "../parallel/tasks.js";
+import { dftStage, dftStageBlockCount, dftStageBlockOutputs, dftStageDecimateBlocks, resample, soxrOutputLength } from "../resample/index.js";
+import type { SignalPlan } from "./vqt.js";
+
+interface HalveArgs {
+  source: Float64Array;
+  sourceLength: number;
+  target: Float64Array;
+  /** ceil(sourceLength / 2). */
+  targetLength: number;
+  /** Blocks per channel. */
+  blocks: number;
+  /** librosa's `scale=True`: the output is divided by sqrt(1/2). */
+  divisor: number;
+  /** Applied after the division and rounding (early downsampling without `scale`), or 1. */
+  multiplier: number;
+  single: boolean;
+}
+
+registerTask("cqt.halve", (u0, u1, args: TaskArgs) => {
+  const a = args as unknown as HalveArgs;
+  const stage = dftStage(1);
+  // soxr's floor(len/2 + 1/2) outputs are already librosa's fix=True length ceil(len/2).
+  const soxrLength = soxrOutputLength(a.sourceLength, 2);
+  for (let u = u0; u < u1; ) {
+    const c = Math.floor(u / a.blocks);
+    const b0 = u - c * a.blocks;
+    const b1 = Math.min(a.blocks, b0 + (u1 - u));
+    const x = a.source.subarray(c * a.sourceLength, (c + 1) * a.sourceLength);
+    const base = c * a.targetLength;
+    dftStageDecimateBlocks(x, stage, soxrLength, a.target, base, b0, b1);
+    const [from, to] = dftStageBlockOutputs(stage, soxrLength, b0, b1);
+    const t = a.target;
+    for (let i = base + from; i < base + to; i++) {
+      let v = t[i]! / a.divisor;
+      if (a.single) v = Math.fround(v);
+      if (a.multiplier !== 1) {
+        v *= a.multiplier;
+        if (a.single) v = Math.fround(v);
+      }
+      t[i] = v;
+    }
+    u += b1 - b0;
+  }
+});
+
+/** `resample(source, 2, 1, scale=True)` of every channel (times `multiplier`), in parallel over blocks. */
+const halve = async (
+  source: Float64Array,
+  sourceLength: number,
+  targetLength: number,
+  channels: number,
+  multiplier: number,
+  single: boolean,
+  pool: WorkerPool | undefined,
+): Promise<Float64Array> => {
+  const target = allocFloat64(channels * targetLength, pool !== undefined, { zero: false });
+  const blocks = dftStageBlockCount(dftStage(1), soxrOutputLength(sourceLength, 2));
+  const args: HalveArgs = { source, sourceLength, target, targetLength, blocks, divisor: Math.sqrt(1 / 2), multiplier, single };
+  await runTask(pool, "cqt.halve", channels * blocks, args as unknown as TaskArgs);
+  return target;
+};
+
+const roundInPlace = (x: Float64Array): Float64Array => {
+  for (let i = 0; i < x.length; i++) x[i] = Math.fround(x[i]!);
+  return x;
+};
+
+/** Early downsampling by 2^c, c >= 2 (half-band stages first; rare: sample rates of 4x the filters' need). */
+const downsampleSerially = (sp: SignalPlan, y: Float64Array, channels: number, length: number, scale: boolean, single: boolean, shared: boolean): Float64Array => {
+  const factor = 2 ** sp.earlyDownsample;
+  const len = sp.signalLengths[0]!;
+  const first = allocFloat64(channels * len, shared, { zero: false });
+  for (let c = 0; c < channels; c++) {
+    let out = resample(y.subarray(c * length, (c + 1) * length), factor, 1, { scale: true });
+    if (single) out = roundInPlace(out);
+    if (!scale) {
+      const s = Math.sqrt(factor);
+      for (let i = 0; i < out.length; i++) out[i] = out[i]! * s;
+      if (single) roundInPlace(out);
+    }
+    first.set(out, c * len);
+  }
+  return first;
+};
+
+/**
+ * The octave signals of a plan for (channels, length) input `y`. Without
+ * early downsampling the first signal is `y` itself (not copied).
+ */
+export const octaveSignals = async (
+  sp: SignalPlan,
+  y: Float64Array,
+  channels: number,
+  length: number,
+  scale: boolean,
+  single: boolean,
+  pool: WorkerPool | undefined,
+): Promise<Float64Array[]> => {
+  const lengths = sp.signalLengths;
+  let first = y;
+  if (sp.earlyDownsample === 1) first = await halve(y, length, lengths[0]!, channels, scale ? 1 : Math.sqrt(2), single, pool);
+  else if (sp.earlyDownsample > 1) first = downsampleSerially(sp, y, channels, length, scale, single, pool !== undefined);
+  const signals = [first];
+  for (let s = 1; s < lengths.length; s++) {
+    signals.push(await halve(signals[s - 1]!, lengths[s - 1]!, lengths[s]!, channels, 1, single, pool));
+  }
+  return signals;
+};
