@@ -4,7 +4,7 @@
 //   - async functions are lowered to generators and esbuild's `__async` helper is replaced by
 //     src/bridge/syncAsync.ts's driveAsync (reached through a well-known symbol);
 //   - `node:timers/promises` (the debug sleep op) gets a setTimeout stand-in, `process` the real
-//     one where it exists (Node), else an empty stand-in (browsers).
+//     one where it exists (Node), else an empty stand-in (browsers); no `Buffer` may remain.
 import { build } from "esbuild";
 
 const ASYNC_HELPER = /^( *)var __async = \(__this, __arguments, generator\) => \{\n[\s\S]*?\n\1\};\n/m;
@@ -36,6 +36,9 @@ export const buildPyodideBundle = async (root, outfile) => {
     supported: { "async-await": false },
     plugins: [browserStandIns],
     define: { process: "__auralisProcess" },
+    // The frame codec (reached through the debug ops' PROTOCOL_VERSION) makes Node Buffers at load;
+    // marked pure, the unused ones are dropped and no browser meets `Buffer`.
+    pure: ["Buffer.from", "Buffer.alloc"],
     write: false,
     logLevel: "warning",
     banner: {
@@ -47,5 +50,6 @@ export const buildPyodideBundle = async (root, outfile) => {
   let text = output.text;
   if (!ASYNC_HELPER.test(text)) throw new Error("pyodide bundle: esbuild's __async helper was not found; update scripts/pyodide-bundle.mjs");
   text = text.replace(ASYNC_HELPER, DRIVEN_HELPER);
+  if (/\bBuffer\./.test(text)) throw new Error("pyodide bundle: Node's Buffer is used; browsers have none");
   await writeFile(output.path, text);
 };
