@@ -8,7 +8,7 @@
  */
 import type { FloatArray } from "../parallel/alloc.js";
 import { normalizeStrided, TINY_FLOAT32, TINY_FLOAT64 } from "./normalize.js";
-import { octaveFfts, octaveResponse, responseScratch, type CqtPlan } from "./vqt.js";
+import { octaveKernels, octaveResponse, responseScratch, type CqtPlan } from "./vqt.js";
 
 export interface ChromaFoldParams {
   nChroma: number;
@@ -120,14 +120,14 @@ export const chromaCqtFrames = (
 ): void => {
   const s = foldScratch(p);
   const scratch = responseScratch(plan);
-  const ffts = octaveFfts(plan);
+  const { ffts, products } = octaveKernels(plan);
   const response = new Float64Array(2 * plan.nBins);
   const column = s.column;
   for (let t = t0; t < t1; t++) {
     for (let c = 0; c < p.channels; c++) {
       for (let o = 0; o < plan.octaves.length; o++) {
         const oct = plan.octaves[o]!;
-        octaveResponse(oct, ffts[o]!, signals[oct.signal]!, c * plan.signalLengths[oct.signal]!, t, scratch, response);
+        octaveResponse(oct, ffts[o]!, signals[oct.signal]!, c * plan.signalLengths[oct.signal]!, t, products[o]!, scratch, response);
         const rowScale = oct.rowScale;
         for (let k = 0; k < oct.basis.rows; k++) {
           const re = response[2 * k]!;

@@ -16,6 +16,7 @@ import { planStft, type SpectrumLayout, type StftPlan } from "../spectrum/stft.j
 import type { WindowName } from "../spectrum/window.js";
 import { ParameterError } from "../util/errors.js";
 import { cqtFrequencies, filterBasis, relativeBandwidth, waveletLengths, windowBandwidth } from "./filters.js";
+import { createBandProducts, type BandProduct } from "./bandProduct.js";
 import { bandRows, type BandRows } from "./bands.js";
 import { interiorFrameStart, loadFrame } from "./frames.js";
 
@@ -211,6 +212,7 @@ export const octaveResponse = (
   signal: Float64Array,
   channelBase: number,
   t: number,
+  product: BandProduct,
   scratch: ResponseScratch,
   out: Float64Array,
 ): void => {
@@ -222,45 +224,14 @@ export const octaveResponse = (
     loadFrame(oct.stft, signal, channelBase, t, scratch.frame);
     fft.forward(scratch.frame, 0, spectrum);
   }
-  const { rows, first, width, offset, coef } = oct.basis;
-  for (let k = 0; k < rows; k++) {
-    // Two partial sums (even and odd band positions) halve the chain of dependent additions.
-    let evenRe = 0;
-    let evenIm = 0;
-    let oddRe = 0;
-    let oddIm = 0;
-    let j = 2 * first[k]!;
-    let e = 2 * offset[k]!;
-    const end = e + 2 * width[k]!;
-    for (; e + 2 < end; e += 4, j += 4) {
-      const br = coef[e]!;
-      const bi = coef[e + 1]!;
-      const xr = spectrum[j]!;
-      const xi = spectrum[j + 1]!;
-      evenRe += br * xr - bi * xi;
-      evenIm += br * xi + bi * xr;
-      const cr = coef[e + 2]!;
-      const ci = coef[e + 3]!;
-      const yr = spectrum[j + 2]!;
-      const yi = spectrum[j + 3]!;
-      oddRe += cr * yr - ci * yi;
-      oddIm += cr * yi + ci * yr;
-    }
-    if (e < end) {
-      const br = coef[e]!;
-      const bi = coef[e + 1]!;
-      const xr = spectrum[j]!;
-      const xi = spectrum[j + 1]!;
-      evenRe += br * xr - bi * xi;
-      evenIm += br * xi + bi * xr;
-    }
-    out[2 * k] = evenRe + oddRe;
-    out[2 * k + 1] = evenIm + oddIm;
-  }
+  product.apply(spectrum, out);
 };
 
-/** The FFT of each octave, in plan order. */
-export const octaveFfts = (plan: CqtPlan): RealFft[] => plan.octaves.map((o) => getRealFft(o.stft.nFft));
+/** The FFT and the basis product of each octave, in plan order, for this thread (valid until the next call). */
+export const octaveKernels = (plan: CqtPlan): { ffts: RealFft[]; products: BandProduct[] } => ({
+  ffts: plan.octaves.map((o) => getRealFft(o.stft.nFft)),
+  products: createBandProducts(plan.octaves.map((o) => o.basis)),
+});
 
 /**
  * Frames [t0, t1) of the transform, every octave and channel: complex values
@@ -276,14 +247,14 @@ export const cqtFrames = (
   t1: number,
 ): void => {
   const scratch = responseScratch(plan);
-  const ffts = octaveFfts(plan);
+  const { ffts, products } = octaveKernels(plan);
   const response = new Float64Array(2 * plan.nBins);
   const { frameStride, binStride, channelStride } = layout;
   for (let t = t0; t < t1; t++) {
     for (let c = 0; c < channels; c++) {
       for (let o = 0; o < plan.octaves.length; o++) {
         const oct = plan.octaves[o]!;
-        octaveResponse(oct, ffts[o]!, signals[oct.signal]!, c * plan.signalLengths[oct.signal]!, t, scratch, response);
+        octaveResponse(oct, ffts[o]!, signals[oct.signal]!, c * plan.signalLengths[oct.signal]!, t, products[o]!, scratch, response);
         const base = t * frameStride + c * channelStride + oct.binStart * binStride;
         const rowScale = oct.rowScale;
         for (let k = 0; k < oct.basis.rows; k++) {
