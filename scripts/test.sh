@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
+./scripts/test-audio.sh
 echo "== vitest" >&2
 npx vitest run
 echo "== pytest" >&2
