@@ -60,6 +60,17 @@ describe("Pyodide: bad input and faults", () => {
   });
 });
 
+describe("Pyodide: the bundle", () => {
+  it("registers every op the stdio server has, and is browser-safe (no Node built-ins, Buffer or require)", async () => {
+    const { listOps } = await import("../src/bridge/registry.js");
+    await import("../src/bridge/ops/index.js");
+    const inPyodide = JSON.parse(pyodide.runPython("import json; from auralis_dsp._backend import pyodide as p; json.dumps(list(p._kernels.listOps()))") as string);
+    expect(inPyodide).toEqual(listOps());
+    const bundle = readFileSync(`${ROOT}python/auralis_dsp/_js/auralis_dsp.js`, "utf8");
+    expect(bundle).not.toMatch(/\bfrom "node:|\brequire\(|\bBuffer\./);
+  });
+});
+
 describe("Pyodide: arrays across the FFI", () => {
   it("every wire dtype and shape comes back equal (echo), as a copy independent of the input", () => {
     const failures = pyJson<string[]>(`
