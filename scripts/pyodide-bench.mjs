@@ -31,6 +31,8 @@ if (load.status !== 0) process.exit(load.status ?? 1);
 const source = load.stdout.trim();
 
 const { callOp } = await import(`${ROOT}dist/index.js`);
+const { DTYPE_LAYOUTS } = await import(`${ROOT}dist/bridge/dtypes.js`);
+const { decodeNonFinite } = await import(`${ROOT}dist/bridge/wireJson.js`);
 const pyodide = await startPyodide();
 mountHostDir(pyodide, `${ROOT}.cache/bench`);
 
@@ -81,7 +83,6 @@ def timed(name):
         return time.perf_counter() - start
 `);
 
-const NAMES = { float32: "float32", float64: "float64", complex64: "complex64", complex128: "complex128" };
 /** The backend request Python made, as callOp's arguments (arrays copied into JavaScript memory). */
 const jsRequest = (name) => {
   const request = pyodide.runPython(`
@@ -95,12 +96,11 @@ wire = {k: np.ascontiguousarray(v) for k, v in arrays.items()}
   const decoded = arrays.map((entry) => {
     const [arrayName, dtype, shape, bytesProxy] = entry.toJs({ depth: 1 });
     const bytes = bytesProxy.getBuffer("u8").data.slice();
-    const width = dtype.endsWith("64") && dtype !== "complex64" ? 8 : 4;
-    const data = width === 8 ? new Float64Array(bytes.buffer) : new Float32Array(bytes.buffer);
-    return { name: arrayName, dtype: NAMES[dtype], shape: shape.toJs(), data };
+    const { itemSize, lanes, view } = DTYPE_LAYOUTS[dtype];
+    return { name: arrayName, dtype, shape: shape.toJs(), data: view(bytes.buffer, 0, (bytes.length / itemSize) * lanes) };
   });
   request.destroy();
-  return { op, params: JSON.parse(paramsJson, (_k, v) => (v && v.$float ? { inf: Infinity, "-inf": -Infinity, nan: NaN }[v.$float] : v)), arrays: decoded };
+  return { op, params: decodeNonFinite(JSON.parse(paramsJson)), arrays: decoded };
 };
 
 const timePython = pyodide.globals.get("timed");

@@ -3,7 +3,7 @@
 //   numpy (and micropip, packaging) load from .cache/pyodide-packages/, which
 //   scripts/pyodide_packages.py fills and verifies against Pyodide's lock file;
 //   auralis_dsp is this tree's python/ (mounted), with the bundle `npm run build` made.
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { loadPyodide } from "pyodide";
 
@@ -25,8 +25,9 @@ export const mountHostDir = (pyodide, hostDir, at = hostDir) => {
  * `stdout`/`stderr` receive raw bytes.
  */
 export const startPyodide = async ({ source = true, packages = ["numpy"], stdout, stderr } = {}) => {
-  if (!existsSync(`${PACKAGE_DIR}numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl`)) {
-    throw new Error(`numpy for Pyodide is missing from ${PACKAGE_DIR}: run scripts/setup.sh (or python3 scripts/pyodide_packages.py)`);
+  const lock = JSON.parse(readFileSync(`${PYODIDE_DIR}pyodide-lock.json`, "utf8"));
+  if (!packages.every((name) => existsSync(`${PACKAGE_DIR}${lock.packages[name].file_name}`))) {
+    throw new Error(`${packages.join(", ")} for Pyodide missing from ${PACKAGE_DIR}: run scripts/setup.sh (or python3 scripts/pyodide_packages.py)`);
   }
   const pyodide = await loadPyodide({ indexURL: PYODIDE_DIR, packageCacheDir: PACKAGE_DIR, fullStdLib: false });
   const sink = (write) => (write ? { write: (bytes) => (write(bytes), bytes.length) } : { batched: () => undefined });
