@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // The demo page (web/) in headless Chromium: Debian's `chromium` (as `which chromium` finds it,
 // never a downloaded browser) driven by playwright-core. The page loads Pyodide from the local
 // npm package, installs the auralis_dsp wheel with micropip and runs effects.hpss, yin and
