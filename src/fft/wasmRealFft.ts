@@ -12,6 +12,10 @@ interface FftKernels {
   realForward(buf: number, tw: number, m: number): void;
   realInverse(buf: number, tw: number, m: number): void;
   swapScale(buf: number, count: number, scale: number): void;
+  powerSpectrum(x: number, out: number, count: number): void;
+  crossAccumulate(x: number, y: number, w: number, prev: number, out: number, count: number): void;
+  accumulate(dst: number, src: number, count: number): void;
+  normalizeByMean(d: number, sums: number, out: number, first: number, count: number, guard: number): void;
 }
 
 /**
@@ -142,6 +146,16 @@ const makePlan = (wasm: FftKernels, n: number): Plan => {
   return { m, passTwiddles, strides, lastRadix: radices[radices.length - 1]!, forwardSplit, inverseSplit, bufferA, bufferB };
 };
 
+/** The plan of size n, made on first use. */
+const planOf = (wasm: FftKernels, n: number): Plan => {
+  let plan = plans.get(n);
+  if (plan === undefined) {
+    plan = makePlan(wasm, n);
+    plans.set(n, plan);
+  }
+  return plan;
+};
+
 /** Runs the complex FFT of the plan's buffer A; returns the byte address of the result (A or B). */
 const complexForward = (wasm: FftKernels, plan: Plan): number => {
   let src = plan.bufferA;
@@ -177,12 +191,7 @@ class WasmRealFft implements RealFft {
   constructor(wasm: FftKernels, n: number) {
     this.size = n;
     this.wasm = wasm;
-    let plan = plans.get(n);
-    if (plan === undefined) {
-      plan = makePlan(wasm, n);
-      plans.set(n, plan);
-    }
-    this.plan = plan;
+    this.plan = planOf(wasm, n);
   }
 
   forward(input: Float64Array, inOffset: number, out: Float64Array): void {
@@ -215,4 +224,59 @@ export const createWasmRealFft = (n: number): RealFft | null => {
   if (n < 4 || (n & (n - 1)) !== 0 || n > 2 ** 26) return null;
   const wasm = loadKernels();
   return wasm === null ? null : new WasmRealFft(wasm, n);
+};
+
+/**
+ * Transforms and spectral products on buffers inside the kernels' memory, for a
+ * kernel that chains them without copying frames in and out (src/pitch/yin.ts).
+ * Positions are float64 indices into `heap()`; counts are complex values.
+ * Calls are synchronous, so one caller at a time uses a size's buffers.
+ */
+export interface WasmSpectralMemory {
+  /** The kernels' memory as float64; a new view after `reserve` or a first transform of a new size. */
+  heap(): Float64Array;
+  /** Reserves `doubles` float64 values (16-byte aligned, never freed); returns their index. */
+  reserve(doubles: number): number;
+  /** Where the size-n transforms read: n samples for `forward`, n + 2 spectrum values for `inverse`. */
+  input(n: number): number;
+  /** numpy's rfft of the n samples at `input(n)`; returns where its n + 2 values are (valid until the next size-n transform). */
+  forward(n: number): number;
+  /** numpy's irfft of the n + 2 values at `input(n)`; returns where its n samples are (valid until the next size-n transform). */
+  inverse(n: number): number;
+  /** out = (|x|², 0) per value. */
+  powerSpectrum(x: number, out: number, count: number): void;
+  /** out = prev + conj(x) y w per value, w as 4 float64 (wr, wr, -wi, wi) per value. */
+  crossAccumulate(x: number, y: number, w: number, prev: number, out: number, count: number): void;
+  /** dst += src per value. */
+  accumulate(dst: number, src: number, count: number): void;
+  /** out[i] = d[i] / (sums[i] / (first + i) + guard) for float64 values i < count (an odd count also writes out[count]). */
+  normalizeByMean(d: number, sums: number, out: number, first: number, count: number, guard: number): void;
+}
+
+/** {@link WasmSpectralMemory} over this thread's kernels; `null` without WebAssembly SIMD. Sizes are powers of two >= 4. */
+export const wasmSpectralMemory = (): WasmSpectralMemory | null => {
+  const wasm = loadKernels();
+  if (wasm === null) return null;
+  return {
+    heap: () => heap,
+    reserve: (doubles) => allocate(wasm, 8 * doubles) / 8,
+    input: (n) => planOf(wasm, n).bufferA / 8,
+    forward(n) {
+      const plan = planOf(wasm, n);
+      const result = complexForward(wasm, plan);
+      wasm.realForward(result, plan.forwardSplit, plan.m);
+      return result / 8;
+    },
+    inverse(n) {
+      const plan = planOf(wasm, n);
+      wasm.realInverse(plan.bufferA, plan.inverseSplit, plan.m);
+      const result = complexForward(wasm, plan);
+      wasm.swapScale(result, plan.m, 1 / n);
+      return result / 8;
+    },
+    powerSpectrum: (x, out, count) => wasm.powerSpectrum(8 * x, 8 * out, count),
+    crossAccumulate: (x, y, w, prev, out, count) => wasm.crossAccumulate(8 * x, 8 * y, 8 * w, 8 * prev, 8 * out, count),
+    accumulate: (dst, src, count) => wasm.accumulate(8 * dst, 8 * src, count),
+    normalizeByMean: (d, sums, out, first, count, guard) => wasm.normalizeByMean(8 * d, 8 * sums, 8 * out, first, count, guard),
+  };
 };

@@ -29,9 +29,9 @@
  *
  * @see {@link https://doi.org/10.1121/1.1458024 | de Cheveigné & Kawahara 2002, "YIN, a fundamental frequency estimator for speech and music"}
  */
-import { getRealFft } from "../fft/realFft.js";
 import { unitRoot } from "../fft/unitRoot.js";
 import { readPadded, type PadMode } from "../spectrum/pad.js";
+import { spectralMemory, spectralScratch, type SpectralMemory } from "./spectralMemory.js";
 
 /** numpy's `finfo(float64).tiny`, librosa's `util.tiny` guard in the denominator. */
 const TINY64 = 2.2250738585072014e-308;
@@ -95,34 +95,28 @@ export const planYin = (length: number, o: YinOptions): YinPlan => {
 };
 
 /**
- * The autocorrelation `r(0 .. maxPeriod)` of one frame into `acf`; `head`
- * holds the frame's first maxPeriod samples afterwards.
+ * The autocorrelation of one frame: `frame` returns where `r(0 .. maxPeriod)` lie
+ * in `memory.heap()` (valid until the next call).
  */
 interface AcfSource {
-  frame(channel: number, t: number, acf: Float64Array, head: Float64Array): void;
+  frame(channel: number, t: number): number;
 }
 
 /**
  * One real FFT of size >= frameLength + maxPeriod per frame: `r = irfft(|rfft(frame)|²)`.
  */
-const directAcf = (plan: YinPlan, signal: Float32Array | Float64Array): AcfSource => {
+const directAcf = (plan: YinPlan, signal: Float32Array | Float64Array, memory: SpectralMemory): AcfSource => {
   const { frameLength, hopLength, offset, padMode, length } = plan;
   const n = nextPowerOfTwo(frameLength + plan.maxPeriod);
-  const fft = getRealFft(n);
-  const frame = new Float64Array(n);
-  const spectrum = new Float64Array(n + 2);
+  memory.input(n); // makes the transform's tables now, so no frame grows the memory
   return {
-    frame(channel, t, acf, head) {
-      readPadded(signal, channel * length, length, padMode, t * hopLength + offset, frameLength, frame);
-      fft.forward(frame, 0, spectrum);
-      for (let b = 0; b <= n; b += 2) {
-        const re = spectrum[b]!;
-        const im = spectrum[b + 1]!;
-        spectrum[b] = re * re + im * im;
-        spectrum[b + 1] = 0;
-      }
-      fft.inverse(spectrum, 0, acf, 0);
-      head.set(frame.subarray(0, head.length));
+    frame(channel, t) {
+      const input = memory.input(n);
+      const heap = memory.heap();
+      readPadded(signal, channel * length, length, padMode, t * hopLength + offset, frameLength, heap.subarray(input, input + frameLength));
+      heap.fill(0, input + frameLength, input + n);
+      memory.powerSpectrum(memory.forward(n), input, n / 2 + 1);
+      return memory.inverse(n);
     },
   };
 };
@@ -144,15 +138,16 @@ export interface BlockLayout {
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
 /**
- * Relative costs per frame, fitted to measurements of both paths (Node 20, 2-core
- * EPYC; W1: 2048/512 at fmin 50 Hz / 22050 Hz, where blocks are ~1.9x faster, and
- * W2: the same at 44100 Hz, where one FFT per frame is ~1.3x faster): an FFT of
- * size n (WebAssembly) costs n log2 n, a complex multiply-add per bin in JS ~22,
- * a real add per element in JS ~8.5.
+ * Relative costs per frame, fitted to CPU-time measurements of both paths (Node 20,
+ * 2-core EPYC; frame/hop/fmin/sr 2048/512/50/22050 (W1): blocks 3.1x faster,
+ * 2048/512/50/44100 (W2): 1.3x, 4096/1024/50/44100: 2.3x, 2048/128/50/22050: 1.5x,
+ * 3000/128/50/22050: one FFT per frame 24x faster): an FFT of size n costs n log2 n,
+ * a complex product per bin (cross spectrum or |X|²) ~6, a complex add per bin ~1.6
+ * (all in WebAssembly SIMD; the TypeScript fallback keeps the same choice).
  */
 const fftCost = (n: number): number => n * Math.log2(n);
-const JS_COMPLEX_PRODUCT = 22;
-const JS_ADD = 8.5;
+const COMPLEX_PRODUCT = 6;
+const COMPLEX_ADD = 1.6;
 
 export const blockLayout = (frameLength: number, hopLength: number, maxPeriod: number): BlockLayout | null => {
   const size = gcd(frameLength, hopLength);
@@ -162,10 +157,10 @@ export const blockLayout = (frameLength: number, hopLength: number, maxPeriod: n
   const fftSize = nextPowerOfTwo(Math.max(maxPeriod + size, (reach + 1) * size));
   const bins = fftSize / 2 + 1;
   const directSize = nextPowerOfTwo(frameLength + maxPeriod);
-  const direct = 2 * fftCost(directSize) + (directSize / 2 + 1) * JS_COMPLEX_PRODUCT;
+  const direct = 2 * fftCost(directSize) + (directSize / 2 + 1) * COMPLEX_PRODUCT;
   const newBlocks = Math.min(perHop, perFrame);
-  const perBlock = fftCost(fftSize) + (reach + 1) * bins * JS_COMPLEX_PRODUCT;
-  const blocks = newBlocks * perBlock + fftCost(fftSize) + perFrame * 2 * bins * JS_ADD;
+  const perBlock = fftCost(fftSize) + (reach + 1) * bins * COMPLEX_PRODUCT;
+  const blocks = newBlocks * perBlock + fftCost(fftSize) + perFrame * bins * COMPLEX_ADD;
   return blocks < 0.9 * direct ? { size, perFrame, perHop, reach, fftSize } : null;
 };
 
@@ -180,115 +175,106 @@ export const blockLayout = (frameLength: number, hopLength: number, maxPeriod: n
  * depends only on the block's samples, so any split of frames over threads gives
  * the same bits; and no running sum carries rounding from one frame to the next.
  */
-const blockAcf = (plan: YinPlan, signal: Float32Array | Float64Array, layout: BlockLayout): AcfSource => {
-  const { offset, padMode, length, maxPeriod } = plan;
+/** float64 values of `blockAcf`'s scratch: phases as (wr, wr, -wi, wi) per bin and distance, the spectra ring, the partial sums. */
+const blockScratch = ({ perFrame, reach, fftSize }: BlockLayout): number =>
+  (reach + 1) * 2 * (fftSize + 2) + perFrame * (fftSize + 2) + perFrame * (reach + 1) * (fftSize + 2);
+
+const blockAcf = (plan: YinPlan, signal: Float32Array | Float64Array, layout: BlockLayout, memory: SpectralMemory, phases: number): AcfSource => {
+  const { offset, padMode, length } = plan;
   const { size, perFrame, perHop, reach, fftSize } = layout;
-  const fft = getRealFft(fftSize);
+  const bins = fftSize / 2 + 1;
   const stride = fftSize + 2;
-  const phases = new Float64Array((reach + 1) * stride);
+  const spectra = phases + (reach + 1) * 4 * bins;
+  const partial = spectra + perFrame * stride;
+  const root = new Float64Array(2);
+  memory.input(fftSize); // makes the transform's tables now, so no frame grows the memory
+  let heap = memory.heap();
   for (let d = 0; d <= reach; d++) {
-    for (let f = 0; f <= fftSize / 2; f++) unitRoot(-((f * d * size) % fftSize), fftSize, phases, d * stride + 2 * f);
+    for (let f = 0, at = phases + d * 4 * bins; f < bins; f++, at += 4) {
+      unitRoot(-((f * d * size) % fftSize), fftSize, root, 0);
+      heap[at] = root[0]!;
+      heap[at + 1] = root[0]!;
+      heap[at + 2] = -root[1]!;
+      heap[at + 3] = root[1]!;
+    }
   }
-  const block = new Float64Array(fftSize);
-  const spectra = new Float64Array(perFrame * stride);
-  const partial = new Float64Array(perFrame * (reach + 1) * stride);
   // A ring of the last perFrame blocks of the current channel: which block each slot
   // holds, and how many partial sums Q^(0 .. done-1) it has.
   const held = new Float64Array(perFrame).fill(-1);
   const done = new Int32Array(perFrame);
-  const sum = new Float64Array(stride);
   let currentChannel = -1;
   const slotOf = (a: number): number => a % perFrame;
 
   const loadSpectrum = (channel: number, a: number): void => {
     const slot = slotOf(a);
     if (held[slot] === a) return;
-    readPadded(signal, channel * length, length, padMode, a * size + offset, size, block);
-    fft.forward(block, 0, spectra.subarray(slot * stride, (slot + 1) * stride));
+    const input = memory.input(fftSize);
+    readPadded(signal, channel * length, length, padMode, a * size + offset, size, heap.subarray(input, input + size));
+    heap.fill(0, input + size, input + fftSize);
+    const at = memory.forward(fftSize);
+    heap.copyWithin(spectra + slot * stride, at, at + stride);
     held[slot] = a;
     done[slot] = 0;
   };
 
-  /** Index in `partial` of Q_a^(r); the blocks a .. a + r must be loaded. */
+  /** Index of Q_a^(r); the blocks a .. a + r must be loaded. */
   const partialSum = (a: number, r: number): number => {
     const slot = slotOf(a);
-    const base = slot * (reach + 1) * stride;
-    const xIndex = slot * stride;
+    const base = partial + slot * (reach + 1) * stride;
+    const x = spectra + slot * stride;
     for (let d = done[slot]!; d <= r; d++) {
-      const yIndex = slotOf(a + d) * stride;
-      const phase = d * stride;
       const out = base + d * stride;
-      const prev = base + (d - 1) * stride;
-      if (d === 0) {
-        for (let b = 0; b < stride; b += 2) {
-          const xr = spectra[xIndex + b]!;
-          const xi = spectra[xIndex + b + 1]!;
-          partial[out + b] = xr * xr + xi * xi;
-          partial[out + b + 1] = 0;
-        }
-      } else {
-        for (let b = 0; b < stride; b += 2) {
-          const xr = spectra[xIndex + b]!;
-          const xi = spectra[xIndex + b + 1]!;
-          const yr = spectra[yIndex + b]!;
-          const yi = spectra[yIndex + b + 1]!;
-          // conj(X_a) X_{a+d}, turned by the phase of block a + d's offset, added to Q^(d-1)
-          const pr = xr * yr + xi * yi;
-          const pi = xr * yi - xi * yr;
-          const wr = phases[phase + b]!;
-          const wi = phases[phase + b + 1]!;
-          partial[out + b] = partial[prev + b]! + (pr * wr - pi * wi);
-          partial[out + b + 1] = partial[prev + b + 1]! + (pr * wi + pi * wr);
-        }
-      }
+      if (d === 0) memory.powerSpectrum(x, out, bins);
+      // conj(X_a) X_{a+d}, turned by the phase of block a + d's offset, added to Q^(d-1)
+      else memory.crossAccumulate(x, spectra + slotOf(a + d) * stride, phases + d * 4 * bins, out - stride, out, bins);
       done[slot] = d + 1;
     }
     return base + r * stride;
   };
 
   return {
-    frame(channel, t, acf, head) {
+    frame(channel, t) {
+      heap = memory.heap();
       if (channel !== currentChannel) {
         held.fill(-1);
         currentChannel = channel;
       }
       const first = t * perHop;
       for (let p = 0; p < perFrame; p++) loadSpectrum(channel, first + p);
-      // Left to right, two blocks per pass: ((Q_0 + Q_1) + Q_2) + ...
+      // Left to right: ((Q_0 + Q_1) + Q_2) + ..., summed in the inverse transform's input.
+      const sum = memory.input(fftSize);
       const at0 = partialSum(first, Math.min(reach, perFrame - 1));
-      sum.set(partial.subarray(at0, at0 + stride));
-      let p = 1;
-      for (; p + 1 < perFrame; p += 2) {
-        const atA = partialSum(first + p, Math.min(reach, perFrame - 1 - p));
-        const atB = partialSum(first + p + 1, Math.min(reach, perFrame - 2 - p));
-        for (let b = 0; b < stride; b++) sum[b] = sum[b]! + partial[atA + b]! + partial[atB + b]!;
-      }
-      if (p < perFrame) {
-        const at = partialSum(first + p, Math.min(reach, perFrame - 1 - p));
-        for (let b = 0; b < stride; b++) sum[b] += partial[at + b]!;
-      }
-      fft.inverse(sum, 0, acf, 0);
-      readPadded(signal, channel * length, length, padMode, t * plan.hopLength + offset, maxPeriod, head);
+      heap.copyWithin(sum, at0, at0 + stride);
+      for (let p = 1; p < perFrame; p++) memory.accumulate(sum, partialSum(first + p, Math.min(reach, perFrame - 1 - p)), bins);
+      return memory.inverse(fftSize);
     },
   };
 };
 
 /**
  * The cumulative mean normalised difference d'(k), k = minPeriod .. maxPeriod,
- * from the frame's autocorrelation `acf` and first samples `head`, into `normalized`.
+ * from the frame's autocorrelation at `acf` and first samples `head`: the
+ * running sums here, the divisions (two per lag) in `memory`'s kernel. d and the
+ * sums go to `work` and `sums`, d' to `out` (each with room for count + 1 values).
  */
-const normalizedDifference = (plan: YinPlan, acf: Float64Array, head: Float64Array, normalized: Float64Array): void => {
+const normalizedDifference = (plan: YinPlan, memory: SpectralMemory, acf: number, head: Float64Array, work: number, sums: number, out: number): void => {
   const { minPeriod, maxPeriod } = plan;
-  const acf0 = acf[0]!;
+  const heap = memory.heap();
+  const count = maxPeriod - minPeriod + 1;
+  const acf0 = heap[acf]!;
   let energy = 0;
   let sum = 0;
   for (let k = 1; k <= maxPeriod; k++) {
     const x = head[k - 1]!;
     energy += x * x;
-    const d = 2 * (acf0 - acf[k]!) - (k === 1 ? 0 : energy);
+    const d = 2 * (acf0 - heap[acf + k]!) - (k === 1 ? 0 : energy);
     sum += d;
-    if (k >= minPeriod) normalized[k - minPeriod] = d / (sum / k + TINY64);
+    if (k >= minPeriod) {
+      heap[work + k - minPeriod] = d;
+      heap[sums + k - minPeriod] = sum;
+    }
   }
+  memory.normalizeByMean(work, sums, out, minPeriod, count, TINY64);
 };
 
 /**
@@ -333,16 +319,28 @@ export const parabolicShift = (x: Float64Array, i: number): number => {
  * its own, so any cut of the range gives identical results.
  */
 export const yinUnits = (plan: YinPlan, signal: Float32Array | Float64Array, out: Float64Array, u0: number, u1: number): void => {
-  const layout = blockLayout(plan.frameLength, plan.hopLength, plan.maxPeriod);
-  const source = layout ? blockAcf(plan, signal, layout) : directAcf(plan, signal);
-  const acf = new Float64Array(layout ? layout.fftSize : nextPowerOfTwo(plan.frameLength + plan.maxPeriod));
-  const head = new Float64Array(plan.maxPeriod);
-  const normalized = new Float64Array(plan.maxPeriod - plan.minPeriod + 1);
-  const { nFrames, minPeriod, sr, troughThreshold } = plan;
+  const { nFrames, minPeriod, maxPeriod, sr, troughThreshold, hopLength, offset, padMode, length } = plan;
+  const memory = spectralMemory();
+  const layout = blockLayout(plan.frameLength, plan.hopLength, maxPeriod);
+  // Scratch: d and its running sums, d', then the block path's buffers.
+  const count = maxPeriod - minPeriod + 1;
+  const lagDoubles = count + 1 + (count & 1);
+  const scratch = spectralScratch(3 * lagDoubles + (layout ? blockScratch(layout) : 0));
+  const source = layout ? blockAcf(plan, signal, layout, memory, scratch + 3 * lagDoubles) : directAcf(plan, signal, memory);
+  const head = new Float64Array(maxPeriod);
+  const at = scratch + 2 * lagDoubles;
+  let heap = memory.heap();
+  let normalized = heap.subarray(at, at + count);
   for (let u = u0; u < u1; u++) {
     const channel = Math.floor(u / nFrames);
-    source.frame(channel, u - channel * nFrames, acf, head);
-    normalizedDifference(plan, acf, head, normalized);
+    const t = u - channel * nFrames;
+    const acf = source.frame(channel, t);
+    readPadded(signal, channel * length, length, padMode, t * hopLength + offset, maxPeriod, head);
+    normalizedDifference(plan, memory, acf, head, scratch, scratch + lagDoubles, at);
+    if (memory.heap() !== heap) {
+      heap = memory.heap();
+      normalized = heap.subarray(at, at + count);
+    }
     const bin = pickTrough(normalized, troughThreshold);
     out[u] = sr / (minPeriod + bin + parabolicShift(normalized, bin));
   }

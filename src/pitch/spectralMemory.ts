@@ -1,0 +1,102 @@
+/**
+ * Where yin's autocorrelations are computed: real FFTs and spectral products
+ * on one float64 memory, so block spectra, their products and the frame sums
+ * never travel between JavaScript arrays and the WebAssembly heap.
+ *
+ * The WebAssembly SIMD kernels (src/fft/wasmRealFft.ts) when the runtime has
+ * them, else the same operations in TypeScript over a growable Float64Array,
+ * with the same rounding per value.
+ */
+import { getRealFft } from "../fft/realFft.js";
+import { wasmSpectralMemory, type WasmSpectralMemory } from "../fft/wasmRealFft.js";
+
+export type SpectralMemory = WasmSpectralMemory;
+
+/** The TypeScript fallback: each size has an input and an output area of n + 2 values. */
+const jsSpectralMemory = (): SpectralMemory => {
+  let memory = new Float64Array(1024);
+  let top = 0;
+  const areas = new Map<number, { input: number; output: number }>();
+  const reserve = (doubles: number): number => {
+    const at = top;
+    top += doubles + (doubles & 1);
+    if (top > memory.length) {
+      const grown = new Float64Array(Math.max(top, 2 * memory.length));
+      grown.set(memory);
+      memory = grown;
+    }
+    return at;
+  };
+  const areaOf = (n: number): { input: number; output: number } => {
+    let area = areas.get(n);
+    if (area === undefined) {
+      area = { input: reserve(n + 2), output: reserve(n + 2) };
+      areas.set(n, area);
+    }
+    return area;
+  };
+  return {
+    heap: () => memory,
+    reserve,
+    input: (n) => areaOf(n).input,
+    forward(n) {
+      const { input, output } = areaOf(n);
+      getRealFft(n).forward(memory, input, memory.subarray(output, output + n + 2));
+      return output;
+    },
+    inverse(n) {
+      const { input, output } = areaOf(n);
+      getRealFft(n).inverse(memory, input, memory, output);
+      return output;
+    },
+    powerSpectrum(x, out, count) {
+      for (let b = 0; b < 2 * count; b += 2) {
+        const xr = memory[x + b]!;
+        const xi = memory[x + b + 1]!;
+        memory[out + b] = xr * xr + xi * xi;
+        memory[out + b + 1] = 0;
+      }
+    },
+    crossAccumulate(x, y, w, prev, out, count) {
+      for (let b = 0, c = w; b < 2 * count; b += 2, c += 4) {
+        const xr = memory[x + b]!;
+        const xi = memory[x + b + 1]!;
+        const yr = memory[y + b]!;
+        const yi = memory[y + b + 1]!;
+        const pr = xr * yr + xi * yi;
+        const pi = xr * yi - xi * yr;
+        const wr = memory[c]!;
+        const wi = memory[c + 3]!;
+        memory[out + b] = memory[prev + b]! + (pr * wr - pi * wi);
+        memory[out + b + 1] = memory[prev + b + 1]! + (pr * wi + pi * wr);
+      }
+    },
+    accumulate(dst, src, count) {
+      for (let b = 0; b < 2 * count; b++) memory[dst + b] = memory[dst + b]! + memory[src + b]!;
+    },
+    normalizeByMean(d, sums, out, first, count, guard) {
+      for (let i = 0; i < count; i++) memory[out + i] = memory[d + i]! / (memory[sums + i]! / (first + i) + guard);
+    },
+  };
+};
+
+let shared: SpectralMemory | undefined;
+let scratchAt = 0;
+let scratchDoubles = 0;
+
+/** This thread's spectral memory, made on first use. */
+export const spectralMemory = (): SpectralMemory => (shared ??= wasmSpectralMemory() ?? jsSpectralMemory());
+
+/**
+ * `doubles` float64 values of this thread's scratch area in {@link spectralMemory}: one
+ * area reused by every call (yin runs synchronously, one call at a time per thread),
+ * replaced by a larger one when a call needs more.
+ */
+export const spectralScratch = (doubles: number): number => {
+  const memory = spectralMemory();
+  if (doubles > scratchDoubles) {
+    scratchAt = memory.reserve(doubles);
+    scratchDoubles = doubles;
+  }
+  return scratchAt;
+};
