@@ -96,25 +96,32 @@ export const planYin = (length: number, o: YinOptions): YinPlan => {
 
 /**
  * The autocorrelation of one frame: `frame` returns where `r(0 .. maxPeriod)` lie
- * in `memory.heap()` (valid until the next call).
+ * in `memory.heap()`, and `head()` where the frame's first maxPeriod samples lie
+ * (both valid until the next call).
  */
 interface AcfSource {
   frame(channel: number, t: number): number;
+  head(): number;
 }
 
 /**
  * One real FFT of size >= frameLength + maxPeriod per frame: `r = irfft(|rfft(frame)|²)`.
  */
-const directAcf = (plan: YinPlan, signal: Float32Array | Float64Array, memory: SpectralMemory): AcfSource => {
-  const { frameLength, hopLength, offset, padMode, length } = plan;
-  const n = nextPowerOfTwo(frameLength + plan.maxPeriod);
+/** float64 values of `directAcf`'s scratch: the frame's head. */
+const directScratch = (plan: YinPlan): number => plan.maxPeriod + 1;
+
+const directAcf = (plan: YinPlan, signal: Float32Array | Float64Array, memory: SpectralMemory, head: number): AcfSource => {
+  const { frameLength, hopLength, offset, padMode, length, maxPeriod } = plan;
+  const n = nextPowerOfTwo(frameLength + maxPeriod);
   memory.input(n); // makes the transform's tables now, so no frame grows the memory
   return {
+    head: () => head,
     frame(channel, t) {
       const input = memory.input(n);
       const heap = memory.heap();
       readPadded(signal, channel * length, length, padMode, t * hopLength + offset, frameLength, heap.subarray(input, input + frameLength));
       heap.fill(0, input + frameLength, input + n);
+      heap.copyWithin(head, input, input + maxPeriod);
       memory.powerSpectrum(memory.forward(n), input, n / 2 + 1);
       return memory.inverse(n);
     },
@@ -131,8 +138,12 @@ export interface BlockLayout {
   perHop: number;
   /** Largest block distance whose pairs reach a lag <= maxPeriod. */
   reach: number;
-  /** FFT size of the block spectra. */
+  /** FFT size of the block spectra, >= 2 size. */
   fftSize: number;
+  /** Block distances per inverse FFT, floor(fftSize / size) - 1: each yields that many bands of `size` lags. */
+  span: number;
+  /** Inverse FFTs per frame. */
+  groups: number;
 }
 
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
@@ -140,58 +151,95 @@ const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 /**
  * Relative costs per frame, fitted to CPU-time measurements of both paths (Node 20,
  * 2-core EPYC; frame/hop/fmin/sr 2048/512/50/22050 (W1): blocks 3.1x faster,
- * 2048/512/50/44100 (W2): 1.3x, 4096/1024/50/44100: 2.3x, 2048/128/50/22050: 1.5x,
- * 3000/128/50/22050: one FFT per frame 24x faster): an FFT of size n costs n log2 n,
- * a complex product per bin (cross spectrum or |X|²) ~6, a complex add per bin ~1.6
- * (all in WebAssembly SIMD; the TypeScript fallback keeps the same choice).
+ * 2048/512/50/44100 (W2): 1.3x with one 2048-point inverse FFT, 4096/1024/50/44100:
+ * 2.3x, 2048/128/50/22050: 1.5x, 3000/128/50/22050: one FFT per frame 24x faster):
+ * an FFT of size n costs n log2 n, a complex product per bin (cross spectrum or |X|²)
+ * ~6, a complex add per bin ~1.6 (all in WebAssembly SIMD; the TypeScript fallback
+ * keeps the same choice).
  */
 const fftCost = (n: number): number => n * Math.log2(n);
 const COMPLEX_PRODUCT = 6;
 const COMPLEX_ADD = 1.6;
 
+/** Block spectra of size fftSize: which distances each inverse FFT takes, and the cost per frame. */
+const blockPlan = (size: number, perFrame: number, perHop: number, maxPeriod: number, fftSize: number): { layout: BlockLayout; cost: number } => {
+  const reach = Math.min(Math.ceil(maxPeriod / size), perFrame - 1);
+  const span = Math.floor(fftSize / size) - 1;
+  const groups = Math.ceil((maxPeriod + 1) / (span * size));
+  const bins = fftSize / 2 + 1;
+  let products = 0;
+  let adds = 0;
+  for (let g = 0; g < groups; g++) {
+    const low = g * span;
+    products += Math.min(reach, low + span) - low + 1;
+    adds += Math.min(perFrame, perFrame - low);
+  }
+  const cost = Math.min(perHop, perFrame) * (fftCost(fftSize) + products * bins * COMPLEX_PRODUCT) + groups * fftCost(fftSize) + adds * bins * COMPLEX_ADD;
+  return { layout: { size, perFrame, perHop, reach, fftSize, span, groups }, cost };
+};
+
 export const blockLayout = (frameLength: number, hopLength: number, maxPeriod: number): BlockLayout | null => {
   const size = gcd(frameLength, hopLength);
   const perFrame = frameLength / size;
   const perHop = hopLength / size;
-  const reach = Math.min(Math.floor((maxPeriod + size - 1) / size), perFrame - 1);
-  const fftSize = nextPowerOfTwo(Math.max(maxPeriod + size, (reach + 1) * size));
-  const bins = fftSize / 2 + 1;
   const directSize = nextPowerOfTwo(frameLength + maxPeriod);
+  let best: { layout: BlockLayout; cost: number } | null = null;
+  // From the smallest block FFT (two blocks, one band of lags per inverse) up to one inverse per frame.
+  for (let fftSize = nextPowerOfTwo(2 * size); ; fftSize *= 2) {
+    const candidate = blockPlan(size, perFrame, perHop, maxPeriod, fftSize);
+    if (best === null || candidate.cost < best.cost) best = candidate;
+    if (candidate.layout.groups === 1) break;
+  }
   const direct = 2 * fftCost(directSize) + (directSize / 2 + 1) * COMPLEX_PRODUCT;
-  const newBlocks = Math.min(perHop, perFrame);
-  const perBlock = fftCost(fftSize) + (reach + 1) * bins * COMPLEX_PRODUCT;
-  const blocks = newBlocks * perBlock + fftCost(fftSize) + perFrame * bins * COMPLEX_ADD;
-  return blocks < 0.9 * direct ? { size, perFrame, perHop, reach, fftSize } : null;
+  return best.cost < 0.9 * direct ? best.layout : null;
 };
 
 /**
  * Frames share blocks of `gcd(frameLength, hopLength)` samples. A lag-k product
- * `y(j) y(j+k)` of a frame pairs block a (holding j) with block a + d, d >= 0, and
- * the frame's autocorrelation spectrum is the sum over its block pairs of
- * `conj(X_a) X_{a+d} e^{-2πi f d size / M}` (M = block FFT size, large enough that
- * no lag <= maxPeriod wraps). Per block we keep the partial sums over d,
- * `Q_a^(r) = Σ_{d<=r} ...`, in a fixed order; a frame adds, for its block at
- * position p, `Q^(min(reach, perFrame-1-p))`, and runs one inverse FFT. Each value
- * depends only on the block's samples, so any split of frames over threads gives
- * the same bits; and no running sum carries rounding from one frame to the next.
+ * `y(j) y(j+k)` of a frame pairs block a (holding j) with block a + d, d >= 0; the
+ * pair's cross-correlation `conj(X_a) X_{a+d}` (spectra of size M >= 2 size) holds
+ * lags ((d-1) size, (d+1) size). Lags go in bands of `size`; inverse FFT g takes
+ * the distances d = g span .. (g+1) span, turned by `e^{-2πi f (d - g span) size / M}`,
+ * and yields, unwrapped, the `span` bands from lag g span size (M >= (span+1) size
+ * keeps everything else off them). Per block and inverse we keep the partial sums
+ * over d, `Q_{a,g}^(r) = Σ_{d <= g span + r} ...`, in a fixed order; a frame adds, for
+ * its block at position p, the one that stops at the frame's end, and runs one
+ * inverse FFT per g. Each value depends only on the block's samples, so any split
+ * of frames over threads gives the same bits; and no running sum carries rounding
+ * from one frame to the next.
  */
-/** float64 values of `blockAcf`'s scratch: phases as (wr, wr, -wi, wi) per bin and distance, the spectra ring, the partial sums. */
-const blockScratch = ({ perFrame, reach, fftSize }: BlockLayout): number =>
-  (reach + 1) * 2 * (fftSize + 2) + perFrame * (fftSize + 2) + perFrame * (reach + 1) * (fftSize + 2);
+/**
+ * float64 values of `blockAcf`'s scratch: phases as (wr, wr, -wi, wi) per bin and
+ * relative distance, the spectra ring, the partial sums, zeros, the blocks' samples
+ * (each twice, so that a frame's samples are contiguous), and the joined autocorrelation.
+ */
+const blockScratch = ({ size, perFrame, fftSize, span, groups }: BlockLayout): number =>
+  (span + 1) * 2 * (fftSize + 2) +
+  perFrame * (fftSize + 2) +
+  perFrame * groups * (span + 1) * (fftSize + 2) +
+  (fftSize + 2) +
+  2 * perFrame * size +
+  groups * span * size +
+  2;
 
 const blockAcf = (plan: YinPlan, signal: Float32Array | Float64Array, layout: BlockLayout, memory: SpectralMemory, phases: number): AcfSource => {
-  const { offset, padMode, length } = plan;
-  const { size, perFrame, perHop, reach, fftSize } = layout;
+  const { offset, padMode, length, maxPeriod } = plan;
+  const { size, perFrame, perHop, reach, fftSize, span, groups } = layout;
   const bins = fftSize / 2 + 1;
   const stride = fftSize + 2;
-  const spectra = phases + (reach + 1) * 4 * bins;
+  const spectra = phases + (span + 1) * 4 * bins;
   const partial = spectra + perFrame * stride;
+  const zeros = partial + perFrame * groups * (span + 1) * stride;
+  const samples = zeros + stride;
+  const joined = samples + 2 * perFrame * size + (size & 1);
+  let head = samples;
   const root = new Float64Array(2);
   memory.input(fftSize); // makes the transform's tables now, so no frame grows the memory
   let heap = memory.heap();
-  for (let d = 0; d <= reach; d++) {
-    for (let f = 0, at = phases + d * 4 * bins; f < bins; f++, at += 4) {
-      unitRoot(-((f * d * size) % fftSize), fftSize, root, 0);
+  heap.fill(0, zeros, zeros + stride);
+  for (let r = 0; r <= span; r++) {
+    for (let f = 0, at = phases + r * 4 * bins; f < bins; f++, at += 4) {
+      unitRoot(-((f * r * size) % fftSize), fftSize, root, 0);
       heap[at] = root[0]!;
       heap[at + 1] = root[0]!;
       heap[at + 2] = -root[1]!;
@@ -199,9 +247,9 @@ const blockAcf = (plan: YinPlan, signal: Float32Array | Float64Array, layout: Bl
     }
   }
   // A ring of the last perFrame blocks of the current channel: which block each slot
-  // holds, and how many partial sums Q^(0 .. done-1) it has.
+  // holds, and per inverse how many partial sums Q^(0 .. done-1) it has.
   const held = new Float64Array(perFrame).fill(-1);
-  const done = new Int32Array(perFrame);
+  const done = new Int32Array(perFrame * groups);
   let currentChannel = -1;
   const slotOf = (a: number): number => a % perFrame;
 
@@ -210,29 +258,33 @@ const blockAcf = (plan: YinPlan, signal: Float32Array | Float64Array, layout: Bl
     if (held[slot] === a) return;
     const input = memory.input(fftSize);
     readPadded(signal, channel * length, length, padMode, a * size + offset, size, heap.subarray(input, input + size));
+    heap.copyWithin(samples + slot * size, input, input + size);
+    heap.copyWithin(samples + (slot + perFrame) * size, input, input + size);
     heap.fill(0, input + size, input + fftSize);
     const at = memory.forward(fftSize);
     heap.copyWithin(spectra + slot * stride, at, at + stride);
     held[slot] = a;
-    done[slot] = 0;
+    done.fill(0, slot * groups, (slot + 1) * groups);
   };
 
-  /** Index of Q_a^(r); the blocks a .. a + r must be loaded. */
-  const partialSum = (a: number, r: number): number => {
+  /** Index of Q_{a,g}^(r); the blocks a .. a + g span + r must be loaded. */
+  const partialSum = (a: number, g: number, r: number): number => {
     const slot = slotOf(a);
-    const base = partial + slot * (reach + 1) * stride;
+    const base = partial + (slot * groups + g) * (span + 1) * stride;
     const x = spectra + slot * stride;
-    for (let d = done[slot]!; d <= r; d++) {
-      const out = base + d * stride;
+    for (let q = done[slot * groups + g]!; q <= r; q++) {
+      const d = g * span + q;
+      const out = base + q * stride;
       if (d === 0) memory.powerSpectrum(x, out, bins);
-      // conj(X_a) X_{a+d}, turned by the phase of block a + d's offset, added to Q^(d-1)
-      else memory.crossAccumulate(x, spectra + slotOf(a + d) * stride, phases + d * 4 * bins, out - stride, out, bins);
-      done[slot] = d + 1;
+      // conj(X_a) X_{a+d}, turned by the phase of block a + d's offset, added to Q^(q-1)
+      else memory.crossAccumulate(x, spectra + slotOf(a + d) * stride, phases + q * 4 * bins, q === 0 ? zeros : out - stride, out, bins);
+      done[slot * groups + g] = q + 1;
     }
     return base + r * stride;
   };
 
   return {
+    head: () => head,
     frame(channel, t) {
       heap = memory.heap();
       if (channel !== currentChannel) {
@@ -241,23 +293,31 @@ const blockAcf = (plan: YinPlan, signal: Float32Array | Float64Array, layout: Bl
       }
       const first = t * perHop;
       for (let p = 0; p < perFrame; p++) loadSpectrum(channel, first + p);
-      // Left to right: ((Q_0 + Q_1) + Q_2) + ..., summed in the inverse transform's input.
-      const sum = memory.input(fftSize);
-      const at0 = partialSum(first, Math.min(reach, perFrame - 1));
-      heap.copyWithin(sum, at0, at0 + stride);
-      for (let p = 1; p < perFrame; p++) memory.accumulate(sum, partialSum(first + p, Math.min(reach, perFrame - 1 - p)), bins);
-      return memory.inverse(fftSize);
+      head = samples + slotOf(first) * size;
+      let at = 0;
+      for (let g = 0; g < groups; g++) {
+        const low = g * span;
+        const last = Math.min(reach, low + span);
+        // Left to right: ((Q_0 + Q_1) + Q_2) + ..., summed in the inverse transform's input.
+        const sum = memory.input(fftSize);
+        const at0 = partialSum(first, g, last - low);
+        heap.copyWithin(sum, at0, at0 + stride);
+        for (let p = 1; p < perFrame - low; p++) memory.accumulate(sum, partialSum(first + p, g, Math.min(last, perFrame - 1 - p) - low), bins);
+        at = memory.inverse(fftSize);
+        if (groups > 1) heap.copyWithin(joined + low * size, at, at + Math.min(span * size, maxPeriod + 1 - low * size));
+      }
+      return groups > 1 ? joined : at;
     },
   };
 };
 
 /**
  * The cumulative mean normalised difference d'(k), k = minPeriod .. maxPeriod,
- * from the frame's autocorrelation at `acf` and first samples `head`: the
+ * from the frame's autocorrelation at `acf` and first samples at `head`: the
  * running sums here, the divisions (two per lag) in `memory`'s kernel. d and the
  * sums go to `work` and `sums`, d' to `out` (each with room for count + 1 values).
  */
-const normalizedDifference = (plan: YinPlan, memory: SpectralMemory, acf: number, head: Float64Array, work: number, sums: number, out: number): void => {
+const normalizedDifference = (plan: YinPlan, memory: SpectralMemory, acf: number, head: number, work: number, sums: number, out: number): void => {
   const { minPeriod, maxPeriod } = plan;
   const heap = memory.heap();
   const count = maxPeriod - minPeriod + 1;
@@ -265,7 +325,7 @@ const normalizedDifference = (plan: YinPlan, memory: SpectralMemory, acf: number
   let energy = 0;
   let sum = 0;
   for (let k = 1; k <= maxPeriod; k++) {
-    const x = head[k - 1]!;
+    const x = heap[head + k - 1]!;
     energy += x * x;
     const d = 2 * (acf0 - heap[acf + k]!) - (k === 1 ? 0 : energy);
     sum += d;
@@ -285,19 +345,22 @@ const normalizedDifference = (plan: YinPlan, memory: SpectralMemory, acf: number
  */
 export const pickTrough = (x: Float64Array, threshold: number): number => {
   const last = x.length - 1;
-  for (let i = 0; i <= last; i++) {
-    const v = x[i]!;
-    if (!(v < threshold)) continue;
-    const trough = i === 0 ? v < x[1]! : i === last ? v < x[last - 1]! : v < x[i - 1]! && v <= x[i + 1]!;
-    if (trough) return i;
-  }
+  // One pass: the trough search, and argmin's answer in case it finds none.
   let best = 0;
+  let lowest = x[0]!;
+  let firstNaN = -1;
   for (let i = 0; i <= last; i++) {
     const v = x[i]!;
-    if (Number.isNaN(v)) return i;
-    if (v < x[best]!) best = i;
+    if (v < threshold) {
+      const trough = i === 0 ? v < x[1]! : i === last ? v < x[last - 1]! : v < x[i - 1]! && v <= x[i + 1]!;
+      if (trough) return i;
+    }
+    if (v < lowest) {
+      lowest = v;
+      best = i;
+    } else if (v !== v && firstNaN < 0) firstNaN = i;
   }
-  return best;
+  return firstNaN >= 0 ? firstNaN : best;
 };
 
 /**
@@ -319,15 +382,14 @@ export const parabolicShift = (x: Float64Array, i: number): number => {
  * its own, so any cut of the range gives identical results.
  */
 export const yinUnits = (plan: YinPlan, signal: Float32Array | Float64Array, out: Float64Array, u0: number, u1: number): void => {
-  const { nFrames, minPeriod, maxPeriod, sr, troughThreshold, hopLength, offset, padMode, length } = plan;
+  const { nFrames, minPeriod, maxPeriod, sr, troughThreshold } = plan;
   const memory = spectralMemory();
   const layout = blockLayout(plan.frameLength, plan.hopLength, maxPeriod);
   // Scratch: d and its running sums, d', then the block path's buffers.
   const count = maxPeriod - minPeriod + 1;
   const lagDoubles = count + 1 + (count & 1);
-  const scratch = spectralScratch(3 * lagDoubles + (layout ? blockScratch(layout) : 0));
-  const source = layout ? blockAcf(plan, signal, layout, memory, scratch + 3 * lagDoubles) : directAcf(plan, signal, memory);
-  const head = new Float64Array(maxPeriod);
+  const scratch = spectralScratch(3 * lagDoubles + (layout ? blockScratch(layout) : directScratch(plan)));
+  const source = layout ? blockAcf(plan, signal, layout, memory, scratch + 3 * lagDoubles) : directAcf(plan, signal, memory, scratch + 3 * lagDoubles);
   const at = scratch + 2 * lagDoubles;
   let heap = memory.heap();
   let normalized = heap.subarray(at, at + count);
@@ -335,8 +397,7 @@ export const yinUnits = (plan: YinPlan, signal: Float32Array | Float64Array, out
     const channel = Math.floor(u / nFrames);
     const t = u - channel * nFrames;
     const acf = source.frame(channel, t);
-    readPadded(signal, channel * length, length, padMode, t * hopLength + offset, maxPeriod, head);
-    normalizedDifference(plan, memory, acf, head, scratch, scratch + lagDoubles, at);
+    normalizedDifference(plan, memory, acf, source.head(), scratch, scratch + lagDoubles, at);
     if (memory.heap() !== heap) {
       heap = memory.heap();
       normalized = heap.subarray(at, at + count);
