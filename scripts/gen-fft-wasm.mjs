@@ -449,6 +449,51 @@ func("accumulate", [["dst", I32], ["src", I32], ["count", I32]], () => {
 });
 
 /**
+ * YIN's difference function from an autocorrelation r (at acf) and the frame's first
+ * samples (at head), in the scalar order of src/pitch/yin.ts: for k = 1 .. last,
+ * e_k = e_{k-1} + head[k-1]², d_k = 2 (r_0 - r_k) - e_k (no e at k = 1), s_k = s_{k-1} + d_k;
+ * d_k and s_k are stored at d, sums for k = first .. last (2 <= first <= last).
+ */
+func("differenceSums", [["acf", I32], ["head", I32], ["d", I32], ["sums", I32], ["first", I32], ["last", I32]], () => {
+  declare({ k: I32, acf0: F64, energy: F64, sum: F64, x: F64, dv: F64 });
+  const fload = (addr) => [...addr, 0x2b, 3, 0];
+  const fstore = (addr, value) => [...addr, ...value, 0x39, 3, 0];
+  const fa = (a, b) => [...a, ...b, 0xa0];
+  const fs = (a, b) => [...a, ...b, 0xa1];
+  const fm = (a, b) => [...a, ...b, 0xa2];
+  const ifThen = (cond, body) => [...cond, 0x04, 0x40, ...body, 0x0b];
+  const step = [
+    ...set("x", fload(get("head"))),
+    ...set("energy", fa(get("energy"), fm(get("x"), get("x")))),
+    ...set("dv", fs(fm(f64(2), fs(get("acf0"), fload(get("acf")))), get("energy"))),
+    ...set("sum", fa(get("sum"), get("dv"))),
+    ...set("head", add(get("head"), i32(8))),
+    ...set("acf", add(get("acf"), i32(8))),
+    ...set("k", add(get("k"), i32(1))),
+  ];
+  return [
+    ...set("acf0", fload(get("acf"))),
+    ...set("x", fload(get("head"))),
+    ...set("energy", fm(get("x"), get("x"))),
+    ...set("sum", fa(f64(0), fm(f64(2), fs(get("acf0"), fload(add(get("acf"), i32(8))))))),
+    ...set("head", add(get("head"), i32(8))),
+    ...set("acf", add(get("acf"), i32(16))),
+    ...set("k", i32(2)),
+    ...ifThen(ltU(get("k"), get("first")), doWhile(step, ltU(get("k"), get("first")))),
+    ...doWhile(
+      [
+        ...step,
+        ...fstore(get("d"), get("dv")),
+        ...fstore(get("sums"), get("sum")),
+        ...set("d", add(get("d"), i32(8))),
+        ...set("sums", add(get("sums"), i32(8))),
+      ],
+      leU(get("k"), get("last")),
+    ),
+  ];
+});
+
+/**
  * out[i] = d[i] / (sums[i] / (first + i) + guard) for i = 0 .. count, two values per
  * step (an odd count also writes out[count]): YIN's cumulative mean normalisation,
  * each division correctly rounded as in the scalar code.

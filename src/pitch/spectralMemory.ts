@@ -74,6 +74,21 @@ const jsSpectralMemory = (): SpectralMemory => {
     accumulate(dst, src, count) {
       for (let b = 0; b < 2 * count; b++) memory[dst + b] = memory[dst + b]! + memory[src + b]!;
     },
+    differenceSums(acf, head, d, sums, first, last) {
+      const acf0 = memory[acf]!;
+      let energy = 0;
+      let sum = 0;
+      for (let k = 1; k <= last; k++) {
+        const x = memory[head + k - 1]!;
+        energy += x * x;
+        const dk = 2 * (acf0 - memory[acf + k]!) - (k === 1 ? 0 : energy);
+        sum += dk;
+        if (k >= first) {
+          memory[d + k - first] = dk;
+          memory[sums + k - first] = sum;
+        }
+      }
+    },
     normalizeByMean(d, sums, out, first, count, guard) {
       for (let i = 0; i < count; i++) memory[out + i] = memory[d + i]! / (memory[sums + i]! / (first + i) + guard);
     },

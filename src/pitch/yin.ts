@@ -313,28 +313,13 @@ const blockAcf = (plan: YinPlan, signal: Float32Array | Float64Array, layout: Bl
 
 /**
  * The cumulative mean normalised difference d'(k), k = minPeriod .. maxPeriod,
- * from the frame's autocorrelation at `acf` and first samples at `head`: the
- * running sums here, the divisions (two per lag) in `memory`'s kernel. d and the
- * sums go to `work` and `sums`, d' to `out` (each with room for count + 1 values).
+ * from the frame's autocorrelation at `acf` and first samples at `head`, into
+ * `out`; `work` and `sums` (count + 1 values each) take d and its running sums.
  */
 const normalizedDifference = (plan: YinPlan, memory: SpectralMemory, acf: number, head: number, work: number, sums: number, out: number): void => {
   const { minPeriod, maxPeriod } = plan;
-  const heap = memory.heap();
-  const count = maxPeriod - minPeriod + 1;
-  const acf0 = heap[acf]!;
-  let energy = 0;
-  let sum = 0;
-  for (let k = 1; k <= maxPeriod; k++) {
-    const x = heap[head + k - 1]!;
-    energy += x * x;
-    const d = 2 * (acf0 - heap[acf + k]!) - (k === 1 ? 0 : energy);
-    sum += d;
-    if (k >= minPeriod) {
-      heap[work + k - minPeriod] = d;
-      heap[sums + k - minPeriod] = sum;
-    }
-  }
-  memory.normalizeByMean(work, sums, out, minPeriod, count, TINY64);
+  memory.differenceSums(acf, head, work, sums, minPeriod, maxPeriod);
+  memory.normalizeByMean(work, sums, out, minPeriod, maxPeriod - minPeriod + 1, TINY64);
 };
 
 /**
