@@ -1,0 +1,130 @@
+/**
+ * chroma_cqt, cqt and estimate_tuning give bit-identical results inline and
+ * on 2 and 3 worker threads (the resampling runs over soxr blocks alongside
+ * the tuning estimate, the transform over frames), and the WebAssembly basis
+ * product equals its scalar fallback.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { build } from "esbuild";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import "../src/cqt/ops.js";
+import { getOp, type NamedArray } from "../src/bridge/registry.js";
+import { createBandProducts, scalarBandProduct } from "../src/cqt/bandProduct.js";
+import { planCqt, signalsBeforeTuning } from "../src/cqt/vqt.js";
+import { createWorkerPool, type ClosableWorkerPool } from "../src/parallel/workerPool.js";
+
+const dir = mkdtempSync(join(tmpdir(), "auralis-cqt-pool-"));
+const workerFile = join(dir, "worker.mjs");
+const pools: ClosableWorkerPool[] = [];
+
+beforeAll(async () => {
+  await build({
+    stdin: {
+      contents: 'import "../src/cqt/ops.js"; import { serveTasksIfWorker } from "../src/parallel/workerPool.js"; serveTasksIfWorker();',
+      resolveDir: fileURLToPath(new URL(".", import.meta.url)),
+      loader: "ts",
+    },
+    outfile: workerFile,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    logLevel: "warning",
+  });
+});
+
+afterAll(async () => {
+  await Promise.all(pools.map((p) => p.close()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const pool = (size: number): ClosableWorkerPool => {
+  const p = createWorkerPool(size, pathToFileURL(workerFile));
+  pools.push(p);
+  return p;
+};
+
+/** A stereo tone mix, detuned (the estimated tuning is not 0), in shared memory. */
+const signal = (channels: number, length: number, sr: number, double: boolean): NamedArray => {
+  const data = double ? new Float64Array(new SharedArrayBuffer(8 * channels * length)) : new Float32Array(new SharedArrayBuffer(4 * channels * length));
+  const detune = 2 ** (-0.3 / 12);
+  for (let c = 0; c < channels; c++) {
+    for (let i = 0; i < length; i++) {
+      const t = i / sr;
+      let v = 0;
+      for (const [f, a] of [[220, 0.5], [277.18, 0.3], [329.63, 0.3], [1760, 0.1]] as const) v += a * Math.sin(2 * Math.PI * f * detune * (1 + 0.01 * c) * t);
+      data[c * length + i] = v + 0.01 * Math.sin(0.37 * i * i);
+    }
+  }
+  return { name: "y", dtype: double ? "float64" : "float32", shape: [channels, length], data };
+};
+
+const bytesOf = (a: NamedArray["data"]): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+const chromaParams = (sr: number, dtype: string) => ({ sr, hop_length: 512, fmin: null, norm: Infinity, threshold: 0, tuning: null, n_chroma: 12, n_octaves: 7, bins_per_octave: 36, dtype });
+const cqtParams = (sr: number, dtype: string) => ({
+  sr, hop_length: 512, fmin: null, n_bins: 84, bins_per_octave: 12, tuning: null, filter_scale: 1, norm: 1, sparsity: 0.01, window: "hann", scale: true, pad_mode: "constant", res_type: "soxr_hq", dtype,
+});
+
+describe("bit-identical for any thread count", () => {
+  for (const { sr, double } of [
+    { sr: 22050, double: false },
+    { sr: 44100, double: true },
+  ]) {
+    it(`chroma_cqt and cqt at ${sr} Hz (${double ? "float64" : "float32"}; ${sr === 44100 ? "early downsampling" : "no early downsampling"})`, async () => {
+      const y = signal(2, Math.round(1.5 * sr), sr, double);
+      const runs = [];
+      for (const p of [undefined, pool(2), pool(3)]) {
+        const chroma = await getOp("chroma_cqt")!(chromaParams(sr, double ? "float64" : "float32"), [y], { pool: p });
+        const cqt = await getOp("cqt")!(cqtParams(sr, double ? "complex128" : "complex64"), [y], { pool: p });
+        runs.push({ chroma, cqt });
+      }
+      const [inline, ...pooled] = runs;
+      expect(inline!.chroma.meta!.tuning).not.toBe(0);
+      for (const r of pooled) {
+        expect(r.chroma.meta).toEqual(inline!.chroma.meta);
+        expect(bytesOf(r.chroma.arrays[0]!.data).equals(bytesOf(inline!.chroma.arrays[0]!.data))).toBe(true);
+        expect(bytesOf(r.cqt.arrays[0]!.data).equals(bytesOf(inline!.cqt.arrays[0]!.data))).toBe(true);
+      }
+    });
+  }
+
+  it("estimate_tuning", async () => {
+    const y = signal(2, 40_000, 22050, false);
+    const params = { sr: 22050, resolution: 0.01, bins_per_octave: 36, fmin: 150, fmax: 4000, threshold: 0.1, ref: null, n_fft: 2048, win_length: null, hop_length: null, window: "hann", center: true, pad_mode: "constant" };
+    const inline = await getOp("estimate_tuning")!(params, [y], {});
+    for (const p of [pool(2), pool(3)]) expect((await getOp("estimate_tuning")!(params, [y], { pool: p })).meta).toEqual(inline.meta);
+  });
+});
+
+describe("kernels", () => {
+  const base = { sr: 22050, hopLength: 512, fmin: 32.70319566257483, nBins: 252, binsPerOctave: 36, filterScale: 1, norm: 1, sparsity: 0.01, window: "hann" as const, scale: true, padMode: "constant" as const };
+
+  it("the WebAssembly basis product equals the scalar one bit for bit", () => {
+    const plan = planCqt({ ...base, tuning: -0.13 }, 100_000, false);
+    const products = createBandProducts(plan.octaves.map((o) => o.basis));
+    const spectrum = Float64Array.from({ length: 1026 }, (_, i) => Math.sin(i * 1.7) * (1 + (i % 5)));
+    for (let o = 0; o < plan.octaves.length; o++) {
+      const simd = new Float64Array(72);
+      const scalar = new Float64Array(72);
+      products[o]!.apply(spectrum, simd);
+      scalarBandProduct(plan.octaves[o]!.basis).apply(spectrum, scalar);
+      expect(Array.from(simd)).toEqual(Array.from(scalar));
+      expect(simd.some((v) => v !== 0)).toBe(true);
+    }
+  });
+
+  it("plans the resampling before the tuning only when the tuning cannot change it", () => {
+    // 252 bins from C1 reach ~4 kHz: no early downsampling at 22050 Hz, one halving at 44100 Hz.
+    expect(signalsBeforeTuning(base, 100_000)).toEqual({ earlyDownsample: 0, signalLengths: planCqt({ ...base, tuning: 0.2 }, 100_000, false).signalLengths });
+    expect(signalsBeforeTuning({ ...base, sr: 44100 }, 100_000)?.earlyDownsample).toBe(1);
+    // Where the top bin's cutoff crosses a quarter of the Nyquist frequency inside the tuning range, the tuning decides.
+    let border: number | null = null;
+    for (let sr = 30000; sr < 40000 && border === null; sr += 5) if (signalsBeforeTuning({ ...base, sr }, 100_000) === null) border = sr;
+    expect(border).not.toBeNull();
+    const p = { ...base, sr: border! };
+    expect(planCqt({ ...p, tuning: -0.5 }, 100_000, false).earlyDownsample).not.toBe(planCqt({ ...p, tuning: 0.49 }, 100_000, false).earlyDownsample);
+  });
+});
