@@ -1,11 +1,13 @@
 /**
  * yin kernel against librosa 0.11.0 on the generated fixtures (scripts/make_fixtures.py,
  * `yin_fixtures`), through the op handler the bridge calls; plus the trough rules and
- * the thread-split invariance of `yinUnits`.
+ * the thread-split invariance of `yinUnits` and the agreement of its WebAssembly and
+ * TypeScript kernels.
  */
 import { describe, expect, it } from "vitest";
 import "../src/pitch/ops.js";
 import { getOp } from "../src/bridge/registry.js";
+import { createSpectralMemory } from "../src/pitch/spectralMemory.js";
 import { blockLayout, parabolicShift, pickTrough, planYin, yinUnits, type YinOptions } from "../src/pitch/yin.js";
 import { caseArrays, loadManifest, loadNpy } from "./helpers/fixtures.js";
 
@@ -79,10 +81,23 @@ describe("yinUnits", () => {
     troughThreshold: 0.1, center: true, padMode: "constant",
   };
 
-  it.each([
+  const geometries = [
     ["blocks", base],
+    ["blocks, lags in two inverse FFTs", { ...base, sr: 44100, fmin: 50, fmax: 2000 }],
+    // blocks of 600 in 2048-point spectra: phases other than quarter turns
+    ["blocks, two distances per inverse FFT", { ...base, fmin: 10, frameLength: 3000, hopLength: 600 }],
     ["one FFT per frame", { ...base, frameLength: 3000, hopLength: 128 }],
-  ] as const)("gives identical bits for any split of the frames (%s)", (_label, options) => {
+  ] as const;
+
+  it("takes the layouts these cases name", () => {
+    const layout = (o: YinOptions) => blockLayout(o.frameLength, o.hopLength, planYin(1, o).maxPeriod);
+    expect(layout(geometries[0][1])?.groups).toBe(1);
+    expect(layout(geometries[1][1])?.groups).toBe(2);
+    expect(layout(geometries[2][1])).toMatchObject({ size: 600, fftSize: 2048, span: 2, groups: 2 });
+    expect(layout(geometries[3][1])).toBeNull();
+  });
+
+  it.each(geometries)("gives identical bits for any split of the frames (%s)", (_label, options) => {
     const plan = planYin(signal.length / 2, options);
     const units = 2 * plan.nFrames;
     const whole = new Float64Array(units);
@@ -90,5 +105,19 @@ describe("yinUnits", () => {
     const pieces = new Float64Array(units);
     for (const [a, b] of [[0, 3], [3, 4], [4, plan.nFrames + 1], [plan.nFrames + 1, units]]) yinUnits(plan, signal, pieces, a!, b!);
     expect(pieces).toEqual(whole);
+  });
+
+  it.each(geometries)("gives the same bits with the TypeScript kernels as with WebAssembly (%s)", (_label, options) => {
+    const wasm = createSpectralMemory("wasm");
+    expect(wasm).not.toBeNull();
+    for (const [samples, padMode] of [[signal, "constant"], [Float32Array.from(signal), "reflect"]] as const) {
+      const plan = planYin(samples.length / 2, { ...options, padMode });
+      const units = 2 * plan.nFrames;
+      const viaWasm = new Float64Array(units);
+      const viaTypeScript = new Float64Array(units);
+      yinUnits(plan, samples, viaWasm, 0, units, wasm!);
+      yinUnits(plan, samples, viaTypeScript, 0, units, createSpectralMemory("typescript")!);
+      expect(viaTypeScript).toEqual(viaWasm);
+    }
   });
 });

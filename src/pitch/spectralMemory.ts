@@ -96,22 +96,25 @@ const jsSpectralMemory = (): SpectralMemory => {
 };
 
 let shared: SpectralMemory | undefined;
-let scratchAt = 0;
-let scratchDoubles = 0;
+const scratches = new WeakMap<SpectralMemory, { at: number; doubles: number }>();
 
-/** This thread's spectral memory, made on first use. */
+/** This thread's spectral memory, made on first use: WebAssembly where the runtime has SIMD. */
 export const spectralMemory = (): SpectralMemory => (shared ??= wasmSpectralMemory() ?? jsSpectralMemory());
 
+/** A new spectral memory of the given kind (for tests comparing the two); `null` for "wasm" without WebAssembly SIMD. */
+export const createSpectralMemory = (kind: "wasm" | "typescript"): SpectralMemory | null =>
+  kind === "wasm" ? wasmSpectralMemory() : jsSpectralMemory();
+
 /**
- * `doubles` float64 values of this thread's scratch area in {@link spectralMemory}: one
- * area reused by every call (yin runs synchronously, one call at a time per thread),
- * replaced by a larger one when a call needs more.
+ * `doubles` float64 values of `memory`'s scratch area: one area reused by every
+ * call (yin runs synchronously, one call at a time per thread), replaced by a
+ * larger one when a call needs more.
  */
-export const spectralScratch = (doubles: number): number => {
-  const memory = spectralMemory();
-  if (doubles > scratchDoubles) {
-    scratchAt = memory.reserve(doubles);
-    scratchDoubles = doubles;
+export const spectralScratch = (memory: SpectralMemory, doubles: number): number => {
+  let scratch = scratches.get(memory);
+  if (scratch === undefined || doubles > scratch.doubles) {
+    scratch = { at: memory.reserve(doubles), doubles };
+    scratches.set(memory, scratch);
   }
-  return scratchAt;
+  return scratch.at;
 };

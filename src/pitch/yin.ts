@@ -382,16 +382,23 @@ export const parabolicShift = (x: Float64Array, i: number): number => {
 /**
  * f0 of units [u0, u1), unit `c * nFrames + t` being frame t of channel c of
  * the (channels, length) `signal`, into `out[unit]`. Each unit is computed on
- * its own, so any cut of the range gives identical results.
+ * its own, so any cut of the range gives identical results; `memory` (this
+ * thread's WebAssembly kernels by default) gives the same bits either way.
  */
-export const yinUnits = (plan: YinPlan, signal: Float32Array | Float64Array, out: Float64Array, u0: number, u1: number): void => {
+export const yinUnits = (
+  plan: YinPlan,
+  signal: Float32Array | Float64Array,
+  out: Float64Array,
+  u0: number,
+  u1: number,
+  memory: SpectralMemory = spectralMemory(),
+): void => {
   const { nFrames, minPeriod, maxPeriod, sr, troughThreshold } = plan;
-  const memory = spectralMemory();
   const layout = blockLayout(plan.frameLength, plan.hopLength, maxPeriod);
   // Scratch: d and its running sums, d', then the block path's buffers.
   const count = maxPeriod - minPeriod + 1;
   const lagDoubles = count + 1 + (count & 1);
-  const scratch = spectralScratch(3 * lagDoubles + (layout ? blockScratch(layout) : directScratch(plan)));
+  const scratch = spectralScratch(memory, 3 * lagDoubles + (layout ? blockScratch(layout) : directScratch(plan)));
   const source = layout ? blockAcf(plan, signal, layout, memory, scratch + 3 * lagDoubles) : directAcf(plan, signal, memory, scratch + 3 * lagDoubles);
   const at = scratch + 2 * lagDoubles;
   let heap = memory.heap();
