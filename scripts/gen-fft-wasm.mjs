@@ -96,7 +96,7 @@ const cmul = (b, wr, wi) => fadd(fmul(get(b), get(wr)), fmul(swap(b), get(wi)));
 const doWhile = (body, cond) => [0x03, 0x40, ...body, ...cond, 0x0d, 0, 0x0b];
 
 const functions = [];
-const func = (fnName, params, build) => {
+const func = (fnName, params, build, results = []) => {
   current = { name: fnName, params: params.map(([, type]) => type), locals: [], names: new Map() };
   params.forEach(([local], i) => current.names.set(local, i));
   const body = build();
@@ -107,7 +107,7 @@ const func = (fnName, params, build) => {
     else grouped.push([1, type]);
   }
   const code = [...vec(grouped.map(([count, type]) => [...uleb(count), type])), ...body, 0x0b];
-  functions.push({ name: fnName, type: current.params, code: [...uleb(code.length), ...code] });
+  functions.push({ name: fnName, type: current.params, results, code: [...uleb(code.length), ...code] });
 };
 
 /**
@@ -520,21 +520,66 @@ func("normalizeByMean", [["d", I32], ["sums", I32], ["out", I32], ["first", F64]
   ];
 });
 
+/**
+ * The first index of the minimum of x[0 .. count), count >= 2 (numpy's argmin), or -1
+ * when some value is below `threshold` or NaN: YIN's trough rules then decide (in the caller).
+ */
+func(
+  "firstMinimum",
+  [["x", I32], ["count", I32], ["threshold", F64]],
+  () => {
+    declare({ at: I32, lastPair: I32, low: V128, limit: V128, flags: V128, v: V128, lowest: F64 });
+    const fmin = (a, b) => [...a, ...b, ...simd(0xf4)];
+    const flt = (a, b) => [...a, ...b, ...simd(0x49)];
+    const fne = (a, b) => [...a, ...b, ...simd(0x48)];
+    const or = (a, b) => [...a, ...b, ...simd(0x50)];
+    const lane = (local, l) => [...get(local), ...simd(0x21, l)];
+    const ifThen = (cond, body) => [...cond, 0x04, 0x40, ...body, 0x0b];
+    const visit = (addr) => [
+      ...set("v", load(addr)),
+      ...set("low", fmin(get("low"), get("v"))),
+      ...set("flags", or(get("flags"), or(flt(get("v"), get("limit")), fne(get("v"), get("v"))))),
+    ];
+    return [
+      ...set("limit", splat(get("threshold"))),
+      ...set("low", load(get("x"))),
+      ...set("flags", simd(0x0c, ...new Array(16).fill(0))),
+      ...set("lastPair", add(get("x"), shl(sub(get("count"), i32(2)), i32(3)))),
+      ...set("at", get("x")),
+      ...doWhile([...visit(get("at")), ...set("at", add(get("at"), i32(16)))], leU(get("at"), get("lastPair"))),
+      // the last pair again, for an odd count (a repeated value changes neither answer)
+      ...visit(get("lastPair")),
+      ...ifThen([...get("flags"), ...simd(0x53)], [...i32(-1), 0x0f]),
+      ...set("lowest", [...lane("low", 0), ...lane("low", 1), 0xa4]),
+      ...set("at", get("x")),
+      ...doWhile(
+        [
+          ...ifThen([...get("at"), 0x2b, 3, 0, ...get("lowest"), 0x61], [...sub(get("at"), get("x")), ...i32(3), 0x76, 0x0f]),
+          ...set("at", add(get("at"), i32(8))),
+        ],
+        leU(get("at"), add(get("lastPair"), i32(8))),
+      ),
+      ...i32(-1),
+    ];
+  },
+  [I32],
+);
+
 // ---- module ----
 const types = [];
-const typeIndex = (params) => {
-  const key = params.join(",");
-  let at = types.findIndex((t) => t.join(",") === key);
+const typeIndex = (params, results) => {
+  const key = `${params.join(",")}->${results.join(",")}`;
+  let at = types.findIndex((t) => t.key === key);
   if (at < 0) {
     at = types.length;
-    types.push(params);
+    types.push({ key, params, results });
   }
   return at;
 };
-const funcTypes = functions.map((f) => typeIndex(f.type));
+const funcTypes = functions.map((f) => typeIndex(f.type, f.results));
 const bytes = Uint8Array.from([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-  ...section(1, vec(types.map((params) => [0x60, ...vec(params.map((t) => [t])), 0]))),
+  ...section(1, vec(types.map(({ params, results }) => [0x60, ...vec(params.map((t) => [t])), ...vec(results.map((t) => [t]))]))),
   ...section(3, vec(funcTypes.map((t) => uleb(t)))),
   ...section(5, vec([[0x00, ...uleb(1)]])),
   ...section(7, vec([[...name("memory"), 0x02, 0], ...functions.map((f, i) => [...name(f.name), 0x00, ...uleb(i)])])),

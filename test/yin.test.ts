@@ -74,6 +74,27 @@ describe("trough choice (librosa's localmin, threshold and argmin rules)", () =>
   });
 });
 
+describe("firstMinimum kernel (argmin when nothing is below the threshold)", () => {
+  const kinds = ["wasm", "typescript"] as const;
+  it.each(kinds)("%s: numpy's argmin, or -1 for a value below the threshold or NaN", (kind) => {
+    const memory = createSpectralMemory(kind)!;
+    const at = memory.reserve(16);
+    const run = (...values: number[]): number => {
+      memory.heap().set(values, at);
+      return memory.firstMinimum(at, values.length, 0.1);
+    };
+    expect(run(0.5, 0.3)).toBe(1);
+    expect(run(0.3, 0.5)).toBe(0);
+    expect(run(0.5, 0.3, 0.2)).toBe(2);
+    expect(run(0.9, 0.4, 0.7, 0.4, 0.8)).toBe(1);
+    expect(run(0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2)).toBe(7);
+    expect(run(0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.25)).toBe(7);
+    expect(run(0.5, 0.05, 0.3)).toBe(-1);
+    expect(run(0.5, 0.3, 0.4, NaN)).toBe(-1);
+    expect(run(0.5, 0.3, 0.4, 0.6, 0.09)).toBe(-1);
+  });
+});
+
 describe("yinUnits", () => {
   const signal = new Float64Array(30000).map((_, i) => Math.sin(0.05 * i + 1e-6 * i * i) + 0.3 * Math.sin(0.31 * i));
   const base: YinOptions = {

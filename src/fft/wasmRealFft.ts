@@ -17,6 +17,7 @@ interface FftKernels {
   accumulate(dst: number, src: number, count: number): void;
   differenceSums(acf: number, head: number, d: number, sums: number, first: number, last: number): void;
   normalizeByMean(d: number, sums: number, out: number, first: number, count: number, guard: number): void;
+  firstMinimum(x: number, count: number, threshold: number): number;
 }
 
 /**
@@ -257,6 +258,8 @@ export interface WasmSpectralMemory {
   differenceSums(acf: number, head: number, d: number, sums: number, first: number, last: number): void;
   /** out[i] = d[i] / (sums[i] / (first + i) + guard) for float64 values i < count (an odd count also writes out[count]). */
   normalizeByMean(d: number, sums: number, out: number, first: number, count: number, guard: number): void;
+  /** The first index of the minimum of the count >= 2 values at x, or -1 if one is below `threshold` or NaN. */
+  firstMinimum(x: number, count: number, threshold: number): number;
 }
 
 /** {@link WasmSpectralMemory} over this thread's kernels; `null` without WebAssembly SIMD. Sizes are powers of two >= 4. */
@@ -284,6 +287,7 @@ export const wasmSpectralMemory = (): WasmSpectralMemory | null => {
     crossAccumulate: (x, y, w, prev, out, count) => wasm.crossAccumulate(8 * x, 8 * y, 8 * w, 8 * prev, 8 * out, count),
     accumulate: (dst, src, count) => wasm.accumulate(8 * dst, 8 * src, count),
     differenceSums: (acf, head, d, sums, first, last) => wasm.differenceSums(8 * acf, 8 * head, 8 * d, 8 * sums, first, last),
+    firstMinimum: (x, count, threshold) => wasm.firstMinimum(8 * x, count, threshold),
     normalizeByMean: (d, sums, out, first, count, guard) => wasm.normalizeByMean(8 * d, 8 * sums, 8 * out, first, count, guard),
   };
 };

@@ -89,6 +89,15 @@ const jsSpectralMemory = (): SpectralMemory => {
         }
       }
     },
+    firstMinimum(x, count, threshold) {
+      let best = 0;
+      for (let i = 0; i < count; i++) {
+        const v = memory[x + i]!;
+        if (v < threshold || v !== v) return -1;
+        if (v < memory[x + best]!) best = i;
+      }
+      return best;
+    },
     normalizeByMean(d, sums, out, first, count, guard) {
       for (let i = 0; i < count; i++) memory[out + i] = memory[d + i]! / (memory[sums + i]! / (first + i) + guard);
     },

@@ -412,7 +412,9 @@ export const yinUnits = (
       heap = memory.heap();
       normalized = heap.subarray(at, at + count);
     }
-    const bin = pickTrough(normalized, troughThreshold);
+    // Music rarely dips below the threshold: then the answer is argmin, found in the kernel.
+    const lowest = memory.firstMinimum(at, count, troughThreshold);
+    const bin = lowest >= 0 ? lowest : pickTrough(normalized, troughThreshold);
     out[u] = sr / (minPeriod + bin + parabolicShift(normalized, bin));
   }
 };
