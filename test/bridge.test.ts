@@ -155,7 +155,9 @@ describe("stdio server", () => {
     server.request(7, "echo", { dtype, big: 2 ** 40, inf: { $float: "inf" } }, arrays);
     const reply = await server.reply();
     expect(reply.header.ok).toBe(true);
-    expect(decodeNonFinite(reply.header.meta)).toEqual({ params: { dtype, big: 2 ** 40, inf: Infinity } });
+    const { op_ms: opMs, ...meta } = decodeNonFinite(reply.header.meta) as Record<string, unknown>;
+    expect(opMs).toBeGreaterThanOrEqual(0); // the server's own time for the op (docs/protocol.md)
+    expect(meta).toEqual({ params: { dtype, big: 2 ** 40, inf: Infinity } });
     expect(reply.arrays.map((a) => [a.name, a.dtype, a.shape])).toEqual(arrays.map((a) => [a.name, a.dtype, a.shape]));
     reply.arrays.forEach((got, i) => {
       expect(got.data.byteOffset % 8).toBe(0);

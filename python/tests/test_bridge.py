@@ -85,6 +85,7 @@ def test_echo_round_trips_every_dtype_and_shape(dtype):
         got = out[name]
         assert got.dtype == sent.dtype and got.shape == sent.shape
         np.testing.assert_array_equal(got, sent)
+    assert meta.pop("op_ms") >= 0  # the server's own time for the op (docs/protocol.md)
     assert meta == {"params": {}}
 
 
@@ -228,7 +229,7 @@ def test_forked_child_gets_its_own_server():
     if child == 0:  # pragma: no cover - runs in the child
         try:
             meta, out = node.call("echo", {}, {"x": np.arange(3.0)})
-            ok = meta == {"params": {}} and out["x"].tolist() == [0.0, 1.0, 2.0]
+            ok = meta["params"] == {} and out["x"].tolist() == [0.0, 1.0, 2.0]
             os.write(write_end, f"{node.server_pid() if ok else -1}\n".encode())
             node.close()
         finally:

@@ -45,10 +45,12 @@ export const handleRequest = async (header: Record<string, unknown>, arrays: Nam
   if (!op) return errorReply(id, "ProtocolError", `unknown op ${name}`);
   try {
     const params = decodeNonFinite(header.params ?? {}) as Record<string, unknown>;
+    const started = performance.now();
     const result = await op(params, arrays, ctx);
+    const opMs = performance.now() - started;
     const problem = resultProblem(result.arrays);
     if (problem) throw new Error(`op ${name} returned a malformed result: ${problem}`);
-    return encodeFrame(FrameKind.reply, { id, ok: true, meta: result.meta ?? {} }, result.arrays);
+    return encodeFrame(FrameKind.reply, { id, ok: true, meta: { ...result.meta, op_ms: opMs } }, result.arrays);
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));
     // By name as well: a ParameterError rebuilt from a worker thread or thrown by another bundle copy.
