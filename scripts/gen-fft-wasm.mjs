@@ -432,6 +432,45 @@ func("crossAccumulate", [["x", I32], ["y", I32], ["w", I32], ["prev", I32], ["ou
   ];
 });
 
+/** out = conj(x) y per complex value (crossAccumulate with neither phase nor previous sum). */
+func("crossProduct", [["x", I32], ["y", I32], ["out", I32], ["count", I32]], () => {
+  declare({ end: I32, conj: V128, v: V128, xr: V128, xi: V128 });
+  return [
+    ...set("conj", conjugator()),
+    ...set("end", add(get("x"), shl(get("count"), i32(4)))),
+    ...doWhile(
+      [
+        ...set("v", load(get("x"))),
+        ...set("xr", shuffle(get("v"), get("v"), [...LOW_HIGH.slice(0, 8), ...LOW_HIGH.slice(0, 8)])),
+        ...set("xi", xor(shuffle(get("v"), get("v"), [...LOW_HIGH.slice(8), ...LOW_HIGH.slice(8)]), get("conj"))),
+        ...set("v", load(get("y"))),
+        ...store(get("out"), cmul("v", "xr", "xi")),
+        ...set("x", add(get("x"), i32(16))),
+        ...set("y", add(get("y"), i32(16))),
+        ...set("out", add(get("out"), i32(16))),
+      ],
+      ltU(get("x"), get("end")),
+    ),
+  ];
+});
+
+/** dst[0 .. count) = (dst + a) + b, complex values: two accumulate steps in one pass. */
+func("accumulatePair", [["dst", I32], ["a", I32], ["b", I32], ["count", I32]], () => {
+  declare({ end: I32 });
+  return [
+    ...set("end", add(get("dst"), shl(get("count"), i32(4)))),
+    ...doWhile(
+      [
+        ...store(get("dst"), fadd(fadd(load(get("dst")), load(get("a"))), load(get("b")))),
+        ...set("dst", add(get("dst"), i32(16))),
+        ...set("a", add(get("a"), i32(16))),
+        ...set("b", add(get("b"), i32(16))),
+      ],
+      ltU(get("dst"), get("end")),
+    ),
+  ];
+});
+
 /** dst[0 .. count) += src[0 .. count), complex values. */
 func("accumulate", [["dst", I32], ["src", I32], ["count", I32]], () => {
   declare({ end: I32 });

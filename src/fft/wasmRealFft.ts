@@ -15,6 +15,8 @@ interface FftKernels {
   powerSpectrum(x: number, out: number, count: number): void;
   crossAccumulate(x: number, y: number, w: number, prev: number, out: number, count: number): void;
   accumulate(dst: number, src: number, count: number): void;
+  crossProduct(x: number, y: number, out: number, count: number): void;
+  accumulatePair(dst: number, a: number, b: number, count: number): void;
   differenceSums(acf: number, head: number, d: number, sums: number, first: number, last: number): void;
   normalizeByMean(d: number, sums: number, out: number, first: number, count: number, guard: number): void;
   firstMinimum(x: number, count: number, threshold: number): number;
@@ -251,6 +253,10 @@ export interface WasmSpectralMemory {
   crossAccumulate(x: number, y: number, w: number, prev: number, out: number, count: number): void;
   /** dst += src per value. */
   accumulate(dst: number, src: number, count: number): void;
+  /** out = conj(x) y per value. */
+  crossProduct(x: number, y: number, out: number, count: number): void;
+  /** dst = (dst + a) + b per value. */
+  accumulatePair(dst: number, a: number, b: number, count: number): void;
   /**
    * YIN's difference function d_k = 2 (acf[0] - acf[k]) - Σ_{m<k} head[m]² (no energy term at
    * k = 1) and its running sum, summed in k order; d_k, k = first .. last, to `d`, the sums to `sums` (2 <= first <= last).
@@ -286,6 +292,8 @@ export const wasmSpectralMemory = (): WasmSpectralMemory | null => {
     powerSpectrum: (x, out, count) => wasm.powerSpectrum(8 * x, 8 * out, count),
     crossAccumulate: (x, y, w, prev, out, count) => wasm.crossAccumulate(8 * x, 8 * y, 8 * w, 8 * prev, 8 * out, count),
     accumulate: (dst, src, count) => wasm.accumulate(8 * dst, 8 * src, count),
+    crossProduct: (x, y, out, count) => wasm.crossProduct(8 * x, 8 * y, 8 * out, count),
+    accumulatePair: (dst, a, b, count) => wasm.accumulatePair(8 * dst, 8 * a, 8 * b, count),
     differenceSums: (acf, head, d, sums, first, last) => wasm.differenceSums(8 * acf, 8 * head, 8 * d, 8 * sums, first, last),
     firstMinimum: (x, count, threshold) => wasm.firstMinimum(8 * x, count, threshold),
     normalizeByMean: (d, sums, out, first, count, guard) => wasm.normalizeByMean(8 * d, 8 * sums, 8 * out, first, count, guard),

@@ -74,6 +74,19 @@ const jsSpectralMemory = (): SpectralMemory => {
     accumulate(dst, src, count) {
       for (let b = 0; b < 2 * count; b++) memory[dst + b] = memory[dst + b]! + memory[src + b]!;
     },
+    crossProduct(x, y, out, count) {
+      for (let b = 0; b < 2 * count; b += 2) {
+        const xr = memory[x + b]!;
+        const xi = memory[x + b + 1]!;
+        const yr = memory[y + b]!;
+        const yi = memory[y + b + 1]!;
+        memory[out + b] = xr * yr + xi * yi;
+        memory[out + b + 1] = xr * yi - xi * yr;
+      }
+    },
+    accumulatePair(dst, a, b, count) {
+      for (let i = 0; i < 2 * count; i++) memory[dst + i] = memory[dst + i]! + memory[a + i]! + memory[b + i]!;
+    },
     differenceSums(acf, head, d, sums, first, last) {
       const acf0 = memory[acf]!;
       let energy = 0;

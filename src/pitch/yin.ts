@@ -228,14 +228,13 @@ export const blockLayout = (frameLength: number, hopLength: number, maxPeriod: n
  */
 /**
  * float64 values of `blockAcf`'s scratch: phases as (wr, wr, -wi, wi) per bin and
- * relative distance, the spectra ring, the partial sums, zeros, the blocks' samples
+ * relative distance, the spectra ring, the partial sums, the blocks' samples
  * (each twice, so that a frame's samples are contiguous), and the joined autocorrelation.
  */
 const blockScratch = ({ size, perFrame, fftSize, span, groups }: BlockLayout): number =>
   (span + 1) * 2 * (fftSize + 2) +
   perFrame * (fftSize + 2) +
   perFrame * groups * (span + 1) * (fftSize + 2) +
-  (fftSize + 2) +
   2 * perFrame * size +
   groups * span * size +
   2;
@@ -247,14 +246,12 @@ const blockAcf = (plan: YinPlan, signal: Float32Array | Float64Array, layout: Bl
   const stride = fftSize + 2;
   const spectra = phases + (span + 1) * 4 * bins;
   const partial = spectra + perFrame * stride;
-  const zeros = partial + perFrame * groups * (span + 1) * stride;
-  const samples = zeros + stride;
+  const samples = partial + perFrame * groups * (span + 1) * stride;
   const joined = samples + 2 * perFrame * size + (size & 1);
   let head = samples;
   const root = new Float64Array(2);
   memory.input(fftSize); // makes the transform's tables now, so no frame grows the memory
   let heap = memory.heap();
-  heap.fill(0, zeros, zeros + stride);
   for (let r = 0; r <= span; r++) {
     for (let f = 0, at = phases + r * 4 * bins; f < bins; f++, at += 4) {
       unitRoot(-((f * r * size) % fftSize), fftSize, root, 0);
@@ -294,8 +291,9 @@ const blockAcf = (plan: YinPlan, signal: Float32Array | Float64Array, layout: Bl
       const d = g * span + q;
       const out = base + q * stride;
       if (d === 0) memory.powerSpectrum(x, out, bins);
+      else if (q === 0) memory.crossProduct(x, spectra + slotOf(a + d) * stride, out, bins);
       // conj(X_a) X_{a+d}, turned by the phase of block a + d's offset, added to Q^(q-1)
-      else memory.crossAccumulate(x, spectra + slotOf(a + d) * stride, phases + q * 4 * bins, q === 0 ? zeros : out - stride, out, bins);
+      else memory.crossAccumulate(x, spectra + slotOf(a + d) * stride, phases + q * 4 * bins, out - stride, out, bins);
       done[slot * groups + g] = q + 1;
     }
     return base + r * stride;
@@ -318,9 +316,13 @@ const blockAcf = (plan: YinPlan, signal: Float32Array | Float64Array, layout: Bl
         const last = Math.min(reach, low + span);
         // Left to right: ((Q_0 + Q_1) + Q_2) + ..., summed in the inverse transform's input.
         const sum = memory.input(fftSize);
-        const at0 = partialSum(first, g, last - low);
+        const blocks = perFrame - low;
+        const term = (p: number): number => partialSum(first + p, g, Math.min(last, perFrame - 1 - p) - low);
+        const at0 = term(0);
         heap.copyWithin(sum, at0, at0 + stride);
-        for (let p = 1; p < perFrame - low; p++) memory.accumulate(sum, partialSum(first + p, g, Math.min(last, perFrame - 1 - p) - low), bins);
+        let p = 1;
+        for (; p + 1 < blocks; p += 2) memory.accumulatePair(sum, term(p), term(p + 1), bins);
+        if (p < blocks) memory.accumulate(sum, term(p), bins);
         at = memory.inverse(fftSize);
         if (groups > 1) heap.copyWithin(joined + low * size, at, at + Math.min(span * size, maxPeriod + 1 - low * size));
       }
