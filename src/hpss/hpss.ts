@@ -122,11 +122,11 @@ export const complexMagnitude = (
   spectrum: FloatArray,
   offset: number,
   stride: number,
-  mag: Float64Array,
+  mag: FloatArray,
   precision: Precision,
   start = 0,
   end = mag.length,
-): Float64Array => {
+): FloatArray => {
   const float32 = precision === "float32";
   for (let i = start; i < end; i++) {
     const at = 2 * (offset + i * stride);
@@ -329,7 +329,7 @@ export const hpss = (
 ): HpssResult => {
   validateHpssParams(params);
   const count = geometry.nFreq * geometry.nTime;
-  const mag = isComplex ? complexMagnitude(spectrum, 0, 1, new Float64Array(count), params.precision) : Float64Array.from(spectrum);
+  const mag = isComplex ? (complexMagnitude(spectrum, 0, 1, new Float64Array(count), params.precision) as Float64Array) : Float64Array.from(spectrum);
   const harm = harmonicMedian(mag, geometry, params.winHarm, new Float64Array(count));
   const perc = percussiveMedian(mag, geometry, params.winPerc, new Float64Array(count));
   // librosa's softmask rejects negative inputs; with a real S that shows up in the medians.

@@ -175,6 +175,16 @@ const slidingMedianPair = (
 };
 
 /**
+ * Running medians of one reflected line: `extended` holds `n + size - 1`
+ * values, `out[i]` gets the median of `extended[i .. i + size - 1]`.
+ *
+ * @param window - scratch of `2 * size` values.
+ */
+export const slidingMedianLine = (extended: Float64Array, n: number, size: number, window: Float64Array, out: Float64Array): void => {
+  slidingMedianPair(extended, 0, 0, n, size, window.subarray(0, size), window.subarray(size, 2 * size), out, 0, 0);
+};
+
+/**
  * Median filter along the contiguous axis: `dst[r][c]` = median of
  * `src[r][c - (size >> 1) ...]` with reflected edges, for rows
  * `[rowStart, rowEnd)`. Equal to

@@ -15,9 +15,9 @@ import { registerOp, type NamedArray, type OpContext, type OpResult } from "../b
 import { allocFloat, allocFloat64, type FloatArray } from "../parallel/alloc.js";
 import { runTask, type WorkerPool } from "../parallel/pool.js";
 import { registerTask, type TaskArgs } from "../parallel/tasks.js";
-import { computeIstft, computeStft, frameParams } from "../spectrum/ops.js";
+import { computeIstft, frameParams } from "../spectrum/ops.js";
 import { checkPadMode } from "../spectrum/pad.js";
-import { frameMajorLayout } from "../spectrum/stft.js";
+import { frameMajorLayout, planStft, type StftPlan } from "../spectrum/stft.js";
 import { fftWindow } from "../spectrum/window.js";
 import { ParameterError } from "../util/errors.js";
 import { boolParam, intParam, numberParam, stringParam, type Params } from "../util/params.js";
@@ -33,6 +33,7 @@ import {
   type HpssGeometry,
   type HpssParams,
 } from "./index.js";
+import { analyseFrames, separateBins, type SeparationBuffers } from "./separate.js";
 
 interface ChannelArgs {
   spectrum: FloatArray;
@@ -181,6 +182,25 @@ registerOp("hpss", async (params, arrays, ctx: OpContext): Promise<OpResult> => 
   };
 });
 
+interface SeparationArgs {
+  plan: StftPlan;
+  signal: FloatArray;
+  length: number;
+  window: Float64Array;
+  buffers: SeparationBuffers;
+  params: HpssParams;
+}
+
+registerTask("hpss.analyseFrames", (t0, t1, args: TaskArgs) => {
+  const a = args as unknown as SeparationArgs;
+  analyseFrames(a.plan, a.signal, a.length, a.window, a.buffers, a.params, t0, t1);
+});
+
+registerTask("hpss.separateBins", (f0, f1, args: TaskArgs) => {
+  const a = args as unknown as SeparationArgs;
+  separateBins(a.buffers, a.plan.nBins, a.plan.nFrames, a.params, f0, f1);
+});
+
 registerOp("effects.hpss", async (params, arrays, ctx: OpContext): Promise<OpResult> => {
   const y = requireArray(arrays, "y", ["float32", "float64"], 2);
   const [channels, length] = y.shape as [number, number];
@@ -196,34 +216,35 @@ registerOp("effects.hpss", async (params, arrays, ctx: OpContext): Promise<OpRes
   const signal = floatData(y);
   const shared = ctx.pool !== undefined;
   const parts = which === "both" ? (["harmonic", "percussive"] as const) : ([which] as const);
-  const outputs = new Map<string, FloatArray>(parts.map((name) => [name, allocFloat(channels * length, double, shared, { zero: false })]));
-
-  let work: { mag: Float64Array; harm: Float64Array; perc: Float64Array; spec: FloatArray } | undefined;
+  const plan = planStft(length, nFft, hopLength, center, padMode);
+  const count = plan.nBins * plan.nFrames;
+  // Every element of these is written before it is read: no zero-fill.
+  const uninitialised = { zero: false };
+  const buffers: SeparationBuffers = {
+    spectrum: allocFloat(2 * count, double, shared, uninitialised),
+    mag: allocFloat(count, double, shared, uninitialised),
+    perc: allocFloat(count, double, shared, uninitialised),
+    // masks are real: istft reads them from an interleaved buffer in float64, as numpy's irfft of a real array.
+    out: allocFloat(2 * count * parts.length, double || returnMasks, shared, uninitialised),
+    parts,
+    returnMasks,
+  };
+  const output = allocFloat(parts.length * channels * length, double, shared, uninitialised);
   for (let c = 0; c < channels; c++) {
-    const { plan, out: spectrum } = await computeStft(
-      signal.subarray(c * length, (c + 1) * length), 1, length, nFft, hopLength, window, center, padMode, double, ctx.pool,
+    const args = { plan, signal: signal.subarray(c * length, (c + 1) * length), length, window, buffers, params: p };
+    await runTask(ctx.pool, "hpss.analyseFrames", plan.nFrames, args as unknown as TaskArgs);
+    await runTask(ctx.pool, "hpss.separateBins", plan.nBins, args as unknown as TaskArgs);
+    // The parts are the channels of one spectrogram: one inverse STFT, one envelope.
+    const { out } = await computeIstft(
+      buffers.out, frameMajorLayout(plan.nBins, parts.length), plan.nBins, plan.nFrames, parts.length,
+      nFft, hopLength, window, center, length, double, ctx.pool,
     );
-    const count = plan.nBins * plan.nFrames;
-    work ??= {
-      mag: allocFloat64(count, shared, { zero: false }),
-      harm: allocFloat64(count, shared, { zero: false }),
-      perc: allocFloat64(count, shared, { zero: false }),
-      // masks are real: istft reads them from an interleaved buffer in float64, as numpy's irfft of a real array.
-      spec: allocFloat(2 * count, double || returnMasks, shared, { zero: false }),
-    };
-    const geometry: HpssGeometry = { nFreq: plan.nBins, nTime: plan.nFrames, order: "frame-major" };
-    const channel: ChannelArgs = { spectrum, offset: 0, stride: 1, isComplex: true, ...work, geometry, params: p };
-    await channelMasks(channel, ctx.pool);
-    for (const part of parts) {
-      const mask = part === "harmonic" ? work.harm : work.perc;
-      await runTask(ctx.pool, "hpss.apply", count, { ...channel, mask, out: work.spec, maskOnly: returnMasks } as unknown as TaskArgs);
-      const { out } = await computeIstft(
-        work.spec, frameMajorLayout(plan.nBins, 1), plan.nBins, plan.nFrames, 1,
-        nFft, hopLength, window, center, length, double, ctx.pool,
-      );
-      outputs.get(part)!.set(out.subarray(0, length), c * length);
-    }
+    for (let k = 0; k < parts.length; k++) output.set(out.subarray(k * length, (k + 1) * length), (k * channels + c) * length);
   }
   const dtype = double ? "float64" : "float32";
-  return { arrays: parts.map((name): NamedArray => ({ name, dtype, shape: [channels, length], data: outputs.get(name)! })) };
+  return {
+    arrays: parts.map((name, k): NamedArray => ({
+      name, dtype, shape: [channels, length], data: output.subarray(k * channels * length, (k + 1) * channels * length),
+    })),
+  };
 });

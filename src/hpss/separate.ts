@@ -1,0 +1,225 @@
+/**
+ * `librosa.effects.hpss` between the STFT and the inverse STFT, in two passes
+ * over one channel that a caller can cut across worker threads:
+ *
+ * 1. {@link analyseFrames}, by frame: STFT frames, their magnitudes and the
+ *    percussive median (along frequency, so a frame needs only its own bins);
+ * 2. {@link separateBins}, by frequency bin: the harmonic median (along time,
+ *    all frames of a bin), both masks and both masked spectra, written side by
+ *    side as the two channels of one spectrogram so that a single inverse STFT
+ *    (one envelope, one pass) yields both parts.
+ *
+ * The arithmetic is that of hpss.ts, element by element, so the results are
+ * those of {@link hpss} bit for bit, however the ranges are cut. Magnitudes
+ * and percussive medians are stored in the working precision (float32 values
+ * are exact in a Float32Array), which halves their memory traffic and size.
+ * The medians run in WebAssembly SIMD over 4 (float32) or 2 (float64) lines at
+ * once (laneMedian.ts), else in the scalar filter of medianFilter.ts.
+ */
+import type { FloatArray } from "../parallel/alloc.js";
+import { stftFrames, type SpectrumLayout, type StftPlan } from "../spectrum/stft.js";
+import { complexMagnitude, type HpssParams } from "./hpss.js";
+import { createLaneMedian, type LaneMedian } from "./laneMedian.js";
+import { reflectIndex, slidingMedianLine } from "./medianFilter.js";
+import { roundTo, softmaskValue, tinyOf } from "./softmask.js";
+
+/** The buffers of one channel, frame-major (`[frame][bin]`). */
+export interface SeparationBuffers {
+  /** The STFT, interleaved complex, `nFrames x nBins`. */
+  spectrum: FloatArray;
+  /** Magnitudes and percussive medians, `nFrames x nBins`, in the working precision. */
+  mag: FloatArray;
+  perc: FloatArray;
+  /**
+   * Output: `parts.length` interleaved complex spectra side by side,
+   * `[frame][bin][part]` (the wire layout with the parts as channels). Part
+   * `"harmonic"` is `spectrum * maskHarm`, `"percussive"` `spectrum * maskPerc`,
+   * or the masks themselves (imaginary part 0) with `returnMasks`.
+   */
+  out: FloatArray;
+  parts: readonly ("harmonic" | "percussive")[];
+  returnMasks: boolean;
+}
+
+/** Frames per block of pass 1: the block's spectrum and magnitudes stay in cache from the FFT to the median. */
+const FRAME_BLOCK = 16;
+
+/** Scalar stand-in for {@link LaneMedian} where WebAssembly SIMD is missing (exported for tests): the lanes one by one. */
+export const scalarLaneMedian = (single: boolean): LaneMedian => {
+  const lanes = single ? 4 : 2;
+  let n = 0;
+  let size = 1;
+  let inputs: Float64Array[] = [];
+  let outputs: Float64Array[] = [];
+  const line = { values: new Float64Array(0), result: new Float64Array(0), window: new Float64Array(0) };
+  return {
+    lanes,
+    prepare(lineLength, windowSize, groups) {
+      n = lineLength;
+      size = windowSize;
+      inputs = Array.from({ length: groups }, () => new Float64Array((n + size - 1) * lanes));
+      outputs = Array.from({ length: groups }, () => new Float64Array(n * lanes));
+      line.values = new Float64Array(n + size - 1);
+      line.result = new Float64Array(n);
+      line.window = new Float64Array(2 * size);
+      return { inputs, outputs };
+    },
+    run(group) {
+      const input = inputs[group]!;
+      const output = outputs[group]!;
+      for (let l = 0; l < lanes; l++) {
+        for (let k = 0; k < n + size - 1; k++) line.values[k] = input[k * lanes + l]!;
+        slidingMedianLine(line.values, n, size, line.window, line.result);
+        for (let i = 0; i < n; i++) output[i * lanes + l] = line.result[i]!;
+      }
+    },
+  };
+};
+
+const laneMedianOf = (single: boolean): LaneMedian => createLaneMedian(single) ?? scalarLaneMedian(single);
+
+/** Line positions `0 .. n + size - 2` of a window of `size` over a line of `n`, reflected as scipy does. */
+const reflectedPositions = (n: number, size: number): Int32Array => {
+  const half = size >> 1;
+  const at = new Int32Array(n + size - 1);
+  for (let k = 0; k < at.length; k++) at[k] = reflectIndex(k - half, n);
+  return at;
+};
+
+/**
+ * Pass 1 for frames `[t0, t1)`: the STFT frames into `b.spectrum`, their
+ * magnitudes into `b.mag`, the percussive median
+ * (`median_filter(mag, size=(winPerc, 1), mode="reflect")`) into `b.perc`.
+ */
+export const analyseFrames = (
+  plan: StftPlan,
+  signal: FloatArray,
+  length: number,
+  window: Float64Array,
+  b: SeparationBuffers,
+  params: HpssParams,
+  t0: number,
+  t1: number,
+): void => {
+  const { nBins } = plan;
+  const layout: SpectrumLayout = { frameStride: nBins, binStride: 1, channelStride: 1 };
+  const size = params.winPerc;
+  const lanes = laneMedianOf(params.precision === "float32");
+  const { inputs: [input], outputs: [output] } = lanes.prepare(nBins, size, 1);
+  const L = lanes.lanes;
+  const at = reflectedPositions(nBins, size);
+  const { mag, perc } = b;
+  for (let s = t0; s < t1; s += FRAME_BLOCK) {
+    const e = Math.min(t1, s + FRAME_BLOCK);
+    stftFrames(plan, signal, 1, length, window, b.spectrum, layout, s, e);
+    complexMagnitude(b.spectrum, 0, 1, mag, params.precision, s * nBins, e * nBins);
+    for (let g = s; g < e; g += L) {
+      // Lanes past the block's end repeat its last frame; their results are dropped.
+      for (let l = 0; l < L; l++) {
+        const row = Math.min(g + l, e - 1) * nBins;
+        for (let k = 0, i = l; k < at.length; k++, i += L) input![i] = mag[row + at[k]!]!;
+      }
+      lanes.run(0);
+      for (let l = 0; l < L && g + l < e; l++) {
+        const row = (g + l) * nBins;
+        for (let i = 0, j = l; i < nBins; i++, j += L) perc[row + i] = output![j]!;
+      }
+    }
+  }
+};
+
+/**
+ * Bins per block of pass 2: the harmonic medians of a block are gathered from,
+ * and its masked spectra written to, whole cache lines of each frame.
+ */
+const BIN_BLOCK = 16;
+
+/**
+ * Pass 2 for bins `[f0, f1)`, after pass 1 has run on every frame: the
+ * harmonic median (`median_filter(mag, size=(1, winHarm), mode="reflect")`),
+ * the masks of {@link hpssMasks} and the masked spectra of {@link applyMask},
+ * written to `b.out`.
+ */
+export const separateBins = (b: SeparationBuffers, nBins: number, nFrames: number, params: HpssParams, f0: number, f1: number): void => {
+  const size = params.winHarm;
+  const float32 = params.precision === "float32";
+  const lanes = laneMedianOf(float32);
+  const L = lanes.lanes;
+  const { inputs, outputs } = lanes.prepare(nFrames, size, BIN_BLOCK / L);
+  const at = reflectedPositions(nFrames, size);
+  const harm = new Float64Array(nFrames * BIN_BLOCK);
+  const { mag } = b;
+  for (let b0 = f0; b0 < f1; b0 += BIN_BLOCK) {
+    const width = Math.min(BIN_BLOCK, f1 - b0);
+    const groups = Math.ceil(width / L);
+    for (let k = 0; k < at.length; k++) {
+      const row = at[k]! * nBins + b0;
+      for (let g = 0; g < groups; g++) {
+        const input = inputs[g]!;
+        // Lanes past the range's end repeat its last bin; their results are dropped.
+        for (let l = 0, j = g * L; l < L; l++, j++) input[k * L + l] = mag[row + (j < width ? j : width - 1)]!;
+      }
+    }
+    for (let g = 0; g < groups; g++) {
+      lanes.run(g);
+      const output = outputs[g]!;
+      const lanesUsed = Math.min(L, width - g * L);
+      for (let t = 0; t < nFrames; t++) {
+        for (let l = 0; l < lanesUsed; l++) harm[t * BIN_BLOCK + g * L + l] = output[t * L + l]!;
+      }
+    }
+    maskBlock(b, nBins, nFrames, params, b0, width, harm);
+  }
+};
+
+/** Masks and masked spectra of bins `[b0, b0 + width)`, every frame; `harm[t * BIN_BLOCK + j]` is bin `b0 + j`'s harmonic median. */
+const maskBlock = (b: SeparationBuffers, nBins: number, nFrames: number, params: HpssParams, b0: number, width: number, harm: Float64Array): void => {
+  const float32 = params.precision === "float32";
+  const { spectrum, mag, perc, out, parts, returnMasks } = b;
+  const nParts = parts.length;
+  const harmAt = parts.indexOf("harmonic");
+  const percAt = parts.indexOf("percussive");
+  const { power } = params;
+  const tiny = tinyOf(params.precision);
+  const splitZeros = params.marginHarm === 1 && params.marginPerc === 1;
+  const marginHarm = roundTo(params.marginHarm, float32);
+  const marginPerc = roundTo(params.marginPerc, float32);
+  for (let t = 0; t < nFrames; t++) {
+    for (let j = 0; j < width; j++) {
+      const i = t * nBins + b0 + j;
+      const h = harm[t * BIN_BLOCK + j]!;
+      const p = perc[i]!;
+      const maskHarm = softmaskValue(h, roundTo(p * marginHarm, float32), power, splitZeros, float32, tiny);
+      const maskPerc = softmaskValue(p, roundTo(h * marginPerc, float32), power, splitZeros, float32, tiny);
+      const o = 2 * i * nParts;
+      if (returnMasks) {
+        if (harmAt >= 0) {
+          out[o + 2 * harmAt] = maskHarm;
+          out[o + 2 * harmAt + 1] = 0;
+        }
+        if (percAt >= 0) {
+          out[o + 2 * percAt] = maskPerc;
+          out[o + 2 * percAt + 1] = 0;
+        }
+        continue;
+      }
+      const m = mag[i]!;
+      let phaseRe = 1;
+      let phaseIm = 0;
+      if (m !== 0) {
+        phaseRe = roundTo(spectrum[2 * i]! / m, float32);
+        phaseIm = roundTo(spectrum[2 * i + 1]! / m, float32);
+      }
+      if (harmAt >= 0) {
+        const scaled = roundTo(m * maskHarm, float32);
+        out[o + 2 * harmAt] = roundTo(scaled * phaseRe, float32);
+        out[o + 2 * harmAt + 1] = roundTo(scaled * phaseIm, float32);
+      }
+      if (percAt >= 0) {
+        const scaled = roundTo(m * maskPerc, float32);
+        out[o + 2 * percAt] = roundTo(scaled * phaseRe, float32);
+        out[o + 2 * percAt + 1] = roundTo(scaled * phaseIm, float32);
+      }
+    }
+  }
+};

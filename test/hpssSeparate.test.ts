@@ -1,0 +1,90 @@
+import { describe, expect, it } from "vitest";
+import { createLaneMedian, type LaneMedian } from "../src/hpss/laneMedian.js";
+import { medianFilterRows, reflectIndex } from "../src/hpss/medianFilter.js";
+import { analyseFrames, scalarLaneMedian, separateBins, type SeparationBuffers } from "../src/hpss/separate.js";
+import { hpss, type HpssParams, type Precision } from "../src/hpss/index.js";
+import { planStft, stftFrames } from "../src/spectrum/stft.js";
+import { fftWindow } from "../src/spectrum/window.js";
+
+let seed = 7;
+const uniform = (): number => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+
+/** Lines of `n` values for `groups` groups of lanes, with many ties when `coarse`. */
+const lines = (count: number, n: number, single: boolean, coarse: boolean): Float64Array =>
+  new Float64Array(count * n).map(() => {
+    const v = coarse ? Math.round(uniform() * 8) / 8 : uniform();
+    return single ? Math.fround(v) : v;
+  });
+
+const checkLanes = (make: (single: boolean) => LaneMedian | null): void => {
+  for (const single of [true, false]) {
+    const lm = make(single);
+    expect(lm).not.toBeNull();
+    const L = lm!.lanes;
+    for (const [n, size, coarse] of [[1, 31, false], [5, 64, true], [200, 31, true], [333, 17, false], [97, 2, false], [50, 1, true], [3, 9, false]] as const) {
+      const groups = 3;
+      const src = lines(groups * L, n, single, coarse);
+      const expected = medianFilterRows(src, groups * L, n, size, new Float64Array(src.length));
+      const { inputs, outputs } = lm!.prepare(n, size, groups);
+      const half = size >> 1;
+      for (let g = 0; g < groups; g++) {
+        for (let k = 0; k < n + size - 1; k++) {
+          for (let l = 0; l < L; l++) inputs[g]![k * L + l] = src[(g * L + l) * n + reflectIndex(k - half, n)]!;
+        }
+      }
+      for (let g = groups - 1; g >= 0; g--) lm!.run(g);
+      let mismatches = 0;
+      for (let g = 0; g < groups; g++) {
+        for (let i = 0; i < n; i++) {
+          for (let l = 0; l < L; l++) if (outputs[g]![i * L + l] !== expected[(g * L + l) * n + i]) mismatches++;
+        }
+      }
+      expect(mismatches, `${single ? "f32x4" : "f64x2"} n=${n} size=${size}`).toBe(0);
+    }
+  }
+};
+
+describe("running medians over SIMD lanes", () => {
+  it("WebAssembly SIMD lanes equal the scalar filter, ties included, groups run in any order", () => checkLanes(createLaneMedian));
+  it("the scalar stand-in equals the scalar filter", () => checkLanes(scalarLaneMedian));
+});
+
+describe("effects.hpss passes (analyseFrames, separateBins)", () => {
+  const length = 40000;
+  const nFft = 512;
+  const hop = 128;
+  const signal = new Float64Array(length).map((_, i) => Math.sin(i * 0.05) * (i % 3000 < 40 ? 3 : 0.3) + 0.1 * (uniform() - 0.5));
+  const window = fftWindow("hann", nFft, nFft);
+  const plan = planStft(length, nFft, hop, true, "constant");
+  const { nBins, nFrames } = plan;
+  const count = nBins * nFrames;
+
+  for (const precision of ["float32", "float64"] as Precision[]) {
+    for (const power of [2, 1, 0.5, Infinity]) {
+      it(`${precision} power=${power}: cut into ranges, equal to hpss on the STFT bit for bit`, () => {
+        const single = precision === "float32";
+        const y = single ? Float32Array.from(signal) : signal;
+        const make = (len: number) => (single ? new Float32Array(len) : new Float64Array(len));
+        const params: HpssParams = { winHarm: 31, winPerc: 17, power, marginHarm: 1, marginPerc: power === 2 ? 2.5 : 1, precision };
+        const b: SeparationBuffers = {
+          spectrum: make(2 * count), mag: make(count), perc: make(count), out: make(4 * count),
+          parts: ["harmonic", "percussive"], returnMasks: false,
+        };
+        analyseFrames(plan, y, length, window, b, params, 0, 37);
+        analyseFrames(plan, y, length, window, b, params, 37, nFrames);
+        separateBins(b, nBins, nFrames, params, 0, 21);
+        separateBins(b, nBins, nFrames, params, 21, nBins);
+        const spectrum = make(2 * count);
+        stftFrames(plan, y, 1, length, window, spectrum, { frameStride: nBins, binStride: 1, channelStride: 1 }, 0, nFrames);
+        expect(b.spectrum).toEqual(spectrum);
+        const whole = hpss(spectrum, true, { nFreq: nBins, nTime: nFrames, order: "frame-major" }, params);
+        let mismatches = 0;
+        for (let i = 0; i < 2 * count; i++) {
+          const at = 2 * (i >> 1) * 2 + (i & 1);
+          if (!Object.is(b.out[at], whole.harmonic[i]) || !Object.is(b.out[at + 2], whole.percussive[i])) mismatches++;
+        }
+        expect(mismatches).toBe(0);
+      });
+    }
+  }
+});
