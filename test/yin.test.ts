@@ -7,6 +7,7 @@
 import { describe, expect, it } from "vitest";
 import "../src/pitch/ops.js";
 import { getOp } from "../src/bridge/registry.js";
+import { FFT_WASM_BASE64 } from "../src/fft/fftWasmModule.js";
 import { createSpectralMemory } from "../src/pitch/spectralMemory.js";
 import { blockLayout, parabolicShift, pickTrough, planYin, yinUnits, type YinOptions } from "../src/pitch/yin.js";
 import { caseArrays, loadManifest, loadNpy } from "./helpers/fixtures.js";
@@ -71,6 +72,12 @@ describe("trough choice (librosa's localmin, threshold and argmin rules)", () =>
     expect(parabolicShift(x, 0)).toBe(0);
     expect(parabolicShift(x, 4)).toBe(0);
     expect(parabolicShift(Float64Array.of(0, 1, 3), 1)).toBe(0); // |b| = 1.5 >= |a| = 1
+  });
+});
+
+describe("WebAssembly kernels", () => {
+  it("stay under 4 KB with yin's additions, so browsers compile them synchronously on the main thread", () => {
+    expect(atob(FFT_WASM_BASE64).length).toBeLessThan(4096);
   });
 });
 
