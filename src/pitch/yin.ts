@@ -122,12 +122,12 @@ interface AcfSource {
   head(): number;
 }
 
-/**
- * One real FFT of size >= frameLength + maxPeriod per frame: `r = irfft(|rfft(frame)|²)`.
- */
 /** float64 values of `directAcf`'s scratch: the frame's head. */
 const directScratch = (plan: YinPlan): number => plan.maxPeriod + 1;
 
+/**
+ * One real FFT of size >= frameLength + maxPeriod per frame: `r = irfft(|rfft(frame)|²)`.
+ */
 const directAcf = (plan: YinPlan, signal: Float32Array | Float64Array, memory: SpectralMemory, head: number): AcfSource => {
   const { frameLength, hopLength, offset, padMode, length, maxPeriod } = plan;
   const n = nextPowerOfTwo(frameLength + maxPeriod);
@@ -213,6 +213,18 @@ export const blockLayout = (frameLength: number, hopLength: number, maxPeriod: n
 };
 
 /**
+ * float64 values of `blockAcf`'s scratch: phases as (wr, wr, -wi, wi) per bin and
+ * relative distance, the spectra ring, the partial sums, the blocks' samples
+ * (each twice, so that a frame's samples are contiguous), and the joined autocorrelation.
+ */
+const blockScratch = ({ size, perFrame, fftSize, span, groups }: BlockLayout): number =>
+  (span + 1) * 2 * (fftSize + 2) +
+  perFrame * (fftSize + 2) +
+  perFrame * groups * (span + 1) * (fftSize + 2) +
+  2 * perFrame * size +
+  groups * span * size;
+
+/**
  * Frames share blocks of `gcd(frameLength, hopLength)` samples. A lag-k product
  * `y(j) y(j+k)` of a frame pairs block a (holding j) with block a + d, d >= 0; the
  * pair's cross-correlation `conj(X_a) X_{a+d}` (spectra of size M >= 2 size) holds
@@ -226,19 +238,6 @@ export const blockLayout = (frameLength: number, hopLength: number, maxPeriod: n
  * of frames over threads gives the same bits; and no running sum carries rounding
  * from one frame to the next.
  */
-/**
- * float64 values of `blockAcf`'s scratch: phases as (wr, wr, -wi, wi) per bin and
- * relative distance, the spectra ring, the partial sums, the blocks' samples
- * (each twice, so that a frame's samples are contiguous), and the joined autocorrelation.
- */
-const blockScratch = ({ size, perFrame, fftSize, span, groups }: BlockLayout): number =>
-  (span + 1) * 2 * (fftSize + 2) +
-  perFrame * (fftSize + 2) +
-  perFrame * groups * (span + 1) * (fftSize + 2) +
-  2 * perFrame * size +
-  groups * span * size +
-  2;
-
 const blockAcf = (plan: YinPlan, signal: Float32Array | Float64Array, layout: BlockLayout, memory: SpectralMemory, phases: number): AcfSource => {
   const { offset, padMode, length, maxPeriod } = plan;
   const { size, perFrame, perHop, reach, fftSize, span, groups } = layout;
@@ -247,7 +246,7 @@ const blockAcf = (plan: YinPlan, signal: Float32Array | Float64Array, layout: Bl
   const spectra = phases + (span + 1) * 4 * bins;
   const partial = spectra + perFrame * stride;
   const samples = partial + perFrame * groups * (span + 1) * stride;
-  const joined = samples + 2 * perFrame * size + (size & 1);
+  const joined = samples + 2 * perFrame * size;
   let head = samples;
   const root = new Float64Array(2);
   memory.input(fftSize); // makes the transform's tables now, so no frame grows the memory
