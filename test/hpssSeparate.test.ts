@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createLaneMedian, type LaneMedian } from "../src/hpss/laneMedian.js";
 import { medianFilterRows, reflectIndex } from "../src/hpss/medianFilter.js";
-import { analyseFrames, scalarLaneMedian, separateBins, type SeparationBuffers } from "../src/hpss/separate.js";
+import { analyseFrames, harmonicBins, scalarLaneMedian, separateElements, type SeparationBuffers } from "../src/hpss/separate.js";
 import { hpss, type HpssParams, type Precision } from "../src/hpss/index.js";
 import { planStft, stftFrames } from "../src/spectrum/stft.js";
 import { fftWindow } from "../src/spectrum/window.js";
@@ -49,31 +49,35 @@ describe("running medians over SIMD lanes", () => {
   it("the scalar stand-in equals the scalar filter", () => checkLanes(scalarLaneMedian));
 });
 
-describe("effects.hpss passes (analyseFrames, separateBins)", () => {
+describe("effects.hpss passes (analyseFrames, harmonicBins, separateElements)", () => {
   const length = 40000;
   const nFft = 512;
   const hop = 128;
-  const signal = new Float64Array(length).map((_, i) => Math.sin(i * 0.05) * (i % 3000 < 40 ? 3 : 0.3) + 0.1 * (uniform() - 0.5));
+  // A silent stretch gives frames of zero magnitude (phase 1 + 0j, empty-bin masks).
+  const signal = new Float64Array(length).map((_, i) =>
+    i >= 10000 && i < 16000 ? 0 : Math.sin(i * 0.05) * (i % 3000 < 40 ? 3 : 0.3) + 0.1 * (uniform() - 0.5));
   const window = fftWindow("hann", nFft, nFft);
   const plan = planStft(length, nFft, hop, true, "constant");
   const { nBins, nFrames } = plan;
   const count = nBins * nFrames;
 
   for (const precision of ["float32", "float64"] as Precision[]) {
-    for (const power of [2, 1, 0.5, Infinity]) {
+    for (const power of [2, 1, 0.5, Infinity, 3]) {
       it(`${precision} power=${power}: cut into ranges, equal to hpss on the STFT bit for bit`, () => {
         const single = precision === "float32";
         const y = single ? Float32Array.from(signal) : signal;
         const make = (len: number) => (single ? new Float32Array(len) : new Float64Array(len));
         const params: HpssParams = { winHarm: 31, winPerc: 17, power, marginHarm: 1, marginPerc: power === 2 ? 2.5 : 1, precision };
         const b: SeparationBuffers = {
-          spectrum: make(2 * count), mag: make(count), perc: make(count), out: make(4 * count),
+          spectrum: make(2 * count), mag: make(count), harm: make(count), perc: make(count), out: make(4 * count),
           parts: ["harmonic", "percussive"], returnMasks: false,
         };
         analyseFrames(plan, y, length, window, b, params, 0, 37);
         analyseFrames(plan, y, length, window, b, params, 37, nFrames);
-        separateBins(b, nBins, nFrames, params, 0, 21);
-        separateBins(b, nBins, nFrames, params, 21, nBins);
+        harmonicBins(b, nBins, nFrames, params, 0, 21);
+        harmonicBins(b, nBins, nFrames, params, 21, nBins);
+        separateElements(b, params, 0, 9001);
+        separateElements(b, params, 9001, count);
         const spectrum = make(2 * count);
         stftFrames(plan, y, 1, length, window, spectrum, { frameStride: nBins, binStride: 1, channelStride: 1 }, 0, nFrames);
         expect(b.spectrum).toEqual(spectrum);

@@ -33,7 +33,7 @@ import {
   type HpssGeometry,
   type HpssParams,
 } from "./index.js";
-import { analyseFrames, separateBins, type SeparationBuffers } from "./separate.js";
+import { analyseFrames, harmonicBins, separateElements, type SeparationBuffers } from "./separate.js";
 
 interface ChannelArgs {
   spectrum: FloatArray;
@@ -196,9 +196,14 @@ registerTask("hpss.analyseFrames", (t0, t1, args: TaskArgs) => {
   analyseFrames(a.plan, a.signal, a.length, a.window, a.buffers, a.params, t0, t1);
 });
 
-registerTask("hpss.separateBins", (f0, f1, args: TaskArgs) => {
+registerTask("hpss.harmonicBins", (f0, f1, args: TaskArgs) => {
   const a = args as unknown as SeparationArgs;
-  separateBins(a.buffers, a.plan.nBins, a.plan.nFrames, a.params, f0, f1);
+  harmonicBins(a.buffers, a.plan.nBins, a.plan.nFrames, a.params, f0, f1);
+});
+
+registerTask("hpss.separateElements", (e0, e1, args: TaskArgs) => {
+  const a = args as unknown as SeparationArgs;
+  separateElements(a.buffers, a.params, e0, e1);
 });
 
 registerOp("effects.hpss", async (params, arrays, ctx: OpContext): Promise<OpResult> => {
@@ -223,6 +228,7 @@ registerOp("effects.hpss", async (params, arrays, ctx: OpContext): Promise<OpRes
   const buffers: SeparationBuffers = {
     spectrum: allocFloat(2 * count, double, shared, uninitialised),
     mag: allocFloat(count, double, shared, uninitialised),
+    harm: allocFloat(count, double, shared, uninitialised),
     perc: allocFloat(count, double, shared, uninitialised),
     // masks are real: istft reads them from an interleaved buffer in float64, as numpy's irfft of a real array.
     out: allocFloat(2 * count * parts.length, double || returnMasks, shared, uninitialised),
@@ -233,7 +239,8 @@ registerOp("effects.hpss", async (params, arrays, ctx: OpContext): Promise<OpRes
   for (let c = 0; c < channels; c++) {
     const args = { plan, signal: signal.subarray(c * length, (c + 1) * length), length, window, buffers, params: p };
     await runTask(ctx.pool, "hpss.analyseFrames", plan.nFrames, args as unknown as TaskArgs);
-    await runTask(ctx.pool, "hpss.separateBins", plan.nBins, args as unknown as TaskArgs);
+    await runTask(ctx.pool, "hpss.harmonicBins", plan.nBins, args as unknown as TaskArgs);
+    await runTask(ctx.pool, "hpss.separateElements", count, args as unknown as TaskArgs);
     // The parts are the channels of one spectrogram: one inverse STFT, one envelope.
     const { out } = await computeIstft(
       buffers.out, frameMajorLayout(plan.nBins, parts.length), plan.nBins, plan.nFrames, parts.length,

@@ -1,25 +1,29 @@
 /**
- * `librosa.effects.hpss` between the STFT and the inverse STFT, in two passes
- * over one channel that a caller can cut across worker threads:
+ * `librosa.effects.hpss` between the STFT and the inverse STFT, in three
+ * passes over one channel that a caller can cut across worker threads:
  *
  * 1. {@link analyseFrames}, by frame: STFT frames, their magnitudes and the
  *    percussive median (along frequency, so a frame needs only its own bins);
- * 2. {@link separateBins}, by frequency bin: the harmonic median (along time,
- *    all frames of a bin), both masks and both masked spectra, written side by
- *    side as the two channels of one spectrogram so that a single inverse STFT
- *    (one envelope, one pass) yields both parts.
+ * 2. {@link harmonicBins}, by frequency bin: the harmonic median (along time,
+ *    all frames of a bin);
+ * 3. {@link separateElements}, by element: both masks and both masked spectra,
+ *    written side by side as the two channels of one spectrogram so that a
+ *    single inverse STFT (one envelope, one pass) yields both parts.
  *
  * The arithmetic is that of hpss.ts, element by element, so the results are
  * those of {@link hpss} bit for bit, however the ranges are cut. Magnitudes
- * and percussive medians are stored in the working precision (float32 values
- * are exact in a Float32Array), which halves their memory traffic and size.
- * The medians run in WebAssembly SIMD over 4 (float32) or 2 (float64) lines at
- * once (laneMedian.ts), else in the scalar filter of medianFilter.ts.
+ * and medians are stored in the working precision (float32 values are exact
+ * in a Float32Array), which halves their memory traffic and size. The medians
+ * run in WebAssembly SIMD over 4 (float32) or 2 (float64) lines at once, and
+ * so do the masks for the usual powers (laneMedian.ts); the scalar code serves
+ * everything else. Pass 3 walks memory in order: the masks work on contiguous
+ * runs copied whole into WebAssembly memory, where a pass by bin block would
+ * touch a different page per frame in each of five arrays.
  */
 import type { FloatArray } from "../parallel/alloc.js";
 import { stftFrames, type SpectrumLayout, type StftPlan } from "../spectrum/stft.js";
 import { complexMagnitude, type HpssParams } from "./hpss.js";
-import { createLaneMedian, type LaneMedian } from "./laneMedian.js";
+import { createLaneMedian, createMaskKernel, type LaneMedian } from "./laneMedian.js";
 import { reflectIndex, slidingMedianLine } from "./medianFilter.js";
 import { roundTo, softmaskValue, tinyOf } from "./softmask.js";
 
@@ -27,8 +31,9 @@ import { roundTo, softmaskValue, tinyOf } from "./softmask.js";
 export interface SeparationBuffers {
   /** The STFT, interleaved complex, `nFrames x nBins`. */
   spectrum: FloatArray;
-  /** Magnitudes and percussive medians, `nFrames x nBins`, in the working precision. */
+  /** Magnitudes and the harmonic and percussive medians, `nFrames x nBins`, in the working precision. */
   mag: FloatArray;
+  harm: FloatArray;
   perc: FloatArray;
   /**
    * Output: `parts.length` interleaved complex spectra side by side,
@@ -130,25 +135,22 @@ export const analyseFrames = (
 
 /**
  * Bins per block of pass 2: the harmonic medians of a block are gathered from,
- * and its masked spectra written to, whole cache lines of each frame.
+ * and written back to, whole cache lines of each frame.
  */
 const BIN_BLOCK = 16;
 
 /**
  * Pass 2 for bins `[f0, f1)`, after pass 1 has run on every frame: the
- * harmonic median (`median_filter(mag, size=(1, winHarm), mode="reflect")`),
- * the masks of {@link hpssMasks} and the masked spectra of {@link applyMask},
- * written to `b.out`.
+ * harmonic median (`median_filter(mag, size=(1, winHarm), mode="reflect")`)
+ * into `b.harm`.
  */
-export const separateBins = (b: SeparationBuffers, nBins: number, nFrames: number, params: HpssParams, f0: number, f1: number): void => {
+export const harmonicBins = (b: SeparationBuffers, nBins: number, nFrames: number, params: HpssParams, f0: number, f1: number): void => {
   const size = params.winHarm;
-  const float32 = params.precision === "float32";
-  const lanes = laneMedianOf(float32);
+  const lanes = laneMedianOf(params.precision === "float32");
   const L = lanes.lanes;
   const { inputs, outputs } = lanes.prepare(nFrames, size, BIN_BLOCK / L);
   const at = reflectedPositions(nFrames, size);
-  const harm = new Float64Array(nFrames * BIN_BLOCK);
-  const { mag } = b;
+  const { mag, harm } = b;
   for (let b0 = f0; b0 < f1; b0 += BIN_BLOCK) {
     const width = Math.min(BIN_BLOCK, f1 - b0);
     const groups = Math.ceil(width / L);
@@ -160,22 +162,49 @@ export const separateBins = (b: SeparationBuffers, nBins: number, nFrames: numbe
         for (let l = 0, j = g * L; l < L; l++, j++) input[k * L + l] = mag[row + (j < width ? j : width - 1)]!;
       }
     }
-    for (let g = 0; g < groups; g++) {
-      lanes.run(g);
-      const output = outputs[g]!;
-      const lanesUsed = Math.min(L, width - g * L);
-      for (let t = 0; t < nFrames; t++) {
-        for (let l = 0; l < lanesUsed; l++) harm[t * BIN_BLOCK + g * L + l] = output[t * L + l]!;
-      }
+    for (let g = 0; g < groups; g++) lanes.run(g);
+    for (let t = 0; t < nFrames; t++) {
+      const row = t * nBins + b0;
+      for (let j = 0; j < width; j++) harm[row + j] = outputs[j >> (L === 4 ? 2 : 1)]![t * L + (j & (L - 1))]!;
     }
-    maskBlock(b, nBins, nFrames, params, b0, width, harm);
   }
 };
 
-/** Masks and masked spectra of bins `[b0, b0 + width)`, every frame; `harm[t * BIN_BLOCK + j]` is bin `b0 + j`'s harmonic median. */
-const maskBlock = (b: SeparationBuffers, nBins: number, nFrames: number, params: HpssParams, b0: number, width: number, harm: Float64Array): void => {
+/** Elements per run of the vector mask kernel: its six buffers stay in cache. */
+const ELEMENT_BLOCK = 8192;
+
+/**
+ * Pass 3 for elements `[e0, e1)` (`t * nBins + f`), after passes 1 and 2: the
+ * masks of {@link hpssMasks} and the masked spectra of {@link applyMask}, or
+ * the masks themselves, written to `b.out`.
+ */
+export const separateElements = (b: SeparationBuffers, params: HpssParams, e0: number, e1: number): void => {
   const float32 = params.precision === "float32";
-  const { spectrum, mag, perc, out, parts, returnMasks } = b;
+  const kernel = !b.returnMasks && b.parts.length === 2 ? createMaskKernel(float32, params.power) : null;
+  if (kernel === null) {
+    maskElements(b, params, e0, e1);
+    return;
+  }
+  const empty = params.marginHarm === 1 && params.marginPerc === 1 ? 0.5 : 0;
+  const constants = [roundTo(params.marginHarm, float32), roundTo(params.marginPerc, float32), empty, tinyOf(params.precision)];
+  for (let s = e0; s < e1; s += ELEMENT_BLOCK) {
+    const e = Math.min(e1, s + ELEMENT_BLOCK);
+    const v = kernel.prepare(e - s);
+    const perVector = v.constants.length / constants.length;
+    constants.forEach((value, i) => v.constants.fill(value, i * perVector, (i + 1) * perVector));
+    v.harm.set(b.harm.subarray(s, e));
+    v.perc.set(b.perc.subarray(s, e));
+    v.mag.set(b.mag.subarray(s, e));
+    v.spectrum.set(b.spectrum.subarray(2 * s, 2 * e));
+    kernel.run();
+    b.out.set(v.out, 4 * s);
+  }
+};
+
+/** {@link separateElements} in scalar code, for any power, one part, or the masks themselves. */
+const maskElements = (b: SeparationBuffers, params: HpssParams, e0: number, e1: number): void => {
+  const float32 = params.precision === "float32";
+  const { spectrum, mag, harm, perc, out, parts, returnMasks } = b;
   const nParts = parts.length;
   const harmAt = parts.indexOf("harmonic");
   const percAt = parts.indexOf("percussive");
@@ -184,42 +213,39 @@ const maskBlock = (b: SeparationBuffers, nBins: number, nFrames: number, params:
   const splitZeros = params.marginHarm === 1 && params.marginPerc === 1;
   const marginHarm = roundTo(params.marginHarm, float32);
   const marginPerc = roundTo(params.marginPerc, float32);
-  for (let t = 0; t < nFrames; t++) {
-    for (let j = 0; j < width; j++) {
-      const i = t * nBins + b0 + j;
-      const h = harm[t * BIN_BLOCK + j]!;
-      const p = perc[i]!;
-      const maskHarm = softmaskValue(h, roundTo(p * marginHarm, float32), power, splitZeros, float32, tiny);
-      const maskPerc = softmaskValue(p, roundTo(h * marginPerc, float32), power, splitZeros, float32, tiny);
-      const o = 2 * i * nParts;
-      if (returnMasks) {
-        if (harmAt >= 0) {
-          out[o + 2 * harmAt] = maskHarm;
-          out[o + 2 * harmAt + 1] = 0;
-        }
-        if (percAt >= 0) {
-          out[o + 2 * percAt] = maskPerc;
-          out[o + 2 * percAt + 1] = 0;
-        }
-        continue;
-      }
-      const m = mag[i]!;
-      let phaseRe = 1;
-      let phaseIm = 0;
-      if (m !== 0) {
-        phaseRe = roundTo(spectrum[2 * i]! / m, float32);
-        phaseIm = roundTo(spectrum[2 * i + 1]! / m, float32);
-      }
+  for (let i = e0; i < e1; i++) {
+    const h = harm[i]!;
+    const p = perc[i]!;
+    const maskHarm = softmaskValue(h, roundTo(p * marginHarm, float32), power, splitZeros, float32, tiny);
+    const maskPerc = softmaskValue(p, roundTo(h * marginPerc, float32), power, splitZeros, float32, tiny);
+    const o = 2 * i * nParts;
+    if (returnMasks) {
       if (harmAt >= 0) {
-        const scaled = roundTo(m * maskHarm, float32);
-        out[o + 2 * harmAt] = roundTo(scaled * phaseRe, float32);
-        out[o + 2 * harmAt + 1] = roundTo(scaled * phaseIm, float32);
+        out[o + 2 * harmAt] = maskHarm;
+        out[o + 2 * harmAt + 1] = 0;
       }
       if (percAt >= 0) {
-        const scaled = roundTo(m * maskPerc, float32);
-        out[o + 2 * percAt] = roundTo(scaled * phaseRe, float32);
-        out[o + 2 * percAt + 1] = roundTo(scaled * phaseIm, float32);
+        out[o + 2 * percAt] = maskPerc;
+        out[o + 2 * percAt + 1] = 0;
       }
+      continue;
+    }
+    const m = mag[i]!;
+    let phaseRe = 1;
+    let phaseIm = 0;
+    if (m !== 0) {
+      phaseRe = roundTo(spectrum[2 * i]! / m, float32);
+      phaseIm = roundTo(spectrum[2 * i + 1]! / m, float32);
+    }
+    if (harmAt >= 0) {
+      const scaled = roundTo(m * maskHarm, float32);
+      out[o + 2 * harmAt] = roundTo(scaled * phaseRe, float32);
+      out[o + 2 * harmAt + 1] = roundTo(scaled * phaseIm, float32);
+    }
+    if (percAt >= 0) {
+      const scaled = roundTo(m * maskPerc, float32);
+      out[o + 2 * percAt] = roundTo(scaled * phaseRe, float32);
+      out[o + 2 * percAt + 1] = roundTo(scaled * phaseIm, float32);
     }
   }
 };
