@@ -5,10 +5,10 @@
  *   stft -> decompose.hpss -> istft(length = n) in one request.
  *
  * Channels are processed one after another, each pass cut across the worker
- * pool: magnitudes and masks by element, the harmonic median by frequency bin,
- * the percussive median by frame. The per-channel work buffers are allocated
- * once and reused, and the two parts are computed and inverted one at a time,
- * which keeps peak memory near two planar float64 matrices plus two spectra.
+ * pool. `hpss`: magnitudes and masks by element, the harmonic median by
+ * frequency bin, the percussive median by frame. `effects.hpss`: the three
+ * passes of separate.ts (by frame, by bin, by element), then one inverse STFT
+ * of both parts. The per-channel work buffers are allocated once and reused.
  */
 import { floatData, requireArray } from "../bridge/arrays.js";
 import { registerOp, type NamedArray, type OpContext, type OpResult } from "../bridge/registry.js";
