@@ -59,7 +59,7 @@ def print_summary(rows: List[Row]) -> None:
     for r in rows:
         groups.setdefault((r.function, r.dtype), []).append(r)
     for (function, dtype), rs in groups.items():
-        plain = [r for r in rs if not r.note]
+        plain = [r for r in rs if not r.note.startswith("FINDING")]
         worst = lambda attr: max((getattr(r, attr) for r in plain), default=float("nan"))
         ratios = sorted(r.ratio for r in rs if r.t_ours == r.t_ours)
         median = ratios[len(ratios) // 2] if ratios else float("nan")
