@@ -380,7 +380,7 @@ describe("stdio server: bulk transfer and buffer reuse", () => {
       closeSync(input);
       const parser = new FrameParser({ kind: FrameKind.reply });
       const events: FrameEvent[] = [];
-      proc.stdout.on("data", (chunk: Buffer) => events.push(...parser.push(chunk)));
+      proc.stdout!.on("data", (chunk: Buffer) => events.push(...parser.push(chunk)));
       const [code] = await once(proc, "exit");
       expect(code).toBe(0);
       expect(events.map((e) => (e.type === "frame" ? e.header.id : e.message))).toEqual([80, 81, 82]);

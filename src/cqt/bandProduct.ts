@@ -12,13 +12,7 @@
  * of {@link createBandProducts}.
  */
 import type { BandRows } from "./bands.js";
-
-/** The part of the WebAssembly JS API used here (the project's `lib` setting has no wasm types). */
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { readonly exports: unknown };
-}
+import { instantiateIfSupported, section, text, uleb } from "../util/wasm.js";
 
 interface BandKernels {
   readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
@@ -68,17 +62,6 @@ const body = [
   0x0b,
 ];
 
-const uleb = (value: number): number[] => {
-  const out: number[] = [];
-  let v = value;
-  do {
-    out.push((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
-    v >>>= 7;
-  } while (v > 0);
-  return out;
-};
-const section = (id: number, content: number[]): number[] => [id, ...uleb(content.length), ...content];
-const text = (s: string): number[] => [s.length, ...Array.from(s, (ch) => ch.charCodeAt(0))];
 
 const MODULE = new Uint8Array([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
@@ -92,14 +75,7 @@ const MODULE = new Uint8Array([
 let kernels: BandKernels | null | undefined;
 
 const loadKernels = (): BandKernels | null => {
-  if (kernels !== undefined) return kernels;
-  kernels = null;
-  try {
-    const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-    if (api !== undefined && api.validate(MODULE)) kernels = new api.Instance(new api.Module(MODULE)).exports as unknown as BandKernels;
-  } catch {
-    kernels = null;
-  }
+  if (kernels === undefined) kernels = instantiateIfSupported(MODULE) as BandKernels | null;
   return kernels;
 };
 

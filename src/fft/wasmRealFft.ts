@@ -1,6 +1,7 @@
 import { FFT_WASM_BASE64 } from "./fftWasmModule.js";
 import type { RealFft } from "./realFft.js";
 import { unitRoot } from "./unitRoot.js";
+import { instantiateIfSupported } from "../util/wasm.js";
 
 /** The exports of the module built by scripts/gen-fft-wasm.mjs (byte addresses, counts in complex points). */
 interface FftKernels {
@@ -30,12 +31,6 @@ interface FftKernels {
  */
 let kernels: FftKernels | null | undefined;
 
-/** The part of the WebAssembly JS API used here (the project's `lib` setting has no DOM/wasm types). */
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { readonly exports: unknown };
-}
 let heap = new Float64Array(0);
 /** Next free byte of the kernels' memory; plans are never freed (one per size). */
 let heapTop = 0;
@@ -43,18 +38,10 @@ let heapTop = 0;
 const loadKernels = (): FftKernels | null => {
   if (kernels !== undefined) return kernels;
   kernels = null;
-  try {
-    const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-    if (api === undefined || typeof atob !== "function") return null;
-    const bytes = Uint8Array.from(atob(FFT_WASM_BASE64), (c) => c.charCodeAt(0));
-    // validate() is false on runtimes without SIMD (e.g. Safari before 16.4).
-    if (!api.validate(bytes)) return null;
-    const instance = new api.Instance(new api.Module(bytes));
-    kernels = instance.exports as unknown as FftKernels;
-    heap = new Float64Array(kernels.memory.buffer);
-  } catch {
-    kernels = null;
-  }
+  if (typeof atob !== "function") return null;
+  // null on runtimes without SIMD (e.g. Safari before 16.4): the TypeScript engine serves.
+  kernels = instantiateIfSupported(Uint8Array.from(atob(FFT_WASM_BASE64), (c) => c.charCodeAt(0))) as FftKernels | null;
+  if (kernels) heap = new Float64Array(kernels.memory.buffer);
   return kernels;
 };
 

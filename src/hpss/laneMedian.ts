@@ -24,13 +24,7 @@
  */
 
 import type { FloatArray } from "../parallel/alloc.js";
-
-/** The part of the WebAssembly JS API used here (the project's `lib` setting has no wasm types). */
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { readonly exports: unknown };
-}
+import { instantiateIfSupported, section, text, uleb } from "../util/wasm.js";
 
 interface LaneKernels {
   readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
@@ -46,17 +40,6 @@ interface LaneKernels {
   [masks: `masks${32 | 64}_${string}`]: (count: number, h: number, p: number, m: number, pmStride: number, s: number, sStride: number, o: number, oStride: number) => void;
 }
 
-const uleb = (value: number): number[] => {
-  const out: number[] = [];
-  let v = value;
-  do {
-    out.push((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
-    v >>>= 7;
-  } while (v > 0);
-  return out;
-};
-const section = (id: number, content: number[]): number[] => [id, ...uleb(content.length), ...content];
-const text = (s: string): number[] => [s.length, ...Array.from(s, (ch) => ch.charCodeAt(0))];
 const simd = (op: number): number[] => [0xfd, ...uleb(op)];
 const get = (local: number): number[] => [0x20, local];
 const set = (local: number): number[] => [0x21, local];
@@ -249,14 +232,7 @@ const MODULE = new Uint8Array([
 let kernels: LaneKernels | null | undefined;
 
 const loadKernels = (): LaneKernels | null => {
-  if (kernels !== undefined) return kernels;
-  kernels = null;
-  try {
-    const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-    if (api !== undefined && api.validate(MODULE)) kernels = new api.Instance(new api.Module(MODULE)).exports as unknown as LaneKernels;
-  } catch {
-    kernels = null;
-  }
+  if (kernels === undefined) kernels = instantiateIfSupported(MODULE) as LaneKernels | null;
   return kernels;
 };
 
