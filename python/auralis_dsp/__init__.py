@@ -3,7 +3,7 @@
 Under CPython the kernels run in a persistent Node process (binary protocol on
 stdin/stdout); under Pyodide they run in-process through the JS FFI.
 
->>> from auralis_dsp import stft, istft
+>>> from auralis_dsp import hpss, yin, chroma_cqt
 """
 from __future__ import annotations
 
@@ -18,5 +18,18 @@ from .tuning import estimate_tuning
 
 __version__ = "0.1.0"
 
-__all__ = ["ParameterError", "BridgeError", "stft", "istft", "decompose", "effects", "hpss", "yin", "feature", "cqt", "estimate_tuning", "chroma_cqt",
-           "__version__"]
+__all__ = [
+    "ParameterError",
+    "BridgeError",
+    "stft",
+    "istft",
+    "decompose",
+    "effects",
+    "feature",
+    "hpss",
+    "yin",
+    "cqt",
+    "estimate_tuning",
+    "chroma_cqt",
+    "__version__",
+]
