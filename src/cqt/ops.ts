@@ -266,6 +266,34 @@ const defaultTuning = (signal: Float64Array, channels: number, length: number, s
     pool,
   );
 
+/**
+ * The spectrogram a request gives or implies: its `S` array (magnitudes as
+ * given, `n_fft` taken from the request when it matches the bin count), or
+ * the STFT of its `y` raised to `stftPower` (librosa's `_spectrogram`).
+ */
+const requestSpectrogram = (
+  params: Params,
+  arrays: NamedArray[],
+  ctx: OpContext,
+  stftPower: number,
+): { source: ColumnSource; nFft: number; single: boolean } => {
+  if (findArray(arrays, "S")) {
+    const s = requireArray(arrays, "S", ["float32", "float64"], 3);
+    const [channels, nBins, nFrames] = s.shape as [number, number, number];
+    const requested = optionalIntParam(params, "n_fft");
+    const nFft = requested !== null && Math.floor(requested / 2) + 1 === nBins ? requested : 2 * (nBins - 1);
+    return { source: { spectrogram: floatData(s), nFrames, nBins, channels, power: 1 }, nFft, single: s.dtype === "float32" };
+  }
+  const y = signalArray(arrays, ctx.pool !== undefined);
+  const nFft = intParam(params, "n_fft", 1);
+  const winLength = optionalIntParam(params, "win_length", 1) ?? nFft;
+  const hopLength = optionalIntParam(params, "hop_length", 1) ?? Math.floor(winLength / 4);
+  const window = requestWindow(params, arrays, winLength, nFft);
+  const center = boolParam(params, "center");
+  const source = stftSource(y.data, y.channels, y.length, nFft, hopLength, window, center, checkPadMode(params.pad_mode), stftPower);
+  return { source, nFft, single: y.single };
+};
+
 registerOp("estimate_tuning", async (params, arrays, ctx: OpContext) => {
   const sr = numberParam(params, "sr");
   const resolution = numberParam(params, "resolution");
@@ -276,26 +304,7 @@ registerOp("estimate_tuning", async (params, arrays, ctx: OpContext) => {
     threshold: numberParam(params, "threshold"),
     ref: optionalNumber(params, "ref"),
   };
-  const S = findArray(arrays, "S");
-  let source: ColumnSource;
-  let nFft: number;
-  let single: boolean;
-  if (S) {
-    const s = requireArray(arrays, "S", ["float32", "float64"], 3);
-    const [channels, nBins, nFrames] = s.shape as [number, number, number];
-    const requested = optionalIntParam(params, "n_fft");
-    nFft = requested !== null && Math.floor(requested / 2) + 1 === nBins ? requested : 2 * (nBins - 1);
-    source = { spectrogram: floatData(s), nFrames, nBins, channels, power: 1 };
-    single = s.dtype === "float32";
-  } else {
-    const y = signalArray(arrays, ctx.pool !== undefined);
-    nFft = intParam(params, "n_fft", 1);
-    const winLength = optionalIntParam(params, "win_length", 1) ?? nFft;
-    const hopLength = optionalIntParam(params, "hop_length", 1) ?? Math.floor(winLength / 4);
-    const window = requestWindow(params, arrays, winLength, nFft);
-    source = stftSource(y.data, y.channels, y.length, nFft, hopLength, window, boolParam(params, "center"), checkPadMode(params.pad_mode), 1);
-    single = y.single;
-  }
+  const { source, nFft, single } = requestSpectrogram(params, arrays, ctx, 1);
   const estimate = await estimateTuningFrom(source, { sr, nFft, ...piptrack, single }, resolution, binsPerOctave, null, ctx.pool);
   return { arrays: [], meta: { ...estimate } };
 });
@@ -476,27 +485,7 @@ registerOp("chroma_stft", async (params, arrays, ctx: OpContext) => {
   const dtype = stringParam(params, "dtype", ["float32", "float64"] as const);
   const fbSingle = stringParam(params, "fb_dtype", ["float32", "float64"] as const) === "float32";
   const given = optionalNumber(params, "tuning");
-  const S = findArray(arrays, "S");
-  let source: ColumnSource;
-  let nFft: number;
-  let single: boolean;
-  if (S) {
-    const s = requireArray(arrays, "S", ["float32", "float64"], 3);
-    const [channels, nBins, nFrames] = s.shape as [number, number, number];
-    nFft = 2 * (nBins - 1);
-    const requested = optionalIntParam(params, "n_fft");
-    if (requested !== null && Math.floor(requested / 2) + 1 === nBins) nFft = requested;
-    source = { spectrogram: floatData(s), nFrames, nBins, channels, power: 1 };
-    single = s.dtype === "float32";
-  } else {
-    const y = signalArray(arrays, ctx.pool !== undefined);
-    nFft = intParam(params, "n_fft", 1);
-    const winLength = optionalIntParam(params, "win_length", 1) ?? nFft;
-    const hopLength = optionalIntParam(params, "hop_length", 1) ?? Math.floor(winLength / 4);
-    const window = requestWindow(params, arrays, winLength, nFft);
-    source = stftSource(y.data, y.channels, y.length, nFft, hopLength, window, boolParam(params, "center"), checkPadMode(params.pad_mode), 2);
-    single = y.single;
-  }
+  const { source, nFft, single } = requestSpectrogram(params, arrays, ctx, 2);
   const shared = ctx.pool !== undefined;
   const keep = allocFloat64(source.nFrames * source.nBins * source.channels, shared, { zero: false });
   // estimate_tuning(S=S, n_fft=2048 default): piptrack re-derives n_fft from the bins unless 2048 fits.
