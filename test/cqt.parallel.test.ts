@@ -4,47 +4,21 @@
  * the tuning estimate, the transform over frames), and the WebAssembly basis
  * product equals its scalar fallback.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { build } from "esbuild";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
 import "../src/cqt/ops.js";
 import { getOp, type NamedArray } from "../src/bridge/registry.js";
 import { createBandProducts, scalarBandProduct } from "../src/cqt/bandProduct.js";
 import { planCqt, signalsBeforeTuning } from "../src/cqt/vqt.js";
-import { createWorkerPool, type ClosableWorkerPool } from "../src/parallel/workerPool.js";
+import { useWorkerPools } from "./helpers/workerPools.js";
 
-const dir = mkdtempSync(join(tmpdir(), "auralis-cqt-pool-"));
-const workerFile = join(dir, "worker.mjs");
-const pools: ClosableWorkerPool[] = [];
-
-beforeAll(async () => {
-  await build({
-    stdin: {
-      contents: 'import "../src/cqt/ops.js"; import { serveTasksIfWorker } from "../src/parallel/workerPool.js"; serveTasksIfWorker();',
-      resolveDir: fileURLToPath(new URL(".", import.meta.url)),
-      loader: "ts",
-    },
-    outfile: workerFile,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    logLevel: "warning",
-  });
+const pool = useWorkerPools({
+  stdin: {
+    contents: 'import "../src/cqt/ops.js"; import { serveTasksIfWorker } from "../src/parallel/workerPool.js"; serveTasksIfWorker();',
+    resolveDir: fileURLToPath(new URL(".", import.meta.url)),
+    loader: "ts",
+  },
 });
-
-afterAll(async () => {
-  await Promise.all(pools.map((p) => p.close()));
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const pool = (size: number): ClosableWorkerPool => {
-  const p = createWorkerPool(size, pathToFileURL(workerFile));
-  pools.push(p);
-  return p;
-};
 
 /** A stereo tone mix, detuned (the estimated tuning is not 0), in shared memory. */
 const signal = (channels: number, length: number, sr: number, double: boolean): NamedArray => {

@@ -2,45 +2,19 @@
  * The worker pool: same results for any thread count, work really spread over
  * the threads, errors rejecting run().
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { build } from "esbuild";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runTask } from "../src/parallel/pool.js";
-import { createWorkerPool, type ClosableWorkerPool } from "../src/parallel/workerPool.js";
+import type { ClosableWorkerPool } from "../src/parallel/workerPool.js";
+import { useWorkerPools } from "./helpers/workerPools.js";
 import { ParameterError } from "../src/util/errors.js";
 import { computeIstft, computeStft } from "../src/spectrum/ops.js";
 import { checkPadMode } from "../src/spectrum/pad.js";
 import { fftWindow } from "../src/spectrum/window.js";
 import "./parallel.worker.js";
 
-const dir = mkdtempSync(join(tmpdir(), "auralis-pool-"));
-const workerFile = join(dir, "worker.mjs");
-const pools: ClosableWorkerPool[] = [];
-
-beforeAll(async () => {
-  await build({
-    entryPoints: [new URL("./parallel.worker.ts", import.meta.url).pathname],
-    outfile: workerFile,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    logLevel: "warning",
-  });
+const pool = useWorkerPools({
+  entryPoints: [new URL("./parallel.worker.ts", import.meta.url).pathname],
 });
-
-afterAll(async () => {
-  await Promise.all(pools.map((p) => p.close()));
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const pool = (size: number): ClosableWorkerPool => {
-  const p = createWorkerPool(size, pathToFileURL(workerFile));
-  pools.push(p);
-  return p;
-};
 
 const wave = async (p: ClosableWorkerPool | undefined, n: number) => {
   const x = new Float64Array(new SharedArrayBuffer(8 * n)).map((_, i) => (i % 17) * 0.25);
@@ -97,7 +71,7 @@ describe("createWorkerPool", () => {
   });
 
   it("rejects runs after close()", async () => {
-    const p = createWorkerPool(2, pathToFileURL(workerFile));
+    const p = pool(2);
     await wave(p, 100);
     await p.close();
     await expect(p.run("test.wave", 10, {})).rejects.toThrow("closed");
