@@ -224,6 +224,8 @@ export const createWasmRealFft = (n: number): RealFft | null => {
  * Calls are synchronous, so one caller at a time uses a size's buffers.
  */
 export interface WasmSpectralMemory {
+  /** The kernels' WebAssembly.Memory, for another module to import (it then works on the same buffers); absent in the TypeScript stand-in. */
+  readonly memory?: object;
   /** The kernels' memory as float64; a new view after `reserve` or a first transform of a new size. */
   heap(): Float64Array;
   /** Reserves `doubles` float64 values (16-byte aligned, never freed); returns their index. */
@@ -260,6 +262,7 @@ export const wasmSpectralMemory = (): WasmSpectralMemory | null => {
   const wasm = loadKernels();
   if (wasm === null) return null;
   return {
+    memory: wasm.memory,
     heap: () => heap,
     reserve: (doubles) => allocate(wasm, 8 * doubles) / 8,
     input: (n) => planOf(wasm, n).bufferA / 8,
