@@ -8,7 +8,7 @@
  */
 import type { FloatArray } from "../parallel/alloc.js";
 import { normalizeStrided, TINY_FLOAT32, TINY_FLOAT64 } from "./normalize.js";
-import { octaveKernels, octaveResponse, responseScratch, type CqtPlan } from "./vqt.js";
+import { ANCHOR_INTERVAL, ResponseEngine, type CqtPlan } from "./vqt.js";
 
 export interface ChromaFoldParams {
   nChroma: number;
@@ -63,13 +63,16 @@ const foldScratch = (p: ChromaFoldParams): FoldScratch => ({
   threshold: p.threshold !== null && p.single ? Math.fround(p.threshold) : p.threshold,
 });
 
-/** Folds `s.column` (magnitudes, already float32 values when `p.single`) into chroma column `out[outBase + k * channels]`, thresholds and normalises it. */
-const foldColumn = (fold: SparseFold, p: ChromaFoldParams, s: FoldScratch, out: FloatArray, outBase: number): void => {
+/**
+ * Folds the magnitudes `column[from .. from + nBins)` (already float32 values
+ * when `p.single`) into chroma column `out[outBase + k * channels]`,
+ * thresholds and normalises it.
+ */
+const foldColumn = (fold: SparseFold, p: ChromaFoldParams, s: FoldScratch, out: FloatArray, outBase: number, column: Float64Array = s.column, from = 0): void => {
   const { rowStart, bin, weight } = fold;
-  const column = s.column;
   for (let k = 0; k < p.nChroma; k++) {
     let sum = 0;
-    for (let e = rowStart[k]!; e < rowStart[k + 1]!; e++) sum += weight[e]! * column[bin[e]!]!;
+    for (let e = rowStart[k]!; e < rowStart[k + 1]!; e++) sum += weight[e]! * column[from + bin[e]!]!;
     if (p.single) sum = Math.fround(sum);
     if (s.threshold !== null && sum < s.threshold) sum = 0;
     out[outBase + k * p.channels] = sum;
@@ -119,24 +122,31 @@ export const chromaCqtFrames = (
   t1: number,
 ): void => {
   const s = foldScratch(p);
-  const scratch = responseScratch(plan);
-  const { ffts, products } = octaveKernels(plan);
-  const response = new Float64Array(2 * plan.nBins);
-  const column = s.column;
-  for (let t = t0; t < t1; t++) {
+  const engine = new ResponseEngine(plan, signals, p.channels);
+  const { nBins } = plan;
+  let maxRows = 0;
+  for (const o of plan.octaves) maxRows = Math.max(maxRows, o.basis.rows);
+  const response = new Float64Array(2 * maxRows * ANCHOR_INTERVAL);
+  const columns = new Float64Array(nBins * ANCHOR_INTERVAL);
+  for (let b0 = t0; b0 < t1; b0 += ANCHOR_INTERVAL) {
+    const b1 = Math.min(t1, b0 + ANCHOR_INTERVAL);
     for (let c = 0; c < p.channels; c++) {
       for (let o = 0; o < plan.octaves.length; o++) {
         const oct = plan.octaves[o]!;
-        octaveResponse(oct, ffts[o]!, signals[oct.signal]!, c * plan.signalLengths[oct.signal]!, t, products[o]!, scratch, response);
+        const rows = oct.basis.rows;
         const rowScale = oct.rowScale;
-        for (let k = 0; k < oct.basis.rows; k++) {
-          const re = response[2 * k]!;
-          const im = response[2 * k + 1]!;
-          const v = Math.sqrt(re * re + im * im) * rowScale[k]!;
-          column[oct.binStart + k] = p.single ? Math.fround(v) : v;
+        engine.responses(o, c, b0, b1, response);
+        for (let i = 0, r = 0; i < b1 - b0; i++) {
+          const at = i * nBins + oct.binStart;
+          for (let k = 0; k < rows; k++, r += 2) {
+            const re = response[r]!;
+            const im = response[r + 1]!;
+            const v = Math.sqrt(re * re + im * im) * rowScale[k]!;
+            columns[at + k] = p.single ? Math.fround(v) : v;
+          }
         }
       }
-      foldColumn(fold, p, s, out, t * p.nChroma * p.channels + c);
+      for (let t = b0; t < b1; t++) foldColumn(fold, p, s, out, t * p.nChroma * p.channels + c, columns, (t - b0) * nBins);
     }
   }
 };

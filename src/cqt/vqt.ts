@@ -10,13 +10,14 @@
  * @see https://librosa.org/doc/0.11.0/generated/librosa.cqt.html
  */
 import { getRealFft, type RealFft } from "../fft/realFft.js";
+import { wasmSpectralMemory, type WasmSpectralMemory } from "../fft/wasmRealFft.js";
 import type { FloatArray } from "../parallel/alloc.js";
 import type { PadMode } from "../spectrum/pad.js";
 import { planStft, type SpectrumLayout, type StftPlan } from "../spectrum/stft.js";
 import type { WindowName } from "../spectrum/window.js";
 import { ParameterError } from "../util/errors.js";
 import { cqtFrequencies, filterBasis, relativeBandwidth, waveletLengths, windowBandwidth } from "./filters.js";
-import { createBandProducts, type BandProduct } from "./bandProduct.js";
+import { createBandKernels, type BandProduct, type SlidingBand } from "./bandProduct.js";
 import { bandRows, type BandRows } from "./bands.js";
 import { interiorFrameStart, loadFrame } from "./frames.js";
 
@@ -189,49 +190,158 @@ export const planCqt = (p: CqtParams, length: number, single: boolean): CqtPlan 
   return { nBins: p.nBins, nFrames, octaves, earlyDownsample: early, signalLengths, single };
 };
 
-/** Per-thread scratch of {@link octaveResponse}, reused across frames. */
-export interface ResponseScratch {
-  frame: Float64Array;
-  spectrum: Float64Array;
-}
-
-export const responseScratch = (plan: CqtPlan): ResponseScratch => {
-  let nFft = 2;
-  for (const o of plan.octaves) nFft = Math.max(nFft, o.stft.nFft);
-  return { frame: new Float64Array(nFft), spectrum: new Float64Array(nFft + 2) };
-};
+/**
+ * Frames per sliding run: frame t of a sliding octave is the FFT of the last
+ * frame a <= t with a % ANCHOR_INTERVAL == 0 (or after which the frames stop
+ * being contiguous slices of the signal), slid t - a hops. So a frame's value
+ * depends only on t, never on how frames are split among threads, and round-off
+ * grows over at most 31 hops (each adds about one ulp of the band's magnitude).
+ */
+export const ANCHOR_INTERVAL = 32;
 
 /**
- * Frame t of octave `oct` for the channel starting at `channelBase` in
- * `signal`: the complex responses of the octave's rows before the row scale
- * (`oct.rowScale`, applied by the caller), into `out[2 k], out[2 k + 1]` for row k.
+ * Whether octave `oct` is transformed by a sliding DFT: when (hop + 1)
+ * multiply-adds for each bin its basis reads cost less than an FFT of the
+ * frame (measured on the CQT's 1024-point octaves: hop <= 32).
  */
-export const octaveResponse = (
-  oct: CqtOctave,
-  fft: RealFft,
-  signal: Float64Array,
-  channelBase: number,
-  t: number,
-  product: BandProduct,
-  scratch: ResponseScratch,
-  out: Float64Array,
-): void => {
-  const spectrum = scratch.spectrum;
-  const start = interiorFrameStart(oct.stft, channelBase, t);
-  if (start >= 0) {
-    fft.forward(signal, start, spectrum);
-  } else {
-    loadFrame(oct.stft, signal, channelBase, t, scratch.frame);
-    fft.forward(scratch.frame, 0, spectrum);
-  }
-  product.apply(spectrum, out);
+export const slidesOctave = (oct: CqtOctave): boolean => {
+  const { hopLength } = oct;
+  return hopLength <= SLIDE_MAX_HOP && hopLength % 4 === 0 && 2 * hopLength <= oct.stft.nFft;
 };
+export const SLIDE_MAX_HOP = 32;
 
-/** The FFT and the basis product of each octave, in plan order, for this thread (valid until the next call). */
-export const octaveKernels = (plan: CqtPlan): { ffts: RealFft[]; products: BandProduct[] } => ({
-  ffts: plan.octaves.map((o) => getRealFft(o.stft.nFft)),
-  products: createBandProducts(plan.octaves.map((o) => o.basis)),
-});
+/**
+ * The complex responses of a plan's octaves, for one thread. Ranges of frames
+ * of one octave and channel are cheapest in increasing order (a sliding
+ * octave then moves on from where it stopped); any order gives the same values.
+ */
+export class ResponseEngine {
+  private readonly plan: CqtPlan;
+  private readonly signals: Float64Array[];
+  private readonly ffts: RealFft[];
+  private readonly products: BandProduct[];
+  private readonly sliding: SlidingBand[][];
+  private readonly memory: WasmSpectralMemory | null;
+  private readonly frame: Float64Array;
+  private readonly spectrum: Float64Array;
+  /** Per octave and channel: the frame the sliding state holds (-1: none). */
+  private readonly current: Int32Array;
+
+  constructor(plan: CqtPlan, signals: Float64Array[], channels: number) {
+    this.plan = plan;
+    this.signals = signals;
+    let nFft = 2;
+    for (const o of plan.octaves) nFft = Math.max(nFft, o.stft.nFft);
+    this.frame = new Float64Array(nFft);
+    this.spectrum = new Float64Array(nFft + 2);
+    this.ffts = plan.octaves.map((o) => getRealFft(o.stft.nFft));
+    const kernels = createBandKernels(
+      plan.octaves.map((o) => ({ basis: o.basis, hop: slidesOctave(o) ? o.hopLength : 0, nFft: o.stft.nFft, maxFrames: ANCHOR_INTERVAL })),
+      channels,
+    );
+    this.products = kernels.products;
+    this.sliding = kernels.sliding;
+    this.memory = wasmSpectralMemory();
+    this.current = new Int32Array(plan.octaves.length * channels).fill(-1);
+  }
+
+  /** Where frame t of octave o starts in its signal (channel base included), or -1 if it needs padding. */
+  private start(o: number, c: number, t: number): number {
+    const oct = this.plan.octaves[o]!;
+    return interiorFrameStart(oct.stft, c * this.plan.signalLengths[oct.signal]!, t);
+  }
+
+  /**
+   * Whether frame t is slid to from frame t - 1 (see ANCHOR_INTERVAL). A
+   * frame of digital silence is not: its FFT is exactly zero, as librosa's is
+   * (a slid state would keep round-off of the sound before it, which a
+   * chroma's normalisation would blow up to full scale).
+   */
+  private follows(o: number, c: number, t: number): boolean {
+    if (t % ANCHOR_INTERVAL === 0) return false;
+    const oct = this.plan.octaves[o]!;
+    const previous = this.start(o, c, t - 1);
+    const start = this.start(o, c, t);
+    if (previous < 0 || start !== previous + oct.hopLength) return false;
+    const signal = this.signals[oct.signal]!;
+    // Newest samples first: in sound the first test settles it.
+    for (let i = start + oct.stft.nFft - 1; i >= start; i--) if (signal[i] !== 0) return true;
+    return false;
+  }
+
+  /**
+   * The FFT of frame t of octave o, channel c; returns the offset of its
+   * interleaved bins in the array `this.spectrumOf()` returns.
+   */
+  private transform(o: number, c: number, t: number): number {
+    const oct = this.plan.octaves[o]!;
+    const n = oct.stft.nFft;
+    const signal = this.signals[oct.signal]!;
+    const base = c * this.plan.signalLengths[oct.signal]!;
+    const start = interiorFrameStart(oct.stft, base, t);
+    const memory = this.memory;
+    if (memory !== null) {
+      const at = memory.input(n);
+      if (start >= 0) {
+        memory.heap().set(signal.subarray(start, start + n), at);
+      } else {
+        loadFrame(oct.stft, signal, base, t, this.frame);
+        memory.heap().set(this.frame.subarray(0, n), at);
+      }
+      return memory.forward(n);
+    }
+    if (start >= 0) {
+      this.ffts[o]!.forward(signal, start, this.spectrum);
+    } else {
+      loadFrame(oct.stft, signal, base, t, this.frame);
+      this.ffts[o]!.forward(this.frame, 0, this.spectrum);
+    }
+    return 0;
+  }
+
+  /** Where {@link transform} leaves its result. */
+  private spectrumOf(): Float64Array {
+    return this.memory !== null ? this.memory.heap() : this.spectrum;
+  }
+
+  /**
+   * Frames [t0, t1) of octave o, channel c: the complex responses of the
+   * octave's rows before the row scale (`oct.rowScale`, applied by the
+   * caller), `out[2 (i rows + k)], out[2 (i rows + k) + 1]` for frame t0 + i and row k.
+   */
+  responses(o: number, c: number, t0: number, t1: number, out: Float64Array): void {
+    const rows = this.plan.octaves[o]!.basis.rows;
+    const channelSlides = this.sliding[o]!;
+    if (channelSlides.length === 0) {
+      const product = this.products[o]!;
+      for (let t = t0; t < t1; t++) {
+        const offset = this.transform(o, c, t);
+        product.apply(this.spectrumOf(), out, offset, 2 * rows * (t - t0));
+      }
+      return;
+    }
+    const band = channelSlides[c]!;
+    const slot = o * channelSlides.length + c;
+    const signal = this.signals[this.plan.octaves[o]!.signal]!;
+    for (let t = t0; t < t1; ) {
+      let at = this.current[slot]!;
+      if (at === t - 1 && this.follows(o, c, t)) {
+        band.slide(signal, this.start(o, c, at));
+      } else {
+        // Anchor at the last frame from which t is reached by sliding.
+        at = t;
+        while (this.follows(o, c, at)) at--;
+        band.anchor(this.spectrumOf(), this.transform(o, c, at));
+        for (; at < t; at++) band.slide(signal, this.start(o, c, at));
+      }
+      let end = t + 1;
+      while (end < t1 && this.follows(o, c, end)) end++;
+      band.run(signal, this.start(o, c, t), end - t, out, 2 * rows * (t - t0));
+      this.current[slot] = end - 1;
+      t = end;
+    }
+  }
+}
 
 /**
  * Frames [t0, t1) of the transform, every octave and channel: complex values
@@ -246,21 +356,27 @@ export const cqtFrames = (
   t0: number,
   t1: number,
 ): void => {
-  const scratch = responseScratch(plan);
-  const { ffts, products } = octaveKernels(plan);
-  const response = new Float64Array(2 * plan.nBins);
+  const engine = new ResponseEngine(plan, signals, channels);
+  let maxRows = 0;
+  for (const o of plan.octaves) maxRows = Math.max(maxRows, o.basis.rows);
+  const response = new Float64Array(2 * maxRows * ANCHOR_INTERVAL);
   const { frameStride, binStride, channelStride } = layout;
-  for (let t = t0; t < t1; t++) {
+  for (let b0 = t0; b0 < t1; b0 += ANCHOR_INTERVAL) {
+    const b1 = Math.min(t1, b0 + ANCHOR_INTERVAL);
     for (let c = 0; c < channels; c++) {
       for (let o = 0; o < plan.octaves.length; o++) {
         const oct = plan.octaves[o]!;
-        octaveResponse(oct, ffts[o]!, signals[oct.signal]!, c * plan.signalLengths[oct.signal]!, t, products[o]!, scratch, response);
-        const base = t * frameStride + c * channelStride + oct.binStart * binStride;
+        const rows = oct.basis.rows;
         const rowScale = oct.rowScale;
-        for (let k = 0; k < oct.basis.rows; k++) {
-          const p = 2 * (base + k * binStride);
-          out[p] = response[2 * k]! * rowScale[k]!;
-          out[p + 1] = response[2 * k + 1]! * rowScale[k]!;
+        engine.responses(o, c, b0, b1, response);
+        for (let t = b0; t < b1; t++) {
+          const base = t * frameStride + c * channelStride + oct.binStart * binStride;
+          const from = 2 * rows * (t - b0);
+          for (let k = 0; k < rows; k++) {
+            const p = 2 * (base + k * binStride);
+            out[p] = response[from + 2 * k]! * rowScale[k]!;
+            out[p + 1] = response[from + 2 * k + 1]! * rowScale[k]!;
+          }
         }
       }
     }
