@@ -2,8 +2,12 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parse } from "npyjs";
 import { describe, expect, it } from "vitest";
+import { createScalarRealFft } from "../src/fft/realFft.js";
 import {
   dftStage,
+  dftStageBlockCount,
+  dftStageDecimateBlocks,
+  dftStageDecimateBlocksWith,
   halfBandCoefficients,
   halfBandDecimate,
   HQ_PASSBAND_END,
@@ -150,5 +154,49 @@ describe("filter design", () => {
     const y = halfBandDecimate(x, halfBandCoefficients(2));
     expect(y[20]).toBe(0.5);
     expect(y.length).toBe(Math.floor((101 + 14) / 2) + 1);
+  });
+});
+
+describe("2:1 stage blocks: the in-memory WebAssembly path", () => {
+  /** Deterministic noise plus a tone, so blocks differ. */
+  const signal = (n: number, seed: number): Float64Array => {
+    const x = new Float64Array(n);
+    let s = seed;
+    for (let i = 0; i < n; i++) {
+      s = (s * 1103515245 + 12345) % 2147483648;
+      x[i] = s / 2147483648 - 0.5 + 0.3 * Math.sin(0.05 * i);
+    }
+    return x;
+  };
+  const maps = [undefined, { divisor: Math.SQRT1_2, multiplier: 1, single: true }, { divisor: Math.SQRT1_2, multiplier: Math.SQRT2, single: true }, { divisor: Math.SQRT1_2, multiplier: Math.SQRT2, single: false }];
+
+  it.each([1, 2, 389, 2047, 2048, 5000, 12345])("equals the copying path over the TypeScript transforms bit for bit (n = %i)", (n) => {
+    const stage = dftStage(1);
+    const x = signal(n, n);
+    const outLen = soxrOutputLength(n, 2);
+    const blocks = dftStageBlockCount(stage, outLen);
+    for (const map of maps) {
+      const ref = new Float64Array(outLen + 3);
+      dftStageDecimateBlocksWith(createScalarRealFft(2048), createScalarRealFft(1024), x, stage, outLen, ref, 3, 0, blocks, map);
+      // Any cut of the block range (as worker chunks make) gives the same bits.
+      for (const cut of [0, 1, Math.floor(blocks / 2), blocks]) {
+        const out = new Float64Array(outLen + 3);
+        dftStageDecimateBlocks(x, stage, outLen, out, 3, 0, cut, map);
+        dftStageDecimateBlocks(x, stage, outLen, out, 3, cut, blocks, map);
+        expect(Buffer.from(out.buffer).equals(Buffer.from(ref.buffer))).toBe(true);
+      }
+    }
+  });
+
+  it("the output map is librosa's scale division and float32 casts", () => {
+    const stage = dftStage(1);
+    const x = signal(7000, 7);
+    const outLen = soxrOutputLength(x.length, 2);
+    const blocks = dftStageBlockCount(stage, outLen);
+    const raw = new Float64Array(outLen);
+    dftStageDecimateBlocks(x, stage, outLen, raw, 0, 0, blocks);
+    const mapped = new Float64Array(outLen);
+    dftStageDecimateBlocks(x, stage, outLen, mapped, 0, 0, blocks, { divisor: Math.SQRT1_2, multiplier: 3, single: true });
+    for (let i = 0; i < outLen; i++) expect(mapped[i]).toBe(Math.fround(Math.fround(raw[i]! / Math.SQRT1_2) * 3));
   });
 });

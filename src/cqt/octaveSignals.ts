@@ -13,7 +13,7 @@
 import { allocFloat64 } from "../parallel/alloc.js";
 import { runTask, type WorkerPool } from "../parallel/pool.js";
 import { registerTask, type TaskArgs } from "../parallel/tasks.js";
-import { dftStage, dftStageBlockCount, dftStageBlockOutputs, dftStageDecimateBlocks, resample, soxrOutputLength } from "../resample/index.js";
+import { dftStage, dftStageBlockCount, dftStageDecimateBlocks, resample, soxrOutputLength, type DftStageOutputMap } from "../resample/index.js";
 import type { SignalPlan } from "./vqt.js";
 
 interface HalveArgs {
@@ -36,24 +36,13 @@ registerTask("cqt.halve", (u0, u1, args: TaskArgs) => {
   const stage = dftStage(1);
   // soxr's floor(len/2 + 1/2) outputs are already librosa's fix=True length ceil(len/2).
   const soxrLength = soxrOutputLength(a.sourceLength, 2);
+  const map: DftStageOutputMap = { divisor: a.divisor, multiplier: a.multiplier, single: a.single };
   for (let u = u0; u < u1; ) {
     const c = Math.floor(u / a.blocks);
     const b0 = u - c * a.blocks;
     const b1 = Math.min(a.blocks, b0 + (u1 - u));
     const x = a.source.subarray(c * a.sourceLength, (c + 1) * a.sourceLength);
-    const base = c * a.targetLength;
-    dftStageDecimateBlocks(x, stage, soxrLength, a.target, base, b0, b1);
-    const [from, to] = dftStageBlockOutputs(stage, soxrLength, b0, b1);
-    const t = a.target;
-    for (let i = base + from; i < base + to; i++) {
-      let v = t[i]! / a.divisor;
-      if (a.single) v = Math.fround(v);
-      if (a.multiplier !== 1) {
-        v *= a.multiplier;
-        if (a.single) v = Math.fround(v);
-      }
-      t[i] = v;
-    }
+    dftStageDecimateBlocks(x, stage, soxrLength, a.target, c * a.targetLength, b0, b1, map);
     u += b1 - b0;
   }
 });

@@ -16,6 +16,7 @@ export {
   dftStageBlockOutputs,
   dftStageDecimate,
   dftStageDecimateBlocks,
+  dftStageDecimateBlocksWith,
   halfBandCoefficients,
   halfBandDecimate,
   HQ_PASSBAND_END,
@@ -26,6 +27,7 @@ export {
   soxrHqDecimate,
   soxrOutputLength,
   type DftStage,
+  type DftStageOutputMap,
 } from "./soxrHq.js";
 
 export interface ResampleOptions {

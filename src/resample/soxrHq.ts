@@ -28,7 +28,8 @@
  *
  * @see https://sourceforge.net/projects/soxr/ (libsoxr, the design being matched)
  */
-import { getRealFft } from "../fft/realFft.js";
+import { getRealFft, type RealFft } from "../fft/realFft.js";
+import { wasmSpectralMemory, type WasmSpectralMemory } from "../fft/wasmRealFft.js";
 import { ParameterError } from "../util/errors.js";
 
 /** HQ pass-band end (0 dB point) as a fraction of the output Nyquist: 1 - 0.05 / (3 dB width of a 120.4 dB filter). */
@@ -233,10 +234,109 @@ export function dftStageBlockOutputs(stage: DftStage, outLen: number, b0: number
 }
 
 /**
+ * What the caller does to each output of {@link dftStageDecimateBlocks} as it
+ * is stored: v = raw / divisor, rounded to float32 if `single`, then, if
+ * `multiplier` is not 1, v = v * multiplier, rounded again if `single`
+ * (librosa's `scale` division and float32 cast, fused into the block output).
+ */
+export interface DftStageOutputMap {
+  readonly divisor: number;
+  readonly multiplier: number;
+  readonly single: boolean;
+}
+
+/**
+ * Copies `count` block outputs from `src[from ..]` to `out[to ..]`, applying
+ * `map` (one loop per case, so each stays a tight monomorphic loop).
+ */
+function storeOutputs(src: Float64Array, from: number, out: Float64Array, to: number, count: number, map: DftStageOutputMap | undefined): void {
+  if (map === undefined) {
+    out.set(src.subarray(from, from + count), to);
+    return;
+  }
+  const d = map.divisor;
+  const mult = map.multiplier;
+  if (map.single) {
+    if (mult === 1) for (let i = 0; i < count; i++) out[to + i] = Math.fround(src[from + i]! / d);
+    else for (let i = 0; i < count; i++) out[to + i] = Math.fround(Math.fround(src[from + i]! / d) * mult);
+  } else if (mult === 1) {
+    for (let i = 0; i < count; i++) out[to + i] = src[from + i]! / d;
+  } else {
+    for (let i = 0; i < count; i++) out[to + i] = (src[from + i]! / d) * mult;
+  }
+}
+
+/** This thread's in-memory FFT (null without WebAssembly SIMD), looked up once. */
+let spectral: WasmSpectralMemory | null | undefined;
+/** Per stage (by its spectrum array): where conj(spectrum) sits in the kernels' memory, for `crossProduct`. */
+const conjugateSpectra = new WeakMap<Float64Array, number>();
+
+/**
+ * The in-memory path of {@link dftStageDecimateBlocks}: the same transforms
+ * (the WebAssembly kernels that `getRealFft` also uses), product and inverse,
+ * hence bit-identical results, without copying spectra in and out: each
+ * block's samples are written into the forward transform's input, the
+ * product conj(conj H) X = H X (same operations and rounding as the
+ * TypeScript product) goes straight into the inverse's input, and the
+ * outputs are read where the inverse leaves them.
+ */
+function decimateBlocksInMemory(
+  sm: WasmSpectralMemory,
+  x: Float64Array,
+  stage: DftStage,
+  outLen: number,
+  out: Float64Array,
+  outOffset: number,
+  b0: number,
+  b1: number,
+  map: DftStageOutputMap | undefined,
+): void {
+  const n = stage.dftLength;
+  const delay = (stage.taps - 1) / 2;
+  const block = stage.blockInput;
+  const perBlock = outputsPerBlock(stage);
+  const bins = n / 4 + 1;
+  // Plans (tables and buffers) first: they may grow the memory, which renews the heap view.
+  const inAt = sm.input(n);
+  const halfAt = sm.input(n / 2);
+  let hAt = conjugateSpectra.get(stage.spectrum);
+  if (hAt === undefined) {
+    hAt = sm.reserve(2 * bins);
+    const heap = sm.heap();
+    const h = stage.spectrum;
+    for (let k = 0; k < bins; k++) {
+      heap[hAt + 2 * k] = h[2 * k]!;
+      heap[hAt + 2 * k + 1] = -h[2 * k + 1]!;
+    }
+    conjugateSpectra.set(stage.spectrum, hAt);
+  }
+  const heap = sm.heap();
+  const len = x.length;
+  for (let b = b0; b < b1; b++) {
+    const start = b * block - delay;
+    if (start >= 0 && start + n <= len) {
+      heap.set(x.subarray(start, start + n), inAt);
+    } else {
+      heap.fill(0, inAt, inAt + n);
+      const from = Math.max(0, start);
+      const to = Math.min(len, start + n);
+      if (to > from) heap.set(x.subarray(from, to), inAt + from - start);
+    }
+    const specAt = sm.forward(n);
+    // irfft ignores the imaginary parts of bins 0 and N/4: the Nyquist bin is taken as real, like soxr.
+    sm.crossProduct(hAt, specAt, halfAt, bins);
+    const outAt = sm.inverse(n / 2);
+    const base = b * perBlock;
+    storeOutputs(heap, outAt, out, outOffset + base, Math.min(perBlock, outLen - base), map);
+  }
+}
+
+/**
  * Blocks [b0, b1) of the final 2:1 stage (see {@link dftStageDecimate}):
  * writes their outputs (see {@link dftStageBlockOutputs}) to
- * `out[outOffset + n]`. Each block depends only on `x`, so disjoint block
- * ranges can run on different threads with identical results.
+ * `out[outOffset + n]`, through `map` if given. Each block depends only on
+ * `x`, so disjoint block ranges can run on different threads with identical
+ * results.
  */
 export function dftStageDecimateBlocks(
   x: Float64Array,
@@ -246,6 +346,31 @@ export function dftStageDecimateBlocks(
   outOffset: number,
   b0: number,
   b1: number,
+  map?: DftStageOutputMap,
+): void {
+  if (b1 <= b0) return;
+  if (spectral === undefined) spectral = wasmSpectralMemory();
+  if (spectral !== null) decimateBlocksInMemory(spectral, x, stage, outLen, out, outOffset, b0, b1, map);
+  else dftStageDecimateBlocksWith(getRealFft(stage.dftLength), getRealFft(stage.dftLength / 2), x, stage, outLen, out, outOffset, b0, b1, map);
+}
+
+/**
+ * {@link dftStageDecimateBlocks} through the given forward (length N) and
+ * inverse (length N/2) transforms, copying each spectrum out and back: the
+ * path without WebAssembly SIMD (with `getRealFft`), and the reference the
+ * tests compare the in-memory path with.
+ */
+export function dftStageDecimateBlocksWith(
+  fwd: RealFft,
+  inv: RealFft,
+  x: Float64Array,
+  stage: DftStage,
+  outLen: number,
+  out: Float64Array,
+  outOffset: number,
+  b0: number,
+  b1: number,
+  map?: DftStageOutputMap,
 ): void {
   const n = stage.dftLength;
   const delay = (stage.taps - 1) / 2;
@@ -254,8 +379,6 @@ export function dftStageDecimateBlocks(
   // Stream: `delay` zeros (soxr's pre-load), the input, then zeros (the flush).
   // Block b reads stream[b B, b B + N) = x[b B - delay, b B - delay + N); blocks that
   // fall inside x are read in place, the others through a zero-padded scratch copy.
-  const fwd = getRealFft(n);
-  const inv = getRealFft(n / 2);
   const scratch = new Float64Array(n);
   const spec = new Float64Array(n + 2);
   const half = new Float64Array(n / 2 + 2);
@@ -285,8 +408,7 @@ export function dftStageDecimateBlocks(
     // irfft ignores the imaginary parts of bins 0 and N/4: the Nyquist bin is taken as real, like soxr.
     inv.inverse(half, 0, tmp, 0);
     const base = b * perBlock;
-    const count = Math.min(perBlock, outLen - base);
-    out.set(tmp.subarray(0, count), outOffset + base);
+    storeOutputs(tmp, 0, out, outOffset + base, Math.min(perBlock, outLen - base), map);
   }
 }
 
