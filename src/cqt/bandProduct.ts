@@ -26,12 +26,12 @@ import { instantiateIfSupported, section, text, uleb } from "../util/wasm.js";
 
 interface BandKernels {
   readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
-  /** Rows of the table at `table` (per row: spectrum address, coefficient address, band bytes), sums to `out`. */
-  bandProduct(table: number, rows: number, out: number): void;
+  /** Rows of the table at `table` (per row: spectrum address, coefficient address, band bytes), values to `out` (see BandOutput; mode 0, 1, 2). */
+  bandProduct(table: number, rows: number, out: number, scale: number, mode: number): void;
   /** One hop of the sliding DFT of `bins` values at `state` (see the file comment); hop a multiple of 4. */
   slide(state: number, diffs: number, twiddles: number, rotations: number, bins: number, hop: number): void;
   /** `frames` products of the state (rows with the table at `table`) to `out`, sliding between them by the hop differences at `diffs`. */
-  slideRun(state: number, diffs: number, twiddles: number, rotations: number, bins: number, hop: number, frames: number, table: number, rows: number, out: number): void;
+  slideRun(state: number, diffs: number, twiddles: number, rotations: number, bins: number, hop: number, frames: number, table: number, rows: number, out: number, scale: number, mode: number, outStep: number): void;
 }
 
 const simd = (op: number[]): number[] => [0xfd, ...op];
@@ -48,30 +48,50 @@ const set = (local: number): number[] => [0x21, local];
 const addConst = (local: number, value: number): number[] => [...get(local), 0x41, value, 0x6a, ...set(local)];
 const decrement = (local: number): number[] => [...get(local), 0x41, 0x01, 0x6b, ...set(local)];
 
-// bandProduct. Params: 0 table, 1 rows, 2 out. Locals: 3 p (spectrum), 4 c (coefficients), 5 end, 6 accA, 7 accB, 8 x.
+// bandProduct. Params: 0 table, 1 rows, 2 out, 3 scale (f64 per row), 4 mode (OUTPUT_*).
+// Locals: 5 p (spectrum), 6 c (coefficients), 7 end (i32); 8 accA, 9 accB, 10 x, 11 r (v128); 12 m (f64).
+// Per entry accA += x * (br, br), accB += x * (bi, bi); per row r = accA + (-accB.im, accB.re).
+const SIGN_LOW = simd([0x0c, 0, 0, 0, 0, 0, 0, 0, 0x80, 0, 0, 0, 0, 0, 0, 0, 0]);
+const V128_XOR = simd([0x51]);
+const F64X2_EXTRACT = (lane: number): number[] => simd([0x21, lane]);
 const productBody = [
-  2, 0x03, 0x7f, 0x03, 0x7b,
+  3, 0x03, 0x7f, 0x04, 0x7b, 0x01, 0x7c,
   0x02, 0x40, // block: all rows done
   0x03, 0x40, // loop over rows
   ...get(1), 0x45, 0x0d, 0x01,
-  ...get(0), 0x28, 0x02, 0x00, ...set(3),
-  ...get(0), 0x28, 0x02, 0x04, ...set(4),
-  ...get(3), ...get(0), 0x28, 0x02, 0x08, 0x6a, ...set(5),
-  ...V128_ZERO, ...set(6),
-  ...V128_ZERO, ...set(7),
+  ...get(0), 0x28, 0x02, 0x00, ...set(5),
+  ...get(0), 0x28, 0x02, 0x04, ...set(6),
+  ...get(5), ...get(0), 0x28, 0x02, 0x08, 0x6a, ...set(7),
+  ...V128_ZERO, ...set(8),
+  ...V128_ZERO, ...set(9),
   0x02, 0x40, // block: row done
   0x03, 0x40, // loop over the band
-  ...get(3), ...get(5), 0x4f, 0x0d, 0x01,
-  ...get(3), ...V128_LOAD(0), ...set(8),
-  ...get(6), ...get(8), ...get(4), ...V128_LOAD(0), ...F64X2_MUL, ...F64X2_ADD, ...set(6),
-  ...get(7), ...get(8), ...get(8), ...SWAP_LANES, ...get(4), ...V128_LOAD(16), ...F64X2_MUL, ...F64X2_ADD, ...set(7),
-  ...addConst(3, 16),
-  ...addConst(4, 32),
+  ...get(5), ...get(7), 0x4f, 0x0d, 0x01,
+  ...get(5), ...V128_LOAD(0), ...set(10),
+  ...get(8), ...get(10), ...get(6), ...V128_LOAD(0), ...F64X2_MUL, ...F64X2_ADD, ...set(8),
+  ...get(9), ...get(10), ...get(6), ...V128_LOAD(16), ...F64X2_MUL, ...F64X2_ADD, ...set(9),
+  ...addConst(5, 16),
+  ...addConst(6, 32),
   0x0c, 0x00,
   0x0b,
   0x0b,
-  ...get(2), ...get(6), ...get(7), ...F64X2_ADD, ...V128_STORE,
+  ...get(8), ...get(9), ...get(9), ...SWAP_LANES, ...SIGN_LOW, ...V128_XOR, ...F64X2_ADD, ...set(11),
+  ...get(4),
+  0x04, 0x40, // if mode != 0: a magnitude
+  ...get(11), ...get(11), ...F64X2_MUL, ...set(10),
+  ...get(10), ...F64X2_EXTRACT(0), ...get(10), ...F64X2_EXTRACT(1), 0xa0, 0x9f,
+  ...get(3), 0x2b, 3, 0, 0xa2, ...set(12),
+  ...get(4), 0x41, 0x02, 0x46,
+  0x04, 0x40, // if mode == 2: rounded to float32
+  ...get(12), 0xb6, 0xbb, ...set(12),
+  0x0b,
+  ...get(2), ...get(12), 0x39, 3, 0,
+  ...addConst(2, 8),
+  0x05, // else: the complex value times the scale
+  ...get(2), ...get(11), ...get(3), 0x2b, 3, 0, ...F64X2_SPLAT, ...F64X2_MUL, ...V128_STORE,
   ...addConst(2, 16),
+  0x0b,
+  ...addConst(3, 8),
   ...addConst(0, 12),
   ...decrement(1),
   0x0c, 0x00,
@@ -130,15 +150,15 @@ const slideBody = [
   0x0b,
 ];
 
-// slideRun. Params: 0 state, 1 diffs, 2 twiddles, 3 rotations, 4 bins, 5 hop, 6 frames, 7 table, 8 rows, 9 out.
-// Per frame: the product of the state to out (rows values), then (but after the last) one slide.
+// slideRun. Params: 0 state, 1 diffs, 2 twiddles, 3 rotations, 4 bins, 5 hop, 6 frames, 7 table, 8 rows, 9 out,
+// 10 scale, 11 mode, 12 outStep (bytes a frame). Per frame: the product of the state, then (but after the last) one slide.
 const slideRunBody = [
   0,
   0x02, 0x40,
   0x03, 0x40,
   ...get(6), 0x45, 0x0d, 0x01,
-  ...get(7), ...get(8), ...get(9), 0x10, 0x00,
-  ...get(9), ...get(8), 0x41, 0x04, 0x74, 0x6a, ...set(9),
+  ...get(7), ...get(8), ...get(9), ...get(10), ...get(11), 0x10, 0x00,
+  ...get(9), ...get(12), 0x6a, ...set(9),
   ...decrement(6),
   ...get(6), 0x45, 0x0d, 0x01,
   ...get(0), ...get(1), ...get(2), ...get(3), ...get(4), ...get(5), 0x10, 0x01,
@@ -152,7 +172,7 @@ const slideRunBody = [
 const I32 = 0x7f;
 const MODULE = new Uint8Array([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-  ...section(1, [3, 0x60, 3, I32, I32, I32, 0, 0x60, 6, ...new Array<number>(6).fill(I32), 0, 0x60, 10, ...new Array<number>(10).fill(I32), 0]),
+  ...section(1, [3, 0x60, 5, ...new Array<number>(5).fill(I32), 0, 0x60, 6, ...new Array<number>(6).fill(I32), 0, 0x60, 13, ...new Array<number>(13).fill(I32), 0]),
   ...section(3, [3, 0, 1, 2]),
   ...section(5, [1, 0x00, 1]),
   ...section(7, [4, ...text("memory"), 2, 0, ...text("bandProduct"), 0, 0, ...text("slide"), 0, 1, ...text("slideRun"), 0, 2]),
@@ -166,9 +186,21 @@ const loadKernels = (): BandKernels | null => {
   return kernels;
 };
 
-/** Computes row sums of a basis against spectra, `out[2 k], out[2 k + 1]` for row k. */
+/**
+ * What the products give per row k: the complex value times the row's scale
+ * (`out[2 k], out[2 k + 1]`), or its magnitude times the scale (`out[k]`),
+ * `sqrt(re * re + im * im) * scale`, optionally rounded to float32.
+ */
+export type BandOutput = "complex" | "magnitude" | "magnitude32";
+
+const MODES: Record<BandOutput, number> = { complex: 0, magnitude: 1, magnitude32: 2 };
+
+/** Values per row of an output. */
+export const valuesPerRow = (output: BandOutput): number => (output === "complex" ? 2 : 1);
+
+/** Row values of a basis against spectra (see {@link BandOutput}). */
 export interface BandProduct {
-  /** The spectrum's interleaved bins start at `spectrum[offset]` (default 0); the sums go to `out` from `outOffset` (default 0). */
+  /** The spectrum's interleaved bins start at `spectrum[offset]` (default 0); the values go to `out` from `outOffset` (default 0). */
   apply(spectrum: Float64Array, out: Float64Array, offset?: number, outOffset?: number): void;
 }
 
@@ -182,19 +214,21 @@ export interface SlidingBand {
   /** Moves the current frame, which starts at `signal[start]`, one hop on. */
   slide(signal: Float64Array, start: number): void;
   /**
-   * The basis products (as {@link BandProduct.apply}) of `frames` frames, the
+   * The row values (as {@link BandProduct.apply}) of `frames` frames, the
    * current one (starting at `signal[start]`) and the next ones a hop apart,
-   * to `out` from `outOffset`, 2 * rows values a frame; the state ends at the last.
+   * to `out` from `outOffset`, one frame after the other; the state ends at the last.
    */
   run(signal: Float64Array, start: number, frames: number, out: Float64Array, outOffset: number): void;
 }
 
 /**
- * What one basis needs: its rows, and for a sliding DFT its hop (a multiple
- * of 4; 0: none), FFT length and the most frames one run may have.
+ * What one basis needs: its rows and their scales, and for a sliding DFT its
+ * hop (a multiple of 4; 0: none), FFT length and the most frames one run may have.
  */
 export interface BandSpec {
   basis: BandRows;
+  /** Per row; null: 1. */
+  rowScale: Float64Array | null;
   hop: number;
   nFft: number;
   maxFrames: number;
@@ -238,8 +272,21 @@ const slideTables = (lo: number, hi: number, hop: number, nFft: number): { twidd
 /** Position of bin b's term j in the twiddle table (in complex values). */
 const twiddleIndex = (b: number, j: number, bins: number): number => (Math.floor(j / 4) * bins + b) * 4 + (j % 4);
 
-/** Row sums of `basis` with the bins at `spectrum[offset + 2 * (f - lo)]`: x * (br, br) and swap(x) * (-bi, bi) summed apart, as the vector kernel does. */
-const scalarRows = (basis: BandRows, lo: number, spectrum: Float64Array, offset: number, out: Float64Array, outOffset = 0): void => {
+/**
+ * Row values of `basis` with the bins at `spectrum[offset + 2 * (f - lo)]`,
+ * as the vector kernel forms them: per row the sums of x * br and x * bi
+ * apart, then (Σ xr br - Σ xi bi, Σ xi br + Σ xr bi), then the output.
+ */
+const scalarRows = (
+  basis: BandRows,
+  lo: number,
+  rowScale: Float64Array | null,
+  output: BandOutput,
+  spectrum: Float64Array,
+  offset: number,
+  out: Float64Array,
+  outOffset: number,
+): void => {
   const { rows, first, width, offset: rowOffset, coef } = basis;
   for (let k = 0; k < rows; k++) {
     let aRe = 0;
@@ -256,29 +303,38 @@ const scalarRows = (basis: BandRows, lo: number, spectrum: Float64Array, offset:
       const xi = spectrum[j + 1]!;
       aRe += xr * br;
       aIm += xi * br;
-      bRe += xi * -bi;
-      bIm += xr * bi;
+      bRe += xr * bi;
+      bIm += xi * bi;
     }
-    out[outOffset + 2 * k] = aRe + bRe;
-    out[outOffset + 2 * k + 1] = aIm + bIm;
+    const re = aRe + -bIm;
+    const im = aIm + bRe;
+    const scale = rowScale === null ? 1 : rowScale[k]!;
+    if (output === "complex") {
+      out[outOffset + 2 * k] = re * scale;
+      out[outOffset + 2 * k + 1] = im * scale;
+    } else {
+      const v = Math.sqrt(re * re + im * im) * scale;
+      out[outOffset + k] = output === "magnitude32" ? Math.fround(v) : v;
+    }
   }
 };
 
-/** The scalar product (same sums, same order as the vector kernel). */
-export const scalarBandProduct = (basis: BandRows): BandProduct => ({
-  apply(spectrum: Float64Array, out: Float64Array, offset = 0): void {
-    scalarRows(basis, 0, spectrum, offset, out);
+/** The scalar product (same sums, same order as the vector kernel); complex output with unit scales by default. */
+export const scalarBandProduct = (basis: BandRows, rowScale: Float64Array | null = null, output: BandOutput = "complex"): BandProduct => ({
+  apply(spectrum: Float64Array, out: Float64Array, offset = 0, outOffset = 0): void {
+    scalarRows(basis, 0, rowScale, output, spectrum, offset, out, outOffset);
   },
 });
 
 /** The scalar sliding DFT (same operations, same order as the vector kernel). */
-export const scalarSlidingBand = (spec: BandSpec): SlidingBand => {
-  const { basis, hop, nFft } = spec;
+export const scalarSlidingBand = (spec: BandSpec, output: BandOutput = "complex"): SlidingBand => {
+  const { basis, hop, nFft, rowScale } = spec;
   const [lo, hi] = binRange(basis);
   const bins = hi - lo;
   const { twiddles, rotations } = slideTables(lo, hi, hop, nFft);
   const state = new Float64Array(2 * bins);
   const diffs = new Float64Array(hop);
+  const step = valuesPerRow(output) * basis.rows;
   const slide = (signal: Float64Array, start: number): void => {
     for (let j = 0; j < hop; j++) diffs[j] = signal[start + nFft + j]! - signal[start + j]!;
     for (let b = 0; b < bins; b++) {
@@ -302,7 +358,7 @@ export const scalarSlidingBand = (spec: BandSpec): SlidingBand => {
     run(signal: Float64Array, start: number, frames: number, out: Float64Array, outOffset: number): void {
       for (let i = 0; i < frames; i++) {
         if (i > 0) slide(signal, start + (i - 1) * hop);
-        scalarRows(basis, lo, state, 0, out, outOffset + 2 * basis.rows * i);
+        scalarRows(basis, lo, rowScale, output, state, 0, out, outOffset + step * i);
       }
     },
   };
@@ -315,20 +371,22 @@ export interface BandKernelSet {
 }
 
 /**
- * The products with each basis on this thread, and for each spec with a hop,
- * `channels` sliding DFTs. Lays everything out in the thread's kernel
- * memory: the returned objects are valid until the next call.
+ * The products with each basis on this thread, giving `output`, and for each
+ * spec with a hop, `channels` sliding DFTs. Lays everything out in the
+ * thread's kernel memory: the returned objects are valid until the next call.
  */
-export const createBandKernels = (specs: BandSpec[], channels: number): BandKernelSet => {
+export const createBandKernels = (specs: BandSpec[], channels: number, output: BandOutput): BandKernelSet => {
   const wasm = loadKernels();
   if (wasm === null) {
     return {
-      products: specs.map((s) => scalarBandProduct(s.basis)),
-      sliding: specs.map((s) => (s.hop > 0 ? Array.from({ length: channels }, () => scalarSlidingBand(s)) : [])),
+      products: specs.map((s) => scalarBandProduct(s.basis, s.rowScale, output)),
+      sliding: specs.map((s) => (s.hop > 0 ? Array.from({ length: channels }, () => scalarSlidingBand(s, output)) : [])),
     };
   }
-  // Per basis: row table (12 bytes a row), spectrum bins [lo, hi), coefficient pairs, row sums;
-  // with a hop: twiddles, rotations, differences, and per channel a state and its row table.
+  const mode = MODES[output];
+  const perRow = valuesPerRow(output);
+  // Per basis: row table (12 bytes a row), spectrum bins [lo, hi), coefficient pairs, row scales, row values;
+  // with a hop: twiddles, rotations, differences, the values of a run, and per channel a state and its row table.
   const align = (bytes: number): number => Math.ceil(bytes / 16) * 16;
   const layouts = [];
   let top = 0;
@@ -339,7 +397,8 @@ export const createBandKernels = (specs: BandSpec[], channels: number): BandKern
     const tableAt = top;
     const specAt = tableAt + align(12 * rows);
     const coefAt = specAt + 16 * bins;
-    const outAt = coefAt + 16 * coef.length;
+    const scaleAt = coefAt + 16 * coef.length;
+    const outAt = scaleAt + align(8 * rows);
     top = outAt + 16 * rows;
     let slide = null;
     if (spec.hop > 0) {
@@ -357,7 +416,7 @@ export const createBandKernels = (specs: BandSpec[], channels: number): BandKern
       }
       slide = { twiddleAt, rotationAt, diffAt, runOutAt, states };
     }
-    layouts.push({ spec, lo, hi, tableAt, specAt, coefAt, outAt, slide });
+    layouts.push({ spec, lo, hi, tableAt, specAt, coefAt, scaleAt, outAt, slide });
   }
   const missing = top - wasm.memory.buffer.byteLength;
   if (missing > 0) wasm.memory.grow(Math.ceil(missing / 65536));
@@ -372,7 +431,7 @@ export const createBandKernels = (specs: BandSpec[], channels: number): BandKern
   };
   const products: BandProduct[] = [];
   const sliding: SlidingBand[][] = [];
-  for (const { spec, lo, hi, tableAt, specAt, coefAt, outAt, slide } of layouts) {
+  for (const { spec, lo, hi, tableAt, specAt, coefAt, scaleAt, outAt, slide } of layouts) {
     const { basis } = spec;
     const { rows, coef } = basis;
     writeTable(basis, lo, tableAt, specAt, coefAt);
@@ -382,16 +441,18 @@ export const createBandKernels = (specs: BandSpec[], channels: number): BandKern
       const at = (coefAt + 32 * e) / 8;
       heap[at] = br;
       heap[at + 1] = br;
-      heap[at + 2] = -bi;
+      heap[at + 2] = bi;
       heap[at + 3] = bi;
     }
-    const sums = heap.subarray(outAt / 8, outAt / 8 + 2 * rows);
+    if (spec.rowScale === null) heap.fill(1, scaleAt / 8, scaleAt / 8 + rows);
+    else heap.set(spec.rowScale.subarray(0, rows), scaleAt / 8);
+    const values = heap.subarray(outAt / 8, outAt / 8 + perRow * rows);
     const specIndex = specAt / 8;
     products.push({
       apply(spectrum: Float64Array, out: Float64Array, offset = 0, outOffset = 0): void {
         heap.set(spectrum.subarray(offset + 2 * lo, offset + 2 * hi), specIndex);
-        wasm.bandProduct(tableAt, rows, outAt);
-        out.set(sums, outOffset);
+        wasm.bandProduct(tableAt, rows, outAt, scaleAt, mode);
+        out.set(values, outOffset);
       },
     });
     if (slide === null) {
@@ -404,11 +465,12 @@ export const createBandKernels = (specs: BandSpec[], channels: number): BandKern
     heap.set(twiddles, slide.twiddleAt / 8);
     heap.set(rotations, slide.rotationAt / 8);
     const diffIndex = slide.diffAt / 8;
+    const runOutIndex = slide.runOutAt / 8;
+    const step = perRow * rows;
     sliding.push(
       slide.states.map(({ stateTableAt, stateAt }) => {
         writeTable(basis, lo, stateTableAt, stateAt, coefAt);
         const stateIndex = stateAt / 8;
-        const runOutIndex = slide.runOutAt / 8;
         return {
           anchor(spectrum: Float64Array, offset: number): void {
             heap.set(spectrum.subarray(offset + 2 * lo, offset + 2 * hi), stateIndex);
@@ -420,8 +482,8 @@ export const createBandKernels = (specs: BandSpec[], channels: number): BandKern
           run(signal: Float64Array, start: number, frames: number, out: Float64Array, outOffset: number): void {
             const count = (frames - 1) * hop;
             for (let i = 0; i < count; i++) heap[diffIndex + i] = signal[start + nFft + i]! - signal[start + i]!;
-            wasm.slideRun(stateAt, slide.diffAt, slide.twiddleAt, slide.rotationAt, bins, hop, frames, stateTableAt, rows, slide.runOutAt);
-            out.set(heap.subarray(runOutIndex, runOutIndex + 2 * rows * frames), outOffset);
+            wasm.slideRun(stateAt, slide.diffAt, slide.twiddleAt, slide.rotationAt, bins, hop, frames, stateTableAt, rows, slide.runOutAt, scaleAt, mode, 8 * step);
+            out.set(heap.subarray(runOutIndex, runOutIndex + step * frames), outOffset);
           },
         };
       }),
@@ -430,6 +492,6 @@ export const createBandKernels = (specs: BandSpec[], channels: number): BandKern
   return { products, sliding };
 };
 
-/** The products with each of `bases` on this thread (valid until the next call of this or {@link createBandKernels}). */
+/** Complex products with unit scales of each of `bases` on this thread (valid until the next call of this or {@link createBandKernels}). */
 export const createBandProducts = (bases: BandRows[]): BandProduct[] =>
-  createBandKernels(bases.map((basis) => ({ basis, hop: 0, nFft: 0, maxFrames: 0 })), 1).products;
+  createBandKernels(bases.map((basis) => ({ basis, rowScale: null, hop: 0, nFft: 0, maxFrames: 0 })), 1, "complex").products;

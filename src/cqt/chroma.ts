@@ -122,29 +122,17 @@ export const chromaCqtFrames = (
   t1: number,
 ): void => {
   const s = foldScratch(p);
-  const engine = new ResponseEngine(plan, signals, p.channels);
+  const engine = new ResponseEngine(plan, signals, p.channels, p.single ? "magnitude32" : "magnitude");
   const { nBins } = plan;
-  let maxRows = 0;
-  for (const o of plan.octaves) maxRows = Math.max(maxRows, o.basis.rows);
-  const response = new Float64Array(2 * maxRows * ANCHOR_INTERVAL);
+  const response = new Float64Array(Math.max(...engine.frameValues) * ANCHOR_INTERVAL);
   const columns = new Float64Array(nBins * ANCHOR_INTERVAL);
   for (let b0 = t0; b0 < t1; b0 += ANCHOR_INTERVAL) {
     const b1 = Math.min(t1, b0 + ANCHOR_INTERVAL);
     for (let c = 0; c < p.channels; c++) {
       for (let o = 0; o < plan.octaves.length; o++) {
-        const oct = plan.octaves[o]!;
-        const rows = oct.basis.rows;
-        const rowScale = oct.rowScale;
+        const rows = plan.octaves[o]!.basis.rows;
         engine.responses(o, c, b0, b1, response);
-        for (let i = 0, r = 0; i < b1 - b0; i++) {
-          const at = i * nBins + oct.binStart;
-          for (let k = 0; k < rows; k++, r += 2) {
-            const re = response[r]!;
-            const im = response[r + 1]!;
-            const v = Math.sqrt(re * re + im * im) * rowScale[k]!;
-            columns[at + k] = p.single ? Math.fround(v) : v;
-          }
-        }
+        for (let i = 0; i < b1 - b0; i++) columns.set(response.subarray(i * rows, (i + 1) * rows), i * nBins + plan.octaves[o]!.binStart);
       }
       for (let t = b0; t < b1; t++) foldColumn(fold, p, s, out, t * p.nChroma * p.channels + c, columns, (t - b0) * nBins);
     }

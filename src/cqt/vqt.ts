@@ -17,7 +17,7 @@ import { planStft, type SpectrumLayout, type StftPlan } from "../spectrum/stft.j
 import type { WindowName } from "../spectrum/window.js";
 import { ParameterError } from "../util/errors.js";
 import { cqtFrequencies, filterBasis, relativeBandwidth, waveletLengths, windowBandwidth } from "./filters.js";
-import { createBandKernels, type BandProduct, type SlidingBand } from "./bandProduct.js";
+import { createBandKernels, valuesPerRow, type BandOutput, type BandProduct, type SlidingBand } from "./bandProduct.js";
 import { bandRows, type BandRows } from "./bands.js";
 import { interiorFrameStart, loadFrame } from "./frames.js";
 
@@ -227,7 +227,11 @@ export class ResponseEngine {
   /** Per octave and channel: the frame the sliding state holds (-1: none). */
   private readonly current: Int32Array;
 
-  constructor(plan: CqtPlan, signals: Float64Array[], channels: number) {
+  /** Values per frame of each octave (see {@link BandOutput}). */
+  readonly frameValues: number[];
+
+  /** `output`: what each row gives (complex or magnitude), its row scale (`oct.rowScale`) applied. */
+  constructor(plan: CqtPlan, signals: Float64Array[], channels: number, output: BandOutput) {
     this.plan = plan;
     this.signals = signals;
     let nFft = 2;
@@ -236,9 +240,11 @@ export class ResponseEngine {
     this.spectrum = new Float64Array(nFft + 2);
     this.ffts = plan.octaves.map((o) => getRealFft(o.stft.nFft));
     const kernels = createBandKernels(
-      plan.octaves.map((o) => ({ basis: o.basis, hop: slidesOctave(o) ? o.hopLength : 0, nFft: o.stft.nFft, maxFrames: ANCHOR_INTERVAL })),
+      plan.octaves.map((o) => ({ basis: o.basis, rowScale: o.rowScale, hop: slidesOctave(o) ? o.hopLength : 0, nFft: o.stft.nFft, maxFrames: ANCHOR_INTERVAL })),
       channels,
+      output,
     );
+    this.frameValues = plan.octaves.map((o) => valuesPerRow(output) * o.basis.rows);
     this.products = kernels.products;
     this.sliding = kernels.sliding;
     this.memory = wasmSpectralMemory();
@@ -305,18 +311,17 @@ export class ResponseEngine {
   }
 
   /**
-   * Frames [t0, t1) of octave o, channel c: the complex responses of the
-   * octave's rows before the row scale (`oct.rowScale`, applied by the
-   * caller), `out[2 (i rows + k)], out[2 (i rows + k) + 1]` for frame t0 + i and row k.
+   * Frames [t0, t1) of octave o, channel c: the row values of frame t0 + i
+   * from `out[i * frameValues[o]]` (row k at 2 k, 2 k + 1 if complex, at k if magnitudes).
    */
   responses(o: number, c: number, t0: number, t1: number, out: Float64Array): void {
-    const rows = this.plan.octaves[o]!.basis.rows;
+    const step = this.frameValues[o]!;
     const channelSlides = this.sliding[o]!;
     if (channelSlides.length === 0) {
       const product = this.products[o]!;
       for (let t = t0; t < t1; t++) {
         const offset = this.transform(o, c, t);
-        product.apply(this.spectrumOf(), out, offset, 2 * rows * (t - t0));
+        product.apply(this.spectrumOf(), out, offset, step * (t - t0));
       }
       return;
     }
@@ -336,7 +341,7 @@ export class ResponseEngine {
       }
       let end = t + 1;
       while (end < t1 && this.follows(o, c, end)) end++;
-      band.run(signal, this.start(o, c, t), end - t, out, 2 * rows * (t - t0));
+      band.run(signal, this.start(o, c, t), end - t, out, step * (t - t0));
       this.current[slot] = end - 1;
       t = end;
     }
@@ -356,10 +361,8 @@ export const cqtFrames = (
   t0: number,
   t1: number,
 ): void => {
-  const engine = new ResponseEngine(plan, signals, channels);
-  let maxRows = 0;
-  for (const o of plan.octaves) maxRows = Math.max(maxRows, o.basis.rows);
-  const response = new Float64Array(2 * maxRows * ANCHOR_INTERVAL);
+  const engine = new ResponseEngine(plan, signals, channels, "complex");
+  const response = new Float64Array(Math.max(...engine.frameValues) * ANCHOR_INTERVAL);
   const { frameStride, binStride, channelStride } = layout;
   for (let b0 = t0; b0 < t1; b0 += ANCHOR_INTERVAL) {
     const b1 = Math.min(t1, b0 + ANCHOR_INTERVAL);
@@ -367,15 +370,13 @@ export const cqtFrames = (
       for (let o = 0; o < plan.octaves.length; o++) {
         const oct = plan.octaves[o]!;
         const rows = oct.basis.rows;
-        const rowScale = oct.rowScale;
         engine.responses(o, c, b0, b1, response);
-        for (let t = b0; t < b1; t++) {
+        for (let t = b0, r = 0; t < b1; t++) {
           const base = t * frameStride + c * channelStride + oct.binStart * binStride;
-          const from = 2 * rows * (t - b0);
-          for (let k = 0; k < rows; k++) {
+          for (let k = 0; k < rows; k++, r += 2) {
             const p = 2 * (base + k * binStride);
-            out[p] = response[from + 2 * k]! * rowScale[k]!;
-            out[p + 1] = response[from + 2 * k + 1]! * rowScale[k]!;
+            out[p] = response[r]!;
+            out[p + 1] = response[r + 1]!;
           }
         }
       }
