@@ -54,6 +54,12 @@ const decrement = (local: number): number[] => [...get(local), 0x41, 0x01, 0x6b,
 const SIGN_LOW = simd([0x0c, 0, 0, 0, 0, 0, 0, 0, 0x80, 0, 0, 0, 0, 0, 0, 0, 0]);
 const V128_XOR = simd([0x51]);
 const F64X2_EXTRACT = (lane: number): number[] => simd([0x21, lane]);
+/** Entry i (0 or 1) after the spectrum pointer (local 5) and coefficient pointer (local 6). */
+const entry = (i: number): number[] => [
+  ...get(5), ...V128_LOAD(16 * i), ...set(10),
+  ...get(8), ...get(10), ...get(6), ...V128_LOAD(32 * i), ...F64X2_MUL, ...F64X2_ADD, ...set(8),
+  ...get(9), ...get(10), ...get(6), ...V128_LOAD(32 * i + 16), ...F64X2_MUL, ...F64X2_ADD, ...set(9),
+];
 const productBody = [
   3, 0x03, 0x7f, 0x04, 0x7b, 0x01, 0x7c,
   0x02, 0x40, // block: all rows done
@@ -64,16 +70,19 @@ const productBody = [
   ...get(5), ...get(0), 0x28, 0x02, 0x08, 0x6a, ...set(7),
   ...V128_ZERO, ...set(8),
   ...V128_ZERO, ...set(9),
-  0x02, 0x40, // block: row done
-  0x03, 0x40, // loop over the band
-  ...get(5), ...get(7), 0x4f, 0x0d, 0x01,
-  ...get(5), ...V128_LOAD(0), ...set(10),
-  ...get(8), ...get(10), ...get(6), ...V128_LOAD(0), ...F64X2_MUL, ...F64X2_ADD, ...set(8),
-  ...get(9), ...get(10), ...get(6), ...V128_LOAD(16), ...F64X2_MUL, ...F64X2_ADD, ...set(9),
-  ...addConst(5, 16),
-  ...addConst(6, 32),
+  0x02, 0x40, // block: pairs done
+  0x03, 0x40, // loop over the band, two entries at a time (same order of additions)
+  ...get(5), 0x41, 16, 0x6a, ...get(7), 0x4f, 0x0d, 0x01,
+  ...entry(0),
+  ...entry(1),
+  ...addConst(5, 32),
+  ...get(6), 0x41, 0xc0, 0x00, 0x6a, ...set(6),
   0x0c, 0x00,
   0x0b,
+  0x0b,
+  ...get(5), ...get(7), 0x49,
+  0x04, 0x40, // the last entry of an odd band
+  ...entry(0),
   0x0b,
   ...get(8), ...get(9), ...get(9), ...SWAP_LANES, ...SIGN_LOW, ...V128_XOR, ...F64X2_ADD, ...set(11),
   ...get(4),
