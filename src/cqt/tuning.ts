@@ -70,37 +70,140 @@ export const piptrackColumn = (
   outMag: Float64Array,
   outOffset: number,
 ): number => {
-  const r = p.single ? Math.fround : identity;
-  let refValue: number;
-  if (p.ref === null) {
-    refValue = r(r(p.threshold) * columnMax);
-  } else {
-    refValue = r(Math.abs(p.ref));
+  const refValue = piptrackRef(p, columnMax);
+  return p.single
+    ? piptrackSingle(x, nBins, refValue, p.sr, p.nFft, lo, hi, outPitch, outMag, outOffset)
+    : piptrackDouble(x, nBins, refValue, p.sr, p.nFft, lo, hi, outPitch, outMag, outOffset);
+};
+
+/** The magnitude a peak must exceed in a column whose largest magnitude is `columnMax`. */
+export const piptrackRef = (p: PiptrackParams, columnMax: number): number => {
+  if (p.single) return p.ref === null ? Math.fround(Math.fround(p.threshold) * columnMax) : Math.fround(Math.abs(p.ref));
+  return p.ref === null ? p.threshold * columnMax : Math.abs(p.ref);
+};
+
+/**
+ * piptrack's peak test at bin i of a column held at `x[base ..]`: a local
+ * maximum of `x * (x > refValue)` (strictly above the bin before, at least
+ * the bin after, which the last bin lacks); never bin 0.
+ */
+export const isPeak = (x: Float64Array, base: number, i: number, nBins: number, refValue: number): boolean => {
+  const v = x[base + i]!;
+  const zi = v > refValue ? v : 0;
+  if (i === 0 || zi === 0) return false;
+  const prev = x[base + i - 1]!;
+  if (!(zi > (prev > refValue ? prev : 0))) return false;
+  if (i === nBins - 1) return true;
+  const next = x[base + i + 1]!;
+  return zi >= (next > refValue ? next : 0);
+};
+
+/**
+ * The parabolic interpolation of the peak at bin i (i >= 1) of a float32
+ * column held at `x[base ..]`: its pitch (Hz) and magnitude to
+ * `outPitch[at]`, `outMag[at]`, numpy's float32 arithmetic written out with
+ * `Math.fround` (numba's stencil promotes `2 * x[0]` and `/ 2` to float64).
+ */
+export const peakSingle = (
+  x: Float64Array,
+  base: number,
+  i: number,
+  nBins: number,
+  sr: number,
+  nFft: number,
+  outPitch: Float64Array,
+  outMag: Float64Array,
+  at: number,
+): void => {
+  const here = x[base + i]!;
+  let shift = 0;
+  let avg: number;
+  if (i === nBins - 1) avg = Math.fround(here - x[base + i - 1]!);
+  else {
+    const next = x[base + i + 1]!;
+    const prev = x[base + i - 1]!;
+    const a = Math.fround(next + prev) - 2 * here;
+    const b = Math.fround(next - prev) / 2;
+    shift = Math.abs(b) >= Math.abs(a) ? 0 : Math.fround(-b / a);
+    avg = Math.fround(Math.fround(next - prev) / 2);
   }
-  // The localmax test reads S * (S > ref) at i - 1, i, i + 1.
+  const dskew = Math.fround(Math.fround(0.5 * avg) * shift);
+  outPitch[at] = Math.fround(((i + shift) * sr) / nFft);
+  outMag[at] = Math.fround(here + dskew);
+};
+
+/** {@link peakSingle} for a float64 column: the same operations unrounded. */
+export const peakDouble = (
+  x: Float64Array,
+  base: number,
+  i: number,
+  nBins: number,
+  sr: number,
+  nFft: number,
+  outPitch: Float64Array,
+  outMag: Float64Array,
+  at: number,
+): void => {
+  const here = x[base + i]!;
+  let shift = 0;
+  let avg: number;
+  if (i === nBins - 1) avg = here - x[base + i - 1]!;
+  else {
+    const next = x[base + i + 1]!;
+    const prev = x[base + i - 1]!;
+    const a = next + prev - 2 * here;
+    const b = (next - prev) / 2;
+    shift = Math.abs(b) >= Math.abs(a) ? 0 : -b / a;
+    avg = (next - prev) / 2;
+  }
+  const dskew = 0.5 * avg * shift;
+  outPitch[at] = ((i + shift) * sr) / nFft;
+  outMag[at] = here + dskew;
+};
+
+/**
+ * {@link piptrackColumn} with the threshold `refValue` (from {@link piptrackRef})
+ * given, for float32 columns (one monomorphic body per precision, no
+ * rounding callback).
+ */
+export const piptrackSingle = (
+  x: Float64Array,
+  nBins: number,
+  refValue: number,
+  sr: number,
+  nFft: number,
+  lo: number,
+  hi: number,
+  outPitch: Float64Array,
+  outMag: Float64Array,
+  outOffset: number,
+): number => {
   let count = 0;
   for (let i = lo; i < hi; i++) {
-    const zi = x[i]! > refValue ? x[i]! : 0;
-    if (i === 0 || zi === 0) continue;
-    const zPrev = x[i - 1]! > refValue ? x[i - 1]! : 0;
-    if (!(zi > zPrev)) continue;
-    if (i < nBins - 1) {
-      const zNext = x[i + 1]! > refValue ? x[i + 1]! : 0;
-      if (!(zi >= zNext)) continue;
-    }
-    let shift = 0;
-    let avg: number;
-    if (i === 0) avg = r(x[1]! - x[0]!);
-    else if (i === nBins - 1) avg = r(x[i]! - x[i - 1]!);
-    else {
-      const a = r(x[i + 1]! + x[i - 1]!) - 2 * x[i]!;
-      const b = r(x[i + 1]! - x[i - 1]!) / 2;
-      shift = Math.abs(b) >= Math.abs(a) ? 0 : r(-b / a);
-      avg = r(r(x[i + 1]! - x[i - 1]!) / 2);
-    }
-    const dskew = r(r(0.5 * avg) * shift);
-    outPitch[outOffset + count] = r(((i + shift) * p.sr) / p.nFft);
-    outMag[outOffset + count] = r(x[i]! + dskew);
+    if (!isPeak(x, 0, i, nBins, refValue)) continue;
+    peakSingle(x, 0, i, nBins, sr, nFft, outPitch, outMag, outOffset + count);
+    count++;
+  }
+  return count;
+};
+
+/** {@link piptrackSingle} for float64 columns. */
+export const piptrackDouble = (
+  x: Float64Array,
+  nBins: number,
+  refValue: number,
+  sr: number,
+  nFft: number,
+  lo: number,
+  hi: number,
+  outPitch: Float64Array,
+  outMag: Float64Array,
+  outOffset: number,
+): number => {
+  let count = 0;
+  for (let i = lo; i < hi; i++) {
+    if (!isPeak(x, 0, i, nBins, refValue)) continue;
+    peakDouble(x, 0, i, nBins, sr, nFft, outPitch, outMag, outOffset + count);
     count++;
   }
   return count;

@@ -5,12 +5,14 @@
  * `estimate_tuning`, `chroma_cqt` and `chroma_stft` ops (src/cqt/ops.ts).
  */
 import { getRealFft } from "../fft/realFft.js";
+import { wasmSpectralMemory, type WasmSpectralMemory } from "../fft/wasmRealFft.js";
 import { allocFloat64, type FloatArray } from "../parallel/alloc.js";
 import { runTask, type WorkerPool } from "../parallel/pool.js";
 import { registerTask, type TaskArgs } from "../parallel/tasks.js";
 import type { StftPlan } from "../spectrum/stft.js";
 import { interiorFrameStart, loadFrame } from "./frames.js";
-import { piptrackBinRange, piptrackColumn, tuningFromPeaks, type PiptrackParams, type TuningEstimate } from "./tuning.js";
+import { tuningKernels, type TuningKernels } from "./tuningKernels.js";
+import { isPeak, peakDouble, peakSingle, piptrackBinRange, piptrackColumn, piptrackDouble, piptrackRef, piptrackSingle, tuningFromPeaks, type PiptrackParams, type TuningEstimate } from "./tuning.js";
 
 /** Where the spectrogram columns of a tuning estimate come from. */
 export interface ColumnSource {
@@ -28,21 +30,29 @@ export interface ColumnSource {
   power: number;
 }
 
-export interface TuningTaskArgs {
+interface TuningTaskArgs {
   source: ColumnSource;
   pp: PiptrackParams;
   lo: number;
   hi: number;
+  /** Room for peaks per column; frames [t0, t1) of a task own pitch/mag [t0 channels stride, t1 channels stride). */
   stride: number;
   pitch: Float64Array;
   mag: Float64Array;
   counts: Int32Array;
+  /**
+   * Where each column's peaks start. With it, a task writes the peaks of its
+   * columns one after another from the start of its own part of pitch/mag
+   * (few pages touched: most columns have far fewer than `stride` peaks);
+   * without it, column `slot` writes at `slot * stride`.
+   */
+  starts?: Int32Array;
   /** Optional (frames, bins, channels) copy of the columns (chroma_stft folds it afterwards). */
   keep: FloatArray | null;
 }
 
 /** Column t of channel c of a given (channels, bins, frames) spectrogram, as magnitudes, into `x`; returns its largest value. */
-export const spectrogramColumn = (s: ColumnSource, t: number, c: number, x: Float64Array): number => {
+const spectrogramColumn = (s: ColumnSource, t: number, c: number, x: Float64Array): number => {
   const { nBins, nFrames } = s;
   const data = s.spectrogram!;
   const base = c * nBins * nFrames + t;
@@ -55,8 +65,8 @@ export const spectrogramColumn = (s: ColumnSource, t: number, c: number, x: Floa
   return max;
 };
 
-/** The windowed frame t of channel c, Fourier transformed into `spectrum`. */
-export const stftFrame = (s: ColumnSource, t: number, c: number, frame: Float64Array, spectrum: Float64Array): void => {
+/** Frame t of channel c times the window into `frame`. */
+const windowFrame = (s: ColumnSource, t: number, c: number, frame: Float64Array): void => {
   const plan = s.plan!;
   const window = s.window!;
   const signal = s.signal!;
@@ -68,108 +78,298 @@ export const stftFrame = (s: ColumnSource, t: number, c: number, frame: Float64A
     loadFrame(plan, signal, c * s.length!, t, frame);
     for (let k = 0; k < nFft; k++) frame[k] = frame[k]! * window[k]!;
   }
-  getRealFft(nFft).forward(frame, 0, spectrum);
 };
 
 /**
- * Column t of channel c of `|stft|^power` into `x`; returns its largest
- * value. On the float32 path the complex64 values, their magnitude and its
- * square are rounded as numpy does.
+ * Magnitudes of bins [from, to) of the spectrum at `spectrum[at ..]`
+ * (interleaved re, im) into `x[base + f]`. On the float32 path the complex64
+ * values and the magnitude are rounded as numpy does.
  */
-export const stftColumn = (s: ColumnSource, single: boolean, t: number, c: number, x: Float64Array, frame: Float64Array, spectrum: Float64Array): number => {
-  stftFrame(s, t, c, frame, spectrum);
-  const nBins = s.nBins;
+const magnitudes = (spectrum: Float64Array, at: number, from: number, to: number, single: boolean, x: Float64Array, base: number): void => {
   if (single) {
-    for (let f = 0; f < nBins; f++) {
-      const re = Math.fround(spectrum[2 * f]!);
-      const im = Math.fround(spectrum[2 * f + 1]!);
-      x[f] = Math.fround(Math.sqrt(re * re + im * im));
+    for (let f = from; f < to; f++) {
+      const re = Math.fround(spectrum[at + 2 * f]!);
+      const im = Math.fround(spectrum[at + 2 * f + 1]!);
+      x[base + f] = Math.fround(Math.sqrt(re * re + im * im));
     }
-    if (s.power === 2) for (let f = 0; f < nBins; f++) x[f] = Math.fround(x[f]! * x[f]!);
   } else {
-    for (let f = 0; f < nBins; f++) {
-      const re = spectrum[2 * f]!;
-      const im = spectrum[2 * f + 1]!;
-      x[f] = Math.sqrt(re * re + im * im);
+    for (let f = from; f < to; f++) {
+      const re = spectrum[at + 2 * f]!;
+      const im = spectrum[at + 2 * f + 1]!;
+      x[base + f] = Math.sqrt(re * re + im * im);
     }
-    if (s.power === 2) for (let f = 0; f < nBins; f++) x[f] = x[f]! * x[f]!;
+  }
+};
+
+/**
+ * The largest squared magnitude of bins [from, to) (-Infinity if none; NaN
+ * ignored), re and im rounded to float32 first on the float32 path. sqrt and
+ * the float32 rounding are monotonic, so the rounded square root of this is
+ * the largest magnitude exactly, without a square root per bin.
+ */
+const maxSquare = (spectrum: Float64Array, at: number, from: number, to: number, single: boolean): number => {
+  let max = -Infinity;
+  if (single) {
+    for (let f = from; f < to; f++) {
+      const re = Math.fround(spectrum[at + 2 * f]!);
+      const im = Math.fround(spectrum[at + 2 * f + 1]!);
+      const square = re * re + im * im;
+      if (square > max) max = square;
+    }
+  } else {
+    for (let f = from; f < to; f++) {
+      const re = spectrum[at + 2 * f]!;
+      const im = spectrum[at + 2 * f + 1]!;
+      const square = re * re + im * im;
+      if (square > max) max = square;
+    }
+  }
+  return max;
+};
+
+/** Raises the magnitudes `x` to `power` (1 or 2; squares rounded to float32 on that path); returns the largest value. */
+const powerColumn = (x: Float64Array, nBins: number, power: number, single: boolean): number => {
+  if (power === 2) {
+    if (single) for (let f = 0; f < nBins; f++) x[f] = Math.fround(x[f]! * x[f]!);
+    else for (let f = 0; f < nBins; f++) x[f] = x[f]! * x[f]!;
   }
   let max = -Infinity;
   for (let f = 0; f < nBins; f++) if (x[f]! > max) max = x[f]!;
   return max;
 };
 
+/** The kernels' memory and the vector kernels over it when frames of size n can be transformed in place there, else null. */
+const inPlace = (n: number): { memory: WasmSpectralMemory; kernels: TuningKernels } | null => {
+  if (n < 4 || (n & (n - 1)) !== 0 || n > 2 ** 26) return null;
+  const memory = wasmSpectralMemory();
+  const kernels = memory?.memory ? tuningKernels(memory.memory) : null;
+  return memory && kernels ? { memory, kernels } : null;
+};
+
 /**
- * What piptrack reads of column t of `|stft|` (power 1): the magnitudes of
- * bins [from, to) into `x`, and the column's largest magnitude, returned.
- * The maximum is taken over squared magnitudes and only its square root is
- * rounded: sqrt and the float32 rounding are monotonic, so that is the
- * largest rounded magnitude exactly, without a square root per bin.
+ * This thread's areas in the kernels' memory (float64 indices): a stretch of
+ * the signal (`stagingSize` values) that the window product reads, the
+ * window, a column of magnitudes, and its peak bins (int32). Reserved once
+ * per thread and grown only for larger sizes (reservations are never freed).
  */
-export const stftPeakColumn = (
-  s: ColumnSource,
-  single: boolean,
-  t: number,
-  c: number,
-  from: number,
-  to: number,
-  x: Float64Array,
-  frame: Float64Array,
-  spectrum: Float64Array,
-): number => {
-  stftFrame(s, t, c, frame, spectrum);
-  const nBins = s.nBins;
-  let maxSquare = -Infinity;
-  if (single) {
-    for (let f = 0; f < nBins; f++) {
-      const re = Math.fround(spectrum[2 * f]!);
-      const im = Math.fround(spectrum[2 * f + 1]!);
-      const square = re * re + im * im;
-      if (square > maxSquare) maxSquare = square;
+interface Workspace {
+  staging: number;
+  stagingSize: number;
+  window: number;
+  windowSize: number;
+  x: number;
+  xSize: number;
+  peaks: number;
+}
+
+let workspace: Workspace | null = null;
+let workspaceMemory: WasmSpectralMemory | null = null;
+
+const STAGING = 1 << 16;
+
+const workspaceFor = (memory: WasmSpectralMemory, nFft: number, nBins: number): Workspace => {
+  if (workspace === null || workspaceMemory !== memory) {
+    workspace = { staging: 0, stagingSize: 0, window: 0, windowSize: 0, x: 0, xSize: 0, peaks: 0 };
+    workspaceMemory = memory;
+  }
+  const w = workspace;
+  if (w.stagingSize < Math.max(STAGING, 4 * nFft)) {
+    w.stagingSize = Math.max(STAGING, 4 * nFft);
+    w.staging = memory.reserve(w.stagingSize);
+  }
+  if (w.windowSize < nFft) {
+    w.windowSize = nFft;
+    w.window = memory.reserve(nFft);
+  }
+  if (w.xSize < nBins) {
+    w.xSize = nBins;
+    w.x = memory.reserve(nBins);
+    w.peaks = memory.reserve(Math.ceil(nBins / 2));
+  }
+  return w;
+};
+
+/**
+ * Peaks (and kept columns) of the STFT columns of frames [t0, t1) with the
+ * transform done in place in the FFT kernels' memory: the frame's window
+ * product is written straight into the transform's input (interior frames by
+ * the vector kernel from a staged stretch of the signal, padded frames by
+ * the scalar loop), the spectrum is read where the transform leaves it, and
+ * for piptrack alone (no kept columns, power 1) the magnitudes stay there
+ * and the vector peak test picks the bins to interpolate. Same values as
+ * {@link stftPeaksCopied}.
+ */
+const stftPeaksInPlace = (a: TuningTaskArgs, t0: number, t1: number, memory: WasmSpectralMemory, kernels: TuningKernels): void => {
+  const s = a.source;
+  const { nBins, channels, power } = s;
+  const { pp, lo, hi, stride, pitch, mag, counts, keep } = a;
+  const { sr, nFft: ppFft, single } = pp;
+  const plan = s.plan!;
+  const signal = s.signal!;
+  const window = s.window!;
+  const channelLength = s.length!;
+  const nFft = plan.nFft;
+  const x = new Float64Array(nBins);
+  const frame = new Float64Array(nFft);
+  // input() makes the size's tables and workspaceFor reserves: nothing below grows the memory, so the views stay valid.
+  const input = memory.input(nFft);
+  const ws = workspaceFor(memory, nFft, nBins);
+  const heap = memory.heap();
+  const peakBins = new Int32Array(heap.buffer, 8 * ws.peaks, nBins);
+  heap.set(window.subarray(0, nFft), ws.window);
+  let stagedFrom = 0;
+  let stagedTo = 0;
+  const peaksOnly = keep === null && power === 1;
+  // piptrack reads x[lo - 1 .. hi] (its neighbours test).
+  const from = peaksOnly ? Math.max(0, lo - 1) : 0;
+  const to = peaksOnly ? Math.min(nBins, hi + 1) : nBins;
+  const pairs = (to - from) >> 1;
+  // The magnitudes of bin f at heap[base + f]; the vector peak test covers bins
+  // [first, first + 2 testPairs) (never bin 0 nor the last), the scalar one the rest up to hi.
+  const base = ws.x - from;
+  const first = Math.max(lo, 1);
+  const testPairs = Math.max(0, (Math.min(hi, nBins - 1) - first) >> 1);
+  const rest = first + 2 * testPairs;
+  const starts = a.starts ?? null;
+  let next = t0 * channels * stride;
+  for (let t = t0; t < t1; t++) {
+    for (let c = 0; c < channels; c++) {
+      const start = interiorFrameStart(plan, c * channelLength, t);
+      if (start >= 0) {
+        if (start < stagedFrom || start + nFft > stagedTo) {
+          stagedFrom = start;
+          stagedTo = Math.min(signal.length, start + ws.stagingSize);
+          heap.set(signal.subarray(stagedFrom, stagedTo), ws.staging);
+        }
+        kernels.window(8 * (ws.staging + start - stagedFrom), 8 * ws.window, 8 * input, 8 * nFft);
+      } else {
+        loadFrame(plan, signal, c * channelLength, t, frame);
+        for (let k = 0; k < nFft; k++) heap[input + k] = frame[k]! * window[k]!;
+      }
+      const at = memory.forward(nFft);
+      if (single) kernels.magnitudes32(8 * (at + 2 * from), 8 * ws.x, pairs);
+      else kernels.magnitudes64(8 * (at + 2 * from), 8 * ws.x, pairs);
+      if (from + 2 * pairs < to) magnitudes(heap, at, to - 1, to, single, heap, base);
+      const slot = t * channels + c;
+      const offset = starts ? next : slot * stride;
+      let count = 0;
+      if (!peaksOnly) {
+        x.set(heap.subarray(ws.x, ws.x + nBins));
+        const max = powerColumn(x, nBins, power, single);
+        if (keep) for (let f = 0; f < nBins; f++) keep[(t * nBins + f) * channels + c] = x[f]!;
+        const ref = piptrackRef(pp, max);
+        count = single
+          ? piptrackSingle(x, nBins, ref, sr, ppFft, lo, hi, pitch, mag, offset)
+          : piptrackDouble(x, nBins, ref, sr, ppFft, lo, hi, pitch, mag, offset);
+      } else {
+        let square = single ? kernels.maxSquare32(8 * at, nBins >> 1) : kernels.maxSquare64(8 * at, nBins >> 1);
+        if (nBins % 2 === 1) {
+          const last = maxSquare(heap, at, nBins - 1, nBins, single);
+          if (last > square) square = last;
+        }
+        const ref = piptrackRef(pp, single ? Math.fround(Math.sqrt(square)) : Math.sqrt(square));
+        const found = kernels.localMaxima(8 * (base + first - 1), testPairs, ref, 8 * ws.peaks);
+        for (let k = 0; k < found; k++, count++) {
+          const i = first + peakBins[k]!;
+          if (single) peakSingle(heap, base, i, nBins, sr, ppFft, pitch, mag, offset + count);
+          else peakDouble(heap, base, i, nBins, sr, ppFft, pitch, mag, offset + count);
+        }
+        for (let i = rest; i < hi; i++) {
+          if (!isPeak(heap, base, i, nBins, ref)) continue;
+          if (single) peakSingle(heap, base, i, nBins, sr, ppFft, pitch, mag, offset + count);
+          else peakDouble(heap, base, i, nBins, sr, ppFft, pitch, mag, offset + count);
+          count++;
+        }
+      }
+      counts[slot] = count;
+      if (starts) {
+        starts[slot] = offset;
+        next += count;
+      }
     }
-    for (let f = from; f < to; f++) {
-      const re = Math.fround(spectrum[2 * f]!);
-      const im = Math.fround(spectrum[2 * f + 1]!);
-      x[f] = Math.fround(Math.sqrt(re * re + im * im));
+  }
+};
+
+/**
+ * Peaks (and kept columns) of the STFT columns of frames [t0, t1) through
+ * `getRealFft` (frame and spectrum copied in and out): sizes that are not
+ * powers of two, runtimes without WebAssembly SIMD.
+ */
+const stftPeaksCopied = (a: TuningTaskArgs, t0: number, t1: number): void => {
+  const s = a.source;
+  const { nBins, channels, power } = s;
+  const { pp, lo, hi, stride, pitch, mag, counts, keep } = a;
+  const nFft = s.plan!.nFft;
+  const single = pp.single;
+  const x = new Float64Array(nBins);
+  const frame = new Float64Array(nFft);
+  const spectrum = new Float64Array(nFft + 2);
+  const fft = getRealFft(nFft);
+  // piptrack reads x[lo - 1 .. hi] (its neighbours test).
+  const peaksOnly = keep === null && power === 1;
+  const from = peaksOnly ? Math.max(0, lo - 1) : 0;
+  const to = peaksOnly ? Math.min(nBins, hi + 1) : nBins;
+  const starts = a.starts ?? null;
+  let next = t0 * channels * stride;
+  for (let t = t0; t < t1; t++) {
+    for (let c = 0; c < channels; c++) {
+      windowFrame(s, t, c, frame);
+      fft.forward(frame, 0, spectrum);
+      magnitudes(spectrum, 0, from, to, single, x, 0);
+      let max: number;
+      if (peaksOnly) {
+        const square = maxSquare(spectrum, 0, 0, nBins, single);
+        max = single ? Math.fround(Math.sqrt(square)) : Math.sqrt(square);
+      } else {
+        max = powerColumn(x, nBins, power, single);
+        if (keep) for (let f = 0; f < nBins; f++) keep[(t * nBins + f) * channels + c] = x[f]!;
+      }
+      const slot = t * channels + c;
+      const offset = starts ? next : slot * stride;
+      const ref = piptrackRef(pp, max);
+      const count = single
+        ? piptrackSingle(x, nBins, ref, pp.sr, pp.nFft, lo, hi, pitch, mag, offset)
+        : piptrackDouble(x, nBins, ref, pp.sr, pp.nFft, lo, hi, pitch, mag, offset);
+      counts[slot] = count;
+      if (starts) {
+        starts[slot] = offset;
+        next += count;
+      }
     }
-    return Math.fround(Math.sqrt(maxSquare));
   }
-  for (let f = 0; f < nBins; f++) {
-    const re = spectrum[2 * f]!;
-    const im = spectrum[2 * f + 1]!;
-    const square = re * re + im * im;
-    if (square > maxSquare) maxSquare = square;
+};
+
+/** Peaks (and kept columns) of the given spectrogram's columns of frames [t0, t1). */
+const spectrogramPeaks = (a: TuningTaskArgs, t0: number, t1: number): void => {
+  const s = a.source;
+  const x = new Float64Array(s.nBins);
+  const starts = a.starts ?? null;
+  let next = t0 * s.channels * a.stride;
+  for (let t = t0; t < t1; t++) {
+    for (let c = 0; c < s.channels; c++) {
+      const max = spectrogramColumn(s, t, c, x);
+      if (a.keep) for (let f = 0; f < s.nBins; f++) a.keep[(t * s.nBins + f) * s.channels + c] = x[f]!;
+      const slot = t * s.channels + c;
+      const offset = starts ? next : slot * a.stride;
+      const count = piptrackColumn(x, s.nBins, max, a.pp, a.lo, a.hi, a.pitch, a.mag, offset);
+      a.counts[slot] = count;
+      if (starts) {
+        starts[slot] = offset;
+        next += count;
+      }
+    }
   }
-  for (let f = from; f < to; f++) {
-    const re = spectrum[2 * f]!;
-    const im = spectrum[2 * f + 1]!;
-    x[f] = Math.sqrt(re * re + im * im);
-  }
-  return Math.sqrt(maxSquare);
 };
 
 registerTask("cqt.tuningPeaks", (t0, t1, args: TaskArgs) => {
   const a = args as unknown as TuningTaskArgs;
-  const s = a.source;
-  const x = new Float64Array(s.nBins);
-  const nFft = s.plan ? s.plan.nFft : 2;
-  const frame = new Float64Array(nFft);
-  const spectrum = new Float64Array(nFft + 2);
-  // piptrack reads x[lo - 1 .. hi] (its neighbours test).
-  const from = Math.max(0, a.lo - 1);
-  const to = Math.min(s.nBins, a.hi + 1);
-  const peaksOnly = a.keep === null && s.power === 1;
-  for (let t = t0; t < t1; t++) {
-    for (let c = 0; c < s.channels; c++) {
-      let max: number;
-      if (s.spectrogram) max = spectrogramColumn(s, t, c, x);
-      else if (peaksOnly) max = stftPeakColumn(s, a.pp.single, t, c, from, to, x, frame, spectrum);
-      else max = stftColumn(s, a.pp.single, t, c, x, frame, spectrum);
-      if (a.keep) for (let f = 0; f < s.nBins; f++) a.keep[(t * s.nBins + f) * s.channels + c] = x[f]!;
-      const slot = t * s.channels + c;
-      a.counts[slot] = piptrackColumn(x, s.nBins, max, a.pp, a.lo, a.hi, a.pitch, a.mag, slot * a.stride);
-    }
+  if (a.source.spectrogram) {
+    spectrogramPeaks(a, t0, t1);
+    return;
   }
+  const fast = inPlace(a.source.plan!.nFft);
+  if (fast) stftPeaksInPlace(a, t0, t1, fast.memory, fast.kernels);
+  else stftPeaksCopied(a, t0, t1);
 });
 
 /** piptrack over every column, then the median threshold and the histogram. */
@@ -188,13 +388,25 @@ export const estimateTuningFrom = async (
   const pitch = allocFloat64(columns * stride, shared, { zero: false });
   const mag = allocFloat64(columns * stride, shared, { zero: false });
   const counts = new Int32Array(shared ? new SharedArrayBuffer(4 * columns) : new ArrayBuffer(4 * columns));
-  await runTask(pool, "cqt.tuningPeaks", source.nFrames, { source, pp, lo, hi, stride, pitch, mag, counts, keep });
+  const starts = new Int32Array(shared ? new SharedArrayBuffer(4 * columns) : new ArrayBuffer(4 * columns));
+  await runTask(pool, "cqt.tuningPeaks", source.nFrames, { source, pp, lo, hi, stride, pitch, mag, counts, starts, keep });
+  // Gather the peaks in column order: one move per run of columns stored back to back (a task's columns).
   let n = 0;
-  for (let col = 0; col < columns; col++) {
-    const count = counts[col]!;
-    pitch.copyWithin(n, col * stride, col * stride + count);
-    mag.copyWithin(n, col * stride, col * stride + count);
-    n += count;
+  let runFrom = 0;
+  let runTo = 0;
+  for (let col = 0; col <= columns; col++) {
+    const start = col < columns ? starts[col]! : -1;
+    if (start === runTo) {
+      runTo += counts[col]!;
+      continue;
+    }
+    pitch.copyWithin(n, runFrom, runTo);
+    mag.copyWithin(n, runFrom, runTo);
+    n += runTo - runFrom;
+    if (col < columns) {
+      runFrom = start;
+      runTo = start + counts[col]!;
+    }
   }
   return tuningFromPeaks(pitch, mag, n, resolution, binsPerOctave, pp.single);
 };

@@ -1,0 +1,204 @@
+/**
+ * The per-frame loops of the tuning estimate's STFT columns
+ * (src/cqt/tuningColumns.ts) in WebAssembly SIMD, working in place in the
+ * FFT kernels' memory (imported from `wasmSpectralMemory().memory`): the
+ * window product that fills the transform's input, and over the spectrum the
+ * largest squared magnitude, the magnitudes of a bin range, and piptrack's
+ * local-maximum test over them (the scalar loop's branches mispredict on
+ * every bin near the threshold; the vector test has one branch per pair). Each f64x2
+ * operation is the IEEE operation of the scalar loops they replace (wasm has
+ * no fused multiply-add; `f32x4.demote_f64x2_zero` + `f64x2.promote_low_f32x4`
+ * round to float32 as `Math.fround` does), so the values are bit-identical.
+ *
+ * The module is small enough to be written out here byte by byte; each
+ * thread instantiates it once over its FFT memory.
+ */
+import { section, text, uleb } from "../util/wasm.js";
+
+/** Byte addresses in the FFT kernels' memory; counts as named. */
+export interface TuningKernels {
+  /** dst[k] = src[k] * win[k] for the `bytes / 8` float64 values (bytes a multiple of 32). */
+  window(src: number, win: number, dst: number, bytes: number): void;
+  /** max over bins f < 2 pairs of re² + im² of the interleaved spectrum at `spec`, re and im rounded to float32 first; -Infinity if none (NaN ignored). */
+  maxSquare32(spec: number, pairs: number): number;
+  /** {@link maxSquare32} without the float32 rounding. */
+  maxSquare64(spec: number, pairs: number): number;
+  /** out[f] = fround(sqrt(fround(re)² + fround(im)²)) for bins f < 2 pairs of the spectrum at `spec`. */
+  magnitudes32(spec: number, out: number, pairs: number): void;
+  /** out[f] = sqrt(re² + im²) for bins f < 2 pairs. */
+  magnitudes64(spec: number, out: number, pairs: number): void;
+  /**
+   * piptrack's peak test over the 2 pairs float64 magnitudes from `x + 8`
+   * (x: the bin before the first): the relative indices j of the local maxima
+   * of `x * (x > ref)`, strictly above the bin before and at least the bin after,
+   * as int32 to `out`, ascending; returns how many.
+   */
+  localMaxima(x: number, pairs: number, ref: number, out: number): number;
+}
+
+const simd = (op: number[]): number[] => [0xfd, ...op];
+const V128_LOAD = (offset: number): number[] => simd([0x00, 4, ...uleb(offset)]);
+const V128_STORE = (offset: number): number[] => simd([0x0b, 4, ...uleb(offset)]);
+const F64X2_ADD = simd([0xf0, 0x01]);
+const F64X2_MUL = simd([0xf2, 0x01]);
+const F64X2_SQRT = simd([0xef, 0x01]);
+/** pmax(a, b) = a < b ? b : a per lane: `if (b > a) a = b` of the scalar loops. */
+const F64X2_PMAX = simd([0xf7, 0x01]);
+const F64X2_SPLAT = simd([0x14]);
+const F64X2_GT = simd([0x4a]);
+const F64X2_GE = simd([0x4c]);
+const V128_AND = simd([0x4e]);
+const I64X2_BITMASK = simd([0xc4, 0x01]);
+const EXTRACT = (lane: number): number[] => simd([0x21, lane]);
+/** Rounds both float64 lanes to float32 and back. */
+const ROUND32 = [...simd([0x5e]), ...simd([0x5f])];
+const range = (from: number, count: number): number[] => Array.from({ length: count }, (_, i) => from + i);
+/** (re0, im0), (re1, im1) -> (re0, re1) and -> (im0, im1). */
+const REALS = simd([0x0d, ...range(0, 8), ...range(16, 8)]);
+const IMAGS = simd([0x0d, ...range(8, 8), ...range(24, 8)]);
+const get = (local: number): number[] => [0x20, local];
+const set = (local: number): number[] => [0x21, local];
+const addConst = (local: number, value: number): number[] => [...get(local), 0x41, ...sleb(value), 0x6a, ...set(local)];
+const sleb = (value: number): number[] => (value < 64 ? [value] : [(value & 0x7f) | 0x80, value >> 7]);
+const V128 = 0x7b;
+const I32 = 0x7f;
+const F64 = 0x7c;
+/** A loop running while local `count` is non-zero, decremented by `step` after `body`. */
+const countedLoop = (count: number, step: number, body: number[]): number[] => [
+  0x02, 0x40,
+  0x03, 0x40,
+  ...get(count), 0x45, 0x0d, 0x01,
+  ...body,
+  ...get(count), 0x41, ...sleb(step), 0x6b, ...set(count),
+  0x0c, 0x00,
+  0x0b,
+  0x0b,
+];
+
+// window. Params: 0 src, 1 win, 2 dst, 3 bytes.
+const windowBody = [
+  0,
+  ...countedLoop(3, 32, [
+    ...get(2), ...get(0), ...V128_LOAD(0), ...get(1), ...V128_LOAD(0), ...F64X2_MUL, ...V128_STORE(0),
+    ...get(2), ...get(0), ...V128_LOAD(16), ...get(1), ...V128_LOAD(16), ...F64X2_MUL, ...V128_STORE(16),
+    ...addConst(0, 32),
+    ...addConst(1, 32),
+    ...addConst(2, 32),
+  ]),
+  0x0b,
+];
+
+/** Loads bins (2 k, 2 k + 1) at local `spec` into locals `re`, `im` as (re0, re1), (im0, im1), rounded to float32 if `single`. */
+const loadPair = (spec: number, re: number, im: number, single: boolean): number[] => [
+  ...get(spec), ...V128_LOAD(0), ...get(spec), ...V128_LOAD(16), ...REALS, ...(single ? ROUND32 : []), ...set(re),
+  ...get(spec), ...V128_LOAD(0), ...get(spec), ...V128_LOAD(16), ...IMAGS, ...(single ? ROUND32 : []), ...set(im),
+];
+
+/** re * re + im * im of locals re, im. */
+const squares = (re: number, im: number): number[] => [...get(re), ...get(re), ...F64X2_MUL, ...get(im), ...get(im), ...F64X2_MUL, ...F64X2_ADD];
+
+// maxSquare. Params: 0 spec, 1 pairs. Locals: 2 re, 3 im, 4 acc.
+const maxSquareBody = (single: boolean): number[] => [
+  1, 3, V128,
+  0x44, 0, 0, 0, 0, 0, 0, 0xf0, 0xff, ...F64X2_SPLAT, ...set(4),
+  ...countedLoop(1, 1, [
+    ...loadPair(0, 2, 3, single),
+    ...get(4), ...squares(2, 3), ...F64X2_PMAX, ...set(4),
+    ...addConst(0, 32),
+  ]),
+  // lane0 < lane1 ? lane1 : lane0
+  ...get(4), ...EXTRACT(1), ...get(4), ...EXTRACT(0), ...get(4), ...EXTRACT(0), ...get(4), ...EXTRACT(1), 0x63, 0x1b,
+  0x0b,
+];
+
+// magnitudes. Params: 0 spec, 1 out, 2 pairs. Locals: 3 re, 4 im.
+const magnitudesBody = (single: boolean): number[] => [
+  1, 2, V128,
+  ...countedLoop(2, 1, [
+    ...loadPair(0, 3, 4, single),
+    ...get(1), ...squares(3, 4), ...F64X2_SQRT, ...(single ? ROUND32 : []), ...V128_STORE(0),
+    ...addConst(0, 32),
+    ...addConst(1, 16),
+  ]),
+  0x0b,
+];
+
+/** x * (x > ref) of the vector loaded at `offset` from local `x`, ref in local `ref`. */
+const aboveRef = (x: number, offset: number, ref: number): number[] => [
+  ...get(x), ...V128_LOAD(offset), ...get(x), ...V128_LOAD(offset), ...get(ref), ...F64X2_GT, ...V128_AND,
+];
+
+/** If bit `bit` of local `bits` is set: out[count++] = j + lane. */
+const emitIf = (bits: number, bit: number, lane: number, out: number, j: number, count: number): number[] => [
+  ...get(bits), 0x41, bit, 0x71, 0x04, 0x40,
+  ...get(out), ...get(count), 0x41, 2, 0x74, 0x6a, ...get(j), ...(lane ? [0x41, lane, 0x6a] : []), 0x36, 2, 0,
+  ...addConst(count, 1),
+  0x0b,
+];
+
+// localMaxima. Params: 0 x, 1 pairs, 2 ref (f64), 3 out. Locals: 4 j, 5 count, 6 bits (i32); 7 refs, 8 z (v128).
+const localMaximaBody = [
+  2, 3, I32, 2, V128,
+  ...get(2), ...F64X2_SPLAT, ...set(7),
+  ...countedLoop(1, 1, [
+    ...aboveRef(0, 8, 7), ...set(8),
+    ...get(8), ...aboveRef(0, 0, 7), ...F64X2_GT,
+    ...get(8), ...aboveRef(0, 16, 7), ...F64X2_GE,
+    ...V128_AND, ...I64X2_BITMASK, 0x22, 6,
+    0x04, 0x40,
+    ...emitIf(6, 1, 0, 3, 4, 5),
+    ...emitIf(6, 2, 1, 3, 4, 5),
+    0x0b,
+    ...addConst(4, 2),
+    ...addConst(0, 16),
+  ]),
+  ...get(5),
+  0x0b,
+];
+
+const functions: { name: string; type: number; body: number[] }[] = [
+  { name: "window", type: 0, body: windowBody },
+  { name: "maxSquare32", type: 1, body: maxSquareBody(true) },
+  { name: "maxSquare64", type: 1, body: maxSquareBody(false) },
+  { name: "magnitudes32", type: 2, body: magnitudesBody(true) },
+  { name: "magnitudes64", type: 2, body: magnitudesBody(false) },
+  { name: "localMaxima", type: 3, body: localMaximaBody },
+];
+
+const MODULE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+  ...section(1, [4, 0x60, 4, I32, I32, I32, I32, 0, 0x60, 2, I32, I32, 1, F64, 0x60, 3, I32, I32, I32, 0, 0x60, 4, I32, I32, F64, I32, 1, I32]),
+  ...section(2, [1, ...text("env"), ...text("memory"), 0x02, 0x00, 1]),
+  ...section(3, [functions.length, ...functions.map((f) => f.type)]),
+  ...section(7, [functions.length, ...functions.flatMap((f, i) => [...text(f.name), 0x00, i])]),
+  ...section(10, [functions.length, ...functions.flatMap((f) => [...uleb(f.body.length), ...f.body])]),
+]);
+
+/** The part of the WebAssembly JS API used here (the project's `lib` setting has no wasm types). */
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { readonly exports: unknown };
+}
+
+let kernels: TuningKernels | null = null;
+let kernelsMemory: object | null = null;
+
+/**
+ * The kernels over `memory` (the FFT kernels' WebAssembly.Memory of this
+ * thread), instantiated on first use; null where WebAssembly SIMD is missing.
+ */
+export const tuningKernels = (memory: object): TuningKernels | null => {
+  if (kernelsMemory === memory) return kernels;
+  kernelsMemory = memory;
+  kernels = null;
+  try {
+    const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+    if (api !== undefined && api.validate(MODULE)) {
+      kernels = new api.Instance(new api.Module(MODULE), { env: { memory } }).exports as TuningKernels;
+    }
+  } catch {
+    kernels = null;
+  }
+  return kernels;
+};
