@@ -168,7 +168,7 @@ describe("2:1 stage blocks: the in-memory WebAssembly path", () => {
     }
     return x;
   };
-  const maps = [undefined, { divisor: Math.SQRT1_2, multiplier: 1, single: true }, { divisor: Math.SQRT1_2, multiplier: Math.SQRT2, single: true }, { divisor: Math.SQRT1_2, multiplier: Math.SQRT2, single: false }];
+  const maps = [undefined, { divisor: Math.SQRT1_2, multiplier: 1, single: true }, { divisor: Math.SQRT1_2, multiplier: 1, single: false }, { divisor: Math.SQRT1_2, multiplier: Math.SQRT2, single: true }, { divisor: Math.SQRT1_2, multiplier: Math.SQRT2, single: false }];
 
   it.each([1, 2, 389, 2047, 2048, 5000, 12345])("equals the copying path over the TypeScript transforms bit for bit (n = %i)", (n) => {
     const stage = dftStage(1);

@@ -31,6 +31,7 @@
 import { getRealFft, type RealFft } from "../fft/realFft.js";
 import { wasmSpectralMemory, type WasmSpectralMemory } from "../fft/wasmRealFft.js";
 import { ParameterError } from "../util/errors.js";
+import { outputKernels } from "./outputKernels.js";
 
 /** HQ pass-band end (0 dB point) as a fraction of the output Nyquist: 1 - 0.05 / (3 dB width of a 120.4 dB filter). */
 export const HQ_PASSBAND_END = 0.9137436532733066;
@@ -310,6 +311,9 @@ function decimateBlocksInMemory(
     }
     conjugateSpectra.set(stage.spectrum, hAt);
   }
+  // The scale division (and float32 cast) in SIMD where it is all the map asks.
+  const kernels = map !== undefined && map.multiplier === 1 && sm.memory !== undefined ? outputKernels(sm.memory) : null;
+  const divide = kernels === null ? null : map!.single ? kernels.divide32 : kernels.divide64;
   const heap = sm.heap();
   const len = x.length;
   for (let b = b0; b < b1; b++) {
@@ -327,7 +331,14 @@ function decimateBlocksInMemory(
     sm.crossProduct(hAt, specAt, halfAt, bins);
     const outAt = sm.inverse(n / 2);
     const base = b * perBlock;
-    storeOutputs(heap, outAt, out, outOffset + base, Math.min(perBlock, outLen - base), map);
+    const count = Math.min(perBlock, outLen - base);
+    if (divide !== null) {
+      // In place over whole vectors (count rounded up to 4 stays inside the N/2 outputs), then one copy.
+      divide(8 * outAt, 32 * Math.ceil(count / 4), map!.divisor);
+      out.set(heap.subarray(outAt, outAt + count), outOffset + base);
+    } else {
+      storeOutputs(heap, outAt, out, outOffset + base, count, map);
+    }
   }
 }
 
