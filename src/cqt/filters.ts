@@ -11,11 +11,11 @@
  *
  * @see https://librosa.org/doc/0.11.0/generated/librosa.filters.wavelet.html
  */
-import { createComplexFft } from "../fft/complexFft.js";
+import { createComplexFft, type ComplexFft } from "../fft/complexFft.js";
 import { getWindow, type WindowName } from "../spectrum/window.js";
 import { ParameterError } from "../util/errors.js";
 import { normLength, TINY_FLOAT64 } from "./normalize.js";
-import { sparsifyRows, type ComplexCsr } from "./sparse.js";
+import { hypot2, sparsifyRow, stackRows, type ComplexCsr, type SparseRow } from "./sparse.js";
 
 /** `librosa.note_to_hz("C1")`. */
 export const C1_HZ = 440.0 * 2.0 ** ((24 - 69.0) / 12.0);
@@ -120,12 +120,103 @@ export interface FilterBasis {
   basis: ComplexCsr;
 }
 
+/** A filter's windowed complex exponential before scaling, and the reciprocal of its norm (1 without one). */
+interface TimeFilter {
+  re: Float64Array;
+  im: Float64Array;
+  invNorm: number;
+}
+
+/** A filter row with everything it depends on. */
+interface RowEntry {
+  windowKey: string;
+  norm: number | null;
+  n: number;
+  start: number;
+  /** Frequency and rate divided by the same power of two. */
+  fScaled: number;
+  srScaled: number;
+  len: number;
+  nFft: number;
+  sparsity: number;
+  time: TimeFilter;
+  row: SparseRow;
+}
+
+/**
+ * The previous call's rows by scaled frequency. An octave's filters at half
+ * the rate are the octave above's with f and sr halved: the same samples to
+ * the bit, and the same frequency-domain row when the length (which depends
+ * on the bandwidth, rounded differently per octave) matches too.
+ */
+let previousRows = new Map<number, RowEntry>();
+
+const ffts = new Map<number, ComplexFft>();
+const complexFft = (n: number): ComplexFft => {
+  let fft = ffts.get(n);
+  if (!fft) {
+    if (ffts.size >= 8) ffts.delete(ffts.keys().next().value!);
+    fft = createComplexFft(n);
+    ffts.set(n, fft);
+  }
+  return fft;
+};
+
+let frame = new Float64Array(0);
+let spectrum = new Float64Array(0);
+let magnitude = new Float64Array(0);
+
+/** Results of recent calls with their arguments, least recently used first. */
+interface MemoEntry {
+  sr: number;
+  freqs: Float64Array;
+  alpha: Float64Array;
+  filterScale: number;
+  norm: number | null;
+  sparsity: number;
+  windowKey: string;
+  result: FilterBasis;
+}
+const MEMO_SIZE = 64;
+const memo: MemoEntry[] = [];
+
+const sameValues = (a: Float64Array, b: Float64Array): boolean => {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+};
+
+const timeFilter = (window: WindowName, n: number, start: number, f: number, sr: number, norm: number | null): TimeFilter => {
+  const w = getWindow(window, n, true);
+  const re = new Float64Array(n);
+  const im = new Float64Array(n);
+  if (magnitude.length < n) magnitude = new Float64Array(n);
+  const mag = magnitude;
+  for (let i = 0; i < n; i++) {
+    const angle = ((((start + i) * 2) * Math.PI) * f) / sr;
+    const x = Math.cos(angle) * w[i]!;
+    const y = Math.sin(angle) * w[i]!;
+    re[i] = x;
+    im[i] = y;
+    mag[i] = hypot2(x, y);
+  }
+  let invNorm = 1;
+  if (norm !== null) {
+    const length = normLength(mag, n, norm);
+    if (!(length < TINY_FLOAT64)) invNorm = 1 / length;
+  }
+  return { re, im, invNorm };
+};
+
 /**
  * `__vqt_filter_fft(sr, freqs, filter_scale, norm, sparsity, window)` with
  * gamma = 0: each filter `e^{2 pi i f t / sr} w(t)`, t in
  * [floor(-len/2), floor(len/2)), normalised by `norm`, centred in nFft
  * samples, scaled by len / nFft, Fourier transformed, cut to the
  * non-negative frequencies and sparsified.
+ *
+ * The result of each of the last 64 distinct argument sets is kept and
+ * returned again for the same arguments: treat it as read-only.
  */
 export const filterBasis = (
   sr: number,
@@ -136,47 +227,71 @@ export const filterBasis = (
   sparsity: number,
   window: WindowName,
 ): FilterBasis => {
+  const windowKey = JSON.stringify(window);
+  for (let i = memo.length - 1; i >= 0; i--) {
+    const m = memo[i]!;
+    if (
+      m.sr === sr && m.filterScale === filterScale && m.norm === norm && m.sparsity === sparsity &&
+      m.windowKey === windowKey && sameValues(m.freqs, freqs) && sameValues(m.alpha, alpha)
+    ) {
+      memo.splice(i, 1);
+      memo.push(m);
+      return m.result;
+    }
+  }
   const { lengths } = waveletLengths(freqs, alpha, sr, filterScale, windowBandwidth(window));
   let maxLength = 0;
   for (const l of lengths) maxLength = Math.max(maxLength, l);
   const nFft = Math.trunc(2.0 ** Math.ceil(Math.log2(maxLength)));
   const nCols = Math.floor(nFft / 2) + 1;
-  const fft = createComplexFft(nFft);
-  const frame = new Float64Array(2 * nFft);
-  const spectrum = new Float64Array(2 * nFft);
-  const rows = new Float64Array(2 * freqs.length * nCols);
+  for (const len of lengths) {
+    const n = Math.floor(len / 2) - Math.floor(-len / 2);
+    if (Math.floor((nFft - n) / 2) < 0) throw new ParameterError(`Target size (${nFft}) must be at least input size (${n})`);
+  }
+  if (!(sparsity >= 0 && sparsity < 1)) throw new ParameterError(`Invalid quantile ${sparsity.toFixed(2)}`);
+  if (frame.length < 2 * nFft) {
+    frame = new Float64Array(2 * nFft);
+    spectrum = new Float64Array(2 * nFft);
+  }
+  const fft = complexFft(nFft);
+  const rateScale = 2 ** -Math.floor(Math.log2(sr));
+  const current = new Map<number, RowEntry>();
+  const rows: SparseRow[] = [];
   for (let k = 0; k < freqs.length; k++) {
     const len = lengths[k]!;
     const start = Math.floor(-len / 2);
     const n = Math.floor(len / 2) - start;
-    const w = getWindow(window, n, true);
-    const re = new Float64Array(n);
-    const im = new Float64Array(n);
-    const mag = new Float64Array(n);
     const f = freqs[k]!;
-    for (let i = 0; i < n; i++) {
-      const angle = ((((start + i) * 2) * Math.PI) * f) / sr;
-      re[i] = Math.cos(angle) * w[i]!;
-      im[i] = Math.sin(angle) * w[i]!;
-      mag[i] = Math.hypot(re[i]!, im[i]!);
+    const fScaled = f * rateScale;
+    const srScaled = sr * rateScale;
+    const before = previousRows.get(fScaled);
+    const sameTime =
+      before !== undefined && before.srScaled === srScaled && before.n === n && before.start === start &&
+      before.norm === norm && before.windowKey === windowKey;
+    const time = sameTime ? before.time : timeFilter(window, n, start, f, sr, norm);
+    let row: SparseRow;
+    if (sameTime && before.len === len && before.nFft === nFft && before.sparsity === sparsity) {
+      row = before.row;
+    } else {
+      const scale = time.invNorm * (len / nFft);
+      const left = Math.floor((nFft - n) / 2);
+      frame.fill(0, 0, 2 * nFft);
+      const { re, im } = time;
+      for (let i = 0; i < n; i++) {
+        frame[2 * (left + i)] = re[i]! * scale;
+        frame[2 * (left + i) + 1] = im[i]! * scale;
+      }
+      fft.forward(frame, 0, spectrum);
+      row = sparsifyRow(spectrum, 0, nCols, sparsity);
     }
-    let scale = 1;
-    if (norm !== null) {
-      const length = normLength(mag, n, norm);
-      if (!(length < TINY_FLOAT64)) scale = 1 / length;
-    }
-    scale *= len / nFft;
-    const left = Math.floor((nFft - n) / 2);
-    if (left < 0) throw new ParameterError(`Target size (${nFft}) must be at least input size (${n})`);
-    frame.fill(0);
-    for (let i = 0; i < n; i++) {
-      frame[2 * (left + i)] = re[i]! * scale;
-      frame[2 * (left + i) + 1] = im[i]! * scale;
-    }
-    fft.forward(frame, 0, spectrum);
-    rows.set(spectrum.subarray(0, 2 * nCols), 2 * k * nCols);
+    current.set(fScaled, { windowKey, norm, n, start, fScaled, srScaled, len, nFft, sparsity, time, row });
+    rows.push(row);
   }
-  return { nFft, basis: sparsifyRows(rows, freqs.length, nCols, sparsity) };
+  previousRows = current;
+  const result: FilterBasis = Object.freeze({ nFft, basis: Object.freeze(stackRows(rows, nCols)) });
+  if (memo.length >= MEMO_SIZE) memo.shift();
+  memo.push({ sr, freqs: freqs.slice(), alpha: alpha.slice(), filterScale, norm, sparsity, windowKey, result });
+  return result;
 };
 
 /** numpy's round-half-to-even. */
