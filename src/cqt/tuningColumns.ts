@@ -223,10 +223,17 @@ const stftPeaksInPlace = (a: TuningTaskArgs, t0: number, t1: number, memory: Was
   // piptrack reads x[lo - 1 .. hi] (its neighbours test).
   const from = peaksOnly ? Math.max(0, lo - 1) : 0;
   const to = peaksOnly ? Math.min(nBins, hi + 1) : nBins;
-  const pairs = (to - from) >> 1;
-  // The magnitudes of bin f at heap[base + f]; the vector peak test covers bins
-  // [first, first + 2 testPairs) (never bin 0 nor the last), the scalar one the rest up to hi.
-  const base = ws.x - from;
+  // The column kernel takes bins in pairs: the maximum over pairs [0, nBins >> 1) (the
+  // scalar loop adds an odd last bin), magnitudes over the pairs from the even bin
+  // `even` <= from up to `to` (the scalar loop adds an odd last bin), bin f at heap[base + f].
+  const even = from & ~1;
+  const nPairs = nBins >> 1;
+  const head = even >> 1;
+  const body = Math.min(nPairs, (to + 1) >> 1) - head;
+  const tail = nPairs - head - body;
+  const covered = even + 2 * body;
+  const base = ws.x - even;
+  // The vector peak test covers bins [first, first + 2 testPairs) (never bin 0 nor the last), the scalar one the rest up to hi.
   const first = Math.max(lo, 1);
   const testPairs = Math.max(0, (Math.min(hi, nBins - 1) - first) >> 1);
   const rest = first + 2 * testPairs;
@@ -247,9 +254,8 @@ const stftPeaksInPlace = (a: TuningTaskArgs, t0: number, t1: number, memory: Was
         for (let k = 0; k < nFft; k++) heap[input + k] = frame[k]! * window[k]!;
       }
       const at = memory.forward(nFft);
-      if (single) kernels.magnitudes32(8 * (at + 2 * from), 8 * ws.x, pairs);
-      else kernels.magnitudes64(8 * (at + 2 * from), 8 * ws.x, pairs);
-      if (from + 2 * pairs < to) magnitudes(heap, at, to - 1, to, single, heap, base);
+      let square = single ? kernels.column32(8 * at, head, body, tail, 8 * ws.x) : kernels.column64(8 * at, head, body, tail, 8 * ws.x);
+      if (covered < to) magnitudes(heap, at, covered, to, single, heap, base);
       const slot = t * channels + c;
       const offset = starts ? next : slot * stride;
       let count = 0;
@@ -262,7 +268,6 @@ const stftPeaksInPlace = (a: TuningTaskArgs, t0: number, t1: number, memory: Was
           ? piptrackSingle(x, nBins, ref, sr, ppFft, lo, hi, pitch, mag, offset)
           : piptrackDouble(x, nBins, ref, sr, ppFft, lo, hi, pitch, mag, offset);
       } else {
-        let square = single ? kernels.maxSquare32(8 * at, nBins >> 1) : kernels.maxSquare64(8 * at, nBins >> 1);
         if (nBins % 2 === 1) {
           const last = maxSquare(heap, at, nBins - 1, nBins, single);
           if (last > square) square = last;

@@ -3,7 +3,7 @@
  * (src/cqt/tuningColumns.ts) in WebAssembly SIMD, working in place in the
  * FFT kernels' memory (imported from `wasmSpectralMemory().memory`): the
  * window product that fills the transform's input, and over the spectrum the
- * largest squared magnitude, the magnitudes of a bin range, and piptrack's
+ * largest squared magnitude with the magnitudes of a bin range (one pass), and piptrack's
  * local-maximum test over them (the scalar loop's branches mispredict on
  * every bin near the threshold; the vector test has one branch per pair). Each f64x2
  * operation is the IEEE operation of the scalar loops they replace (wasm has
@@ -19,14 +19,15 @@ import { section, text, uleb } from "../util/wasm.js";
 export interface TuningKernels {
   /** dst[k] = src[k] * win[k] for the `bytes / 8` float64 values (bytes a multiple of 32). */
   window(src: number, win: number, dst: number, bytes: number): void;
-  /** max over bins f < 2 pairs of re² + im² of the interleaved spectrum at `spec`, re and im rounded to float32 first; -Infinity if none (NaN ignored). */
-  maxSquare32(spec: number, pairs: number): number;
-  /** {@link maxSquare32} without the float32 rounding. */
-  maxSquare64(spec: number, pairs: number): number;
-  /** out[f] = fround(sqrt(fround(re)² + fround(im)²)) for bins f < 2 pairs of the spectrum at `spec`. */
-  magnitudes32(spec: number, out: number, pairs: number): void;
-  /** out[f] = sqrt(re² + im²) for bins f < 2 pairs. */
-  magnitudes64(spec: number, out: number, pairs: number): void;
+  /**
+   * One pass over the bins f < 2 (head + body + tail) of the interleaved
+   * spectrum at `spec`, re and im rounded to float32 first: returns the largest
+   * re² + im² (-Infinity if none; NaN ignored), and writes the magnitudes
+   * fround(sqrt(re² + im²)) of the 2 body bins after the 2 head bins to `out`.
+   */
+  column32(spec: number, head: number, body: number, tail: number, out: number): number;
+  /** {@link column32} without the float32 rounding. */
+  column64(spec: number, head: number, body: number, tail: number, out: number): number;
   /**
    * piptrack's peak test over the 2 pairs float64 magnitudes from `x + 8`
    * (x: the bin before the first): the relative indices j of the local maxima
@@ -88,40 +89,35 @@ const windowBody = [
   0x0b,
 ];
 
-/** Loads bins (2 k, 2 k + 1) at local `spec` into locals `re`, `im` as (re0, re1), (im0, im1), rounded to float32 if `single`. */
-const loadPair = (spec: number, re: number, im: number, single: boolean): number[] => [
-  ...get(spec), ...V128_LOAD(0), ...get(spec), ...V128_LOAD(16), ...REALS, ...(single ? ROUND32 : []), ...set(re),
-  ...get(spec), ...V128_LOAD(0), ...get(spec), ...V128_LOAD(16), ...IMAGS, ...(single ? ROUND32 : []), ...set(im),
+/** Loads bins (2 k, 2 k + 1) at local `spec` into locals `re`, `im` as (re0, re1), (im0, im1), rounded to float32 if `single` (`a`, `b`: scratch). */
+const loadPair = (spec: number, re: number, im: number, a: number, b: number, single: boolean): number[] => [
+  ...get(spec), ...V128_LOAD(0), 0x22, a, ...get(spec), ...V128_LOAD(16), 0x22, b, ...REALS, ...(single ? ROUND32 : []), ...set(re),
+  ...get(a), ...get(b), ...IMAGS, ...(single ? ROUND32 : []), ...set(im),
 ];
 
 /** re * re + im * im of locals re, im. */
 const squares = (re: number, im: number): number[] => [...get(re), ...get(re), ...F64X2_MUL, ...get(im), ...get(im), ...F64X2_MUL, ...F64X2_ADD];
 
-// maxSquare. Params: 0 spec, 1 pairs. Locals: 2 re, 3 im, 4 acc.
-const maxSquareBody = (single: boolean): number[] => [
-  1, 3, V128,
-  0x44, 0, 0, 0, 0, 0, 0, 0xf0, 0xff, ...F64X2_SPLAT, ...set(4),
-  ...countedLoop(1, 1, [
-    ...loadPair(0, 2, 3, single),
-    ...get(4), ...squares(2, 3), ...F64X2_PMAX, ...set(4),
-    ...addConst(0, 32),
-  ]),
-  // lane0 < lane1 ? lane1 : lane0
-  ...get(4), ...EXTRACT(1), ...get(4), ...EXTRACT(0), ...get(4), ...EXTRACT(0), ...get(4), ...EXTRACT(1), 0x63, 0x1b,
-  0x0b,
-];
-
-// magnitudes. Params: 0 spec, 1 out, 2 pairs. Locals: 3 re, 4 im.
-const magnitudesBody = (single: boolean): number[] => [
-  1, 2, V128,
-  ...countedLoop(2, 1, [
-    ...loadPair(0, 3, 4, single),
-    ...get(1), ...squares(3, 4), ...F64X2_SQRT, ...(single ? ROUND32 : []), ...V128_STORE(0),
-    ...addConst(0, 32),
-    ...addConst(1, 16),
-  ]),
-  0x0b,
-];
+// column. Params: 0 spec, 1 head, 2 body, 3 tail, 4 out. Locals: 5 re, 6 im, 7 acc, 8 square, 9 a, 10 b.
+const columnBody = (single: boolean): number[] => {
+  const maxOnly = [...loadPair(0, 5, 6, 9, 10, single), ...get(7), ...squares(5, 6), ...F64X2_PMAX, ...set(7), ...addConst(0, 32)];
+  return [
+    1, 6, V128,
+    0x44, 0, 0, 0, 0, 0, 0, 0xf0, 0xff, ...F64X2_SPLAT, ...set(7),
+    ...countedLoop(1, 1, maxOnly),
+    ...countedLoop(2, 1, [
+      ...loadPair(0, 5, 6, 9, 10, single),
+      ...get(7), ...squares(5, 6), 0x22, 8, ...F64X2_PMAX, ...set(7),
+      ...get(4), ...get(8), ...F64X2_SQRT, ...(single ? ROUND32 : []), ...V128_STORE(0),
+      ...addConst(0, 32),
+      ...addConst(4, 16),
+    ]),
+    ...countedLoop(3, 1, maxOnly),
+    // lane0 < lane1 ? lane1 : lane0
+    ...get(7), ...EXTRACT(1), ...get(7), ...EXTRACT(0), ...get(7), ...EXTRACT(0), ...get(7), ...EXTRACT(1), 0x63, 0x1b,
+    0x0b,
+  ];
+};
 
 /** x * (x > ref) of the vector loaded at `offset` from local `x`, ref in local `ref`. */
 const aboveRef = (x: number, offset: number, ref: number): number[] => [
@@ -158,16 +154,14 @@ const localMaximaBody = [
 
 const functions: { name: string; type: number; body: number[] }[] = [
   { name: "window", type: 0, body: windowBody },
-  { name: "maxSquare32", type: 1, body: maxSquareBody(true) },
-  { name: "maxSquare64", type: 1, body: maxSquareBody(false) },
-  { name: "magnitudes32", type: 2, body: magnitudesBody(true) },
-  { name: "magnitudes64", type: 2, body: magnitudesBody(false) },
-  { name: "localMaxima", type: 3, body: localMaximaBody },
+  { name: "column32", type: 1, body: columnBody(true) },
+  { name: "column64", type: 1, body: columnBody(false) },
+  { name: "localMaxima", type: 2, body: localMaximaBody },
 ];
 
 const MODULE = new Uint8Array([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-  ...section(1, [4, 0x60, 4, I32, I32, I32, I32, 0, 0x60, 2, I32, I32, 1, F64, 0x60, 3, I32, I32, I32, 0, 0x60, 4, I32, I32, F64, I32, 1, I32]),
+  ...section(1, [3, 0x60, 4, I32, I32, I32, I32, 0, 0x60, 5, I32, I32, I32, I32, I32, 1, F64, 0x60, 4, I32, I32, F64, I32, 1, I32]),
   ...section(2, [1, ...text("env"), ...text("memory"), 0x02, 0x00, 1]),
   ...section(3, [functions.length, ...functions.map((f) => f.type)]),
   ...section(7, [functions.length, ...functions.flatMap((f, i) => [...text(f.name), 0x00, i])]),
