@@ -48,20 +48,25 @@ const set = (local: number): number[] => [0x21, local];
 const addConst = (local: number, value: number): number[] => [...get(local), 0x41, value, 0x6a, ...set(local)];
 const decrement = (local: number): number[] => [...get(local), 0x41, 0x01, 0x6b, ...set(local)];
 
-// bandProduct. Params: 0 table, 1 rows, 2 out, 3 scale (f64 per row), 4 mode (OUTPUT_*).
-// Locals: 5 p (spectrum), 6 c (coefficients), 7 end (i32); 8 accA, 9 accB, 10 x, 11 r (v128); 12 m (f64).
-// Per entry accA += x * (br, br), accB += x * (bi, bi); per row r = accA + (-accB.im, accB.re).
+// bandProduct. Params: 0 table, 1 rows, 2 out, 3 scale (f64 per row), 4 mode (0, 1, 2: BandOutput).
+// Locals: 5 p (spectrum), 6 c (coefficients), 7 end (i32); 8 accA, 9 accB, 10 x, 11 r (v128); 12 m (f64);
+// 13 accA', 14 accB' (v128). Per entry accA += x * (br, br), accB += x * (bi, bi), even entries into
+// accA, accB and odd ones into accA', accB'; per row accA += accA', accB += accB', r = accA + (-accB.im, accB.re).
 const SIGN_LOW = simd([0x0c, 0, 0, 0, 0, 0, 0, 0, 0x80, 0, 0, 0, 0, 0, 0, 0, 0]);
 const V128_XOR = simd([0x51]);
 const F64X2_EXTRACT = (lane: number): number[] => simd([0x21, lane]);
-/** Entry i (0 or 1) after the spectrum pointer (local 5) and coefficient pointer (local 6). */
+/**
+ * Entry i (0 or 1) after the spectrum pointer (local 5) and coefficient
+ * pointer (local 6), into the accumulators of its parity (8, 9 for even
+ * entries, 13, 14 for odd ones: two independent chains of additions).
+ */
 const entry = (i: number): number[] => [
   ...get(5), ...V128_LOAD(16 * i), ...set(10),
-  ...get(8), ...get(10), ...get(6), ...V128_LOAD(32 * i), ...F64X2_MUL, ...F64X2_ADD, ...set(8),
-  ...get(9), ...get(10), ...get(6), ...V128_LOAD(32 * i + 16), ...F64X2_MUL, ...F64X2_ADD, ...set(9),
+  ...get(i === 0 ? 8 : 13), ...get(10), ...get(6), ...V128_LOAD(32 * i), ...F64X2_MUL, ...F64X2_ADD, ...set(i === 0 ? 8 : 13),
+  ...get(i === 0 ? 9 : 14), ...get(10), ...get(6), ...V128_LOAD(32 * i + 16), ...F64X2_MUL, ...F64X2_ADD, ...set(i === 0 ? 9 : 14),
 ];
 const productBody = [
-  3, 0x03, 0x7f, 0x04, 0x7b, 0x01, 0x7c,
+  4, 0x03, 0x7f, 0x04, 0x7b, 0x01, 0x7c, 0x02, 0x7b,
   0x02, 0x40, // block: all rows done
   0x03, 0x40, // loop over rows
   ...get(1), 0x45, 0x0d, 0x01,
@@ -70,6 +75,8 @@ const productBody = [
   ...get(5), ...get(0), 0x28, 0x02, 0x08, 0x6a, ...set(7),
   ...V128_ZERO, ...set(8),
   ...V128_ZERO, ...set(9),
+  ...V128_ZERO, ...set(13),
+  ...V128_ZERO, ...set(14),
   0x02, 0x40, // block: pairs done
   0x03, 0x40, // loop over the band, two entries at a time (same order of additions)
   ...get(5), 0x41, 16, 0x6a, ...get(7), 0x4f, 0x0d, 0x01,
@@ -84,6 +91,8 @@ const productBody = [
   0x04, 0x40, // the last entry of an odd band
   ...entry(0),
   0x0b,
+  ...get(8), ...get(13), ...F64X2_ADD, ...set(8),
+  ...get(9), ...get(14), ...F64X2_ADD, ...set(9),
   ...get(8), ...get(9), ...get(9), ...SWAP_LANES, ...SIGN_LOW, ...V128_XOR, ...F64X2_ADD, ...set(11),
   ...get(4),
   0x04, 0x40, // if mode != 0: a magnitude
@@ -284,7 +293,8 @@ const twiddleIndex = (b: number, j: number, bins: number): number => (Math.floor
 /**
  * Row values of `basis` with the bins at `spectrum[offset + 2 * (f - lo)]`,
  * as the vector kernel forms them: per row the sums of x * br and x * bi
- * apart, then (Σ xr br - Σ xi bi, Σ xi br + Σ xr bi), then the output.
+ * apart, each over the even and the odd entries apart and then added, then
+ * (Σ xr br - Σ xi bi, Σ xi br + Σ xr bi), then the output.
  */
 const scalarRows = (
   basis: BandRows,
@@ -298,14 +308,19 @@ const scalarRows = (
 ): void => {
   const { rows, first, width, offset: rowOffset, coef } = basis;
   for (let k = 0; k < rows; k++) {
+    // Σ xr br, Σ xi br, Σ xr bi, Σ xi bi over the even entries (a*, b*) and the odd ones (c*, d*).
     let aRe = 0;
     let aIm = 0;
     let bRe = 0;
     let bIm = 0;
+    let cRe = 0;
+    let cIm = 0;
+    let dRe = 0;
+    let dIm = 0;
     let j = offset + 2 * (first[k]! - lo);
     let e = 2 * rowOffset[k]!;
     const end = e + 2 * width[k]!;
-    for (; e < end; e += 2, j += 2) {
+    for (; e < end; e += 4, j += 4) {
       const br = coef[e]!;
       const bi = coef[e + 1]!;
       const xr = spectrum[j]!;
@@ -314,7 +329,20 @@ const scalarRows = (
       aIm += xi * br;
       bRe += xr * bi;
       bIm += xi * bi;
+      if (e + 2 >= end) break;
+      const br1 = coef[e + 2]!;
+      const bi1 = coef[e + 3]!;
+      const xr1 = spectrum[j + 2]!;
+      const xi1 = spectrum[j + 3]!;
+      cRe += xr1 * br1;
+      cIm += xi1 * br1;
+      dRe += xr1 * bi1;
+      dIm += xi1 * bi1;
     }
+    aRe += cRe;
+    aIm += cIm;
+    bRe += dRe;
+    bIm += dIm;
     const re = aRe + -bIm;
     const im = aIm + bRe;
     const scale = rowScale === null ? 1 : rowScale[k]!;

@@ -132,7 +132,11 @@ export const chromaCqtFrames = (
       for (let o = 0; o < plan.octaves.length; o++) {
         const rows = plan.octaves[o]!.basis.rows;
         engine.responses(o, c, b0, b1, response);
-        for (let i = 0; i < b1 - b0; i++) columns.set(response.subarray(i * rows, (i + 1) * rows), i * nBins + plan.octaves[o]!.binStart);
+        const binStart = plan.octaves[o]!.binStart;
+        for (let i = 0, r = 0; i < b1 - b0; i++) {
+          const at = i * nBins + binStart;
+          for (let k = 0; k < rows; k++, r++) columns[at + k] = response[r]!;
+        }
       }
       for (let t = b0; t < b1; t++) foldColumn(fold, p, s, out, t * p.nChroma * p.channels + c, columns, (t - b0) * nBins);
     }
