@@ -10,6 +10,7 @@ import { createBandKernels, scalarSlidingBand } from "../src/cqt/bandProduct.js"
 import { interiorFrameStart, loadFrame } from "../src/cqt/frames.js";
 import { ANCHOR_INTERVAL, planCqt, ResponseEngine, slidesOctave, type CqtPlan } from "../src/cqt/vqt.js";
 import { getRealFft } from "../src/fft/realFft.js";
+import { wasmSpectralMemory } from "../src/fft/wasmRealFft.js";
 
 const base = { hopLength: 512, fmin: 32.70319566257483, nBins: 252, binsPerOctave: 36, tuning: -0.21, filterScale: 1, norm: 1, sparsity: 0.01, window: "hann" as const, scale: true, padMode: "constant" as const };
 
@@ -138,5 +139,19 @@ describe("sliding DFT of the low octaves", () => {
       expect(Array.from(a.subarray(0, 2 * rows))).toEqual(Array.from(b.subarray(0, 2 * rows)));
       expect(a.some((v) => v !== 0)).toBe(true);
     }
+  });
+});
+
+describe("kernel memory", () => {
+  it("does not grow from one transform to the next (the staging stretch is reused)", () => {
+    const memory = wasmSpectralMemory();
+    if (memory === null) return;
+    const { plan, signals } = setup(22050, 100_000);
+    const sizes: number[] = [];
+    for (let call = 0; call < 6; call++) {
+      for (let o = 0; o < plan.octaves.length; o++) byEngine(plan, signals, o, [[0, plan.nFrames]]);
+      sizes.push(memory.heap().length);
+    }
+    expect(new Set(sizes.slice(1)).size).toBe(1);
   });
 });

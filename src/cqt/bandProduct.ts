@@ -271,6 +271,19 @@ const binRange = (basis: BandRows): [number, number] => {
  * vector kernel reads them), and W^{-f hop} as (rr, rr, -ri, ri) per bin.
  */
 const slideTables = (lo: number, hi: number, hop: number, nFft: number): { twiddles: Float64Array; rotations: Float64Array } => {
+  const key = `${lo} ${hi} ${hop} ${nFft}`;
+  const known = tableCache.get(key);
+  if (known) return known;
+  if (tableCache.size >= 64) tableCache.clear();
+  const tables = makeSlideTables(lo, hi, hop, nFft);
+  tableCache.set(key, tables);
+  return tables;
+};
+
+/** This thread's sliding tables by (lo, hi, hop, nFft): each chunk of frames of each call needs the same few. */
+const tableCache = new Map<string, { twiddles: Float64Array; rotations: Float64Array }>();
+
+const makeSlideTables = (lo: number, hi: number, hop: number, nFft: number): { twiddles: Float64Array; rotations: Float64Array } => {
   const bins = hi - lo;
   const twiddles = new Float64Array(2 * bins * hop);
   const rotations = new Float64Array(4 * bins);

@@ -210,6 +210,19 @@ export const slidesOctave = (oct: CqtOctave): boolean => {
 };
 export const SLIDE_MAX_HOP = 32;
 
+/** This thread's stretch of FFT kernel memory for runs of frames (grown, never freed: at most the largest run). */
+let staging: { kernels: object | undefined; at: number; capacity: number } | null = null;
+
+/** Index in `memory.heap()` of at least `length` staging values (an even index). */
+const stagingArea = (memory: WasmSpectralMemory, length: number): number => {
+  // Every WasmSpectralMemory of a thread is a view of the same kernels' memory.
+  if (staging === null || staging.kernels !== memory.memory || staging.capacity < length) {
+    const capacity = Math.max(length, 2 * (staging?.capacity ?? 0));
+    staging = { kernels: memory.memory, at: memory.reserve(capacity + 2), capacity };
+  }
+  return staging.at;
+};
+
 /**
  * The complex responses of a plan's octaves, for one thread. Ranges of frames
  * of one octave and channel are cheapest in increasing order (a sliding
@@ -305,6 +318,39 @@ export class ResponseEngine {
     return 0;
   }
 
+  /**
+   * Frames [t0, t1) of a transformed (not sliding) octave into `out`, `step`
+   * values a frame. Runs of interior frames are copied into kernel memory as
+   * one stretch of signal (frames overlap when hop < n_fft) and transformed
+   * where they lie.
+   */
+  private transformRange(o: number, c: number, t0: number, t1: number, out: Float64Array, step: number): void {
+    const product = this.products[o]!;
+    const memory = this.memory;
+    const oct = this.plan.octaves[o]!;
+    const n = oct.stft.nFft;
+    const hop = oct.hopLength;
+    const signal = this.signals[oct.signal]!;
+    for (let t = t0; t < t1; ) {
+      const first = this.start(o, c, t);
+      if (memory === null || first < 0) {
+        product.apply(this.spectrumOf(), out, this.transform(o, c, t), step * (t - t0));
+        t++;
+        continue;
+      }
+      let end = t + 1;
+      while (end < t1 && this.start(o, c, end) === first + (end - t) * hop) end++;
+      const length = (end - t - 1) * hop + n;
+      const at = stagingArea(memory, length);
+      memory.heap().set(signal.subarray(first, first + length), at);
+      for (let u = t; u < end; u++) {
+        const offset = memory.forwardFrom(n, at + (u - t) * hop);
+        product.apply(memory.heap(), out, offset, step * (u - t0));
+      }
+      t = end;
+    }
+  }
+
   /** Where {@link transform} leaves its result. */
   private spectrumOf(): Float64Array {
     return this.memory !== null ? this.memory.heap() : this.spectrum;
@@ -318,11 +364,7 @@ export class ResponseEngine {
     const step = this.frameValues[o]!;
     const channelSlides = this.sliding[o]!;
     if (channelSlides.length === 0) {
-      const product = this.products[o]!;
-      for (let t = t0; t < t1; t++) {
-        const offset = this.transform(o, c, t);
-        product.apply(this.spectrumOf(), out, offset, step * (t - t0));
-      }
+      this.transformRange(o, c, t0, t1, out, step);
       return;
     }
     const band = channelSlides[c]!;

@@ -147,18 +147,21 @@ const planOf = (wasm: FftKernels, n: number): Plan => {
   return plan;
 };
 
-/** Runs the complex FFT of the plan's buffer A; returns the byte address of the result (A or B). */
-const complexForward = (wasm: FftKernels, plan: Plan): number => {
-  let src = plan.bufferA;
+/**
+ * Runs the complex FFT of the m values at byte address `input` (default: the
+ * plan's buffer A; any other address is only read); returns the byte address
+ * of the result (buffer A or B).
+ */
+const complexForward = (wasm: FftKernels, plan: Plan, input: number = plan.bufferA): number => {
+  let src = input;
   let dst = plan.bufferB;
   const general = plan.passTwiddles.length;
   let groups = plan.m;
   for (let pass = 0; pass < general; pass++) {
     groups /= 4;
     wasm.pass4(src, dst, plan.passTwiddles[pass]!, groups, plan.strides[pass]!);
-    const t = src;
     src = dst;
-    dst = t;
+    dst = dst === plan.bufferB ? plan.bufferA : plan.bufferB;
   }
   const stride = plan.strides[general]!;
   if (plan.lastRadix === 8) wasm.pass8last(src, dst, stride);
@@ -234,6 +237,11 @@ export interface WasmSpectralMemory {
   input(n: number): number;
   /** numpy's rfft of the n samples at `input(n)`; returns where its n + 2 values are (valid until the next size-n transform). */
   forward(n: number): number;
+  /**
+   * As `forward`, of the n samples at index `at` (any even index outside the
+   * size-n buffers, e.g. in a `reserve`d region holding many overlapping frames: they are only read).
+   */
+  forwardFrom(n: number, at: number): number;
   /** numpy's irfft of the n + 2 values at `input(n)`; returns where its n samples are (valid until the next size-n transform). */
   inverse(n: number): number;
   /** out = (|x|², 0) per value. */
@@ -269,6 +277,12 @@ export const wasmSpectralMemory = (): WasmSpectralMemory | null => {
     forward(n) {
       const plan = planOf(wasm, n);
       const result = complexForward(wasm, plan);
+      wasm.realForward(result, plan.forwardSplit, plan.m);
+      return result / 8;
+    },
+    forwardFrom(n, at) {
+      const plan = planOf(wasm, n);
+      const result = complexForward(wasm, plan, 8 * at);
       wasm.realForward(result, plan.forwardSplit, plan.m);
       return result / 8;
     },

@@ -44,6 +44,11 @@ const jsSpectralMemory = (): SpectralMemory => {
       getRealFft(n).forward(memory, input, memory.subarray(output, output + n + 2));
       return output;
     },
+    forwardFrom(n, at) {
+      const { output } = areaOf(n);
+      getRealFft(n).forward(memory, at, memory.subarray(output, output + n + 2));
+      return output;
+    },
     inverse(n) {
       const { input, output } = areaOf(n);
       getRealFft(n).inverse(memory, input, memory, output);
