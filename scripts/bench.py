@@ -5,7 +5,11 @@
 W1: real music (Debian's warzone2100-music, installed when missing and
 possible) at 22050 Hz; W2: the same at 44100 Hz; W4: 100 clips of 5 s.
 Each function: one untimed call per side, then librosa and ours alternately
-``--repeat`` times; medians and the ratio of medians. Ours is timed from the
+``--repeat`` times; medians and the ratio of medians. Every timed call starts
+after a pause of SETTLE_S: librosa's BLAS calls leave OpenBLAS worker threads
+spinning for up to ~0.2 s, which took up to 35 ms of CPU from whatever ran next
+on this 2-core machine (measured on W1 chroma_cqt); the pause gives both sides
+a quiet start. W4 (100 short clips a function) times without the pause. Ours is timed from the
 Python call to the returned array (bridge included), with 1 worker thread and
 with all cores. Prints a Markdown table for docs/benchmarks.md.
 """
@@ -87,7 +91,11 @@ def workloads(y: np.ndarray, sr: int):
     return items
 
 
-def timed(fn: Callable) -> float:
+SETTLE_S = 0.3
+
+
+def timed(fn: Callable, settle: float = 0.0) -> float:
+    time.sleep(settle)
     t0 = time.perf_counter()
     fn()
     return time.perf_counter() - t0
@@ -122,15 +130,15 @@ def set_threads(n: int | None) -> None:
         os.environ["AURALIS_DSP_THREADS"] = str(n)
 
 
-def compare(ref: Callable, ours: Callable, repeat: int) -> Tuple[float, float]:
+def compare(ref: Callable, ours: Callable, repeat: int, settle: float = SETTLE_S) -> Tuple[float, float]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ref()
         ours()
         t_ref, t_ours = [], []
         for _ in range(repeat):
-            t_ref.append(timed(ref))
-            t_ours.append(timed(ours))
+            t_ref.append(timed(ref, settle))
+            t_ours.append(timed(ours, settle))
     return statistics.median(t_ref), statistics.median(t_ours)
 
 
@@ -183,7 +191,7 @@ def main() -> int:
             t_ref, t_ours, t_bridge = [], [], []
             for c in clips:
                 ref, ours = workloads(c, 22050)[name]
-                r, o = compare(ref, ours, 1)
+                r, o = compare(ref, ours, 1, settle=0.0)
                 t_ref.append(r)
                 t_ours.append(o)
                 t_bridge.append(bridge_share(ours))
