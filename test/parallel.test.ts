@@ -2,8 +2,8 @@
  * The worker pool: same results for any thread count, work really spread over
  * the threads, errors rejecting run().
  */
-import { describe, expect, it } from "vitest";
-import { runTask } from "../src/parallel/pool.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runTask, setGrainOverride, type WorkerPool } from "../src/parallel/pool.js";
 import type { ClosableWorkerPool } from "../src/parallel/workerPool.js";
 import { useWorkerPools } from "./helpers/workerPools.js";
 import { ParameterError } from "../src/util/errors.js";
@@ -78,7 +78,38 @@ describe("createWorkerPool", () => {
   });
 });
 
+describe("runTask grain", () => {
+  /** A pool that records its runs and runs nothing. */
+  const recorder = (): WorkerPool & { runs: [number, number | undefined][] } => {
+    const runs: [number, number | undefined][] = [];
+    return { size: 2, runs, run: async (_name, count, _args, maxChunks) => void runs.push([count, maxChunks]) };
+  };
+
+  it("keeps runs of fewer than two grains inline and gives longer ones at most count / grain chunks", async () => {
+    const p = recorder();
+    const n = 50;
+    const x = new Float64Array(n).fill(1);
+    const out = new Float64Array(n);
+    const owner = new Int32Array(n);
+    await runTask(p, "test.wave", n, { x, out, owner }, 32);
+    expect(p.runs).toEqual([]);
+    expect(out[n - 1]).not.toBe(0);
+    await runTask(p, "test.wave", 100, { x, out, owner }, 32);
+    expect(p.runs).toEqual([[100, 3]]);
+    setGrainOverride(1);
+    try {
+      await runTask(p, "test.wave", n, { x, out, owner }, 32);
+    } finally {
+      setGrainOverride(null);
+    }
+    expect(p.runs[1]).toEqual([n, n]);
+  });
+});
+
 describe("spectrum ops on the pool", () => {
+  // Short signals would stay on one thread: cut every run into as many chunks as the pool takes.
+  beforeAll(() => setGrainOverride(1));
+  afterAll(() => setGrainOverride(null));
   const bytesOf = (a: Float32Array | Float64Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
   /** A stereo test signal in shared memory (so workers see it without a copy). */

@@ -16,6 +16,9 @@ import { registerTask, type TaskArgs } from "../parallel/tasks.js";
 import { dftStage, dftStageBlockCount, dftStageDecimateBlocks, resample, soxrOutputLength, type DftStageOutputMap } from "../resample/index.js";
 import type { SignalPlan } from "./vqt.js";
 
+/** soxr blocks per worker chunk at least (a block is a 2048- and a 1024-point FFT, ~7 µs). */
+const HALVE_GRAIN = 64;
+
 interface HalveArgs {
   source: Float64Array;
   sourceLength: number;
@@ -60,7 +63,7 @@ const halve = async (
   const target = allocFloat64(channels * targetLength, pool !== undefined, { zero: false });
   const blocks = dftStageBlockCount(dftStage(1), soxrOutputLength(sourceLength, 2));
   const args: HalveArgs = { source, sourceLength, target, targetLength, blocks, divisor: Math.sqrt(1 / 2), multiplier, single };
-  await runTask(pool, "cqt.halve", channels * blocks, args as unknown as TaskArgs);
+  await runTask(pool, "cqt.halve", channels * blocks, args as unknown as TaskArgs, HALVE_GRAIN);
   return target;
 };
 

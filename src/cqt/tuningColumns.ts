@@ -14,6 +14,9 @@ import { interiorFrameStart, loadFrame } from "./frames.js";
 import { tuningKernels, type TuningKernels } from "./tuningKernels.js";
 import { isPeak, peakDouble, peakSingle, piptrackBinRange, piptrackColumn, piptrackDouble, piptrackRef, piptrackSingle, tuningFromPeaks, type PiptrackParams, type TuningEstimate } from "./tuning.js";
 
+/** Frames per worker chunk at least (a frame is a 2048-point FFT and its peaks, ~7 µs): short signals stay on one thread. */
+const FRAME_GRAIN = 64;
+
 /** Where the spectrogram columns of a tuning estimate come from. */
 export interface ColumnSource {
   /** STFT of a signal ... */
@@ -394,7 +397,7 @@ export const estimateTuningFrom = async (
   const mag = allocFloat64(columns * stride, shared, { zero: false });
   const counts = new Int32Array(shared ? new SharedArrayBuffer(4 * columns) : new ArrayBuffer(4 * columns));
   const starts = new Int32Array(shared ? new SharedArrayBuffer(4 * columns) : new ArrayBuffer(4 * columns));
-  await runTask(pool, "cqt.tuningPeaks", source.nFrames, { source, pp, lo, hi, stride, pitch, mag, counts, starts, keep });
+  await runTask(pool, "cqt.tuningPeaks", source.nFrames, { source, pp, lo, hi, stride, pitch, mag, counts, starts, keep }, FRAME_GRAIN);
   // Gather the peaks in column order: one move per run of columns stored back to back (a task's columns).
   let n = 0;
   let runFrom = 0;

@@ -151,11 +151,11 @@ export const createWorkerPool = (size: number, workerUrl: URL | string): Closabl
 
   return {
     size,
-    run(name: string, count: number, args: TaskArgs): Promise<void> {
+    run(name: string, count: number, args: TaskArgs, maxChunks = Infinity): Promise<void> {
       if (closed) return Promise.reject(new Error("worker pool is closed"));
       if (count <= 0) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
-        const chunks = Math.min(count, size * CHUNKS_PER_WORKER);
+        const chunks = Math.max(1, Math.min(count, size * CHUNKS_PER_WORKER, Math.floor(maxChunks)));
         const run: Run = { name, args, pending: chunks, settled: false, resolve, reject };
         for (let i = 0; i < chunks; i++) {
           queue.push({ run, start: Math.floor((i * count) / chunks), end: Math.floor(((i + 1) * count) / chunks) });

@@ -18,6 +18,9 @@ import { frameMajorLayout, planStft, stftFrames, type SpectrumLayout, type StftP
 import { fftWindow, type WindowName } from "./window.js";
 import type { NamedArray } from "../bridge/registry.js";
 
+/** STFT frames per worker chunk at least (~5 µs a 2048-point frame). */
+const STFT_FRAME_GRAIN = 64;
+
 interface StftTaskArgs {
   plan: StftPlan;
   signal: FloatArray;
@@ -93,7 +96,7 @@ export const computeStft = async (
   const layout = frameMajorLayout(plan.nBins, channels);
   // stftFrames writes every (frame, bin, channel) element: no zero-fill needed.
   const out = allocFloat(2 * plan.nFrames * plan.nBins * channels, double, pool !== undefined, { zero: false });
-  await runTask(pool, "spectrum.stft", plan.nFrames, { plan, signal, channels, length, window, out, layout });
+  await runTask(pool, "spectrum.stft", plan.nFrames, { plan, signal, channels, length, window, out, layout }, STFT_FRAME_GRAIN);
   return { plan, out, layout };
 };
 
