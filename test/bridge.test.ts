@@ -104,6 +104,12 @@ const expectError = (reply: DecodedFrame, id: number | null, type: string, messa
   expect(reply.arrays).toEqual([]);
 };
 
+/** Waits (up to 2 s) until the server's stderr matches: it is another pipe, so it may trail the reply. */
+const stderrMatching = async (server: Server, pattern: RegExp): Promise<string> => {
+  for (let waited = 0; waited < 2000 && !pattern.test(server.stderr); waited += 10) await new Promise((r) => setTimeout(r, 10));
+  return server.stderr;
+};
+
 const expectPing = async (server: Server, id: number): Promise<void> => {
   server.request(id, "ping");
   const reply = await server.reply();
@@ -264,7 +270,7 @@ describe("stdio server", () => {
     expectError(await server.reply(), 14, "ParameterError", /^hop_length must be > 0$/);
     server.request(15, "raise", { type: "Error", message: "boom" });
     expectError(await server.reply(), 15, "InternalError", /^boom$/);
-    expect(server.stderr).toMatch(/op raise failed: Error: boom/);
+    expect(await stderrMatching(server, /op raise failed: Error: boom/)).toMatch(/op raise failed: Error: boom/);
     await expectPing(server, 16);
     await server.stop();
   });

@@ -12,7 +12,7 @@ import { collectGarbage } from "../parallel/gc.js";
 import { createWorkerPool, serveTasksIfWorker } from "../parallel/workerPool.js";
 import { errorReply, handleRequest, validateRequestHeader } from "./dispatch.js";
 import { DEFAULT_MAX_PAYLOAD_BYTES, FrameKind, FrameParser, type FrameEvent } from "./frame.js";
-import { readFrames, writeFrameSync } from "./stdio.js";
+import { openBlockingStdout, readFrames, writeFrameSync } from "./stdio.js";
 
 const PARENT_POLL_MS = 1000;
 /** Grace period for stray handles once stdin has closed and the last reply is written. */
@@ -35,10 +35,14 @@ const integerFromEnv = (name: string, fallback: number, min = 1): number => {
   return fallback;
 };
 
+/** Where replies go: stdout, through a blocking descriptor where the platform gives one (see openBlockingStdout). */
+let replyFd: number | undefined;
+
 /** Writes a reply frame to stdout; exits when nobody reads replies any more (EPIPE and friends). */
 const writeReply = (chunks: Uint8Array[]): void => {
   try {
-    writeFrameSync(1, chunks);
+    replyFd ??= openBlockingStdout();
+    writeFrameSync(replyFd, chunks);
   } catch (error) {
     log(`stdout failed (${(error as Error).message}); exiting`);
     process.exit(0);
