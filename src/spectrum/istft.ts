@@ -13,7 +13,9 @@
 import { getRealFft } from "../fft/realFft.js";
 import { ParameterError } from "../util/errors.js";
 import type { FloatArray } from "../parallel/alloc.js";
-import type { SpectrumLayout } from "./stft.js";
+import { inMemoryEngine, scratchArea, type SpectrumLayout } from "./stft.js";
+import type { StftKernels } from "./stftKernels.js";
+import type { WasmSpectralMemory } from "../fft/wasmRealFft.js";
 
 const TINY_FLOAT32 = 1.1754943508222875e-38;
 const TINY_FLOAT64 = 2.2250738585072014e-308;
@@ -79,7 +81,7 @@ export const planIstft = (
  * last frame's span), the terms depend only on the position modulo the hop, so
  * those positions copy one precomputed period: the same sums in the same order.
  */
-const sumSquareEnvelope = (plan: IstftPlan, window: Float64Array, pA: number, pB: number, envelope: Float64Array): void => {
+const sumSquareEnvelope = (plan: IstftPlan, window: Float64Array, pA: number, pB: number, envelope: Float64Array, at = 0): void => {
   const { nFft, hopLength, nFrames, single } = plan;
   const add = (sum: number, w: number): number => (single ? Math.fround(sum + w * w) : sum + w * w);
   const direct = (p: number): number => {
@@ -92,15 +94,24 @@ const sumSquareEnvelope = (plan: IstftPlan, window: Float64Array, pA: number, pB
   // Positions whose frames t = floor((p - nFft) / hop) + 1 .. floor(p / hop) all exist.
   const interiorStart = Math.max(0, nFft - hopLength);
   const interiorEnd = nFrames * hopLength;
+  const period = envelopePeriod(plan, window);
+  for (let p = pA; p < pB; p++) {
+    envelope[at + p - pA] = p >= interiorStart && p < interiorEnd ? period[p % hopLength]! : direct(p);
+  }
+};
+
+/** The sum-square envelope at interior positions p, by p modulo the hop. */
+const envelopePeriod = (plan: IstftPlan, window: Float64Array): Float64Array => {
+  const { nFft, hopLength, single } = plan;
   const period = new Float64Array(hopLength);
   for (let r = 0; r < hopLength; r++) {
     let sum = 0;
-    for (let k = r + Math.floor((nFft - 1 - r) / hopLength) * hopLength; k >= 0; k -= hopLength) sum = add(sum, window[k]!);
+    for (let k = r + Math.floor((nFft - 1 - r) / hopLength) * hopLength; k >= 0; k -= hopLength) {
+      sum = single ? Math.fround(sum + window[k]! * window[k]!) : sum + window[k]! * window[k]!;
+    }
     period[r] = sum;
   }
-  for (let p = pA; p < pB; p++) {
-    envelope[p - pA] = p >= interiorStart && p < interiorEnd ? period[p % hopLength]! : direct(p);
-  }
+  return period;
 };
 
 /** Number of work units (hop-sized output slices) for `istftUnits`. */
@@ -124,6 +135,12 @@ export const istftUnits = (
   u0: number,
   u1: number,
 ): void => {
+  if (u1 <= u0 || channels < 1) return;
+  const engine = inMemoryEngine(plan.nFft);
+  if (engine !== null) {
+    istftUnitsInMemory(engine.memory, engine.kernels, plan, spectrum, layout, channels, window, out, u0, u1);
+    return;
+  }
   const nBinsFull = Math.floor(plan.nFft / 2) + 1;
   const scratch: IstftScratch = {
     spec: new Float64Array(2 * nBinsFull),
@@ -195,5 +212,166 @@ const istftBlock = (
       const e = envelope[i]!;
       out[row + i] = e > tiny ? acc[i]! / e : acc[i]!;
     }
+  }
+};
+
+/** Where the spectrum of frame t, channel c is read from and how it is staged in the FFT memory. */
+type Staging = "frame" | "channel" | "scalar";
+
+/** This thread's envelope period tiled over a block's reach, kept while the same window, hop and precision come back. */
+let tile: { kernels: object; at: number; capacity: number; hop: number; single: boolean; window: Float64Array; length: number } | null = null;
+
+/**
+ * The interior envelope tiled: index j holds period[j % hop] for j < length.
+ * A block whose positions are all interior reads it from index pA % hop.
+ */
+const envelopeTile = (memory: WasmSpectralMemory, plan: IstftPlan, window: Float64Array, length: number): number => {
+  const { hopLength, single } = plan;
+  if (
+    tile !== null && tile.kernels === memory.memory && tile.hop === hopLength && tile.single === single && tile.length >= length &&
+    tile.window.length === window.length && tile.window.every((w, k) => Object.is(w, window[k]))
+  ) {
+    return tile.at;
+  }
+  const capacity = tile !== null && tile.kernels === memory.memory && tile.capacity >= length ? tile.capacity : Math.max(length, 2 * (tile?.capacity ?? 0));
+  const at = capacity === tile?.capacity && tile.kernels === memory.memory ? tile.at : memory.reserve(capacity);
+  tile = { kernels: memory.memory!, at, capacity, hop: hopLength, single, window: window.slice(), length };
+  const heap = memory.heap();
+  heap.set(envelopePeriod(plan, window), at);
+  for (let filled = hopLength; filled < length; filled *= 2) heap.copyWithin(at + filled, at, at + Math.min(filled, length - filled));
+  return at;
+};
+
+/**
+ * {@link istftUnits} inside the FFT kernels' memory: per block and frame,
+ * the frame's spectrum (all channels, when they are interleaved) is copied in
+ * once in its own element type and converted into the inverse transform's
+ * input, the transformed frame windowed and added into a per-channel
+ * accumulator, and each channel's block divided by the envelope into a
+ * staging area of the output's type that one `set` copies out. The same sums
+ * in the same order as {@link istftBlock}.
+ */
+const istftUnitsInMemory = (
+  memory: WasmSpectralMemory,
+  kernels: StftKernels,
+  plan: IstftPlan,
+  spectrum: FloatArray,
+  layout: SpectrumLayout,
+  channels: number,
+  window: Float64Array,
+  out: FloatArray,
+  u0: number,
+  u1: number,
+): void => {
+  const { nFft, hopLength, nFrames, nBinsUsed, outLength, offset, single } = plan;
+  const nBinsFull = Math.floor(nFft / 2) + 1;
+  const inSingle = spectrum instanceof Float32Array;
+  const outSingle = out instanceof Float32Array;
+  const { frameStride, binStride, channelStride } = layout;
+  const channelSpan = (nBinsUsed - 1) * binStride + 1;
+  const frameSpan = channelSpan + (channels - 1) * channelStride;
+  const staging: Staging = frameSpan <= 2 * nBinsUsed * channels ? "frame" : channelSpan <= 2 * nBinsUsed ? "channel" : "scalar";
+  const specPairs = staging === "frame" ? frameSpan : staging === "channel" ? channelSpan : 0;
+  const blockWidth = UNITS_PER_BLOCK * hopLength + nFft;
+  const accLength = blockWidth + 2;
+  const paddedEnd = nFft + hopLength * (nFrames - 1);
+  const interiorStart = Math.max(0, nFft - hopLength);
+  const interiorEnd = nFrames * hopLength;
+
+  // The size-n plan first (it may grow the memory), then the scratch areas, then the views.
+  const input = memory.input(nFft);
+  const tileAt = envelopeTile(memory, plan, window, blockWidth + hopLength + 2);
+  const winAt = scratchArea(memory, nFft + 2 + 2 * specPairs + (channels + 2) * accLength);
+  const specAt = winAt + nFft + 2;
+  const accAt = specAt + 2 * specPairs;
+  const envAt = accAt + channels * accLength;
+  const stageAt = envAt + accLength;
+  const heap = memory.heap();
+  const heap32 = new Float32Array(heap.buffer);
+  heap.set(window, winAt);
+  heap[winAt + nFft] = 0;
+  heap[winAt + nFft + 1] = 0;
+  const staged: FloatArray = inSingle ? heap32 : heap;
+  const stagedAt = inSingle ? 2 * specAt : specAt;
+  const inPair = inSingle ? 8 : 16;
+  const toInput = inSingle ? kernels.promote : kernels.copyPairs;
+  const outStaged: FloatArray = outSingle ? heap32 : heap;
+  const outStagedAt = outSingle ? 2 * stageAt : stageAt;
+  const normalize = outSingle ? kernels.normalize32 : kernels.normalize64;
+  const tiny = single ? TINY_FLOAT32 : TINY_FLOAT64;
+
+  for (let b0 = u0; b0 < u1; b0 += UNITS_PER_BLOCK) {
+    const b1 = Math.min(b0 + UNITS_PER_BLOCK, u1);
+    const pA = Math.max(b0 * hopLength, offset);
+    const pB = Math.min(b1 === nFrames ? paddedEnd : b1 * hopLength, offset + outLength);
+    if (pB <= pA) continue;
+    const width = pB - pA;
+    const firstFrame = Math.max(0, Math.floor((pA - nFft) / hopLength) + 1);
+    const lastFrame = Math.min(nFrames - 1, Math.floor((pB - 1) / hopLength));
+    let env: number;
+    if (pA >= interiorStart && pB <= interiorEnd) {
+      env = tileAt + (pA % hopLength);
+    } else {
+      sumSquareEnvelope(plan, window, pA, pB, heap, envAt);
+      env = envAt;
+    }
+    // Positions [pA, reach) have a term already; a frame's first term of a position is added to +0 by overlapSet.
+    let reach = pA;
+    for (let t = firstFrame; t <= lastFrame; t++) {
+      const base = 2 * t * frameStride;
+      if (staging === "frame") staged.set(spectrum.subarray(base, base + 2 * frameSpan), stagedAt);
+      const start = t * hopLength;
+      const k0 = Math.max(0, pA - start);
+      const k1 = Math.min(nFft, pB - start);
+      // Frame positions [start + k0, start + k1): add where an earlier frame reached, set beyond.
+      const kSet = Math.min(k1, Math.max(k0, reach - start));
+      if (start + k0 > reach) {
+        for (let c = 0; c < channels; c++) heap.fill(0, accAt + c * accLength + reach - pA, accAt + c * accLength + start + k0 - pA);
+      }
+      for (let c = 0; c < channels; c++) {
+        if (staging === "frame") {
+          toInput(8 * specAt + inPair * c * channelStride, inPair * binStride, 8 * input, 16, nBinsUsed);
+        } else if (staging === "channel") {
+          const from = base + 2 * c * channelStride;
+          staged.set(spectrum.subarray(from, from + 2 * channelSpan), stagedAt);
+          toInput(8 * specAt, inPair * binStride, 8 * input, 16, nBinsUsed);
+        } else {
+          for (let f = 0, o = base + 2 * c * channelStride; f < nBinsUsed; f++, o += 2 * binStride) {
+            heap[input + 2 * f] = spectrum[o]!;
+            heap[input + 2 * f + 1] = spectrum[o + 1]!;
+          }
+        }
+        if (nBinsUsed < nBinsFull) heap.fill(0, input + 2 * nBinsUsed, input + 2 * nBinsFull);
+        const frame = memory.inverse(nFft);
+        const acc = accAt + c * accLength + start - pA;
+        overlap(kernels.overlapAdd, heap, acc, winAt, frame, k0, kSet, false);
+        overlap(kernels.overlapSet, heap, acc, winAt, frame, kSet, k1, true);
+      }
+      reach = Math.max(reach, start + k1);
+    }
+    for (let c = 0; c < channels; c++) {
+      if (reach < pB) heap.fill(0, accAt + c * accLength + reach - pA, accAt + c * accLength + width);
+      normalize(8 * (accAt + c * accLength), 8 * env, 8 * stageAt, (width + 1) >> 1, tiny);
+      out.set(outStaged.subarray(outStagedAt, outStagedAt + width), c * outLength + (pA - offset));
+    }
+  }
+};
+
+/** acc[k] (+)= win[k] * frame[k] for k in [k0, k1): pairs in the kernel, an odd last value here (`first`: added to +0). */
+const overlap = (
+  kernel: (acc: number, win: number, frame: number, pairs: number) => void,
+  heap: Float64Array,
+  acc: number,
+  win: number,
+  frame: number,
+  k0: number,
+  k1: number,
+  first: boolean,
+): void => {
+  if (k1 <= k0) return;
+  kernel(8 * (acc + k0), 8 * (win + k0), 8 * (frame + k0), (k1 - k0) >> 1);
+  if ((k1 - k0) & 1) {
+    const k = k1 - 1;
+    heap[acc + k] = (first ? 0 : heap[acc + k]!) + heap[win + k]! * heap[frame + k]!;
   }
 };

@@ -116,8 +116,12 @@ export const computeIstft = async (
   pool: WorkerPool | undefined,
 ): Promise<{ plan: IstftPlan; out: FloatArray }> => {
   const plan = planIstft(nBinsIn, nFramesIn, nFft, hopLength, center, length, !double);
-  // Zeroed: samples past the last frame's reach (a `length` beyond the frames) are never written.
-  const out = allocFloat(channels * plan.outLength, double, pool !== undefined, { zero: true });
+  // istftUnits writes every sample up to the last frame's reach; only a `length` beyond it needs zeros.
+  const out = allocFloat(channels * plan.outLength, double, pool !== undefined, { zero: false });
+  const reached = Math.min(plan.outLength, plan.nFft + plan.hopLength * (plan.nFrames - 1) - plan.offset);
+  if (reached < plan.outLength) {
+    for (let c = 0; c < channels; c++) out.fill(0, c * plan.outLength + reached, (c + 1) * plan.outLength);
+  }
   await runTask(pool, "spectrum.istft", istftUnitCount(plan), { plan, spectrum, layout, channels, window, out });
   return { plan, out };
 };

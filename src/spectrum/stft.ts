@@ -12,9 +12,11 @@
  * @see https://librosa.org/doc/0.11.0/generated/librosa.stft.html
  */
 import { getRealFft } from "../fft/realFft.js";
+import { wasmSpectralMemory, type WasmSpectralMemory } from "../fft/wasmRealFft.js";
 import { ParameterError } from "../util/errors.js";
 import type { FloatArray } from "../parallel/alloc.js";
 import { readPadded, type PadMode } from "./pad.js";
+import { stftKernels, type StftKernels } from "./stftKernels.js";
 
 /** Where the samples of frames [frameStart, frameEnd) come from. */
 interface FrameSegment {
@@ -111,8 +113,158 @@ export const frameMajorLayout = (nBins: number, channels: number): SpectrumLayou
  *
  * Windowing and the FFT run in float64 (as numpy does for float32 audio times
  * librosa's float64 window); `out` may be float32 (complex64) or float64.
+ *
+ * Power-of-two n_fft with WebAssembly SIMD: the frames are windowed,
+ * transformed and converted inside the FFT kernels' memory (see
+ * {@link stftFramesInMemory}); otherwise TypeScript loops. Both give the same bits.
  */
 export const stftFrames = (
+  plan: StftPlan,
+  signal: FloatArray,
+  channels: number,
+  length: number,
+  window: Float64Array,
+  out: FloatArray,
+  layout: SpectrumLayout,
+  t0: number,
+  t1: number,
+): void => {
+  if (t1 <= t0 || channels < 1) return;
+  const memory = inMemoryEngine(plan.nFft);
+  if (memory !== null) stftFramesInMemory(memory.memory, memory.kernels, plan, signal, channels, length, window, out, layout, t0, t1);
+  else stftFramesScalar(plan, signal, channels, length, window, out, layout, t0, t1);
+};
+
+/** The FFT memory and this module's kernels over it, when n is a power of two the WebAssembly FFT serves. */
+export const inMemoryEngine = (n: number): { memory: WasmSpectralMemory; kernels: StftKernels } | null => {
+  if (n < 4 || (n & (n - 1)) !== 0 || n > 2 ** 26) return null;
+  const memory = wasmSpectralMemory();
+  if (memory === null || memory.memory === undefined) return null;
+  const kernels = stftKernels(memory.memory);
+  return kernels === null ? null : { memory, kernels };
+};
+
+/** Frames staged per channel at most at once (signal stretches of (FRAME_BATCH - 1) * hop + nFft samples). */
+const FRAME_BATCH = 64;
+/** Signal samples staged per channel at most (a long hop gets fewer frames per batch). */
+const STAGED_SAMPLES = 1 << 16;
+
+/** One never-freed area of the FFT memory per thread, grown (by reserving a larger one) when a call needs more. */
+let area: { kernels: object; at: number; capacity: number } | null = null;
+
+/** `doubles` float64 values of this thread's scratch area in the FFT memory (16-byte aligned): their index. */
+export const scratchArea = (memory: WasmSpectralMemory, doubles: number): number => {
+  if (area === null || area.kernels !== memory.memory || area.capacity < doubles) {
+    const capacity = Math.max(doubles, 2 * (area?.capacity ?? 0));
+    area = { kernels: memory.memory!, at: memory.reserve(capacity), capacity };
+  }
+  return area.at;
+};
+
+const even = (n: number): number => n + (n & 1);
+
+/**
+ * Whether the elements (bin f, channel c) of one frame fill a contiguous run
+ * of `nBins * channels` complex values exactly, so a frame staged in that
+ * layout is copied out (or in) with one `set`.
+ */
+export const denseFrame = (layout: SpectrumLayout, nBins: number, channels: number): boolean =>
+  (layout.binStride === channels && layout.channelStride === 1) ||
+  (layout.binStride === 1 && layout.channelStride === nBins) ||
+  (channels === 1 && layout.binStride === 1);
+
+/**
+ * {@link stftFrames} inside the FFT kernels' memory: per batch of frames
+ * and channel, the stretch of signal the batch's frames cover is copied in
+ * once (in its own element type); each frame is windowed from it straight
+ * into the transform's input, and its spectrum converted to the output's
+ * element type and layout in a staging area that one `set` copies out.
+ * Frames that reach into the padding are read as in the TypeScript path.
+ */
+const stftFramesInMemory = (
+  memory: WasmSpectralMemory,
+  kernels: StftKernels,
+  plan: StftPlan,
+  signal: FloatArray,
+  channels: number,
+  length: number,
+  window: Float64Array,
+  out: FloatArray,
+  layout: SpectrumLayout,
+  t0: number,
+  t1: number,
+): void => {
+  const { nFft, hopLength, nBins, padMode } = plan;
+  const single = signal instanceof Float32Array;
+  const outSingle = out instanceof Float32Array;
+  const dense = denseFrame(layout, nBins, channels);
+  const batch = Math.max(1, Math.min(FRAME_BATCH, Math.floor((STAGED_SAMPLES - nFft) / hopLength) + 1));
+  const stretch = (batch - 1) * hopLength + nFft;
+  const stretchDoubles = even(single ? Math.ceil(stretch / 2) : stretch);
+  const frameValues = 2 * nBins * channels;
+  // Creates the size-n plan (it may grow the memory) before the scratch area is placed and the views taken.
+  const input = memory.input(nFft);
+  const winAt = scratchArea(memory, nFft + 2 + channels * stretchDoubles + even(outSingle ? frameValues / 2 : frameValues) + 2);
+  const sigAt = winAt + nFft + 2;
+  const outAt = sigAt + channels * stretchDoubles;
+  const heap = memory.heap();
+  const heap32 = new Float32Array(heap.buffer);
+  heap.set(window, winAt);
+  const staged: FloatArray = outSingle ? heap32 : heap;
+  const stagedAt = outSingle ? 2 * outAt : outAt;
+  const pairBytes = outSingle ? 8 : 16;
+  const convert = outSingle ? kernels.demote : kernels.copyPairs;
+  const frame = new Float64Array(nFft);
+  const step = 2 * layout.binStride;
+  for (const seg of plan.segments) {
+    const a = Math.max(t0, seg.frameStart);
+    const b = Math.min(t1, seg.frameEnd);
+    const positionOf = (t: number): number => seg.firstPosition + (t - seg.frameStart) * hopLength;
+    for (let s = a; s < b; s += batch) {
+      const e = Math.min(b, s + batch);
+      // Frames wholly inside the segment: a contiguous run [ia, ib) of the batch.
+      let ia = s;
+      while (ia < e && positionOf(ia) < 0) ia++;
+      let ib = ia;
+      while (ib < e && positionOf(ib) + nFft <= seg.segmentLength) ib++;
+      const first = positionOf(ia);
+      if (ib > ia) {
+        const count = positionOf(ib - 1) + nFft - first;
+        for (let c = 0; c < channels; c++) {
+          const from = c * length + seg.segmentOffset + first;
+          if (single) heap32.set(signal.subarray(from, from + count), 2 * (sigAt + c * stretchDoubles));
+          else heap.set(signal.subarray(from, from + count), sigAt + c * stretchDoubles);
+        }
+      }
+      for (let t = s; t < e; t++) {
+        const position = positionOf(t);
+        for (let c = 0; c < channels; c++) {
+          if (t >= ia && t < ib) {
+            const offset = position - first;
+            const src = single ? 8 * (sigAt + c * stretchDoubles) + 4 * offset : 8 * (sigAt + c * stretchDoubles + offset);
+            (single ? kernels.window32 : kernels.window64)(src, 8 * winAt, 8 * input, nFft / 2);
+          } else {
+            readPadded(signal, c * length + seg.segmentOffset, seg.segmentLength, padMode, position, nFft, frame);
+            for (let k = 0; k < nFft; k++) heap[input + k] = frame[k]! * window[k]!;
+          }
+          const result = memory.forward(nFft);
+          if (dense) {
+            convert(8 * result, 16, 8 * outAt + pairBytes * layout.channelStride * c, pairBytes * layout.binStride, nBins);
+          } else {
+            for (let f = 0, p = 2 * (t * layout.frameStride + c * layout.channelStride); f < nBins; f++, p += step) {
+              out[p] = heap[result + 2 * f]!;
+              out[p + 1] = heap[result + 2 * f + 1]!;
+            }
+          }
+        }
+        if (dense) out.set(staged.subarray(stagedAt, stagedAt + frameValues), 2 * t * layout.frameStride);
+      }
+    }
+  }
+};
+
+/** {@link stftFrames} in TypeScript loops around `getRealFft`: any n_fft, any layout, no WebAssembly needed. */
+const stftFramesScalar = (
   plan: StftPlan,
   signal: FloatArray,
   channels: number,
