@@ -1,5 +1,5 @@
 /**
- * chroma_cqt, cqt and estimate_tuning give bit-identical results inline and
+ * chroma_cqt, cqt, chroma_stft and estimate_tuning give bit-identical results inline and
  * on 2 and 3 worker threads (the resampling runs over soxr blocks alongside
  * the tuning estimate, the transform over frames), and the WebAssembly basis
  * product equals its scalar fallback.
@@ -68,6 +68,30 @@ describe("bit-identical for any thread count", () => {
       }
     });
   }
+
+  it("chroma_stft (signal: tuning estimated and given, float32 and float64; given spectrogram)", async () => {
+    const base = { sr: 22050, n_fft: 2048, hop_length: 512, win_length: 2048, window: "hann", center: true, pad_mode: "constant", norm: Infinity, tuning: null, n_chroma: 12, ctroct: 5.0, octwidth: 2, base_c: true };
+    const y32 = signal(2, 40_000, 22050, false);
+    const y64 = signal(2, 40_000, 22050, true);
+    const frames = 60;
+    const S = new Float32Array(new SharedArrayBuffer(4 * 2 * 1025 * frames));
+    for (let i = 0; i < S.length; i++) S[i] = Math.abs(Math.sin(i * 0.731) * Math.cos(i * 0.0137)) ** 3;
+    const requests: [Record<string, unknown>, NamedArray[]][] = [
+      [{ ...base, dtype: "float32", fb_dtype: "float32" }, [y32]],
+      [{ ...base, dtype: "float32", fb_dtype: "float32", tuning: 0.21, norm: 2 }, [y32]],
+      [{ ...base, dtype: "float64", fb_dtype: "float64" }, [y64]],
+      [{ ...base, dtype: "float32", fb_dtype: "float32" }, [{ name: "S", dtype: "float32", shape: [2, 1025, frames], data: S }]],
+    ];
+    for (const [params, arrays] of requests) {
+      const inline = await getOp("chroma_stft")!(params, arrays, {});
+      if (params.tuning === null) expect(inline.meta!.tuning).not.toBe(0);
+      for (const p of [pool(2), pool(3)]) {
+        const r = await getOp("chroma_stft")!(params, arrays, { pool: p });
+        expect(r.meta).toEqual(inline.meta);
+        expect(bytesOf(r.arrays[0]!.data).equals(bytesOf(inline.arrays[0]!.data))).toBe(true);
+      }
+    }
+  });
 
   it("estimate_tuning", async () => {
     const y = signal(2, 40_000, 22050, false);

@@ -20,6 +20,7 @@ import { fftWindow, type WindowName } from "../spectrum/window.js";
 import { ParameterError } from "../util/errors.js";
 import { boolParam, intParam, numberParam, optionalIntParam, stringParam, type Params } from "../util/params.js";
 import { chromaCqtFrames, foldChromaFrames, sparseFold, type ChromaFoldParams, type SparseFold } from "./chroma.js";
+import { chromaStftSimd } from "./chromaStft.js";
 import { C1_HZ, chromaFilterbank, cqToChroma } from "./filters.js";
 import { checkNorm } from "./normalize.js";
 import type { PiptrackParams, TuningEstimate } from "./tuning.js";
@@ -302,32 +303,30 @@ registerOp("chroma_stft", async (params, arrays, ctx: OpContext) => {
   const fbSingle = stringParam(params, "fb_dtype", ["float32", "float64"] as const) === "float32";
   const given = optionalNumber(params, "tuning");
   const { source, nFft, single } = requestSpectrogram(params, arrays, ctx, 2);
-  const shared = ctx.pool !== undefined;
-  const keep = allocFloat64(source.nFrames * source.nBins * source.channels, shared, { zero: false });
   // estimate_tuning(S=S, n_fft=2048 default): piptrack re-derives n_fft from the bins unless 2048 fits.
   const tuningFft = Math.floor(2048 / 2) + 1 === source.nBins ? 2048 : 2 * (source.nBins - 1);
   const pp: PiptrackParams = { sr, nFft: tuningFft, fmin: 150.0, fmax: 4000.0, threshold: 0.1, ref: null, single };
+  const ctroct = numberParam(params, "ctroct");
+  const octwidth = optionalNumber(params, "octwidth");
+  const baseC = boolParam(params, "base_c");
+  const filterbank = (tuning: number): Float64Array => chromaFilterbank({ sr, nFft, nChroma, tuning, ctroct, octwidth, norm: 2, baseC, single: fbSingle });
+  const p: ChromaFoldParams = { nChroma, nBins: source.nBins, channels: source.channels, threshold: null, norm: normParam(params, "norm"), single: dtype === "float32" };
+  const shape = [source.nFrames, nChroma, source.channels];
+  const simd = await chromaStftSimd({ source, pp, tuning: given, filterbank, p, double: dtype === "float64" }, ctx.pool);
+  if (simd) {
+    return { arrays: [{ name: "chroma", dtype, shape, data: simd.out }], meta: { tuning: simd.estimate.tuning, tuning_empty: simd.estimate.empty } };
+  }
+  // Without WebAssembly SIMD or for an n_fft that is not a power of two: keep the whole spectrogram, fold it with the scalar loop.
+  const keep = allocFloat64(source.nFrames * source.nBins * source.channels, ctx.pool !== undefined, { zero: false });
   let estimate: TuningEstimate = { tuning: given ?? 0, empty: false };
   if (given === null) {
     estimate = await estimateTuningFrom(source, pp, 0.01, nChroma, keep, ctx.pool);
   } else {
     await runTask(ctx.pool, "cqt.tuningPeaks", source.nFrames, { source, pp: { ...pp, fmin: 0, fmax: 0 }, lo: 0, hi: 0, stride: 1, pitch: new Float64Array(source.nFrames * source.channels), mag: new Float64Array(source.nFrames * source.channels), counts: new Int32Array(source.nFrames * source.channels), keep });
   }
-  const fold = chromaFilterbank({
-    sr,
-    nFft,
-    nChroma,
-    tuning: estimate.tuning,
-    ctroct: numberParam(params, "ctroct"),
-    octwidth: optionalNumber(params, "octwidth"),
-    norm: 2,
-    baseC: boolParam(params, "base_c"),
-    single: fbSingle,
-  });
-  const p: ChromaFoldParams = { nChroma, nBins: source.nBins, channels: source.channels, threshold: null, norm: normParam(params, "norm"), single: dtype === "float32" };
-  const out = await foldChroma(keep, sparseFold(fold, nChroma, source.nBins), p, source.nFrames, dtype === "float64", ctx.pool);
+  const out = await foldChroma(keep, sparseFold(filterbank(estimate.tuning), nChroma, source.nBins), p, source.nFrames, dtype === "float64", ctx.pool);
   return {
-    arrays: [{ name: "chroma", dtype, shape: [source.nFrames, nChroma, source.channels], data: out }],
+    arrays: [{ name: "chroma", dtype, shape, data: out }],
     meta: { tuning: estimate.tuning, tuning_empty: estimate.empty },
   };
 });
