@@ -242,14 +242,19 @@ const envelopeTile = (memory: WasmSpectralMemory, plan: IstftPlan, window: Float
   return at;
 };
 
+/** Output samples per block of {@link istftUnitsInMemory} (whole hops; the accumulator stays in cache). */
+const BLOCK_SAMPLES = 1 << 14;
+
 /**
- * {@link istftUnits} inside the FFT kernels' memory: per block and frame,
- * the frame's spectrum (all channels, when they are interleaved) is copied in
- * once in its own element type and converted into the inverse transform's
- * input, the transformed frame windowed and added into a per-channel
- * accumulator, and each channel's block divided by the envelope into a
- * staging area of the output's type that one `set` copies out. The same sums
- * in the same order as {@link istftBlock}.
+ * {@link istftUnits} inside the FFT kernels' memory. The units' positions are
+ * cut into blocks of whole hops; each frame is inverse-transformed once: its
+ * spectrum (all channels, when they are interleaved) is copied in in its own
+ * element type and converted into the transform's input, the transformed
+ * frame windowed and added into a per-channel accumulator that runs on past
+ * the block (the next block starts from those partial sums). Each block is
+ * then divided by the envelope into a staging area of the output's type that
+ * one `set` copies out. Every position gets the same terms in the same
+ * (frame) order as in {@link istftBlock}, its first term added to +0.
  */
 const istftUnitsInMemory = (
   memory: WasmSpectralMemory,
@@ -264,6 +269,11 @@ const istftUnitsInMemory = (
   u1: number,
 ): void => {
   const { nFft, hopLength, nFrames, nBinsUsed, outLength, offset, single } = plan;
+  const paddedEnd = nFft + hopLength * (nFrames - 1);
+  // The positions these units own.
+  const PA = Math.max(u0 * hopLength, offset);
+  const PB = Math.min(u1 === nFrames ? paddedEnd : u1 * hopLength, offset + outLength);
+  if (PB <= PA) return;
   const nBinsFull = Math.floor(nFft / 2) + 1;
   const inSingle = spectrum instanceof Float32Array;
   const outSingle = out instanceof Float32Array;
@@ -272,69 +282,63 @@ const istftUnitsInMemory = (
   const frameSpan = channelSpan + (channels - 1) * channelStride;
   const staging: Staging = frameSpan <= 2 * nBinsUsed * channels ? "frame" : channelSpan <= 2 * nBinsUsed ? "channel" : "scalar";
   const specPairs = staging === "frame" ? frameSpan : staging === "channel" ? channelSpan : 0;
-  const blockWidth = UNITS_PER_BLOCK * hopLength + nFft;
-  const accLength = blockWidth + 2;
-  const paddedEnd = nFft + hopLength * (nFrames - 1);
+  const blockUnits = Math.max(1, Math.floor(BLOCK_SAMPLES / hopLength));
+  // A block spans at most blockUnits hops, plus nFft - hop for a last unit; the accumulator reaches nFft further.
+  const maxWidth = blockUnits * hopLength + nFft;
+  const accLength = maxWidth + nFft + 2;
   const interiorStart = Math.max(0, nFft - hopLength);
   const interiorEnd = nFrames * hopLength;
 
   // The size-n plan first (it may grow the memory), then the scratch areas, then the views.
   const input = memory.input(nFft);
-  const tileAt = envelopeTile(memory, plan, window, blockWidth + hopLength + 2);
-  const winAt = scratchArea(memory, nFft + 2 + 2 * specPairs + (channels + 2) * accLength);
+  const tileAt = envelopeTile(memory, plan, window, maxWidth + hopLength + 2);
+  const winAt = scratchArea(memory, nFft + 2 + 2 * specPairs + channels * accLength + 2 * (maxWidth + 2));
   const specAt = winAt + nFft + 2;
   const accAt = specAt + 2 * specPairs;
   const envAt = accAt + channels * accLength;
-  const stageAt = envAt + accLength;
+  const stageAt = envAt + maxWidth + 2;
   const heap = memory.heap();
   const heap32 = new Float32Array(heap.buffer);
   heap.set(window, winAt);
-  heap[winAt + nFft] = 0;
-  heap[winAt + nFft + 1] = 0;
   const staged: FloatArray = inSingle ? heap32 : heap;
   const stagedAt = inSingle ? 2 * specAt : specAt;
   const inPair = inSingle ? 8 : 16;
   const toInput = inSingle ? kernels.promote : kernels.copyPairs;
+  const packed = inSingle && binStride === 1;
   const outStaged: FloatArray = outSingle ? heap32 : heap;
   const outStagedAt = outSingle ? 2 * stageAt : stageAt;
   const normalize = outSingle ? kernels.normalize32 : kernels.normalize64;
   const tiny = single ? TINY_FLOAT32 : TINY_FLOAT64;
 
-  for (let b0 = u0; b0 < u1; b0 += UNITS_PER_BLOCK) {
-    const b1 = Math.min(b0 + UNITS_PER_BLOCK, u1);
-    const pA = Math.max(b0 * hopLength, offset);
-    const pB = Math.min(b1 === nFrames ? paddedEnd : b1 * hopLength, offset + outLength);
-    if (pB <= pA) continue;
+  // Accumulator index 0 is position pA; positions [pA, reach) have a term (or are never reached and zeroed).
+  let t = Math.max(0, Math.floor((PA - nFft) / hopLength) + 1);
+  let reach = PA;
+  for (let pA = PA; pA < PB; ) {
+    // Blocks end on unit boundaries (the last unit, up to PB).
+    const unitEnd = Math.floor(pA / hopLength) + blockUnits;
+    const pB = unitEnd >= u1 ? PB : Math.min(PB, unitEnd * hopLength);
     const width = pB - pA;
-    const firstFrame = Math.max(0, Math.floor((pA - nFft) / hopLength) + 1);
     const lastFrame = Math.min(nFrames - 1, Math.floor((pB - 1) / hopLength));
-    let env: number;
-    if (pA >= interiorStart && pB <= interiorEnd) {
-      env = tileAt + (pA % hopLength);
-    } else {
-      sumSquareEnvelope(plan, window, pA, pB, heap, envAt);
-      env = envAt;
-    }
-    // Positions [pA, reach) have a term already; a frame's first term of a position is added to +0 by overlapSet.
-    let reach = pA;
-    for (let t = firstFrame; t <= lastFrame; t++) {
+    for (; t <= lastFrame; t++) {
       const base = 2 * t * frameStride;
       if (staging === "frame") staged.set(spectrum.subarray(base, base + 2 * frameSpan), stagedAt);
       const start = t * hopLength;
+      // This frame's positions in [pA, PB): add where an earlier frame reached, set beyond.
       const k0 = Math.max(0, pA - start);
-      const k1 = Math.min(nFft, pB - start);
-      // Frame positions [start + k0, start + k1): add where an earlier frame reached, set beyond.
+      const k1 = Math.min(nFft, PB - start);
       const kSet = Math.min(k1, Math.max(k0, reach - start));
       if (start + k0 > reach) {
         for (let c = 0; c < channels; c++) heap.fill(0, accAt + c * accLength + reach - pA, accAt + c * accLength + start + k0 - pA);
       }
       for (let c = 0; c < channels; c++) {
         if (staging === "frame") {
-          toInput(8 * specAt + inPair * c * channelStride, inPair * binStride, 8 * input, 16, nBinsUsed);
+          if (packed) kernels.promotePacked(8 * specAt + inPair * c * channelStride, 8 * input, nBinsUsed);
+          else toInput(8 * specAt + inPair * c * channelStride, inPair * binStride, 8 * input, 16, nBinsUsed);
         } else if (staging === "channel") {
           const from = base + 2 * c * channelStride;
           staged.set(spectrum.subarray(from, from + 2 * channelSpan), stagedAt);
-          toInput(8 * specAt, inPair * binStride, 8 * input, 16, nBinsUsed);
+          if (packed) kernels.promotePacked(8 * specAt, 8 * input, nBinsUsed);
+          else toInput(8 * specAt, inPair * binStride, 8 * input, 16, nBinsUsed);
         } else {
           for (let f = 0, o = base + 2 * c * channelStride; f < nBinsUsed; f++, o += 2 * binStride) {
             heap[input + 2 * f] = spectrum[o]!;
@@ -349,11 +353,25 @@ const istftUnitsInMemory = (
       }
       reach = Math.max(reach, start + k1);
     }
-    for (let c = 0; c < channels; c++) {
-      if (reach < pB) heap.fill(0, accAt + c * accLength + reach - pA, accAt + c * accLength + width);
-      normalize(8 * (accAt + c * accLength), 8 * env, 8 * stageAt, (width + 1) >> 1, tiny);
-      out.set(outStaged.subarray(outStagedAt, outStagedAt + width), c * outLength + (pA - offset));
+    if (reach < pB) {
+      for (let c = 0; c < channels; c++) heap.fill(0, accAt + c * accLength + reach - pA, accAt + c * accLength + width);
+      reach = pB;
     }
+    let env: number;
+    if (pA >= interiorStart && pB <= interiorEnd) {
+      env = tileAt + (pA % hopLength);
+    } else {
+      sumSquareEnvelope(plan, window, pA, pB, heap, envAt);
+      env = envAt;
+    }
+    for (let c = 0; c < channels; c++) {
+      const acc = accAt + c * accLength;
+      normalize(8 * acc, 8 * env, 8 * stageAt, (width + 1) >> 1, tiny);
+      out.set(outStaged.subarray(outStagedAt, outStagedAt + width), c * outLength + (pA - offset));
+      // The partial sums past the block become the start of the next one.
+      if (reach > pB) heap.copyWithin(acc, acc + width, acc + reach - pA);
+    }
+    pA = pB;
   }
 };
 

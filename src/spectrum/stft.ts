@@ -146,6 +146,8 @@ export const inMemoryEngine = (n: number): { memory: WasmSpectralMemory; kernels
 
 /** Frames staged per channel at most at once (signal stretches of (FRAME_BATCH - 1) * hop + nFft samples). */
 const FRAME_BATCH = 64;
+/** Output frames staged at most before one copy out. */
+const OUT_FRAMES = 8;
 /** Signal samples staged per channel at most (a long hop gets fewer frames per batch). */
 const STAGED_SAMPLES = 1 << 16;
 
@@ -204,7 +206,10 @@ const stftFramesInMemory = (
   const frameValues = 2 * nBins * channels;
   // Creates the size-n plan (it may grow the memory) before the scratch area is placed and the views taken.
   const input = memory.input(nFft);
-  const winAt = scratchArea(memory, nFft + 2 + channels * stretchDoubles + even(outSingle ? frameValues / 2 : frameValues) + 2);
+  // Consecutive frames adjacent in `out` are staged together and copied out with one `set`.
+  const outFrames = dense && layout.frameStride === nBins * channels ? OUT_FRAMES : 1;
+  const outValues = outFrames * frameValues;
+  const winAt = scratchArea(memory, nFft + 2 + channels * stretchDoubles + even(outSingle ? outValues / 2 : outValues) + 2);
   const sigAt = winAt + nFft + 2;
   const outAt = sigAt + channels * stretchDoubles;
   const heap = memory.heap();
@@ -214,6 +219,7 @@ const stftFramesInMemory = (
   const stagedAt = outSingle ? 2 * outAt : outAt;
   const pairBytes = outSingle ? 8 : 16;
   const convert = outSingle ? kernels.demote : kernels.copyPairs;
+  const packed = outSingle && layout.binStride === 1;
   const frame = new Float64Array(nFft);
   const step = 2 * layout.binStride;
   for (const seg of plan.segments) {
@@ -249,7 +255,10 @@ const stftFramesInMemory = (
           }
           const result = memory.forward(nFft);
           if (dense) {
-            convert(8 * result, 16, 8 * outAt + pairBytes * layout.channelStride * c, pairBytes * layout.binStride, nBins);
+            const slot = (t - s) % outFrames;
+            const to = 8 * outAt + pairBytes * (slot * nBins * channels + layout.channelStride * c);
+            if (packed) kernels.demotePacked(8 * result, to, nBins);
+            else convert(8 * result, 16, to, pairBytes * layout.binStride, nBins);
           } else {
             for (let f = 0, p = 2 * (t * layout.frameStride + c * layout.channelStride); f < nBins; f++, p += step) {
               out[p] = heap[result + 2 * f]!;
@@ -257,7 +266,10 @@ const stftFramesInMemory = (
             }
           }
         }
-        if (dense) out.set(staged.subarray(stagedAt, stagedAt + frameValues), 2 * t * layout.frameStride);
+        if (dense && ((t - s) % outFrames === outFrames - 1 || t === e - 1)) {
+          const head = t - ((t - s) % outFrames);
+          out.set(staged.subarray(stagedAt, stagedAt + (t + 1 - head) * frameValues), 2 * head * layout.frameStride);
+        }
       }
     }
   }

@@ -35,6 +35,10 @@ export interface StftKernels {
   demote(src: number, srcStride: number, dst: number, dstStride: number, count: number): void;
   /** As {@link copyPairs}, from float32 pairs at `src` to float64 pairs at `dst`. */
   promote(src: number, srcStride: number, dst: number, dstStride: number, count: number): void;
+  /** {@link demote} of adjacent pairs to adjacent pairs (strides 16 and 8), two per vector store. */
+  demotePacked(src: number, dst: number, count: number): void;
+  /** {@link promote} of adjacent pairs to adjacent pairs (strides 8 and 16). */
+  promotePacked(src: number, dst: number, count: number): void;
   /** dst[k] = env[k] > tiny ? acc[k] / env[k] : acc[k] for 2 * pairs float64 values, dst float32. */
   normalize32(acc: number, env: number, dst: number, pairs: number, tiny: number): void;
   /** {@link normalize32} with a float64 `dst`. */
@@ -97,19 +101,20 @@ const windowBody = (single: boolean): number[] => {
 /** A v128 of two float64 +0. */
 const V128_ZERO = simd([0x0c, ...new Array<number>(16).fill(0)]);
 
-// overlapAdd / overlapSet. Params: 0 acc, 1 win, 2 frame, 3 pairs.
-const overlapBody = (first: boolean): number[] => [
-  0,
-  ...countedLoop(3, 1, [
+// overlapAdd / overlapSet. Params: 0 acc, 1 win, 2 frame, 3 pairs. The product first, then the sum (the operand
+// order of the TypeScript loop's `acc + w * f`, which decides which NaN an add of two NaNs returns).
+const overlapBody = (first: boolean): number[] => {
+  const one = (offset: number): number[] => [
     ...get(0),
-    ...get(1), ...V128_LOAD(0), ...get(2), ...V128_LOAD(0), ...F64X2_MUL,
-    ...(first ? V128_ZERO : [...get(0), ...V128_LOAD(0)]), ...F64X2_ADD, ...V128_STORE(0),
-    ...addConst(0, 16),
-    ...addConst(1, 16),
-    ...addConst(2, 16),
-  ]),
-  0x0b,
-];
+    ...get(1), ...V128_LOAD(offset), ...get(2), ...V128_LOAD(offset), ...F64X2_MUL,
+    ...(first ? V128_ZERO : [...get(0), ...V128_LOAD(offset)]), ...F64X2_ADD, ...V128_STORE(offset),
+  ];
+  return [
+    0,
+    ...pairedLoop(3, (items) => items === 2 ? [...one(0), ...one(16), ...addConst(0, 32), ...addConst(1, 32), ...addConst(2, 32)] : one(0)),
+    0x0b,
+  ];
+};
 
 // copyPairs / demote / promote. Params: 0 src, 1 srcStride, 2 dst, 3 dstStride, 4 count.
 const convertBody = (kind: "copy" | "demote" | "promote"): number[] => {
@@ -142,6 +147,55 @@ const normalizeBody = (single: boolean): number[] => [
   0x0b,
 ];
 
+/**
+ * `body(2)` while local `count` >= 2 (then count -= 2), and `body(1)` once if
+ * one is left: the loops below handle two items per iteration.
+ */
+const pairedLoop = (count: number, body: (items: 1 | 2) => number[]): number[] => [
+  0x02, 0x40,
+  0x03, 0x40,
+  ...get(count), 0x41, 2, 0x49, 0x0d, 0x01,
+  ...body(2),
+  ...get(count), 0x41, 2, 0x6b, ...set(count),
+  0x0c, 0x00,
+  0x0b,
+  0x0b,
+  ...get(count), 0x04, 0x40,
+  ...body(1),
+  0x0b,
+];
+
+const range = (from: number, count: number): number[] => Array.from({ length: count }, (_, i) => from + i);
+/** (a0, a1, _, _), (b0, b1, _, _) -> (a0, a1, b0, b1). */
+const LOW_HALVES = simd([0x0d, ...range(0, 8), ...range(16, 8)]);
+
+// demotePacked. Params: 0 src, 1 dst, 2 count.
+const demotePackedBody = [
+  0,
+  ...pairedLoop(2, (items) => items === 2
+    ? [
+        ...get(1), ...get(0), ...V128_LOAD(0), ...DEMOTE, ...get(0), ...V128_LOAD(16), ...DEMOTE, ...LOW_HALVES, ...V128_STORE(0),
+        ...addConst(0, 32),
+        ...addConst(1, 16),
+      ]
+    : [...get(1), ...get(0), ...V128_LOAD(0), ...DEMOTE, ...V128_STORE64_LANE0(0)]),
+  0x0b,
+];
+
+// promotePacked. Params: 0 src, 1 dst, 2 count.
+const promotePackedBody = [
+  0,
+  ...pairedLoop(2, (items) => items === 2
+    ? [
+        ...get(1), ...get(0), ...V128_LOAD64_ZERO(0), ...PROMOTE, ...V128_STORE(0),
+        ...get(1), ...get(0), ...V128_LOAD64_ZERO(8), ...PROMOTE, ...V128_STORE(16),
+        ...addConst(0, 16),
+        ...addConst(1, 32),
+      ]
+    : [...get(1), ...get(0), ...V128_LOAD64_ZERO(0), ...PROMOTE, ...V128_STORE(0)]),
+  0x0b,
+];
+
 const functions: { name: string; type: number; body: number[] }[] = [
   { name: "window32", type: 0, body: windowBody(true) },
   { name: "window64", type: 0, body: windowBody(false) },
@@ -150,6 +204,8 @@ const functions: { name: string; type: number; body: number[] }[] = [
   { name: "copyPairs", type: 1, body: convertBody("copy") },
   { name: "demote", type: 1, body: convertBody("demote") },
   { name: "promote", type: 1, body: convertBody("promote") },
+  { name: "demotePacked", type: 3, body: demotePackedBody },
+  { name: "promotePacked", type: 3, body: promotePackedBody },
   { name: "normalize32", type: 2, body: normalizeBody(true) },
   { name: "normalize64", type: 2, body: normalizeBody(false) },
 ];
@@ -157,10 +213,11 @@ const functions: { name: string; type: number; body: number[] }[] = [
 const MODULE = new Uint8Array([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
   ...section(1, [
-    3,
+    4,
     0x60, 4, I32, I32, I32, I32, 0,
     0x60, 5, I32, I32, I32, I32, I32, 0,
     0x60, 5, I32, I32, I32, I32, F64, 0,
+    0x60, 3, I32, I32, I32, 0,
   ]),
   ...section(2, [1, ...text("env"), ...text("memory"), 0x02, 0x00, 1]),
   ...section(3, [functions.length, ...functions.map((f) => f.type)]),
