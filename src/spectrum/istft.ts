@@ -305,6 +305,8 @@ const istftUnitsInMemory = (
   const inPair = inSingle ? 8 : 16;
   const toInput = inSingle ? kernels.promote : kernels.copyPairs;
   const packed = inSingle && binStride === 1;
+  // float64 bins side by side: copied straight into the transform's input.
+  const direct = !inSingle && binStride === 1;
   const outStaged: FloatArray = outSingle ? heap32 : heap;
   const outStagedAt = outSingle ? 2 * stageAt : stageAt;
   const normalize = outSingle ? kernels.normalize32 : kernels.normalize64;
@@ -321,7 +323,7 @@ const istftUnitsInMemory = (
     const lastFrame = Math.min(nFrames - 1, Math.floor((pB - 1) / hopLength));
     for (; t <= lastFrame; t++) {
       const base = 2 * t * frameStride;
-      if (staging === "frame") staged.set(spectrum.subarray(base, base + 2 * frameSpan), stagedAt);
+      if (staging === "frame" && !direct) staged.set(spectrum.subarray(base, base + 2 * frameSpan), stagedAt);
       const start = t * hopLength;
       // This frame's positions in [pA, PB): add where an earlier frame reached, set beyond.
       const k0 = Math.max(0, pA - start);
@@ -331,7 +333,10 @@ const istftUnitsInMemory = (
         for (let c = 0; c < channels; c++) heap.fill(0, accAt + c * accLength + reach - pA, accAt + c * accLength + start + k0 - pA);
       }
       for (let c = 0; c < channels; c++) {
-        if (staging === "frame") {
+        if (direct) {
+          const from = base + 2 * c * channelStride;
+          heap.set(spectrum.subarray(from, from + 2 * nBinsUsed), input);
+        } else if (staging === "frame") {
           if (packed) kernels.promotePacked(8 * specAt + inPair * c * channelStride, 8 * input, nBinsUsed);
           else toInput(8 * specAt + inPair * c * channelStride, inPair * binStride, 8 * input, 16, nBinsUsed);
         } else if (staging === "channel") {

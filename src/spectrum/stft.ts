@@ -219,7 +219,7 @@ const stftFramesInMemory = (
   const stagedAt = outSingle ? 2 * outAt : outAt;
   const pairBytes = outSingle ? 8 : 16;
   const convert = outSingle ? kernels.demote : kernels.copyPairs;
-  const packed = outSingle && layout.binStride === 1;
+  const packed = layout.binStride === 1;
   const frame = new Float64Array(nFft);
   const step = 2 * layout.binStride;
   for (const seg of plan.segments) {
@@ -257,7 +257,8 @@ const stftFramesInMemory = (
           if (dense) {
             const slot = (t - s) % outFrames;
             const to = 8 * outAt + pairBytes * (slot * nBins * channels + layout.channelStride * c);
-            if (packed) kernels.demotePacked(8 * result, to, nBins);
+            if (packed && outSingle) kernels.demotePacked(8 * result, to, nBins);
+            else if (packed) heap.copyWithin(to / 8, result, result + 2 * nBins);
             else convert(8 * result, 16, to, pairBytes * layout.binStride, nBins);
           } else {
             for (let f = 0, p = 2 * (t * layout.frameStride + c * layout.channelStride); f < nBins; f++, p += step) {
