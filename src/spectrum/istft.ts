@@ -137,10 +137,25 @@ export const istftUnits = (
 ): void => {
   if (u1 <= u0 || channels < 1) return;
   const engine = inMemoryEngine(plan.nFft);
-  if (engine !== null) {
-    istftUnitsInMemory(engine.memory, engine.kernels, plan, spectrum, layout, channels, window, out, u0, u1);
-    return;
-  }
+  if (engine !== null) istftUnitsInMemory(engine.memory, engine.kernels, plan, spectrum, layout, channels, window, out, u0, u1);
+  else istftUnitsScalar(plan, spectrum, layout, channels, window, out, u0, u1);
+};
+
+/**
+ * {@link istftUnits} in TypeScript loops around `getRealFft` (blocks of
+ * {@link UNITS_PER_BLOCK} units that re-read the frames they share): any
+ * n_fft, no WebAssembly needed. Exported for tests (the in-memory path must match it bit for bit).
+ */
+export const istftUnitsScalar = (
+  plan: IstftPlan,
+  spectrum: FloatArray,
+  layout: SpectrumLayout,
+  channels: number,
+  window: Float64Array,
+  out: FloatArray,
+  u0: number,
+  u1: number,
+): void => {
   const nBinsFull = Math.floor(plan.nFft / 2) + 1;
   const scratch: IstftScratch = {
     spec: new Float64Array(2 * nBinsFull),

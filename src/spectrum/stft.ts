@@ -276,8 +276,11 @@ const stftFramesInMemory = (
   }
 };
 
-/** {@link stftFrames} in TypeScript loops around `getRealFft`: any n_fft, any layout, no WebAssembly needed. */
-const stftFramesScalar = (
+/**
+ * {@link stftFrames} in TypeScript loops around `getRealFft`: any n_fft, any
+ * layout, no WebAssembly needed. Exported for tests (the in-memory path must match it bit for bit).
+ */
+export const stftFramesScalar = (
   plan: StftPlan,
   signal: FloatArray,
   channels: number,
