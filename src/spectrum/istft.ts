@@ -257,6 +257,9 @@ const envelopeTile = (memory: WasmSpectralMemory, plan: IstftPlan, window: Float
   return at;
 };
 
+/** Input frames staged at most per copy in {@link istftUnitsInMemory}. */
+const STAGED_FRAMES = 8;
+
 /** Output samples per block of {@link istftUnitsInMemory} (whole hops; the accumulator stays in cache). */
 const BLOCK_SAMPLES = 1 << 14;
 
@@ -296,7 +299,9 @@ const istftUnitsInMemory = (
   const channelSpan = (nBinsUsed - 1) * binStride + 1;
   const frameSpan = channelSpan + (channels - 1) * channelStride;
   const staging: Staging = frameSpan <= 2 * nBinsUsed * channels ? "frame" : channelSpan <= 2 * nBinsUsed ? "channel" : "scalar";
-  const specPairs = staging === "frame" ? frameSpan : staging === "channel" ? channelSpan : 0;
+  // Frames adjacent in `spectrum` are staged STAGED_FRAMES at a time (one longer copy streams better).
+  const stageFrames = staging === "frame" && frameStride === frameSpan ? STAGED_FRAMES : 1;
+  const specPairs = staging === "frame" ? stageFrames * frameSpan : staging === "channel" ? channelSpan : 0;
   const blockUnits = Math.max(1, Math.floor(BLOCK_SAMPLES / hopLength));
   // A block spans at most blockUnits hops, plus nFft - hop for a last unit; the accumulator reaches nFft further.
   const maxWidth = blockUnits * hopLength + nFft;
@@ -330,6 +335,10 @@ const istftUnitsInMemory = (
   // Accumulator index 0 is position pA; positions [pA, reach) have a term (or are never reached and zeroed).
   let t = Math.max(0, Math.floor((PA - nFft) / hopLength) + 1);
   let reach = PA;
+  // The last frame these units read, and the frames [stagedFrom, stagedEnd) staged at specAt.
+  const lastNeeded = Math.min(nFrames - 1, Math.floor((PB - 1) / hopLength));
+  let stagedFrom = t;
+  let stagedEnd = t;
   for (let pA = PA; pA < PB; ) {
     // Blocks end on unit boundaries (the last unit, up to PB).
     const unitEnd = Math.floor(pA / hopLength) + blockUnits;
@@ -338,7 +347,12 @@ const istftUnitsInMemory = (
     const lastFrame = Math.min(nFrames - 1, Math.floor((pB - 1) / hopLength));
     for (; t <= lastFrame; t++) {
       const base = 2 * t * frameStride;
-      if (staging === "frame" && !direct) staged.set(spectrum.subarray(base, base + 2 * frameSpan), stagedAt);
+      if (staging === "frame" && !direct && t >= stagedEnd) {
+        stagedFrom = t;
+        stagedEnd = Math.min(t + stageFrames, lastNeeded + 1);
+        staged.set(spectrum.subarray(base, base + 2 * frameSpan * (stagedEnd - t)), stagedAt);
+      }
+      const frameAt = 8 * specAt + inPair * frameSpan * (t - stagedFrom);
       const start = t * hopLength;
       // This frame's positions in [pA, PB): add where an earlier frame reached, set beyond.
       const k0 = Math.max(0, pA - start);
@@ -352,8 +366,8 @@ const istftUnitsInMemory = (
           const from = base + 2 * c * channelStride;
           heap.set(spectrum.subarray(from, from + 2 * nBinsUsed), input);
         } else if (staging === "frame") {
-          if (packed) kernels.promotePacked(8 * specAt + inPair * c * channelStride, 8 * input, nBinsUsed);
-          else toInput(8 * specAt + inPair * c * channelStride, inPair * binStride, 8 * input, 16, nBinsUsed);
+          if (packed) kernels.promotePacked(frameAt + inPair * c * channelStride, 8 * input, nBinsUsed);
+          else toInput(frameAt + inPair * c * channelStride, inPair * binStride, 8 * input, 16, nBinsUsed);
         } else if (staging === "channel") {
           const from = base + 2 * c * channelStride;
           staged.set(spectrum.subarray(from, from + 2 * channelSpan), stagedAt);
