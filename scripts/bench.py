@@ -4,8 +4,12 @@
 
 W1: real music (Debian's warzone2100-music, installed when missing and
 possible) at 22050 Hz; W2: the same at 44100 Hz; W4: 100 clips of 5 s.
-Each function: one untimed call per side, then librosa and ours alternately
-``--repeat`` times; medians and the ratio of medians. Every timed call starts
+Each function: WARMUP_CALLS (3) untimed calls per side, then librosa and ours
+alternately ``--repeat`` times; medians and the ratio of medians. Three, not
+one: each W1/W2 measurement starts a fresh kernel server, whose worker threads
+reach steady speed only after V8 has optimised their code over 2-3 calls (W1
+chroma_cqt: ~0.55 s, ~0.25 s, ~0.19 s, then ~0.14 s); the first call of a fresh
+process is reported separately as cold. Every timed call starts
 after a pause of SETTLE_S: librosa's BLAS calls leave OpenBLAS worker threads
 spinning for up to ~0.2 s, which took up to 35 ms of CPU from whatever ran next
 on this 2-core machine (measured on W1 chroma_cqt); the pause gives both sides
@@ -130,16 +134,44 @@ def set_threads(n: int | None) -> None:
         os.environ["AURALIS_DSP_THREADS"] = str(n)
 
 
-def compare(ref: Callable, ours: Callable, repeat: int, settle: float = SETTLE_S) -> Tuple[float, float]:
+WARMUP_CALLS = 3
+
+
+def compare(ref: Callable, ours: Callable, repeat: int, settle: float = SETTLE_S, warmup: int = WARMUP_CALLS) -> Tuple[float, float]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ref()
-        ours()
+        for _ in range(warmup):
+            ref()
+            ours()
         t_ref, t_ours = [], []
         for _ in range(repeat):
             t_ref.append(timed(ref, settle))
             t_ours.append(timed(ours, settle))
     return statistics.median(t_ref), statistics.median(t_ours)
+
+
+COLD = """
+import sys, time, warnings
+import numpy as np
+y = np.load(sys.argv[3])
+t0 = time.perf_counter()
+if sys.argv[1] == "librosa":
+    import librosa as lib
+else:
+    import auralis_dsp as lib
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    call = {"effects.hpss": lambda: lib.effects.hpss(y), "yin": lambda: lib.yin(y, fmin=50, fmax=2000, sr=22050),
+            "feature.chroma_cqt": lambda: lib.feature.chroma_cqt(y=y, sr=22050)}[sys.argv[2]]
+    call()
+print(time.perf_counter() - t0)
+"""
+
+
+def cold(side: str, name: str, path: str) -> float:
+    """Seconds from import to the first result in a fresh Python process (numba compiling; Node and workers starting)."""
+    out = subprocess.run([sys.executable, "-c", COLD, side, name, path], check=True, capture_output=True, text=True, cwd=ROOT)
+    return float(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> int:
@@ -148,6 +180,7 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--only", help="comma-separated function names")
     ap.add_argument("--skip-w4", action="store_true")
+    ap.add_argument("--skip-cold", action="store_true")
     args = ap.parse_args()
 
     node = subprocess.run([node_backend._find_node(), "--version"], capture_output=True, text=True).stdout.strip()
@@ -179,6 +212,20 @@ def main() -> int:
             print(f"| {label} ({sr} Hz) | {name} | {t_ref:.3f} | {cells[0][1]:.3f} | {t_ref / cells[0][1]:.2f}x | "
                   f"{cells[1][1]:.3f} | {t_ref / cells[1][1]:.2f}x |", flush=True)
     set_threads(None)
+    if not args.skip_cold:
+        import tempfile
+
+        print("\nCold, W1: a fresh Python process per side imports the library and makes the first call (all cores)")
+        print("| call | librosa (s) | ours (s) | ratio |")
+        print("| --- | ---: | ---: | ---: |")
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, "w1.npy")
+            np.save(path, y22)
+            for name in ("effects.hpss", "yin", "feature.chroma_cqt"):
+                if wanted and name not in wanted:
+                    continue
+                t_ref, t_ours = cold("librosa", name, path), cold("auralis_dsp", name, path)
+                print(f"| {name} | {t_ref:.3f} | {t_ours:.3f} | {t_ref / t_ours:.2f}x |", flush=True)
     if not args.skip_w4:
         clips = [y22[i * 5 * 22050:(i + 1) * 5 * 22050] for i in range(min(100, len(y22) // (5 * 22050)))]
         clips = (clips * (100 // max(len(clips), 1) + 1))[:100]
@@ -191,7 +238,7 @@ def main() -> int:
             t_ref, t_ours, t_bridge = [], [], []
             for c in clips:
                 ref, ours = workloads(c, 22050)[name]
-                r, o = compare(ref, ours, 1, settle=0.0)
+                r, o = compare(ref, ours, 1, settle=0.0, warmup=1)
                 t_ref.append(r)
                 t_ours.append(o)
                 t_bridge.append(bridge_share(ours))
