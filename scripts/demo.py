@@ -46,6 +46,9 @@ def demos(y: np.ndarray, sr: int):
     return items
 
 
+WARMUP_CALLS = 3
+
+
 def timed(fn):
     t0 = time.perf_counter()
     out = fn()
@@ -69,13 +72,16 @@ def main() -> int:
         source = "generated clip (parity/signals.py music_like)"
     print(f"clip: {source}, {len(y) / sr:.1f} s at {sr} Hz, {y.dtype}")
     print(f"librosa {librosa.__version__} vs auralis_dsp {auralis_dsp.__version__}; "
-          f"median of {args.repeat} warm calls each, alternating\n")
+          f"median of {args.repeat} warm calls each (after {WARMUP_CALLS} untimed), alternating\n")
     print(f"{'function':<20} {'rel L2':>9} {'scaled max':>11} {'librosa':>10} {'auralis':>10} {'speed-up':>9}")
     for name, ref_fn, ours_fn in demos(y, sr):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            ref, _ = timed(ref_fn)  # warm: numba compiles, the Node server starts
-            ours, _ = timed(ours_fn)
+            # Warm-up, as scripts/bench.py: numba compiles on librosa's first call; the
+            # Node server starts on ours and its workers reach steady speed over 2-3 calls.
+            for _ in range(WARMUP_CALLS):
+                ref, _ = timed(ref_fn)
+                ours, _ = timed(ours_fn)
             t_ref, t_ours = [], []
             for _ in range(args.repeat):
                 t_ref.append(timed(ref_fn)[1])
