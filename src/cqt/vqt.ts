@@ -192,8 +192,8 @@ export const planCqt = (p: CqtParams, length: number, single: boolean): CqtPlan 
 
 /**
  * Frames per sliding run: frame t of a sliding octave is the FFT of the last
- * frame a <= t with a % ANCHOR_INTERVAL == 0 (or after which the frames stop
- * being contiguous slices of the signal), slid t - a hops. So a frame's value
+ * frame a <= t with a % ANCHOR_INTERVAL == 0 (or that is digital silence, or
+ * after which the frames stop being contiguous slices of the signal), slid t - a hops. So a frame's value
  * depends only on t, never on how frames are split among threads, and round-off
  * grows over at most 31 hops (each adds about one ulp of the band's magnitude).
  */
@@ -202,7 +202,8 @@ export const ANCHOR_INTERVAL = 32;
 /**
  * Whether octave `oct` is transformed by a sliding DFT: when (hop + 1)
  * multiply-adds for each bin its basis reads cost less than an FFT of the
- * frame (measured on the CQT's 1024-point octaves: hop <= 32).
+ * frame (measured on the CQT's 1024-point octaves: hop <= 32), and the hop is
+ * a multiple of 4 (the kernel takes the terms four at a time).
  */
 export const slidesOctave = (oct: CqtOctave): boolean => {
   const { hopLength } = oct;
