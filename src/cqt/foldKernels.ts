@@ -18,7 +18,7 @@
  * The module is small enough to be written out here byte by byte; each
  * thread instantiates it once over its FFT memory.
  */
-import { section, text, uleb } from "../util/wasm.js";
+import { F64, F64X2_ADD, F64X2_MUL, F64X2_SPLAT, I32, V128, V128_LOAD, V128_STORE, addConst, countedLoop, get, kernelsOverMemory, memoryImportingModule, set, simd, sleb, tee, type WasmFunction } from "../util/wasm.js";
 
 /** Rows folded per call of a fold kernel (6 vectors of 2). */
 export const FOLD_ROWS = 12;
@@ -44,45 +44,20 @@ export interface FoldKernels {
   fold32(x: number, w: number, bins: number, out: number): void;
 }
 
-const simd = (op: number[]): number[] => [0xfd, ...op];
-const V128_LOAD = (offset: number): number[] => simd([0x00, 4, ...uleb(offset)]);
-const V128_STORE = (offset: number): number[] => simd([0x0b, 4, ...uleb(offset)]);
 const V128_STORE64_LANE0 = simd([0x5b, 3, 0, 0]);
 const F64_PROMOTE_F32 = [0xbb];
-const F64X2_ADD = simd([0xf0, 0x01]);
-const F64X2_MUL = simd([0xf2, 0x01]);
 const F64X2_SQRT = simd([0xef, 0x01]);
 /** pmax(a, b) = a < b ? b : a per lane: `if (b > a) a = b` of the scalar loops. */
 const F64X2_PMAX = simd([0xf7, 0x01]);
-const F64X2_SPLAT = simd([0x14]);
 const EXTRACT = (lane: number): number[] => simd([0x21, lane]);
 const DEMOTE = simd([0x5e]);
-/** Rounds both float64 lanes to float32 and back. */
 const PROMOTE = simd([0x5f]);
+/** Rounds both float64 lanes to float32 and back. */
 const ROUND32 = [...DEMOTE, ...PROMOTE];
 const range = (from: number, count: number): number[] => Array.from({ length: count }, (_, i) => from + i);
 /** (re0, im0), (re1, im1) -> (re0, re1) and -> (im0, im1). */
 const REALS = simd([0x0d, ...range(0, 8), ...range(16, 8)]);
 const IMAGS = simd([0x0d, ...range(8, 8), ...range(24, 8)]);
-const get = (local: number): number[] => [0x20, local];
-const set = (local: number): number[] => [0x21, local];
-const tee = (local: number): number[] => [0x22, local];
-const sleb = (value: number): number[] => (value < 64 ? [value] : [(value & 0x7f) | 0x80, value >> 7]);
-const addConst = (local: number, value: number): number[] => [...get(local), 0x41, ...sleb(value), 0x6a, ...set(local)];
-const V128 = 0x7b;
-const I32 = 0x7f;
-const F64 = 0x7c;
-/** A loop running while local `count` is non-zero, decremented by `step` after `body`. */
-const countedLoop = (count: number, step: number, body: number[]): number[] => [
-  0x02, 0x40,
-  0x03, 0x40,
-  ...get(count), 0x45, 0x0d, 0x01,
-  ...body,
-  ...get(count), 0x41, ...sleb(step), 0x6b, ...set(count),
-  0x0c, 0x00,
-  0x0b,
-  0x0b,
-];
 
 // power. Params: 0 spec, 1 pairs, 2 out64, 3 out32. Locals: 4 re, 5 im, 6 acc, 7 p, 8 a, 9 b (v128).
 const powerBody = (single: boolean): number[] => {
@@ -128,47 +103,17 @@ const foldBody = (single: boolean): number[] => {
   ];
 };
 
-const functions: { name: string; type: number; body: number[] }[] = [
+const functions: WasmFunction[] = [
   { name: "power32", type: 0, body: powerBody(true) },
   { name: "power64", type: 0, body: powerBody(false) },
   { name: "fold64", type: 1, body: foldBody(false) },
   { name: "fold32", type: 1, body: foldBody(true) },
 ];
 
-const MODULE = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-  ...section(1, [2, 0x60, 4, I32, I32, I32, I32, 1, F64, 0x60, 4, I32, I32, I32, I32, 0]),
-  ...section(2, [1, ...text("env"), ...text("memory"), 0x02, 0x00, 1]),
-  ...section(3, [functions.length, ...functions.map((f) => f.type)]),
-  ...section(7, [functions.length, ...functions.flatMap((f, i) => [...text(f.name), 0x00, i])]),
-  ...section(10, [functions.length, ...functions.flatMap((f) => [...uleb(f.body.length), ...f.body])]),
-]);
-
-/** The part of the WebAssembly JS API used here (the project's `lib` setting has no wasm types). */
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { readonly exports: unknown };
-}
-
-let kernels: FoldKernels | null = null;
-let kernelsMemory: object | null = null;
+const MODULE = memoryImportingModule([2, 0x60, 4, I32, I32, I32, I32, 1, F64, 0x60, 4, I32, I32, I32, I32, 0], functions);
 
 /**
  * The kernels over `memory` (the FFT kernels' WebAssembly.Memory of this
  * thread), instantiated on first use; null where WebAssembly SIMD is missing.
  */
-export const foldKernels = (memory: object): FoldKernels | null => {
-  if (kernelsMemory === memory) return kernels;
-  kernelsMemory = memory;
-  kernels = null;
-  try {
-    const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-    if (api !== undefined && api.validate(MODULE)) {
-      kernels = new api.Instance(new api.Module(MODULE), { env: { memory } }).exports as FoldKernels;
-    }
-  } catch {
-    kernels = null;
-  }
-  return kernels;
-};
+export const foldKernels = kernelsOverMemory<FoldKernels>(MODULE);

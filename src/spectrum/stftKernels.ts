@@ -17,7 +17,7 @@
  * The module is small enough to be written out here byte by byte; each
  * thread instantiates it once over its FFT memory.
  */
-import { section, text, uleb } from "../util/wasm.js";
+import { F64, F64X2_ADD, F64X2_MUL, F64X2_SPLAT, I32, V128, V128_LOAD, V128_STORE, addConst, countedLoop, get, kernelsOverMemory, memoryImportingModule, set, simd, sleb, tee, uleb, type WasmFunction } from "../util/wasm.js";
 
 /** Byte addresses in the FFT kernels' memory; counts as named. */
 export interface StftKernels {
@@ -45,41 +45,16 @@ export interface StftKernels {
   normalize64(acc: number, env: number, dst: number, pairs: number, tiny: number): void;
 }
 
-const simd = (op: number[]): number[] => [0xfd, ...op];
-const V128_LOAD = (offset: number): number[] => simd([0x00, 4, ...uleb(offset)]);
-const V128_STORE = (offset: number): number[] => simd([0x0b, 4, ...uleb(offset)]);
 /** Loads 8 bytes (two float32) into the low lanes, zeroes the rest. */
 const V128_LOAD64_ZERO = (offset: number): number[] => simd([0x5d, 3, ...uleb(offset)]);
 /** Stores the low 8 bytes (lane 0 of i64x2). */
 const V128_STORE64_LANE0 = (offset: number): number[] => simd([0x5b, 3, ...uleb(offset), 0]);
-const F64X2_ADD = simd([0xf0, 0x01]);
-const F64X2_MUL = simd([0xf2, 0x01]);
 const F64X2_DIV = simd([0xf3, 0x01]);
 const F64X2_GT = simd([0x4a]);
-const F64X2_SPLAT = simd([0x14]);
 const V128_BITSELECT = simd([0x52]);
 const DEMOTE = simd([0x5e]);
 const PROMOTE = simd([0x5f]);
-const get = (local: number): number[] => [0x20, local];
-const set = (local: number): number[] => [0x21, local];
-const tee = (local: number): number[] => [0x22, local];
-const sleb = (value: number): number[] => (value < 64 ? [value] : [(value & 0x7f) | 0x80, value >> 7]);
-const addConst = (local: number, value: number): number[] => [...get(local), 0x41, ...sleb(value), 0x6a, ...set(local)];
 const addLocal = (local: number, other: number): number[] => [...get(local), ...get(other), 0x6a, ...set(local)];
-const V128 = 0x7b;
-const I32 = 0x7f;
-const F64 = 0x7c;
-/** A loop running while local `count` is non-zero, decremented by `step` after `body`. */
-const countedLoop = (count: number, step: number, body: number[]): number[] => [
-  0x02, 0x40,
-  0x03, 0x40,
-  ...get(count), 0x45, 0x0d, 0x01,
-  ...body,
-  ...get(count), 0x41, ...sleb(step), 0x6b, ...set(count),
-  0x0c, 0x00,
-  0x0b,
-  0x0b,
-];
 
 // window32 / window64. Params: 0 src, 1 win, 2 dst, 3 pairs (even); two pairs per iteration.
 const windowBody = (single: boolean): number[] => {
@@ -196,7 +171,7 @@ const promotePackedBody = [
   0x0b,
 ];
 
-const functions: { name: string; type: number; body: number[] }[] = [
+const functions: WasmFunction[] = [
   { name: "window32", type: 0, body: windowBody(true) },
   { name: "window64", type: 0, body: windowBody(false) },
   { name: "overlapAdd", type: 0, body: overlapBody(false) },
@@ -210,46 +185,16 @@ const functions: { name: string; type: number; body: number[] }[] = [
   { name: "normalize64", type: 2, body: normalizeBody(false) },
 ];
 
-const MODULE = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-  ...section(1, [
+const MODULE = memoryImportingModule([
     4,
     0x60, 4, I32, I32, I32, I32, 0,
     0x60, 5, I32, I32, I32, I32, I32, 0,
     0x60, 5, I32, I32, I32, I32, F64, 0,
     0x60, 3, I32, I32, I32, 0,
-  ]),
-  ...section(2, [1, ...text("env"), ...text("memory"), 0x02, 0x00, 1]),
-  ...section(3, [functions.length, ...functions.map((f) => f.type)]),
-  ...section(7, [functions.length, ...functions.flatMap((f, i) => [...text(f.name), 0x00, i])]),
-  ...section(10, [functions.length, ...functions.flatMap((f) => [...uleb(f.body.length), ...f.body])]),
-]);
-
-/** The part of the WebAssembly JS API used here (the project's `lib` setting has no wasm types). */
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { readonly exports: unknown };
-}
-
-let kernels: StftKernels | null = null;
-let kernelsMemory: object | null = null;
+  ], functions);
 
 /**
  * The kernels over `memory` (the FFT kernels' WebAssembly.Memory of this
  * thread), instantiated on first use; null where WebAssembly SIMD is missing.
  */
-export const stftKernels = (memory: object): StftKernels | null => {
-  if (kernelsMemory === memory) return kernels;
-  kernelsMemory = memory;
-  kernels = null;
-  try {
-    const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-    if (api !== undefined && api.validate(MODULE)) {
-      kernels = new api.Instance(new api.Module(MODULE), { env: { memory } }).exports as StftKernels;
-    }
-  } catch {
-    kernels = null;
-  }
-  return kernels;
-};
+export const stftKernels = kernelsOverMemory<StftKernels>(MODULE);
