@@ -33,7 +33,7 @@ import { interiorFrameStart, loadFrame } from "./frames.js";
 import { normalizeStrided, TINY_FLOAT32, TINY_FLOAT64 } from "./normalize.js";
 import { isPeak, peakDouble, peakSingle, piptrackBinRange, piptrackRef, tuningFromPeaks, type PiptrackParams, type TuningEstimate } from "./tuning.js";
 import type { ColumnSource } from "./tuningColumns.js";
-import { estimateTuningFrom } from "./tuningColumns.js";
+import { estimateTuningFrom, gatherPeaks } from "./tuningColumns.js";
 import { tuningKernels, type TuningKernels } from "./tuningKernels.js";
 
 /** Frames per worker chunk at least: a frame with its transform ~8 µs; a fold alone ~2 µs. */
@@ -355,26 +355,8 @@ const foldGiven = (a: FoldGivenArgs, t0: number, t1: number): void => {
 registerTask("chroma.foldGiven", (t0, t1, args: TaskArgs) => foldGiven(args as unknown as FoldGivenArgs, t0, t1));
 
 /** Gathers the peaks of the columns (task parts wrote them from `starts`) in column order and estimates the tuning, as estimateTuningFrom does. */
-const tuningOfPeaks = (pitch: Float64Array, mag: Float64Array, counts: Int32Array, starts: Int32Array, columns: number, binsPerOctave: number, single: boolean): TuningEstimate => {
-  let n = 0;
-  let runFrom = 0;
-  let runTo = 0;
-  for (let col = 0; col <= columns; col++) {
-    const start = col < columns ? starts[col]! : -1;
-    if (start === runTo) {
-      runTo += counts[col]!;
-      continue;
-    }
-    pitch.copyWithin(n, runFrom, runTo);
-    mag.copyWithin(n, runFrom, runTo);
-    n += runTo - runFrom;
-    if (col < columns) {
-      runFrom = start;
-      runTo = start + counts[col]!;
-    }
-  }
-  return tuningFromPeaks(pitch, mag, n, 0.01, binsPerOctave, single);
-};
+const tuningOfPeaks = (pitch: Float64Array, mag: Float64Array, counts: Int32Array, starts: Int32Array, columns: number, binsPerOctave: number, single: boolean): TuningEstimate =>
+  tuningFromPeaks(pitch, mag, gatherPeaks(pitch, mag, counts, starts, columns), 0.01, binsPerOctave, single);
 
 export interface ChromaStftRequest {
   source: ColumnSource;

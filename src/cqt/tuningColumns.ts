@@ -398,7 +398,16 @@ export const estimateTuningFrom = async (
   const counts = new Int32Array(shared ? new SharedArrayBuffer(4 * columns) : new ArrayBuffer(4 * columns));
   const starts = new Int32Array(shared ? new SharedArrayBuffer(4 * columns) : new ArrayBuffer(4 * columns));
   await runTask(pool, "cqt.tuningPeaks", source.nFrames, { source, pp, lo, hi, stride, pitch, mag, counts, starts, keep }, FRAME_GRAIN);
-  // Gather the peaks in column order: one move per run of columns stored back to back (a task's columns).
+  const n = gatherPeaks(pitch, mag, counts, starts, columns);
+  return tuningFromPeaks(pitch, mag, n, resolution, binsPerOctave, pp.single);
+};
+
+/**
+ * Moves the peaks that task parts wrote from `starts[col]` (`counts[col]` per
+ * column) to the front of `pitch` and `mag`, in column order, one move per run
+ * of columns stored back to back (a task part's columns); returns how many.
+ */
+export const gatherPeaks = (pitch: Float64Array, mag: Float64Array, counts: Int32Array, starts: Int32Array, columns: number): number => {
   let n = 0;
   let runFrom = 0;
   let runTo = 0;
@@ -416,5 +425,5 @@ export const estimateTuningFrom = async (
       runTo = start + counts[col]!;
     }
   }
-  return tuningFromPeaks(pitch, mag, n, resolution, binsPerOctave, pp.single);
+  return n;
 };

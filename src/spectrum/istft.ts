@@ -182,6 +182,13 @@ interface IstftScratch {
   envelope: Float64Array;
 }
 
+/** The output positions [pA, pB) (in padded-signal coordinates) that units [u0, u1) own. */
+const unitPositions = (plan: IstftPlan, u0: number, u1: number): [number, number] => {
+  const { nFft, hopLength, nFrames, outLength, offset } = plan;
+  const paddedEnd = nFft + hopLength * (nFrames - 1);
+  return [Math.max(u0 * hopLength, offset), Math.min(u1 === nFrames ? paddedEnd : u1 * hopLength, offset + outLength)];
+};
+
 const istftBlock = (
   plan: IstftPlan,
   spectrum: FloatArray,
@@ -194,9 +201,7 @@ const istftBlock = (
   scratch: IstftScratch,
 ): void => {
   const { nFft, hopLength, nFrames, nBinsUsed, outLength, offset, single } = plan;
-  const paddedEnd = nFft + hopLength * (nFrames - 1);
-  const pA = Math.max(u0 * hopLength, offset);
-  const pB = Math.min(u1 === nFrames ? paddedEnd : u1 * hopLength, offset + outLength);
+  const [pA, pB] = unitPositions(plan, u0, u1);
   if (pB <= pA) return;
   const width = pB - pA;
   const fft = getRealFft(nFft);
@@ -287,10 +292,7 @@ const istftUnitsInMemory = (
   u1: number,
 ): void => {
   const { nFft, hopLength, nFrames, nBinsUsed, outLength, offset, single } = plan;
-  const paddedEnd = nFft + hopLength * (nFrames - 1);
-  // The positions these units own.
-  const PA = Math.max(u0 * hopLength, offset);
-  const PB = Math.min(u1 === nFrames ? paddedEnd : u1 * hopLength, offset + outLength);
+  const [PA, PB] = unitPositions(plan, u0, u1);
   if (PB <= PA) return;
   const nBinsFull = Math.floor(nFft / 2) + 1;
   const inSingle = spectrum instanceof Float32Array;
