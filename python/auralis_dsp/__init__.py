@@ -8,6 +8,7 @@ stdin/stdout); under Pyodide they run in-process through the JS FFI.
 from __future__ import annotations
 
 from .exceptions import BridgeError, ParameterError
+from ._compat import librosa_compat, set_librosa_compat
 from . import decompose, effects, feature
 from .constantq import cqt
 from .effects import hpss
@@ -20,6 +21,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ParameterError",
+    "librosa_compat",
+    "set_librosa_compat",
     "BridgeError",
     "stft",
     "istft",
