@@ -7,7 +7,7 @@ stdin/stdout); under Pyodide they run in-process through the JS FFI.
 """
 from __future__ import annotations
 
-from .exceptions import BridgeError, ParameterError
+from .exceptions import BridgeError, ParameterError, UnsupportedParameter
 from ._compat import librosa_compat, set_librosa_compat
 from . import decompose, effects, feature
 from .constantq import cqt
@@ -24,6 +24,7 @@ __all__ = [
     "librosa_compat",
     "set_librosa_compat",
     "BridgeError",
+    "UnsupportedParameter",
     "stft",
     "istft",
     "decompose",

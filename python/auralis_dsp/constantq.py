@@ -8,7 +8,7 @@ import numpy as np
 
 from . import _backend
 from ._util import dtype_r2c, is_positive_int, signal_to_wire, spectrum_from_wire, valid_audio
-from .exceptions import ParameterError
+from .exceptions import ParameterError, UnsupportedParameter
 from .tuning import warn_if_empty
 
 __all__ = ["cqt"]
@@ -22,7 +22,7 @@ def _window_param(window: Any) -> Any:
         return window
     if isinstance(window, tuple) and len(window) == 2 and isinstance(window[0], str) and np.isscalar(window[1]):
         return [window[0], float(window[1])]
-    raise ParameterError(f"window={window!r}: the CQT supports windows given by name (e.g. 'hann') or (name, parameter)")
+    raise UnsupportedParameter(f"window={window!r}: the CQT supports windows given by name (e.g. 'hann') or (name, parameter)")
 
 
 def _norm_param(norm: Any) -> Optional[float]:
@@ -59,7 +59,7 @@ def cqt_params(
         )
         res_type = "soxr_hq"
     if res_type not in _RES_TYPES:
-        raise ParameterError(f"res_type={res_type!r} is not supported; supported: {', '.join(_RES_TYPES)}")
+        raise UnsupportedParameter(f"res_type={res_type!r} is not supported; supported: {', '.join(_RES_TYPES)}")
     if not is_positive_int(hop_length):
         raise ParameterError(f"hop_length={hop_length} must be a positive integer")
     if not is_positive_int(n_bins):

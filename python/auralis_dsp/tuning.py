@@ -8,7 +8,7 @@ import numpy as np
 
 from . import _backend
 from ._util import is_positive_int, signal_to_wire, valid_audio, window_request
-from .exceptions import ParameterError
+from .exceptions import ParameterError, UnsupportedParameter
 
 __all__ = ["estimate_tuning"]
 
@@ -30,7 +30,7 @@ def _ref_param(ref: Any) -> Optional[float]:
     if ref is None or ref is np.max or ref is np.amax:
         return None
     if callable(ref):
-        raise ParameterError(f"ref={ref!r}: only None, np.max or a number are supported")
+        raise UnsupportedParameter(f"ref={ref!r}: only None, np.max or a number are supported")
     return float(np.abs(ref))
 
 

@@ -8,7 +8,7 @@ import numpy as np
 from .. import _backend
 from .._util import is_positive_int, signal_to_wire, spectrum_from_wire, valid_audio, window_request
 from ..constantq import _norm_param
-from ..exceptions import ParameterError
+from ..exceptions import ParameterError, UnsupportedParameter
 from ..tuning import spectrogram_to_wire, warn_if_empty
 
 __all__ = ["chroma_cqt", "chroma_stft"]
@@ -83,7 +83,7 @@ def chroma_cqt(
             f"bins_per_octave={bins_per_octave} must be an integer multiple of n_chroma={n_chroma}"
         )
     if cqt_mode == "hybrid":
-        raise ParameterError("cqt_mode='hybrid' is not implemented yet in auralis_dsp; use cqt_mode='full'")
+        raise UnsupportedParameter("cqt_mode='hybrid' is not implemented yet in auralis_dsp; use cqt_mode='full'")
     if cqt_mode != "full":
         raise ParameterError(f"cqt_mode={cqt_mode!r} must be 'full' or 'hybrid'")
     if not is_positive_int(n_chroma):
@@ -116,7 +116,7 @@ def chroma_cqt(
     else:
         C = np.asarray(C)
         if np.iscomplexobj(C):
-            raise ParameterError("C must be a real-valued (magnitude) constant-Q spectrogram")
+            raise UnsupportedParameter("C must be a real-valued (magnitude) constant-Q spectrogram")
         arrays["C"], lead = spectrogram_to_wire(C)
         out_dtype = np.result_type(np.float32, C.dtype)
     params["dtype"] = "float32" if out_dtype == np.float32 else "float64"
@@ -183,7 +183,7 @@ def chroma_stft(
     fb = dict(_CHROMA_FB_DEFAULTS, **kwargs)
     fb_dtype = np.dtype(fb["dtype"])
     if fb_dtype not in (np.float32, np.float64):
-        raise ParameterError(f"dtype={fb_dtype} is not supported for the chroma filter bank; use float32 or float64")
+        raise UnsupportedParameter(f"dtype={fb_dtype} is not supported for the chroma filter bank; use float32 or float64")
     if not is_positive_int(n_chroma):
         raise ParameterError(f"n_chroma={n_chroma} must be a positive integer")
     params: dict = {
