@@ -6,11 +6,14 @@ from typing import Iterator
 
 import librosa
 import numpy as np
+import scipy.ndimage
 
 import auralis_dsp
 
 from .core import Case, Inputs, fft_variant, register
 from .signals import shaped, synthetic
+
+_SCIPY_MEDIAN_FILTER = scipy.ndimage.median_filter
 
 
 def _quiet(fn, *args, **kw):
@@ -31,27 +34,37 @@ def _scipy_reads_outside(size: int, n: int) -> bool:
     return n > 1 and size // 2 >= 4 * n
 
 
-def _median_filter_mended(S, size, mode="reflect"):
+def _median_filter_mended(S, size, mode="reflect", output=None):
     """scipy's median_filter with mode="reflect", padding explicitly (numpy's "symmetric" is scipy's "reflect")."""
-    import scipy.ndimage
-
     pads = [(s // 2, s - 1 - s // 2) for s in size]
     padded = np.pad(S, pads, mode="symmetric")
-    out = scipy.ndimage.median_filter(padded, size=size, mode="constant")
-    return out[tuple(slice(a, a + n) for (a, _), n in zip(pads, S.shape))]
+    out = _SCIPY_MEDIAN_FILTER(padded, size=size, mode="constant")
+    out = out[tuple(slice(a, a + n) for (a, _), n in zip(pads, S.shape))]
+    if output is None:
+        return out
+    output[...] = out
+    return output
 
 
 def _mended(fn, *args, **kw):
-    """librosa ``fn`` with decompose.hpss's median filter mended (see _median_filter_mended)."""
+    """librosa ``fn`` with decompose.hpss's median filter mended (see _median_filter_mended).
+
+    librosa 0.11 binds ``median_filter`` at import in ``librosa.decompose``;
+    librosa 1.0 imports it from ``scipy.ndimage`` inside ``hpss``: both names are replaced for the call.
+    """
     def call():
+        import scipy.ndimage
         import librosa.decompose as decompose
 
-        original = decompose.median_filter
-        decompose.median_filter = _median_filter_mended
+        targets = [m for m in (scipy.ndimage, decompose) if hasattr(m, "median_filter")]
+        saved = [(m, m.median_filter) for m in targets]
+        for m in targets:
+            m.median_filter = _median_filter_mended
         try:
             return _quiet(fn, *args, **kw)()
         finally:
-            decompose.median_filter = original
+            for m, original in saved:
+                m.median_filter = original
 
     return call
 

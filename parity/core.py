@@ -153,33 +153,39 @@ def metrics(ours: np.ndarray, ref: np.ndarray) -> Tuple[float, float, float, str
     return ratio(norm_diff, norm_ref), ratio(max_diff, max_ref), max_diff, str(tuple(int(i) for i in worst))
 
 
-class _ComplexRfft:
-    """numpy.fft with rfft computed through the complex FFT: exact in theory, other round-off in practice."""
+def _complex_rfft(original_fft: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
+    """An rfft computed through the complex FFT ``original_fft``: exact in theory, other round-off in practice."""
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(np.fft, name)
-
-    @staticmethod
-    def rfft(a: Any, n: Optional[int] = None, axis: int = -1, norm: Optional[str] = None) -> np.ndarray:
+    def rfft(a: Any, n: Optional[int] = None, axis: int = -1, norm: Optional[str] = None, **kwargs: Any) -> np.ndarray:
         a = np.asarray(a)
         n = a.shape[axis] if n is None else n
-        return np.take(np.fft.fft(a, n=n, axis=axis, norm=norm), np.arange(n // 2 + 1), axis=axis)
+        return np.take(original_fft(a, n=n, axis=axis, norm=norm), np.arange(n // 2 + 1), axis=axis)
+
+    return rfft
 
 
 def fft_variant(fn: Callable[[], Any]) -> Callable[[], Any]:
-    """``fn`` run with librosa's FFT library switched to :class:`_ComplexRfft`."""
+    """``fn`` run with the real FFTs librosa calls computed through the complex FFT.
+
+    librosa 0.11 takes its FFTs from ``numpy.fft`` (its default ``get_fftlib()``),
+    librosa 1.0 from ``scipy.fft``; both look ``rfft`` up on the module at call
+    time, so replacing the module attribute for the call reaches either.
+    """
     def call() -> Any:
         import warnings
 
-        import librosa
+        import scipy.fft
 
+        saved = [(module, module.rfft) for module in (np.fft, scipy.fft)]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            librosa.set_fftlib(_ComplexRfft())
+            for module, _ in saved:
+                module.rfft = _complex_rfft(module.fft)
             try:
                 return fn()
             finally:
-                librosa.set_fftlib(None)
+                for module, original in saved:
+                    module.rfft = original
 
     return call
 

@@ -102,7 +102,7 @@ describe("bit-identical for any thread count", () => {
 });
 
 describe("kernels", () => {
-  const base = { sr: 22050, hopLength: 512, fmin: 32.70319566257483, nBins: 252, binsPerOctave: 36, filterScale: 1, norm: 1, sparsity: 0.01, window: "hann" as const, scale: true, padMode: "constant" as const };
+  const base = { sr: 22050, hopLength: 512, fmin: 32.70319566257483, nBins: 252, binsPerOctave: 36, filterScale: 1, norm: 1, sparsity: 0.01, window: "hann" as const, scale: true, padMode: "constant" as const, semantics: "0.11" as const };
 
   it("the WebAssembly basis product equals the scalar one bit for bit", () => {
     const plan = planCqt({ ...base, tuning: -0.13 }, 100_000, false);

@@ -12,7 +12,7 @@ import { ANCHOR_INTERVAL, planCqt, ResponseEngine, slidesOctave, type CqtPlan } 
 import { getRealFft } from "../src/fft/realFft.js";
 import { wasmSpectralMemory } from "../src/fft/wasmRealFft.js";
 
-const base = { hopLength: 512, fmin: 32.70319566257483, nBins: 252, binsPerOctave: 36, tuning: -0.21, filterScale: 1, norm: 1, sparsity: 0.01, window: "hann" as const, scale: true, padMode: "constant" as const };
+const base = { hopLength: 512, fmin: 32.70319566257483, nBins: 252, binsPerOctave: 36, tuning: -0.21, filterScale: 1, norm: 1, sparsity: 0.01, window: "hann" as const, scale: true, padMode: "constant" as const, semantics: "0.11" as const };
 
 /** Music-like test signals per octave: tones, a loud burst, then digital silence, then a faint tone. */
 const octaveSignal = (length: number, seed: number): Float64Array => {

@@ -8,6 +8,7 @@ import numpy as np
 
 from . import _backend
 from ._util import dtype_r2c, is_positive_int, signal_to_wire, spectrum_from_wire, valid_audio
+from ._compat import is_v1
 from .exceptions import ParameterError, UnsupportedParameter
 from .tuning import warn_if_empty
 
@@ -38,7 +39,7 @@ def cqt_params(
     sr: float,
     hop_length: int,
     fmin: Optional[float],
-    n_bins: int,
+    n_bins: Optional[int],
     bins_per_octave: int,
     tuning: Optional[float],
     filter_scale: float,
@@ -52,17 +53,21 @@ def cqt_params(
     """librosa.cqt's argument checks; the request parameters."""
     valid_audio(y)
     if res_type is None:
-        warnings.warn(
-            "Support for VQT with res_type=None is deprecated in librosa 0.10\nand will be removed in version 1.0.",
-            category=FutureWarning,
-            stacklevel=3,
-        )
+        # 0.11 warns and uses soxr_hq; 1.0 dropped that, and fails where it resamples (see cqt).
+        if not is_v1():
+            warnings.warn(
+                "Support for VQT with res_type=None is deprecated in librosa 0.10\nand will be removed in version 1.0.",
+                category=FutureWarning,
+                stacklevel=3,
+            )
         res_type = "soxr_hq"
     if res_type not in _RES_TYPES:
         raise UnsupportedParameter(f"res_type={res_type!r} is not supported; supported: {', '.join(_RES_TYPES)}")
     if not is_positive_int(hop_length):
         raise ParameterError(f"hop_length={hop_length} must be a positive integer")
-    if not is_positive_int(n_bins):
+    if n_bins is None and not is_v1():
+        raise TypeError("float() argument must be a string or a real number, not 'NoneType'")  # as librosa 0.11
+    if n_bins is not None and not is_positive_int(n_bins):
         raise ParameterError(f"n_bins={n_bins} must be a positive integer")
     if not is_positive_int(bins_per_octave):
         raise ParameterError(f"bins_per_octave={bins_per_octave} must be a positive integer")
@@ -76,7 +81,7 @@ def cqt_params(
         "sr": float(sr),
         "hop_length": int(hop_length),
         "fmin": None if fmin is None else float(fmin),
-        "n_bins": int(n_bins),
+        "n_bins": None if n_bins is None else int(n_bins),
         "bins_per_octave": int(bins_per_octave),
         "tuning": None if tuning is None else float(tuning),
         "filter_scale": float(filter_scale),
@@ -95,7 +100,7 @@ def cqt(
     sr: float = 22050,
     hop_length: int = 512,
     fmin: Optional[float] = None,
-    n_bins: int = 84,
+    n_bins: Optional[int] = 84,
     bins_per_octave: int = 12,
     tuning: Optional[float] = 0.0,
     filter_scale: float = 1,
@@ -107,12 +112,14 @@ def cqt(
     res_type: Optional[str] = "soxr_hq",
     dtype: Optional[Any] = None,
 ) -> np.ndarray:
-    """Constant-Q transform of an audio signal, as ``librosa.cqt`` (librosa 0.11.0).
+    """Constant-Q transform of an audio signal, as ``librosa.cqt``.
 
     The multirate algorithm of Schoerkhuber and Klapuri (2010): optional early
     downsampling, then per octave (top first) a centred STFT multiplied by a
     sparse frequency-domain filter basis, the rate and hop halved between
-    octaves by ``resample(res_type="soxr_hq")`` while the hop is even.
+    octaves by ``resample(res_type="soxr_hq")`` while the hop is even (under librosa
+    1.0 semantics, only where the next octave's top frequency is at most a fifth of
+    the current rate).
 
     Parameters
     ----------
@@ -124,8 +131,9 @@ def cqt(
         Number of samples between successive CQT columns.
     fmin : float > 0 or None
         Minimum frequency; default C1 ~= 32.70 Hz.
-    n_bins : int > 0
-        Number of frequency bins, starting at ``fmin``.
+    n_bins : int > 0 or None
+        Number of frequency bins, starting at ``fmin``. ``None`` (librosa 1.0 semantics
+        only): every bin whose filter stays below Nyquist.
     bins_per_octave : int > 0
         Number of bins per octave.
     tuning : None or float
@@ -143,8 +151,10 @@ def cqt(
     pad_mode : {"constant", "edge", "reflect", "symmetric"}
         Padding of the centred frames.
     res_type : "soxr_hq"
-        Resampler for the octave halvings (the only one implemented); None is the
-        deprecated alias librosa warns about.
+        Resampler for the octave halvings (the only one implemented). ``None``: under
+        librosa 0.11 semantics the deprecated alias of "soxr_hq" (with its
+        FutureWarning); under 1.0 semantics usable only where no resampling happens,
+        else ``AttributeError`` as librosa 1.0 raises.
     dtype : np.dtype, optional
         Complex output type; default ``complex64`` for float32 input, ``complex128`` for float64.
 
@@ -169,5 +179,8 @@ def cqt(
     params["dtype"] = "complex64" if dtype == np.complex64 else "complex128"
     wire, lead = signal_to_wire(y)
     meta, result = _backend.call("cqt", params, {"y": wire})
+    if res_type is None and is_v1() and meta.get("resampled"):
+        # librosa 1.0 hands res_type=None to resample, which fails on None.startswith
+        raise AttributeError("'NoneType' object has no attribute 'startswith'")
     warn_if_empty(meta, stacklevel=3)
     return spectrum_from_wire(result["C"], lead, dtype)

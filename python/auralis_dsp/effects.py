@@ -6,43 +6,25 @@ from typing import Any, Optional, Tuple
 import numpy as np
 
 from . import _backend
-from ._util import is_positive_int, signal_from_wire, signal_to_wire, valid_audio
+from ._compat import is_v1
+from ._util import signal_from_wire, signal_to_wire
 from .decompose import _KernelSize, _Margin, hpss_params
-from .exceptions import ParameterError
+from .spectrum import _stft_params
 
 __all__ = ["hpss", "harmonic", "percussive"]
 
-_PAD_MODES = ("constant", "edge", "reflect", "symmetric")
-
-
 def _effects_hpss(which: str, y: np.ndarray, kernel_size, power, mask, margin, n_fft, hop_length, win_length,
-                  center, pad_mode) -> dict:
-    """stft -> decompose.hpss -> istft(length=len(y)) in one request; returns the named parts."""
-    valid_audio(y)
-    params = hpss_params(kernel_size, power, mask, margin)
-    if not is_positive_int(n_fft):
-        raise ParameterError(f"n_fft={n_fft} must be a positive integer")
-    if win_length is None:
-        win_length = n_fft
-    if not is_positive_int(win_length) or win_length > n_fft:
-        raise ParameterError(f"win_length={win_length} must be a positive integer <= n_fft={n_fft}")
-    if hop_length is None:
-        hop_length = int(win_length // 4)
-    elif not is_positive_int(hop_length):
-        raise ParameterError(f"hop_length={hop_length} must be a positive integer")
-    if center:
-        if pad_mode not in _PAD_MODES:
-            raise ParameterError(f"pad_mode={pad_mode!r} is not supported by librosa.stft; use one of {_PAD_MODES}")
-    elif n_fft > y.shape[-1]:
-        raise ParameterError(
-            f"n_fft={n_fft} is too large for uncentered analysis of input signal of length={y.shape[-1]}"
-        )
-    params.update(
-        n_fft=int(n_fft), hop_length=int(hop_length), win_length=int(win_length), center=bool(center),
-        pad_mode=pad_mode if center else "constant", which=which,
-    )
+                  window, center, pad_mode) -> dict:
+    """stft -> decompose.hpss -> istft(length=len(y)) in one request; returns the named parts.
+
+    librosa 1.0 passes ``window`` to its stft and istft; 0.11 always uses Hann.
+    """
+    params, arrays = _stft_params(y, n_fft, hop_length, win_length, window if is_v1() else "hann", center, pad_mode,
+                                  stacklevel=5)
+    params.update(hpss_params(kernel_size, power, mask, margin), which=which)
     wire, lead = signal_to_wire(y)
-    _, result = _backend.call("effects.hpss", params, {"y": wire})
+    arrays["y"] = wire
+    _, result = _backend.call("effects.hpss", params, arrays)
     return {name: signal_from_wire(arr, lead, y.dtype) for name, arr in result.items()}
 
 
@@ -56,7 +38,8 @@ _DOC_PARAMS = """
     n_fft, hop_length, win_length, center, pad_mode
         As in ``auralis_dsp.stft``.
     window
-        Accepted and, as in librosa 0.11.0, not used: the STFT uses a Hann window.
+        The STFT's window, as in ``auralis_dsp.stft``, under librosa 1.0 semantics; under
+        0.11 semantics accepted and not used (the STFT uses Hann), as librosa 0.11 does.
 """
 
 
@@ -96,7 +79,8 @@ def hpss(
     --------
     harmonic, percussive, auralis_dsp.decompose.hpss, librosa.effects.hpss
     """
-    parts = _effects_hpss("both", y, kernel_size, power, mask, margin, n_fft, hop_length, win_length, center, pad_mode)
+    parts = _effects_hpss("both", y, kernel_size, power, mask, margin, n_fft, hop_length, win_length, window, center,
+                          pad_mode)
     return parts["harmonic"], parts["percussive"]
 
 
@@ -121,8 +105,8 @@ def harmonic(
     y_harmonic : np.ndarray [shape=(..., n)]
         Harmonic component, in ``y``'s dtype.
     """
-    return _effects_hpss("harmonic", y, kernel_size, power, mask, margin, n_fft, hop_length, win_length, center,
-                         pad_mode)["harmonic"]
+    return _effects_hpss("harmonic", y, kernel_size, power, mask, margin, n_fft, hop_length, win_length, window,
+                         center, pad_mode)["harmonic"]
 
 
 def percussive(
@@ -146,8 +130,8 @@ def percussive(
     y_percussive : np.ndarray [shape=(..., n)]
         Percussive component, in ``y``'s dtype.
     """
-    return _effects_hpss("percussive", y, kernel_size, power, mask, margin, n_fft, hop_length, win_length, center,
-                         pad_mode)["percussive"]
+    return _effects_hpss("percussive", y, kernel_size, power, mask, margin, n_fft, hop_length, win_length, window,
+                         center, pad_mode)["percussive"]
 
 
 for _f in (hpss, harmonic, percussive):

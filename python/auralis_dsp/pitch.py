@@ -7,6 +7,7 @@ from typing import Any, Optional
 import numpy as np
 
 from . import _backend
+from ._compat import is_v1
 from ._util import is_positive_int, signal_to_wire, valid_audio
 from .exceptions import ParameterError
 
@@ -62,7 +63,7 @@ def yin(
     center: bool = True,
     pad_mode: Any = "constant",
 ) -> np.ndarray:
-    """Fundamental frequency (F0) estimation using the YIN algorithm, as ``librosa.yin`` (librosa 0.11.0).
+    """Fundamental frequency (F0) estimation using the YIN algorithm, as ``librosa.yin``.
 
     YIN is an autocorrelation based method for fundamental frequency estimation [#]_.
     First, a normalized difference function is computed over short (overlapping) frames of audio.
@@ -89,7 +90,8 @@ def yin(
     frame_length : int > 0 [scalar]
         length of the frames in samples; any length (not only powers of two).
     win_length : Deprecated
-        As in librosa 0.11.0: giving it raises a ``FutureWarning`` and has no effect.
+        Under librosa 0.11 semantics: giving it raises a ``FutureWarning`` and has no effect.
+        Under 1.0 semantics (where librosa removed it): giving it raises ``TypeError``.
     hop_length : None or int > 0 [scalar]
         number of audio samples between adjacent YIN predictions.
         If ``None``, defaults to ``frame_length // 4``.
@@ -138,6 +140,8 @@ def yin(
     if fmin is None or fmax is None:
         raise ParameterError('both "fmin" and "fmax" must be provided')
     if not isinstance(win_length, _Deprecated):
+        if is_v1():  # librosa 1.0 removed the parameter
+            raise TypeError("yin() got an unexpected keyword argument 'win_length'")
         warnings.warn(
             "The win_length parameter has been deprecated in version 0.11.0 "
             "and has no effect. It will be removed in version 1.0.0.",

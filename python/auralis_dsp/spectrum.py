@@ -34,8 +34,12 @@ def _stft_params(
     window: _WindowSpec,
     center: bool,
     pad_mode: Any,
+    stacklevel: int = 3,
 ) -> tuple:
-    """librosa.stft's argument checks and defaults; returns (params, arrays) for the backend."""
+    """librosa.stft's argument checks, warning and defaults; returns (params, arrays) for the backend.
+
+    ``stacklevel`` points the short-input warning at the user's call.
+    """
     if win_length is None:
         win_length = n_fft
     if hop_length is None:
@@ -57,7 +61,7 @@ def _stft_params(
         if pad_mode not in _STFT_PAD_MODES:
             raise ParameterError(f"pad_mode={pad_mode!r} is not supported; use one of {_STFT_PAD_MODES}")
         if n_fft > y.shape[-1]:
-            warnings.warn(f"n_fft={n_fft} is too large for input signal of length={y.shape[-1]}", stacklevel=3)
+            warnings.warn(f"n_fft={n_fft} is too large for input signal of length={y.shape[-1]}", stacklevel=stacklevel)
     elif n_fft > y.shape[-1]:
         raise ParameterError(
             f"n_fft={n_fft} is too large for uncentered analysis of input signal of length={y.shape[-1]}"

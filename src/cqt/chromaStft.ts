@@ -260,12 +260,12 @@ const stftColumns = (a: StftColumnsArgs, t0: number, t1: number): void => {
         const found = k.tuning.localMaxima(8 * (x + first - 1), testPairs, ref, 8 * peaksAt);
         for (let j = 0; j < found; j++, count++) {
           const i = first + peakBins[j]!;
-          if (pp.single) peakSingle(heap, x, i, nBins, pp.sr, pp.nFft, pitch!, mag!, offset + count);
+          if (pp.single) peakSingle(heap, x, i, nBins, pp.sr, pp.nFft, pp.roundCurvature, pitch!, mag!, offset + count);
           else peakDouble(heap, x, i, nBins, pp.sr, pp.nFft, pitch!, mag!, offset + count);
         }
         for (let i = rest; i < hi; i++) {
           if (!isPeak(heap, x, i, nBins, ref)) continue;
-          if (pp.single) peakSingle(heap, x, i, nBins, pp.sr, pp.nFft, pitch!, mag!, offset + count);
+          if (pp.single) peakSingle(heap, x, i, nBins, pp.sr, pp.nFft, pp.roundCurvature, pitch!, mag!, offset + count);
           else peakDouble(heap, x, i, nBins, pp.sr, pp.nFft, pitch!, mag!, offset + count);
           count++;
         }

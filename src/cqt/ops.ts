@@ -18,7 +18,7 @@ import { checkPadMode } from "../spectrum/pad.js";
 import { frameMajorLayout, planStft, type SpectrumLayout } from "../spectrum/stft.js";
 import { fftWindow, type WindowName } from "../spectrum/window.js";
 import { ParameterError } from "../util/errors.js";
-import { boolParam, intParam, numberParam, optionalIntParam, stringParam, type Params } from "../util/params.js";
+import { boolParam, intParam, librosaParam, numberParam, optionalIntParam, stringParam, type LibrosaSemantics, type Params } from "../util/params.js";
 import { chromaCqtFrames, foldChromaFrames, sparseFold, type ChromaFoldParams, type SparseFold } from "./chroma.js";
 import { chromaStftSimd } from "./chromaStft.js";
 import { C1_HZ, chromaFilterbank, cqToChroma } from "./filters.js";
@@ -26,7 +26,7 @@ import { checkNorm } from "./normalize.js";
 import type { PiptrackParams, TuningEstimate } from "./tuning.js";
 import { estimateTuningFrom, type ColumnSource } from "./tuningColumns.js";
 import { octaveSignals } from "./octaveSignals.js";
-import { cqtFrames, planCqt, signalsBeforeTuning, type CqtParams, type CqtPlan } from "./vqt.js";
+import { automaticBinCount, cqtFrames, planCqt, sameSignals, signalsBeforeTuning, type CqtParams, type CqtPlan } from "./vqt.js";
 
 /** Frames per worker chunk at least for the CQT (~15 µs a frame over 7 octaves) and for a fold alone (~1-10 µs). */
 const CQT_FRAME_GRAIN = 32;
@@ -73,10 +73,19 @@ const stftSource = (
 };
 
 /** `estimate_tuning(y=y, sr=sr, bins_per_octave=bpo)` with every other argument at its default. */
-const defaultTuning = (signal: Float64Array, channels: number, length: number, sr: number, binsPerOctave: number, single: boolean, pool: WorkerPool | undefined): Promise<TuningEstimate> =>
+const defaultTuning = (
+  signal: Float64Array,
+  channels: number,
+  length: number,
+  sr: number,
+  binsPerOctave: number,
+  single: boolean,
+  semantics: LibrosaSemantics,
+  pool: WorkerPool | undefined,
+): Promise<TuningEstimate> =>
   estimateTuningFrom(
     stftSource(signal, channels, length, 2048, 512, fftWindow("hann", 2048, 2048), true, "constant", 1),
-    { sr, nFft: 2048, fmin: 150.0, fmax: 4000.0, threshold: 0.1, ref: null, single },
+    { sr, nFft: 2048, fmin: 150.0, fmax: 4000.0, threshold: 0.1, ref: null, single, roundCurvature: semantics === "1.0" },
     0.01,
     binsPerOctave,
     null,
@@ -122,7 +131,8 @@ registerOp("estimate_tuning", async (params, arrays, ctx: OpContext) => {
     ref: optionalNumber(params, "ref"),
   };
   const { source, nFft, single } = requestSpectrogram(params, arrays, ctx, 1);
-  const estimate = await estimateTuningFrom(source, { sr, nFft, ...piptrack, single }, resolution, binsPerOctave, null, ctx.pool);
+  const roundCurvature = librosaParam(params) === "1.0";
+  const estimate = await estimateTuningFrom(source, { sr, nFft, ...piptrack, single, roundCurvature }, resolution, binsPerOctave, null, ctx.pool);
   return { arrays: [], meta: { ...estimate } };
 });
 
@@ -139,18 +149,23 @@ registerTask("cqt.response", (t0, t1, args: TaskArgs) => {
   cqtFrames(a.plan, a.signals, a.channels, a.out, a.layout, t0, t1);
 });
 
-/** The cqt parameters of a request but the tuning, and the tuning when given. */
-const cqtParams = (params: Params): { base: Omit<CqtParams, "tuning">; given: number | null } => {
+/**
+ * The cqt parameters of a request but the tuning, and the tuning when given.
+ * `nBins` is null for librosa 1.0's `n_bins=None` (see automaticBinCount).
+ */
+const cqtParams = (params: Params): { base: Omit<CqtParams, "tuning" | "nBins">; nBins: number | null; given: number | null } => {
   const resType = params.res_type ?? "soxr_hq";
   if (resType !== "soxr_hq") throw new ParameterError(`res_type=${JSON.stringify(resType)} is not supported; supported: soxr_hq`);
   const window = params.window ?? "hann";
   if (typeof window !== "string" && !Array.isArray(window)) throw new ParameterError(`Invalid window specification: ${JSON.stringify(window)}`);
+  const semantics = librosaParam(params);
+  const nBins = semantics === "1.0" ? optionalIntParam(params, "n_bins", 1) : intParam(params, "n_bins", 1);
   return {
+    nBins,
     base: {
       sr: numberParam(params, "sr"),
       hopLength: intParam(params, "hop_length", 1),
       fmin: optionalNumber(params, "fmin") ?? C1_HZ,
-      nBins: intParam(params, "n_bins", 1),
       binsPerOctave: intParam(params, "bins_per_octave", 1),
       filterScale: numberParam(params, "filter_scale"),
       norm: normParam(params, "norm"),
@@ -158,6 +173,7 @@ const cqtParams = (params: Params): { base: Omit<CqtParams, "tuning">; given: nu
       window: window as WindowName,
       scale: boolParam(params, "scale"),
       padMode: checkPadMode(params.pad_mode),
+      semantics,
     },
     given: optionalNumber(params, "tuning"),
   };
@@ -174,15 +190,16 @@ const prepareCqt = async (
   y: ReturnType<typeof signalArray>,
   pool: WorkerPool | undefined,
 ): Promise<{ plan: CqtPlan; signals: Float64Array[]; tuning: TuningEstimate; scale: boolean }> => {
-  const { base, given } = cqtParams(params);
-  const ahead = given === null ? signalsBeforeTuning(base, y.length) : null;
+  const { base, nBins, given } = cqtParams(params);
+  // With n_bins=None the bins, and so the signals, depend on the tuning: nothing runs ahead of it.
+  const ahead = given === null && nBins !== null ? signalsBeforeTuning({ ...base, nBins }, y.length) : null;
   const aheadSignals = ahead ? octaveSignals(ahead, y.data, y.channels, y.length, base.scale, y.single, pool) : null;
   // A failure there is the plan's to report (planCqt below checks the same conditions).
   aheadSignals?.catch(() => undefined);
-  const tuning = given === null ? await defaultTuning(y.data, y.channels, y.length, base.sr, base.binsPerOctave, y.single, pool) : { tuning: given, empty: false };
-  const plan = planCqt({ ...base, tuning: tuning.tuning }, y.length, y.single);
+  const tuning = given === null ? await defaultTuning(y.data, y.channels, y.length, base.sr, base.binsPerOctave, y.single, base.semantics, pool) : { tuning: given, empty: false };
+  const plan = planCqt({ ...base, nBins: nBins ?? automaticBinCount(base, tuning.tuning), tuning: tuning.tuning }, y.length, y.single);
   const signals =
-    aheadSignals && ahead!.earlyDownsample === plan.earlyDownsample
+    aheadSignals && sameSignals(ahead!, plan)
       ? await aheadSignals
       : await octaveSignals(plan, y.data, y.channels, y.length, base.scale, y.single, pool);
   return { plan, signals, tuning, scale: base.scale };
@@ -195,7 +212,9 @@ registerOp("cqt", async (params, arrays, ctx: OpContext) => {
   const out = allocFloat(2 * plan.nFrames * plan.nBins * y.channels, dtype === "complex128", ctx.pool !== undefined, { zero: false });
   const args: CqtTaskArgs = { plan, signals, channels: y.channels, out, layout: frameMajorLayout(plan.nBins, y.channels) };
   await runTask(ctx.pool, "cqt.response", plan.nFrames, args as unknown as TaskArgs, CQT_FRAME_GRAIN);
-  return { arrays: [{ name: "C", dtype, shape: [plan.nFrames, plan.nBins, y.channels], data: out }], meta: { tuning: tuning.tuning, tuning_empty: tuning.empty } };
+  // `resampled`: whether any octave read a resampled signal (librosa 1.0 fails then for res_type=None).
+  const resampled = plan.earlyDownsample > 0 || plan.signalLengths.length > 1;
+  return { arrays: [{ name: "C", dtype, shape: [plan.nFrames, plan.nBins, y.channels], data: out }], meta: { tuning: tuning.tuning, tuning_empty: tuning.empty, resampled } };
 });
 
 interface FoldTaskArgs {
@@ -305,7 +324,7 @@ registerOp("chroma_stft", async (params, arrays, ctx: OpContext) => {
   const { source, nFft, single } = requestSpectrogram(params, arrays, ctx, 2);
   // estimate_tuning(S=S, n_fft=2048 default): piptrack re-derives n_fft from the bins unless 2048 fits.
   const tuningFft = Math.floor(2048 / 2) + 1 === source.nBins ? 2048 : 2 * (source.nBins - 1);
-  const pp: PiptrackParams = { sr, nFft: tuningFft, fmin: 150.0, fmax: 4000.0, threshold: 0.1, ref: null, single };
+  const pp: PiptrackParams = { sr, nFft: tuningFft, fmin: 150.0, fmax: 4000.0, threshold: 0.1, ref: null, single, roundCurvature: librosaParam(params) === "1.0" };
   const ctroct = numberParam(params, "ctroct");
   const octwidth = optionalNumber(params, "octwidth");
   const baseC = boolParam(params, "base_c");

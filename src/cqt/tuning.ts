@@ -9,7 +9,8 @@
  * The result is discrete (a histogram edge), so the arithmetic follows
  * librosa's dtype by dtype: with a float32 spectrogram (float32 audio),
  * numpy's float32 operations are reproduced with `Math.fround`, and numba's
- * parabolic stencil (which promotes `2 * x[0]` and `/ 2` to float64) is
+ * parabolic stencil (librosa 0.11, which promotes `2 * x[0]` and `/ 2` to
+ * float64) or librosa 1.0's numpy form of it (every step in float32) is
  * followed exactly.
  *
  * @see https://librosa.org/doc/0.11.0/generated/librosa.estimate_tuning.html
@@ -28,6 +29,12 @@ export interface PiptrackParams {
   ref: number | null;
   /** Emulate librosa's float32 arithmetic (float32 spectrogram). */
   single: boolean;
+  /**
+   * With `single`: the parabola's curvature `x[k+1] + x[k-1] - 2 x[k]` rounded
+   * to float32, as librosa 1.0 computes it with numpy; librosa 0.11's numba
+   * stencil keeps it in float64.
+   */
+  roundCurvature: boolean;
 }
 
 const identity = (x: number): number => x;
@@ -72,7 +79,7 @@ export const piptrackColumn = (
 ): number => {
   const refValue = piptrackRef(p, columnMax);
   return p.single
-    ? piptrackSingle(x, nBins, refValue, p.sr, p.nFft, lo, hi, outPitch, outMag, outOffset)
+    ? piptrackSingle(x, nBins, refValue, p.sr, p.nFft, p.roundCurvature, lo, hi, outPitch, outMag, outOffset)
     : piptrackDouble(x, nBins, refValue, p.sr, p.nFft, lo, hi, outPitch, outMag, outOffset);
 };
 
@@ -102,7 +109,8 @@ export const isPeak = (x: Float64Array, base: number, i: number, nBins: number, 
  * The parabolic interpolation of the peak at bin i (i >= 1) of a float32
  * column held at `x[base ..]`: its pitch (Hz) and magnitude to
  * `outPitch[at]`, `outMag[at]`, numpy's float32 arithmetic written out with
- * `Math.fround` (numba's stencil promotes `2 * x[0]` and `/ 2` to float64).
+ * `Math.fround` (numba's stencil promotes `2 * x[0]` and `/ 2` to float64;
+ * with `roundCurvature`, librosa 1.0's numpy form rounds the curvature too).
  */
 export const peakSingle = (
   x: Float64Array,
@@ -111,6 +119,7 @@ export const peakSingle = (
   nBins: number,
   sr: number,
   nFft: number,
+  roundCurvature: boolean,
   outPitch: Float64Array,
   outMag: Float64Array,
   at: number,
@@ -122,7 +131,8 @@ export const peakSingle = (
   else {
     const next = x[base + i + 1]!;
     const prev = x[base + i - 1]!;
-    const a = Math.fround(next + prev) - 2 * here;
+    const curvature = Math.fround(next + prev) - 2 * here;
+    const a = roundCurvature ? Math.fround(curvature) : curvature;
     const b = Math.fround(next - prev) / 2;
     shift = Math.abs(b) >= Math.abs(a) ? 0 : Math.fround(-b / a);
     avg = Math.fround(Math.fround(next - prev) / 2);
@@ -172,6 +182,7 @@ export const piptrackSingle = (
   refValue: number,
   sr: number,
   nFft: number,
+  roundCurvature: boolean,
   lo: number,
   hi: number,
   outPitch: Float64Array,
@@ -181,7 +192,7 @@ export const piptrackSingle = (
   let count = 0;
   for (let i = lo; i < hi; i++) {
     if (!isPeak(x, 0, i, nBins, refValue)) continue;
-    peakSingle(x, 0, i, nBins, sr, nFft, outPitch, outMag, outOffset + count);
+    peakSingle(x, 0, i, nBins, sr, nFft, roundCurvature, outPitch, outMag, outOffset + count);
     count++;
   }
   return count;

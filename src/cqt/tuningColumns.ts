@@ -206,7 +206,7 @@ const stftPeaksInPlace = (a: TuningTaskArgs, t0: number, t1: number, memory: Was
   const s = a.source;
   const { nBins, channels, power } = s;
   const { pp, lo, hi, stride, pitch, mag, counts, keep } = a;
-  const { sr, nFft: ppFft, single } = pp;
+  const { sr, nFft: ppFft, single, roundCurvature } = pp;
   const plan = s.plan!;
   const signal = s.signal!;
   const window = s.window!;
@@ -268,7 +268,7 @@ const stftPeaksInPlace = (a: TuningTaskArgs, t0: number, t1: number, memory: Was
         if (keep) for (let f = 0; f < nBins; f++) keep[(t * nBins + f) * channels + c] = x[f]!;
         const ref = piptrackRef(pp, max);
         count = single
-          ? piptrackSingle(x, nBins, ref, sr, ppFft, lo, hi, pitch, mag, offset)
+          ? piptrackSingle(x, nBins, ref, sr, ppFft, roundCurvature, lo, hi, pitch, mag, offset)
           : piptrackDouble(x, nBins, ref, sr, ppFft, lo, hi, pitch, mag, offset);
       } else {
         if (nBins % 2 === 1) {
@@ -279,12 +279,12 @@ const stftPeaksInPlace = (a: TuningTaskArgs, t0: number, t1: number, memory: Was
         const found = kernels.localMaxima(8 * (base + first - 1), testPairs, ref, 8 * ws.peaks);
         for (let k = 0; k < found; k++, count++) {
           const i = first + peakBins[k]!;
-          if (single) peakSingle(heap, base, i, nBins, sr, ppFft, pitch, mag, offset + count);
+          if (single) peakSingle(heap, base, i, nBins, sr, ppFft, roundCurvature, pitch, mag, offset + count);
           else peakDouble(heap, base, i, nBins, sr, ppFft, pitch, mag, offset + count);
         }
         for (let i = rest; i < hi; i++) {
           if (!isPeak(heap, base, i, nBins, ref)) continue;
-          if (single) peakSingle(heap, base, i, nBins, sr, ppFft, pitch, mag, offset + count);
+          if (single) peakSingle(heap, base, i, nBins, sr, ppFft, roundCurvature, pitch, mag, offset + count);
           else peakDouble(heap, base, i, nBins, sr, ppFft, pitch, mag, offset + count);
           count++;
         }
@@ -336,7 +336,7 @@ const stftPeaksCopied = (a: TuningTaskArgs, t0: number, t1: number): void => {
       const offset = starts ? next : slot * stride;
       const ref = piptrackRef(pp, max);
       const count = single
-        ? piptrackSingle(x, nBins, ref, pp.sr, pp.nFft, lo, hi, pitch, mag, offset)
+        ? piptrackSingle(x, nBins, ref, pp.sr, pp.nFft, pp.roundCurvature, lo, hi, pitch, mag, offset)
         : piptrackDouble(x, nBins, ref, pp.sr, pp.nFft, lo, hi, pitch, mag, offset);
       counts[slot] = count;
       if (starts) {

@@ -1,11 +1,17 @@
 /**
- * librosa 0.11.0's multirate constant-Q transform (`cqt` = `vqt` with
- * gamma = 0): optional early downsampling, then per octave (top first) a
- * centred STFT with a boxcar window and the octave's FFT length, multiplied by
- * the octave's sparse filter basis; between octaves, while the hop is even,
- * the hop and the rate are halved by `resample(res_type="soxr_hq", scale=True)`.
+ * librosa's multirate constant-Q transform (`cqt` = `vqt` with gamma = 0):
+ * optional early downsampling, then per octave (top first) a centred STFT
+ * with a boxcar window and the octave's FFT length, multiplied by the
+ * octave's sparse filter basis; between octaves the hop and the rate are
+ * halved by `resample(res_type="soxr_hq", scale=True)` while the hop is even
+ * (librosa 0.11), or while the hop is even and the next octave's top
+ * frequency is at most a fifth of the current rate (librosa 1.0).
  * Octave responses are trimmed to the shortest and stacked, then divided by
  * sqrt(filter length) when `scale`.
+ *
+ * librosa 1.0 also rejects a tuned `fmin >= sr / 2` up front and, for
+ * `n_bins=None`, takes every bin whose filter stays below Nyquist (see
+ * {@link automaticBinCount}).
  *
  * @see https://librosa.org/doc/0.11.0/generated/librosa.cqt.html
  */
@@ -16,6 +22,7 @@ import type { PadMode } from "../spectrum/pad.js";
 import { planStft, type SpectrumLayout, type StftPlan } from "../spectrum/stft.js";
 import type { WindowName } from "../spectrum/window.js";
 import { ParameterError } from "../util/errors.js";
+import type { LibrosaSemantics } from "../util/params.js";
 import { cqtFrequencies, filterBasis, relativeBandwidth, waveletLengths, windowBandwidth } from "./filters.js";
 import { createBandKernels, valuesPerRow, type BandOutput, type BandProduct, type SlidingBand } from "./bandProduct.js";
 import { bandRows, type BandRows } from "./bands.js";
@@ -36,6 +43,8 @@ export interface CqtParams {
   window: WindowName;
   scale: boolean;
   padMode: PadMode;
+  /** Which librosa's octave rule and checks to follow (see the module notes). */
+  semantics: LibrosaSemantics;
 }
 
 /** One octave of the plan: which signal it reads and how it turns frames into bins. */
@@ -58,7 +67,13 @@ export interface SignalPlan {
   earlyDownsample: number;
   /** Length of each octave signal; signal i + 1 is signal i halved. */
   signalLengths: number[];
+  /** Per octave (top first), the signal it reads. */
+  octaveSignal: number[];
 }
+
+/** Whether two signal plans make the same signals (the octaves may read them differently). */
+export const sameSignals = (a: SignalPlan, b: SignalPlan): boolean =>
+  a.earlyDownsample === b.earlyDownsample && a.signalLengths.length === b.signalLengths.length;
 
 export interface CqtPlan extends SignalPlan {
   nBins: number;
@@ -106,20 +121,68 @@ const earlyDownsampleCount = (p: Omit<CqtParams, "tuning">, cutoff: number): num
   return Math.min(count1, count2);
 };
 
-/** The octave signals' lengths for an early downsampling exponent (after librosa's length check). */
-const planSignals = (p: Omit<CqtParams, "tuning">, length: number, early: number): SignalPlan => {
+/**
+ * The octave signals for an early downsampling exponent (after librosa's
+ * length check): between octave i and i + 1 the signal is halved when the hop
+ * is even and, under librosa 1.0, when octave i + 1's top frequency is at
+ * most a fifth of octave i's rate.
+ */
+const planSignals = (p: Omit<CqtParams, "tuning">, freqs: Float64Array, length: number, early: number): SignalPlan => {
   const nOctaves = Math.ceil(p.nBins / p.binsPerOctave);
+  const nFilters = Math.min(p.binsPerOctave, p.nBins);
   const factor = 2 ** early;
   if (early > 0 && length < factor) throw new ParameterError(`Input signal length=${length} is too short for ${nOctaves}-octave CQT`);
   let len = early > 0 ? Math.ceil(length / factor) : length;
   let hop = Math.floor(p.hopLength / factor);
+  let sr = p.sr / factor;
   const signalLengths = [len];
-  for (let i = 0; i < nOctaves - 1 && hop % 2 === 0; i++) {
-    hop /= 2;
-    len = Math.ceil(len / 2);
-    signalLengths.push(len);
+  const octaveSignal = [0];
+  for (let i = 0; i < nOctaves - 1; i++) {
+    const nextTop = freqs[p.nBins - nFilters * (i + 1) - 1]!;
+    if (hop % 2 === 0 && (p.semantics === "0.11" || nextTop <= sr / 5)) {
+      hop /= 2;
+      sr /= 2.0;
+      len = Math.ceil(len / 2);
+      signalLengths.push(len);
+    }
+    octaveSignal.push(signalLengths.length - 1);
   }
-  return { earlyDownsample: early, signalLengths };
+  return { earlyDownsample: early, signalLengths, octaveSignal };
+};
+
+/**
+ * librosa 1.0's bin count for `n_bins=None` (its `__clip_freqs`): of the
+ * `ceil(bpo * log2(sr / fmin))` bins from the tuned `fmin`, those before the
+ * first whose running maximum of `f (1 + bandwidth / 2Q)` reaches `sr / 2`.
+ *
+ * @throws ParameterError when not even one bin fits.
+ */
+export const automaticBinCount = (p: Omit<CqtParams, "tuning" | "nBins">, tuning: number): number => {
+  const tunedFmin = p.fmin * 2.0 ** (tuning / p.binsPerOctave);
+  const candidates = Math.ceil(p.binsPerOctave * (Math.log2(p.sr) - Math.log2(tunedFmin)));
+  const freqs = cqtFrequencies(candidates, p.fmin, p.binsPerOctave, tuning);
+  if (freqs.length < 2) {
+    throw new ParameterError(`Unable to construct wavelet basis for fmin=${tunedFmin.toFixed(2)} Hz and sr=${p.sr.toFixed(2)} Hz.`);
+  }
+  const bandwidth = windowBandwidth(p.window);
+  const nyquist = p.sr / 2.0;
+  let cutoff = -Infinity;
+  let prev = 0;
+  for (let i = 0; i < freqs.length; i++) {
+    const logf = Math.log2(freqs[i]!);
+    const bpo = i === 0 ? 1 / (Math.log2(freqs[1]!) - logf) : 1 / (logf - prev);
+    prev = logf;
+    const r = 2.0 ** (2 / bpo);
+    const q = p.filterScale / ((r - 1) / (r + 1));
+    cutoff = Math.max(cutoff, freqs[i]! * (1 + (0.5 * bandwidth) / q));
+    if (cutoff >= nyquist) {
+      if (i === 0) {
+        throw new ParameterError(`Unable to construct wavelet basis for fmin=${freqs[0]!.toFixed(2)} Hz and sr=${p.sr.toFixed(2)} Hz.`);
+      }
+      return i;
+    }
+  }
+  return freqs.length;
 };
 
 /**
@@ -133,9 +196,12 @@ const planSignals = (p: Omit<CqtParams, "tuning">, length: number, early: number
 export const signalsBeforeTuning = (p: Omit<CqtParams, "tuning">, length: number): SignalPlan | null => {
   try {
     checkShape(p);
-    const low = earlyDownsampleCount(p, filterBank({ ...p, tuning: -0.5 }).cutoff);
-    const high = earlyDownsampleCount(p, filterBank({ ...p, tuning: 0.5 }).cutoff);
-    return low === high ? planSignals(p, length, low) : null;
+    const plan = (tuning: number): SignalPlan => {
+      const { freqs, cutoff } = filterBank({ ...p, tuning });
+      return planSignals(p, freqs, length, earlyDownsampleCount(p, cutoff));
+    };
+    const low = plan(-0.5);
+    return sameSignals(low, plan(0.5)) ? low : null;
   } catch {
     return null;
   }
@@ -152,8 +218,9 @@ export const planCqt = (p: CqtParams, length: number, single: boolean): CqtPlan 
   checkShape(p);
   const nOctaves = Math.ceil(p.nBins / p.binsPerOctave);
   const nFilters = Math.min(p.binsPerOctave, p.nBins);
-  const { freqs, alpha, cutoff } = filterBank(p);
   const nyquist = p.sr / 2.0;
+  checkTunedFmin(p);
+  const { freqs, alpha, cutoff } = filterBank(p);
   if (cutoff > nyquist) {
     let fmaxTop = -Infinity;
     for (let i = Math.max(0, p.nBins - p.binsPerOctave); i < p.nBins; i++) fmaxTop = Math.max(fmaxTop, freqs[i]!);
@@ -162,15 +229,17 @@ export const planCqt = (p: CqtParams, length: number, single: boolean): CqtPlan 
         "Try reducing the number of frequency bins.",
     );
   }
-  const signalPlan = planSignals(p, length, earlyDownsampleCount(p, cutoff));
-  const { earlyDownsample: early, signalLengths } = signalPlan;
+  const signalPlan = planSignals(p, freqs, length, earlyDownsampleCount(p, cutoff));
+  const { earlyDownsample: early, signalLengths, octaveSignal } = signalPlan;
   const srDs = p.sr / 2 ** early;
+  const hopDs = Math.floor(p.hopLength / 2 ** early);
   const lengthsDs = waveletLengths(freqs, alpha, srDs, p.filterScale, windowBandwidth(p.window)).lengths;
   const octaves: CqtOctave[] = [];
-  let mySr = srDs;
-  let myHop = Math.floor(p.hopLength / 2 ** early);
-  let signal = 0;
   for (let i = 0; i < nOctaves; i++) {
+    // Halvings by powers of two are exact: the same rate and hop as librosa's repeated `/= 2`.
+    const signal = octaveSignal[i]!;
+    const mySr = srDs / 2 ** signal;
+    const myHop = hopDs / 2 ** signal;
     const hi = p.nBins - nFilters * i;
     const lo = Math.max(0, p.nBins - nFilters * (i + 1));
     const { nFft, basis } = filterBasis(mySr, freqs.subarray(lo, hi), alpha.subarray(lo, hi), p.filterScale, p.norm, p.sparsity, p.window);
@@ -179,15 +248,17 @@ export const planCqt = (p: CqtParams, length: number, single: boolean): CqtPlan 
     for (let k = 0; k < rowScale.length; k++) rowScale[k] = p.scale ? rateScale / Math.sqrt(lengthsDs[lo + k]!) : rateScale;
     const stft = planStft(signalLengths[signal]!, nFft, myHop, true, p.padMode);
     octaves.push({ signal, sr: mySr, hopLength: myHop, binStart: lo, basis: bandRows(basis), rowScale, stft });
-    if (myHop % 2 === 0 && i < nOctaves - 1) {
-      myHop /= 2;
-      mySr /= 2.0;
-      signal++;
-    }
   }
   let nFrames = Infinity;
   for (const o of octaves) nFrames = Math.min(nFrames, o.stft.nFrames);
-  return { nBins: p.nBins, nFrames, octaves, earlyDownsample: early, signalLengths, single };
+  return { nBins: p.nBins, nFrames, octaves, earlyDownsample: early, signalLengths, octaveSignal, single };
+};
+
+/** librosa 1.0's first check: the tuned `fmin` below Nyquist. */
+const checkTunedFmin = (p: CqtParams): void => {
+  if (p.semantics === "0.11") return;
+  const tunedFmin = p.fmin * 2.0 ** (p.tuning / p.binsPerOctave);
+  if (tunedFmin >= p.sr / 2) throw new ParameterError(`fmin=${pyFloat(tunedFmin)} must be less than sr/2=${pyFloat(p.sr / 2)}`);
 };
 
 /**

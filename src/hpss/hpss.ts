@@ -65,7 +65,22 @@ export interface HpssParams {
   marginPerc: number;
   /** dtype librosa computes in: that of the magnitudes (float32 for complex64 input). */
   precision: Precision;
+  /**
+   * librosa 1.0's rule: with both margins 1 and a finite power, the
+   * percussive mask is `1 - maskHarm` instead of its own softmask (see
+   * {@link percussiveIsComplement}). Default false (librosa 0.11).
+   */
+  complementPercussive?: boolean;
 }
+
+/**
+ * Whether the percussive mask is `1 - maskHarm`: librosa 1.0 computes it so
+ * when `split_zeros` holds (both margins 1) and `np.isfinite(power)`; librosa
+ * 0.11, and 1.0 otherwise, computes `softmask(perc, harm * marginPerc)`. The
+ * two agree in exact arithmetic, not in round-off.
+ */
+export const percussiveIsComplement = (params: HpssParams): boolean =>
+  params.complementPercussive === true && params.marginHarm === 1 && params.marginPerc === 1 && Number.isFinite(params.power);
 
 /**
  * Checks the parameters as librosa does (margins) and as scipy does (median sizes).
@@ -201,7 +216,8 @@ export const percussiveMedian = (
  * `maskHarm = softmask(harm, perc * marginHarm, power, splitZeros)` and
  * `maskPerc = softmask(perc, harm * marginPerc, power, splitZeros)` with
  * `splitZeros = marginHarm == 1 && marginPerc == 1`, as librosa's hpss calls
- * them. Hard masks (`power = Infinity`) are 0/1 (librosa: booleans).
+ * them, or `maskPerc = 1 - maskHarm` under {@link percussiveIsComplement}.
+ * Hard masks (`power = Infinity`) are 0/1 (librosa: booleans).
  */
 export const hpssMasks = (
   harm: Float64Array,
@@ -218,11 +234,13 @@ export const hpssMasks = (
   const splitZeros = params.marginHarm === 1 && params.marginPerc === 1;
   const marginHarm = roundTo(params.marginHarm, float32);
   const marginPerc = roundTo(params.marginPerc, float32);
+  const complement = percussiveIsComplement(params);
   for (let i = start; i < end; i++) {
     const h = harm[i];
     const p = perc[i];
-    maskHarm[i] = softmaskValue(h, roundTo(p * marginHarm, float32), power, splitZeros, float32, tiny);
-    maskPerc[i] = softmaskValue(p, roundTo(h * marginPerc, float32), power, splitZeros, float32, tiny);
+    const mh = softmaskValue(h, roundTo(p * marginHarm, float32), power, splitZeros, float32, tiny);
+    maskHarm[i] = mh;
+    maskPerc[i] = complement ? roundTo(1 - mh, float32) : softmaskValue(p, roundTo(h * marginPerc, float32), power, splitZeros, float32, tiny);
   }
 };
 

@@ -109,14 +109,15 @@ interface LaneOps {
   gt: number;
   eq: number;
   add: number;
+  sub: number;
   mul: number;
   div: number;
   sqrt: number;
   one: number[];
   zero: number[];
 }
-const F32: LaneOps = { bytes: 4, lt: 0x43, gt: 0x44, eq: 0x41, add: 0xe4, mul: 0xe6, div: 0xe7, sqrt: 0xe3, one: [0, 0, 0x80, 0x3f], zero: [0, 0, 0, 0] };
-const F64: LaneOps = { bytes: 8, lt: 0x49, gt: 0x4a, eq: 0x47, add: 0xf0, mul: 0xf2, div: 0xf3, sqrt: 0xef, one: [0, 0, 0, 0, 0, 0, 0xf0, 0x3f], zero: [0, 0, 0, 0, 0, 0, 0, 0] };
+const F32: LaneOps = { bytes: 4, lt: 0x43, gt: 0x44, eq: 0x41, add: 0xe4, sub: 0xe5, mul: 0xe6, div: 0xe7, sqrt: 0xe3, one: [0, 0, 0x80, 0x3f], zero: [0, 0, 0, 0] };
+const F64: LaneOps = { bytes: 8, lt: 0x49, gt: 0x4a, eq: 0x47, add: 0xf0, sub: 0xf1, mul: 0xf2, div: 0xf3, sqrt: 0xef, one: [0, 0, 0, 0, 0, 0, 0xf0, 0x3f], zero: [0, 0, 0, 0, 0, 0, 0, 0] };
 
 /** i8x16.shuffle picking, for each output lane, lane `lanes[i]` of the pair (a, b) (b's lanes numbered on from a's). */
 const shuffle = (ops: LaneOps, lanes: number[]): number[] => [
@@ -132,7 +133,7 @@ const shuffle = (ops: LaneOps, lanes: number[]): number[] => [
  * (per bin: harmonic pair, percussive pair; stride `oStride`). Every operation
  * is one IEEE operation in the lane type, in softmask.ts's and hpss.ts's order.
  */
-const masksBody = (ops: LaneOps, power: number): number[] => {
+const masksBody = (ops: LaneOps, power: number, complement: boolean): number[] => {
   // Params: 0 count, 1 h, 2 p, 3 m, 4 pmStride, 5 s, 6 sStride, 7 o, 8 oStride.
   // v128 locals: 9 hv, 10 pv, 11 mv, 12 maskH, 13 maskP, 14 mask, 15 ref, 16 z, 17 ph0, 18 ph1, 19 scaled, 20 a, 21 b.
   const op = (code: number): number[] => simd(code);
@@ -191,8 +192,9 @@ const masksBody = (ops: LaneOps, power: number): number[] => {
     ...get(3), ...load(0), ...set(11),
     ...get(10), ...i32(0), ...load(MASK_CONSTANTS.marginHarm), ...op(ops.mul), ...set(15),
     ...softmask(9), ...set(12),
-    ...get(9), ...i32(0), ...load(MASK_CONSTANTS.marginPerc), ...op(ops.mul), ...set(15),
-    ...softmask(10), ...set(13),
+    ...(complement
+      ? [...splat(ops.one), ...get(12), ...op(ops.sub), ...set(13)]
+      : [...get(9), ...i32(0), ...load(MASK_CONSTANTS.marginPerc), ...op(ops.mul), ...set(15), ...softmask(10), ...set(13)]),
     ...phase(0, 0, 17),
     ...phase(16, single ? 2 : 1, 18),
     ...outputs,
@@ -209,9 +211,16 @@ const masksBody = (ops: LaneOps, power: number): number[] => {
   ];
 };
 
-const maskName = (single: boolean, power: number): string => `masks${single ? 32 : 64}_${power === Infinity ? "inf" : String(power).replace(".", "")}`;
+const maskName = (single: boolean, power: number, complement: boolean): string =>
+  `masks${single ? 32 : 64}_${power === Infinity ? "inf" : String(power).replace(".", "")}${complement ? "c" : ""}`;
+// The complement variants (percussive mask = 1 - harmonic mask, librosa 1.0) exist for the finite powers only.
 const MASK_FUNCTIONS = [true, false].flatMap((single) =>
-  MASK_KERNEL_POWERS.map((power) => ({ name: maskName(single, power), body: masksBody(single ? F32 : F64, power) })),
+  [false, true].flatMap((complement) =>
+    MASK_KERNEL_POWERS.filter((power) => !complement || Number.isFinite(power)).map((power) => ({
+      name: maskName(single, power, complement),
+      body: masksBody(single ? F32 : F64, power, complement),
+    })),
+  ),
 );
 
 const MODULE = new Uint8Array([
@@ -334,14 +343,16 @@ export interface MaskKernel {
 }
 
 /**
- * This thread's mask kernel for float32 (`single`) or float64 and `power`, or
+ * This thread's mask kernel for float32 (`single`) or float64, `power` and the
+ * percussive rule (`complement`: `1 - maskHarm`, see percussiveIsComplement), or
  * `null` where WebAssembly SIMD is missing or the power has no kernel (see
  * {@link MASK_KERNEL_POWERS}).
  */
-export const createMaskKernel = (single: boolean, power: number): MaskKernel | null => {
+export const createMaskKernel = (single: boolean, power: number, complement = false): MaskKernel | null => {
   const k = loadKernels();
   if (k === null || !(MASK_KERNEL_POWERS as readonly number[]).includes(power)) return null;
-  const kernel = k[maskName(single, power) as "masks32_1"];
+  if (complement && !Number.isFinite(power)) return null;
+  const kernel = k[maskName(single, power, complement) as "masks32_1"];
   const View = single ? Float32Array : Float64Array;
   const bytes = single ? 4 : 8;
   let vectors = 0;

@@ -15,12 +15,12 @@ import { registerOp, type NamedArray, type OpContext, type OpResult } from "../b
 import { allocFloat, allocFloat64, type FloatArray } from "../parallel/alloc.js";
 import { runTask, type WorkerPool } from "../parallel/pool.js";
 import { registerTask, type TaskArgs } from "../parallel/tasks.js";
-import { computeIstft, frameParams } from "../spectrum/ops.js";
+import { computeIstft, frameParams, requestWindow } from "../spectrum/ops.js";
 import { checkPadMode } from "../spectrum/pad.js";
 import { frameMajorLayout, planStft, type StftPlan } from "../spectrum/stft.js";
 import { fftWindow } from "../spectrum/window.js";
 import { ParameterError } from "../util/errors.js";
-import { boolParam, intParam, numberParam, stringParam, type Params } from "../util/params.js";
+import { boolParam, intParam, librosaParam, numberParam, stringParam, type Params } from "../util/params.js";
 import {
   MEDIAN_COLUMN_BLOCK,
   applyMask,
@@ -115,6 +115,7 @@ const hpssParams = (params: Params, precision: "float32" | "float64"): HpssParam
     marginHarm: numberParam(params, "margin_harm"),
     marginPerc: numberParam(params, "margin_perc"),
     precision,
+    complementPercussive: librosaParam(params) === "1.0",
   };
   validateHpssParams(parsed);
   return parsed;
@@ -211,8 +212,8 @@ registerOp("effects.hpss", async (params, arrays, ctx: OpContext): Promise<OpRes
   const [channels, length] = y.shape as [number, number];
   const double = y.dtype === "float64";
   const { nFft, hopLength, winLength } = frameParams(params);
-  // librosa's effects.hpss/harmonic/percussive do not pass `window` on: always Hann.
-  const window = fftWindow("hann", winLength, nFft);
+  // librosa 0.11's effects.hpss/harmonic/percussive do not pass `window` on (always Hann); 1.0's do.
+  const window = librosaParam(params) === "1.0" ? requestWindow(params, arrays, winLength, nFft) : fftWindow("hann", winLength, nFft);
   const center = boolParam(params, "center");
   const padMode = checkPadMode(params.pad_mode);
   const which = stringParam(params, "which", WHICH);

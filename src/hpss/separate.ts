@@ -22,7 +22,7 @@
  */
 import type { FloatArray } from "../parallel/alloc.js";
 import { stftFrames, type SpectrumLayout, type StftPlan } from "../spectrum/stft.js";
-import { complexMagnitude, type HpssParams } from "./hpss.js";
+import { complexMagnitude, percussiveIsComplement, type HpssParams } from "./hpss.js";
 import { createLaneMedian, createMaskKernel, type LaneMedian } from "./laneMedian.js";
 import { reflectIndex, slidingMedianLine } from "./medianFilter.js";
 import { roundTo, softmaskValue, tinyOf } from "./softmask.js";
@@ -180,7 +180,7 @@ const ELEMENT_BLOCK = 8192;
  */
 export const separateElements = (b: SeparationBuffers, params: HpssParams, e0: number, e1: number): void => {
   const float32 = params.precision === "float32";
-  const kernel = !b.returnMasks && b.parts.length === 2 ? createMaskKernel(float32, params.power) : null;
+  const kernel = !b.returnMasks && b.parts.length === 2 ? createMaskKernel(float32, params.power, percussiveIsComplement(params)) : null;
   if (kernel === null) {
     maskElements(b, params, e0, e1);
     return;
@@ -213,11 +213,14 @@ const maskElements = (b: SeparationBuffers, params: HpssParams, e0: number, e1: 
   const splitZeros = params.marginHarm === 1 && params.marginPerc === 1;
   const marginHarm = roundTo(params.marginHarm, float32);
   const marginPerc = roundTo(params.marginPerc, float32);
+  const complement = percussiveIsComplement(params);
   for (let i = e0; i < e1; i++) {
     const h = harm[i]!;
     const p = perc[i]!;
     const maskHarm = softmaskValue(h, roundTo(p * marginHarm, float32), power, splitZeros, float32, tiny);
-    const maskPerc = softmaskValue(p, roundTo(h * marginPerc, float32), power, splitZeros, float32, tiny);
+    const maskPerc = complement
+      ? roundTo(1 - maskHarm, float32)
+      : softmaskValue(p, roundTo(h * marginPerc, float32), power, splitZeros, float32, tiny);
     const o = 2 * i * nParts;
     if (returnMasks) {
       if (harmAt >= 0) {

@@ -36,3 +36,13 @@ export const stringParam = <T extends string>(params: Params, name: string, allo
   }
   return v as T;
 };
+
+/** The librosa release whose behaviour an op follows where 0.11 and 1.0 differ. */
+export type LibrosaSemantics = "0.11" | "1.0";
+
+/**
+ * The request's `librosa` parameter ("0.11" or "1.0"; the Python shims send
+ * the active `auralis_dsp.librosa_compat()` with every request). Absent: "0.11".
+ */
+export const librosaParam = (params: Params): LibrosaSemantics =>
+  params.librosa === undefined || params.librosa === null ? "0.11" : stringParam(params, "librosa", ["0.11", "1.0"] as const);

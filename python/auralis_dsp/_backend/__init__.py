@@ -9,6 +9,8 @@ from typing import Any, Dict, Mapping, Tuple
 
 import numpy as np
 
+from .._compat import librosa_compat
+
 __all__ = ["call"]
 
 if sys.platform == "emscripten":  # pragma: no cover - Pyodide only
@@ -22,7 +24,10 @@ def call(
 ) -> Tuple[Dict[str, Any], Dict[str, np.ndarray]]:
     """Run kernel op ``op`` with explicit ``params`` on named ``arrays``.
 
+    Every request also carries ``librosa``: the semantics the kernels follow
+    where librosa 0.11 and 1.0 differ (``auralis_dsp.librosa_compat()``).
+
     Returns the op's JSON metadata and its named result arrays. Raises
     ``ParameterError`` for bad parameters and ``BridgeError`` for faults.
     """
-    return _call(op, params, arrays)
+    return _call(op, {**params, "librosa": librosa_compat()}, arrays)
