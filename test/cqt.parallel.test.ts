@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import "../src/cqt/ops.js";
 import { getOp, type NamedArray } from "../src/bridge/registry.js";
 import { createBandProducts, scalarBandProduct } from "../src/cqt/bandProduct.js";
-import { planCqt, signalsBeforeTuning } from "../src/cqt/vqt.js";
+import { automaticBinCount, planCqt, signalsBeforeTuning } from "../src/cqt/vqt.js";
+import { cqtFrequencies } from "../src/cqt/filters.js";
 import { useWorkerPools } from "./helpers/workerPools.js";
 import { setGrainOverride } from "../src/parallel/pool.js";
 
@@ -120,7 +121,8 @@ describe("kernels", () => {
 
   it("plans the resampling before the tuning only when the tuning cannot change it", () => {
     // 252 bins from C1 reach ~4 kHz: no early downsampling at 22050 Hz, one halving at 44100 Hz.
-    expect(signalsBeforeTuning(base, 100_000)).toEqual({ earlyDownsample: 0, signalLengths: planCqt({ ...base, tuning: 0.2 }, 100_000, false).signalLengths });
+    const planned = planCqt({ ...base, tuning: 0.2 }, 100_000, false);
+    expect(signalsBeforeTuning(base, 100_000)).toEqual({ earlyDownsample: 0, signalLengths: planned.signalLengths, octaveSignal: planned.octaveSignal });
     expect(signalsBeforeTuning({ ...base, sr: 44100 }, 100_000)?.earlyDownsample).toBe(1);
     // Where the top bin's cutoff crosses a quarter of the Nyquist frequency inside the tuning range, the tuning decides.
     let border: number | null = null;
@@ -128,5 +130,31 @@ describe("kernels", () => {
     expect(border).not.toBeNull();
     const p = { ...base, sr: border! };
     expect(planCqt({ ...p, tuning: -0.5 }, 100_000, false).earlyDownsample).not.toBe(planCqt({ ...p, tuning: 0.49 }, 100_000, false).earlyDownsample);
+  });
+
+  it("halves between octaves as librosa 0.11 (while the hop is even) or 1.0 (and the next top <= sr / 5)", () => {
+    // 100 bins from C1 at 22050 Hz: the top octave reaches ~10 kHz. librosa 1.0 keeps the rate for the
+    // octaves whose top is above sr / 5 and halves below; 0.11 halves after every octave of an even hop.
+    const wide = { ...base, nBins: 100, binsPerOctave: 12, tuning: 0 };
+    const old = planCqt(wide, 100_000, false);
+    const v1 = planCqt({ ...wide, semantics: "1.0" }, 100_000, false);
+    expect(old.octaveSignal).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    const freqs = cqtFrequencies(100, wide.fmin, 12, 0);
+    let sr = 22050;
+    const expected = [0];
+    for (let i = 0; i < 8; i++) {
+      if (freqs[100 - 12 * (i + 1) - 1]! <= sr / 5) sr /= 2;
+      expected.push(Math.round(Math.log2(22050 / sr)));
+    }
+    expect(v1.octaveSignal).toEqual(expected);
+    expect(v1.octaveSignal[1]).toBe(0);
+    v1.octaves.forEach((o, i) => expect(o.sr).toBe(22050 / 2 ** expected[i]!));
+  });
+
+  it("counts librosa 1.0's bins for n_bins=None below Nyquist", () => {
+    const { nBins: _, ...rest } = base;
+    // C1 at 22050 Hz with 12 bins per octave: librosa 1.0.1 gives 101 bins (checked against librosa.cqt(n_bins=None)).
+    expect(automaticBinCount({ ...rest, binsPerOctave: 12 }, 0)).toBe(101);
+    expect(() => automaticBinCount({ ...rest, binsPerOctave: 12, fmin: 11000 }, 0)).toThrow(/Unable to construct wavelet basis/);
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createLaneMedian, type LaneMedian } from "../src/hpss/laneMedian.js";
 import { medianFilterRows, reflectIndex } from "../src/hpss/medianFilter.js";
 import { analyseFrames, harmonicBins, scalarLaneMedian, separateElements, type SeparationBuffers } from "../src/hpss/separate.js";
-import { hpss, type HpssParams, type Precision } from "../src/hpss/index.js";
+import { hpss, hpssMasks, type HpssParams, type Precision } from "../src/hpss/index.js";
 import { planStft, stftFrames } from "../src/spectrum/stft.js";
 import { fftWindow } from "../src/spectrum/window.js";
 
@@ -61,13 +61,16 @@ describe("effects.hpss passes (analyseFrames, harmonicBins, separateElements)", 
   const { nBins, nFrames } = plan;
   const count = nBins * nFrames;
 
+  const cases = [2, 1, 0.5, Infinity, 3].map((power) => ({ power, complement: false }))
+    .concat([2, 1, 0.5].map((power) => ({ power, complement: true })));
   for (const precision of ["float32", "float64"] as Precision[]) {
-    for (const power of [2, 1, 0.5, Infinity, 3]) {
-      it(`${precision} power=${power}: cut into ranges, equal to hpss on the STFT bit for bit`, () => {
+    for (const { power, complement } of cases) {
+      it(`${precision} power=${power}${complement ? " (librosa 1.0: percussive = 1 - harmonic mask)" : ""}: cut into ranges, equal to hpss on the STFT bit for bit`, () => {
         const single = precision === "float32";
         const y = single ? Float32Array.from(signal) : signal;
         const make = (len: number) => (single ? new Float32Array(len) : new Float64Array(len));
-        const params: HpssParams = { winHarm: 31, winPerc: 17, power, marginHarm: 1, marginPerc: power === 2 ? 2.5 : 1, precision };
+        const marginPerc = power === 2 && !complement ? 2.5 : 1;
+        const params: HpssParams = { winHarm: 31, winPerc: 17, power, marginHarm: 1, marginPerc, precision, complementPercussive: complement };
         const b: SeparationBuffers = {
           spectrum: make(2 * count), mag: make(count), harm: make(count), perc: make(count), out: make(4 * count),
           parts: ["harmonic", "percussive"], returnMasks: false,
@@ -91,4 +94,23 @@ describe("effects.hpss passes (analyseFrames, harmonicBins, separateElements)", 
       });
     }
   }
+});
+
+describe("librosa 1.0's percussive mask", () => {
+  it("is 1 - the harmonic mask (rounded to float32 for float32), where 0.11's own softmask differs in round-off", () => {
+    const n = 20000;
+    const harm = new Float64Array(n).map(() => Math.fround(uniform() * 3));
+    const perc = new Float64Array(n).map(() => Math.fround(uniform() * 3));
+    const base: HpssParams = { winHarm: 3, winPerc: 3, power: 2, marginHarm: 1, marginPerc: 1, precision: "float32" };
+    const [h10, p10, h11, p11] = [0, 1, 2, 3].map(() => new Float64Array(n));
+    hpssMasks(harm, perc, { ...base, complementPercussive: true }, h10!, p10!);
+    hpssMasks(harm, perc, base, h11!, p11!);
+    expect(h10).toEqual(h11);
+    let differs = 0;
+    for (let i = 0; i < n; i++) {
+      expect(p10![i]).toBe(Math.fround(1 - h10![i]!));
+      if (p10![i] !== p11![i]) differs++;
+    }
+    expect(differs).toBeGreaterThan(0);
+  });
 });
