@@ -41,6 +41,7 @@ describe("Pyodide: the shims against librosa's outputs on the fixtures", () => {
     checks = pyJson<Check[]>(`import json, fixture_parity; json.dumps(fixture_parity.check_all(${JSON.stringify(`${ROOT}fixtures`)}))`);
   });
   it.each([
+    ["compat", "librosa 1.0 semantics by default", 1],
     ["spectrum", "stft/istft", 100],
     ["hpss", "decompose.hpss", 20],
     ["yin", "yin", 5],
