@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Idempotent set-up shared by the demo and the tests: npm ci, the build, and a
 # .venv at the repository root with the Python package (editable) and its test
-# dependencies (librosa==0.11.0 among them). Re-running skips what is current.
+# dependencies (librosa==0.11.0 among them); with --lr10 also .venv-lr10, the same
+# with librosa==1.0.1 on Python >= 3.12. Re-running skips what is current.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,17 +25,44 @@ fi
 # The build (TypeScript to dist/, the bundled server into the Python package); a few seconds.
 npm run --silent build >/dev/null
 
-# The Python environment, when python/pyproject.toml changed since the last install.
-if [ ! -x .venv/bin/python ]; then
-  echo "setup: creating .venv" >&2
-  "$PYTHON" -m venv .venv
-fi
-py_stamp=$(stamp python/pyproject.toml)
-if [ ! -f .venv/.auralis-stamp ] || [ "$(cat .venv/.auralis-stamp)" != "$py_stamp" ]; then
-  echo "setup: installing the Python package and its test dependencies into .venv" >&2
-  .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e "python[test]"
-  echo "$py_stamp" > .venv/.auralis-stamp
+# A Python environment at $1 from interpreter $2 with the package (editable), its test
+# dependencies and librosa==$3; redone when python/pyproject.toml or the pin changed.
+python_env() {
+  local venv=$1 python=$2 librosa=$3
+  if [ ! -x "$venv/bin/python" ]; then
+    echo "setup: creating $venv ($("$python" --version 2>&1), librosa $librosa)" >&2
+    "$python" -m venv "$venv"
+  fi
+  local py_stamp
+  py_stamp=$( (cat python/pyproject.toml; echo "librosa==$librosa") | sha1sum | cut -d' ' -f1)
+  if [ ! -f "$venv/.auralis-stamp" ] || [ "$(cat "$venv/.auralis-stamp")" != "$py_stamp" ]; then
+    echo "setup: installing the Python package and its test dependencies into $venv" >&2
+    "$venv/bin/python" -m pip install --quiet --upgrade pip
+    "$venv/bin/python" -m pip install --quiet -e "python[test]" "librosa==$librosa"
+    echo "$py_stamp" > "$venv/.auralis-stamp"
+  fi
+}
+
+# A Python >= 3.12 for librosa 1.0: $PYTHON_LR10, else python3.12/python3.13 on PATH, else the
+# newest pyenv 3.12/3.13 (~/.pyenv/versions), else one that uv (from PyPI, into .venv) installs.
+python_for_lr10() {
+  local candidate
+  for candidate in "${PYTHON_LR10:-}" python3.12 python3.13; do
+    [ -n "$candidate" ] && command -v "$candidate" >/dev/null 2>&1 && { command -v "$candidate"; return; }
+  done
+  candidate=$(ls -d "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.1[23]*/bin/python 2>/dev/null | sort -V | tail -n 1)
+  [ -n "$candidate" ] && [ -x "$candidate" ] && { echo "$candidate"; return; }
+  echo "setup: no Python >= 3.12 found; installing one with uv" >&2
+  .venv/bin/python -m pip install --quiet uv
+  .venv/bin/python -m uv python install 3.12 >&2
+  .venv/bin/python -m uv python find 3.12
+}
+
+# The main environment (the demo's and the tests'): librosa 0.11.0 on $PYTHON (3.9-3.11 fit it).
+python_env .venv "$PYTHON" 0.11.0
+# With --lr10 (the tests): a second one with librosa 1.0.1 on Python >= 3.12.
+if [ "${1:-}" = "--lr10" ]; then
+  python_env .venv-lr10 "$(python_for_lr10)" 1.0.1
 fi
 
 # Pyodide: numpy for it (verified against its lock file, see docs/pyodide.md), the wheel that

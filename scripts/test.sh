@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# Every test: vitest (kernels, bridge), pytest (Python shims, bridge faults),
-# and the parity harness on the generated synthetic set. Exits non-zero on any failure.
+# Every test: vitest (kernels, bridge), then pytest (Python shims, bridge faults) and the
+# parity harness on the generated synthetic set, once beside librosa 0.11.0 (.venv, Python
+# 3.11) and once beside librosa 1.0.1 (.venv-lr10, Python >= 3.12). Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/setup.sh
+./scripts/setup.sh --lr10
 ./scripts/test-audio.sh
 echo "== vitest" >&2
 npx vitest run
-echo "== pytest" >&2
-.venv/bin/python -m pytest python/tests -q
-echo "== parity (synthetic fixtures)" >&2
-.venv/bin/python -m parity
+for venv in .venv .venv-lr10; do
+  librosa=$("$venv/bin/python" -c "from importlib.metadata import version; print(version('librosa'))")
+  echo "== pytest ($venv: librosa $librosa)" >&2
+  "$venv/bin/python" -m pytest python/tests -q
+  echo "== parity, synthetic fixtures ($venv: librosa $librosa)" >&2
+  "$venv/bin/python" -m parity
+done
