@@ -108,6 +108,8 @@ def _scaled_reference(y: np.ndarray, sr: int, kw: dict):
     return call
 
 
+E2 = 82.4068892282175  # librosa.note_to_hz("E2")
+
 CHROMA_PARAMS = [
     (22050, {}),
     (22050, {"hop_length": 256, "norm": 2, "threshold": 0.1}),
@@ -115,6 +117,8 @@ CHROMA_PARAMS = [
     (22050, {"bins_per_octave": 24, "tuning": 0.25}),
     (44100, {}),
     (16000, {"n_octaves": 5, "hop_length": 256}),
+    # the top octave near Nyquist: librosa 1.0 does not halve the rate after it
+    (22050, {"fmin": E2, "n_octaves": 7}),
 ]
 
 
@@ -140,7 +144,17 @@ CQT_PARAMS = [
     (22050, {"n_bins": 84, "hop_length": 256}),
     (44100, {"n_bins": 168, "bins_per_octave": 24, "hop_length": 1024, "tuning": None}),
     (16000, {"n_bins": 60, "bins_per_octave": 12}),
+    # CQTs whose top octave reaches above ~0.4 Nyquist (librosa 1.0's octave rule differs from 0.11's)
+    (22050, {"n_bins": 100}),
+    (22050, {"fmin": E2, "tuning": None}),
+    (16000, {"n_bins": 96, "bins_per_octave": 24}),
 ]
+# n_bins=None (librosa 1.0 only: every bin below Nyquist; 0.11 raises a TypeError, checked in python/tests)
+CQT_PARAMS_V1 = [
+    (22050, {"n_bins": None}),
+    (44100, {"n_bins": None, "fmin": 200.0, "bins_per_octave": 24, "tuning": None}),
+]
+V1 = int(librosa.__version__.split(".")[0]) >= 1
 
 
 def _magnitude(fn, *args, **kw):
@@ -150,7 +164,8 @@ def _magnitude(fn, *args, **kw):
 
 @register("cqt")
 def cqt_cases(inputs: Inputs) -> Iterator[Case]:
-    for sr, kw in CQT_PARAMS[:2] if inputs.quick else CQT_PARAMS:
+    params = CQT_PARAMS[:2] if inputs.quick else CQT_PARAMS + (CQT_PARAMS_V1 if V1 else [])
+    for sr, kw in params:
         for label, y64 in _all_clips(inputs, sr):
             if label == "silence":
                 continue

@@ -108,6 +108,15 @@ def effects_cases(inputs: Inputs) -> Iterator[Case]:
                            # hard masks (power=inf) jump where the two medians tie up to round-off
                            reference_alt=(fft_variant(_quiet(librosa.effects.hpss, y, **kw))
                                           if kw.get("mask") or np.isinf(kw.get("power", 2.0)) else None))
+    # windows other than Hann: librosa 1.0 passes `window` to its stft/istft, 0.11 ignores it
+    for name in ("music_like", "chirp", "white_noise"):
+        for window in ("boxcar", "hamming", ("kaiser", 8.0)):
+            for dtype in (np.float64, np.float32):
+                y = synthetic(name, 22050, 30000, dtype)
+                yield Case("effects.hpss", f"synthetic/{name} [window={window}]", np.dtype(dtype).name, "signal",
+                           _quiet(librosa.effects.hpss, y, window=window), _quiet(auralis_dsp.effects.hpss, y, window=window),
+                           reference64=_quiet(librosa.effects.hpss, y.astype(np.float64), window=window),
+                           output_names=("harmonic", "percussive"))
     for n in (300, 1000, 1536):
         y = synthetic("white_noise", 22050, n)
         yield Case("effects.hpss", f"synthetic/white_noise n={n}", "float64", "signal",
