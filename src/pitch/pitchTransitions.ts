@@ -24,16 +24,10 @@ export interface PitchTransitions {
   half: number;
   /** 2 half + 1 entries per target. */
   span: number;
-  /** log P(i -> j) within one voicing; -Infinity outside the pitch range and where the threshold drops a transition. */
+  /** log P(i -> j) within one voicing; -Infinity outside the pitch range, where P is 0 and where the threshold drops a transition. */
   logStay: Float64Array;
   /** log P(i -> j) across voicing; same layout. */
   logSwitch: Float64Array;
-  /**
-   * Bounds for the pruned search: `stayBound[j * (half + 1) + d]` is the largest
-   * logStay into j from a pitch at distance >= d (-Infinity when there is none).
-   */
-  stayBound: Float64Array;
-  switchBound: Float64Array;
   /**
    * Whether transitions outside the band (probability 0, log LOG_TINY) take part:
    * true for librosa's exact search (0.11, or 1.0 with `transition_min_prob` None or 0).
@@ -51,6 +45,15 @@ const localRow = (padded: Float64Array, nPitch: number, width: number, i: number
   const low = Math.max(0, i - Math.floor(width / 2));
   const high = Math.min(nPitch, i + Math.floor(width / 2) + 1);
   return (j) => (j < low || j >= high ? 0 : padded[(((j - shift) % nPitch) + nPitch) % nPitch]!);
+};
+
+/**
+ * A band entry: log(p + tiny), or -Infinity when the search leaves it out (below
+ * `minLogProb`) or p is 0 (the Viterbi treats those as out of band: they cost log(tiny)).
+ */
+const bandEntry = (p: number, minLogProb: number): number => {
+  const value = Math.log(p + TINY);
+  return p === 0 || value < minLogProb ? -Infinity : value;
 };
 
 /**
@@ -78,10 +81,8 @@ export const pitchTransitions = (nPitch: number, width: number, switchProb: numb
     for (let j = Math.max(0, i - half); j <= Math.min(nPitch - 1, i + half); j++) {
       const local = row(j) / sum;
       const at = j * span + (i - j + half);
-      const s = Math.log(stay * local + TINY);
-      const x = Math.log(across * local + TINY);
-      logStay[at] = s >= minLogProb ? s : -Infinity;
-      logSwitch[at] = x >= minLogProb ? x : -Infinity;
+      logStay[at] = bandEntry(stay * local, minLogProb);
+      logSwitch[at] = bandEntry(across * local, minLogProb);
     }
   }
   const outsideBand = minLogProb <= LOG_TINY;
@@ -103,22 +104,6 @@ export const pitchTransitions = (nPitch: number, width: number, switchProb: numb
     span,
     logStay,
     logSwitch,
-    stayBound: distanceBounds(logStay, nPitch, half),
-    switchBound: distanceBounds(logSwitch, nPitch, half),
     outsideBand,
   };
-};
-
-/** Per target, the suffix maxima over distance of a banded log matrix. */
-const distanceBounds = (banded: Float64Array, nPitch: number, half: number): Float64Array => {
-  const span = 2 * half + 1;
-  const bounds = new Float64Array(nPitch * (half + 1));
-  for (let j = 0; j < nPitch; j++) {
-    let best = -Infinity;
-    for (let d = half; d >= 0; d--) {
-      best = Math.max(best, banded[j * span + half - d]!, banded[j * span + half + d]!);
-      bounds[j * (half + 1) + d] = best;
-    }
-  }
-  return bounds;
 };

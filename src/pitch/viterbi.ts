@@ -35,54 +35,59 @@ export interface PyinObservations {
   logUnvoiced: Float64Array;
 }
 
-/** van Herk / Gil-Werman: `out[q] = max(x[q - half .. q + half])` within [0, n), in O(n). */
-const slidingMax = (x: Float64Array, base: number, n: number, half: number, out: Float64Array, prefix: Float64Array, suffix: Float64Array): void => {
-  const w = 2 * half + 1;
-  const padded = n + 2 * half;
-  const at = (i: number): number => (i < half || i >= n + half ? -Infinity : x[base + i - half]!);
-  for (let start = 0; start < padded; start += w) {
-    const end = Math.min(start + w, padded);
-    let run = -Infinity;
-    for (let i = start; i < end; i++) prefix[i] = run = Math.max(run, at(i));
-    run = -Infinity;
-    for (let i = end - 1; i >= start; i--) suffix[i] = run = Math.max(run, at(i));
-  }
-  for (let q = 0; q < n; q++) out[q] = Math.max(suffix[q]!, prefix[q + w - 1]!);
-};
+/**
+ * Real-arithmetic ties between neighbouring predecessors are common here (the log
+ * triangle kernels differ by the same log ratio), so the float answer may sit a
+ * bin away from where monotonicity puts it: each half keeps this many bins of slack.
+ */
+const SLACK = 2;
 
-/** The running best of one target's search. */
-interface Best {
-  cost: number;
-  from: number;
-}
-
-const offer = (best: Best, cost: number, k: number): void => {
-  if (cost > best.cost || (cost === best.cost && k < best.from)) {
-    best.cost = cost;
-    best.from = k;
-  }
-};
-
-/** The best predecessor of pitch q among the voicing block at `base`, by growing distance. */
-const searchBlock = (
-  best: Best,
+/**
+ * For every target pitch q, the best cost `previous[base + k] + banded(k -> q)` over
+ * source pitches k and its first k, into `cost` / `from` (absolute state numbers).
+ * `banded` is the log of a concave kernel of q - k times a factor per k (librosa's
+ * row normalisation), so the first argmax does not decrease with q (a Monge matrix):
+ * divide and conquer on q, each row scanned exactly, in ascending k with a strict
+ * comparison as librosa scans, within the range its neighbours leave.
+ */
+const bestOverBlock = (
   previous: Float64Array,
   base: number,
-  q: number,
+  banded: Float64Array,
   nPitch: number,
   half: number,
-  banded: Float64Array,
-  bounds: Float64Array,
-  windowMax: number,
+  cost: Float64Array,
+  from: Int32Array,
 ): void => {
   const span = 2 * half + 1;
-  const row = q * span + half;
-  const boundRow = q * (half + 1);
-  for (let d = 0; d <= half; d++) {
-    if (windowMax + bounds[boundRow + d]! < best.cost) return;
-    if (q - d >= 0) offer(best, previous[base + q - d]! + banded[row - d]!, base + q - d);
-    if (d > 0 && q + d < nPitch) offer(best, previous[base + q + d]! + banded[row + d]!, base + q + d);
-  }
+  const solve = (qLow: number, qHigh: number, kLow: number, kHigh: number): void => {
+    while (qLow <= qHigh) {
+      const q = (qLow + qHigh) >> 1;
+      const first = Math.max(kLow, q - half);
+      const last = Math.min(kHigh, q + half);
+      const row = q * span + half - q;
+      let best = -Infinity;
+      let arg = -1;
+      for (let k = first; k <= last; k++) {
+        const c = previous[base + k]! + banded[row + k]!;
+        if (c > best) {
+          best = c;
+          arg = k;
+        }
+      }
+      cost[q] = best;
+      from[q] = arg < 0 ? -1 : base + arg;
+      // Left half recursively, right half by the loop.
+      if (arg < 0) {
+        solve(qLow, q - 1, kLow, kHigh);
+      } else {
+        solve(qLow, q - 1, kLow, Math.min(kHigh, arg + SLACK));
+        kLow = Math.max(kLow, arg - SLACK);
+      }
+      qLow = q + 1;
+    }
+  };
+  solve(0, nPitch - 1, 0, nPitch - 1);
 };
 
 /**
@@ -96,19 +101,19 @@ export const viterbiPyin = (
   nFrames: number,
   states: Int32Array | Uint32Array,
 ): void => {
-  const { nPitch, half, logStay, logSwitch, stayBound, switchBound, outsideBand } = transitions;
+  const { nPitch, half, span, logStay, logSwitch, outsideBand } = transitions;
   const nStates = 2 * nPitch;
   const { count, slots, bin, logProb, logUnvoiced } = observations;
   const pointers = nStates <= 65536 ? new Uint16Array(nFrames * nStates) : new Uint32Array(nFrames * nStates);
   let previous = new Float64Array(nStates);
   let current = new Float64Array(nStates);
   const voicedObs = new Float64Array(nPitch).fill(LOG_TINY);
-  const windowVoiced = new Float64Array(nPitch);
-  const windowUnvoiced = new Float64Array(nPitch);
-  const prefix = new Float64Array(nPitch + 2 * half);
-  const suffix = new Float64Array(nPitch + 2 * half);
+  // Best cost into each pitch from the voiced and from the unvoiced block, and from where.
+  const fromVoicedCost = new Float64Array(nPitch);
+  const fromVoiced = new Int32Array(nPitch);
+  const fromUnvoicedCost = new Float64Array(nPitch);
+  const fromUnvoiced = new Int32Array(nPitch);
   const order = new Int32Array(nStates);
-  const best: Best = { cost: -Infinity, from: -1 };
 
   const observe = (t: number): void => {
     const u = first + t;
@@ -129,46 +134,49 @@ export const viterbiPyin = (
 
   for (let t = 1; t < nFrames; t++) {
     observe(t);
-    slidingMax(previous, 0, nPitch, half, windowVoiced, prefix, suffix);
-    slidingMax(previous, nPitch, nPitch, half, windowUnvoiced, prefix, suffix);
     let highest = -Infinity;
     if (outsideBand) for (let k = 0; k < nStates; k++) highest = Math.max(highest, previous[k]!);
     let sorted = false;
     const unvoicedObs = logUnvoiced[first + t]!;
     const row = t * nStates;
-    for (let j = 0; j < nStates; j++) {
-      const voiced = j < nPitch;
-      const q = voiced ? j : j - nPitch;
-      // Own block first when it promises more: the other one then usually stops at once.
-      const ownBase = voiced ? 0 : nPitch;
-      const otherBase = voiced ? nPitch : 0;
-      const ownMax = voiced ? windowVoiced[q]! : windowUnvoiced[q]!;
-      const otherMax = voiced ? windowUnvoiced[q]! : windowVoiced[q]!;
-      best.cost = -Infinity;
-      best.from = -1;
-      if (ownMax + stayBound[q * (half + 1)]! >= otherMax + switchBound[q * (half + 1)]!) {
-        searchBlock(best, previous, ownBase, q, nPitch, half, logStay, stayBound, ownMax);
-        searchBlock(best, previous, otherBase, q, nPitch, half, logSwitch, switchBound, otherMax);
-      } else {
-        searchBlock(best, previous, otherBase, q, nPitch, half, logSwitch, switchBound, otherMax);
-        searchBlock(best, previous, ownBase, q, nPitch, half, logStay, stayBound, ownMax);
-      }
-      if (outsideBand && highest + LOG_TINY >= best.cost) {
-        if (!sorted) {
-          for (let k = 0; k < nStates; k++) order[k] = k;
-          order.sort((a, b) => previous[b]! - previous[a]! || a - b);
-          sorted = true;
+    for (let target = 0; target < 2; target++) {
+      const voicedTarget = target === 0;
+      bestOverBlock(previous, 0, voicedTarget ? logStay : logSwitch, nPitch, half, fromVoicedCost, fromVoiced);
+      bestOverBlock(previous, nPitch, voicedTarget ? logSwitch : logStay, nPitch, half, fromUnvoicedCost, fromUnvoiced);
+      const inBlock = voicedTarget ? logStay : logSwitch;
+      const acrossBlock = voicedTarget ? logSwitch : logStay;
+      for (let q = 0; q < nPitch; q++) {
+        // Equal costs: the voiced predecessor, whose state number is lower.
+        let cost = fromVoicedCost[q]!;
+        let k = fromVoiced[q]!;
+        if (fromUnvoicedCost[q]! > cost) {
+          cost = fromUnvoicedCost[q]!;
+          k = fromUnvoiced[q]!;
         }
-        for (let r = 0; r < nStates; r++) {
-          const k = order[r]!;
-          const cost = previous[k]! + LOG_TINY;
-          if (cost < best.cost) break;
-          const pk = k < nPitch ? k : k - nPitch;
-          if (Math.abs(pk - q) > half) offer(best, cost, k);
+        if (outsideBand && highest + LOG_TINY >= cost) {
+          // Transitions of probability 0 cost log(tiny): visit, largest value first, those that can compete.
+          if (!sorted) {
+            for (let s = 0; s < nStates; s++) order[s] = s;
+            order.sort((a, b) => previous[b]! - previous[a]! || a - b);
+            sorted = true;
+          }
+          for (let r = 0; r < nStates; r++) {
+            const s = order[r]!;
+            const c = previous[s]! + LOG_TINY;
+            if (c < cost) break;
+            const pitch = s < nPitch ? s : s - nPitch;
+            const offset = pitch - q;
+            const inBand = Math.abs(offset) <= half && (s < nPitch ? (voicedTarget ? inBlock : acrossBlock) : voicedTarget ? acrossBlock : inBlock)[q * span + half + offset]! > -Infinity;
+            if (!inBand && (c > cost || s < k)) {
+              cost = c;
+              k = s;
+            }
+          }
         }
+        const j = voicedTarget ? q : nPitch + q;
+        pointers[row + j] = k;
+        current[j] = (voicedTarget ? voicedObs[q]! : unvoicedObs) + cost;
       }
-      pointers[row + j] = best.from;
-      current[j] = (voiced ? voicedObs[q]! : unvoicedObs) + best.cost;
     }
     forget(t);
     const swap = previous;
