@@ -28,6 +28,9 @@ export interface PitchTransitions {
   logStay: Float64Array;
   /** log P(i -> j) across voicing; same layout. */
   logSwitch: Float64Array;
+  /** Per target, the largest logStay / logSwitch into it. */
+  stayMax: Float64Array;
+  switchMax: Float64Array;
   /**
    * Whether transitions outside the band (probability 0, log LOG_TINY) take part:
    * true for librosa's exact search (0.11, or 1.0 with `transition_min_prob` None or 0).
@@ -104,6 +107,11 @@ export const pitchTransitions = (nPitch: number, width: number, switchProb: numb
     span,
     logStay,
     logSwitch,
+    stayMax: rowMaxima(logStay, nPitch, span),
+    switchMax: rowMaxima(logSwitch, nPitch, span),
     outsideBand,
   };
 };
+
+const rowMaxima = (banded: Float64Array, nPitch: number, span: number): Float64Array =>
+  Float64Array.from({ length: nPitch }, (_, j) => Math.max(...banded.subarray(j * span, (j + 1) * span)));

@@ -74,9 +74,17 @@ export const planPyin = (length: number, o: PyinOptions, single: boolean): PyinP
   };
 };
 
+/** The last transitions built: calls with the same settings (every chunk of a long file, say) reuse them. */
+let lastTransitions: { key: string; transitions: PitchTransitions } | null = null;
+
 /** The transitions of `plan` (librosa's checks on them included). */
-export const planTransitions = (plan: PyinPlan): PitchTransitions =>
-  pitchTransitions(plan.model.nPitch, plan.transitionWidth, plan.switchProb, plan.minLogProb);
+export const planTransitions = (plan: PyinPlan): PitchTransitions => {
+  const key = [plan.model.nPitch, plan.transitionWidth, plan.switchProb, plan.minLogProb].join(" ");
+  if (lastTransitions?.key !== key) {
+    lastTransitions = { key, transitions: pitchTransitions(plan.model.nPitch, plan.transitionWidth, plan.switchProb, plan.minLogProb) };
+  }
+  return lastTransitions.transitions;
+};
 
 /** Buffers of `units` frames' observations; shared when workers fill them. */
 export const allocObservations = (plan: PyinPlan, units: number, shared: boolean): FrameObservations => {

@@ -35,6 +35,20 @@ export interface PyinObservations {
   logUnvoiced: Float64Array;
 }
 
+/** van Herk / Gil-Werman: `out[q] = max(x[base + q - half .. base + q + half])` within [0, n), in O(n). */
+const slidingMax = (x: Float64Array, base: number, n: number, half: number, out: Float64Array, prefix: Float64Array, suffix: Float64Array): void => {
+  const w = 2 * half + 1;
+  const padded = n + 2 * half;
+  for (let start = 0; start < padded; start += w) {
+    const end = Math.min(start + w, padded);
+    let run = -Infinity;
+    for (let i = start; i < end; i++) prefix[i] = run = Math.max(run, i < half || i >= n + half ? -Infinity : x[base + i - half]!);
+    run = -Infinity;
+    for (let i = end - 1; i >= start; i--) suffix[i] = run = Math.max(run, i < half || i >= n + half ? -Infinity : x[base + i - half]!);
+  }
+  for (let q = 0; q < n; q++) out[q] = Math.max(suffix[q]!, prefix[q + w - 1]!);
+};
+
 /**
  * Real-arithmetic ties between neighbouring predecessors are common here (the log
  * triangle kernels differ by the same log ratio), so the float answer may sit a
@@ -48,7 +62,8 @@ const SLACK = 2;
  * `banded` is the log of a concave kernel of q - k times a factor per k (librosa's
  * row normalisation), so the first argmax does not decrease with q (a Monge matrix):
  * divide and conquer on q, each row scanned exactly, in ascending k with a strict
- * comparison as librosa scans, within the range its neighbours leave.
+ * comparison as librosa scans, within the range its neighbours leave. Rows with
+ * `skip[q]` set are left out (-Infinity).
  */
 const bestOverBlock = (
   previous: Float64Array,
@@ -58,11 +73,20 @@ const bestOverBlock = (
   half: number,
   cost: Float64Array,
   from: Int32Array,
+  skip: Uint8Array | null,
 ): void => {
   const span = 2 * half + 1;
   const solve = (qLow: number, qHigh: number, kLow: number, kHigh: number): void => {
     while (qLow <= qHigh) {
       const q = (qLow + qHigh) >> 1;
+      if (skip !== null && skip[q] === 1) {
+        // This row cannot win: its neighbours keep the whole range.
+        cost[q] = -Infinity;
+        from[q] = -1;
+        solve(qLow, q - 1, kLow, kHigh);
+        qLow = q + 1;
+        continue;
+      }
       const first = Math.max(kLow, q - half);
       const last = Math.min(kHigh, q + half);
       const row = q * span + half - q;
@@ -101,7 +125,7 @@ export const viterbiPyin = (
   nFrames: number,
   states: Int32Array | Uint32Array,
 ): void => {
-  const { nPitch, half, span, logStay, logSwitch, outsideBand } = transitions;
+  const { nPitch, half, span, logStay, logSwitch, stayMax, switchMax, outsideBand } = transitions;
   const nStates = 2 * nPitch;
   const { count, slots, bin, logProb, logUnvoiced } = observations;
   const pointers = nStates <= 65536 ? new Uint16Array(nFrames * nStates) : new Uint32Array(nFrames * nStates);
@@ -114,6 +138,10 @@ export const viterbiPyin = (
   const fromUnvoicedCost = new Float64Array(nPitch);
   const fromUnvoiced = new Int32Array(nPitch);
   const order = new Int32Array(nStates);
+  const voicedWindowMax = new Float64Array(nPitch);
+  const prefix = new Float64Array(nPitch + 2 * half);
+  const suffix = new Float64Array(nPitch + 2 * half);
+  const skip = new Uint8Array(nPitch);
 
   const observe = (t: number): void => {
     const u = first + t;
@@ -137,12 +165,18 @@ export const viterbiPyin = (
     let highest = -Infinity;
     if (outsideBand) for (let k = 0; k < nStates; k++) highest = Math.max(highest, previous[k]!);
     let sorted = false;
+    slidingMax(previous, 0, nPitch, half, voicedWindowMax, prefix, suffix);
     const unvoicedObs = logUnvoiced[first + t]!;
     const row = t * nStates;
     for (let target = 0; target < 2; target++) {
       const voicedTarget = target === 0;
-      bestOverBlock(previous, 0, voicedTarget ? logStay : logSwitch, nPitch, half, fromVoicedCost, fromVoiced);
-      bestOverBlock(previous, nPitch, voicedTarget ? logSwitch : logStay, nPitch, half, fromUnvoicedCost, fromUnvoiced);
+      const fromVoicedBand = voicedTarget ? logStay : logSwitch;
+      bestOverBlock(previous, nPitch, voicedTarget ? logSwitch : logStay, nPitch, half, fromUnvoicedCost, fromUnvoiced, null);
+      // Voiced states are log(tiny) away from the rest except near the few candidates:
+      // rows whose best possible voiced cost is below the unvoiced one are skipped.
+      const kernelMax = voicedTarget ? stayMax : switchMax;
+      for (let q = 0; q < nPitch; q++) skip[q] = voicedWindowMax[q]! + kernelMax[q]! < fromUnvoicedCost[q]! ? 1 : 0;
+      bestOverBlock(previous, 0, fromVoicedBand, nPitch, half, fromVoicedCost, fromVoiced, skip);
       const inBlock = voicedTarget ? logStay : logSwitch;
       const acrossBlock = voicedTarget ? logSwitch : logStay;
       for (let q = 0; q < nPitch; q++) {
