@@ -8,7 +8,7 @@ Warm: WARMUP_CALLS untimed calls of ours and one of librosa (numba compiles), th
 librosa / ours alternately ``--repeat`` times; medians and the ratio of medians.
 Cold: a fresh Python process per side that imports the library and times its first
 call (numba compiling for librosa; Node and worker start for us), ``--cold`` times
-each, alternated; medians. The music is decoded once and handed over as .npy.
+each, alternated; medians (``--cold 0`` skips them). The music is decoded once and handed over as .npy.
 """
 from __future__ import annotations
 
@@ -100,11 +100,14 @@ def main() -> int:
                     c_ref.append(cold("librosa", path, sr))
                     c_ours.append(cold("auralis_dsp", path, sr))
                 w_ref, w_ours = statistics.median(t_ref), statistics.median(t_ours)
-                k_ref, k_ours = statistics.median(c_ref), statistics.median(c_ours)
+                cold_cells = "- | - | -"
+                if args.cold:
+                    k_ref, k_ours = statistics.median(c_ref), statistics.median(c_ours)
+                    cold_cells = f"{k_ref:.2f} | {k_ours:.2f} | {k_ref / k_ours:.1f}x"
                 with open("/proc/loadavg") as f:
                     load = " ".join(f.read().split()[:3])
                 print(f"| {seconds:.0f} s, {sr} Hz, {y.dtype} | {w_ref:.3f} | {w_ours:.3f} | {w_ref / w_ours:.1f}x | "
-                      f"{k_ref:.2f} | {k_ours:.2f} | {k_ref / k_ours:.1f}x | load {load}", flush=True)
+                      f"{cold_cells} | load {load}", flush=True)
     print(f"# input: {'; '.join(sorted(sources))}")
     return 0
 
