@@ -115,6 +115,38 @@ const bestOverBlock = (
 };
 
 /**
+ * Transitions of probability 0 cost log(tiny) (exact search only): the best of `cost`
+ * (from state `k`) and those predecessors, visited largest value first (`order`) while
+ * they can compete, into `best` as [cost, state].
+ */
+const outsideBandBest = (
+  transitions: PitchTransitions,
+  previous: Float64Array,
+  order: Int32Array,
+  q: number,
+  voicedTarget: boolean,
+  cost: number,
+  k: number,
+  best: Float64Array,
+): void => {
+  const { nPitch, half, span, logStay, logSwitch } = transitions;
+  for (let r = 0; r < order.length; r++) {
+    const s = order[r]!;
+    const c = previous[s]! + LOG_TINY;
+    if (c < cost) break;
+    const offset = (s < nPitch ? s : s - nPitch) - q;
+    const banded = s < nPitch === voicedTarget ? logStay : logSwitch;
+    const inBand = Math.abs(offset) <= half && banded[q * span + half + offset]! > -Infinity;
+    if (!inBand && (c > cost || s < k)) {
+      cost = c;
+      k = s;
+    }
+  }
+  best[0] = cost;
+  best[1] = k;
+};
+
+/**
  * The decoded states (0 .. nPitch - 1 voiced, nPitch .. 2 nPitch - 1 unvoiced) of
  * frames [first, first + nFrames) into `states`.
  */
@@ -125,7 +157,7 @@ export const viterbiPyin = (
   nFrames: number,
   states: Int32Array | Uint32Array,
 ): void => {
-  const { nPitch, half, span, logStay, logSwitch, stayMax, switchMax, outsideBand } = transitions;
+  const { nPitch, half, logStay, logSwitch, stayMax, switchMax, outsideBand } = transitions;
   const nStates = 2 * nPitch;
   const { count, slots, bin, logProb, logUnvoiced } = observations;
   const pointers = nStates <= 65536 ? new Uint16Array(nFrames * nStates) : new Uint32Array(nFrames * nStates);
@@ -142,6 +174,8 @@ export const viterbiPyin = (
   const prefix = new Float64Array(nPitch + 2 * half);
   const suffix = new Float64Array(nPitch + 2 * half);
   const skip = new Uint8Array(nPitch);
+  const rowPointers = new Int32Array(nStates);
+  const best = new Float64Array(2);
 
   const observe = (t: number): void => {
     const u = first + t;
@@ -177,8 +211,6 @@ export const viterbiPyin = (
       const kernelMax = voicedTarget ? stayMax : switchMax;
       for (let q = 0; q < nPitch; q++) skip[q] = voicedWindowMax[q]! + kernelMax[q]! < fromUnvoicedCost[q]! ? 1 : 0;
       bestOverBlock(previous, 0, fromVoicedBand, nPitch, half, fromVoicedCost, fromVoiced, skip);
-      const inBlock = voicedTarget ? logStay : logSwitch;
-      const acrossBlock = voicedTarget ? logSwitch : logStay;
       for (let q = 0; q < nPitch; q++) {
         // Equal costs: the voiced predecessor, whose state number is lower.
         let cost = fromVoicedCost[q]!;
@@ -188,30 +220,21 @@ export const viterbiPyin = (
           k = fromUnvoiced[q]!;
         }
         if (outsideBand && highest + LOG_TINY >= cost) {
-          // Transitions of probability 0 cost log(tiny): visit, largest value first, those that can compete.
           if (!sorted) {
             for (let s = 0; s < nStates; s++) order[s] = s;
             order.sort((a, b) => previous[b]! - previous[a]! || a - b);
             sorted = true;
           }
-          for (let r = 0; r < nStates; r++) {
-            const s = order[r]!;
-            const c = previous[s]! + LOG_TINY;
-            if (c < cost) break;
-            const pitch = s < nPitch ? s : s - nPitch;
-            const offset = pitch - q;
-            const inBand = Math.abs(offset) <= half && (s < nPitch ? (voicedTarget ? inBlock : acrossBlock) : voicedTarget ? acrossBlock : inBlock)[q * span + half + offset]! > -Infinity;
-            if (!inBand && (c > cost || s < k)) {
-              cost = c;
-              k = s;
-            }
-          }
+          outsideBandBest(transitions, previous, order, q, voicedTarget, cost, k, best);
+          cost = best[0]!;
+          k = best[1]!;
         }
         const j = voicedTarget ? q : nPitch + q;
-        pointers[row + j] = k;
+        rowPointers[j] = k;
         current[j] = (voicedTarget ? voicedObs[q]! : unvoicedObs) + cost;
       }
     }
+    pointers.set(rowPointers, row);
     forget(t);
     const swap = previous;
     previous = current;
