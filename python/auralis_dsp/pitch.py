@@ -156,7 +156,7 @@ def yin(
     See Also
     --------
     librosa.yin : The reference implementation.
-    librosa.pyin : Probabilistic YIN (not provided here).
+    auralis_dsp.pyin : Probabilistic YIN (pYIN).
 
     Examples
     --------
