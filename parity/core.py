@@ -23,7 +23,7 @@ import numpy as np
 __all__ = ["Case", "Clip", "Inputs", "Row", "fft_variant", "register", "registered", "run_case", "TOLERANCES"]
 
 # Modules whose import registers cases; one line per function family.
-FUNCTION_MODULES = ["parity.cases_spectrum", "parity.cases_hpss", "parity.cases_yin", "parity.cases_chroma"]
+FUNCTION_MODULES = ["parity.cases_spectrum", "parity.cases_hpss", "parity.cases_yin", "parity.cases_chroma", "parity.cases_pyin"]
 
 # (kind, input dtype) -> (metric family, tolerance), from docs/parity.md.
 TOLERANCES: Dict[Tuple[str, str], Tuple[str, float]] = {
@@ -37,6 +37,9 @@ TOLERANCES: Dict[Tuple[str, str], Tuple[str, float]] = {
     ("chroma", "float32"): ("maxabs", 1e-4),
     ("exact", "float64"): ("exact", 0.0),
     ("exact", "float32"): ("exact", 0.0),
+    # pyin: f0 and voiced_flag are judged per frame (cases_pyin.judge_frames); voiced_prob by max abs.
+    ("pyin", "float64"): ("maxabs", 1e-4),
+    ("pyin", "float32"): ("maxabs", 1e-4),
 }
 
 
@@ -62,8 +65,9 @@ class Case:
     # librosa on the float64 version of a float32 input: judges whether librosa's float32 answer is itself stable.
     reference64: Optional[Callable[[], Any]] = None
     output_names: Sequence[str] = ("out",)
-    # For outputs whose contract is not an array norm (yin: a rule per frame): (ours, ref) -> (ok, note).
-    judge: Optional[Callable[[np.ndarray, np.ndarray], Tuple[bool, str]]] = None
+    # For outputs whose contract is not an array norm (yin: a rule per frame): (ours, ref) -> (ok, note);
+    # one per output (None: the tolerance) when the outputs differ in kind (pyin: f0, voiced_flag, voiced_prob).
+    judge: Optional[Any] = None
     # Set when librosa's answer for this input is known to be wrong (why, in words), with
     # ``corrected_reference`` computing librosa's answer with the defect mended: ours is then
     # judged against that, and the row says so (a finding).
@@ -225,8 +229,9 @@ def run_case(case: Case) -> List[Row]:
             note = f"dtype {np.asarray(o).dtype} != {np.asarray(r).dtype}"
         rel, scaled, max_abs, worst = metrics(o, r)
         ok = _passes(family, tol, rel, scaled, max_abs) and not note
-        if case.judge is not None and not note:
-            ok, note = case.judge(np.asarray(o), np.asarray(r))
+        judge = case.judge[i] if isinstance(case.judge, (list, tuple)) else case.judge
+        if judge is not None and not note:
+            ok, note = judge(np.asarray(o), np.asarray(r))
         if not ok and case.reference_alt is not None:
             alt = _as_tuple(case.reference_alt())[i]
             spread = metrics(alt, r)

@@ -23,5 +23,6 @@ export { createComplexFft, createRealFft, getRealFft, type ComplexFft, type Real
 export { getWindow, supportedWindowNames, type WindowName } from "./spectrum/window.js";
 export * from "./hpss/index.js";
 export { yin, type YinOptions } from "./pitch/yin.js";
+export { pyin, type PyinOptions, type PyinResult } from "./pitch/pyin.js";
 export * from "./cqt/index.js";
 export { resample, type ResampleOptions } from "./resample/index.js";

@@ -13,6 +13,7 @@ from . import decompose, effects, feature
 from .constantq import cqt
 from .effects import hpss
 from .pitch import yin
+from ._pyin import pyin
 from .feature import chroma_cqt
 from .spectrum import istft, stft
 from .tuning import estimate_tuning
@@ -32,6 +33,7 @@ __all__ = [
     "feature",
     "hpss",
     "yin",
+    "pyin",
     "cqt",
     "estimate_tuning",
     "chroma_cqt",

@@ -50,6 +50,37 @@ def _check_yin_params(*, sr: float, fmax: float, fmin: float, frame_length: int)
         )
 
 
+def _framing_request(
+    y: np.ndarray, *, sr: float, fmin: float, fmax: float, frame_length: int, hop_length: int, center: bool, pad_mode: Any
+) -> "tuple[np.ndarray, dict]":
+    """yin's and pyin's audio and framing checks (librosa's ``valid_audio``, ``np.pad``, ``util.frame``)
+    and the request parameters they share; ``y`` comes back padded here for pad modes the kernel lacks."""
+    valid_audio(y)
+    if not is_positive_int(frame_length):
+        raise TypeError(f"frame_length={frame_length!r} must be an integer")
+    if not isinstance(hop_length, (int, np.integer)) or isinstance(hop_length, bool):
+        raise TypeError(f"hop_length={hop_length!r} must be an integer")
+    if center and (pad_mode not in _KERNEL_PAD_MODES or y.shape[-1] == 0):
+        padding = [(0, 0)] * y.ndim
+        padding[-1] = (frame_length // 2, frame_length // 2)
+        y = np.pad(y, padding, mode=pad_mode)
+        center = False
+    if hop_length < 1:
+        raise ParameterError(f"Invalid hop_length: {hop_length:d}")
+    if y.shape[-1] < frame_length and not center:
+        raise ParameterError(f"Input is too short (n={y.shape[-1]:d}) for frame_length={frame_length:d}")
+    params = {
+        "sr": float(sr),
+        "fmin": float(fmin),
+        "fmax": float(fmax),
+        "frame_length": int(frame_length),
+        "hop_length": int(hop_length),
+        "center": bool(center),
+        "pad_mode": pad_mode if center else "constant",
+    }
+    return y, params
+
+
 def yin(
     y: np.ndarray,
     *,
@@ -127,7 +158,7 @@ def yin(
     See Also
     --------
     librosa.yin : The reference implementation.
-    librosa.pyin : Probabilistic YIN (not provided here).
+    auralis_dsp.pyin : Probabilistic YIN (pYIN).
 
     Examples
     --------
@@ -151,30 +182,8 @@ def yin(
     _check_yin_params(sr=sr, fmax=fmax, fmin=fmin, frame_length=frame_length)
     if hop_length is None:
         hop_length = frame_length // 4
-    valid_audio(y)
-    if not is_positive_int(frame_length):
-        raise TypeError(f"frame_length={frame_length!r} must be an integer")
-    if not isinstance(hop_length, (int, np.integer)) or isinstance(hop_length, bool):
-        raise TypeError(f"hop_length={hop_length!r} must be an integer")
-    if center and (pad_mode not in _KERNEL_PAD_MODES or y.shape[-1] == 0):
-        padding = [(0, 0)] * y.ndim
-        padding[-1] = (frame_length // 2, frame_length // 2)
-        y = np.pad(y, padding, mode=pad_mode)
-        center = False
-    if hop_length < 1:
-        raise ParameterError(f"Invalid hop_length: {hop_length:d}")
-    if y.shape[-1] < frame_length and not center:
-        raise ParameterError(f"Input is too short (n={y.shape[-1]:d}) for frame_length={frame_length:d}")
-    params = {
-        "sr": float(sr),
-        "fmin": float(fmin),
-        "fmax": float(fmax),
-        "frame_length": int(frame_length),
-        "hop_length": int(hop_length),
-        "trough_threshold": float(trough_threshold),
-        "center": bool(center),
-        "pad_mode": pad_mode if center else "constant",
-    }
+    y, params = _framing_request(y, sr=sr, fmin=fmin, fmax=fmax, frame_length=frame_length, hop_length=hop_length, center=center, pad_mode=pad_mode)
+    params["trough_threshold"] = float(trough_threshold)
     wire, lead = signal_to_wire(y)
     _, result = _backend.call("yin", params, {"y": wire})
     f0 = result["f0"]

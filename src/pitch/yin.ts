@@ -381,20 +381,27 @@ export const parabolicShift = (x: Float64Array, i: number): number => {
 };
 
 /**
- * f0 of units [u0, u1), unit `c * nFrames + t` being frame t of channel c of
- * the (channels, length) `signal`, into `out[unit]`. Each unit is computed on
- * its own, so any cut of the range gives identical results; `memory` (this
- * thread's WebAssembly kernels by default) gives the same bits either way.
+ * Called with frame `unit`'s d' (k = minPeriod .. maxPeriod): `normalized` views it
+ * in `memory.heap()` at `at`, valid until the callback returns.
  */
-export const yinUnits = (
+export type NormalizedFrameVisitor = (unit: number, normalized: Float64Array, at: number, memory: SpectralMemory) => void;
+
+/**
+ * The cumulative mean normalised difference d' of units [u0, u1), unit
+ * `c * nFrames + t` being frame t of channel c of the (channels, length) `signal`,
+ * handed to `visit` in order. Each unit is computed on its own, so any cut of the
+ * range gives identical results; `memory` (this thread's WebAssembly kernels by
+ * default) gives the same bits either way.
+ */
+export const normalizedDifferenceUnits = (
   plan: YinPlan,
   signal: Float32Array | Float64Array,
-  out: Float64Array,
   u0: number,
   u1: number,
+  visit: NormalizedFrameVisitor,
   memory: SpectralMemory = spectralMemory(),
 ): void => {
-  const { nFrames, minPeriod, maxPeriod, sr, troughThreshold } = plan;
+  const { nFrames, minPeriod, maxPeriod } = plan;
   const layout = blockLayout(plan.frameLength, plan.hopLength, maxPeriod);
   // Scratch: d and its running sums, d', then the block path's buffers.
   const count = maxPeriod - minPeriod + 1;
@@ -413,11 +420,34 @@ export const yinUnits = (
       heap = memory.heap();
       normalized = heap.subarray(at, at + count);
     }
-    // Music rarely dips below the threshold: then the answer is argmin, found in the kernel.
-    const lowest = memory.firstMinimum(at, count, troughThreshold);
-    const bin = lowest >= 0 ? lowest : pickTrough(normalized, troughThreshold);
-    out[u] = sr / (minPeriod + bin + parabolicShift(normalized, bin));
+    visit(u, normalized, at, memory);
   }
+};
+
+/** f0 of units [u0, u1) (as `normalizedDifferenceUnits` numbers them) into `out[unit]`. */
+export const yinUnits = (
+  plan: YinPlan,
+  signal: Float32Array | Float64Array,
+  out: Float64Array,
+  u0: number,
+  u1: number,
+  memory: SpectralMemory = spectralMemory(),
+): void => {
+  const { minPeriod, maxPeriod, sr, troughThreshold } = plan;
+  const count = maxPeriod - minPeriod + 1;
+  normalizedDifferenceUnits(
+    plan,
+    signal,
+    u0,
+    u1,
+    (u, normalized, at, frameMemory) => {
+      // Music rarely dips below the threshold: then the answer is argmin, found in the kernel.
+      const lowest = frameMemory.firstMinimum(at, count, troughThreshold);
+      const bin = lowest >= 0 ? lowest : pickTrough(normalized, troughThreshold);
+      out[u] = sr / (minPeriod + bin + parabolicShift(normalized, bin));
+    },
+    memory,
+  );
 };
 
 /**

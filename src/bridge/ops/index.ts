@@ -4,4 +4,5 @@ import "./debug.js";
 import "../../spectrum/ops.js";
 import "../../hpss/ops.js";
 import "../../pitch/ops.js";
+import "../../pitch/pyinOps.js";
 import "../../cqt/ops.js";

@@ -1,0 +1,116 @@
+"""pyin on real music (docs/bench.md): warm ratios (interleaved repeats) and cold ratios (fresh processes).
+
+    .venv/bin/python scripts/bench_pyin.py [--seconds 30,180] [--rates 22050,44100] [--repeat 3] [--cold 1]
+
+Settings: fmin=C2, fmax=C7, librosa's defaults otherwise (so librosa 1.0 decodes with
+its default ``transition_min_prob=1e-4``, librosa 0.11 with the exact search).
+Warm: WARMUP_CALLS untimed calls of ours and one of librosa (numba compiles), then
+librosa / ours alternately ``--repeat`` times; medians and the ratio of medians.
+Cold: a fresh Python process per side that imports the library and times its first
+call (numba compiling for librosa; Node and worker start for us), ``--cold`` times
+each, alternated; medians (``--cold 0`` skips them). The music is decoded once and handed over as .npy.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+C2, C7 = 65.40639132514966, 2093.004522404789
+WARMUP_CALLS = 3
+
+COLD = """
+import sys, time, warnings
+import numpy as np
+y = np.load(sys.argv[2])
+sr = int(sys.argv[3])
+t0 = time.perf_counter()
+if sys.argv[1] == "librosa":
+    import librosa as lib
+else:
+    import auralis_dsp as lib
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    lib.pyin(y, fmin=%r, fmax=%r, sr=sr)
+print(time.perf_counter() - t0)
+""" % (C2, C7)
+
+
+def cold(side: str, path: str, sr: int) -> float:
+    out = subprocess.run([sys.executable, "-c", COLD, side, path, str(sr)], check=True, capture_output=True, text=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def timed(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--seconds", default="30,180")
+    ap.add_argument("--rates", default="22050,44100")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--cold", type=int, default=1)
+    args = ap.parse_args()
+
+    import librosa
+
+    import auralis_dsp
+    from bench import load_music
+
+    with open("/proc/loadavg") as f:
+        load = f.read().split()[:3]
+    print(f"# {os.cpu_count()} cores | numpy {np.__version__} | librosa {librosa.__version__} | "
+          f"auralis_dsp {auralis_dsp.__version__} | threads {os.environ.get('AURALIS_DSP_THREADS', 'all cores')} | "
+          f"load average at start {' '.join(load)}")
+    print("| input | librosa warm (s) | ours warm (s) | warm ratio | librosa cold (s) | ours cold (s) | cold ratio |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    sources = set()
+    with tempfile.TemporaryDirectory() as folder, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for seconds in (float(s) for s in args.seconds.split(",")):
+            for sr in (int(r) for r in args.rates.split(",")):
+                y, source = load_music(sr, seconds)
+                sources.add(source)
+                path = os.path.join(folder, "y.npy")
+                np.save(path, y)
+                kw = dict(fmin=C2, fmax=C7, sr=sr)
+                for _ in range(WARMUP_CALLS):
+                    auralis_dsp.pyin(y, **kw)
+                librosa.pyin(y, **kw)
+                t_ref, t_ours = [], []
+                for _ in range(args.repeat):
+                    t_ref.append(timed(lambda: librosa.pyin(y, **kw)))
+                    t_ours.append(timed(lambda: auralis_dsp.pyin(y, **kw)))
+                c_ref, c_ours = [], []
+                for _ in range(args.cold):
+                    c_ref.append(cold("librosa", path, sr))
+                    c_ours.append(cold("auralis_dsp", path, sr))
+                w_ref, w_ours = statistics.median(t_ref), statistics.median(t_ours)
+                cold_cells = "- | - | -"
+                if args.cold:
+                    k_ref, k_ours = statistics.median(c_ref), statistics.median(c_ours)
+                    cold_cells = f"{k_ref:.2f} | {k_ours:.2f} | {k_ref / k_ours:.1f}x"
+                with open("/proc/loadavg") as f:
+                    load = " ".join(f.read().split()[:3])
+                print(f"| {seconds:.0f} s, {sr} Hz, {y.dtype} | {w_ref:.3f} | {w_ours:.3f} | {w_ref / w_ours:.1f}x | "
+                      f"{cold_cells} | load {load}", flush=True)
+    print(f"# input: {'; '.join(sorted(sources))}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

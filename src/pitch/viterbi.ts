@@ -1,0 +1,252 @@
+/**
+ * librosa's Viterbi decoding (`sequence._viterbi`) of pyin's 2 nPitch states,
+ * giving the same state sequence without visiting every transition.
+ *
+ * librosa: `value[t, j] = logObs[t, j] + max_k (value[t-1, k] + logTrans[k, j])`,
+ * `ptr[t, j]` the first k (ascending) reaching the max, the last state the first
+ * argmax, then back along `ptr`. 0.11 searches all 2 nPitch predecessors (those
+ * outside the band cost log(tiny)); 1.0 by default only transitions >= 1e-4.
+ *
+ * Here the predecessors of j are visited by growing pitch distance d in each
+ * voicing block, and a block's search stops as soon as
+ * `max(value[t-1] over the band) + (largest log transition at distance >= d)`
+ * is below the best cost found: rounding is monotone, so no predecessor left out
+ * could reach the best. A candidate replaces the best when its cost is larger, or
+ * equal with a lower k, which is the ascending search's answer whatever the visiting
+ * order. Out-of-band predecessors (exact search only) are visited, largest value
+ * first, only when `max(value[t-1]) + log(tiny)` reaches the best. So each state
+ * and back pointer is librosa's to the bit, given the same log probabilities.
+ *
+ * @see {@link https://doi.org/10.1109/TIT.1967.1054010 | Viterbi 1967}
+ */
+import { LOG_TINY, TINY, type PitchTransitions } from "./pitchTransitions.js";
+
+/** Observations of one channel, frame t at `first + t` of the arrays. */
+export interface PyinObservations {
+  /** Candidates per frame. */
+  count: Int32Array;
+  /** Slots per frame in `bin` and `logProb`. */
+  slots: number;
+  /** Voiced pitch bin of each candidate. */
+  bin: Int32Array;
+  /** log(probability + tiny) of each candidate. */
+  logProb: Float64Array;
+  /** log((1 - voiced probability) / nPitch + tiny): every unvoiced state's observation. */
+  logUnvoiced: Float64Array;
+}
+
+/** van Herk / Gil-Werman: `out[q] = max(x[base + q - half .. base + q + half])` within [0, n), in O(n). */
+const slidingMax = (x: Float64Array, base: number, n: number, half: number, out: Float64Array, prefix: Float64Array, suffix: Float64Array): void => {
+  const w = 2 * half + 1;
+  const padded = n + 2 * half;
+  for (let start = 0; start < padded; start += w) {
+    const end = Math.min(start + w, padded);
+    let run = -Infinity;
+    for (let i = start; i < end; i++) prefix[i] = run = Math.max(run, i < half || i >= n + half ? -Infinity : x[base + i - half]!);
+    run = -Infinity;
+    for (let i = end - 1; i >= start; i--) suffix[i] = run = Math.max(run, i < half || i >= n + half ? -Infinity : x[base + i - half]!);
+  }
+  for (let q = 0; q < n; q++) out[q] = Math.max(suffix[q]!, prefix[q + w - 1]!);
+};
+
+/**
+ * Real-arithmetic ties between neighbouring predecessors are common here (the log
+ * triangle kernels differ by the same log ratio), so the float answer may sit a
+ * bin away from where monotonicity puts it: each half keeps this many bins of slack.
+ */
+const SLACK = 2;
+
+/**
+ * For every target pitch q, the best cost `previous[base + k] + banded(k -> q)` over
+ * source pitches k and its first k, into `cost` / `from` (absolute state numbers).
+ * `banded` is the log of a concave kernel of q - k times a factor per k (librosa's
+ * row normalisation), so the first argmax does not decrease with q (a Monge matrix):
+ * divide and conquer on q, each row scanned exactly, in ascending k with a strict
+ * comparison as librosa scans, within the range its neighbours leave. Rows with
+ * `skip[q]` set are left out (-Infinity).
+ */
+const bestOverBlock = (
+  previous: Float64Array,
+  base: number,
+  banded: Float64Array,
+  nPitch: number,
+  half: number,
+  cost: Float64Array,
+  from: Int32Array,
+  skip: Uint8Array | null,
+): void => {
+  const span = 2 * half + 1;
+  const solve = (qLow: number, qHigh: number, kLow: number, kHigh: number): void => {
+    while (qLow <= qHigh) {
+      const q = (qLow + qHigh) >> 1;
+      if (skip !== null && skip[q] === 1) {
+        // This row cannot win: its neighbours keep the whole range.
+        cost[q] = -Infinity;
+        from[q] = -1;
+        solve(qLow, q - 1, kLow, kHigh);
+        qLow = q + 1;
+        continue;
+      }
+      const first = Math.max(kLow, q - half);
+      const last = Math.min(kHigh, q + half);
+      const row = q * span + half - q;
+      let best = -Infinity;
+      let arg = -1;
+      for (let k = first; k <= last; k++) {
+        const c = previous[base + k]! + banded[row + k]!;
+        if (c > best) {
+          best = c;
+          arg = k;
+        }
+      }
+      cost[q] = best;
+      from[q] = arg < 0 ? -1 : base + arg;
+      // Left half recursively, right half by the loop.
+      if (arg < 0) {
+        solve(qLow, q - 1, kLow, kHigh);
+      } else {
+        solve(qLow, q - 1, kLow, Math.min(kHigh, arg + SLACK));
+        kLow = Math.max(kLow, arg - SLACK);
+      }
+      qLow = q + 1;
+    }
+  };
+  solve(0, nPitch - 1, 0, nPitch - 1);
+};
+
+/**
+ * Transitions of probability 0 cost log(tiny) (exact search only): the best of `cost`
+ * (from state `k`) and those predecessors, visited largest value first (`order`) while
+ * they can compete, into `best` as [cost, state].
+ */
+const outsideBandBest = (
+  transitions: PitchTransitions,
+  previous: Float64Array,
+  order: Int32Array,
+  q: number,
+  voicedTarget: boolean,
+  cost: number,
+  k: number,
+  best: Float64Array,
+): void => {
+  const { nPitch, half, span, logStay, logSwitch } = transitions;
+  for (let r = 0; r < order.length; r++) {
+    const s = order[r]!;
+    const c = previous[s]! + LOG_TINY;
+    if (c < cost) break;
+    const offset = (s < nPitch ? s : s - nPitch) - q;
+    const banded = s < nPitch === voicedTarget ? logStay : logSwitch;
+    const inBand = Math.abs(offset) <= half && banded[q * span + half + offset]! > -Infinity;
+    if (!inBand && (c > cost || s < k)) {
+      cost = c;
+      k = s;
+    }
+  }
+  best[0] = cost;
+  best[1] = k;
+};
+
+/**
+ * The decoded states (0 .. nPitch - 1 voiced, nPitch .. 2 nPitch - 1 unvoiced) of
+ * frames [first, first + nFrames) into `states`.
+ */
+export const viterbiPyin = (
+  transitions: PitchTransitions,
+  observations: PyinObservations,
+  first: number,
+  nFrames: number,
+  states: Int32Array | Uint32Array,
+): void => {
+  const { nPitch, half, logStay, logSwitch, stayMax, switchMax, outsideBand } = transitions;
+  const nStates = 2 * nPitch;
+  const { count, slots, bin, logProb, logUnvoiced } = observations;
+  const pointers = nStates <= 65536 ? new Uint16Array(nFrames * nStates) : new Uint32Array(nFrames * nStates);
+  let previous = new Float64Array(nStates);
+  let current = new Float64Array(nStates);
+  const voicedObs = new Float64Array(nPitch).fill(LOG_TINY);
+  // Best cost into each pitch from the voiced and from the unvoiced block, and from where.
+  const fromVoicedCost = new Float64Array(nPitch);
+  const fromVoiced = new Int32Array(nPitch);
+  const fromUnvoicedCost = new Float64Array(nPitch);
+  const fromUnvoiced = new Int32Array(nPitch);
+  const order = new Int32Array(nStates);
+  const voicedWindowMax = new Float64Array(nPitch);
+  const prefix = new Float64Array(nPitch + 2 * half);
+  const suffix = new Float64Array(nPitch + 2 * half);
+  const skip = new Uint8Array(nPitch);
+  const rowPointers = new Int32Array(nStates);
+  const best = new Float64Array(2);
+
+  const observe = (t: number): void => {
+    const u = first + t;
+    for (let c = 0; c < count[u]!; c++) voicedObs[bin[u * slots + c]!] = logProb[u * slots + c]!;
+  };
+  const forget = (t: number): void => {
+    const u = first + t;
+    for (let c = 0; c < count[u]!; c++) voicedObs[bin[u * slots + c]!] = LOG_TINY;
+  };
+
+  const logInit = Math.log(1 / nStates + TINY);
+  observe(0);
+  for (let q = 0; q < nPitch; q++) {
+    previous[q] = voicedObs[q]! + logInit;
+    previous[nPitch + q] = logUnvoiced[first]! + logInit;
+  }
+  forget(0);
+
+  for (let t = 1; t < nFrames; t++) {
+    observe(t);
+    let highest = -Infinity;
+    if (outsideBand) for (let k = 0; k < nStates; k++) highest = Math.max(highest, previous[k]!);
+    let sorted = false;
+    slidingMax(previous, 0, nPitch, half, voicedWindowMax, prefix, suffix);
+    const unvoicedObs = logUnvoiced[first + t]!;
+    const row = t * nStates;
+    for (let target = 0; target < 2; target++) {
+      const voicedTarget = target === 0;
+      const fromVoicedBand = voicedTarget ? logStay : logSwitch;
+      bestOverBlock(previous, nPitch, voicedTarget ? logSwitch : logStay, nPitch, half, fromUnvoicedCost, fromUnvoiced, null);
+      // Voiced states are log(tiny) away from the rest except near the few candidates:
+      // rows whose best possible voiced cost is below the unvoiced one are skipped.
+      const kernelMax = voicedTarget ? stayMax : switchMax;
+      for (let q = 0; q < nPitch; q++) skip[q] = voicedWindowMax[q]! + kernelMax[q]! < fromUnvoicedCost[q]! ? 1 : 0;
+      bestOverBlock(previous, 0, fromVoicedBand, nPitch, half, fromVoicedCost, fromVoiced, skip);
+      for (let q = 0; q < nPitch; q++) {
+        // Equal costs: the voiced predecessor, whose state number is lower.
+        let cost = fromVoicedCost[q]!;
+        let k = fromVoiced[q]!;
+        if (fromUnvoicedCost[q]! > cost) {
+          cost = fromUnvoicedCost[q]!;
+          k = fromUnvoiced[q]!;
+        }
+        if (outsideBand && highest + LOG_TINY >= cost) {
+          if (!sorted) {
+            for (let s = 0; s < nStates; s++) order[s] = s;
+            order.sort((a, b) => previous[b]! - previous[a]! || a - b);
+            sorted = true;
+          }
+          outsideBandBest(transitions, previous, order, q, voicedTarget, cost, k, best);
+          cost = best[0]!;
+          k = best[1]!;
+        }
+        const j = voicedTarget ? q : nPitch + q;
+        rowPointers[j] = k;
+        current[j] = (voicedTarget ? voicedObs[q]! : unvoicedObs) + cost;
+      }
+    }
+    pointers.set(rowPointers, row);
+    forget(t);
+    const swap = previous;
+    previous = current;
+    current = swap;
+  }
+
+  // The first argmax of the last frame's values, then back along the pointers.
+  let last = 0;
+  for (let k = 1; k < nStates; k++) if (previous[k]! > previous[last]!) last = k;
+  states[first + nFrames - 1] = last;
+  for (let t = nFrames - 2; t >= 0; t--) {
+    last = pointers[(t + 1) * nStates + last]!;
+    states[first + t] = last;
+  }
+};

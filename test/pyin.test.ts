@@ -1,0 +1,258 @@
+/**
+ * pyin kernel pieces against scipy/numpy/librosa values (fixtures/pyin/reference.json, made by
+ * scripts/make-pyin-fixtures.py) and against librosa's plain Viterbi loop written out here; plus
+ * the op's errors and its thread-split invariance. End-to-end parity with librosa is in
+ * python/tests/test_pyin.py and the parity harness.
+ */
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import "../src/pitch/pyinOps.js";
+import { getOp } from "../src/bridge/registry.js";
+import { betaCdf } from "../src/pitch/betaCdf.js";
+import { LOG_TINY, pitchTransitions, TINY } from "../src/pitch/pitchTransitions.js";
+import { allocObservations, observeUnits, planPyin, pyin, type PyinOptions } from "../src/pitch/pyin.js";
+import { viterbiPyin, type PyinObservations } from "../src/pitch/viterbi.js";
+import { numpySum } from "../src/util/pairwiseSum.js";
+import { FIXTURES } from "./helpers/fixtures.js";
+
+interface Reference {
+  beta: { a: number; b: number; n: number; x: number[]; cdf: number[] }[];
+  sums: { values: number[]; total: number }[];
+  transitions: { n_pitch: number; width: number; switch_prob: number; local: number[]; stay: number; across: number }[];
+}
+const reference = JSON.parse(readFileSync(`${FIXTURES}pyin/reference.json`, "utf8")) as Reference;
+
+describe("beta CDF (scipy.stats.beta.cdf)", () => {
+  it.each(reference.beta.map((c) => [`a=${c.a} b=${c.b}`, c] as const))("%s on linspace(0, 1, n + 1)", (_label, c) => {
+    c.x.forEach((x, i) => {
+      const ours = betaCdf(x, c.a, c.b);
+      // a few units in the last place of 1 (the CDF's scale); beta_probs are their differences
+      expect(Math.abs(ours - c.cdf[i]!)).toBeLessThanOrEqual(4e-15);
+    });
+  });
+  it("is NaN unless both shapes are positive, as scipy", () => {
+    expect(betaCdf(0.5, 0, 18)).toBeNaN();
+    expect(betaCdf(0.5, 2, -1)).toBeNaN();
+    expect(betaCdf(0, 2, 18)).toBe(0);
+    expect(betaCdf(1, 2, 18)).toBe(1);
+  });
+});
+
+describe("numpySum (np.sum's pairwise summation)", () => {
+  it("matches np.sum bit for bit on rows of 1 to 601 values", () => {
+    for (const c of reference.sums) expect([c.values.length, numpySum((i) => c.values[i]!, c.values.length)]).toEqual([c.values.length, c.total]);
+  });
+  it("skipping zeros outside the non-zero range changes nothing", () => {
+    const c = reference.sums.find((s) => s.values.length === 601)!;
+    const masked = (i: number): number => (i >= 200 && i < 301 ? c.values[i]! : 0);
+    let plain = 0;
+    plain = numpySum(masked, 601);
+    expect(numpySum(masked, 601, 200, 301)).toBe(plain);
+  });
+});
+
+describe("pitch transitions (librosa's kron(transition_loop, transition_local), log(p + tiny))", () => {
+  it.each(reference.transitions.map((c) => [`n=${c.n_pitch} width=${c.width} switch=${c.switch_prob}`, c] as const))(
+    "%s: every band entry librosa's, nothing outside the band",
+    (_label, c) => {
+      const t = pitchTransitions(c.n_pitch, c.width, c.switch_prob, -Infinity);
+      const n = c.n_pitch;
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < n; j++) {
+          const local = c.local[i * n + j]!;
+          const offset = i - j;
+          if (Math.abs(offset) > t.half) {
+            expect(local).toBe(0);
+            continue;
+          }
+          const at = j * t.span + offset + t.half;
+          const expectEntry = (banded: Float64Array, p: number): void =>
+            expect(banded[at]).toBe(p * local === 0 ? -Infinity : Math.log(p * local + TINY));
+          expectEntry(t.logStay, c.stay);
+          expectEntry(t.logSwitch, c.across);
+        }
+      }
+    },
+  );
+  it("drops transitions below transition_min_prob (librosa 1.0) and refuses unreachable states", () => {
+    const t = pitchTransitions(61, 41, 0.01, Math.log(1e-4 + TINY));
+    expect(t.outsideBand).toBe(false);
+    expect(Array.from(t.logSwitch).filter((v) => v > -Infinity).length).toBeLessThan(Array.from(t.logStay).filter((v) => v > -Infinity).length);
+    expect(Array.from(t.logStay).every((v) => v === -Infinity || v >= Math.log(1e-4 + TINY))).toBe(true);
+    expect(() => pitchTransitions(61, 41, 0.01, Math.log(0.5 + TINY))).toThrow(/Empty transition matrix detected for state 0/);
+  });
+  it("raises librosa's errors", () => {
+    expect(() => pitchTransitions(1, 1, 0.01, -Infinity)).toThrow(/n_states=1 must be a positive integer > 1/);
+    expect(() => pitchTransitions(10, 0, 0.01, -Infinity)).toThrow(/width=0 must be at least 1/);
+    expect(() => pitchTransitions(10, 11, 0.01, -Infinity)).toThrow(/Target size \(10\) must be at least input size \(11\)/);
+    expect(() => pitchTransitions(10, 3, 2, -Infinity)).toThrow(/must have values in the range \[0, 1\]/);
+  });
+});
+
+/** A deterministic generator in [0, 1). */
+const random = (seed: number): (() => number) => {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+};
+
+/** librosa's `_viterbi`, the plain loops over all 2 nPitch predecessors (threshold: librosa 1.0's pruning). */
+const plainViterbi = (logTrans: Float64Array, logObs: Float64Array, nStates: number, nFrames: number, threshold: number): Int32Array => {
+  const logInit = Math.log(1 / nStates + TINY);
+  let value = Float64Array.from({ length: nStates }, (_, s) => logObs[s]! + logInit);
+  const ptr = new Int32Array(nFrames * nStates);
+  for (let t = 1; t < nFrames; t++) {
+    const next = new Float64Array(nStates);
+    for (let j = 0; j < nStates; j++) {
+      let best = -Infinity;
+      for (let k = 0; k < nStates; k++) {
+        if (logTrans[k * nStates + j]! < threshold) continue;
+        const cost = value[k]! + logTrans[k * nStates + j]!;
+        if (cost > best) {
+          best = cost;
+          ptr[t * nStates + j] = k;
+        }
+      }
+      next[j] = logObs[t * nStates + j]! + best;
+    }
+    value = next;
+  }
+  const states = new Int32Array(nFrames);
+  let last = 0;
+  for (let k = 1; k < nStates; k++) if (value[k]! > value[last]!) last = k;
+  states[nFrames - 1] = last;
+  for (let t = nFrames - 2; t >= 0; t--) states[t] = last = ptr[(t + 1) * nStates + last]!;
+  return states;
+};
+
+describe("Viterbi over the banded transitions (librosa's states, without the dense search)", () => {
+  const nPitch = 61;
+  const width = 41;
+  const nFrames = 60;
+  type Frame = { count: number; unvoiced: number; centre?: number };
+  const cases: [string, number, (r: () => number, t: number) => Frame][] = [
+    // switch_prob 0.5 and every observation 0: each voiced predecessor ties with its unvoiced twin.
+    ["voiced and unvoiced twins tie (switch_prob 0.5, nothing observed)", -Infinity, () => ({ count: 0, unvoiced: 0 })],
+    ["random candidates", -Infinity, (r) => ({ count: Math.floor(r() * 4), unvoiced: r() }) ],
+    ["random candidates, transitions >= 1e-4", Math.log(1e-4 + TINY), (r) => ({ count: Math.floor(r() * 4), unvoiced: r() })],
+    ["silence: no candidates, ties everywhere", -Infinity, () => ({ count: 0, unvoiced: 1 })],
+    ["voiced with certainty: unvoiced observations 0", -Infinity, (r) => ({ count: 1 + Math.floor(r() * 2), unvoiced: 0 })],
+    ["voiced with certainty, transitions >= 1e-4", Math.log(1e-4 + TINY), (r) => ({ count: 1 + Math.floor(r() * 2), unvoiced: 0 })],
+    // A steady tone with gaps: symmetric costs around its bin, where exact arithmetic ties and rounding decides.
+    // Only a zero-probability transition (log tiny) joins these candidates: librosa 0.11 takes it.
+    ["a candidate leaping further than the band, unvoiced impossible", -Infinity, (_r, t) => ({ count: 1, unvoiced: 0, centre: t % 2 ? 5 : 50 })],
+    ["a steady tone with gaps", -Infinity, (_r, t) => (t % 10 < 6 ? { count: 1, unvoiced: 0.1, centre: 30 } : { count: 0, unvoiced: 1 })],
+    ["a steady tone with gaps, transitions >= 1e-4", Math.log(1e-4 + TINY), (_r, t) => (t % 10 < 6 ? { count: 1, unvoiced: 0.1, centre: 30 } : { count: 0, unvoiced: 1 })],
+  ];
+  it.each(cases)("%s", (label, threshold, frame) => {
+    const transitions = pitchTransitions(nPitch, width, label.includes("0.5") ? 0.5 : 0.01, threshold);
+    const nStates = 2 * nPitch;
+    const slots = 4;
+    const r = random(11);
+    const obs: PyinObservations = {
+      count: new Int32Array(nFrames),
+      slots,
+      bin: new Int32Array(nFrames * slots),
+      logProb: new Float64Array(nFrames * slots),
+      logUnvoiced: new Float64Array(nFrames),
+    };
+    const logObs = new Float64Array(nFrames * nStates);
+    let centre = 30;
+    for (let t = 0; t < nFrames; t++) {
+      const { count, unvoiced, centre: fixed } = frame(r, t);
+      obs.count[t] = count;
+      obs.logUnvoiced[t] = Math.log(unvoiced / nPitch + TINY);
+      for (let s = 0; s < nStates; s++) logObs[t * nStates + s] = s < nPitch ? LOG_TINY : obs.logUnvoiced[t]!;
+      centre = fixed ?? Math.min(nPitch - 1, Math.max(0, centre + Math.round((r() - 0.5) * 12)));
+      for (let c = 0; c < count; c++) {
+        const bin = fixed ?? Math.min(nPitch - 1, Math.max(0, centre + c * 17 - Math.floor(r() * 3)));
+        obs.bin[t * slots + c] = bin;
+        obs.logProb[t * slots + c] = Math.log((fixed === undefined ? r() * 0.5 : 0.9) + TINY);
+        logObs[t * nStates + bin] = obs.logProb[t * slots + c]!;
+      }
+    }
+    // librosa's dense log matrix from the banded one: log(0 + tiny) off the band
+    const logTrans = new Float64Array(nStates * nStates).fill(LOG_TINY);
+    const { half, span } = transitions;
+    for (let k = 0; k < nStates; k++) {
+      for (let j = 0; j < nStates; j++) {
+        const offset = (k % nPitch) - (j % nPitch);
+        if (Math.abs(offset) > half) continue;
+        const banded = (k < nPitch) === (j < nPitch) ? transitions.logStay : transitions.logSwitch;
+        const v = banded[(j % nPitch) * span + offset + half]!;
+        logTrans[k * nStates + j] = v === -Infinity && threshold === -Infinity ? LOG_TINY : v;
+      }
+    }
+    const states = new Int32Array(nFrames);
+    viterbiPyin(transitions, obs, 0, nFrames, states);
+    expect(Array.from(states)).toEqual(Array.from(plainViterbi(logTrans, logObs, nStates, nFrames, threshold)));
+  });
+});
+
+const options = (sr: number): PyinOptions => ({
+  sr,
+  fmin: 65.40639132514966,
+  fmax: 2093.004522404789,
+  frameLength: 2048,
+  hopLength: 512,
+  center: true,
+  padMode: "constant",
+  nThresholds: 100,
+  betaParameters: [2, 18],
+  boltzmannParameter: 2,
+  resolution: 0.1,
+  maxTransitionRate: 35.92,
+  switchProb: 0.01,
+  noTroughProb: 0.01,
+  transitionMinProb: null,
+});
+
+describe("pyin", () => {
+  const sr = 22050;
+  const tone = Float64Array.from({ length: sr }, (_, i) => (i < sr / 2 ? 0.6 * Math.sin((2 * Math.PI * 220 * i) / sr) : 0));
+
+  it("tracks a 220 Hz tone, then calls the silence unvoiced", () => {
+    const { f0, voicedFlag, voicedProb } = pyin(tone, 1, tone.length, options(sr));
+    const middle = 10;
+    expect(voicedFlag[middle]).toBe(1);
+    expect(Math.abs(1200 * Math.log2(f0[middle]! / 220))).toBeLessThan(10);
+    expect(voicedFlag[f0.length - 3]).toBe(0);
+    expect(f0[f0.length - 3]).toBeNaN();
+    expect(voicedProb[f0.length - 3]).toBe(0);
+  });
+
+  it("gives the same observations for any cut of the frames (threads)", () => {
+    const plan = planPyin(tone.length, options(sr), false);
+    const units = plan.yin.nFrames;
+    const whole = allocObservations(plan, units, false);
+    observeUnits(plan, tone, whole, 0, units);
+    const cut = allocObservations(plan, units, false);
+    for (const [u0, u1] of [[0, 7], [7, 8], [8, units]]) observeUnits(plan, tone, cut, u0!, u1!);
+    expect(cut.count).toEqual(whole.count);
+    expect(cut.bin).toEqual(whole.bin);
+    expect(cut.logProb).toEqual(whole.logProb);
+    expect(cut.voicedProb).toEqual(whole.voicedProb);
+  });
+
+  it("op: refuses probabilities outside [0, 1] as librosa's Viterbi does, and checks its parameters", async () => {
+    const op = getOp("pyin")!;
+    const y = { name: "y", dtype: "float64" as const, shape: [1, tone.length], data: tone };
+    const params = {
+      sr, fmin: 65.4, fmax: 2093, frame_length: 2048, hop_length: 512, center: true, pad_mode: "constant", n_thresholds: 100,
+      beta_parameters: [2, 18], boltzmann_parameter: 2, resolution: 0.1, max_transition_rate: 35.92, switch_prob: 0.01,
+      no_trough_prob: 0.01, transition_min_prob: null,
+    };
+    const ok = await op(params, [y], {});
+    expect(ok.arrays.map((a) => [a.name, a.dtype, a.shape])).toEqual([
+      ["states", "int32", [1, 44]],
+      ["voiced_prob", "float64", [1, 44]],
+    ]);
+    await expect(op({ ...params, no_trough_prob: 2 }, [y], {})).rejects.toThrow(/Invalid probability values/);
+    await expect(op({ ...params, resolution: 0 }, [y], {})).rejects.toThrow(/resolution/);
+    await expect(op({ ...params, transition_min_prob: -1 }, [y], {})).rejects.toThrow(/Invalid transition_min_prob=-1/);
+    await expect(op({ ...params, beta_parameters: [2] }, [y], {})).rejects.toThrow(/beta_parameters/);
+    await expect(op({ ...params, fmax: 20000 }, [y], {})).rejects.toThrow(/Nyquist/);
+  });
+});
