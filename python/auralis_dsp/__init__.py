@@ -16,6 +16,7 @@ from .pitch import yin
 from .feature import chroma_cqt
 from .spectrum import istft, stft
 from .tuning import estimate_tuning
+from .caches import clear_caches
 
 __version__ = "0.1.0"
 
@@ -34,6 +35,7 @@ __all__ = [
     "yin",
     "cqt",
     "estimate_tuning",
+    "clear_caches",
     "chroma_cqt",
     "__version__",
 ]

@@ -103,7 +103,7 @@ const serve = (): void => {
       scope.adopt(event.payload);
       setBufferSource(scope);
       try {
-        writeReply(await handleRequest(event.header, event.arrays, { pool, arena }));
+        writeReply(await handleRequest(event.header, event.arrays, { pool, arena, collectGarbage }));
       } finally {
         // The reply is in the kernel's hands: its buffers may serve the next request.
         setBufferSource(undefined);

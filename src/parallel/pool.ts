@@ -13,6 +13,8 @@ export interface WorkerPool {
    * arrays over them arrive as views of the same memory.
    */
   run(name: string, count: number, args: TaskArgs, maxChunks?: number): Promise<void>;
+  /** Asks every worker to drop its caches and kernel memories (see util/clearCaches.ts) before its next chunk. */
+  clearCaches?(): void;
 }
 
 /**

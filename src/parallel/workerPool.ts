@@ -6,6 +6,7 @@
  * they never keep the process alive, and ref'd while they hold a chunk.
  */
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
+import { clearCaches } from "../util/clearCaches.js";
 import { ParameterError } from "../util/errors.js";
 import { collectGarbage } from "./gc.js";
 import type { WorkerPool } from "./pool.js";
@@ -14,8 +15,9 @@ import { getTask, type TaskArgs } from "./tasks.js";
 /** Chunks per worker in one run: enough to balance uneven chunks, few enough to keep messaging cheap. */
 const CHUNKS_PER_WORKER = 4;
 const WORKER_MARK = "auralisDspTaskWorker";
-/** The control message asking a worker to collect garbage (chunk messages are objects with a chunkId). */
+/** The control messages asking a worker to collect garbage, or to clear its caches and then collect (chunk messages are objects with a chunkId). */
 const GC_MESSAGE = "auralisDspCollectGarbage";
+const CLEAR_MESSAGE = "auralisDspClearCaches";
 
 interface ChunkMessage {
   chunkId: number;
@@ -60,6 +62,7 @@ export interface ClosableWorkerPool extends WorkerPool {
    * idle, so buffers the main thread dropped are freed (see gc.ts).
    */
   collectGarbage(): void;
+  clearCaches(): void;
   /** Terminates every worker; runs in flight are rejected. */
   close(): Promise<void>;
 }
@@ -149,6 +152,17 @@ export const createWorkerPool = (size: number, workerUrl: URL | string): Closabl
     }
   };
 
+  const broadcast = (message: string): void => {
+    for (const slot of slots) {
+      if (!slot || slot.dead) continue;
+      try {
+        slot.worker.postMessage(message);
+      } catch {
+        // A worker on its way out frees everything anyway.
+      }
+    }
+  };
+
   return {
     size,
     run(name: string, count: number, args: TaskArgs, maxChunks = Infinity): Promise<void> {
@@ -171,14 +185,11 @@ export const createWorkerPool = (size: number, workerUrl: URL | string): Closabl
       }
     },
     collectGarbage(): void {
-      for (const slot of slots) {
-        if (!slot || slot.dead) continue;
-        try {
-          slot.worker.postMessage(GC_MESSAGE);
-        } catch {
-          // A worker on its way out frees everything anyway.
-        }
-      }
+      broadcast(GC_MESSAGE);
+    },
+    clearCaches(): void {
+      // Messages are handled in order, so every later chunk runs on cleared state.
+      broadcast(CLEAR_MESSAGE);
     },
     async close(): Promise<void> {
       closed = true;
@@ -198,8 +209,9 @@ export const serveTasksIfWorker = (): boolean => {
   const data = workerData as Record<string, unknown> | null;
   if (isMainThread || !parentPort || data?.[WORKER_MARK] !== true) return false;
   const port = parentPort;
-  port.on("message", (message: ChunkMessage | typeof GC_MESSAGE) => {
-    if (message === GC_MESSAGE) {
+  port.on("message", (message: ChunkMessage | typeof GC_MESSAGE | typeof CLEAR_MESSAGE) => {
+    if (message === GC_MESSAGE || message === CLEAR_MESSAGE) {
+      if (message === CLEAR_MESSAGE) clearCaches();
       collectGarbage();
       return;
     }

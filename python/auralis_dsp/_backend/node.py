@@ -421,6 +421,10 @@ class _Client:
             pass
         server.close(wait=1.0)
 
+    def is_running(self) -> bool:
+        server = self._server
+        return server is not None and server.alive()
+
     def server_pid(self) -> int:
         """Pid of the running server, starting one if needed (for tests and diagnostics)."""
         with self._lock:
@@ -460,6 +464,11 @@ def call(
 def server_pid() -> int:
     """Pid of this process's kernel server (started if needed)."""
     return _client.server_pid()
+
+
+def is_running() -> bool:
+    """Whether this process has a live kernel server."""
+    return _client.is_running()
 
 
 def close() -> None:
