@@ -51,7 +51,7 @@ const writeReply = (chunks: Uint8Array[]): void => {
 
 const serve = (): void => {
   const threads = integerFromEnv("AURALIS_DSP_THREADS", availableParallelism());
-  const pool = threads > 1 ? createWorkerPool(threads, new URL(import.meta.url)) : undefined;
+  const pool = threads > 1 ? createWorkerPool(threads, new URL(import.meta.url), { inlineWhileBooting: true }) : undefined;
   // Boot the workers while the first request is still on its way.
   setImmediate(() => pool?.warm());
   const maxPayloadBytes = integerFromEnv("AURALIS_DSP_MAX_PAYLOAD", DEFAULT_MAX_PAYLOAD_BYTES);

@@ -2,7 +2,9 @@
  * WorkerPool on node:worker_threads. Every worker runs the same bundle as the
  * server; `workerData` tells it to serve tasks instead of stdin. A run is cut
  * into more chunks than workers so a slow chunk does not idle the others, and
- * each idle worker takes the next chunk. Workers are unref'd while idle, so
+ * each idle worker takes the next chunk. A worker gets chunks only once it
+ * has said it is ready (its bundle loaded), so a booting worker never holds
+ * up a run that booted ones could serve. Workers are unref'd while idle, so
  * they never keep the process alive, and ref'd while they hold a chunk.
  */
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
@@ -18,6 +20,8 @@ const WORKER_MARK = "auralisDspTaskWorker";
 /** The control messages asking a worker to collect garbage, or to clear its caches and then collect (chunk messages are objects with a chunkId). */
 const GC_MESSAGE = "auralisDspCollectGarbage";
 const CLEAR_MESSAGE = "auralisDspClearCaches";
+/** What a worker posts once it serves chunks. */
+const READY_MESSAGE = "auralisDspReady";
 
 interface ChunkMessage {
   chunkId: number;
@@ -50,7 +54,18 @@ interface Chunk {
 interface Slot {
   worker: Worker;
   busy?: { chunkId: number; chunk: Chunk };
+  /** The worker has loaded its bundle and listens for chunks. */
+  ready: boolean;
   dead: boolean;
+}
+
+export interface WorkerPoolOptions {
+  /**
+   * Report `ready()` false until a first worker has booted, so runTask runs
+   * work inline meanwhile (the server: its first answers come sooner).
+   * Default false: every run goes to the workers (tests of the pool).
+   */
+  inlineWhileBooting?: boolean;
 }
 
 /** A WorkerPool that can also be started ahead of use and shut down. */
@@ -78,7 +93,7 @@ const reviveError = (reported: NonNullable<ChunkReply["error"]>): Error => {
  * Creates a pool of `size` workers running `workerUrl` (a bundle that calls
  * `serveTasksIfWorker` at load). Workers start on first use.
  */
-export const createWorkerPool = (size: number, workerUrl: URL | string): ClosableWorkerPool => {
+export const createWorkerPool = (size: number, workerUrl: URL | string, options: WorkerPoolOptions = {}): ClosableWorkerPool => {
   if (!Number.isSafeInteger(size) || size < 1) throw new RangeError(`worker pool size must be a positive integer, got ${size}`);
   const slots: (Slot | undefined)[] = new Array(size).fill(undefined);
   const queue: Chunk[] = [];
@@ -109,9 +124,14 @@ export const createWorkerPool = (size: number, workerUrl: URL | string): Closabl
   };
 
   const spawn = (index: number): Slot => {
-    const slot: Slot = { worker: new Worker(workerUrl, { workerData: { [WORKER_MARK]: true } }), dead: false };
+    const slot: Slot = { worker: new Worker(workerUrl, { workerData: { [WORKER_MARK]: true } }), ready: false, dead: false };
     slot.worker.unref();
-    slot.worker.on("message", (reply: ChunkReply) => {
+    slot.worker.on("message", (reply: ChunkReply | typeof READY_MESSAGE) => {
+      if (reply === READY_MESSAGE) {
+        slot.ready = true;
+        pump();
+        return;
+      }
       if (slot.busy?.chunkId !== reply.chunkId) return;
       finishChunk(slot, reply.error ? reviveError(reply.error) : undefined);
     });
@@ -119,7 +139,13 @@ export const createWorkerPool = (size: number, workerUrl: URL | string): Closabl
       if (slot.dead) return;
       slot.dead = true;
       if (slots[index] === slot) slots[index] = undefined;
-      finishChunk(slot, new Error(`worker thread died: ${reason}`));
+      const error = new Error(`worker thread died: ${reason}`);
+      if (slot.busy) {
+        finishChunk(slot, error);
+      } else if (!slots.some((s) => s !== undefined && !s.dead)) {
+        // No worker left to take the queue (one that cannot even boot would be respawned forever).
+        while (queue.length > 0) settle(queue[0]!.run, error);
+      }
     };
     slot.worker.on("error", (error) => die(error.message));
     slot.worker.on("exit", (code) => die(`exit code ${code}`));
@@ -138,7 +164,7 @@ export const createWorkerPool = (size: number, workerUrl: URL | string): Closabl
           continue;
         }
       }
-      if (slot.busy) continue;
+      if (slot.busy || !slot.ready) continue;
       const chunk = queue.shift()!;
       const chunkId = nextChunkId++;
       slot.busy = { chunkId, chunk };
@@ -165,6 +191,20 @@ export const createWorkerPool = (size: number, workerUrl: URL | string): Closabl
 
   return {
     size,
+    ready(): boolean {
+      if (!options.inlineWhileBooting) return true;
+      for (let i = 0; i < size && !closed; i++) {
+        if (slots[i]?.ready) return true;
+        if (!slots[i]) {
+          try {
+            spawn(i);
+          } catch {
+            // Reported by the run that needs it.
+          }
+        }
+      }
+      return false;
+    },
     run(name: string, count: number, args: TaskArgs, maxChunks = Infinity): Promise<void> {
       if (closed) return Promise.reject(new Error("worker pool is closed"));
       if (count <= 0) return Promise.resolve();
@@ -225,5 +265,6 @@ export const serveTasksIfWorker = (): boolean => {
     }
     port.postMessage(reply);
   });
+  port.postMessage(READY_MESSAGE);
   return true;
 };
