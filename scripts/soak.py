@@ -10,7 +10,9 @@ Each shim runs in a fresh Python process (so a fresh Node server) on 1 s clips:
 After ``--warmup`` untimed calls, the RSS of Python and of the Node server is
 sampled every ``--sample-every`` calls. Reported per shim and mode: RSS after
 warm-up, growth over the measured calls, and the least-squares slope in KB
-per call. The target (issue 17): growth < 5 % or < 20 MB after warm-up.
+per call, and the server's RSS once ``auralis_dsp.clear_caches()`` has run
+("cleared"). The target (issue 17): growth < 5 % or < 20 MB after warm-up.
+scripts/soak_pyodide.py is the same loop inside Pyodide.
 """
 from __future__ import annotations
 
@@ -64,6 +66,11 @@ def stft_params(mode: str, i: int) -> dict:
     return {"n_fft": n_fft, "hop_length": int(r.integers(16, n_fft // 2 + 1)), "window": WINDOWS[int(r.integers(len(WINDOWS)))]}
 
 
+def top_fmin(r: np.random.Generator, octaves: int) -> float:
+    """An fmin in [30, 90] Hz whose top octave stays below Nyquist (with room for the filters' bandwidth)."""
+    return float(r.uniform(30.0, min(90.0, 0.8 * SR / 2 / 2**octaves)))
+
+
 def calls(lib: Any, mode: str) -> Dict[str, Callable[[int, np.ndarray], Any]]:
     """shim name -> f(i, y) making call i on clip y; `varied` draws the parameters from call i."""
     varied = mode == "varied"
@@ -77,7 +84,7 @@ def calls(lib: Any, mode: str) -> Dict[str, Callable[[int, np.ndarray], Any]]:
         r = pick(i)
         bpo = int(r.choice([12, 24, 36]))
         octaves = int(r.integers(3, 8))
-        return {"fmin": float(r.uniform(30.0, 90.0)), "bins_per_octave": bpo, "n_bins": bpo * octaves,
+        return {"fmin": top_fmin(r, octaves), "bins_per_octave": bpo, "n_bins": bpo * octaves,
                 "hop_length": int(2 ** (octaves - 1) * r.integers(2, 9))}
 
     def hpss(i: int, y: np.ndarray) -> Any:
@@ -92,8 +99,9 @@ def calls(lib: Any, mode: str) -> Dict[str, Callable[[int, np.ndarray], Any]]:
         if not varied:
             return lib.yin(y, fmin=50, fmax=2000, sr=SR)
         r = pick(i)
-        frame = int(r.integers(512, 4097))
-        return lib.yin(y, fmin=float(r.uniform(40, 120)), fmax=float(r.uniform(800, 4000)), sr=SR, frame_length=frame,
+        fmin = float(r.uniform(40, 120))
+        frame = int(r.integers(max(512, int(np.ceil(SR / fmin)) + 2), 4097))  # a period of fmin must fit in a frame
+        return lib.yin(y, fmin=fmin, fmax=float(r.uniform(800, 4000)), sr=SR, frame_length=frame,
                        hop_length=int(r.integers(64, frame // 2 + 1)))
 
     def chroma_cqt(i: int, y: np.ndarray) -> Any:
@@ -101,7 +109,7 @@ def calls(lib: Any, mode: str) -> Dict[str, Callable[[int, np.ndarray], Any]]:
             return lib.feature.chroma_cqt(y=y, sr=SR)
         r = pick(i)
         octaves = int(r.integers(3, 8))
-        return lib.feature.chroma_cqt(y=y, sr=SR, fmin=float(r.uniform(30.0, 90.0)), n_octaves=octaves,
+        return lib.feature.chroma_cqt(y=y, sr=SR, fmin=top_fmin(r, octaves), n_octaves=octaves,
                                       bins_per_octave=int(r.choice([12, 24, 36])), hop_length=int(2 ** (octaves - 1) * r.integers(2, 9)))
 
     def chroma_stft(i: int, y: np.ndarray) -> Any:
@@ -118,7 +126,8 @@ def calls(lib: Any, mode: str) -> Dict[str, Callable[[int, np.ndarray], Any]]:
 
     table = {
         "stft": lambda i, y: lib.stft(y, **stft_kw(i)),
-        "istft": lambda i, y: lib.istft(SPECTRA[stft_key(stft_kw(i))], **stft_kw(i)),
+        # A fresh spectrum per call: the parameters vary with i (stft alone is soaked on its own).
+        "istft": lambda i, y: lib.istft(lib.stft(y, **stft_kw(i)), **stft_kw(i)),
         "hpss": hpss,
         "yin": yin,
         "cqt": lambda i, y: lib.cqt(y, sr=SR, **cqt_kw(i)),
@@ -138,58 +147,60 @@ def calls(lib: Any, mode: str) -> Dict[str, Callable[[int, np.ndarray], Any]]:
     return table
 
 
-# istft needs a spectrum of the matching n_fft: made by the shim's own stft, once per parameter set.
-SPECTRA: Dict[tuple, np.ndarray] = {}
-
-
-def stft_key(kw: dict) -> tuple:
-    return tuple(sorted((k, str(v)) for k, v in kw.items()))
-
-
 def node_pid() -> int:
     from auralis_dsp._backend import node
 
     return node.server_pid()
 
 
-def run_child(shim: str, mode: str, n_calls: int, warmup: int, every: int) -> dict:
-    warnings.simplefilter("ignore")
-    import auralis_dsp as lib
+def soak(fn: Callable[[int, np.ndarray], Any], n_calls: int, warmup: int, every: int,
+         probes: Dict[str, Callable[[], float]], clear: Callable[[], Any]) -> dict:
+    """Calls fn(i, clip) warmup + n_calls times, sampling every probe (MB); summaries per probe.
 
-    fn = calls(lib, mode)[shim]
+    After the last call, `clear` (auralis_dsp.clear_caches) runs and the probes are read once more.
+    """
     clips = [clip(seed) for seed in range(8)]
-    if shim == "istft":
-        # The spectra are made up front (by the same server), so the loop only calls istft.
-        kws = {stft_key(kw): kw for kw in (stft_params(mode, i) for i in range(warmup + n_calls))}
-        for key, kw in kws.items():
-            SPECTRA[key] = lib.stft(clips[0], **kw)
-    pid = node_pid()
-    start_node, start_py = rss_mb(pid), rss_mb()
+    before = {name: probe() for name, probe in probes.items()}
     for i in range(warmup):
         fn(i, clips[i % len(clips)])
-    samples: List[tuple] = []
+    ks: List[int] = []
+    values: Dict[str, List[float]] = {name: [] for name in probes}
     started = time.perf_counter()
     for k in range(n_calls + 1):
         if k % every == 0 or k == n_calls:
-            samples.append((k, rss_mb(pid), rss_mb()))
+            ks.append(k)
+            for name, probe in probes.items():
+                values[name].append(probe())
         if k < n_calls:
             i = warmup + k
             fn(i, clips[i % len(clips)])
     seconds = time.perf_counter() - started
-    ks = np.array([s[0] for s in samples], dtype=float)
+    clear()
+    time.sleep(1.0)  # the workers clear and collect on their own threads
+    cleared = {name: probe() for name, probe in probes.items()}
 
-    def summary(values: np.ndarray, before: float) -> dict:
-        slope = float(np.polyfit(ks, values, 1)[0]) if len(ks) > 1 else float("nan")
-        growth = float(values[-1] - values[0])
-        return {"before_warmup_mb": round(before, 1), "after_warmup_mb": round(float(values[0]), 1),
-                "end_mb": round(float(values[-1]), 1), "growth_mb": round(growth, 1),
-                "growth_pct": round(100 * growth / values[0], 2), "peak_mb": round(float(values.max()), 1),
-                "slope_kb_per_call": round(1024 * slope, 3),
-                "ok": bool(growth < TARGET_MB or growth < TARGET_FRACTION * values[0])}
+    def summary(name: str) -> dict:
+        v = np.array(values[name])
+        slope = float(np.polyfit(np.array(ks, dtype=float), v, 1)[0]) if len(ks) > 1 else float("nan")
+        growth = float(v[-1] - v[0])
+        return {"before_warmup_mb": round(before[name], 1), "after_warmup_mb": round(float(v[0]), 1),
+                "end_mb": round(float(v[-1]), 1), "growth_mb": round(growth, 1),
+                "growth_pct": round(100 * growth / v[0], 2), "peak_mb": round(float(v.max()), 1),
+                "slope_kb_per_call": round(1024 * slope, 3), "after_clear_mb": round(cleared[name], 1),
+                "ok": bool(growth < TARGET_MB or growth < TARGET_FRACTION * v[0])}
 
-    return {"shim": shim, "mode": mode, "calls": n_calls, "warmup": warmup, "ms_per_call": round(1000 * seconds / n_calls, 2),
-            "node": summary(np.array([s[1] for s in samples]), start_node),
-            "python": summary(np.array([s[2] for s in samples]), start_py)}
+    return {"calls": n_calls, "warmup": warmup, "ms_per_call": round(1000 * seconds / n_calls, 2),
+            **{name: summary(name) for name in probes}}
+
+
+def run_child(shim: str, mode: str, n_calls: int, warmup: int, every: int) -> dict:
+    warnings.simplefilter("ignore")
+    import auralis_dsp as lib
+
+    pid = node_pid()
+    probes = {"node": lambda: rss_mb(pid), "python": rss_mb}
+    clear = getattr(lib, "clear_caches", lambda: None)  # absent before issue 17: the "before" figures
+    return {"shim": shim, "mode": mode, **soak(calls(lib, mode)[shim], n_calls, warmup, every, probes, clear)}
 
 
 def main() -> None:
@@ -210,7 +221,7 @@ def main() -> None:
 
     shims = [s for s in args.only.split(",") if s] or list(calls(auralis_dsp, "fixed"))
     print(f"loadavg {Path('/proc/loadavg').read_text().split()[:3]}; {args.warmup} warm-up + {args.calls} calls, 1 s clips at {SR} Hz")
-    print(f"{'shim':16} {'mode':7} {'ms/call':>8} | {'node MB':>8} {'+MB':>7} {'%':>6} {'KB/call':>8} | {'py MB':>7} {'+MB':>6} {'KB/call':>8} | ok")
+    print(f"{'shim':16} {'mode':7} {'ms/call':>8} | {'node MB':>8} {'+MB':>7} {'%':>6} {'KB/call':>8} {'cleared':>7} | {'py MB':>7} {'+MB':>6} {'KB/call':>8} | ok")
     results = []
     for shim in shims:
         for mode in args.modes.split(","):
@@ -223,7 +234,7 @@ def main() -> None:
             results.append(r)
             n, p = r["node"], r["python"]
             print(f"{shim:16} {mode:7} {r['ms_per_call']:8.1f} | {n['after_warmup_mb']:8.1f} {n['growth_mb']:7.1f} {n['growth_pct']:6.1f} "
-                  f"{n['slope_kb_per_call']:8.2f} | {p['after_warmup_mb']:7.1f} {p['growth_mb']:6.1f} {p['slope_kb_per_call']:8.2f} | "
+                  f"{n['slope_kb_per_call']:8.2f} {n['after_clear_mb']:7.1f} | {p['after_warmup_mb']:7.1f} {p['growth_mb']:6.1f} {p['slope_kb_per_call']:8.2f} | "
                   f"{'yes' if n['ok'] and p['ok'] else 'NO'}", flush=True)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
