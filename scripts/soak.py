@@ -181,12 +181,16 @@ def soak(fn: Callable[[int, np.ndarray], Any], n_calls: int, warmup: int, every:
 
     def summary(name: str) -> dict:
         v = np.array(values[name])
-        slope = float(np.polyfit(np.array(ks, dtype=float), v, 1)[0]) if len(ks) > 1 else float("nan")
+        x = np.array(ks, dtype=float)
+        slope = float(np.polyfit(x, v, 1)[0]) if len(ks) > 1 else float("nan")
+        # The second half alone tells a plateau (caches filled, allocator settled) from a leak.
+        half = len(ks) // 2
+        late = float(np.polyfit(x[half:], v[half:], 1)[0]) if len(ks) - half > 1 else float("nan")
         growth = float(v[-1] - v[0])
         return {"before_warmup_mb": round(before[name], 1), "after_warmup_mb": round(float(v[0]), 1),
                 "end_mb": round(float(v[-1]), 1), "growth_mb": round(growth, 1),
                 "growth_pct": round(100 * growth / v[0], 2), "peak_mb": round(float(v.max()), 1),
-                "slope_kb_per_call": round(1024 * slope, 3), "after_clear_mb": round(cleared[name], 1),
+                "slope_kb_per_call": round(1024 * slope, 3), "late_slope_kb_per_call": round(1024 * late, 3), "after_clear_mb": round(cleared[name], 1),
                 "ok": bool(growth < TARGET_MB or growth < TARGET_FRACTION * v[0])}
 
     return {"calls": n_calls, "warmup": warmup, "ms_per_call": round(1000 * seconds / n_calls, 2),
@@ -221,7 +225,7 @@ def main() -> None:
 
     shims = [s for s in args.only.split(",") if s] or list(calls(auralis_dsp, "fixed"))
     print(f"loadavg {Path('/proc/loadavg').read_text().split()[:3]}; {args.warmup} warm-up + {args.calls} calls, 1 s clips at {SR} Hz")
-    print(f"{'shim':16} {'mode':7} {'ms/call':>8} | {'node MB':>8} {'+MB':>7} {'%':>6} {'KB/call':>8} {'cleared':>7} | {'py MB':>7} {'+MB':>6} {'KB/call':>8} | ok")
+    print(f"{'shim':16} {'mode':7} {'ms/call':>8} | {'node MB':>8} {'+MB':>7} {'%':>6} {'KB/call':>8} {'late':>6} {'cleared':>7} | {'py MB':>7} {'+MB':>6} {'KB/call':>8} | ok")
     results = []
     for shim in shims:
         for mode in args.modes.split(","):
@@ -234,7 +238,7 @@ def main() -> None:
             results.append(r)
             n, p = r["node"], r["python"]
             print(f"{shim:16} {mode:7} {r['ms_per_call']:8.1f} | {n['after_warmup_mb']:8.1f} {n['growth_mb']:7.1f} {n['growth_pct']:6.1f} "
-                  f"{n['slope_kb_per_call']:8.2f} {n['after_clear_mb']:7.1f} | {p['after_warmup_mb']:7.1f} {p['growth_mb']:6.1f} {p['slope_kb_per_call']:8.2f} | "
+                  f"{n['slope_kb_per_call']:8.2f} {n['late_slope_kb_per_call']:6.2f} {n['after_clear_mb']:7.1f} | {p['after_warmup_mb']:7.1f} {p['growth_mb']:6.1f} {p['slope_kb_per_call']:8.2f} | "
                   f"{'yes' if n['ok'] and p['ok'] else 'NO'}", flush=True)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))

@@ -44,7 +44,7 @@ def main() -> None:
     shims = [s for s in args.only.split(",") if s] or list(next(iter(table.values())))
     probes = {"wasm": wasm_mb, "process": process_rss_mb}
     print(f"Pyodide: {args.warmup} warm-up + {args.calls} calls per shim, 1 s clips at {SR} Hz")
-    print(f"{'shim':16} {'mode':7} {'ms/call':>8} | {'wasm MB':>8} {'+MB':>6} {'KB/call':>8} | {'rss MB':>7} {'+MB':>6} {'KB/call':>8} {'cleared':>7} | ok")
+    print(f"{'shim':16} {'mode':7} {'ms/call':>8} | {'wasm MB':>8} {'+MB':>6} {'KB/call':>8} | {'rss MB':>7} {'+MB':>6} {'KB/call':>8} {'late':>6} {'cleared':>7} | ok")
     results = []
     for shim in shims:
         for mode, fns in table.items():
@@ -52,7 +52,7 @@ def main() -> None:
             results.append(r)
             w, p = r["wasm"], r["process"]
             print(f"{shim:16} {mode:7} {r['ms_per_call']:8.1f} | {w['after_warmup_mb']:8.1f} {w['growth_mb']:6.1f} {w['slope_kb_per_call']:8.2f} | "
-                  f"{p['after_warmup_mb']:7.1f} {p['growth_mb']:6.1f} {p['slope_kb_per_call']:8.2f} {p['after_clear_mb']:7.1f} | "
+                  f"{p['after_warmup_mb']:7.1f} {p['growth_mb']:6.1f} {p['slope_kb_per_call']:8.2f} {p['late_slope_kb_per_call']:6.2f} {p['after_clear_mb']:7.1f} | "
                   f"{'yes' if w['ok'] and p['ok'] else 'NO'}", flush=True)
     if args.json:
         with open(args.json, "w") as f:

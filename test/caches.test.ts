@@ -9,7 +9,7 @@ import "../src/bridge/ops/index.js";
 import type { NamedArray } from "../src/bridge/registry.js";
 import { getRealFft } from "../src/fft/realFft.js";
 import { wasmSpectralMemory } from "../src/fft/wasmRealFft.js";
-import { BoundedCache, reachableBytes } from "../src/util/boundedCache.js";
+import { BoundedCache, onCacheEviction, reachableBytes } from "../src/util/boundedCache.js";
 import { clearCaches, onClearCaches } from "../src/util/clearCaches.js";
 
 const bytesOf = (a: NamedArray["data"]): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
@@ -68,6 +68,20 @@ describe("BoundedCache", () => {
     expect(made).toBe(1);
     cache.delete("k");
     expect(cache.bytes).toBe(40);
+  });
+
+  it("tells the eviction listener the bytes it drops", () => {
+    const cache = sized(64);
+    const told: number[] = [];
+    onCacheEviction((bytes) => told.push(bytes));
+    try {
+      cache.set("a", new Float64Array(4));
+      cache.set("b", new Float64Array(4));
+      cache.set("c", new Float64Array(8)); // a and b go
+    } finally {
+      onCacheEviction(undefined);
+    }
+    expect(told).toEqual([64]);
   });
 
   it("is emptied by clearCaches, as are registered resets", () => {

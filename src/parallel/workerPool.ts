@@ -2,15 +2,17 @@
  * WorkerPool on node:worker_threads. Every worker runs the same bundle as the
  * server; `workerData` tells it to serve tasks instead of stdin. A run is cut
  * into more chunks than workers so a slow chunk does not idle the others, and
- * each idle worker takes the next chunk. A worker gets chunks only once it
- * has said it is ready (its bundle loaded), so a booting worker never holds
- * up a run that booted ones could serve. Workers are unref'd while idle, so
+ * each idle worker takes the next chunk. With `inlineWhileBooting` (the
+ * server), a worker gets chunks only once it has said it is ready (its bundle
+ * loaded), so a booting worker never holds up a run that booted ones, or the
+ * caller itself, could serve. Workers are unref'd while idle, so
  * they never keep the process alive, and ref'd while they hold a chunk.
  */
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
+import { onCacheEviction } from "../util/boundedCache.js";
 import { clearCaches } from "../util/clearCaches.js";
 import { ParameterError } from "../util/errors.js";
-import { collectGarbage } from "./gc.js";
+import { COLLECT_AFTER_DROPPED_BYTES, collectGarbage } from "./gc.js";
 import type { WorkerPool } from "./pool.js";
 import { getTask, type TaskArgs } from "./tasks.js";
 
@@ -62,8 +64,9 @@ interface Slot {
 export interface WorkerPoolOptions {
   /**
    * Report `ready()` false until a first worker has booted, so runTask runs
-   * work inline meanwhile (the server: its first answers come sooner).
-   * Default false: every run goes to the workers (tests of the pool).
+   * work inline meanwhile, and give chunks to booted workers only (the
+   * server: its first answers come sooner). Default false: chunks go to
+   * every worker, booted or not (tests that check the work is spread).
    */
   inlineWhileBooting?: boolean;
 }
@@ -99,6 +102,7 @@ export const createWorkerPool = (size: number, workerUrl: URL | string, options:
   const queue: Chunk[] = [];
   let nextChunkId = 0;
   let closed = false;
+  const gated = options.inlineWhileBooting === true;
 
   const settle = (run: Run, error?: Error): void => {
     if (run.settled) return;
@@ -164,7 +168,8 @@ export const createWorkerPool = (size: number, workerUrl: URL | string, options:
           continue;
         }
       }
-      if (slot.busy || !slot.ready) continue;
+      // A gated pool (see inlineWhileBooting) gives chunks only to booted workers; otherwise they wait in a booting worker's queue.
+      if (slot.busy || (gated && !slot.ready)) continue;
       const chunk = queue.shift()!;
       const chunkId = nextChunkId++;
       slot.busy = { chunkId, chunk };
@@ -192,7 +197,7 @@ export const createWorkerPool = (size: number, workerUrl: URL | string, options:
   return {
     size,
     ready(): boolean {
-      if (!options.inlineWhileBooting) return true;
+      if (!gated) return true;
       for (let i = 0; i < size && !closed; i++) {
         if (slots[i]?.ready) return true;
         if (!slots[i]) {
@@ -249,6 +254,11 @@ export const serveTasksIfWorker = (): boolean => {
   const data = workerData as Record<string, unknown> | null;
   if (isMainThread || !parentPort || data?.[WORKER_MARK] !== true) return false;
   const port = parentPort;
+  // Entries this worker's caches evicted since its last collection (see gc.ts).
+  let evicted = 0;
+  onCacheEviction((bytes) => {
+    evicted += bytes;
+  });
   port.on("message", (message: ChunkMessage | typeof GC_MESSAGE | typeof CLEAR_MESSAGE) => {
     if (message === GC_MESSAGE || message === CLEAR_MESSAGE) {
       if (message === CLEAR_MESSAGE) clearCaches();
@@ -264,6 +274,11 @@ export const serveTasksIfWorker = (): boolean => {
       reply = { chunkId: message.chunkId, error: { name: e.name, message: e.message, stack: e.stack } };
     }
     port.postMessage(reply);
+    if (evicted >= COLLECT_AFTER_DROPPED_BYTES) {
+      // Once the reply is out; the next chunk waits for it.
+      evicted = 0;
+      collectGarbage();
+    }
   });
   port.postMessage(READY_MESSAGE);
   return true;

@@ -14,6 +14,18 @@ import { onClearCaches } from "./clearCaches.js";
 
 const MAX_DEPTH = 4;
 
+let evictionListener: ((bytes: number) => void) | undefined;
+
+/**
+ * Tells `listener` the bytes of every entry a cache of this thread drops
+ * (evicted or replaced): garbage that the runtime may hold on to for a long
+ * time, since typed arrays live outside the JavaScript heap (the server
+ * collects after enough of it, see gc.ts). One listener per thread.
+ */
+export const onCacheEviction = (listener: ((bytes: number) => void) | undefined): void => {
+  evictionListener = listener;
+};
+
 /** Bytes of the typed arrays (and ArrayBuffers) reachable from `value`'s own properties, each buffer counted once. */
 export const reachableBytes = (value: unknown): number => {
   const seen = new Set<unknown>();
@@ -82,11 +94,14 @@ export class BoundedCache<K, V> {
     const bytes = this.sizeOf(value);
     this.entries.set(key, { value, bytes });
     this.total += bytes;
+    let dropped = 0;
     for (const [oldest, entry] of this.entries) {
       if (this.total <= this.maxBytes || oldest === key) break;
       this.entries.delete(oldest);
       this.total -= entry.bytes;
+      dropped += entry.bytes;
     }
+    if (dropped > 0) evictionListener?.(dropped);
   }
 
   /** The value of `key`, made by `make` and kept when missing. */
