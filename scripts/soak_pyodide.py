@@ -43,12 +43,13 @@ def main() -> None:
     table = {mode: calls(auralis_dsp, mode) for mode in args.modes.split(",")}
     shims = [s for s in args.only.split(",") if s] or list(next(iter(table.values())))
     probes = {"wasm": wasm_mb, "process": process_rss_mb}
+    clear = getattr(auralis_dsp, "clear_caches", lambda: None)  # absent before issue 17: the "before" figures
     print(f"Pyodide: {args.warmup} warm-up + {args.calls} calls per shim, 1 s clips at {SR} Hz")
     print(f"{'shim':16} {'mode':7} {'ms/call':>8} | {'wasm MB':>8} {'+MB':>6} {'KB/call':>8} | {'rss MB':>7} {'+MB':>6} {'KB/call':>8} {'late':>6} {'cleared':>7} | ok")
     results = []
     for shim in shims:
         for mode, fns in table.items():
-            r = {"shim": shim, "mode": mode, **soak(fns[shim], args.calls, args.warmup, args.sample_every, probes, auralis_dsp.clear_caches)}
+            r = {"shim": shim, "mode": mode, **soak(fns[shim], args.calls, args.warmup, args.sample_every, probes, clear)}
             results.append(r)
             w, p = r["wasm"], r["process"]
             print(f"{shim:16} {mode:7} {r['ms_per_call']:8.1f} | {w['after_warmup_mb']:8.1f} {w['growth_mb']:6.1f} {w['slope_kb_per_call']:8.2f} | "
