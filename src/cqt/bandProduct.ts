@@ -282,7 +282,7 @@ const slideTables = (lo: number, hi: number, hop: number, nFft: number): { twidd
 };
 
 /** This thread's sliding tables by (lo, hi, hop, nFft): each chunk of frames of each call needs the same few. */
-const tableCache = new BoundedCache<string, { twiddles: Float64Array; rotations: Float64Array }>(8 * 2 ** 20);
+const tableCache = new BoundedCache<string, { twiddles: Float64Array; rotations: Float64Array }>(4 * 2 ** 20);
 
 const makeSlideTables = (lo: number, hi: number, hop: number, nFft: number): { twiddles: Float64Array; rotations: Float64Array } => {
   const bins = hi - lo;

@@ -153,8 +153,8 @@ interface RowEntry {
  */
 let previousRows = new Map<number, RowEntry>();
 
-/** The filters' transforms by size (8 MB of tables at most per thread). */
-const ffts = new BoundedCache<number, ComplexFft>(8 * 2 ** 20);
+/** The filters' transforms by size (4 MB of tables at most per thread). */
+const ffts = new BoundedCache<number, ComplexFft>(4 * 2 ** 20);
 
 let frame = new Float64Array(0);
 let spectrum = new Float64Array(0);
@@ -165,8 +165,8 @@ onClearCaches(() => {
   frame = spectrum = magnitude = new Float64Array(0);
 });
 
-/** Results of recent calls by their arguments (32 MB of bases at most per thread, least recently used out first). */
-const memo = new BoundedCache<string, FilterBasis>(32 * 2 ** 20);
+/** Results of recent calls by their arguments (8 MB at most per thread, least recently used out first; chroma_cqt's default bases take 226 KB). */
+const memo = new BoundedCache<string, FilterBasis>(8 * 2 ** 20);
 
 const timeFilter = (window: WindowName, n: number, start: number, f: number, sr: number, norm: number | null): TimeFilter => {
   const w = getWindow(window, n, true);
