@@ -70,6 +70,24 @@ describe("createWorkerPool", () => {
     for (const r of results) expect(Array.from(r.out)).toEqual(Array.from((await wave(undefined, r.out.length)).out));
   });
 
+  it("with inlineWhileBooting, runs inline until a worker has booted, then on the workers", async () => {
+    const p = pool(2, { inlineWhileBooting: true });
+    expect(p.ready!()).toBe(false); // starts the workers
+    const n = 4000;
+    const args = () => ({ x: new Float64Array(new SharedArrayBuffer(8 * n)), out: new Float64Array(new SharedArrayBuffer(8 * n)), owner: new Int32Array(new SharedArrayBuffer(4 * n)).fill(-1) });
+    const early = args();
+    await runTask(p, "test.wave", n, early);
+    expect(new Set(early.owner)).toEqual(new Set([0]));
+    const deadline = Date.now() + 30_000;
+    while (!p.ready!() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(p.ready!()).toBe(true);
+    const late = args();
+    await runTask(p, "test.wave", n, late);
+    expect(late.owner.includes(0)).toBe(false);
+    expect(late.owner.includes(-1)).toBe(false);
+    expect(Buffer.from(late.out.buffer).equals(Buffer.from(early.out.buffer))).toBe(true);
+  });
+
   it("rejects runs after close()", async () => {
     const p = pool(2);
     await wave(p, 100);

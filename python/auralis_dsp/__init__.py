@@ -17,6 +17,7 @@ from ._pyin import pyin
 from .feature import chroma_cqt
 from .spectrum import istft, stft
 from .tuning import estimate_tuning
+from .caches import clear_caches
 
 __version__ = "0.1.0"
 
@@ -36,6 +37,7 @@ __all__ = [
     "pyin",
     "cqt",
     "estimate_tuning",
+    "clear_caches",
     "chroma_cqt",
     "__version__",
 ]

@@ -14,6 +14,7 @@ import pytest
 
 from auralis_dsp._backend import node
 from auralis_dsp.exceptions import BridgeError, ParameterError
+from helpers import process_gone as _gone, wait_gone as _wait_gone
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -32,24 +33,6 @@ def debug_server():
         del os.environ["AURALIS_DSP_DEBUG_OPS"]
     else:
         os.environ["AURALIS_DSP_DEBUG_OPS"] = previous
-
-
-def _gone(pid: int) -> bool:
-    """True once `pid` has exited (a zombie nobody reaped counts as exited)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except FileNotFoundError:
-        return True
-
-
-def _wait_gone(pid: int, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if _gone(pid):
-            return True
-        time.sleep(0.05)
-    return _gone(pid)
 
 
 def _kill_server_and_wait() -> int:

@@ -31,8 +31,10 @@ export interface OpResult {
 export interface OpContext {
   /** Present in the Node server (worker_threads); absent in-process (Pyodide, plain JS). */
   pool?: WorkerPool;
-  /** The server's buffer arena, for diagnostics (absent in-process). */
-  arena?: { stats(): ArenaStats };
+  /** The server's buffer arena, for diagnostics and clear_caches (absent in-process). */
+  arena?: { stats(): ArenaStats; clear(): void };
+  /** A full garbage collection of this thread, where the runtime offers one (the server). */
+  collectGarbage?: () => void;
 }
 
 export type OpHandler = (

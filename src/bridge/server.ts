@@ -8,7 +8,8 @@ import "./ops/index.js";
 import { availableParallelism } from "node:os";
 import { setBufferSource } from "../parallel/alloc.js";
 import { BufferArena, DEFAULT_ARENA_MAX_BYTES } from "../parallel/arena.js";
-import { collectGarbage } from "../parallel/gc.js";
+import { COLLECT_AFTER_DROPPED_BYTES, collectGarbage } from "../parallel/gc.js";
+import { onCacheEviction } from "../util/boundedCache.js";
 import { createWorkerPool, serveTasksIfWorker } from "../parallel/workerPool.js";
 import { errorReply, handleRequest, validateRequestHeader } from "./dispatch.js";
 import { DEFAULT_MAX_PAYLOAD_BYTES, FrameKind, FrameParser, type FrameEvent } from "./frame.js";
@@ -17,9 +18,6 @@ import { openBlockingStdout, readFrames, writeFrameSync } from "./stdio.js";
 const PARENT_POLL_MS = 1000;
 /** Grace period for stray handles once stdin has closed and the last reply is written. */
 const EXIT_GRACE_MS = 2000;
-
-/** Dropped arena bytes worth a full collection (main thread and workers) to give them back. */
-const COLLECT_AFTER_DROPPED_BYTES = 32 * 2 ** 20;
 
 const log = (message: string): void => {
   process.stderr.write(`auralis-dsp server: ${message}\n`);
@@ -51,27 +49,30 @@ const writeReply = (chunks: Uint8Array[]): void => {
 
 const serve = (): void => {
   const threads = integerFromEnv("AURALIS_DSP_THREADS", availableParallelism());
-  const pool = threads > 1 ? createWorkerPool(threads, new URL(import.meta.url)) : undefined;
+  const pool = threads > 1 ? createWorkerPool(threads, new URL(import.meta.url), { inlineWhileBooting: true }) : undefined;
   // Boot the workers while the first request is still on its way.
   setImmediate(() => pool?.warm());
   const maxPayloadBytes = integerFromEnv("AURALIS_DSP_MAX_PAYLOAD", DEFAULT_MAX_PAYLOAD_BYTES);
   // Request payloads and op outputs reuse the memory of earlier requests (see arena.ts for the policy).
   let dropped = 0;
   let collecting = false;
+  /** Counts dropped arena buffers and evicted cache entries; enough of them make a full collection everywhere. */
+  const noteDropped = (bytes: number): void => {
+    dropped += bytes;
+    if (dropped < COLLECT_AFTER_DROPPED_BYTES || collecting) return;
+    // After the reply in progress is out: a full collection takes a few ms.
+    collecting = true;
+    setImmediate(() => {
+      collecting = false;
+      dropped = 0;
+      collectGarbage();
+      pool?.collectGarbage();
+    });
+  };
+  onCacheEviction(noteDropped);
   const arena = new BufferArena({
     maxRetainedBytes: integerFromEnv("AURALIS_DSP_ARENA_MAX", DEFAULT_ARENA_MAX_BYTES, 0),
-    onDrop: (bytes) => {
-      dropped += bytes;
-      if (dropped < COLLECT_AFTER_DROPPED_BYTES || collecting) return;
-      // After the reply in progress is out: a full collection takes a few ms.
-      collecting = true;
-      setImmediate(() => {
-        collecting = false;
-        dropped = 0;
-        collectGarbage();
-        pool?.collectGarbage();
-      });
-    },
+    onDrop: noteDropped,
   });
   const newParser = (): FrameParser =>
     new FrameParser({
@@ -103,7 +104,7 @@ const serve = (): void => {
       scope.adopt(event.payload);
       setBufferSource(scope);
       try {
-        writeReply(await handleRequest(event.header, event.arrays, { pool, arena }));
+        writeReply(await handleRequest(event.header, event.arrays, { pool, arena, collectGarbage }));
       } finally {
         // The reply is in the kernel's hands: its buffers may serve the next request.
         setBufferSource(undefined);

@@ -23,6 +23,8 @@
 import { unitRoot } from "../fft/unitRoot.js";
 import type { BandRows } from "./bands.js";
 import { instantiateIfSupported, section, text, uleb } from "../util/wasm.js";
+import { BoundedCache } from "../util/boundedCache.js";
+import { onClearCaches } from "../util/clearCaches.js";
 
 interface BandKernels {
   readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
@@ -197,7 +199,11 @@ const MODULE = new Uint8Array([
   ...section(10, [3, ...[productBody, slideBody, slideRunBody].flatMap((body) => [...uleb(body.length), ...body])]),
 ]);
 
+/** This thread's instance; its memory grows to the largest call's layout, and clearCaches drops it. */
 let kernels: BandKernels | null | undefined;
+onClearCaches(() => {
+  kernels = undefined;
+});
 
 const loadKernels = (): BandKernels | null => {
   if (kernels === undefined) kernels = instantiateIfSupported(MODULE) as BandKernels | null;
@@ -272,16 +278,11 @@ const binRange = (basis: BandRows): [number, number] => {
  */
 const slideTables = (lo: number, hi: number, hop: number, nFft: number): { twiddles: Float64Array; rotations: Float64Array } => {
   const key = `${lo} ${hi} ${hop} ${nFft}`;
-  const known = tableCache.get(key);
-  if (known) return known;
-  if (tableCache.size >= 64) tableCache.clear();
-  const tables = makeSlideTables(lo, hi, hop, nFft);
-  tableCache.set(key, tables);
-  return tables;
+  return tableCache.getOrCreate(key, () => makeSlideTables(lo, hi, hop, nFft));
 };
 
 /** This thread's sliding tables by (lo, hi, hop, nFft): each chunk of frames of each call needs the same few. */
-const tableCache = new Map<string, { twiddles: Float64Array; rotations: Float64Array }>();
+const tableCache = new BoundedCache<string, { twiddles: Float64Array; rotations: Float64Array }>(4 * 2 ** 20);
 
 const makeSlideTables = (lo: number, hi: number, hop: number, nFft: number): { twiddles: Float64Array; rotations: Float64Array } => {
   const bins = hi - lo;

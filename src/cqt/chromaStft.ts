@@ -35,6 +35,7 @@ import { isPeak, peakDouble, peakSingle, piptrackBinRange, piptrackRef, tuningFr
 import type { ColumnSource } from "./tuningColumns.js";
 import { estimateTuningFrom, gatherPeaks } from "./tuningColumns.js";
 import { tuningKernels, type TuningKernels } from "./tuningKernels.js";
+import { onClearCaches } from "../util/clearCaches.js";
 
 /** Frames per worker chunk at least: a frame with its transform ~8 µs; a fold alone ~2 µs. */
 const FRAME_GRAIN = 64;
@@ -84,6 +85,10 @@ const threadKernels = (): Kernels | null => {
  */
 const areas = new Map<string, { at: number; size: number }>();
 let areasMemory: WasmSpectralMemory | null = null;
+onClearCaches(() => {
+  areas.clear();
+  areasMemory = null;
+});
 
 const area = (memory: WasmSpectralMemory, name: string, doubles: number): number => {
   if (areasMemory !== memory) {

@@ -16,6 +16,8 @@ import { getWindow, type WindowName } from "../spectrum/window.js";
 import { ParameterError } from "../util/errors.js";
 import { normLength, TINY_FLOAT64 } from "./normalize.js";
 import { hypot2, sparsifyRow, stackRows, type ComplexCsr, type SparseRow } from "./sparse.js";
+import { BoundedCache } from "../util/boundedCache.js";
+import { onClearCaches } from "../util/clearCaches.js";
 
 /** `librosa.note_to_hz("C1")`. */
 export const C1_HZ = 440.0 * 2.0 ** ((24 - 69.0) / 12.0);
@@ -151,40 +153,20 @@ interface RowEntry {
  */
 let previousRows = new Map<number, RowEntry>();
 
-const ffts = new Map<number, ComplexFft>();
-const complexFft = (n: number): ComplexFft => {
-  let fft = ffts.get(n);
-  if (!fft) {
-    if (ffts.size >= 8) ffts.delete(ffts.keys().next().value!);
-    fft = createComplexFft(n);
-    ffts.set(n, fft);
-  }
-  return fft;
-};
+/** The filters' transforms by size (4 MB of tables at most per thread). */
+const ffts = new BoundedCache<number, ComplexFft>(4 * 2 ** 20);
 
 let frame = new Float64Array(0);
 let spectrum = new Float64Array(0);
 let magnitude = new Float64Array(0);
 
-/** Results of recent calls with their arguments, least recently used first. */
-interface MemoEntry {
-  sr: number;
-  freqs: Float64Array;
-  alpha: Float64Array;
-  filterScale: number;
-  norm: number | null;
-  sparsity: number;
-  windowKey: string;
-  result: FilterBasis;
-}
-const MEMO_SIZE = 64;
-const memo: MemoEntry[] = [];
+onClearCaches(() => {
+  previousRows = new Map();
+  frame = spectrum = magnitude = new Float64Array(0);
+});
 
-const sameValues = (a: Float64Array, b: Float64Array): boolean => {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-};
+/** Results of recent calls by their arguments (8 MB at most per thread, least recently used out first; chroma_cqt's default bases take 226 KB). */
+const memo = new BoundedCache<string, FilterBasis>(8 * 2 ** 20);
 
 const timeFilter = (window: WindowName, n: number, start: number, f: number, sr: number, norm: number | null): TimeFilter => {
   const w = getWindow(window, n, true);
@@ -215,8 +197,8 @@ const timeFilter = (window: WindowName, n: number, start: number, f: number, sr:
  * samples, scaled by len / nFft, Fourier transformed, cut to the
  * non-negative frequencies and sparsified.
  *
- * The result of each of the last 64 distinct argument sets is kept and
- * returned again for the same arguments: treat it as read-only.
+ * Recent results are kept (see `memo`) and returned again for the same
+ * arguments: treat them as read-only.
  */
 export const filterBasis = (
   sr: number,
@@ -228,17 +210,10 @@ export const filterBasis = (
   window: WindowName,
 ): FilterBasis => {
   const windowKey = JSON.stringify(window);
-  for (let i = memo.length - 1; i >= 0; i--) {
-    const m = memo[i]!;
-    if (
-      m.sr === sr && m.filterScale === filterScale && m.norm === norm && m.sparsity === sparsity &&
-      m.windowKey === windowKey && sameValues(m.freqs, freqs) && sameValues(m.alpha, alpha)
-    ) {
-      memo.splice(i, 1);
-      memo.push(m);
-      return m.result;
-    }
-  }
+  // Number to string is exact (the shortest text that reads back as the same double).
+  const memoKey = `${sr} ${filterScale} ${norm} ${sparsity} ${windowKey} ${freqs.join(",")} ${alpha.join(",")}`;
+  const known = memo.get(memoKey);
+  if (known !== undefined) return known;
   const { lengths } = waveletLengths(freqs, alpha, sr, filterScale, windowBandwidth(window));
   let maxLength = 0;
   for (const l of lengths) maxLength = Math.max(maxLength, l);
@@ -253,7 +228,7 @@ export const filterBasis = (
     frame = new Float64Array(2 * nFft);
     spectrum = new Float64Array(2 * nFft);
   }
-  const fft = complexFft(nFft);
+  const fft = ffts.getOrCreate(nFft, () => createComplexFft(nFft));
   const rateScale = 2 ** -Math.floor(Math.log2(sr));
   const current = new Map<number, RowEntry>();
   const rows: SparseRow[] = [];
@@ -289,8 +264,7 @@ export const filterBasis = (
   }
   previousRows = current;
   const result: FilterBasis = Object.freeze({ nFft, basis: Object.freeze(stackRows(rows, nCols)) });
-  if (memo.length >= MEMO_SIZE) memo.shift();
-  memo.push({ sr, freqs: freqs.slice(), alpha: alpha.slice(), filterScale, norm, sparsity, windowKey, result });
+  memo.set(memoKey, result);
   return result;
 };
 

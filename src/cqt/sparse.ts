@@ -18,6 +18,7 @@
  * @see https://librosa.org/doc/0.11.0/generated/librosa.util.sparsify_rows.html
  */
 import { ParameterError } from "../util/errors.js";
+import { onClearCaches } from "../util/clearCaches.js";
 
 /** A complex matrix in compressed sparse row form. */
 export interface ComplexCsr {
@@ -54,6 +55,9 @@ export const hypot2 = (x: number, y: number): number => {
 
 let magScratch = new Float64Array(0);
 let sortScratch = new Float64Array(0);
+onClearCaches(() => {
+  magScratch = sortScratch = new Float64Array(0);
+});
 
 const scratchFor = (cols: number): void => {
   if (magScratch.length < cols) {

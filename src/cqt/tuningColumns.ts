@@ -13,6 +13,7 @@ import type { StftPlan } from "../spectrum/stft.js";
 import { interiorFrameStart, loadFrame } from "./frames.js";
 import { tuningKernels, type TuningKernels } from "./tuningKernels.js";
 import { isPeak, peakDouble, peakSingle, piptrackBinRange, piptrackColumn, piptrackDouble, piptrackRef, piptrackSingle, tuningFromPeaks, type PiptrackParams, type TuningEstimate } from "./tuning.js";
+import { onClearCaches } from "../util/clearCaches.js";
 
 /** Frames per worker chunk at least (a frame is a 2048-point FFT and its peaks, ~7 µs): short signals stay on one thread. */
 const FRAME_GRAIN = 64;
@@ -167,6 +168,9 @@ interface Workspace {
 
 let workspace: Workspace | null = null;
 let workspaceMemory: WasmSpectralMemory | null = null;
+onClearCaches(() => {
+  workspace = workspaceMemory = null;
+});
 
 const STAGING = 1 << 16;
 

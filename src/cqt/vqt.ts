@@ -27,6 +27,7 @@ import { cqtFrequencies, filterBasis, relativeBandwidth, waveletLengths, windowB
 import { createBandKernels, valuesPerRow, type BandOutput, type BandProduct, type SlidingBand } from "./bandProduct.js";
 import { bandRows, type BandRows } from "./bands.js";
 import { interiorFrameStart, loadFrame } from "./frames.js";
+import { onClearCaches } from "../util/clearCaches.js";
 
 export interface CqtParams {
   sr: number;
@@ -284,6 +285,9 @@ export const SLIDE_MAX_HOP = 32;
 
 /** This thread's stretch of FFT kernel memory for runs of frames (grown, never freed: at most the largest run). */
 let staging: { kernels: object | undefined; at: number; capacity: number } | null = null;
+onClearCaches(() => {
+  staging = null;
+});
 
 /** Index in `memory.heap()` of at least `length` staging values (an even index). */
 const stagingArea = (memory: WasmSpectralMemory, length: number): number => {

@@ -1,6 +1,10 @@
 import { createComplexFft, type ComplexFft } from "./complexFft.js";
 import { unitRoot } from "./unitRoot.js";
-import { createWasmRealFft } from "./wasmRealFft.js";
+import { createWasmRealFft, isWasmRealFft } from "./wasmRealFft.js";
+import { BoundedCache, reachableBytes } from "../util/boundedCache.js";
+
+/** Bound on the TypeScript transforms' tables kept per thread (measured: 832 KB for the Bluestein n = 4093, 106 KB for the mixed-radix n = 3000). */
+const REAL_FFT_CACHE_BYTES = 4 * 2 ** 20;
 
 export interface RealFft {
   readonly size: number; // n
@@ -201,14 +205,13 @@ export function createScalarRealFft(n: number): RealFft {
   return n % 2 === 0 ? new EvenRealFft(n) : new OddRealFft(n);
 }
 
-const cache = new Map<number, RealFft>();
+/**
+ * Transforms by size, per thread. The WebAssembly ones count 0 bytes here: their
+ * tables live in the kernels' memory, one plan per power of two (see wasmRealFft.ts).
+ */
+const cache = new BoundedCache<number, RealFft>(REAL_FFT_CACHE_BYTES, (fft) => (isWasmRealFft(fft) ? 0 : reachableBytes(fft)));
 
-/** Cached per size (one per thread/module instance). */
+/** Cached per size (one per thread/module instance; least recently used sizes dropped past 4 MB of tables). */
 export function getRealFft(n: number): RealFft {
-  let fft = cache.get(n);
-  if (fft === undefined) {
-    fft = createRealFft(n);
-    cache.set(n, fft);
-  }
-  return fft;
+  return cache.getOrCreate(n, () => createRealFft(n));
 }

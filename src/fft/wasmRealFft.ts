@@ -1,6 +1,7 @@
 import { FFT_WASM_BASE64 } from "./fftWasmModule.js";
 import type { RealFft } from "./realFft.js";
 import { unitRoot } from "./unitRoot.js";
+import { onClearCaches } from "../util/clearCaches.js";
 import { instantiateIfSupported } from "../util/wasm.js";
 
 /** The exports of the module built by scripts/gen-fft-wasm.mjs (byte addresses, counts in complex points). */
@@ -24,35 +25,51 @@ interface FftKernels {
 }
 
 /**
- * The kernels' instance and a float64 view of its memory, created on first use.
- * `null` when the runtime has no WebAssembly SIMD (the caller then uses the
- * TypeScript engine). The module is under 4 KB, so the synchronous
- * `new WebAssembly.Module` is allowed even on a browser's main thread.
+ * One instance of the kernels with everything laid out in its memory: the
+ * plans (one per size) and the areas reserved by other kernels. Reservations
+ * are never freed one by one (a memory cannot shrink); `clearCaches` drops
+ * the whole instance instead, and the next use starts a fresh one. Objects
+ * made over an instance (RealFfts, the WasmSpectralMemory) keep working on it.
  */
-let kernels: FftKernels | null | undefined;
+interface Instance {
+  readonly wasm: FftKernels;
+  /** The memory as float64; renewed when the memory grows. */
+  heap: Float64Array;
+  /** Next free byte of the memory. */
+  top: number;
+  readonly plans: Map<number, Plan>;
+  spectral?: WasmSpectralMemory;
+}
 
-let heap = new Float64Array(0);
-/** Next free byte of the kernels' memory; plans are never freed (one per size). */
-let heapTop = 0;
+/**
+ * This thread's instance, created on first use. `null` when the runtime has
+ * no WebAssembly SIMD (the caller then uses the TypeScript engine). The
+ * module is under 4 KB, so the synchronous `new WebAssembly.Module` is
+ * allowed even on a browser's main thread.
+ */
+let instance: Instance | null | undefined;
+onClearCaches(() => {
+  instance = undefined;
+});
 
-const loadKernels = (): FftKernels | null => {
-  if (kernels !== undefined) return kernels;
-  kernels = null;
+const loadKernels = (): Instance | null => {
+  if (instance !== undefined) return instance;
+  instance = null;
   if (typeof atob !== "function") return null;
   // null on runtimes without SIMD (e.g. Safari before 16.4): the TypeScript engine serves.
-  kernels = instantiateIfSupported(Uint8Array.from(atob(FFT_WASM_BASE64), (c) => c.charCodeAt(0))) as FftKernels | null;
-  if (kernels) heap = new Float64Array(kernels.memory.buffer);
-  return kernels;
+  const wasm = instantiateIfSupported(Uint8Array.from(atob(FFT_WASM_BASE64), (c) => c.charCodeAt(0))) as FftKernels | null;
+  if (wasm) instance = { wasm, heap: new Float64Array(wasm.memory.buffer), top: 0, plans: new Map() };
+  return instance;
 };
 
 /** Reserves `bytes` (rounded up to 16) of kernel memory, growing it if needed; returns the byte address. */
-const allocate = (wasm: FftKernels, bytes: number): number => {
-  const at = heapTop;
-  heapTop += Math.ceil(bytes / 16) * 16;
-  const missing = heapTop - wasm.memory.buffer.byteLength;
+const allocate = (k: Instance, bytes: number): number => {
+  const at = k.top;
+  k.top += Math.ceil(bytes / 16) * 16;
+  const missing = k.top - k.wasm.memory.buffer.byteLength;
   if (missing > 0) {
-    wasm.memory.grow(Math.ceil(missing / 65536));
-    heap = new Float64Array(wasm.memory.buffer);
+    k.wasm.memory.grow(Math.ceil(missing / 65536));
+    k.heap = new Float64Array(k.wasm.memory.buffer);
   }
   return at;
 };
@@ -80,9 +97,7 @@ interface Plan {
   readonly bufferB: number;
 }
 
-const plans = new Map<number, Plan>();
-
-const writePair = (at: number, re: number, im: number): void => {
+const writePair = (heap: Float64Array, at: number, re: number, im: number): void => {
   const i = at / 8;
   heap[i] = re;
   heap[i + 1] = re;
@@ -90,7 +105,7 @@ const writePair = (at: number, re: number, im: number): void => {
   heap[i + 3] = im;
 };
 
-const makePlan = (wasm: FftKernels, n: number): Plan => {
+const makePlan = (k: Instance, n: number): Plan => {
   const m = n / 2;
   const root = new Float64Array(2);
   const radices: number[] = [];
@@ -108,12 +123,12 @@ const makePlan = (wasm: FftKernels, n: number): Plan => {
     strides[pass] = stride;
     const groups = len / radices[pass]!;
     if (pass < general) {
-      let at = allocate(wasm, 96 * groups);
+      let at = allocate(k, 96 * groups);
       passTwiddles[pass] = at;
       for (let p = 0; p < groups; p++) {
-        for (let k = 1; k < 4; k++, at += 32) {
-          unitRoot(-p * k, len, root, 0);
-          writePair(at, root[0]!, root[1]!);
+        for (let q = 1; q < 4; q++, at += 32) {
+          unitRoot(-p * q, len, root, 0);
+          writePair(k.heap, at, root[0]!, root[1]!);
         }
       }
     }
@@ -121,28 +136,28 @@ const makePlan = (wasm: FftKernels, n: number): Plan => {
     stride *= radices[pass]!;
   }
   const splitBytes = 32 * Math.max(1, Math.floor(m / 2));
-  const forwardSplit = allocate(wasm, splitBytes);
-  const inverseSplit = allocate(wasm, splitBytes);
-  for (let k = 1; 2 * k <= m; k++) {
-    unitRoot(-k, n, root, 0);
+  const forwardSplit = allocate(k, splitBytes);
+  const inverseSplit = allocate(k, splitBytes);
+  for (let q = 1; 2 * q <= m; q++) {
+    unitRoot(-q, n, root, 0);
     const wr = root[0]!;
     const wi = root[1]!;
     // V = -i W / 2 and U = i conj(W): exact rescalings of W (see the kernels).
-    writePair(forwardSplit + 32 * (k - 1), 0.5 * wi, -0.5 * wr);
-    writePair(inverseSplit + 32 * (k - 1), wi, wr);
+    writePair(k.heap, forwardSplit + 32 * (q - 1), 0.5 * wi, -0.5 * wr);
+    writePair(k.heap, inverseSplit + 32 * (q - 1), wi, wr);
   }
-  const bufferA = allocate(wasm, 16 * (m + 1));
-  const pad = (((bufferA + 2112 - heapTop) % 4096) + 4096) % 4096;
-  const bufferB = allocate(wasm, 16 * (m + 1) + pad) + pad;
+  const bufferA = allocate(k, 16 * (m + 1));
+  const pad = (((bufferA + 2112 - k.top) % 4096) + 4096) % 4096;
+  const bufferB = allocate(k, 16 * (m + 1) + pad) + pad;
   return { m, passTwiddles, strides, lastRadix: radices[radices.length - 1]!, forwardSplit, inverseSplit, bufferA, bufferB };
 };
 
-/** The plan of size n, made on first use. */
-const planOf = (wasm: FftKernels, n: number): Plan => {
-  let plan = plans.get(n);
+/** The plan of size n, made on first use (at most one per power of two: bounded without eviction). */
+const planOf = (k: Instance, n: number): Plan => {
+  let plan = k.plans.get(n);
   if (plan === undefined) {
-    plan = makePlan(wasm, n);
-    plans.set(n, plan);
+    plan = makePlan(k, n);
+    k.plans.set(n, plan);
   }
   return plan;
 };
@@ -179,36 +194,39 @@ const complexForward = (wasm: FftKernels, plan: Plan, input: number = plan.buffe
  */
 class WasmRealFft implements RealFft {
   readonly size: number;
-  private readonly wasm: FftKernels;
+  private readonly k: Instance;
   private readonly plan: Plan;
 
-  constructor(wasm: FftKernels, n: number) {
+  constructor(k: Instance, n: number) {
     this.size = n;
-    this.wasm = wasm;
-    this.plan = planOf(wasm, n);
+    this.k = k;
+    this.plan = planOf(k, n);
   }
 
   forward(input: Float64Array, inOffset: number, out: Float64Array): void {
-    const plan = this.plan;
+    const { plan, k } = this;
     const n = this.size;
-    heap.set(input.subarray(inOffset, inOffset + n), plan.bufferA / 8);
-    const result = complexForward(this.wasm, plan);
-    this.wasm.realForward(result, plan.forwardSplit, plan.m);
+    k.heap.set(input.subarray(inOffset, inOffset + n), plan.bufferA / 8);
+    const result = complexForward(k.wasm, plan);
+    k.wasm.realForward(result, plan.forwardSplit, plan.m);
     const at = result / 8;
-    out.set(heap.subarray(at, at + n + 2));
+    out.set(k.heap.subarray(at, at + n + 2));
   }
 
   inverse(spectrum: Float64Array, specOffset: number, out: Float64Array, outOffset: number): void {
-    const plan = this.plan;
+    const { plan, k } = this;
     const n = this.size;
-    heap.set(spectrum.subarray(specOffset, specOffset + n + 2), plan.bufferA / 8);
-    this.wasm.realInverse(plan.bufferA, plan.inverseSplit, plan.m);
-    const result = complexForward(this.wasm, plan);
-    this.wasm.swapScale(result, plan.m, 1 / n);
+    k.heap.set(spectrum.subarray(specOffset, specOffset + n + 2), plan.bufferA / 8);
+    k.wasm.realInverse(plan.bufferA, plan.inverseSplit, plan.m);
+    const result = complexForward(k.wasm, plan);
+    k.wasm.swapScale(result, plan.m, 1 / n);
     const at = result / 8;
-    out.set(heap.subarray(at, at + n), outOffset);
+    out.set(k.heap.subarray(at, at + n), outOffset);
   }
 }
+
+/** Whether `fft` is one of these (its tables are in the kernels' memory, not on the JavaScript heap). */
+export const isWasmRealFft = (fft: RealFft): boolean => fft instanceof WasmRealFft;
 
 /**
  * A WebAssembly-SIMD {@link RealFft} when n is a power of two >= 4 and the
@@ -216,8 +234,8 @@ class WasmRealFft implements RealFft {
  */
 export const createWasmRealFft = (n: number): RealFft | null => {
   if (n < 4 || (n & (n - 1)) !== 0 || n > 2 ** 26) return null;
-  const wasm = loadKernels();
-  return wasm === null ? null : new WasmRealFft(wasm, n);
+  const k = loadKernels();
+  return k === null ? null : new WasmRealFft(k, n);
 };
 
 /**
@@ -265,29 +283,38 @@ export interface WasmSpectralMemory {
   firstMinimum(x: number, count: number, threshold: number): number;
 }
 
-/** {@link WasmSpectralMemory} over this thread's kernels; `null` without WebAssembly SIMD. Sizes are powers of two >= 4. */
+/**
+ * {@link WasmSpectralMemory} over this thread's kernels, the same object until
+ * `clearCaches` (callers may key their reservations by it); `null` without
+ * WebAssembly SIMD. Sizes are powers of two >= 4.
+ */
 export const wasmSpectralMemory = (): WasmSpectralMemory | null => {
-  const wasm = loadKernels();
-  if (wasm === null) return null;
+  const k = loadKernels();
+  if (k === null) return null;
+  return (k.spectral ??= spectralMemoryOver(k));
+};
+
+const spectralMemoryOver = (k: Instance): WasmSpectralMemory => {
+  const wasm = k.wasm;
   return {
     memory: wasm.memory,
-    heap: () => heap,
-    reserve: (doubles) => allocate(wasm, 8 * doubles) / 8,
-    input: (n) => planOf(wasm, n).bufferA / 8,
+    heap: () => k.heap,
+    reserve: (doubles) => allocate(k, 8 * doubles) / 8,
+    input: (n) => planOf(k, n).bufferA / 8,
     forward(n) {
-      const plan = planOf(wasm, n);
+      const plan = planOf(k, n);
       const result = complexForward(wasm, plan);
       wasm.realForward(result, plan.forwardSplit, plan.m);
       return result / 8;
     },
     forwardFrom(n, at) {
-      const plan = planOf(wasm, n);
+      const plan = planOf(k, n);
       const result = complexForward(wasm, plan, 8 * at);
       wasm.realForward(result, plan.forwardSplit, plan.m);
       return result / 8;
     },
     inverse(n) {
-      const plan = planOf(wasm, n);
+      const plan = planOf(k, n);
       wasm.realInverse(plan.bufferA, plan.inverseSplit, plan.m);
       const result = complexForward(wasm, plan);
       wasm.swapScale(result, plan.m, 1 / n);

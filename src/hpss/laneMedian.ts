@@ -25,6 +25,7 @@
 
 import type { FloatArray } from "../parallel/alloc.js";
 import { instantiateIfSupported, section, text, uleb } from "../util/wasm.js";
+import { onClearCaches } from "../util/clearCaches.js";
 
 interface LaneKernels {
   readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
@@ -238,7 +239,11 @@ const MODULE = new Uint8Array([
   ]),
 ]);
 
+/** This thread's instance; its memory grows to the largest call's lines, and clearCaches drops it. */
 let kernels: LaneKernels | null | undefined;
+onClearCaches(() => {
+  kernels = undefined;
+});
 
 const loadKernels = (): LaneKernels | null => {
   if (kernels === undefined) kernels = instantiateIfSupported(MODULE) as LaneKernels | null;

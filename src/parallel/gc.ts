@@ -11,6 +11,9 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 
+/** Dropped bytes (arena buffers, evicted cache entries) worth a full collection to give them back. */
+export const COLLECT_AFTER_DROPPED_BYTES = 32 * 2 ** 20;
+
 let collector: (() => void) | null | undefined;
 
 const findCollector = (): (() => void) | null => {

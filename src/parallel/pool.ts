@@ -13,6 +13,14 @@ export interface WorkerPool {
    * arrays over them arrive as views of the same memory.
    */
   run(name: string, count: number, args: TaskArgs, maxChunks?: number): Promise<void>;
+  /**
+   * False while no worker has booted yet and the pool prefers the caller to
+   * run the work itself meanwhile (a fresh server answers its first calls
+   * without waiting ~0.1-0.3 s per worker boot). Absent: always true.
+   */
+  ready?(): boolean;
+  /** Asks every worker to drop its caches and kernel memories (see util/clearCaches.ts) before its next chunk. */
+  clearCaches?(): void;
 }
 
 /**
@@ -23,7 +31,7 @@ export interface WorkerPool {
  */
 export const runTask = async (pool: WorkerPool | undefined, name: string, count: number, args: TaskArgs, grain = 1): Promise<void> => {
   grain = grainOverride ?? grain;
-  if (pool && pool.size > 1 && count > 1 && count >= 2 * grain) {
+  if (pool && pool.size > 1 && count > 1 && count >= 2 * grain && (pool.ready?.() ?? true)) {
     await pool.run(name, count, args, Math.floor(count / grain));
   } else {
     getTask(name)(0, count, args);

@@ -2,20 +2,28 @@
  * WorkerPool on node:worker_threads. Every worker runs the same bundle as the
  * server; `workerData` tells it to serve tasks instead of stdin. A run is cut
  * into more chunks than workers so a slow chunk does not idle the others, and
- * each idle worker takes the next chunk. Workers are unref'd while idle, so
+ * each idle worker takes the next chunk. With `inlineWhileBooting` (the
+ * server), a worker gets chunks only once it has said it is ready (its bundle
+ * loaded), so a booting worker never holds up a run that booted ones, or the
+ * caller itself, could serve. Workers are unref'd while idle, so
  * they never keep the process alive, and ref'd while they hold a chunk.
  */
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
+import { onCacheEviction } from "../util/boundedCache.js";
+import { clearCaches } from "../util/clearCaches.js";
 import { ParameterError } from "../util/errors.js";
-import { collectGarbage } from "./gc.js";
+import { COLLECT_AFTER_DROPPED_BYTES, collectGarbage } from "./gc.js";
 import type { WorkerPool } from "./pool.js";
 import { getTask, type TaskArgs } from "./tasks.js";
 
 /** Chunks per worker in one run: enough to balance uneven chunks, few enough to keep messaging cheap. */
 const CHUNKS_PER_WORKER = 4;
 const WORKER_MARK = "auralisDspTaskWorker";
-/** The control message asking a worker to collect garbage (chunk messages are objects with a chunkId). */
+/** The control messages asking a worker to collect garbage, or to clear its caches and then collect (chunk messages are objects with a chunkId). */
 const GC_MESSAGE = "auralisDspCollectGarbage";
+const CLEAR_MESSAGE = "auralisDspClearCaches";
+/** What a worker posts once it serves chunks. */
+const READY_MESSAGE = "auralisDspReady";
 
 interface ChunkMessage {
   chunkId: number;
@@ -48,7 +56,19 @@ interface Chunk {
 interface Slot {
   worker: Worker;
   busy?: { chunkId: number; chunk: Chunk };
+  /** The worker has loaded its bundle and listens for chunks. */
+  ready: boolean;
   dead: boolean;
+}
+
+export interface WorkerPoolOptions {
+  /**
+   * Report `ready()` false until a first worker has booted, so runTask runs
+   * work inline meanwhile, and give chunks to booted workers only (the
+   * server: its first answers come sooner). Default false: chunks go to
+   * every worker, booted or not (tests that check the work is spread).
+   */
+  inlineWhileBooting?: boolean;
 }
 
 /** A WorkerPool that can also be started ahead of use and shut down. */
@@ -60,6 +80,7 @@ export interface ClosableWorkerPool extends WorkerPool {
    * idle, so buffers the main thread dropped are freed (see gc.ts).
    */
   collectGarbage(): void;
+  clearCaches(): void;
   /** Terminates every worker; runs in flight are rejected. */
   close(): Promise<void>;
 }
@@ -75,12 +96,13 @@ const reviveError = (reported: NonNullable<ChunkReply["error"]>): Error => {
  * Creates a pool of `size` workers running `workerUrl` (a bundle that calls
  * `serveTasksIfWorker` at load). Workers start on first use.
  */
-export const createWorkerPool = (size: number, workerUrl: URL | string): ClosableWorkerPool => {
+export const createWorkerPool = (size: number, workerUrl: URL | string, options: WorkerPoolOptions = {}): ClosableWorkerPool => {
   if (!Number.isSafeInteger(size) || size < 1) throw new RangeError(`worker pool size must be a positive integer, got ${size}`);
   const slots: (Slot | undefined)[] = new Array(size).fill(undefined);
   const queue: Chunk[] = [];
   let nextChunkId = 0;
   let closed = false;
+  const gated = options.inlineWhileBooting === true;
 
   const settle = (run: Run, error?: Error): void => {
     if (run.settled) return;
@@ -106,9 +128,14 @@ export const createWorkerPool = (size: number, workerUrl: URL | string): Closabl
   };
 
   const spawn = (index: number): Slot => {
-    const slot: Slot = { worker: new Worker(workerUrl, { workerData: { [WORKER_MARK]: true } }), dead: false };
+    const slot: Slot = { worker: new Worker(workerUrl, { workerData: { [WORKER_MARK]: true } }), ready: false, dead: false };
     slot.worker.unref();
-    slot.worker.on("message", (reply: ChunkReply) => {
+    slot.worker.on("message", (reply: ChunkReply | typeof READY_MESSAGE) => {
+      if (reply === READY_MESSAGE) {
+        slot.ready = true;
+        pump();
+        return;
+      }
       if (slot.busy?.chunkId !== reply.chunkId) return;
       finishChunk(slot, reply.error ? reviveError(reply.error) : undefined);
     });
@@ -116,7 +143,13 @@ export const createWorkerPool = (size: number, workerUrl: URL | string): Closabl
       if (slot.dead) return;
       slot.dead = true;
       if (slots[index] === slot) slots[index] = undefined;
-      finishChunk(slot, new Error(`worker thread died: ${reason}`));
+      const error = new Error(`worker thread died: ${reason}`);
+      if (slot.busy) {
+        finishChunk(slot, error);
+      } else if (!slots.some((s) => s !== undefined && !s.dead)) {
+        // No worker left to take the queue (one that cannot even boot would be respawned forever).
+        while (queue.length > 0) settle(queue[0]!.run, error);
+      }
     };
     slot.worker.on("error", (error) => die(error.message));
     slot.worker.on("exit", (code) => die(`exit code ${code}`));
@@ -135,7 +168,8 @@ export const createWorkerPool = (size: number, workerUrl: URL | string): Closabl
           continue;
         }
       }
-      if (slot.busy) continue;
+      // A gated pool (see inlineWhileBooting) gives chunks only to booted workers; otherwise they wait in a booting worker's queue.
+      if (slot.busy || (gated && !slot.ready)) continue;
       const chunk = queue.shift()!;
       const chunkId = nextChunkId++;
       slot.busy = { chunkId, chunk };
@@ -149,8 +183,33 @@ export const createWorkerPool = (size: number, workerUrl: URL | string): Closabl
     }
   };
 
+  const broadcast = (message: string): void => {
+    for (const slot of slots) {
+      if (!slot || slot.dead) continue;
+      try {
+        slot.worker.postMessage(message);
+      } catch {
+        // A worker on its way out frees everything anyway.
+      }
+    }
+  };
+
   return {
     size,
+    ready(): boolean {
+      if (!gated) return true;
+      for (let i = 0; i < size && !closed; i++) {
+        if (slots[i]?.ready) return true;
+        if (!slots[i]) {
+          try {
+            spawn(i);
+          } catch {
+            // Reported by the run that needs it.
+          }
+        }
+      }
+      return false;
+    },
     run(name: string, count: number, args: TaskArgs, maxChunks = Infinity): Promise<void> {
       if (closed) return Promise.reject(new Error("worker pool is closed"));
       if (count <= 0) return Promise.resolve();
@@ -171,14 +230,11 @@ export const createWorkerPool = (size: number, workerUrl: URL | string): Closabl
       }
     },
     collectGarbage(): void {
-      for (const slot of slots) {
-        if (!slot || slot.dead) continue;
-        try {
-          slot.worker.postMessage(GC_MESSAGE);
-        } catch {
-          // A worker on its way out frees everything anyway.
-        }
-      }
+      broadcast(GC_MESSAGE);
+    },
+    clearCaches(): void {
+      // Messages are handled in order, so every later chunk runs on cleared state.
+      broadcast(CLEAR_MESSAGE);
     },
     async close(): Promise<void> {
       closed = true;
@@ -198,8 +254,14 @@ export const serveTasksIfWorker = (): boolean => {
   const data = workerData as Record<string, unknown> | null;
   if (isMainThread || !parentPort || data?.[WORKER_MARK] !== true) return false;
   const port = parentPort;
-  port.on("message", (message: ChunkMessage | typeof GC_MESSAGE) => {
-    if (message === GC_MESSAGE) {
+  // Entries this worker's caches evicted since its last collection (see gc.ts).
+  let evicted = 0;
+  onCacheEviction((bytes) => {
+    evicted += bytes;
+  });
+  port.on("message", (message: ChunkMessage | typeof GC_MESSAGE | typeof CLEAR_MESSAGE) => {
+    if (message === GC_MESSAGE || message === CLEAR_MESSAGE) {
+      if (message === CLEAR_MESSAGE) clearCaches();
       collectGarbage();
       return;
     }
@@ -212,6 +274,12 @@ export const serveTasksIfWorker = (): boolean => {
       reply = { chunkId: message.chunkId, error: { name: e.name, message: e.message, stack: e.stack } };
     }
     port.postMessage(reply);
+    if (evicted >= COLLECT_AFTER_DROPPED_BYTES) {
+      // Once the reply is out; the next chunk waits for it.
+      evicted = 0;
+      collectGarbage();
+    }
   });
+  port.postMessage(READY_MESSAGE);
   return true;
 };

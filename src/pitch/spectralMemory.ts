@@ -9,6 +9,7 @@
  */
 import { getRealFft } from "../fft/realFft.js";
 import { wasmSpectralMemory, type WasmSpectralMemory } from "../fft/wasmRealFft.js";
+import { onClearCaches } from "../util/clearCaches.js";
 
 export type SpectralMemory = WasmSpectralMemory;
 
@@ -123,6 +124,9 @@ const jsSpectralMemory = (): SpectralMemory => {
 };
 
 let shared: SpectralMemory | undefined;
+onClearCaches(() => {
+  shared = undefined;
+});
 const scratches = new WeakMap<SpectralMemory, { at: number; doubles: number }>();
 
 /** This thread's spectral memory, made on first use: WebAssembly where the runtime has SIMD. */

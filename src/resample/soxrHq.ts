@@ -32,6 +32,7 @@ import { getRealFft, type RealFft } from "../fft/realFft.js";
 import { wasmSpectralMemory, type WasmSpectralMemory } from "../fft/wasmRealFft.js";
 import { ParameterError } from "../util/errors.js";
 import { outputKernels } from "./outputKernels.js";
+import { onClearCaches } from "../util/clearCaches.js";
 
 /** HQ pass-band end (0 dB point) as a fraction of the output Nyquist: 1 - 0.05 / (3 dB width of a 120.4 dB filter). */
 export const HQ_PASSBAND_END = 0.9137436532733066;
@@ -270,7 +271,12 @@ function storeOutputs(src: Float64Array, from: number, out: Float64Array, to: nu
 /** This thread's in-memory FFT (null without WebAssembly SIMD), looked up once. */
 let spectral: WasmSpectralMemory | null | undefined;
 /** Per stage (by its spectrum array): where conj(spectrum) sits in the kernels' memory, for `crossProduct`. */
-const conjugateSpectra = new WeakMap<Float64Array, number>();
+let conjugateSpectra = new WeakMap<Float64Array, number>();
+onClearCaches(() => {
+  spectral = undefined;
+  conjugateSpectra = new WeakMap();
+  dftStageCache.clear();
+});
 
 /**
  * The in-memory path of {@link dftStageDecimateBlocks}: the same transforms

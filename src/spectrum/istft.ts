@@ -16,6 +16,7 @@ import type { FloatArray } from "../parallel/alloc.js";
 import { inMemoryEngine, scratchArea, type SpectrumLayout } from "./stft.js";
 import type { StftKernels } from "./stftKernels.js";
 import type { WasmSpectralMemory } from "../fft/wasmRealFft.js";
+import { onClearCaches } from "../util/clearCaches.js";
 
 const TINY_FLOAT32 = 1.1754943508222875e-38;
 const TINY_FLOAT64 = 2.2250738585072014e-308;
@@ -240,6 +241,9 @@ type Staging = "frame" | "channel" | "scalar";
 
 /** This thread's envelope period tiled over a block's reach, kept while the same window, hop and precision come back. */
 let tile: { kernels: object; at: number; capacity: number; hop: number; single: boolean; window: Float64Array; length: number } | null = null;
+onClearCaches(() => {
+  tile = null;
+});
 
 /**
  * The interior envelope tiled: index j holds period[j % hop] for j < length.

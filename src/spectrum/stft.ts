@@ -17,6 +17,7 @@ import { ParameterError } from "../util/errors.js";
 import type { FloatArray } from "../parallel/alloc.js";
 import { readPadded, type PadMode } from "./pad.js";
 import { stftKernels, type StftKernels } from "./stftKernels.js";
+import { onClearCaches } from "../util/clearCaches.js";
 
 /** Where the samples of frames [frameStart, frameEnd) come from. */
 interface FrameSegment {
@@ -153,6 +154,9 @@ const STAGED_SAMPLES = 1 << 16;
 
 /** One never-freed area of the FFT memory per thread, grown (by reserving a larger one) when a call needs more. */
 let area: { kernels: object; at: number; capacity: number } | null = null;
+onClearCaches(() => {
+  area = null;
+});
 
 /** `doubles` float64 values of this thread's scratch area in the FFT memory (16-byte aligned): their index. */
 export const scratchArea = (memory: WasmSpectralMemory, doubles: number): number => {

@@ -7,6 +7,7 @@
  *
  * @see https://webassembly.github.io/spec/core/binary/index.html
  */
+import { onClearCaches } from "./clearCaches.js";
 
 /** The part of the WebAssembly JS API used here (the project's `lib` setting has no wasm types). */
 interface WasmApi {
@@ -111,6 +112,10 @@ export const memoryImportingModule = (types: number[], functions: readonly WasmF
 export const kernelsOverMemory = <T>(bytes: Uint8Array): ((memory: object) => T | null) => {
   let kernels: T | null = null;
   let kernelsMemory: object | null = null;
+  // Holding the memory would keep a cleared instance's memory alive.
+  onClearCaches(() => {
+    kernels = kernelsMemory = null;
+  });
   return (memory) => {
     if (kernelsMemory === memory) return kernels;
     kernelsMemory = memory;

@@ -9,10 +9,10 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { build, type BuildOptions } from "esbuild";
 import { afterAll, beforeAll } from "vitest";
-import { createWorkerPool, type ClosableWorkerPool } from "../../src/parallel/workerPool.js";
+import { createWorkerPool, type ClosableWorkerPool, type WorkerPoolOptions } from "../../src/parallel/workerPool.js";
 
 /** `entry`: esbuild's entryPoints or stdin for the worker script. Returns a pool factory. */
-export const useWorkerPools = (entry: Pick<BuildOptions, "entryPoints" | "stdin">): ((size: number) => ClosableWorkerPool) => {
+export const useWorkerPools = (entry: Pick<BuildOptions, "entryPoints" | "stdin">): ((size: number, options?: WorkerPoolOptions) => ClosableWorkerPool) => {
   const dir = mkdtempSync(join(tmpdir(), "auralis-pool-"));
   const workerFile = join(dir, "worker.mjs");
   const pools: ClosableWorkerPool[] = [];
@@ -23,8 +23,8 @@ export const useWorkerPools = (entry: Pick<BuildOptions, "entryPoints" | "stdin"
     await Promise.all(pools.map((p) => p.close()));
     rmSync(dir, { recursive: true, force: true });
   });
-  return (size: number) => {
-    const p = createWorkerPool(size, pathToFileURL(workerFile));
+  return (size: number, options?: WorkerPoolOptions) => {
+    const p = createWorkerPool(size, pathToFileURL(workerFile), options);
     pools.push(p);
     return p;
   };

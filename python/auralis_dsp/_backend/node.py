@@ -153,6 +153,22 @@ def _server_script() -> str:
     return str(script)
 
 
+def _server_env() -> Dict[str, str]:
+    """The server's environment: ours, plus Node's compile cache (Node >= 22.1; older ones ignore it).
+
+    With the cache, a fresh server and each of its workers load the bundle's
+    compiled code instead of compiling it again (~0.1 s of a restart).
+    """
+    env = dict(os.environ)
+    if "NODE_COMPILE_CACHE" not in env:
+        try:
+            base = Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        except (KeyError, RuntimeError):  # no home directory: no cache
+            return env
+        env["NODE_COMPILE_CACHE"] = str(base / "auralis-dsp" / "node-compile-cache")
+    return env
+
+
 # ---------------------------------------------------------------- one server process
 
 
@@ -168,6 +184,7 @@ class _Server:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 bufsize=0,
+                env=_server_env(),
                 # Keep terminal signals (Ctrl-C) for Python; the server exits on stdin EOF.
                 start_new_session=True,
             )
@@ -202,7 +219,15 @@ class _Server:
             self.stderr_tail.append(partial.decode("utf-8", "replace"))
 
     def alive(self) -> bool:
-        return self.proc.poll() is None
+        if self.proc.poll() is not None:
+            return False
+        # A killed server's main thread is a zombie while its worker threads exit; until the
+        # last one has, waitpid says nothing and the pipes still take a request that nobody reads.
+        try:
+            with open(f"/proc/{self.proc.pid}/stat", "rb") as f:
+                return f.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+        except (OSError, IndexError):
+            return True  # no /proc (not Linux): poll alone
 
     def exit_description(self, wait: float = 2.0) -> str:
         """Waits for the process to end; describes how it ended and what it said on stderr."""
@@ -404,7 +429,7 @@ class _Client:
         if server is not None and server.alive():
             return server
         if server is not None:
-            server.close(wait=0.1)
+            server.close(wait=0.0)  # it is dead or dying: reaped later, without holding up the restart
         self._server = _Server()
         return self._server
 
@@ -420,6 +445,10 @@ class _Client:
         except OSError:
             pass
         server.close(wait=1.0)
+
+    def is_running(self) -> bool:
+        server = self._server
+        return server is not None and server.alive()
 
     def server_pid(self) -> int:
         """Pid of the running server, starting one if needed (for tests and diagnostics)."""
@@ -460,6 +489,11 @@ def call(
 def server_pid() -> int:
     """Pid of this process's kernel server (started if needed)."""
     return _client.server_pid()
+
+
+def is_running() -> bool:
+    """Whether this process has a live kernel server."""
+    return _client.is_running()
 
 
 def close() -> None:
