@@ -43,15 +43,19 @@ python_env() {
   fi
 }
 
-# A Python >= 3.12 for librosa 1.0: $PYTHON_LR10, else python3.12/python3.13 on PATH, else the
-# newest pyenv 3.12/3.13 (~/.pyenv/versions), else one that uv (from PyPI, into .venv) installs.
+# A Python >= 3.12 for librosa 1.0, 3.12 preferred: $PYTHON_LR10, else python3.12 on PATH or the
+# newest pyenv 3.12 (~/.pyenv/versions), else the same for 3.13, else a 3.12 that uv (from PyPI,
+# into .venv) installs.
+runs_312() { [ -n "$1" ] && "$1" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; }
 python_for_lr10() {
   local candidate
-  for candidate in "${PYTHON_LR10:-}" python3.12 python3.13; do
-    [ -n "$candidate" ] && command -v "$candidate" >/dev/null 2>&1 && { command -v "$candidate"; return; }
+  # (a pyenv shim on PATH can name python3.12 without running it: each candidate is tried)
+  local pyenv_versions="${PYENV_ROOT:-$HOME/.pyenv}/versions"
+  for candidate in "${PYTHON_LR10:-}" python3.12 \
+      $(ls -d "$pyenv_versions"/3.12*/bin/python 2>/dev/null | sort -rV) python3.13 \
+      $(ls -d "$pyenv_versions"/3.13*/bin/python 2>/dev/null | sort -rV); do
+    runs_312 "$candidate" && { command -v "$candidate"; return; }
   done
-  candidate=$(ls -d "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.1[23]*/bin/python 2>/dev/null | sort -V | tail -n 1)
-  [ -n "$candidate" ] && [ -x "$candidate" ] && { echo "$candidate"; return; }
   echo "setup: no Python >= 3.12 found; installing one with uv" >&2
   .venv/bin/python -m pip install --quiet uv
   .venv/bin/python -m uv python install 3.12 >&2
