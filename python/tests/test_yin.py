@@ -72,11 +72,19 @@ def test_never_zero_and_default_hop():
     assert f0.shape == (1 + 20000 // 512,) and np.all(f0 > 0)
 
 
-def test_win_length_is_deprecated():
+def test_win_length_is_deprecated_then_removed():
+    """0.11 semantics: a FutureWarning and no effect; 1.0 semantics: removed (TypeError)."""
     y = synthetic("sine_mid", SR, 5000)
-    with pytest.warns(FutureWarning, match="win_length parameter has been deprecated"):
-        ours = auralis_dsp.yin(y, fmin=60, fmax=1000, win_length=1024)
-    np.testing.assert_array_equal(ours, auralis_dsp.yin(y, fmin=60, fmax=1000))
+    try:
+        auralis_dsp.set_librosa_compat("0.11")
+        with pytest.warns(FutureWarning, match="win_length parameter has been deprecated"):
+            ours = auralis_dsp.yin(y, fmin=60, fmax=1000, win_length=1024)
+        np.testing.assert_array_equal(ours, auralis_dsp.yin(y, fmin=60, fmax=1000))
+        auralis_dsp.set_librosa_compat("1.0")
+        with pytest.raises(TypeError, match="unexpected keyword argument 'win_length'"):
+            auralis_dsp.yin(y, fmin=60, fmax=1000, win_length=1024)
+    finally:
+        auralis_dsp.set_librosa_compat(None)
 
 
 def test_two_periods_warning():
