@@ -58,7 +58,10 @@ python_for_lr10() {
   done
   echo "setup: no Python >= 3.12 found; installing one with uv" >&2
   .venv/bin/python -m pip install --quiet uv
-  .venv/bin/python -m uv python install 3.12 >&2
+  if ! .venv/bin/python -m uv python install 3.12 >&2; then
+    echo "setup: uv could not install Python 3.12 (it downloads from GitHub); set PYTHON_LR10 to a Python >= 3.12" >&2
+    return 1
+  fi
   .venv/bin/python -m uv python find 3.12
 }
 
@@ -66,7 +69,8 @@ python_for_lr10() {
 python_env .venv "$PYTHON" 0.11.0
 # With --lr10 (the tests): a second one with librosa 1.0.1 on Python >= 3.12.
 if [ "${1:-}" = "--lr10" ]; then
-  python_env .venv-lr10 "$(python_for_lr10)" 1.0.1
+  lr10_python=$(python_for_lr10)
+  python_env .venv-lr10 "$lr10_python" 1.0.1
 fi
 
 # Pyodide: numpy for it (verified against its lock file, see docs/pyodide.md), the wheel that
