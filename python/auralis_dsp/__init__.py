@@ -18,6 +18,7 @@ from .feature import chroma_cqt
 from .spectrum import istft, stft
 from .tuning import estimate_tuning
 from .caches import clear_caches
+from ._patch import patch, patched, unpatch
 
 __version__ = "0.1.0"
 
@@ -39,5 +40,8 @@ __all__ = [
     "estimate_tuning",
     "clear_caches",
     "chroma_cqt",
+    "patch",
+    "unpatch",
+    "patched",
     "__version__",
 ]
