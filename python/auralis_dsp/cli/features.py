@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 import time
 from typing import Dict, List, Optional
 
@@ -106,6 +108,10 @@ def _compute(todo: List[Track], args, table: FeatureTable, progress: Progress) -
             cluster.close()
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def run(args) -> int:
     started = time.monotonic()
     if not os.path.isdir(args.music_dir):
@@ -124,10 +130,15 @@ def run(args) -> int:
         progress.message(f"auralis-dsp features: {skipped} of {len(tracks)} tracks already done in {args.output}")
     interrupted = False
     if todo:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, _interrupt)  # `kill` keeps the finished rows as Ctrl-C does
         try:
             _compute(todo, args, table, progress)
         except KeyboardInterrupt:
             interrupted = True
+        except OSError as exc:  # the scheduler cannot be reached (distributed raises OSError subclasses)
+            print(f"auralis-dsp features: {exc}", file=sys.stderr)
+            return 2
     if interrupted:
         print(f"\ninterrupted: {progress.done} tracks finished this run are kept in {table.parts_dir}; "
               "run the same command again to go on", file=sys.stderr)
