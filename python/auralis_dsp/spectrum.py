@@ -18,7 +18,7 @@ from ._util import (
     valid_audio,
     window_request,
 )
-from .exceptions import ParameterError
+from .exceptions import ParameterError, UnsupportedParameter
 
 __all__ = ["stft", "istft"]
 
@@ -59,7 +59,7 @@ def _stft_params(
         if pad_mode in ("wrap", "maximum", "mean", "median", "minimum"):
             raise ParameterError(f"pad_mode='{pad_mode}' is not supported by librosa.stft")
         if pad_mode not in _STFT_PAD_MODES:
-            raise ParameterError(f"pad_mode={pad_mode!r} is not supported; use one of {_STFT_PAD_MODES}")
+            raise UnsupportedParameter(f"pad_mode={pad_mode!r} is not supported; use one of {_STFT_PAD_MODES}")
         if n_fft > y.shape[-1]:
             warnings.warn(f"n_fft={n_fft} is too large for input signal of length={y.shape[-1]}", stacklevel=stacklevel)
     elif n_fft > y.shape[-1]:

@@ -222,3 +222,13 @@ def test_pyin_is_routed_only_when_auralis_dsp_has_it(monkeypatch):
         assert librosa.pyin(np.zeros(4096), fmin=C2, fmax=C7) is answers
         assert librosa.core.pyin is librosa.pyin
     assert librosa.pyin is original
+
+
+def test_an_np_pad_mode_the_kernels_lack_is_librosas_answer(audio, kernel_calls):
+    with pytest.raises(auralis_dsp.UnsupportedParameter):
+        auralis_dsp.stft(audio, pad_mode="linear_ramp")
+    reference = librosa.stft(audio, pad_mode="linear_ramp")
+    kernel_calls.clear()
+    with auralis_dsp.patched():
+        np.testing.assert_array_equal(librosa.stft(audio, pad_mode="linear_ramp"), reference)
+    assert kernel_calls == []
