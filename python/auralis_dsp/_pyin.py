@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import operator
-import warnings
 from typing import Any, Optional, Tuple
 
 import numpy as np
@@ -11,7 +10,7 @@ from . import _backend
 from ._compat import is_v1
 from ._util import signal_to_wire
 from .exceptions import ParameterError, UnsupportedParameter
-from .pitch import _check_yin_params, _Deprecated, _framing_request
+from .pitch import _check_win_length, _check_yin_params, _Deprecated, _framing_request
 
 __all__ = ["pyin"]
 
@@ -148,22 +147,14 @@ def pyin(
     """
     if fmin is None or fmax is None:
         raise ParameterError('both "fmin" and "fmax" must be provided')
+    _check_win_length(win_length, "pyin")
     if is_v1():
-        if not isinstance(win_length, _Deprecated):
-            raise TypeError("pyin() got an unexpected keyword argument 'win_length'")
         if isinstance(transition_min_prob, _LibrosaDefault):
             transition_min_prob = 1e-4
     else:
         if not isinstance(transition_min_prob, _LibrosaDefault):
             raise TypeError("pyin() got an unexpected keyword argument 'transition_min_prob'")
         transition_min_prob = None
-        if not isinstance(win_length, _Deprecated):
-            warnings.warn(
-                "The win_length parameter has been deprecated in version 0.11.0 "
-                "and has no effect. It will be removed in version 1.0.0.",
-                category=FutureWarning,
-                stacklevel=2,
-            )
     _check_yin_params(sr=sr, fmax=fmax, fmin=fmin, frame_length=frame_length)
     if hop_length is None:
         hop_length = frame_length // 4

@@ -24,6 +24,20 @@ class _Deprecated:
         return "<DEPRECATED parameter>"
 
 
+def _check_win_length(win_length: Any, function: str) -> None:
+    """yin's and pyin's ``win_length``: deprecated in librosa 0.11 (FutureWarning, no effect), removed in 1.0."""
+    if isinstance(win_length, _Deprecated):
+        return
+    if is_v1():
+        raise TypeError(f"{function}() got an unexpected keyword argument 'win_length'")
+    warnings.warn(
+        "The win_length parameter has been deprecated in version 0.11.0 "
+        "and has no effect. It will be removed in version 1.0.0.",
+        category=FutureWarning,
+        stacklevel=4,
+    )
+
+
 def _check_yin_params(*, sr: float, fmax: float, fmin: float, frame_length: int) -> None:
     """librosa's ``__check_yin_params``: errors and the two-periods warning, same messages."""
     if fmax > sr / 2:
@@ -170,15 +184,7 @@ def yin(
     """
     if fmin is None or fmax is None:
         raise ParameterError('both "fmin" and "fmax" must be provided')
-    if not isinstance(win_length, _Deprecated):
-        if is_v1():  # librosa 1.0 removed the parameter
-            raise TypeError("yin() got an unexpected keyword argument 'win_length'")
-        warnings.warn(
-            "The win_length parameter has been deprecated in version 0.11.0 "
-            "and has no effect. It will be removed in version 1.0.0.",
-            category=FutureWarning,
-            stacklevel=2,
-        )
+    _check_win_length(win_length, "yin")
     _check_yin_params(sr=sr, fmax=fmax, fmin=fmin, frame_length=frame_length)
     if hop_length is None:
         hop_length = frame_length // 4
