@@ -26,7 +26,9 @@ def _thread_states(pid: int) -> list:
         try:
             with open(f"/proc/{pid}/task/{task}/stat") as f:
                 states.append(f.read().rsplit(")", 1)[1].split()[0])
-        except FileNotFoundError:
+        except (FileNotFoundError, ProcessLookupError):
+            # the thread (or the whole process) ended between listdir and read: reading a
+            # dying task's stat can fail with ESRCH rather than ENOENT
             pass
     return states
 
@@ -39,7 +41,7 @@ def process_gone(pid: int) -> bool:
     """
     try:
         return all(state in ("Z", "X") for state in _thread_states(pid))
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):
         return True
 
 
