@@ -63,9 +63,8 @@ def make_clip(seconds: float) -> Path:
     return path
 
 
-def run_side(side: str, clip: Path, calls: list) -> dict:
+def run_side(side: str, clip: Path, calls: list, sr: int = 44100) -> dict:
     y = np.load(clip)
-    sr = 44100
     after_load = vm_rss_mb()
     warnings.simplefilter("ignore")
     if side == "librosa":
@@ -91,32 +90,45 @@ def run_side(side: str, clip: Path, calls: list) -> dict:
     return result
 
 
+def peaks(clip: Path, calls: list, sr: int) -> dict:
+    """side -> its run's figures (``total_mb`` = Python peak + Node peak), each side in a fresh process."""
+    result = {}
+    for side in ("librosa", "auralis"):
+        out = subprocess.run([sys.executable, __file__, "--side", side, "--clip", str(clip), "--calls", ",".join(calls),
+                              "--sr", str(sr)], capture_output=True, text=True, cwd=str(ROOT / "scripts"))
+        if out.returncode != 0:
+            result[side] = {"error": (out.stderr.strip().splitlines() or ["?"])[-1]}
+            continue
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        r["total_mb"] = r["python_peak_mb"] + r["node_peak_mb"]
+        result[side] = r
+    return result
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seconds", type=float, default=600.0)
     ap.add_argument("--calls", default="hpss")
+    ap.add_argument("--sr", type=int, default=44100, help=argparse.SUPPRESS)
     ap.add_argument("--side", help=argparse.SUPPRESS)
     ap.add_argument("--clip", help=argparse.SUPPRESS)
     args = ap.parse_args()
     calls = args.calls.split(",")
     if args.side:
-        print(json.dumps(run_side(args.side, Path(args.clip), calls)))
+        print(json.dumps(run_side(args.side, Path(args.clip), calls, args.sr)))
         return 0
     clip = make_clip(args.seconds)
     print(f"W3: {clip.name}, stereo float32, calls: {', '.join(calls)}")
     print("| side | Python peak (MB) | Node peak (MB) | total peak (MB) | total minus clip-loaded RSS (MB) |")
     print("| --- | ---: | ---: | ---: | ---: |")
     totals = {}
-    for side in ("librosa", "auralis"):
-        out = subprocess.run([sys.executable, __file__, "--side", side, "--clip", str(clip), "--calls", args.calls],
-                             capture_output=True, text=True, cwd=str(ROOT / "scripts"))
-        if out.returncode != 0:
-            print(f"| {side} | failed: {out.stderr.strip().splitlines()[-1:]} | | | |")
+    for side, r in peaks(clip, calls, 44100).items():
+        if "error" in r:
+            print(f"| {side} | failed: {r['error']} | | | |")
             continue
-        r = json.loads(out.stdout.strip().splitlines()[-1])
-        total = r["python_peak_mb"] + r["node_peak_mb"]
-        totals[side] = total
-        print(f"| {side} | {r['python_peak_mb']:.0f} | {r['node_peak_mb']:.0f} | {total:.0f} | {total - r['after_load_mb']:.0f} |")
+        totals[side] = r["total_mb"]
+        print(f"| {side} | {r['python_peak_mb']:.0f} | {r['node_peak_mb']:.0f} | {r['total_mb']:.0f} | "
+              f"{r['total_mb'] - r['after_load_mb']:.0f} |")
     if len(totals) == 2:
         print(f"\nours / librosa peak: {totals['auralis'] / totals['librosa']:.2f}")
     return 0
