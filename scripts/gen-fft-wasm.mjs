@@ -76,20 +76,48 @@ const leU = (a, b) => [...a, ...b, 0x4d];
 const simd = (opcode, ...immediates) => [0xfd, ...uleb(opcode), ...immediates];
 const load = (addr, offset = 0) => [...addr, ...simd(0x00, 4, ...uleb(offset))];
 const store = (addr, value, offset = 0) => [...addr, ...value, ...simd(0x0b, 4, ...uleb(offset))];
-const fadd = (a, b) => [...a, ...b, ...simd(0xf0)];
-const fsub = (a, b) => [...a, ...b, ...simd(0xf1)];
-const fmul = (a, b) => [...a, ...b, ...simd(0xf2)];
+/**
+ * The lane arithmetic of the kernels being generated. float64: one complex
+ * value per vector (re, im). float32 "pairs": two complex values per vector,
+ * the same point of two transforms (re_a, im_a, re_b, im_b), so every table
+ * and buffer keeps the float64 layout byte for byte (16 bytes a point, 32 a
+ * twiddle pair) and a kernel is the float64 one with float32 lane operations.
+ */
+const FLOAT64 = {
+  add: 0xf0,
+  sub: 0xf1,
+  mul: 0xf2,
+  splatConst: (x) => [...f64(x), ...simd(0x14)],
+  /** (im, re) of each complex value */
+  swapLanes: [8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7],
+  /** sign bits of the imaginary parts */
+  conj: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x80],
+  /** the real parts of a, zeros (from the second operand) for the imaginary ones */
+  realsOnly: [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23],
+};
+const FLOAT32_PAIRS = {
+  add: 0xe4,
+  sub: 0xe5,
+  mul: 0xe6,
+  splatConst: (x) => [0x43, ...new Uint8Array(new Float32Array([x]).buffer), ...simd(0x13)],
+  swapLanes: [4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11],
+  conj: [0, 0, 0, 0, 0, 0, 0, 0x80, 0, 0, 0, 0, 0, 0, 0, 0x80],
+  realsOnly: [0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 16, 17, 18, 19],
+};
+let lanes = FLOAT64;
+const fadd = (a, b) => [...a, ...b, ...simd(lanes.add)];
+const fsub = (a, b) => [...a, ...b, ...simd(lanes.sub)];
+const fmul = (a, b) => [...a, ...b, ...simd(lanes.mul)];
 const xor = (a, b) => [...a, ...b, ...simd(0x51)];
 const splat = (a) => [...a, ...simd(0x14)];
 const shuffle = (a, b, lanes) => [...a, ...b, ...simd(0x0d, ...lanes)];
 const LOW_HIGH = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
-const SWAPPED = [...LOW_HIGH.slice(8), ...LOW_HIGH.slice(0, 8)];
 /** (a.re, b.re) */
 const LOWS = [...LOW_HIGH.slice(0, 8), 16, 17, 18, 19, 20, 21, 22, 23];
 /** (im, re) of a local. */
-const swap = (local) => shuffle(get(local), get(local), SWAPPED);
+const swap = (local) => shuffle(get(local), get(local), lanes.swapLanes);
 /** (0, -0): xor flips the sign of the imaginary part, i.e. conjugates. */
-const conjugator = () => simd(0x0c, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x80);
+const conjugator = () => simd(0x0c, ...lanes.conj);
 /** local b times the twiddle held as the pair (wr, wr), (-wi, wi) in locals wr, wi. */
 const cmul = (b, wr, wi) => fadd(fmul(get(b), get(wr)), fmul(swap(b), get(wi)));
 /** do { body } while (cond) */
@@ -114,7 +142,8 @@ const func = (fnName, params, build, results = []) => {
  * Radix-4 Stockham pass: m groups p, each with its twiddles ω^{p}, ω^{2p}, ω^{3p}
  * (96 bytes at tw, in p order), over s contiguous points q. Byte addresses.
  */
-func("pass4", [["src", I32], ["dst", I32], ["tw", I32], ["m", I32], ["s", I32]], () => {
+const pass4Kernel = (fnName) =>
+  func(fnName, [["src", I32], ["dst", I32], ["tw", I32], ["m", I32], ["s", I32]], () => {
   declare({ sb: I32, sb2: I32, sb3: I32, gap: I32, gap2: I32, gap3: I32, p: I32, i: I32, o: I32, qEnd: I32 });
   declare({ conj: V128, w1r: V128, w1i: V128, w2r: V128, w2i: V128, w3r: V128, w3i: V128 });
   declare({ a0: V128, a1: V128, a2: V128, a3: V128, t0: V128, t1: V128, t2: V128, t3: V128, b: V128 });
@@ -181,7 +210,8 @@ function radix4Butterfly(twiddled) {
 }
 
 /** Last radix-4 pass (m = 1): all twiddles are 1. */
-func("pass4last", [["src", I32], ["dst", I32], ["s", I32]], () => {
+const pass4lastKernel = (fnName) =>
+  func(fnName, [["src", I32], ["dst", I32], ["s", I32]], () => {
   declare({ sb: I32, sb2: I32, sb3: I32, gap: I32, gap2: I32, gap3: I32, i: I32, o: I32, qEnd: I32 });
   declare({ conj: V128, a0: V128, a1: V128, a2: V128, a3: V128, t0: V128, t1: V128, t2: V128, t3: V128, b: V128 });
   return [
@@ -208,7 +238,8 @@ func("pass4last", [["src", I32], ["dst", I32], ["s", I32]], () => {
  * radix-4 DFTs of the even and odd inputs joined by ω_8^k, as pass8 of
  * src/fft/stockhamFft.ts.
  */
-func("pass8last", [["src", I32], ["dst", I32], ["s", I32]], () => {
+const pass8lastKernel = (fnName) =>
+  func(fnName, [["src", I32], ["dst", I32], ["s", I32]], () => {
   declare({ sb: I32, i: I32, o: I32, at: I32, qEnd: I32 });
   declare({ conj: V128, sqrtHalf: V128, a0: V128, a1: V128, a2: V128, a3: V128, t0: V128, t1: V128, t2: V128, t3: V128 });
   declare({ e0: V128, e1: V128, e2: V128, e3: V128, o0: V128, o1: V128, o2: V128, o3: V128, x: V128 });
@@ -228,7 +259,7 @@ func("pass8last", [["src", I32], ["dst", I32], ["s", I32]], () => {
   const out = (k, value) => [...set("at", k === 0 ? get("o") : add(get("at"), get("sb"))), ...store(get("at"), value)];
   return [
     ...set("conj", conjugator()),
-    ...set("sqrtHalf", splat(f64(Math.SQRT1_2))),
+    ...set("sqrtHalf", lanes.splatConst(Math.SQRT1_2)),
     ...set("sb", shl(get("s"), i32(4))),
     ...set("i", get("src")),
     ...set("o", get("dst")),
@@ -260,7 +291,8 @@ func("pass8last", [["src", I32], ["dst", I32], ["s", I32]], () => {
 });
 
 /** Last radix-2 pass (m = 1): y[q] = x[q] + x[q+s], y[q+s] = x[q] - x[q+s]. */
-func("pass2last", [["src", I32], ["dst", I32], ["s", I32]], () => {
+const pass2lastKernel = (fnName) =>
+  func(fnName, [["src", I32], ["dst", I32], ["s", I32]], () => {
   declare({ sb: I32, i: I32, o: I32, qEnd: I32, a: V128, b: V128 });
   return [
     ...set("sb", shl(get("s"), i32(4))),
@@ -287,19 +319,20 @@ func("pass2last", [["src", I32], ["dst", I32], ["s", I32]], () => {
  * k = 1 .. m/2 as pairs: X[k] = (A + B)/2 + (A - B) V_k, X[m-k] = conj((A + B)/2 - (A - B) V_k)
  * with A = Z[k], B = conj Z[m-k].
  */
-func("realForward", [["buf", I32], ["tw", I32], ["m", I32]], () => {
+const realForwardKernel = (fnName) =>
+  func(fnName, [["buf", I32], ["tw", I32], ["m", I32]], () => {
   declare({ pk: I32, pj: I32, conj: V128, half: V128, zero: V128, z: V128, a: V128, b: V128, e: V128, d: V128, vr: V128, vi: V128, p: V128 });
   return [
     ...set("conj", conjugator()),
-    ...set("half", splat(f64(0.5))),
+    ...set("half", lanes.splatConst(0.5)),
     ...set("zero", simd(0x0c, ...new Array(16).fill(0))),
     ...set("pj", add(get("buf"), shl(get("m"), i32(4)))),
     ...set("z", load(get("buf"))),
     // X[0] = (z.re + z.im, 0), X[m] = (z.re - z.im, 0)
     ...set("a", fadd(get("z"), swap("z"))),
     ...set("b", fsub(get("z"), swap("z"))),
-    ...store(get("buf"), shuffle(get("a"), get("zero"), LOWS)),
-    ...store(get("pj"), shuffle(get("b"), get("zero"), LOWS)),
+    ...store(get("buf"), shuffle(get("a"), get("zero"), lanes.realsOnly)),
+    ...store(get("pj"), shuffle(get("b"), get("zero"), lanes.realsOnly)),
     ...set("pk", add(get("buf"), i32(16))),
     ...set("pj", sub(get("pj"), i32(16))),
     ...doWhile(
@@ -318,6 +351,57 @@ func("realForward", [["buf", I32], ["tw", I32], ["m", I32]], () => {
         ...set("pj", sub(get("pj"), i32(16))),
       ],
       leU(get("pk"), get("pj")),
+    ),
+  ];
+});
+
+// The forward transform twice: float64, and float32 pairs (two transforms at once; src/fft/wasmRealFft.ts).
+for (const [suffix, kind] of [["", FLOAT64], ["Pairs32", FLOAT32_PAIRS]]) {
+  lanes = kind;
+  for (const kernel of [pass4Kernel, pass4lastKernel, pass8lastKernel, pass2lastKernel, realForwardKernel]) kernel(kernel.name.replace("Kernel", suffix));
+}
+lanes = FLOAT64;
+
+/**
+ * The input of a float32 pair transform: points j = 0 .. count (count even) of
+ * the float32 frames at a and b (byte addresses, 4-byte aligned) as
+ * (a[2j], a[2j+1], b[2j], b[2j+1]) at dst.
+ */
+func("interleavePairs32", [["a", I32], ["b", I32], ["dst", I32], ["count", I32]], () => {
+  declare({ end: I32, x: V128, y: V128 });
+  return [
+    ...set("end", add(get("dst"), shl(get("count"), i32(4)))),
+    ...doWhile(
+      [
+        ...set("x", load(get("a"))),
+        ...set("y", load(get("b"))),
+        ...store(get("dst"), shuffle(get("x"), get("y"), [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23])),
+        ...store(get("dst"), shuffle(get("x"), get("y"), [8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31]), 16),
+        ...set("a", add(get("a"), i32(16))),
+        ...set("b", add(get("b"), i32(16))),
+        ...set("dst", add(get("dst"), i32(32))),
+      ],
+      ltU(get("dst"), get("end")),
+    ),
+  ];
+});
+
+/** count >= 1 points of a float32 pair spectrum at src, as float64 complex values: the first transform's to dstA, the second's to dstB. */
+func("unpackPairs32", [["src", I32], ["dstA", I32], ["dstB", I32], ["count", I32]], () => {
+  declare({ end: I32, v: V128 });
+  const promoteLow = (a) => [...a, ...simd(0x5f)];
+  return [
+    ...set("end", add(get("src"), shl(get("count"), i32(4)))),
+    ...doWhile(
+      [
+        ...set("v", load(get("src"))),
+        ...store(get("dstA"), promoteLow(get("v"))),
+        ...store(get("dstB"), promoteLow(shuffle(get("v"), get("v"), [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15]))),
+        ...set("src", add(get("src"), i32(16))),
+        ...set("dstA", add(get("dstA"), i32(16))),
+        ...set("dstB", add(get("dstB"), i32(16))),
+      ],
+      ltU(get("src"), get("end")),
     ),
   ];
 });

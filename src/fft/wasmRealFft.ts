@@ -12,6 +12,13 @@ interface FftKernels {
   pass4last(src: number, dst: number, s: number): void;
   pass2last(src: number, dst: number, s: number): void;
   realForward(buf: number, tw: number, m: number): void;
+  pass4Pairs32(src: number, dst: number, tw: number, m: number, s: number): void;
+  pass8lastPairs32(src: number, dst: number, s: number): void;
+  pass4lastPairs32(src: number, dst: number, s: number): void;
+  pass2lastPairs32(src: number, dst: number, s: number): void;
+  realForwardPairs32(buf: number, tw: number, m: number): void;
+  interleavePairs32(a: number, b: number, dst: number, count: number): void;
+  unpackPairs32(src: number, dstA: number, dstB: number, count: number): void;
   realInverse(buf: number, tw: number, m: number): void;
   swapScale(buf: number, count: number, scale: number): void;
   powerSpectrum(x: number, out: number, count: number): void;
@@ -35,6 +42,8 @@ interface Instance {
   readonly wasm: FftKernels;
   /** The memory as float64; renewed when the memory grows. */
   heap: Float64Array;
+  /** The memory as float32 (same renewal). */
+  heap32: Float32Array;
   /** Next free byte of the memory. */
   top: number;
   readonly plans: Map<number, Plan>;
@@ -58,7 +67,7 @@ const loadKernels = (): Instance | null => {
   if (typeof atob !== "function") return null;
   // null on runtimes without SIMD (e.g. Safari before 16.4): the TypeScript engine serves.
   const wasm = instantiateIfSupported(Uint8Array.from(atob(FFT_WASM_BASE64), (c) => c.charCodeAt(0))) as FftKernels | null;
-  if (wasm) instance = { wasm, heap: new Float64Array(wasm.memory.buffer), top: 0, plans: new Map() };
+  if (wasm) instance = { wasm, heap: new Float64Array(wasm.memory.buffer), heap32: new Float32Array(wasm.memory.buffer), top: 0, plans: new Map() };
   return instance;
 };
 
@@ -70,6 +79,7 @@ const allocate = (k: Instance, bytes: number): number => {
   if (missing > 0) {
     k.wasm.memory.grow(Math.ceil(missing / 65536));
     k.heap = new Float64Array(k.wasm.memory.buffer);
+    k.heap32 = new Float32Array(k.wasm.memory.buffer);
   }
   return at;
 };
@@ -95,6 +105,8 @@ interface Plan {
   readonly inverseSplit: number;
   readonly bufferA: number;
   readonly bufferB: number;
+  /** The float32 pair transform's pass twiddles and forward split table (same layout, float32 quads), made on first use. */
+  pairs32?: { passTwiddles: Int32Array; forwardSplit: number };
 }
 
 const writePair = (heap: Float64Array, at: number, re: number, im: number): void => {
@@ -103,6 +115,33 @@ const writePair = (heap: Float64Array, at: number, re: number, im: number): void
   heap[i + 1] = re;
   heap[i + 2] = -im;
   heap[i + 3] = im;
+};
+
+/** A float64 twiddle pair (wr, wr), (-wi, wi) at byte `at` rewritten as float32 quads (wr, wr, wr, wr), (-wi, wi, -wi, wi) at byte `to`. */
+const pairAsQuads = (k: Instance, at: number, to: number): void => {
+  const re = k.heap[at / 8]!;
+  const im = k.heap[at / 8 + 3]!;
+  const i = to / 4;
+  k.heap32.set([re, re, re, re, -im, im, -im, im], i);
+};
+
+/** The float32 pair tables of a plan: its float64 twiddles rounded to float32. */
+const pairs32Of = (k: Instance, plan: Plan): { passTwiddles: Int32Array; forwardSplit: number } => {
+  if (plan.pairs32) return plan.pairs32;
+  const passTwiddles = new Int32Array(plan.passTwiddles.length);
+  let groups = plan.m;
+  for (let pass = 0; pass < passTwiddles.length; pass++) {
+    groups /= 4;
+    const bytes = 96 * groups;
+    const to = allocate(k, bytes);
+    for (let b = 0; b < bytes; b += 32) pairAsQuads(k, plan.passTwiddles[pass]! + b, to + b);
+    passTwiddles[pass] = to;
+  }
+  const splitBytes = 32 * Math.max(1, Math.floor(plan.m / 2));
+  const forwardSplit = allocate(k, splitBytes);
+  for (let b = 0; b < splitBytes; b += 32) pairAsQuads(k, plan.forwardSplit + b, forwardSplit + b);
+  plan.pairs32 = { passTwiddles, forwardSplit };
+  return plan.pairs32;
 };
 
 const makePlan = (k: Instance, n: number): Plan => {
@@ -185,6 +224,25 @@ const complexForward = (wasm: FftKernels, plan: Plan, input: number = plan.buffe
   return dst;
 };
 
+/** {@link complexForward} of two transforms at once in float32 (the pair layout of scripts/gen-fft-wasm.mjs), from buffer A. */
+const complexForwardPairs32 = (wasm: FftKernels, plan: Plan, tables: { passTwiddles: Int32Array }): number => {
+  let src = plan.bufferA;
+  let dst = plan.bufferB;
+  const general = tables.passTwiddles.length;
+  let groups = plan.m;
+  for (let pass = 0; pass < general; pass++) {
+    groups /= 4;
+    wasm.pass4Pairs32(src, dst, tables.passTwiddles[pass]!, groups, plan.strides[pass]!);
+    src = dst;
+    dst = dst === plan.bufferB ? plan.bufferA : plan.bufferB;
+  }
+  const stride = plan.strides[general]!;
+  if (plan.lastRadix === 8) wasm.pass8lastPairs32(src, dst, stride);
+  else if (plan.lastRadix === 4) wasm.pass4lastPairs32(src, dst, stride);
+  else wasm.pass2lastPairs32(src, dst, stride);
+  return dst;
+};
+
 /**
  * The real FFT of a power-of-two n >= 4 in WebAssembly SIMD (two float64 lanes,
  * one complex value per vector): the algorithm of the TypeScript EvenRealFft
@@ -262,6 +320,17 @@ export interface WasmSpectralMemory {
   forwardFrom(n: number, at: number): number;
   /** numpy's irfft of the n + 2 values at `input(n)`; returns where its n samples are (valid until the next size-n transform). */
   inverse(n: number): number;
+  /** The kernels' memory as float32 (indices are twice the float64 ones); a new view whenever `heap()` is. Absent in the TypeScript stand-in. */
+  heap32?(): Float32Array;
+  /**
+   * The rfft of two frames of n float32 samples at float32 indices `a` and `b`
+   * of `heap32()` (anywhere outside the size-n buffers), computed in float32
+   * (numpy's precision for float32 frames: the same algorithm as `forward`,
+   * rounded to float32 at every operation; one frame's values never depend on
+   * the other's); bins [lo, hi) of each as float64 (re, im) pairs to `heap()`
+   * indices `outA` and `outB` (even). Absent in the TypeScript stand-in.
+   */
+  forwardPairs32?(n: number, a: number, b: number, lo: number, hi: number, outA: number, outB: number): void;
   /** out = (|x|², 0) per value. */
   powerSpectrum(x: number, out: number, count: number): void;
   /** out = prev + conj(x) y w per value, w as 4 float64 (wr, wr, -wi, wi) per value. */
@@ -312,6 +381,15 @@ const spectralMemoryOver = (k: Instance): WasmSpectralMemory => {
       const result = complexForward(wasm, plan, 8 * at);
       wasm.realForward(result, plan.forwardSplit, plan.m);
       return result / 8;
+    },
+    heap32: () => k.heap32,
+    forwardPairs32(n, a, b, lo, hi, outA, outB) {
+      const plan = planOf(k, n);
+      const tables = pairs32Of(k, plan);
+      wasm.interleavePairs32(4 * a, 4 * b, plan.bufferA, plan.m);
+      const result = complexForwardPairs32(wasm, plan, tables);
+      wasm.realForwardPairs32(result, tables.forwardSplit, plan.m);
+      if (hi > lo) wasm.unpackPairs32(result + 16 * lo, 8 * outA, 8 * outB, hi - lo);
     },
     inverse(n) {
       const plan = planOf(k, n);
