@@ -363,23 +363,21 @@ for (const [suffix, kind] of [["", FLOAT64], ["Pairs32", FLOAT32_PAIRS]]) {
 lanes = FLOAT64;
 
 /**
- * The input of a float32 pair transform: points j = 0 .. count (count even) of
- * the float32 frames at a and b (byte addresses, 4-byte aligned) as
+ * The input of a float32 pair transform: points j = 0 .. count of the float64
+ * frames at a and b (byte addresses), rounded to float32, as
  * (a[2j], a[2j+1], b[2j], b[2j+1]) at dst.
  */
 func("interleavePairs32", [["a", I32], ["b", I32], ["dst", I32], ["count", I32]], () => {
-  declare({ end: I32, x: V128, y: V128 });
+  declare({ end: I32 });
+  const demote = (addr) => [...load(addr), ...simd(0x5e)];
   return [
     ...set("end", add(get("dst"), shl(get("count"), i32(4)))),
     ...doWhile(
       [
-        ...set("x", load(get("a"))),
-        ...set("y", load(get("b"))),
-        ...store(get("dst"), shuffle(get("x"), get("y"), [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23])),
-        ...store(get("dst"), shuffle(get("x"), get("y"), [8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31]), 16),
+        ...store(get("dst"), shuffle(demote(get("a")), demote(get("b")), [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23])),
         ...set("a", add(get("a"), i32(16))),
         ...set("b", add(get("b"), i32(16))),
-        ...set("dst", add(get("dst"), i32(32))),
+        ...set("dst", add(get("dst"), i32(16))),
       ],
       ltU(get("dst"), get("end")),
     ),

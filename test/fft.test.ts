@@ -255,13 +255,12 @@ describe("WebAssembly real FFT", () => {
       const expectedB = new Float64Array(n + 2);
       createRealFft(n).forward(a, 0, expectedA);
       createRealFft(n).forward(b, 0, expectedB);
-      // Frames at float32 indices that are not 16-byte aligned (1 float past a reservation).
-      const frames = 2 * memory.reserve(n + 2) + 1;
+      const frames = memory.reserve(2 * n + 4);
       const out = memory.reserve(2 * (n + 2));
       const pair = (x: Float64Array, y: Float64Array, lo: number, hi: number): [Float64Array, Float64Array] => {
-        memory.heap32!().set(x, frames);
-        memory.heap32!().set(y, frames + n + 1);
-        memory.forwardPairs32!(n, frames, frames + n + 1, lo, hi, out, out + n + 2);
+        memory.heap().set(x, frames);
+        memory.heap().set(y, frames + n + 2);
+        memory.forwardPairs32!(n, frames, frames + n + 2, lo, hi, out, out + n + 2);
         const heap = memory.heap();
         return [heap.slice(out, out + 2 * (hi - lo)), heap.slice(out + n + 2, out + n + 2 + 2 * (hi - lo))];
       };

@@ -468,12 +468,11 @@ export class ResponseEngine {
     const product = this.products[o]!;
     const lo = this.bins[2 * o]!;
     const hi = this.bins[2 * o + 1]!;
-    // Staging is float64-sized: as float32 from index 2 at, the stretch takes half of it.
-    memory.heap32!().set(stretch, 2 * at);
     const spectra = pairSpectraArea(memory, n);
+    memory.heap().set(stretch, at);
     for (let i = 0; i < frames; i += 2) {
       const second = Math.min(i + 1, frames - 1);
-      memory.forwardPairs32!(n, 2 * at + i * hop, 2 * at + second * hop, lo, hi, spectra + 2 * lo, spectra + n + 2 + 2 * lo);
+      memory.forwardPairs32!(n, at + i * hop, at + second * hop, lo, hi, spectra + 2 * lo, spectra + n + 2 + 2 * lo);
       const heap = memory.heap();
       product.apply(heap, out, spectra, outAt + step * i);
       if (second !== i) product.apply(heap, out, spectra + n + 2, outAt + step * second);

@@ -42,8 +42,6 @@ interface Instance {
   readonly wasm: FftKernels;
   /** The memory as float64; renewed when the memory grows. */
   heap: Float64Array;
-  /** The memory as float32 (same renewal). */
-  heap32: Float32Array;
   /** Next free byte of the memory. */
   top: number;
   readonly plans: Map<number, Plan>;
@@ -67,7 +65,7 @@ const loadKernels = (): Instance | null => {
   if (typeof atob !== "function") return null;
   // null on runtimes without SIMD (e.g. Safari before 16.4): the TypeScript engine serves.
   const wasm = instantiateIfSupported(Uint8Array.from(atob(FFT_WASM_BASE64), (c) => c.charCodeAt(0))) as FftKernels | null;
-  if (wasm) instance = { wasm, heap: new Float64Array(wasm.memory.buffer), heap32: new Float32Array(wasm.memory.buffer), top: 0, plans: new Map() };
+  if (wasm) instance = { wasm, heap: new Float64Array(wasm.memory.buffer), top: 0, plans: new Map() };
   return instance;
 };
 
@@ -79,7 +77,6 @@ const allocate = (k: Instance, bytes: number): number => {
   if (missing > 0) {
     k.wasm.memory.grow(Math.ceil(missing / 65536));
     k.heap = new Float64Array(k.wasm.memory.buffer);
-    k.heap32 = new Float32Array(k.wasm.memory.buffer);
   }
   return at;
 };
@@ -121,8 +118,7 @@ const writePair = (heap: Float64Array, at: number, re: number, im: number): void
 const pairAsQuads = (k: Instance, at: number, to: number): void => {
   const re = k.heap[at / 8]!;
   const im = k.heap[at / 8 + 3]!;
-  const i = to / 4;
-  k.heap32.set([re, re, re, re, -im, im, -im, im], i);
+  new Float32Array(k.wasm.memory.buffer, to, 8).set([re, re, re, re, -im, im, -im, im]);
 };
 
 /** The float32 pair tables of a plan: its float64 twiddles rounded to float32. */
@@ -320,14 +316,12 @@ export interface WasmSpectralMemory {
   forwardFrom(n: number, at: number): number;
   /** numpy's irfft of the n + 2 values at `input(n)`; returns where its n samples are (valid until the next size-n transform). */
   inverse(n: number): number;
-  /** The kernels' memory as float32 (indices are twice the float64 ones); a new view whenever `heap()` is. Absent in the TypeScript stand-in. */
-  heap32?(): Float32Array;
   /**
-   * The rfft of two frames of n float32 samples at float32 indices `a` and `b`
-   * of `heap32()` (anywhere outside the size-n buffers), computed in float32
-   * (numpy's precision for float32 frames: the same algorithm as `forward`,
-   * rounded to float32 at every operation; one frame's values never depend on
-   * the other's); bins [lo, hi) of each as float64 (re, im) pairs to `heap()`
+   * The rfft of two frames of n samples at `heap()` indices `a` and `b` (even,
+   * anywhere outside the size-n buffers; float32 values, or rounded to
+   * float32), computed in float32: the algorithm of `forward` with every
+   * operation rounded to float32, one frame's values never depending on the
+   * other's. Bins [lo, hi) of each as float64 (re, im) pairs to `heap()`
    * indices `outA` and `outB` (even). Absent in the TypeScript stand-in.
    */
   forwardPairs32?(n: number, a: number, b: number, lo: number, hi: number, outA: number, outB: number): void;
@@ -382,11 +376,10 @@ const spectralMemoryOver = (k: Instance): WasmSpectralMemory => {
       wasm.realForward(result, plan.forwardSplit, plan.m);
       return result / 8;
     },
-    heap32: () => k.heap32,
     forwardPairs32(n, a, b, lo, hi, outA, outB) {
       const plan = planOf(k, n);
       const tables = pairs32Of(k, plan);
-      wasm.interleavePairs32(4 * a, 4 * b, plan.bufferA, plan.m);
+      wasm.interleavePairs32(8 * a, 8 * b, plan.bufferA, plan.m);
       const result = complexForwardPairs32(wasm, plan, tables);
       wasm.realForwardPairs32(result, tables.forwardSplit, plan.m);
       if (hi > lo) wasm.unpackPairs32(result + 16 * lo, 8 * outA, 8 * outB, hi - lo);
