@@ -1,8 +1,8 @@
-import { FFT_WASM_BASE64 } from "./fftWasmModule.js";
+import { FFT_PAIRS_WASM_BASE64, FFT_WASM_BASE64 } from "./fftWasmModule.js";
 import type { RealFft } from "./realFft.js";
 import { unitRoot } from "./unitRoot.js";
 import { onClearCaches } from "../util/clearCaches.js";
-import { instantiateIfSupported } from "../util/wasm.js";
+import { instantiateIfSupported, kernelsOverMemory } from "../util/wasm.js";
 
 /** The exports of the module built by scripts/gen-fft-wasm.mjs (byte addresses, counts in complex points). */
 interface FftKernels {
@@ -12,13 +12,6 @@ interface FftKernels {
   pass4last(src: number, dst: number, s: number): void;
   pass2last(src: number, dst: number, s: number): void;
   realForward(buf: number, tw: number, m: number): void;
-  pass4Pairs32(src: number, dst: number, tw: number, m: number, s: number): void;
-  pass8lastPairs32(src: number, dst: number, s: number): void;
-  pass4lastPairs32(src: number, dst: number, s: number): void;
-  pass2lastPairs32(src: number, dst: number, s: number): void;
-  realForwardPairs32(buf: number, tw: number, m: number): void;
-  interleavePairs32(a: number, b: number, dst: number, count: number): void;
-  unpackPairs32(src: number, dstA: number, dstB: number, count: number): void;
   realInverse(buf: number, tw: number, m: number): void;
   swapScale(buf: number, count: number, scale: number): void;
   powerSpectrum(x: number, out: number, count: number): void;
@@ -30,6 +23,20 @@ interface FftKernels {
   normalizeByMean(d: number, sums: number, out: number, first: number, count: number, guard: number): void;
   firstMinimum(x: number, count: number, threshold: number): number;
 }
+
+/** The float32 pair kernels (a second module over the FFT kernels' memory; see scripts/gen-fft-wasm.mjs). */
+interface PairKernels {
+  pass4Pairs32(src: number, dst: number, tw: number, m: number, s: number): void;
+  pass8lastPairs32(src: number, dst: number, s: number): void;
+  pass4lastPairs32(src: number, dst: number, s: number): void;
+  pass2lastPairs32(src: number, dst: number, s: number): void;
+  realForwardPairs32(buf: number, tw: number, m: number): void;
+  interleavePairs32(a: number, b: number, dst: number, count: number): void;
+  unpackPairs32(src: number, dstA: number, dstB: number, count: number): void;
+}
+
+/** Made on first use (after the FFT kernels loaded, so `atob` exists). */
+let pairKernels: ((memory: object) => PairKernels | null) | undefined;
 
 /**
  * One instance of the kernels with everything laid out in its memory: the
@@ -221,7 +228,7 @@ const complexForward = (wasm: FftKernels, plan: Plan, input: number = plan.buffe
 };
 
 /** {@link complexForward} of two transforms at once in float32 (the pair layout of scripts/gen-fft-wasm.mjs), from buffer A. */
-const complexForwardPairs32 = (wasm: FftKernels, plan: Plan, tables: { passTwiddles: Int32Array }): number => {
+const complexForwardPairs32 = (wasm: PairKernels, plan: Plan, tables: { passTwiddles: Int32Array }): number => {
   let src = plan.bufferA;
   let dst = plan.bufferB;
   const general = tables.passTwiddles.length;
@@ -359,6 +366,8 @@ export const wasmSpectralMemory = (): WasmSpectralMemory | null => {
 
 const spectralMemoryOver = (k: Instance): WasmSpectralMemory => {
   const wasm = k.wasm;
+  pairKernels ??= kernelsOverMemory<PairKernels>(Uint8Array.from(atob(FFT_PAIRS_WASM_BASE64), (c) => c.charCodeAt(0)));
+  const pairs = pairKernels(wasm.memory);
   return {
     memory: wasm.memory,
     heap: () => k.heap,
@@ -376,14 +385,16 @@ const spectralMemoryOver = (k: Instance): WasmSpectralMemory => {
       wasm.realForward(result, plan.forwardSplit, plan.m);
       return result / 8;
     },
-    forwardPairs32(n, a, b, lo, hi, outA, outB) {
-      const plan = planOf(k, n);
-      const tables = pairs32Of(k, plan);
-      wasm.interleavePairs32(8 * a, 8 * b, plan.bufferA, plan.m);
-      const result = complexForwardPairs32(wasm, plan, tables);
-      wasm.realForwardPairs32(result, tables.forwardSplit, plan.m);
-      if (hi > lo) wasm.unpackPairs32(result + 16 * lo, 8 * outA, 8 * outB, hi - lo);
-    },
+    ...(pairs === null ? {} : {
+      forwardPairs32(n: number, a: number, b: number, lo: number, hi: number, outA: number, outB: number) {
+        const plan = planOf(k, n);
+        const tables = pairs32Of(k, plan);
+        pairs.interleavePairs32(8 * a, 8 * b, plan.bufferA, plan.m);
+        const result = complexForwardPairs32(pairs, plan, tables);
+        pairs.realForwardPairs32(result, tables.forwardSplit, plan.m);
+        if (hi > lo) pairs.unpackPairs32(result + 16 * lo, 8 * outA, 8 * outB, hi - lo);
+      },
+    }),
     inverse(n) {
       const plan = planOf(k, n);
       wasm.realInverse(plan.bufferA, plan.inverseSplit, plan.m);
