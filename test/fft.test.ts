@@ -5,6 +5,7 @@ import { parse } from "npyjs";
 import { describe, expect, it } from "vitest";
 import { createComplexFft, createRealFft, getRealFft, type RealFft } from "../src/fft/index.js";
 import { createScalarRealFft } from "../src/fft/realFft.js";
+import { FFT_PAIRS_WASM_BASE64 } from "../src/fft/fftWasmModule.js";
 import { wasmSpectralMemory } from "../src/fft/wasmRealFft.js";
 
 const SIZES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 15, 16, 17, 25, 30, 32, 49, 62, 64, 100, 121, 128, 255, 256, 512, 1000, 1021, 1024, 2047, 2048, 3000, 4096, 4097];
@@ -273,6 +274,10 @@ describe("WebAssembly real FFT", () => {
       const [alone] = pair(a, a, 1, n / 2);
       expect(alone).toEqual(actualA.subarray(2, n));
     }
+  });
+
+  it("keeps the float32 pair kernels' module under 4 KB, so browsers compile it synchronously on the main thread", () => {
+    expect(atob(FFT_PAIRS_WASM_BASE64).length).toBeLessThan(4096);
   });
 
   it("is the output of scripts/gen-fft-wasm.mjs", () => {
