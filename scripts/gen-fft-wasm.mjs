@@ -94,6 +94,10 @@ const FLOAT64 = {
   conj: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x80],
   /** the real parts of a, zeros (from the second operand) for the imaginary ones */
   realsOnly: [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23],
+  /** (re, re) of each complex value */
+  realTwice: [0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7],
+  /** an f64 value on the stack in every lane */
+  splatF64: (expr) => [...expr, ...simd(0x14)],
 };
 const FLOAT32_PAIRS = {
   add: 0xe4,
@@ -103,6 +107,8 @@ const FLOAT32_PAIRS = {
   swapLanes: [4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11],
   conj: [0, 0, 0, 0, 0, 0, 0, 0x80, 0, 0, 0, 0, 0, 0, 0, 0x80],
   realsOnly: [0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 16, 17, 18, 19],
+  realTwice: [0, 1, 2, 3, 0, 1, 2, 3, 8, 9, 10, 11, 8, 9, 10, 11],
+  splatF64: (expr) => [...expr, 0xb6, ...simd(0x13)],
 };
 let lanes = FLOAT64;
 const fadd = (a, b) => [...a, ...b, ...simd(lanes.add)];
@@ -358,13 +364,74 @@ const realForwardKernel = (fnName) =>
   ];
 });
 
-// The forward transform twice: float64, and float32 pairs (two transforms at once; src/fft/wasmRealFft.ts).
+
+/**
+ * Inverse real split step, in place: X[0 .. m] becomes Z[0 .. m) stored with
+ * re/im exchanged, so that a forward complex FFT computes the inverse. tw holds
+ * U_k = i e^{2πik/n}: Z[k] = P + Q U_k, Z[m-k] = conj(P - Q U_k) with P = A + B,
+ * Q = A - B, A = X[k], B = conj X[m-k].
+ */
+const realInverseKernel = (fnName) =>
+  func(fnName, [["buf", I32], ["tw", I32], ["m", I32]], () => {
+  declare({ pk: I32, pj: I32, conj: V128, a: V128, b: V128, p: V128, q: V128, ur: V128, ui: V128, r: V128, t: V128 });
+  return [
+    ...set("conj", conjugator()),
+    ...set("pj", add(get("buf"), shl(get("m"), i32(4)))),
+    // swapped Z[0] = (x0 - xm, x0 + xm) from the real parts of X[0], X[m]
+    ...set("a", load(get("buf"))),
+    ...set("b", load(get("pj"))),
+    ...set("a", shuffle(get("a"), get("a"), lanes.realTwice)),
+    ...set("b", xor(shuffle(get("b"), get("b"), lanes.realTwice), get("conj"))),
+    ...store(get("buf"), fsub(get("a"), get("b"))),
+    ...set("pk", add(get("buf"), i32(16))),
+    ...set("pj", sub(get("pj"), i32(16))),
+    ...doWhile(
+      [
+        ...set("a", load(get("pk"))),
+        ...set("b", xor(load(get("pj")), get("conj"))),
+        ...set("p", fadd(get("a"), get("b"))),
+        ...set("q", fsub(get("a"), get("b"))),
+        ...set("ur", load(get("tw"), 0)),
+        ...set("ui", load(get("tw"), 16)),
+        ...set("r", cmul("q", "ur", "ui")),
+        ...set("t", fadd(get("p"), get("r"))),
+        ...store(get("pk"), swap("t")),
+        ...set("t", xor(fsub(get("p"), get("r")), get("conj"))),
+        ...store(get("pj"), swap("t")),
+        ...set("tw", add(get("tw"), i32(32))),
+        ...set("pk", add(get("pk"), i32(16))),
+        ...set("pj", sub(get("pj"), i32(16))),
+      ],
+      leU(get("pk"), get("pj")),
+    ),
+  ];
+});
+
+/** buf[0 .. count) complex values: v <- swap(v) * scale (the end of the inverse's swap identity). */
+const swapScaleKernel = (fnName) =>
+  func(fnName, [["buf", I32], ["count", I32], ["scale", F64]], () => {
+  declare({ end: I32, factor: V128, v: V128 });
+  return [
+    ...set("factor", lanes.splatF64(get("scale"))),
+    ...set("end", add(get("buf"), shl(get("count"), i32(4)))),
+    ...doWhile(
+      [
+        ...set("v", load(get("buf"))),
+        ...store(get("buf"), fmul(swap("v"), get("factor"))),
+        ...set("buf", add(get("buf"), i32(16))),
+      ],
+      ltU(get("buf"), get("end")),
+    ),
+  ];
+});
+
+// The transforms twice: float64, and float32 pairs (two transforms at once; src/fft/wasmRealFft.ts).
 for (const [suffix, kind, list] of [["", FLOAT64, functions], ["Pairs32", FLOAT32_PAIRS, pairFunctions]]) {
   lanes = kind;
   emitTo = list;
-  for (const kernel of [pass4Kernel, pass4lastKernel, pass8lastKernel, pass2lastKernel, realForwardKernel]) kernel(kernel.name.replace("Kernel", suffix));
+  for (const kernel of [pass4Kernel, pass4lastKernel, pass8lastKernel, pass2lastKernel, realForwardKernel, realInverseKernel, swapScaleKernel]) kernel(kernel.name.replace("Kernel", suffix));
 }
-lanes = FLOAT64;
+// The pair kernels' own helpers (float32 lanes still set by the loop's last round).
 emitTo = pairFunctions;
 
 /**
@@ -409,65 +476,28 @@ func("unpackPairs32", [["src", I32], ["dstA", I32], ["dstB", I32], ["count", I32
   ];
 });
 
+/** out = x · q per point, count >= 1 pair points: q as float32 quads (qr, qr, qr, qr), (-qi, qi, -qi, qi) (32 bytes a point). */
+func("productPairs32", [["x", I32], ["q", I32], ["out", I32], ["count", I32]], () => {
+  declare({ end: I32, v: V128, wr: V128, wi: V128 });
+  return [
+    ...set("end", add(get("x"), shl(get("count"), i32(4)))),
+    ...doWhile(
+      [
+        ...set("v", load(get("x"))),
+        ...set("wr", load(get("q"), 0)),
+        ...set("wi", load(get("q"), 16)),
+        ...store(get("out"), cmul("v", "wr", "wi")),
+        ...set("x", add(get("x"), i32(16))),
+        ...set("q", add(get("q"), i32(32))),
+        ...set("out", add(get("out"), i32(16))),
+      ],
+      ltU(get("x"), get("end")),
+    ),
+  ];
+});
+
+lanes = FLOAT64;
 emitTo = functions;
-
-/**
- * Inverse real split step, in place: X[0 .. m] becomes Z[0 .. m) stored with
- * re/im exchanged, so that a forward complex FFT computes the inverse. tw holds
- * U_k = i e^{2πik/n}: Z[k] = P + Q U_k, Z[m-k] = conj(P - Q U_k) with P = A + B,
- * Q = A - B, A = X[k], B = conj X[m-k].
- */
-func("realInverse", [["buf", I32], ["tw", I32], ["m", I32]], () => {
-  declare({ pk: I32, pj: I32, conj: V128, a: V128, b: V128, p: V128, q: V128, ur: V128, ui: V128, r: V128, t: V128 });
-  return [
-    ...set("conj", conjugator()),
-    ...set("pj", add(get("buf"), shl(get("m"), i32(4)))),
-    // swapped Z[0] = (x0 - xm, x0 + xm) from the real parts of X[0], X[m]
-    ...set("a", load(get("buf"))),
-    ...set("b", load(get("pj"))),
-    ...set("a", shuffle(get("a"), get("a"), LOWS.map((l) => l % 16))),
-    ...set("b", xor(shuffle(get("b"), get("b"), LOWS.map((l) => l % 16)), get("conj"))),
-    ...store(get("buf"), fsub(get("a"), get("b"))),
-    ...set("pk", add(get("buf"), i32(16))),
-    ...set("pj", sub(get("pj"), i32(16))),
-    ...doWhile(
-      [
-        ...set("a", load(get("pk"))),
-        ...set("b", xor(load(get("pj")), get("conj"))),
-        ...set("p", fadd(get("a"), get("b"))),
-        ...set("q", fsub(get("a"), get("b"))),
-        ...set("ur", load(get("tw"), 0)),
-        ...set("ui", load(get("tw"), 16)),
-        ...set("r", cmul("q", "ur", "ui")),
-        ...set("t", fadd(get("p"), get("r"))),
-        ...store(get("pk"), swap("t")),
-        ...set("t", xor(fsub(get("p"), get("r")), get("conj"))),
-        ...store(get("pj"), swap("t")),
-        ...set("tw", add(get("tw"), i32(32))),
-        ...set("pk", add(get("pk"), i32(16))),
-        ...set("pj", sub(get("pj"), i32(16))),
-      ],
-      leU(get("pk"), get("pj")),
-    ),
-  ];
-});
-
-/** buf[0 .. count) complex values: v <- swap(v) * scale (the end of the inverse's swap identity). */
-func("swapScale", [["buf", I32], ["count", I32], ["scale", F64]], () => {
-  declare({ end: I32, factor: V128, v: V128 });
-  return [
-    ...set("factor", splat(get("scale"))),
-    ...set("end", add(get("buf"), shl(get("count"), i32(4)))),
-    ...doWhile(
-      [
-        ...set("v", load(get("buf"))),
-        ...store(get("buf"), fmul(swap("v"), get("factor"))),
-        ...set("buf", add(get("buf"), i32(16))),
-      ],
-      ltU(get("buf"), get("end")),
-    ),
-  ];
-});
 
 // ---- spectral products (src/pitch/yin.ts builds autocorrelations from block spectra) ----
 

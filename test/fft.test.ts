@@ -276,6 +276,37 @@ describe("WebAssembly real FFT", () => {
     }
   });
 
+  it("filters and inverts float32 pairs within float32 round-off of the float64 transforms", () => {
+    const memory = wasmSpectralMemory()!;
+    for (let n = 4; n <= 2 ** 14; n *= 2) {
+      const a = Float64Array.from(randomSignal(n, 7 * n), Math.fround);
+      const b = Float64Array.from(randomSignal(n, 11 * n), (v) => Math.fround(0.01 * v));
+      const h = randomSignal(n + 2, 13 * n);
+      const frames = memory.reserve(2 * n + 4);
+      const out = memory.reserve(2 * n + 4);
+      const q = memory.quadsPairs32!(h, n / 2 + 1);
+      memory.heap().set(a, frames);
+      memory.heap().set(b, frames + n + 2);
+      const x = memory.spectrumPairs32!(n, frames, frames + n + 2);
+      memory.inversePairs32!(n, x, q, out, out + n + 2);
+      const heap = memory.heap();
+      for (const [signal, at] of [[a, out], [b, out + n + 2]] as const) {
+        const spectrum = new Float64Array(n + 2);
+        createRealFft(n).forward(signal, 0, spectrum);
+        for (let k = 0; k <= n / 2; k++) {
+          const [re, im] = [spectrum[2 * k]!, spectrum[2 * k + 1]!];
+          spectrum[2 * k] = re * h[2 * k]! - im * h[2 * k + 1]!;
+          spectrum[2 * k + 1] = re * h[2 * k + 1]! + im * h[2 * k]!;
+        }
+        const expected = new Float64Array(n);
+        createRealFft(n).inverse(spectrum, 0, expected, 0);
+        const actual = heap.slice(at, at + n);
+        expect(relativeError(actual, expected)).toBeLessThan(4e-7 * Math.log2(n));
+        expect(relativeError(actual, expected)).toBeGreaterThan(0);
+      }
+    }
+  });
+
   it("keeps the float32 pair kernels' module under 4 KB, so browsers compile it synchronously on the main thread", () => {
     expect(atob(FFT_PAIRS_WASM_BASE64).length).toBeLessThan(4096);
   });

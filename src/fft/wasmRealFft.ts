@@ -33,6 +33,9 @@ interface PairKernels {
   realForwardPairs32(buf: number, tw: number, m: number): void;
   interleavePairs32(a: number, b: number, dst: number, count: number): void;
   unpackPairs32(src: number, dstA: number, dstB: number, count: number): void;
+  realInversePairs32(buf: number, tw: number, m: number): void;
+  swapScalePairs32(buf: number, count: number, scale: number): void;
+  productPairs32(x: number, q: number, out: number, count: number): void;
 }
 
 /** Made on first use (after the FFT kernels loaded, so `atob` exists). */
@@ -110,7 +113,7 @@ interface Plan {
   readonly bufferA: number;
   readonly bufferB: number;
   /** The float32 pair transform's pass twiddles and forward split table (same layout, float32 quads), made on first use. */
-  pairs32?: { passTwiddles: Int32Array; forwardSplit: number };
+  pairs32?: PairTables;
 }
 
 const writePair = (heap: Float64Array, at: number, re: number, im: number): void => {
@@ -128,8 +131,14 @@ const pairAsQuads = (k: Instance, at: number, to: number): void => {
   new Float32Array(k.wasm.memory.buffer, to, 8).set([re, re, re, re, -im, im, -im, im]);
 };
 
+interface PairTables {
+  passTwiddles: Int32Array;
+  forwardSplit: number;
+  inverseSplit: number;
+}
+
 /** The float32 pair tables of a plan: its float64 twiddles rounded to float32. */
-const pairs32Of = (k: Instance, plan: Plan): { passTwiddles: Int32Array; forwardSplit: number } => {
+const pairs32Of = (k: Instance, plan: Plan): PairTables => {
   if (plan.pairs32) return plan.pairs32;
   const passTwiddles = new Int32Array(plan.passTwiddles.length);
   let groups = plan.m;
@@ -142,8 +151,12 @@ const pairs32Of = (k: Instance, plan: Plan): { passTwiddles: Int32Array; forward
   }
   const splitBytes = 32 * Math.max(1, Math.floor(plan.m / 2));
   const forwardSplit = allocate(k, splitBytes);
-  for (let b = 0; b < splitBytes; b += 32) pairAsQuads(k, plan.forwardSplit + b, forwardSplit + b);
-  plan.pairs32 = { passTwiddles, forwardSplit };
+  const inverseSplit = allocate(k, splitBytes);
+  for (let b = 0; b < splitBytes; b += 32) {
+    pairAsQuads(k, plan.forwardSplit + b, forwardSplit + b);
+    pairAsQuads(k, plan.inverseSplit + b, inverseSplit + b);
+  }
+  plan.pairs32 = { passTwiddles, forwardSplit, inverseSplit };
   return plan.pairs32;
 };
 
@@ -228,7 +241,7 @@ const complexForward = (wasm: FftKernels, plan: Plan, input: number = plan.buffe
 };
 
 /** {@link complexForward} of two transforms at once in float32 (the pair layout of scripts/gen-fft-wasm.mjs), from buffer A. */
-const complexForwardPairs32 = (wasm: PairKernels, plan: Plan, tables: { passTwiddles: Int32Array }): number => {
+const complexForwardPairs32 = (wasm: PairKernels, plan: Plan, tables: PairTables): number => {
   let src = plan.bufferA;
   let dst = plan.bufferB;
   const general = tables.passTwiddles.length;
@@ -332,6 +345,21 @@ export interface WasmSpectralMemory {
    * indices `outA` and `outB` (even). Absent in the TypeScript stand-in.
    */
   forwardPairs32?(n: number, a: number, b: number, lo: number, hi: number, outA: number, outB: number): void;
+  /**
+   * As `forwardPairs32`, leaving the pair spectrum where the transform puts it:
+   * returns the `heap()` index of its n/2 + 1 points (16 bytes each: re_a, im_a,
+   * re_b, im_b as float32), valid until the next size-n transform.
+   */
+  spectrumPairs32?(n: number, a: number, b: number): number;
+  /** `count` complex values (interleaved float64) as the float32 table {@link inversePairs32} multiplies by; reserved (never freed), returns its index. */
+  quadsPairs32?(values: Float64Array, count: number): number;
+  /**
+   * The irfft of size n of two spectra at once, in float32: the n/2 + 1 pair
+   * points at index `x` (as `spectrumPairs32` leaves them) times the table at `q`
+   * (from `quadsPairs32`); the n samples of each, as float64, to `heap()` indices
+   * `outA` and `outB` (even). Like irfft, the imaginary parts of bins 0 and n/2 are ignored.
+   */
+  inversePairs32?(n: number, x: number, q: number, outA: number, outB: number): void;
   /** out = (|x|², 0) per value. */
   powerSpectrum(x: number, out: number, count: number): void;
   /** out = prev + conj(x) y w per value, w as 4 float64 (wr, wr, -wi, wi) per value. */
@@ -393,6 +421,33 @@ const spectralMemoryOver = (k: Instance): WasmSpectralMemory => {
         const result = complexForwardPairs32(pairs, plan, tables);
         pairs.realForwardPairs32(result, tables.forwardSplit, plan.m);
         if (hi > lo) pairs.unpackPairs32(result + 16 * lo, 8 * outA, 8 * outB, hi - lo);
+      },
+      spectrumPairs32(n: number, a: number, b: number): number {
+        const plan = planOf(k, n);
+        const tables = pairs32Of(k, plan);
+        pairs.interleavePairs32(8 * a, 8 * b, plan.bufferA, plan.m);
+        const result = complexForwardPairs32(pairs, plan, tables);
+        pairs.realForwardPairs32(result, tables.forwardSplit, plan.m);
+        return result / 8;
+      },
+      quadsPairs32(values: Float64Array, count: number): number {
+        const at = allocate(k, 32 * count);
+        const quads = new Float32Array(k.wasm.memory.buffer, at, 8 * count);
+        for (let i = 0; i < count; i++) {
+          const re = values[2 * i]!;
+          const im = values[2 * i + 1]!;
+          quads.set([re, re, re, re, -im, im, -im, im], 8 * i);
+        }
+        return at / 8;
+      },
+      inversePairs32(n: number, x: number, q: number, outA: number, outB: number): void {
+        const plan = planOf(k, n);
+        const tables = pairs32Of(k, plan);
+        pairs.productPairs32(8 * x, 8 * q, plan.bufferA, plan.m + 1);
+        pairs.realInversePairs32(plan.bufferA, tables.inverseSplit, plan.m);
+        const result = complexForwardPairs32(pairs, plan, tables);
+        pairs.swapScalePairs32(result, plan.m, 1 / n);
+        pairs.unpackPairs32(result, 8 * outA, 8 * outB, plan.m);
       },
     }),
     inverse(n) {
