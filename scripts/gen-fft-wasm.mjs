@@ -76,26 +76,63 @@ const leU = (a, b) => [...a, ...b, 0x4d];
 const simd = (opcode, ...immediates) => [0xfd, ...uleb(opcode), ...immediates];
 const load = (addr, offset = 0) => [...addr, ...simd(0x00, 4, ...uleb(offset))];
 const store = (addr, value, offset = 0) => [...addr, ...value, ...simd(0x0b, 4, ...uleb(offset))];
-const fadd = (a, b) => [...a, ...b, ...simd(0xf0)];
-const fsub = (a, b) => [...a, ...b, ...simd(0xf1)];
-const fmul = (a, b) => [...a, ...b, ...simd(0xf2)];
+/**
+ * The lane arithmetic of the kernels being generated. float64: one complex
+ * value per vector (re, im). float32 "pairs": two complex values per vector,
+ * the same point of two transforms (re_a, im_a, re_b, im_b), so every table
+ * and buffer keeps the float64 layout byte for byte (16 bytes a point, 32 a
+ * twiddle pair) and a kernel is the float64 one with float32 lane operations.
+ */
+const FLOAT64 = {
+  add: 0xf0,
+  sub: 0xf1,
+  mul: 0xf2,
+  splatConst: (x) => [...f64(x), ...simd(0x14)],
+  /** (im, re) of each complex value */
+  swapLanes: [8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7],
+  /** sign bits of the imaginary parts */
+  conj: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x80],
+  /** the real parts of a, zeros (from the second operand) for the imaginary ones */
+  realsOnly: [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23],
+  /** (re, re) of each complex value */
+  realTwice: [0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7],
+  /** an f64 value on the stack in every lane */
+  splatF64: (expr) => [...expr, ...simd(0x14)],
+};
+const FLOAT32_PAIRS = {
+  add: 0xe4,
+  sub: 0xe5,
+  mul: 0xe6,
+  splatConst: (x) => [0x43, ...new Uint8Array(new Float32Array([x]).buffer), ...simd(0x13)],
+  swapLanes: [4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11],
+  conj: [0, 0, 0, 0, 0, 0, 0, 0x80, 0, 0, 0, 0, 0, 0, 0, 0x80],
+  realsOnly: [0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 16, 17, 18, 19],
+  realTwice: [0, 1, 2, 3, 0, 1, 2, 3, 8, 9, 10, 11, 8, 9, 10, 11],
+  splatF64: (expr) => [...expr, 0xb6, ...simd(0x13)],
+};
+let lanes = FLOAT64;
+const fadd = (a, b) => [...a, ...b, ...simd(lanes.add)];
+const fsub = (a, b) => [...a, ...b, ...simd(lanes.sub)];
+const fmul = (a, b) => [...a, ...b, ...simd(lanes.mul)];
 const xor = (a, b) => [...a, ...b, ...simd(0x51)];
 const splat = (a) => [...a, ...simd(0x14)];
 const shuffle = (a, b, lanes) => [...a, ...b, ...simd(0x0d, ...lanes)];
 const LOW_HIGH = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
-const SWAPPED = [...LOW_HIGH.slice(8), ...LOW_HIGH.slice(0, 8)];
 /** (a.re, b.re) */
 const LOWS = [...LOW_HIGH.slice(0, 8), 16, 17, 18, 19, 20, 21, 22, 23];
 /** (im, re) of a local. */
-const swap = (local) => shuffle(get(local), get(local), SWAPPED);
+const swap = (local) => shuffle(get(local), get(local), lanes.swapLanes);
 /** (0, -0): xor flips the sign of the imaginary part, i.e. conjugates. */
-const conjugator = () => simd(0x0c, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x80);
+const conjugator = () => simd(0x0c, ...lanes.conj);
 /** local b times the twiddle held as the pair (wr, wr), (-wi, wi) in locals wr, wi. */
 const cmul = (b, wr, wi) => fadd(fmul(get(b), get(wr)), fmul(swap(b), get(wi)));
 /** do { body } while (cond) */
 const doWhile = (body, cond) => [0x03, 0x40, ...body, ...cond, 0x0d, 0, 0x0b];
 
 const functions = [];
+/** The float32 pair kernels: a second module over the first one's memory (each stays under the 4 KB browsers compile synchronously). */
+const pairFunctions = [];
+let emitTo = functions;
 const func = (fnName, params, build, results = []) => {
   current = { name: fnName, params: params.map(([, type]) => type), locals: [], names: new Map() };
   params.forEach(([local], i) => current.names.set(local, i));
@@ -107,14 +144,15 @@ const func = (fnName, params, build, results = []) => {
     else grouped.push([1, type]);
   }
   const code = [...vec(grouped.map(([count, type]) => [...uleb(count), type])), ...body, 0x0b];
-  functions.push({ name: fnName, type: current.params, results, code: [...uleb(code.length), ...code] });
+  emitTo.push({ name: fnName, type: current.params, results, code: [...uleb(code.length), ...code] });
 };
 
 /**
  * Radix-4 Stockham pass: m groups p, each with its twiddles ω^{p}, ω^{2p}, ω^{3p}
  * (96 bytes at tw, in p order), over s contiguous points q. Byte addresses.
  */
-func("pass4", [["src", I32], ["dst", I32], ["tw", I32], ["m", I32], ["s", I32]], () => {
+const pass4Kernel = (fnName) =>
+  func(fnName, [["src", I32], ["dst", I32], ["tw", I32], ["m", I32], ["s", I32]], () => {
   declare({ sb: I32, sb2: I32, sb3: I32, gap: I32, gap2: I32, gap3: I32, p: I32, i: I32, o: I32, qEnd: I32 });
   declare({ conj: V128, w1r: V128, w1i: V128, w2r: V128, w2i: V128, w3r: V128, w3i: V128 });
   declare({ a0: V128, a1: V128, a2: V128, a3: V128, t0: V128, t1: V128, t2: V128, t3: V128, b: V128 });
@@ -181,7 +219,8 @@ function radix4Butterfly(twiddled) {
 }
 
 /** Last radix-4 pass (m = 1): all twiddles are 1. */
-func("pass4last", [["src", I32], ["dst", I32], ["s", I32]], () => {
+const pass4lastKernel = (fnName) =>
+  func(fnName, [["src", I32], ["dst", I32], ["s", I32]], () => {
   declare({ sb: I32, sb2: I32, sb3: I32, gap: I32, gap2: I32, gap3: I32, i: I32, o: I32, qEnd: I32 });
   declare({ conj: V128, a0: V128, a1: V128, a2: V128, a3: V128, t0: V128, t1: V128, t2: V128, t3: V128, b: V128 });
   return [
@@ -208,7 +247,8 @@ func("pass4last", [["src", I32], ["dst", I32], ["s", I32]], () => {
  * radix-4 DFTs of the even and odd inputs joined by ω_8^k, as pass8 of
  * src/fft/stockhamFft.ts.
  */
-func("pass8last", [["src", I32], ["dst", I32], ["s", I32]], () => {
+const pass8lastKernel = (fnName) =>
+  func(fnName, [["src", I32], ["dst", I32], ["s", I32]], () => {
   declare({ sb: I32, i: I32, o: I32, at: I32, qEnd: I32 });
   declare({ conj: V128, sqrtHalf: V128, a0: V128, a1: V128, a2: V128, a3: V128, t0: V128, t1: V128, t2: V128, t3: V128 });
   declare({ e0: V128, e1: V128, e2: V128, e3: V128, o0: V128, o1: V128, o2: V128, o3: V128, x: V128 });
@@ -228,7 +268,7 @@ func("pass8last", [["src", I32], ["dst", I32], ["s", I32]], () => {
   const out = (k, value) => [...set("at", k === 0 ? get("o") : add(get("at"), get("sb"))), ...store(get("at"), value)];
   return [
     ...set("conj", conjugator()),
-    ...set("sqrtHalf", splat(f64(Math.SQRT1_2))),
+    ...set("sqrtHalf", lanes.splatConst(Math.SQRT1_2)),
     ...set("sb", shl(get("s"), i32(4))),
     ...set("i", get("src")),
     ...set("o", get("dst")),
@@ -260,7 +300,8 @@ func("pass8last", [["src", I32], ["dst", I32], ["s", I32]], () => {
 });
 
 /** Last radix-2 pass (m = 1): y[q] = x[q] + x[q+s], y[q+s] = x[q] - x[q+s]. */
-func("pass2last", [["src", I32], ["dst", I32], ["s", I32]], () => {
+const pass2lastKernel = (fnName) =>
+  func(fnName, [["src", I32], ["dst", I32], ["s", I32]], () => {
   declare({ sb: I32, i: I32, o: I32, qEnd: I32, a: V128, b: V128 });
   return [
     ...set("sb", shl(get("s"), i32(4))),
@@ -287,19 +328,20 @@ func("pass2last", [["src", I32], ["dst", I32], ["s", I32]], () => {
  * k = 1 .. m/2 as pairs: X[k] = (A + B)/2 + (A - B) V_k, X[m-k] = conj((A + B)/2 - (A - B) V_k)
  * with A = Z[k], B = conj Z[m-k].
  */
-func("realForward", [["buf", I32], ["tw", I32], ["m", I32]], () => {
+const realForwardKernel = (fnName) =>
+  func(fnName, [["buf", I32], ["tw", I32], ["m", I32]], () => {
   declare({ pk: I32, pj: I32, conj: V128, half: V128, zero: V128, z: V128, a: V128, b: V128, e: V128, d: V128, vr: V128, vi: V128, p: V128 });
   return [
     ...set("conj", conjugator()),
-    ...set("half", splat(f64(0.5))),
+    ...set("half", lanes.splatConst(0.5)),
     ...set("zero", simd(0x0c, ...new Array(16).fill(0))),
     ...set("pj", add(get("buf"), shl(get("m"), i32(4)))),
     ...set("z", load(get("buf"))),
     // X[0] = (z.re + z.im, 0), X[m] = (z.re - z.im, 0)
     ...set("a", fadd(get("z"), swap("z"))),
     ...set("b", fsub(get("z"), swap("z"))),
-    ...store(get("buf"), shuffle(get("a"), get("zero"), LOWS)),
-    ...store(get("pj"), shuffle(get("b"), get("zero"), LOWS)),
+    ...store(get("buf"), shuffle(get("a"), get("zero"), lanes.realsOnly)),
+    ...store(get("pj"), shuffle(get("b"), get("zero"), lanes.realsOnly)),
     ...set("pk", add(get("buf"), i32(16))),
     ...set("pj", sub(get("pj"), i32(16))),
     ...doWhile(
@@ -322,13 +364,15 @@ func("realForward", [["buf", I32], ["tw", I32], ["m", I32]], () => {
   ];
 });
 
+
 /**
  * Inverse real split step, in place: X[0 .. m] becomes Z[0 .. m) stored with
  * re/im exchanged, so that a forward complex FFT computes the inverse. tw holds
  * U_k = i e^{2πik/n}: Z[k] = P + Q U_k, Z[m-k] = conj(P - Q U_k) with P = A + B,
  * Q = A - B, A = X[k], B = conj X[m-k].
  */
-func("realInverse", [["buf", I32], ["tw", I32], ["m", I32]], () => {
+const realInverseKernel = (fnName) =>
+  func(fnName, [["buf", I32], ["tw", I32], ["m", I32]], () => {
   declare({ pk: I32, pj: I32, conj: V128, a: V128, b: V128, p: V128, q: V128, ur: V128, ui: V128, r: V128, t: V128 });
   return [
     ...set("conj", conjugator()),
@@ -336,8 +380,8 @@ func("realInverse", [["buf", I32], ["tw", I32], ["m", I32]], () => {
     // swapped Z[0] = (x0 - xm, x0 + xm) from the real parts of X[0], X[m]
     ...set("a", load(get("buf"))),
     ...set("b", load(get("pj"))),
-    ...set("a", shuffle(get("a"), get("a"), LOWS.map((l) => l % 16))),
-    ...set("b", xor(shuffle(get("b"), get("b"), LOWS.map((l) => l % 16)), get("conj"))),
+    ...set("a", shuffle(get("a"), get("a"), lanes.realTwice)),
+    ...set("b", xor(shuffle(get("b"), get("b"), lanes.realTwice), get("conj"))),
     ...store(get("buf"), fsub(get("a"), get("b"))),
     ...set("pk", add(get("buf"), i32(16))),
     ...set("pj", sub(get("pj"), i32(16))),
@@ -364,10 +408,11 @@ func("realInverse", [["buf", I32], ["tw", I32], ["m", I32]], () => {
 });
 
 /** buf[0 .. count) complex values: v <- swap(v) * scale (the end of the inverse's swap identity). */
-func("swapScale", [["buf", I32], ["count", I32], ["scale", F64]], () => {
+const swapScaleKernel = (fnName) =>
+  func(fnName, [["buf", I32], ["count", I32], ["scale", F64]], () => {
   declare({ end: I32, factor: V128, v: V128 });
   return [
-    ...set("factor", splat(get("scale"))),
+    ...set("factor", lanes.splatF64(get("scale"))),
     ...set("end", add(get("buf"), shl(get("count"), i32(4)))),
     ...doWhile(
       [
@@ -379,6 +424,80 @@ func("swapScale", [["buf", I32], ["count", I32], ["scale", F64]], () => {
     ),
   ];
 });
+
+// The transforms twice: float64, and float32 pairs (two transforms at once; src/fft/wasmRealFft.ts).
+for (const [suffix, kind, list] of [["", FLOAT64, functions], ["Pairs32", FLOAT32_PAIRS, pairFunctions]]) {
+  lanes = kind;
+  emitTo = list;
+  for (const kernel of [pass4Kernel, pass4lastKernel, pass8lastKernel, pass2lastKernel, realForwardKernel, realInverseKernel, swapScaleKernel]) kernel(kernel.name.replace("Kernel", suffix));
+}
+// The pair kernels' own helpers (float32 lanes still set by the loop's last round).
+emitTo = pairFunctions;
+
+/**
+ * The input of a float32 pair transform: points j = 0 .. count of the float64
+ * frames at a and b (byte addresses), rounded to float32, as
+ * (a[2j], a[2j+1], b[2j], b[2j+1]) at dst.
+ */
+func("interleavePairs32", [["a", I32], ["b", I32], ["dst", I32], ["count", I32]], () => {
+  declare({ end: I32 });
+  const demote = (addr) => [...load(addr), ...simd(0x5e)];
+  return [
+    ...set("end", add(get("dst"), shl(get("count"), i32(4)))),
+    ...doWhile(
+      [
+        ...store(get("dst"), shuffle(demote(get("a")), demote(get("b")), [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23])),
+        ...set("a", add(get("a"), i32(16))),
+        ...set("b", add(get("b"), i32(16))),
+        ...set("dst", add(get("dst"), i32(16))),
+      ],
+      ltU(get("dst"), get("end")),
+    ),
+  ];
+});
+
+/** count >= 1 points of a float32 pair spectrum at src, as float64 complex values: the first transform's to dstA, the second's to dstB. */
+func("unpackPairs32", [["src", I32], ["dstA", I32], ["dstB", I32], ["count", I32]], () => {
+  declare({ end: I32, v: V128 });
+  const promoteLow = (a) => [...a, ...simd(0x5f)];
+  return [
+    ...set("end", add(get("src"), shl(get("count"), i32(4)))),
+    ...doWhile(
+      [
+        ...set("v", load(get("src"))),
+        ...store(get("dstA"), promoteLow(get("v"))),
+        ...store(get("dstB"), promoteLow(shuffle(get("v"), get("v"), [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15]))),
+        ...set("src", add(get("src"), i32(16))),
+        ...set("dstA", add(get("dstA"), i32(16))),
+        ...set("dstB", add(get("dstB"), i32(16))),
+      ],
+      ltU(get("src"), get("end")),
+    ),
+  ];
+});
+
+/** out = x · q per point, count >= 1 pair points: q as float32 quads (qr, qr, qr, qr), (-qi, qi, -qi, qi) (32 bytes a point). */
+func("productPairs32", [["x", I32], ["q", I32], ["out", I32], ["count", I32]], () => {
+  declare({ end: I32, v: V128, wr: V128, wi: V128 });
+  return [
+    ...set("end", add(get("x"), shl(get("count"), i32(4)))),
+    ...doWhile(
+      [
+        ...set("v", load(get("x"))),
+        ...set("wr", load(get("q"), 0)),
+        ...set("wi", load(get("q"), 16)),
+        ...store(get("out"), cmul("v", "wr", "wi")),
+        ...set("x", add(get("x"), i32(16))),
+        ...set("q", add(get("q"), i32(32))),
+        ...set("out", add(get("out"), i32(16))),
+      ],
+      ltU(get("x"), get("end")),
+    ),
+  ];
+});
+
+lanes = FLOAT64;
+emitTo = functions;
 
 // ---- spectral products (src/pitch/yin.ts builds autocorrelations from block spectra) ----
 
@@ -604,34 +723,43 @@ func(
   [I32],
 );
 
-// ---- module ----
-const types = [];
-const typeIndex = (params, results) => {
-  const key = `${params.join(",")}->${results.join(",")}`;
-  let at = types.findIndex((t) => t.key === key);
-  if (at < 0) {
-    at = types.length;
-    types.push({ key, params, results });
-  }
-  return at;
+// ---- modules ----
+/** A module of `fns`: exporting its own memory, or importing env.memory (the pair kernels over the FFT's memory). */
+const moduleBytes = (fns, importMemory) => {
+  const types = [];
+  const typeIndex = (params, results) => {
+    const key = `${params.join(",")}->${results.join(",")}`;
+    let at = types.findIndex((t) => t.key === key);
+    if (at < 0) {
+      at = types.length;
+      types.push({ key, params, results });
+    }
+    return at;
+  };
+  const funcTypes = fns.map((f) => typeIndex(f.type, f.results));
+  const bytes = Uint8Array.from([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec(types.map(({ params, results }) => [0x60, ...vec(params.map((t) => [t])), ...vec(results.map((t) => [t]))]))),
+    ...(importMemory ? section(2, vec([[...name("env"), ...name("memory"), 0x02, 0x00, ...uleb(1)]])) : []),
+    ...section(3, vec(funcTypes.map((t) => uleb(t)))),
+    ...(importMemory ? [] : section(5, vec([[0x00, ...uleb(1)]]))),
+    ...section(7, vec([...(importMemory ? [] : [[...name("memory"), 0x02, 0]]), ...fns.map((f, i) => [...name(f.name), 0x00, ...uleb(i)])])),
+    ...section(10, vec(fns.map((f) => f.code))),
+  ]);
+  new WebAssembly.Module(bytes); // validates
+  return bytes;
 };
-const funcTypes = functions.map((f) => typeIndex(f.type, f.results));
-const bytes = Uint8Array.from([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-  ...section(1, vec(types.map(({ params, results }) => [0x60, ...vec(params.map((t) => [t])), ...vec(results.map((t) => [t]))]))),
-  ...section(3, vec(funcTypes.map((t) => uleb(t)))),
-  ...section(5, vec([[0x00, ...uleb(1)]])),
-  ...section(7, vec([[...name("memory"), 0x02, 0], ...functions.map((f, i) => [...name(f.name), 0x00, ...uleb(i)])])),
-  ...section(10, vec(functions.map((f) => f.code))),
-]);
-
-new WebAssembly.Module(bytes); // validates
+const bytes = moduleBytes(functions, false);
+const pairBytes = moduleBytes(pairFunctions, true);
 
 const target = fileURLToPath(new URL("../src/fft/fftWasmModule.ts", import.meta.url));
 const source = `// Generated by scripts/gen-fft-wasm.mjs; do not edit.
 /** WebAssembly (SIMD) kernels of the power-of-two real FFT and spectral products, ${bytes.length} bytes, base64. */
 export const FFT_WASM_BASE64 =
   "${Buffer.from(bytes).toString("base64")}";
+/** The float32 pair kernels over the first module's memory (imported as env.memory), ${pairBytes.length} bytes, base64. */
+export const FFT_PAIRS_WASM_BASE64 =
+  "${Buffer.from(pairBytes).toString("base64")}";
 `;
 if (process.argv.includes("--check")) {
   if (readFileSync(target, "utf8") !== source) {
@@ -640,5 +768,5 @@ if (process.argv.includes("--check")) {
   }
 } else {
   writeFileSync(target, source);
-  console.log(`wrote ${target} (${bytes.length} bytes of wasm)`);
+  console.log(`wrote ${target} (${bytes.length} + ${pairBytes.length} bytes of wasm)`);
 }

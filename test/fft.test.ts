@@ -5,6 +5,8 @@ import { parse } from "npyjs";
 import { describe, expect, it } from "vitest";
 import { createComplexFft, createRealFft, getRealFft, type RealFft } from "../src/fft/index.js";
 import { createScalarRealFft } from "../src/fft/realFft.js";
+import { FFT_PAIRS_WASM_BASE64 } from "../src/fft/fftWasmModule.js";
+import { wasmSpectralMemory } from "../src/fft/wasmRealFft.js";
 
 const SIZES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 15, 16, 17, 25, 30, 32, 49, 62, 64, 100, 121, 128, 255, 256, 512, 1000, 1021, 1024, 2047, 2048, 3000, 4096, 4097];
 /** createRealFft (WebAssembly for powers of two) and the TypeScript engine it falls back on. */
@@ -243,6 +245,70 @@ describe("WebAssembly real FFT", () => {
       createRealFft(n).forward(x, 0, actual);
       expect(relativeError(actual, expected)).toBeLessThan(2e-15);
     }
+  });
+
+  it("transforms float32 pairs within float32 round-off, each frame independent of its partner", () => {
+    const memory = wasmSpectralMemory()!;
+    for (let n = 4; n <= 2 ** 16; n *= 2) {
+      const a = Float64Array.from(randomSignal(n, 3 * n), Math.fround);
+      const b = Float64Array.from(randomSignal(n, 5 * n), (v) => Math.fround(100 * v));
+      const expectedA = new Float64Array(n + 2);
+      const expectedB = new Float64Array(n + 2);
+      createRealFft(n).forward(a, 0, expectedA);
+      createRealFft(n).forward(b, 0, expectedB);
+      const frames = memory.reserve(2 * n + 4);
+      const out = memory.reserve(2 * (n + 2));
+      const pair = (x: Float64Array, y: Float64Array, lo: number, hi: number): [Float64Array, Float64Array] => {
+        memory.heap().set(x, frames);
+        memory.heap().set(y, frames + n + 2);
+        memory.forwardPairs32!(n, frames, frames + n + 2, lo, hi, out, out + n + 2);
+        const heap = memory.heap();
+        return [heap.slice(out, out + 2 * (hi - lo)), heap.slice(out + n + 2, out + n + 2 + 2 * (hi - lo))];
+      };
+      const [actualA, actualB] = pair(a, b, 0, n / 2 + 1);
+      // Float32 rounding at each of the log2(n) stages: errors ~ eps32 log2(n) relative to the largest bin.
+      expect(relativeError(actualA, expectedA)).toBeLessThan(2e-7 * Math.log2(n));
+      expect(relativeError(actualB, expectedB)).toBeLessThan(2e-7 * Math.log2(n));
+      expect(relativeError(actualA, expectedA)).toBeGreaterThan(0);
+      for (const v of actualA) expect(Math.fround(v)).toBe(v);
+      const [alone] = pair(a, a, 1, n / 2);
+      expect(alone).toEqual(actualA.subarray(2, n));
+    }
+  });
+
+  it("filters and inverts float32 pairs within float32 round-off of the float64 transforms", () => {
+    const memory = wasmSpectralMemory()!;
+    for (let n = 4; n <= 2 ** 14; n *= 2) {
+      const a = Float64Array.from(randomSignal(n, 7 * n), Math.fround);
+      const b = Float64Array.from(randomSignal(n, 11 * n), (v) => Math.fround(0.01 * v));
+      const h = randomSignal(n + 2, 13 * n);
+      const frames = memory.reserve(2 * n + 4);
+      const out = memory.reserve(2 * n + 4);
+      const q = memory.quadsPairs32!(h, n / 2 + 1);
+      memory.heap().set(a, frames);
+      memory.heap().set(b, frames + n + 2);
+      const x = memory.spectrumPairs32!(n, frames, frames + n + 2);
+      memory.inversePairs32!(n, x, q, out, out + n + 2);
+      const heap = memory.heap();
+      for (const [signal, at] of [[a, out], [b, out + n + 2]] as const) {
+        const spectrum = new Float64Array(n + 2);
+        createRealFft(n).forward(signal, 0, spectrum);
+        for (let k = 0; k <= n / 2; k++) {
+          const [re, im] = [spectrum[2 * k]!, spectrum[2 * k + 1]!];
+          spectrum[2 * k] = re * h[2 * k]! - im * h[2 * k + 1]!;
+          spectrum[2 * k + 1] = re * h[2 * k + 1]! + im * h[2 * k]!;
+        }
+        const expected = new Float64Array(n);
+        createRealFft(n).inverse(spectrum, 0, expected, 0);
+        const actual = heap.slice(at, at + n);
+        expect(relativeError(actual, expected)).toBeLessThan(4e-7 * Math.log2(n));
+        expect(relativeError(actual, expected)).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it("keeps the float32 pair kernels' module under 4 KB, so browsers compile it synchronously on the main thread", () => {
+    expect(atob(FFT_PAIRS_WASM_BASE64).length).toBeLessThan(4096);
   });
 
   it("is the output of scripts/gen-fft-wasm.mjs", () => {

@@ -259,7 +259,7 @@ export interface BandSpec {
 }
 
 /** The FFT bins [lo, hi) a basis reads. */
-const binRange = (basis: BandRows): [number, number] => {
+export const binRange = (basis: BandRows): [number, number] => {
   const { rows, first, width } = basis;
   let lo = Infinity;
   let hi = 0;

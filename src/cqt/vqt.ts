@@ -24,7 +24,7 @@ import type { WindowName } from "../spectrum/window.js";
 import { ParameterError } from "../util/errors.js";
 import type { LibrosaSemantics } from "../util/params.js";
 import { cqtFrequencies, filterBasis, relativeBandwidth, waveletLengths, windowBandwidth } from "./filters.js";
-import { createBandKernels, valuesPerRow, type BandOutput, type BandProduct, type SlidingBand } from "./bandProduct.js";
+import { binRange, createBandKernels, valuesPerRow, type BandOutput, type BandProduct, type SlidingBand } from "./bandProduct.js";
 import { bandRows, type BandRows } from "./bands.js";
 import { interiorFrameStart, loadFrame } from "./frames.js";
 import { onClearCaches } from "../util/clearCaches.js";
@@ -285,18 +285,34 @@ export const SLIDE_MAX_HOP = 32;
 
 /** This thread's stretch of FFT kernel memory for runs of frames (grown, never freed: at most the largest run). */
 let staging: { kernels: object | undefined; at: number; capacity: number } | null = null;
+
+/** This thread's two spectra of float32 pair transforms (float64 values; grown as staging is). */
+let pairSpectra: { kernels: object | undefined; at: number; capacity: number } | null = null;
 onClearCaches(() => {
   staging = null;
+  pairSpectra = null;
 });
+
+type Area = { kernels: object | undefined; at: number; capacity: number } | null;
+
+/** An area of at least `length` float64 values in `memory` (an even index), reserved anew only when `area` is too small or of another memory. */
+const grown = (memory: WasmSpectralMemory, area: Area, length: number): NonNullable<Area> => {
+  // Every WasmSpectralMemory of a thread is a view of the same kernels' memory.
+  if (area !== null && area.kernels === memory.memory && area.capacity >= length) return area;
+  const capacity = Math.max(length, 2 * (area?.capacity ?? 0));
+  return { kernels: memory.memory, at: memory.reserve(capacity + 2), capacity };
+};
 
 /** Index in `memory.heap()` of at least `length` staging values (an even index). */
 const stagingArea = (memory: WasmSpectralMemory, length: number): number => {
-  // Every WasmSpectralMemory of a thread is a view of the same kernels' memory.
-  if (staging === null || staging.kernels !== memory.memory || staging.capacity < length) {
-    const capacity = Math.max(length, 2 * (staging?.capacity ?? 0));
-    staging = { kernels: memory.memory, at: memory.reserve(capacity + 2), capacity };
-  }
+  staging = grown(memory, staging, length);
   return staging.at;
+};
+
+/** Index in `memory.heap()` of two spectra of n + 2 values each (the second at + n + 2). */
+const pairSpectraArea = (memory: WasmSpectralMemory, n: number): number => {
+  pairSpectra = grown(memory, pairSpectra, 2 * (n + 2));
+  return pairSpectra.at;
 };
 
 /**
@@ -315,6 +331,10 @@ export class ResponseEngine {
   private readonly spectrum: Float64Array;
   /** Per octave and channel: the frame the sliding state holds (-1: none). */
   private readonly current: Int32Array;
+  /** Per octave, the FFT bins [lo, hi) its basis reads, as 2 * octave + (0, 1). */
+  private readonly bins: Int32Array;
+  /** Whether interior frames of transformed octaves go through float32 pair transforms (float32 input, as numpy's float32 rfft). */
+  private readonly pairs32: boolean;
 
   /** Values per frame of each octave (see {@link BandOutput}). */
   readonly frameValues: number[];
@@ -338,6 +358,8 @@ export class ResponseEngine {
     this.sliding = kernels.sliding;
     this.memory = wasmSpectralMemory();
     this.current = new Int32Array(plan.octaves.length * channels).fill(-1);
+    this.bins = Int32Array.from(plan.octaves.flatMap((o) => binRange(o.basis)));
+    this.pairs32 = plan.single && this.memory?.forwardPairs32 !== undefined;
   }
 
   /** Where frame t of octave o starts in its signal (channel base included), or -1 if it needs padding. */
@@ -418,12 +440,42 @@ export class ResponseEngine {
       while (end < t1 && this.start(o, c, end) === first + (end - t) * hop) end++;
       const length = (end - t - 1) * hop + n;
       const at = stagingArea(memory, length);
-      memory.heap().set(signal.subarray(first, first + length), at);
-      for (let u = t; u < end; u++) {
-        const offset = memory.forwardFrom(n, at + (u - t) * hop);
-        product.apply(memory.heap(), out, offset, step * (u - t0));
+      if (this.pairs32) {
+        this.transformPairs32(o, memory, at, signal.subarray(first, first + length), end - t, out, step * (t - t0));
+      } else {
+        memory.heap().set(signal.subarray(first, first + length), at);
+        for (let u = t; u < end; u++) {
+          const offset = memory.forwardFrom(n, at + (u - t) * hop);
+          product.apply(memory.heap(), out, offset, step * (u - t0));
+        }
       }
       t = end;
+    }
+  }
+
+  /**
+   * `frames` overlapping frames of octave o, the first at the start of
+   * `stretch`, transformed two at a time in float32 (the last one, if odd,
+   * paired with itself: a frame's values never depend on its partner, so
+   * they do not depend on how frames are split among threads); row values to
+   * `out` from `outAt`.
+   */
+  private transformPairs32(o: number, memory: WasmSpectralMemory, at: number, stretch: Float64Array, frames: number, out: Float64Array, outAt: number): void {
+    const oct = this.plan.octaves[o]!;
+    const n = oct.stft.nFft;
+    const hop = oct.hopLength;
+    const step = this.frameValues[o]!;
+    const product = this.products[o]!;
+    const lo = this.bins[2 * o]!;
+    const hi = this.bins[2 * o + 1]!;
+    const spectra = pairSpectraArea(memory, n);
+    memory.heap().set(stretch, at);
+    for (let i = 0; i < frames; i += 2) {
+      const second = Math.min(i + 1, frames - 1);
+      memory.forwardPairs32!(n, at + i * hop, at + second * hop, lo, hi, spectra + 2 * lo, spectra + n + 2 + 2 * lo);
+      const heap = memory.heap();
+      product.apply(heap, out, spectra, outAt + step * i);
+      if (second !== i) product.apply(heap, out, spectra + n + 2, outAt + step * second);
     }
   }
 

@@ -1,8 +1,8 @@
-import { FFT_WASM_BASE64 } from "./fftWasmModule.js";
+import { FFT_PAIRS_WASM_BASE64, FFT_WASM_BASE64 } from "./fftWasmModule.js";
 import type { RealFft } from "./realFft.js";
 import { unitRoot } from "./unitRoot.js";
 import { onClearCaches } from "../util/clearCaches.js";
-import { instantiateIfSupported } from "../util/wasm.js";
+import { instantiateIfSupported, kernelsOverMemory } from "../util/wasm.js";
 
 /** The exports of the module built by scripts/gen-fft-wasm.mjs (byte addresses, counts in complex points). */
 interface FftKernels {
@@ -23,6 +23,23 @@ interface FftKernels {
   normalizeByMean(d: number, sums: number, out: number, first: number, count: number, guard: number): void;
   firstMinimum(x: number, count: number, threshold: number): number;
 }
+
+/** The float32 pair kernels (a second module over the FFT kernels' memory; see scripts/gen-fft-wasm.mjs). */
+interface PairKernels {
+  pass4Pairs32(src: number, dst: number, tw: number, m: number, s: number): void;
+  pass8lastPairs32(src: number, dst: number, s: number): void;
+  pass4lastPairs32(src: number, dst: number, s: number): void;
+  pass2lastPairs32(src: number, dst: number, s: number): void;
+  realForwardPairs32(buf: number, tw: number, m: number): void;
+  interleavePairs32(a: number, b: number, dst: number, count: number): void;
+  unpackPairs32(src: number, dstA: number, dstB: number, count: number): void;
+  realInversePairs32(buf: number, tw: number, m: number): void;
+  swapScalePairs32(buf: number, count: number, scale: number): void;
+  productPairs32(x: number, q: number, out: number, count: number): void;
+}
+
+/** Made on first use (after the FFT kernels loaded, so `atob` exists). */
+let pairKernels: ((memory: object) => PairKernels | null) | undefined;
 
 /**
  * One instance of the kernels with everything laid out in its memory: the
@@ -95,6 +112,8 @@ interface Plan {
   readonly inverseSplit: number;
   readonly bufferA: number;
   readonly bufferB: number;
+  /** The float32 pair transform's pass twiddles and forward split table (same layout, float32 quads), made on first use. */
+  pairs32?: PairTables;
 }
 
 const writePair = (heap: Float64Array, at: number, re: number, im: number): void => {
@@ -103,6 +122,42 @@ const writePair = (heap: Float64Array, at: number, re: number, im: number): void
   heap[i + 1] = re;
   heap[i + 2] = -im;
   heap[i + 3] = im;
+};
+
+/** A float64 twiddle pair (wr, wr), (-wi, wi) at byte `at` rewritten as float32 quads (wr, wr, wr, wr), (-wi, wi, -wi, wi) at byte `to`. */
+const pairAsQuads = (k: Instance, at: number, to: number): void => {
+  const re = k.heap[at / 8]!;
+  const im = k.heap[at / 8 + 3]!;
+  new Float32Array(k.wasm.memory.buffer, to, 8).set([re, re, re, re, -im, im, -im, im]);
+};
+
+interface PairTables {
+  passTwiddles: Int32Array;
+  forwardSplit: number;
+  inverseSplit: number;
+}
+
+/** The float32 pair tables of a plan: its float64 twiddles rounded to float32. */
+const pairs32Of = (k: Instance, plan: Plan): PairTables => {
+  if (plan.pairs32) return plan.pairs32;
+  const passTwiddles = new Int32Array(plan.passTwiddles.length);
+  let groups = plan.m;
+  for (let pass = 0; pass < passTwiddles.length; pass++) {
+    groups /= 4;
+    const bytes = 96 * groups;
+    const to = allocate(k, bytes);
+    for (let b = 0; b < bytes; b += 32) pairAsQuads(k, plan.passTwiddles[pass]! + b, to + b);
+    passTwiddles[pass] = to;
+  }
+  const splitBytes = 32 * Math.max(1, Math.floor(plan.m / 2));
+  const forwardSplit = allocate(k, splitBytes);
+  const inverseSplit = allocate(k, splitBytes);
+  for (let b = 0; b < splitBytes; b += 32) {
+    pairAsQuads(k, plan.forwardSplit + b, forwardSplit + b);
+    pairAsQuads(k, plan.inverseSplit + b, inverseSplit + b);
+  }
+  plan.pairs32 = { passTwiddles, forwardSplit, inverseSplit };
+  return plan.pairs32;
 };
 
 const makePlan = (k: Instance, n: number): Plan => {
@@ -185,6 +240,25 @@ const complexForward = (wasm: FftKernels, plan: Plan, input: number = plan.buffe
   return dst;
 };
 
+/** {@link complexForward} of two transforms at once in float32 (the pair layout of scripts/gen-fft-wasm.mjs), from buffer A. */
+const complexForwardPairs32 = (wasm: PairKernels, plan: Plan, tables: PairTables): number => {
+  let src = plan.bufferA;
+  let dst = plan.bufferB;
+  const general = tables.passTwiddles.length;
+  let groups = plan.m;
+  for (let pass = 0; pass < general; pass++) {
+    groups /= 4;
+    wasm.pass4Pairs32(src, dst, tables.passTwiddles[pass]!, groups, plan.strides[pass]!);
+    src = dst;
+    dst = dst === plan.bufferB ? plan.bufferA : plan.bufferB;
+  }
+  const stride = plan.strides[general]!;
+  if (plan.lastRadix === 8) wasm.pass8lastPairs32(src, dst, stride);
+  else if (plan.lastRadix === 4) wasm.pass4lastPairs32(src, dst, stride);
+  else wasm.pass2lastPairs32(src, dst, stride);
+  return dst;
+};
+
 /**
  * The real FFT of a power-of-two n >= 4 in WebAssembly SIMD (two float64 lanes,
  * one complex value per vector): the algorithm of the TypeScript EvenRealFft
@@ -262,6 +336,30 @@ export interface WasmSpectralMemory {
   forwardFrom(n: number, at: number): number;
   /** numpy's irfft of the n + 2 values at `input(n)`; returns where its n samples are (valid until the next size-n transform). */
   inverse(n: number): number;
+  /**
+   * The rfft of two frames of n samples at `heap()` indices `a` and `b` (even,
+   * anywhere outside the size-n buffers; float32 values, or rounded to
+   * float32), computed in float32: the algorithm of `forward` with every
+   * operation rounded to float32, one frame's values never depending on the
+   * other's. Bins [lo, hi) of each as float64 (re, im) pairs to `heap()`
+   * indices `outA` and `outB` (even). Absent in the TypeScript stand-in.
+   */
+  forwardPairs32?(n: number, a: number, b: number, lo: number, hi: number, outA: number, outB: number): void;
+  /**
+   * As `forwardPairs32`, leaving the pair spectrum where the transform puts it:
+   * returns the `heap()` index of its n/2 + 1 points (16 bytes each: re_a, im_a,
+   * re_b, im_b as float32), valid until the next size-n transform.
+   */
+  spectrumPairs32?(n: number, a: number, b: number): number;
+  /** `count` complex values (interleaved float64) as the float32 table {@link inversePairs32} multiplies by; reserved (never freed), returns its index. */
+  quadsPairs32?(values: Float64Array, count: number): number;
+  /**
+   * The irfft of size n of two spectra at once, in float32: the n/2 + 1 pair
+   * points at index `x` (as `spectrumPairs32` leaves them) times the table at `q`
+   * (from `quadsPairs32`); the n samples of each, as float64, to `heap()` indices
+   * `outA` and `outB` (even). Like irfft, the imaginary parts of bins 0 and n/2 are ignored.
+   */
+  inversePairs32?(n: number, x: number, q: number, outA: number, outB: number): void;
   /** out = (|x|², 0) per value. */
   powerSpectrum(x: number, out: number, count: number): void;
   /** out = prev + conj(x) y w per value, w as 4 float64 (wr, wr, -wi, wi) per value. */
@@ -296,6 +394,8 @@ export const wasmSpectralMemory = (): WasmSpectralMemory | null => {
 
 const spectralMemoryOver = (k: Instance): WasmSpectralMemory => {
   const wasm = k.wasm;
+  pairKernels ??= kernelsOverMemory<PairKernels>(Uint8Array.from(atob(FFT_PAIRS_WASM_BASE64), (c) => c.charCodeAt(0)));
+  const pairs = pairKernels(wasm.memory);
   return {
     memory: wasm.memory,
     heap: () => k.heap,
@@ -313,6 +413,43 @@ const spectralMemoryOver = (k: Instance): WasmSpectralMemory => {
       wasm.realForward(result, plan.forwardSplit, plan.m);
       return result / 8;
     },
+    ...(pairs === null ? {} : {
+      forwardPairs32(n: number, a: number, b: number, lo: number, hi: number, outA: number, outB: number) {
+        const plan = planOf(k, n);
+        const tables = pairs32Of(k, plan);
+        pairs.interleavePairs32(8 * a, 8 * b, plan.bufferA, plan.m);
+        const result = complexForwardPairs32(pairs, plan, tables);
+        pairs.realForwardPairs32(result, tables.forwardSplit, plan.m);
+        if (hi > lo) pairs.unpackPairs32(result + 16 * lo, 8 * outA, 8 * outB, hi - lo);
+      },
+      spectrumPairs32(n: number, a: number, b: number): number {
+        const plan = planOf(k, n);
+        const tables = pairs32Of(k, plan);
+        pairs.interleavePairs32(8 * a, 8 * b, plan.bufferA, plan.m);
+        const result = complexForwardPairs32(pairs, plan, tables);
+        pairs.realForwardPairs32(result, tables.forwardSplit, plan.m);
+        return result / 8;
+      },
+      quadsPairs32(values: Float64Array, count: number): number {
+        const at = allocate(k, 32 * count);
+        const quads = new Float32Array(k.wasm.memory.buffer, at, 8 * count);
+        for (let i = 0; i < count; i++) {
+          const re = values[2 * i]!;
+          const im = values[2 * i + 1]!;
+          quads.set([re, re, re, re, -im, im, -im, im], 8 * i);
+        }
+        return at / 8;
+      },
+      inversePairs32(n: number, x: number, q: number, outA: number, outB: number): void {
+        const plan = planOf(k, n);
+        const tables = pairs32Of(k, plan);
+        pairs.productPairs32(8 * x, 8 * q, plan.bufferA, plan.m + 1);
+        pairs.realInversePairs32(plan.bufferA, tables.inverseSplit, plan.m);
+        const result = complexForwardPairs32(pairs, plan, tables);
+        pairs.swapScalePairs32(result, plan.m, 1 / n);
+        pairs.unpackPairs32(result, 8 * outA, 8 * outB, plan.m);
+      },
+    }),
     inverse(n) {
       const plan = planOf(k, n);
       wasm.realInverse(plan.bufferA, plan.inverseSplit, plan.m);

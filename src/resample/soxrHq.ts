@@ -272,11 +272,87 @@ function storeOutputs(src: Float64Array, from: number, out: Float64Array, to: nu
 let spectral: WasmSpectralMemory | null | undefined;
 /** Per stage (by its spectrum array): where conj(spectrum) sits in the kernels' memory, for `crossProduct`. */
 let conjugateSpectra = new WeakMap<Float64Array, number>();
+/** Per stage: its spectrum as the float32 table of the pair path. */
+let quadSpectra = new WeakMap<Float64Array, number>();
+/** This thread's areas of the pair path: two blocks of input and two of output, for transforms of up to `n` points. */
+let pairAreas: { n: number; at: number } | null = null;
 onClearCaches(() => {
   spectral = undefined;
   conjugateSpectra = new WeakMap();
+  quadSpectra = new WeakMap();
+  pairAreas = null;
   dftStageCache.clear();
 });
+
+/** Writes block b's n input samples (x read as zero outside [0, x.length)) to `heap[at ..]`. */
+const stageBlock = (heap: Float64Array, at: number, x: Float64Array, start: number, n: number): void => {
+  if (start >= 0 && start + n <= x.length) {
+    heap.set(x.subarray(start, start + n), at);
+    return;
+  }
+  heap.fill(0, at, at + n);
+  const from = Math.max(0, start);
+  const to = Math.min(x.length, start + n);
+  if (to > from) heap.set(x.subarray(from, to), at + from - start);
+};
+
+/**
+ * {@link decimateBlocksInMemory} for float32 output (`map.single`), two blocks
+ * at a time through the float32 pair transforms: soxr's HQ recipe runs its
+ * own DFT stages in single precision, and the outputs are rounded to float32
+ * anyway. A block's outputs never depend on the block it is paired with (an
+ * odd last one is paired with itself), so they do not depend on how blocks are
+ * split among threads.
+ */
+function decimateBlockPairs32(
+  sm: WasmSpectralMemory,
+  x: Float64Array,
+  stage: DftStage,
+  outLen: number,
+  out: Float64Array,
+  outOffset: number,
+  b0: number,
+  b1: number,
+  map: DftStageOutputMap,
+): void {
+  const n = stage.dftLength;
+  const delay = (stage.taps - 1) / 2;
+  const block = stage.blockInput;
+  const perBlock = outputsPerBlock(stage);
+  const bins = n / 4 + 1;
+  // Tables and areas first: they may grow the memory, which renews the heap view.
+  let q = quadSpectra.get(stage.spectrum);
+  if (q === undefined) {
+    q = sm.quadsPairs32!(stage.spectrum, bins);
+    quadSpectra.set(stage.spectrum, q);
+  }
+  if (pairAreas === null || pairAreas.n < n) pairAreas = { n, at: sm.reserve(3 * n + 8) };
+  const inA = pairAreas.at;
+  const inB = inA + n + 2;
+  const outA = inB + n + 2;
+  const outB = outA + n / 2 + 2;
+  const kernels = map.multiplier === 1 && sm.memory !== undefined ? outputKernels(sm.memory) : null;
+  for (let b = b0; b < b1; b += 2) {
+    const second = Math.min(b + 1, b1 - 1);
+    stageBlock(sm.heap(), inA, x, b * block - delay, n);
+    stageBlock(sm.heap(), inB, x, second * block - delay, n);
+    // irfft ignores the imaginary parts of bins 0 and N/4: the Nyquist bin is taken as real, like soxr.
+    sm.inversePairs32!(n / 2, sm.spectrumPairs32!(n, inA, inB), q, outA, outB);
+    const heap = sm.heap();
+    const emit = (blockIndex: number, at: number): void => {
+      const base = blockIndex * perBlock;
+      const count = Math.min(perBlock, outLen - base);
+      if (kernels !== null) {
+        kernels.divide32(8 * at, 32 * Math.ceil(count / 4), map.divisor);
+        out.set(heap.subarray(at, at + count), outOffset + base);
+      } else {
+        storeOutputs(heap, at, out, outOffset + base, count, map);
+      }
+    };
+    emit(b, outA);
+    if (second !== b) emit(second, outB);
+  }
+}
 
 /**
  * The in-memory path of {@link dftStageDecimateBlocks}: the same transforms
@@ -321,17 +397,8 @@ function decimateBlocksInMemory(
   const kernels = map !== undefined && map.multiplier === 1 && sm.memory !== undefined ? outputKernels(sm.memory) : null;
   const divide = kernels === null ? null : map!.single ? kernels.divide32 : kernels.divide64;
   const heap = sm.heap();
-  const len = x.length;
   for (let b = b0; b < b1; b++) {
-    const start = b * block - delay;
-    if (start >= 0 && start + n <= len) {
-      heap.set(x.subarray(start, start + n), inAt);
-    } else {
-      heap.fill(0, inAt, inAt + n);
-      const from = Math.max(0, start);
-      const to = Math.min(len, start + n);
-      if (to > from) heap.set(x.subarray(from, to), inAt + from - start);
-    }
+    stageBlock(heap, inAt, x, b * block - delay, n);
     const specAt = sm.forward(n);
     // irfft ignores the imaginary parts of bins 0 and N/4: the Nyquist bin is taken as real, like soxr.
     sm.crossProduct(hAt, specAt, halfAt, bins);
@@ -367,7 +434,8 @@ export function dftStageDecimateBlocks(
 ): void {
   if (b1 <= b0) return;
   if (spectral === undefined) spectral = wasmSpectralMemory();
-  if (spectral !== null) decimateBlocksInMemory(spectral, x, stage, outLen, out, outOffset, b0, b1, map);
+  if (spectral !== null && map?.single && spectral.inversePairs32 !== undefined) decimateBlockPairs32(spectral, x, stage, outLen, out, outOffset, b0, b1, map);
+  else if (spectral !== null) decimateBlocksInMemory(spectral, x, stage, outLen, out, outOffset, b0, b1, map);
   else dftStageDecimateBlocksWith(getRealFft(stage.dftLength), getRealFft(stage.dftLength / 2), x, stage, outLen, out, outOffset, b0, b1, map);
 }
 
