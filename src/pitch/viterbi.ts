@@ -57,38 +57,46 @@ const slidingMax = (x: Float64Array, base: number, n: number, half: number, out:
 const SLACK = 2;
 
 /**
- * For every target pitch q, the best cost `previous[base + k] + banded(k -> q)` over
- * source pitches k and its first k, into `cost` / `from` (absolute state numbers).
+ * For every target pitch q in `rows[0 .. nRows)` (ascending), the best cost
+ * `previous[base + k] + banded(k -> q)` over source pitches k and its first k, into
+ * `cost` / `from` (absolute state numbers; -Infinity / -1 when no k is in reach).
  * `banded` is the log of a concave kernel of q - k times a factor per k (librosa's
- * row normalisation), so the first argmax does not decrease with q (a Monge matrix):
- * divide and conquer on q, each row scanned exactly, in ascending k with a strict
- * comparison as librosa scans, within the range its neighbours leave. Rows with
- * `skip[q]` set are left out (-Infinity).
+ * row normalisation), so the first argmax does not decrease with q (a Monge matrix),
+ * on any subset of rows too: divide and conquer over the rows, each row scanned
+ * exactly, in ascending k with a strict comparison as librosa scans, within the
+ * range its neighbours leave. Iterative, over an explicit `stack` (4 entries a level).
  */
-const bestOverBlock = (
+const bestOverRows = (
   previous: Float64Array,
   base: number,
   banded: Float64Array,
   nPitch: number,
   half: number,
+  rows: Int32Array,
+  nRows: number,
   cost: Float64Array,
   from: Int32Array,
-  skip: Uint8Array | null,
+  stack: Int32Array,
 ): void => {
   const span = 2 * half + 1;
-  const solve = (qLow: number, qHigh: number, kLow: number, kHigh: number): void => {
-    while (qLow <= qHigh) {
-      const q = (qLow + qHigh) >> 1;
-      if (skip !== null && skip[q] === 1) {
-        // This row cannot win: its neighbours keep the whole range.
-        cost[q] = -Infinity;
-        from[q] = -1;
-        solve(qLow, q - 1, kLow, kHigh);
-        qLow = q + 1;
-        continue;
-      }
-      const first = Math.max(kLow, q - half);
-      const last = Math.min(kHigh, q + half);
+  let sp = 0;
+  stack[0] = 0;
+  stack[1] = nRows - 1;
+  stack[2] = 0;
+  stack[3] = nPitch - 1;
+  sp = 4;
+  while (sp > 0) {
+    sp -= 4;
+    let lo = stack[sp]!;
+    const hi = stack[sp + 1]!;
+    let kLow = stack[sp + 2]!;
+    const kHigh = stack[sp + 3]!;
+    // The right halves by this loop, the left ones pushed.
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const q = rows[mid]!;
+      const first = kLow > q - half ? kLow : q - half;
+      const last = kHigh < q + half ? kHigh : q + half;
       const row = q * span + half - q;
       let best = -Infinity;
       let arg = -1;
@@ -100,18 +108,29 @@ const bestOverBlock = (
         }
       }
       cost[q] = best;
-      from[q] = arg < 0 ? -1 : base + arg;
-      // Left half recursively, right half by the loop.
       if (arg < 0) {
-        solve(qLow, q - 1, kLow, kHigh);
+        from[q] = -1;
+        if (lo < mid) {
+          stack[sp] = lo;
+          stack[sp + 1] = mid - 1;
+          stack[sp + 2] = kLow;
+          stack[sp + 3] = kHigh;
+          sp += 4;
+        }
       } else {
-        solve(qLow, q - 1, kLow, Math.min(kHigh, arg + SLACK));
-        kLow = Math.max(kLow, arg - SLACK);
+        from[q] = base + arg;
+        if (lo < mid) {
+          stack[sp] = lo;
+          stack[sp + 1] = mid - 1;
+          stack[sp + 2] = kLow;
+          stack[sp + 3] = kHigh < arg + SLACK ? kHigh : arg + SLACK;
+          sp += 4;
+        }
+        if (arg - SLACK > kLow) kLow = arg - SLACK;
       }
-      qLow = q + 1;
+      lo = mid + 1;
     }
-  };
-  solve(0, nPitch - 1, 0, nPitch - 1);
+  }
 };
 
 /**
@@ -173,7 +192,9 @@ export const viterbiPyin = (
   const voicedWindowMax = new Float64Array(nPitch);
   const prefix = new Float64Array(nPitch + 2 * half);
   const suffix = new Float64Array(nPitch + 2 * half);
-  const skip = new Uint8Array(nPitch);
+  const allRows = Int32Array.from({ length: nPitch }, (_, q) => q);
+  const liveRows = new Int32Array(nPitch);
+  const stack = new Int32Array(4 * (nPitch + 1));
   const rowPointers = new Int32Array(nStates);
   const best = new Float64Array(2);
 
@@ -205,12 +226,20 @@ export const viterbiPyin = (
     for (let target = 0; target < 2; target++) {
       const voicedTarget = target === 0;
       const fromVoicedBand = voicedTarget ? logStay : logSwitch;
-      bestOverBlock(previous, nPitch, voicedTarget ? logSwitch : logStay, nPitch, half, fromUnvoicedCost, fromUnvoiced, null);
+      bestOverRows(previous, nPitch, voicedTarget ? logSwitch : logStay, nPitch, half, allRows, nPitch, fromUnvoicedCost, fromUnvoiced, stack);
       // Voiced states are log(tiny) away from the rest except near the few candidates:
-      // rows whose best possible voiced cost is below the unvoiced one are skipped.
+      // rows whose best possible voiced cost is below the unvoiced one are left out.
       const kernelMax = voicedTarget ? stayMax : switchMax;
-      for (let q = 0; q < nPitch; q++) skip[q] = voicedWindowMax[q]! + kernelMax[q]! < fromUnvoicedCost[q]! ? 1 : 0;
-      bestOverBlock(previous, 0, fromVoicedBand, nPitch, half, fromVoicedCost, fromVoiced, skip);
+      let nLive = 0;
+      for (let q = 0; q < nPitch; q++) {
+        if (voicedWindowMax[q]! + kernelMax[q]! < fromUnvoicedCost[q]!) {
+          fromVoicedCost[q] = -Infinity;
+          fromVoiced[q] = -1;
+        } else {
+          liveRows[nLive++] = q;
+        }
+      }
+      if (nLive > 0) bestOverRows(previous, 0, fromVoicedBand, nPitch, half, liveRows, nLive, fromVoicedCost, fromVoiced, stack);
       for (let q = 0; q < nPitch; q++) {
         // Equal costs: the voiced predecessor, whose state number is lower.
         let cost = fromVoicedCost[q]!;
