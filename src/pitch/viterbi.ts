@@ -35,18 +35,43 @@ export interface PyinObservations {
   logUnvoiced: Float64Array;
 }
 
-/** van Herk / Gil-Werman: `out[q] = max(x[base + q - half .. base + q + half])` within [0, n), in O(n). */
-const slidingMax = (x: Float64Array, base: number, n: number, half: number, out: Float64Array, prefix: Float64Array, suffix: Float64Array): void => {
+/**
+ * van Herk / Gil-Werman: `out[q] = max(x[base + q - half .. base + q + half])` within [0, n), in O(n).
+ * `padded`, `prefix`, `suffix`: n + 2 half entries each, `padded` -Infinity outside [half, n + half).
+ */
+const slidingMax = (
+  x: Float64Array,
+  base: number,
+  n: number,
+  half: number,
+  out: Float64Array,
+  padded: Float64Array,
+  prefix: Float64Array,
+  suffix: Float64Array,
+): void => {
   const w = 2 * half + 1;
-  const padded = n + 2 * half;
-  for (let start = 0; start < padded; start += w) {
-    const end = Math.min(start + w, padded);
+  const length = n + 2 * half;
+  padded.set(x.subarray(base, base + n), half);
+  for (let start = 0; start < length; start += w) {
+    const end = start + w < length ? start + w : length;
     let run = -Infinity;
-    for (let i = start; i < end; i++) prefix[i] = run = Math.max(run, i < half || i >= n + half ? -Infinity : x[base + i - half]!);
+    for (let i = start; i < end; i++) {
+      const v = padded[i]!;
+      run = v > run ? v : run;
+      prefix[i] = run;
+    }
     run = -Infinity;
-    for (let i = end - 1; i >= start; i--) suffix[i] = run = Math.max(run, i < half || i >= n + half ? -Infinity : x[base + i - half]!);
+    for (let i = end - 1; i >= start; i--) {
+      const v = padded[i]!;
+      run = v > run ? v : run;
+      suffix[i] = run;
+    }
   }
-  for (let q = 0; q < n; q++) out[q] = Math.max(suffix[q]!, prefix[q + w - 1]!);
+  for (let q = 0; q < n; q++) {
+    const a = suffix[q]!;
+    const b = prefix[q + w - 1]!;
+    out[q] = a > b ? a : b;
+  }
 };
 
 /**
@@ -167,9 +192,10 @@ const outsideBandBest = (
 
 /**
  * The decoded states (0 .. nPitch - 1 voiced, nPitch .. 2 nPitch - 1 unvoiced) of
- * frames [first, first + nFrames) into `states`.
+ * frames [first, first + nFrames) into `states`, every state's value computed
+ * (see {@link viterbiPyin}).
  */
-export const viterbiPyin = (
+export const viterbiEager = (
   transitions: PitchTransitions,
   observations: PyinObservations,
   first: number,
@@ -190,6 +216,7 @@ export const viterbiPyin = (
   const fromUnvoiced = new Int32Array(nPitch);
   const order = new Int32Array(nStates);
   const voicedWindowMax = new Float64Array(nPitch);
+  const padded = new Float64Array(nPitch + 2 * half).fill(-Infinity);
   const prefix = new Float64Array(nPitch + 2 * half);
   const suffix = new Float64Array(nPitch + 2 * half);
   const allRows = Int32Array.from({ length: nPitch }, (_, q) => q);
@@ -220,7 +247,7 @@ export const viterbiPyin = (
     let highest = -Infinity;
     if (outsideBand) for (let k = 0; k < nStates; k++) highest = Math.max(highest, previous[k]!);
     let sorted = false;
-    slidingMax(previous, 0, nPitch, half, voicedWindowMax, prefix, suffix);
+    slidingMax(previous, 0, nPitch, half, voicedWindowMax, padded, prefix, suffix);
     const unvoicedObs = logUnvoiced[first + t]!;
     const row = t * nStates;
     for (let target = 0; target < 2; target++) {
@@ -278,4 +305,221 @@ export const viterbiPyin = (
     last = pointers[(t + 1) * nStates + last]!;
     states[first + t] = last;
   }
+};
+
+/** How often {@link viterbiPyin} handed a channel to {@link viterbiEager} (tests read it). */
+export const lazyFallbacks = { count: 0 };
+
+/** A pointer not written (a voiced state never materialised): the path must not meet one. */
+const NO_POINTER = 0xffff;
+
+/**
+ * The decoded states of frames [first, first + nFrames) into `states`: librosa's
+ * path to the bit, as {@link viterbiEager}, computing fewer voiced values.
+ *
+ * Voiced states away from the frame's candidates observe log(tiny), so their values
+ * sit some 700 below the rest and rarely take part. Frame t's voiced values are first
+ * kept as upper bounds (`obs + max(window max of frame t - 1 + largest transition)`,
+ * monotone rounding makes them bounds of the float values), and made exact one frame
+ * later only where frame t + 1 scans them: within `half` of a row whose voiced block
+ * is not excluded by those bounds. The exclusions test bounds against a cost the row
+ * certainly reaches (an unvoiced predecessor's), so an excluded block cannot win or
+ * tie. Making frame t - 1 exact scans frame t - 2's voiced values only for rows that
+ * frame t's test kept, whose sources were made exact in the step before. Unvoiced
+ * values are always exact. The path only meets exact states (each pointer it follows
+ * was the winner of a scan over exact values); `NO_POINTER` marks the others.
+ *
+ * Answers false (and leaves `states` to the caller) where librosa's exact search
+ * would need the log(tiny) transitions outside the band, which this does not follow.
+ */
+const viterbiLazy = (
+  transitions: PitchTransitions,
+  observations: PyinObservations,
+  first: number,
+  nFrames: number,
+  states: Int32Array | Uint32Array,
+): boolean => {
+  const { nPitch: n, half, span, logStay, logSwitch, stayMax, switchMax, outsideBand } = transitions;
+  const nStates = 2 * n;
+  if (nStates >= NO_POINTER || nFrames < 2) return false;
+  const { count, slots, bin, logProb, logUnvoiced } = observations;
+  const pointers = new Uint16Array(nFrames * nStates);
+  // Values of frames t - 2, t - 1 and t: voiced states first (exact where `exact*`, else bounds), then unvoiced ones.
+  let older = new Float64Array(nStates);
+  let previous = new Float64Array(nStates);
+  let current = new Float64Array(nStates);
+  let exactPrevious = new Uint8Array(n).fill(1);
+  let exactCurrent = new Uint8Array(n);
+  // Rows of frame t - 1 / t whose voiced -> voiced block was not excluded.
+  let keptPrevious = new Uint8Array(n);
+  let keptCurrent = new Uint8Array(n);
+  // Voiced observations of frames t - 1 and t.
+  let obsPrevious = new Float64Array(n).fill(LOG_TINY);
+  let obsCurrent = new Float64Array(n).fill(LOG_TINY);
+  const windowVoiced = new Float64Array(n);
+  const windowUnvoiced = new Float64Array(n);
+  const padded = new Float64Array(n + 2 * half).fill(-Infinity);
+  const prefix = new Float64Array(n + 2 * half);
+  const suffix = new Float64Array(n + 2 * half);
+  const allRows = Int32Array.from({ length: n }, (_, q) => q);
+  const rows = new Int32Array(n);
+  const rowsVoiced = new Int32Array(n);
+  const rowsSwitch = new Int32Array(n);
+  const switchKept = new Uint8Array(n);
+  const need = new Uint8Array(n);
+  const costA = new Float64Array(n);
+  const fromA = new Int32Array(n);
+  const costB = new Float64Array(n);
+  const fromB = new Int32Array(n);
+  // The same for frame t - 1's voiced targets.
+  const costC = new Float64Array(n);
+  const fromC = new Int32Array(n);
+  const costD = new Float64Array(n);
+  const fromD = new Int32Array(n);
+  const levels = new Int32Array(4 * (n + 1));
+
+  const setObs = (target: Float64Array, t: number, on: boolean): void => {
+    const u = first + t;
+    for (let c = 0; c < count[u]!; c++) target[bin[u * slots + c]!] = on ? logProb[u * slots + c]! : LOG_TINY;
+  };
+
+  /**
+   * Makes the voiced values of frame `t` (in `previous`, predecessors in `older`)
+   * exact on `rows[0 .. nRows)`; `keptPrevious`: its rows whose voiced block counts.
+   * False where the log(tiny) transitions could take part (exact search).
+   */
+  const materialise = (t: number, nRows: number, highestOlder: number): boolean => {
+    if (nRows === 0) return true;
+    bestOverRows(older, n, logSwitch, n, half, rows, nRows, costC, fromC, levels);
+    let nVoiced = 0;
+    for (let r = 0; r < nRows; r++) {
+      const q = rows[r]!;
+      costD[q] = -Infinity;
+      fromD[q] = -1;
+      if (keptPrevious[q] === 1) rowsVoiced[nVoiced++] = q;
+    }
+    if (nVoiced > 0) bestOverRows(older, 0, logStay, n, half, rowsVoiced, nVoiced, costD, fromD, levels);
+    const row = t * nStates;
+    for (let r = 0; r < nRows; r++) {
+      const q = rows[r]!;
+      // Equal costs: the voiced predecessor, whose state number is lower.
+      let cost = costD[q]!;
+      let k = fromD[q]!;
+      if (costC[q]! > cost) {
+        cost = costC[q]!;
+        k = fromC[q]!;
+      }
+      if (k < 0 || (outsideBand && highestOlder + LOG_TINY >= cost)) return false;
+      previous[q] = obsPrevious[q]! + cost;
+      pointers[row + q] = k;
+      exactPrevious[q] = 1;
+    }
+    return true;
+  };
+
+  const logInit = Math.log(1 / nStates + TINY);
+  setObs(obsPrevious, 0, true);
+  for (let q = 0; q < n; q++) {
+    previous[q] = obsPrevious[q]! + logInit;
+    previous[n + q] = logUnvoiced[first]! + logInit;
+  }
+  let highestOlder = -Infinity;
+
+  for (let t = 1; t < nFrames; t++) {
+    setObs(obsCurrent, t, true);
+    slidingMax(previous, 0, n, half, windowVoiced, padded, prefix, suffix);
+    slidingMax(previous, n, n, half, windowUnvoiced, padded, prefix, suffix);
+    let highest = -Infinity;
+    if (outsideBand) for (let k = 0; k < nStates; k++) highest = previous[k]! > highest ? previous[k]! : highest;
+    // Unvoiced targets from unvoiced sources: every row.
+    bestOverRows(previous, n, logStay, n, half, allRows, n, costA, fromA, levels);
+    // Rows whose voiced sources may count: unvoiced targets (against the exact unvoiced
+    // cost) and voiced ones (against the unvoiced source of the same pitch).
+    let nSwitch = 0;
+    let reach = -1;
+    for (let q = 0; q < n; q++) {
+      const switching = windowVoiced[q]! + switchMax[q]! < costA[q]! ? 0 : 1;
+      switchKept[q] = switching;
+      if (switching === 1) rowsSwitch[nSwitch++] = q;
+      const sure = previous[n + q]! + logSwitch[q * span + half]!;
+      const staying = windowVoiced[q]! + stayMax[q]! < sure ? 0 : 1;
+      keptCurrent[q] = staying;
+      // Their sources within half must be exact.
+      if (switching === 1 || staying === 1) {
+        const from = Math.max(q - half, reach + 1);
+        reach = Math.min(n - 1, q + half);
+        for (let k = from; k <= reach; k++) need[k] = 1;
+      }
+    }
+    let nRows = 0;
+    for (let q = 0; q < n; q++) {
+      if (need[q] === 1) {
+        need[q] = 0;
+        if (exactPrevious[q] === 0) rows[nRows++] = q;
+      }
+    }
+    if (!materialise(t - 1, nRows, highestOlder)) return false;
+    // Unvoiced targets from voiced sources, then the unvoiced values.
+    costB.fill(-Infinity);
+    fromB.fill(-1);
+    if (nSwitch > 0) bestOverRows(previous, 0, logSwitch, n, half, rowsSwitch, nSwitch, costB, fromB, levels);
+    const row = t * nStates;
+    const unvoicedObs = logUnvoiced[first + t]!;
+    for (let q = 0; q < n; q++) {
+      let cost = costB[q]!;
+      let k = fromB[q]!;
+      if (costA[q]! > cost) {
+        cost = costA[q]!;
+        k = fromA[q]!;
+      }
+      if (k < 0 || (outsideBand && highest + LOG_TINY >= cost)) return false;
+      current[n + q] = unvoicedObs + cost;
+      pointers[row + n + q] = k;
+    }
+    // Voiced targets: bounds for now.
+    for (let q = 0; q < n; q++) {
+      const fromUnvoiced = windowUnvoiced[q]! + switchMax[q]!;
+      const fromVoiced = windowVoiced[q]! + stayMax[q]!;
+      current[q] = obsCurrent[q]! + (fromVoiced > fromUnvoiced ? fromVoiced : fromUnvoiced);
+    }
+    pointers.fill(NO_POINTER, row, row + n);
+    exactCurrent.fill(0);
+    // Frame t becomes frame t - 1.
+    setObs(obsPrevious, t - 1, false);
+    [obsPrevious, obsCurrent] = [obsCurrent, obsPrevious];
+    [older, previous, current] = [previous, current, older];
+    [exactPrevious, exactCurrent] = [exactCurrent, exactPrevious];
+    [keptPrevious, keptCurrent] = [keptCurrent, keptPrevious];
+    highestOlder = highest;
+  }
+  // The last frame exact everywhere, its first argmax, then back along the pointers.
+  let nRows = 0;
+  for (let q = 0; q < n; q++) if (exactPrevious[q] === 0) rows[nRows++] = q;
+  if (!materialise(nFrames - 1, nRows, highestOlder)) return false;
+  let last = 0;
+  for (let k = 1; k < nStates; k++) if (previous[k]! > previous[last]!) last = k;
+  states[first + nFrames - 1] = last;
+  for (let t = nFrames - 2; t >= 0; t--) {
+    last = pointers[(t + 1) * nStates + last]!;
+    if (last === NO_POINTER) return false;
+    states[first + t] = last;
+  }
+  return true;
+};
+
+/**
+ * The decoded states (0 .. nPitch - 1 voiced, nPitch .. 2 nPitch - 1 unvoiced) of
+ * frames [first, first + nFrames) into `states`: librosa's `_viterbi` path, ties to
+ * the first argmax, by {@link viterbiLazy}, else {@link viterbiEager}.
+ */
+export const viterbiPyin = (
+  transitions: PitchTransitions,
+  observations: PyinObservations,
+  first: number,
+  nFrames: number,
+  states: Int32Array | Uint32Array,
+): void => {
+  if (viterbiLazy(transitions, observations, first, nFrames, states)) return;
+  if (nFrames >= 2) lazyFallbacks.count++;
+  viterbiEager(transitions, observations, first, nFrames, states);
 };
