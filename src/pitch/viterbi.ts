@@ -365,8 +365,6 @@ const viterbiLazy = (
   const rows = new Int32Array(n);
   const rowsVoiced = new Int32Array(n);
   const rowsSwitch = new Int32Array(n);
-  const switchKept = new Uint8Array(n);
-  const need = new Uint8Array(n);
   const costA = new Float64Array(n);
   const fromA = new Int32Array(n);
   const costB = new Float64Array(n);
@@ -436,26 +434,19 @@ const viterbiLazy = (
     // Rows whose voiced sources may count: unvoiced targets (against the exact unvoiced
     // cost) and voiced ones (against the unvoiced source of the same pitch).
     let nSwitch = 0;
+    let nRows = 0;
     let reach = -1;
     for (let q = 0; q < n; q++) {
-      const switching = windowVoiced[q]! + switchMax[q]! < costA[q]! ? 0 : 1;
-      switchKept[q] = switching;
+      const bound = windowVoiced[q]!;
+      const switching = bound + switchMax[q]! < costA[q]! ? 0 : 1;
       if (switching === 1) rowsSwitch[nSwitch++] = q;
-      const sure = previous[n + q]! + logSwitch[q * span + half]!;
-      const staying = windowVoiced[q]! + stayMax[q]! < sure ? 0 : 1;
+      const staying = bound + stayMax[q]! < previous[n + q]! + logSwitch[q * span + half]! ? 0 : 1;
       keptCurrent[q] = staying;
-      // Their sources within half must be exact.
-      if (switching === 1 || staying === 1) {
-        const from = Math.max(q - half, reach + 1);
-        reach = Math.min(n - 1, q + half);
-        for (let k = from; k <= reach; k++) need[k] = 1;
-      }
-    }
-    let nRows = 0;
-    for (let q = 0; q < n; q++) {
-      if (need[q] === 1) {
-        need[q] = 0;
-        if (exactPrevious[q] === 0) rows[nRows++] = q;
+      // Their sources within half must be exact: those not yet exact, in ascending order.
+      if (switching + staying > 0) {
+        const from = q - half > reach + 1 ? q - half : reach + 1;
+        reach = q + half < n - 1 ? q + half : n - 1;
+        for (let k = from; k <= reach; k++) if (exactPrevious[k] === 0) rows[nRows++] = k;
       }
     }
     if (!materialise(t - 1, nRows, highestOlder)) return false;
