@@ -9,6 +9,8 @@ librosa / ours alternately ``--repeat`` times; medians and the ratio of medians.
 Cold: a fresh Python process per side that imports the library and times its first
 call (numba compiling for librosa; Node and worker start for us), ``--cold`` times
 each, alternated; medians (``--cold 0`` skips them). The music is decoded once and handed over as .npy.
+``ours op`` is the server's own time for the op (``meta.op_ms``, median), so ``ours warm`` minus it is
+the bridge's share; ``op ratio`` = librosa warm / ours op. ``AURALIS_DSP_THREADS=1`` for one worker thread.
 """
 from __future__ import annotations
 
@@ -52,6 +54,20 @@ def cold(side: str, path: str, sr: int) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
+def spy_op_ms(op_ms: list):
+    """Record every bridge call's ``meta.op_ms`` into ``op_ms``."""
+    import auralis_dsp._backend as backend
+
+    original = backend._call
+
+    def spy(op, params, arrays):
+        meta, result = original(op, params, arrays)
+        op_ms.append(meta.get("op_ms", 0.0))
+        return meta, result
+
+    backend._call = spy
+
+
 def timed(fn) -> float:
     t0 = time.perf_counter()
     fn()
@@ -74,10 +90,12 @@ def main() -> int:
     with open("/proc/loadavg") as f:
         load = f.read().split()[:3]
     print(f"# {os.cpu_count()} cores | numpy {np.__version__} | librosa {librosa.__version__} | "
-          f"auralis_dsp {auralis_dsp.__version__} | threads {os.environ.get('AURALIS_DSP_THREADS', 'all cores')} | "
+          f"auralis_dsp {auralis_dsp.__version__} ({Path(auralis_dsp.__file__).parent}) | threads {os.environ.get('AURALIS_DSP_THREADS', 'all cores')} | "
           f"load average at start {' '.join(load)}")
-    print("| input | librosa warm (s) | ours warm (s) | warm ratio | librosa cold (s) | ours cold (s) | cold ratio |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| input | librosa warm (s) | ours warm (s) | warm ratio | ours op (s) | op ratio | librosa cold (s) | ours cold (s) | cold ratio |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    op_ms: list = []
+    spy_op_ms(op_ms)
     sources = set()
     with tempfile.TemporaryDirectory() as folder, warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -92,9 +110,11 @@ def main() -> int:
                     auralis_dsp.pyin(y, **kw)
                 librosa.pyin(y, **kw)
                 t_ref, t_ours = [], []
+                op_ms.clear()
                 for _ in range(args.repeat):
                     t_ref.append(timed(lambda: librosa.pyin(y, **kw)))
                     t_ours.append(timed(lambda: auralis_dsp.pyin(y, **kw)))
+                t_op = statistics.median(op_ms) / 1e3
                 c_ref, c_ours = [], []
                 for _ in range(args.cold):
                     c_ref.append(cold("librosa", path, sr))
@@ -106,7 +126,7 @@ def main() -> int:
                     cold_cells = f"{k_ref:.2f} | {k_ours:.2f} | {k_ref / k_ours:.1f}x"
                 with open("/proc/loadavg") as f:
                     load = " ".join(f.read().split()[:3])
-                print(f"| {seconds:.0f} s, {sr} Hz, {y.dtype} | {w_ref:.3f} | {w_ours:.3f} | {w_ref / w_ours:.1f}x | "
+                print(f"| {seconds:.0f} s, {sr} Hz, {y.dtype} | {w_ref:.3f} | {w_ours:.3f} | {w_ref / w_ours:.1f}x | {t_op:.3f} | {w_ref / t_op:.1f}x | "
                       f"{cold_cells} | load {load}", flush=True)
     print(f"# input: {'; '.join(sorted(sources))}")
     return 0

@@ -125,13 +125,15 @@ const bestOverRows = (
       const row = q * span + half - q;
       let best = -Infinity;
       let arg = -1;
-      for (let k = first; k <= last; k++) {
-        const c = previous[base + k]! + banded[row + k]!;
+      const end = base + last;
+      for (let p = base + first, b = row + first; p <= end; p++, b++) {
+        const c = previous[p]! + banded[b]!;
         if (c > best) {
           best = c;
-          arg = k;
+          arg = p;
         }
       }
+      if (arg >= 0) arg -= base;
       cost[q] = best;
       if (arg < 0) {
         from[q] = -1;
@@ -375,6 +377,8 @@ const viterbiLazy = (
   const costD = new Float64Array(n);
   const fromD = new Int32Array(n);
   const levels = new Int32Array(4 * (n + 1));
+  // log P(unvoiced q -> voiced q), read once a frame per pitch.
+  const selfSwitch = Float64Array.from({ length: n }, (_, q) => logSwitch[q * span + half]!);
 
   const setObs = (target: Float64Array, t: number, on: boolean): void => {
     const u = first + t;
@@ -440,7 +444,7 @@ const viterbiLazy = (
       const bound = windowVoiced[q]!;
       const switching = bound + switchMax[q]! < costA[q]! ? 0 : 1;
       if (switching === 1) rowsSwitch[nSwitch++] = q;
-      const staying = bound + stayMax[q]! < previous[n + q]! + logSwitch[q * span + half]! ? 0 : 1;
+      const staying = bound + stayMax[q]! < previous[n + q]! + selfSwitch[q]! ? 0 : 1;
       keptCurrent[q] = staying;
       // Their sources within half must be exact: those not yet exact, in ascending order.
       if (switching + staying > 0) {
