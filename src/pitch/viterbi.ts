@@ -471,11 +471,13 @@ const viterbiLazy = (
       current[n + q] = unvoicedObs + cost;
       pointers[row + n + q] = k;
     }
-    // Voiced targets: bounds for now.
+    // Voiced targets: bounds for now (with the exact search, any state's log(tiny) transition is one more source).
+    const outside = highest + LOG_TINY;
     for (let q = 0; q < n; q++) {
       const fromUnvoiced = windowUnvoiced[q]! + switchMax[q]!;
       const fromVoiced = windowVoiced[q]! + stayMax[q]!;
-      current[q] = obsCurrent[q]! + (fromVoiced > fromUnvoiced ? fromVoiced : fromUnvoiced);
+      const bound = fromVoiced > fromUnvoiced ? fromVoiced : fromUnvoiced;
+      current[q] = obsCurrent[q]! + (outside > bound ? outside : bound);
     }
     pointers.fill(NO_POINTER, row, row + n);
     exactCurrent.fill(0);
