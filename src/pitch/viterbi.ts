@@ -7,15 +7,14 @@
  * argmax, then back along `ptr`. 0.11 searches all 2 nPitch predecessors (those
  * outside the band cost log(tiny)); 1.0 by default only transitions >= 1e-4.
  *
- * Here the predecessors of j are visited by growing pitch distance d in each
- * voicing block, and a block's search stops as soon as
- * `max(value[t-1] over the band) + (largest log transition at distance >= d)`
- * is below the best cost found: rounding is monotone, so no predecessor left out
- * could reach the best. A candidate replaces the best when its cost is larger, or
- * equal with a lower k, which is the ascending search's answer whatever the visiting
- * order. Out-of-band predecessors (exact search only) are visited, largest value
- * first, only when `max(value[t-1]) + log(tiny)` reaches the best. So each state
- * and back pointer is librosa's to the bit, given the same log probabilities.
+ * Here each block of predecessors (voiced or unvoiced) of each block of targets is
+ * searched by divide and conquer over the monotone first argmax (`bestOverRows`);
+ * a voiced block is searched only for rows where a bound of it (window maximum plus
+ * largest transition; rounding is monotone) reaches a cost the row certainly has, and
+ * voiced values are computed only where a later frame reads them (`viterbiLazy`).
+ * Out-of-band predecessors (exact search only) are visited, largest value first, only
+ * when `max(value[t-1]) + log(tiny)` reaches the best (`viterbiEager`). So each state
+ * and back pointer on the path is librosa's to the bit, given the same log probabilities.
  *
  * @see {@link https://doi.org/10.1109/TIT.1967.1054010 | Viterbi 1967}
  */
