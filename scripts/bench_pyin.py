@@ -9,6 +9,11 @@ librosa / ours alternately ``--repeat`` times; medians and the ratio of medians.
 Cold: a fresh Python process per side that imports the library and times its first
 call (numba compiling for librosa; Node and worker start for us), ``--cold`` times
 each, alternated; medians (``--cold 0`` skips them). The music is decoded once and handed over as .npy.
+``ours op`` is the server's own time for the op (``meta.op_ms``, median), so ``ours warm`` minus it is
+the bridge's share; ``op ratio`` = librosa warm / ours op. ``AURALIS_DSP_THREADS=1`` for one worker thread.
+``cpu ratio``: CPU time instead of elapsed time, which a shared machine disturbs far less: librosa's
+is this process's (``time.process_time``); ours is this process's plus every thread of the Node
+server's (``/proc/<pid>/task/*/schedstat``) during the call; medians, ratio of medians.
 """
 from __future__ import annotations
 
@@ -52,6 +57,44 @@ def cold(side: str, path: str, sr: int) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
+def spy_op_ms(op_ms: list):
+    """Record every bridge call's ``meta.op_ms`` into ``op_ms``."""
+    import auralis_dsp._backend as backend
+
+    original = backend._call
+
+    def spy(op, params, arrays):
+        meta, result = original(op, params, arrays)
+        op_ms.append(meta.get("op_ms", 0.0))
+        return meta, result
+
+    backend._call = spy
+
+
+def node_cpu() -> float:
+    """Seconds of CPU used so far by every thread of this process's kernel server."""
+    from auralis_dsp._backend import node
+
+    pid = node.server_pid()
+    total = 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                total += int(f.read().split()[0])
+        except OSError:  # a thread that just ended
+            pass
+    return total / 1e9
+
+
+def cpu_timed(fn, server: bool) -> float:
+    """CPU seconds of one call of ``fn``: this process, plus the server's threads when ``server``."""
+    n0 = node_cpu() if server else 0.0
+    t0 = time.process_time()
+    fn()
+    t1 = time.process_time()
+    return t1 - t0 + (node_cpu() - n0 if server else 0.0)
+
+
 def timed(fn) -> float:
     t0 = time.perf_counter()
     fn()
@@ -74,10 +117,12 @@ def main() -> int:
     with open("/proc/loadavg") as f:
         load = f.read().split()[:3]
     print(f"# {os.cpu_count()} cores | numpy {np.__version__} | librosa {librosa.__version__} | "
-          f"auralis_dsp {auralis_dsp.__version__} | threads {os.environ.get('AURALIS_DSP_THREADS', 'all cores')} | "
+          f"auralis_dsp {auralis_dsp.__version__} ({Path(auralis_dsp.__file__).parent}) | threads {os.environ.get('AURALIS_DSP_THREADS', 'all cores')} | "
           f"load average at start {' '.join(load)}")
-    print("| input | librosa warm (s) | ours warm (s) | warm ratio | librosa cold (s) | ours cold (s) | cold ratio |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| input | librosa warm (s) | ours warm (s) | warm ratio | ours op (s) | op ratio | librosa cpu (s) | ours cpu (s) | cpu ratio | librosa cold (s) | ours cold (s) | cold ratio |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    op_ms: list = []
+    spy_op_ms(op_ms)
     sources = set()
     with tempfile.TemporaryDirectory() as folder, warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -92,9 +137,16 @@ def main() -> int:
                     auralis_dsp.pyin(y, **kw)
                 librosa.pyin(y, **kw)
                 t_ref, t_ours = [], []
+                op_ms.clear()
                 for _ in range(args.repeat):
                     t_ref.append(timed(lambda: librosa.pyin(y, **kw)))
                     t_ours.append(timed(lambda: auralis_dsp.pyin(y, **kw)))
+                t_op = statistics.median(op_ms) / 1e3
+                u_ref, u_ours = [], []
+                for _ in range(args.repeat):
+                    u_ref.append(cpu_timed(lambda: librosa.pyin(y, **kw), False))
+                    u_ours.append(cpu_timed(lambda: auralis_dsp.pyin(y, **kw), True))
+                k_cpu_ref, k_cpu_ours = statistics.median(u_ref), statistics.median(u_ours)
                 c_ref, c_ours = [], []
                 for _ in range(args.cold):
                     c_ref.append(cold("librosa", path, sr))
@@ -106,7 +158,8 @@ def main() -> int:
                     cold_cells = f"{k_ref:.2f} | {k_ours:.2f} | {k_ref / k_ours:.1f}x"
                 with open("/proc/loadavg") as f:
                     load = " ".join(f.read().split()[:3])
-                print(f"| {seconds:.0f} s, {sr} Hz, {y.dtype} | {w_ref:.3f} | {w_ours:.3f} | {w_ref / w_ours:.1f}x | "
+                print(f"| {seconds:.0f} s, {sr} Hz, {y.dtype} | {w_ref:.3f} | {w_ours:.3f} | {w_ref / w_ours:.1f}x | {t_op:.3f} | {w_ref / t_op:.1f}x | "
+                      f"{k_cpu_ref:.3f} | {k_cpu_ours:.3f} | {k_cpu_ref / k_cpu_ours:.1f}x | "
                       f"{cold_cells} | load {load}", flush=True)
     print(f"# input: {'; '.join(sorted(sources))}")
     return 0

@@ -10,8 +10,8 @@ import "../src/pitch/pyinOps.js";
 import { getOp } from "../src/bridge/registry.js";
 import { betaCdf } from "../src/pitch/betaCdf.js";
 import { LOG_TINY, pitchTransitions, TINY } from "../src/pitch/pitchTransitions.js";
-import { allocObservations, observeUnits, planPyin, pyin, type PyinOptions } from "../src/pitch/pyin.js";
-import { viterbiPyin, type PyinObservations } from "../src/pitch/viterbi.js";
+import { allocObservations, observeUnits, planPyin, planTransitions, pyin, type PyinOptions } from "../src/pitch/pyin.js";
+import { lazyFallbacks, viterbiEager, viterbiPyin, type PyinObservations } from "../src/pitch/viterbi.js";
 import { numpySum } from "../src/util/pairwiseSum.js";
 import { FIXTURES } from "./helpers/fixtures.js";
 
@@ -186,8 +186,74 @@ describe("Viterbi over the banded transitions (librosa's states, without the den
       }
     }
     const states = new Int32Array(nFrames);
+    const fallbacks = lazyFallbacks.count;
     viterbiPyin(transitions, obs, 0, nFrames, states);
-    expect(Array.from(states)).toEqual(Array.from(plainViterbi(logTrans, logObs, nStates, nFrames, threshold)));
+    const plain = Array.from(plainViterbi(logTrans, logObs, nStates, nFrames, threshold));
+    expect(Array.from(states)).toEqual(plain);
+    // The lazy decoding answers itself unless log(tiny) transitions may count (librosa's exact search).
+    if (threshold > -Infinity || label.startsWith("random")) expect(lazyFallbacks.count).toBe(fallbacks);
+    const eager = new Int32Array(nFrames);
+    viterbiEager(transitions, obs, 0, nFrames, eager);
+    expect(Array.from(eager)).toEqual(plain);
+  });
+});
+
+describe("lazy voiced states on pyin's own observations (601 pitches, 2 x 601 states)", () => {
+  // Three seconds of a gliding harmonic tone over noise, with pauses: voiced runs, jumps and unvoiced stretches.
+  const sr = 22050;
+  const r = random(5);
+  let phase = 0;
+  const signal = Float64Array.from({ length: 3 * sr }, (_, i) => {
+    const t = i / sr;
+    const f = 110 * 2 ** (Math.sin(2 * Math.PI * 0.7 * t) + (t > 1.5 ? 1 : 0));
+    phase += (2 * Math.PI * f) / sr;
+    const on = t % 1 < 0.7 ? 1 : 0;
+    return on * (0.5 * Math.sin(phase) + 0.2 * Math.sin(2 * phase) + 0.1 * Math.sin(3 * phase)) + 0.05 * (r() - 0.5);
+  });
+  it.each([
+    ["librosa 0.11 (exact search)", null],
+    ["librosa 1.0 (transitions >= 1e-4)", 1e-4],
+  ] as const)("%s: the eager decoding's states, and librosa's plain loops on the first 40 frames", (_label, minProb) => {
+    const plan = planPyin(signal.length, { ...options(sr), transitionMinProb: minProb }, false);
+    const transitions = planTransitions(plan);
+    const units = plan.yin.nFrames;
+    const observations = allocObservations(plan, units, false);
+    observeUnits(plan, signal, observations, 0, units);
+    const view = { ...observations, slots: plan.slots };
+    const fallbacks = lazyFallbacks.count;
+    const lazy = new Int32Array(units);
+    viterbiPyin(transitions, view, 0, units, lazy);
+    expect(lazyFallbacks.count).toBe(fallbacks);
+    const eager = new Int32Array(units);
+    viterbiEager(transitions, view, 0, units, eager);
+    expect(Array.from(lazy)).toEqual(Array.from(eager));
+    expect(new Set(lazy).size).toBeGreaterThan(20);
+    expect(lazy.some((s) => s < plan.model.nPitch) && lazy.some((s) => s >= plan.model.nPitch)).toBe(true);
+
+    // librosa's loops, dense, on a prefix (the decoding of a prefix is a decoding of its own).
+    const nFrames = 40;
+    const { nPitch } = plan.model;
+    const nStates = 2 * nPitch;
+    const { half, span } = transitions;
+    const logObs = new Float64Array(nFrames * nStates);
+    for (let t = 0; t < nFrames; t++) {
+      for (let s = 0; s < nStates; s++) logObs[t * nStates + s] = s < nPitch ? LOG_TINY : observations.logUnvoiced[t]!;
+      for (let c = 0; c < observations.count[t]!; c++) logObs[t * nStates + observations.bin[t * plan.slots + c]!] = observations.logProb[t * plan.slots + c]!;
+    }
+    const threshold = minProb === null ? -Infinity : Math.log(minProb + TINY);
+    const logTrans = new Float64Array(nStates * nStates).fill(LOG_TINY);
+    for (let k = 0; k < nStates; k++) {
+      for (let j = 0; j < nStates; j++) {
+        const offset = (k % nPitch) - (j % nPitch);
+        if (Math.abs(offset) > half) continue;
+        const banded = (k < nPitch) === (j < nPitch) ? transitions.logStay : transitions.logSwitch;
+        const v = banded[(j % nPitch) * span + offset + half]!;
+        logTrans[k * nStates + j] = v === -Infinity && threshold === -Infinity ? LOG_TINY : v;
+      }
+    }
+    const prefix = new Int32Array(nFrames);
+    viterbiPyin(transitions, view, 0, nFrames, prefix);
+    expect(Array.from(prefix)).toEqual(Array.from(plainViterbi(logTrans, logObs, nStates, nFrames, threshold)));
   });
 });
 

@@ -177,3 +177,36 @@ def test_real_music_if_installed():
         pytest.skip("warzone2100-music not installed (scripts/test-audio.sh)")
     y, _ = librosa.load(files[0], sr=SR, duration=8.0)
     assert_pyin(*_both(y, fmin=C2, fmax=C7))
+
+
+def test_real_music_states_exact_and_identical_for_any_thread_count():
+    """Real music, stereo: every frame librosa's (the Viterbi path to the bit), whatever the number of worker threads."""
+    import os
+    from pathlib import Path
+
+    from auralis_dsp._backend import node as node_backend
+
+    files = sorted(Path("/usr/share/games/warzone2100/music").rglob("*.opus"))
+    if not files:
+        pytest.skip("warzone2100-music not installed (scripts/test-audio.sh)")
+    y, _ = librosa.load(files[-1], sr=SR, duration=6.0, mono=False)
+    y = np.atleast_2d(y)[:, SR:]
+    outputs = []
+    for threads in ("1", "2"):
+        node_backend.close()
+        os.environ["AURALIS_DSP_THREADS"] = threads
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                outputs.append(auralis_dsp.pyin(y, fmin=C2, fmax=C7))
+        finally:
+            os.environ.pop("AURALIS_DSP_THREADS", None)
+            node_backend.close()
+    for a, b in zip(*outputs):
+        assert np.array_equal(a, b, equal_nan=a.dtype.kind == "f")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = librosa.pyin(y, fmin=C2, fmax=C7)
+    assert np.all(_equal(outputs[0][0], ref[0]))
+    assert np.array_equal(outputs[0][1], ref[1])
+    assert np.max(np.abs(outputs[0][2] - ref[2])) <= 1e-4
