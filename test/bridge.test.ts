@@ -309,8 +309,10 @@ describe("stdio server", () => {
   });
 
   it("exits when its parent dies even though stdin stays open", async () => {
-    // sh starts the server with stdin from a long `sleep`, reports its pid, and exits.
-    const { stdout } = await execa("sh", ["-c", `sleep 10 2>/dev/null | "${process.execPath}" "${serverPath}" >/dev/null 2>&1 & echo $!; sleep 0.5`]);
+    // sh starts the server with stdin from a long `sleep`, reports its pid, and exits. The sleep
+    // outlasts the deadline below by far, so only the parent-death check can end the server in time
+    // (a loaded machine can take seconds to boot Node and its workers: 5 s was not enough at load 15).
+    const { stdout } = await execa("sh", ["-c", `sleep 60 2>/dev/null | "${process.execPath}" "${serverPath}" >/dev/null 2>&1 & echo $!; sleep 0.5`]);
     const pid = Number(stdout.trim());
     const gone = (): boolean => {
       try {
@@ -320,10 +322,10 @@ describe("stdio server", () => {
       }
     };
     expect(gone()).toBe(false);
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + 20000;
     while (!gone() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(gone()).toBe(true);
-  });
+  }, 30000);
 });
 
 describe("stdio server: bulk transfer and buffer reuse", () => {
