@@ -16,6 +16,7 @@ import functools
 import importlib.util
 import json
 import math
+import mmap
 import os
 import re
 import shutil
@@ -24,6 +25,7 @@ import struct
 import subprocess
 import sys
 import threading
+import weakref
 from pathlib import Path
 from typing import Any, Deque, Dict, List, Mapping, Optional, Tuple
 
@@ -298,6 +300,176 @@ class _Server:
         self.proc.returncode = 0  # never wait for a process that is not our child
 
 
+
+# ---------------------------------------------------------------- reply segments (shared memory)
+
+# A request whose reply may exceed this offers a segment (docs/protocol.md, "Shared-memory replies").
+_SHM_MIN_REPLY_BYTES = 1 << 20
+_SHM_DIR = "/dev/shm"
+_SHM_GRAIN = 1 << 20  # capacities are whole MiB
+_SHM_MAX_FREE = 4  # free segments kept for reuse (their pages stay allocated: the point of reuse)
+_SHM_MAX_FREE_BYTES = 512 << 20
+_SHM_MAX_LIVE = 256  # segments with live arrays at most; beyond, replies come through the pipe
+
+
+def _shm_enabled() -> bool:
+    if os.environ.get("AURALIS_DSP_SHM", "1") == "0" or not sys.platform.startswith("linux"):
+        return False
+    return os.path.isdir(_SHM_DIR) and os.access(_SHM_DIR, os.W_OK)
+
+
+class _Segment:
+    """A tmpfs file the server writes replies into, mapped here once; numpy arrays are views of it."""
+
+    __slots__ = ("id", "path", "fd", "capacity", "map", "views", "server", "tainted", "linked", "__weakref__")
+
+    def __init__(self, segment_id: int, capacity: int) -> None:
+        self.id = segment_id
+        self.path = f"{_SHM_DIR}/auralis-dsp-{os.getpid()}-{segment_id}-{os.urandom(4).hex()}"
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
+        self.linked = True
+        try:
+            os.ftruncate(self.fd, capacity)  # sparse: pages appear only where the server writes
+            self.map = mmap.mmap(self.fd, capacity, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+        except BaseException:
+            self.destroy()
+            raise
+        self.capacity = capacity
+        self.views = 0  # live memoryviews handed to numpy
+        self.server: Optional[int] = None  # pid of the server that holds it open
+        self.tainted = False  # a fork happened while views were alive: never write into it again
+
+    def unlink(self) -> None:
+        if self.linked:
+            self.linked = False
+            try:
+                os.unlink(self.path)
+            except OSError:
+                pass
+
+    def destroy(self) -> None:
+        self.unlink()
+        m = getattr(self, "map", None)
+        if m is not None:
+            try:
+                m.close()
+            except BufferError:  # pragma: no cover - only free segments are destroyed
+                pass
+        try:
+            os.close(self.fd)
+        except OSError:
+            pass
+
+
+def _expected_reply_bytes(op: str, params: Mapping[str, Any], buffers: List[np.ndarray]) -> int:
+    """The reply's likely size, for choosing a segment: exact for ``stft``; else twice the input
+    (hpss returns two arrays of its input's size; most other ops return less)."""
+    given = sum(b.nbytes for b in buffers)
+    if op == "stft" and buffers:
+        try:
+            y = buffers[-1]  # the signal comes last (window first when explicit)
+            n_fft, hop = int(params["n_fft"]), int(params["hop_length"])
+            n = y.shape[-1] + (2 * (n_fft // 2) if params.get("center") else 0)
+            channels = y.size // max(1, y.shape[-1])
+            itemsize = 8 if params.get("dtype") == "complex64" else 16
+            return max(0, 1 + (n - n_fft) // hop) * (n_fft // 2 + 1) * channels * itemsize
+        except (KeyError, TypeError, ValueError, IndexError):
+            pass
+    return 2 * given
+
+
+class _SegmentPool:
+    """Reply segments: free ones reused (their tmpfs pages already allocated), busy ones held by arrays.
+
+    A segment's arrays are numpy views of one memoryview slice each; when the last
+    of them is collected, a finalizer (any thread, no locks) queues the segment
+    back. Ids the server should close travel in the next request's ``shm_release``.
+    """
+
+    def __init__(self) -> None:
+        self.enabled = _shm_enabled()
+        self.free: List[_Segment] = []
+        self.returned: Deque[_Segment] = collections.deque()  # appended by finalizers
+        self.release: List[int] = []  # ids for the server to close
+        self.live = 0
+        self._next_id = 1
+
+    def _drain(self, server_pid: int) -> None:
+        while self.returned:
+            segment = self.returned.popleft()
+            self.live -= 1
+            if segment.tainted or segment.server != server_pid:
+                self._drop(segment, server_pid)
+            else:
+                self.free.append(segment)
+        self.free.sort(key=lambda s: s.capacity)
+        while len(self.free) > _SHM_MAX_FREE or sum(s.capacity for s in self.free) > _SHM_MAX_FREE_BYTES:
+            self._drop(self.free.pop(), server_pid)  # the largest first
+
+    def _drop(self, segment: _Segment, server_pid: int) -> None:
+        if segment.server == server_pid:
+            self.release.append(segment.id)
+        segment.destroy()
+
+    def take(self, nbytes: int, server_pid: int) -> Optional[_Segment]:
+        """A segment of at least ``nbytes`` for the next reply, or None (pipe only)."""
+        self._drain(server_pid)
+        for i, segment in enumerate(self.free):
+            if segment.capacity >= nbytes and segment.server == server_pid:
+                return self.free.pop(i)
+        if self.live + len(self.free) >= _SHM_MAX_LIVE:
+            return None
+        capacity = -(-nbytes // _SHM_GRAIN) * _SHM_GRAIN
+        try:
+            segment = _Segment(self._next_id, capacity)
+        except (OSError, ValueError):
+            self.enabled = False  # no usable tmpfs here: stop trying
+            return None
+        self._next_id += 1
+        segment.server = server_pid
+        return segment
+
+    def give_back(self, segment: _Segment, server_pid: int) -> None:
+        """Returns a segment that holds no arrays (the reply did not use it, or failed)."""
+        segment.unlink()
+        if segment.server == server_pid and not segment.tainted:
+            self.free.append(segment)
+        else:
+            self._drop(segment, server_pid)
+
+    def view(self, segment: _Segment, offset: int, nbytes: int) -> memoryview:
+        """A slice of ``segment`` for one array; the segment comes back when every such slice is gone."""
+        if segment.views == 0:
+            self.live += 1
+            _busy_segments.add(segment)
+        segment.views += 1
+        piece = memoryview(segment.map)[offset : offset + nbytes]
+        weakref.finalize(piece, _view_gone, segment, self.returned)
+        return piece
+
+    def after_fork_in_parent(self) -> None:
+        # A child may hold views of busy segments (MAP_SHARED): never write into those again.
+        for segment in list(_busy_segments):
+            segment.tainted = True
+
+    def reset_in_child(self) -> None:
+        # The child has its own server; the parent's segments are the parent's (our mappings stay valid).
+        self.free = []
+        self.returned = collections.deque()
+        self.release = []
+        self.live = 0
+
+
+_busy_segments: "weakref.WeakSet[_Segment]" = weakref.WeakSet()
+
+
+def _view_gone(segment: _Segment, returned: Deque[_Segment]) -> None:
+    segment.views -= 1
+    if segment.views == 0:
+        _busy_segments.discard(segment)
+        returned.append(segment)
+
+
 # ---------------------------------------------------------------- the client
 
 
@@ -327,34 +499,54 @@ class _Client:
         self._lock = threading.Lock()
         self._server: Optional[_Server] = None
         self._next_id = 1
+        self._segments = _SegmentPool()
 
     def call(
-        self, op: str, params: Mapping[str, Any], arrays: Mapping[str, np.ndarray]
+        self,
+        op: str,
+        params: Mapping[str, Any],
+        arrays: Mapping[str, np.ndarray],
+        reply_bytes: Optional[int] = None,
     ) -> Tuple[Dict[str, Any], Dict[str, np.ndarray]]:
         header, buffers = self._encode_request(op, params, arrays)
+        if reply_bytes is None:
+            reply_bytes = _expected_reply_bytes(op, params, buffers)
         with self._lock:
             request_id = self._next_id
             self._next_id += 1
             header["id"] = request_id
-            frame = self._frame(header, buffers)
             server = self._ensure_server()
+            segment = self._offer_segment(header, server, reply_bytes)
+            views_made = False
             try:
+                frame = self._frame(header, buffers)
                 try:
-                    server.write_all(frame)
-                except (BrokenPipeError, ConnectionResetError):
-                    # The server died while idle, before reading any of this request:
-                    # nothing ran, so a fresh server may take it.
-                    server = self._restart(server)
-                    server.write_all(frame)
-                reply, reply_arrays = self._read_reply(server, request_id, op)
-            except (EOFError, BrokenPipeError, ConnectionResetError):
-                description = server.exit_description()
-                self._discard(server)
-                raise BridgeError(f"the auralis-dsp kernel server exited {description} during {op}") from None
-            except BaseException:
-                # Interrupted or desynchronised mid-frame: the stream can no longer be trusted.
-                self._discard(server)
-                raise
+                    try:
+                        server.write_all(frame)
+                    except (BrokenPipeError, ConnectionResetError):
+                        # The server died while idle, before reading any of this request:
+                        # nothing ran, so a fresh server may take it (without the old server's segments).
+                        server = self._restart(server)
+                        header.pop("shm_release", None)
+                        if segment is not None:
+                            segment.server = server.proc.pid
+                            header["reply_shm"]["path"] = segment.path
+                        server.write_all(self._frame(header, buffers))
+                    reply, reply_arrays = self._read_reply(server, request_id, op, segment)
+                    views_made = segment is not None and reply.get("shm") == segment.id
+                except (EOFError, BrokenPipeError, ConnectionResetError):
+                    description = server.exit_description()
+                    self._discard(server)
+                    raise BridgeError(f"the auralis-dsp kernel server exited {description} during {op}") from None
+                except BaseException:
+                    # Interrupted or desynchronised mid-frame: the stream can no longer be trusted.
+                    self._discard(server)
+                    raise
+            finally:
+                if segment is not None:
+                    segment.unlink()  # the server has it open, or never will
+                    if not views_made:
+                        self._segments.give_back(segment, server.proc.pid)
         if reply.get("ok") is True:
             return reply.get("meta") or {}, reply_arrays
         error = reply.get("error") or {}
@@ -362,6 +554,18 @@ class _Client:
         if error.get("type") == "ParameterError":
             raise ParameterError(message)
         raise BridgeError(f"{op}: {error.get('type', 'error')}: {message}")
+
+    def _offer_segment(self, header: Dict[str, Any], server: _Server, reply_bytes: int) -> Optional[_Segment]:
+        """Names a reply segment in ``header`` when the reply may be large, and segments the server may close."""
+        pool = self._segments
+        if not pool.enabled:
+            return None
+        segment = pool.take(reply_bytes, server.proc.pid) if reply_bytes >= _SHM_MIN_REPLY_BYTES else None
+        if pool.release:
+            header["shm_release"], pool.release = pool.release, []
+        if segment is not None:
+            header["reply_shm"] = {"id": segment.id, "path": segment.path, "capacity": segment.capacity}
+        return segment
 
     @staticmethod
     def _encode_request(
@@ -390,7 +594,7 @@ class _Client:
         return parts
 
     def _read_reply(
-        self, server: _Server, request_id: int, op: str
+        self, server: _Server, request_id: int, op: str, segment: Optional[_Segment] = None
     ) -> Tuple[Dict[str, Any], Dict[str, np.ndarray]]:
         preamble = bytearray(_PREAMBLE.size)
         server.read_into(memoryview(preamble))
@@ -422,6 +626,26 @@ class _Client:
             out[descriptor["name"]] = array
         if consumed != payload_len:
             raise BridgeError(f"reply payload_len {payload_len} disagrees with its arrays ({consumed}) during {op}")
+        placed = reply.get("shm_arrays")
+        if placed:
+            if segment is None or reply.get("shm") != segment.id:
+                raise BridgeError(f"reply names segment {reply.get('shm')!r}, which this request did not offer, during {op}")
+            for descriptor in placed:
+                dtype = _WIRE_DTYPES.get(descriptor.get("dtype"))
+                shape = tuple(descriptor.get("shape", ()))
+                offset, nbytes = descriptor.get("offset"), descriptor.get("nbytes")
+                if (
+                    dtype is None
+                    or not isinstance(offset, int)
+                    or not isinstance(nbytes, int)
+                    or offset < 0
+                    or offset % 8
+                    or offset + nbytes > segment.capacity
+                    or nbytes != math.prod(shape) * dtype.itemsize
+                ):
+                    raise BridgeError(f"malformed segment array {descriptor!r} in the reply to {op}")
+                view = self._segments.view(segment, offset, nbytes)
+                out[descriptor["name"]] = np.frombuffer(view, dtype=dtype).reshape(shape)
         return reply, out
 
     def _ensure_server(self) -> _Server:
@@ -465,10 +689,14 @@ class _Client:
             if acquired:
                 self._lock.release()
 
+    def after_fork_in_parent(self) -> None:
+        self._segments.after_fork_in_parent()
+
     def after_fork_in_child(self) -> None:
         # The parent's server and lock belong to the parent; the child starts afresh.
         server, self._server = self._server, None
         self._lock = threading.Lock()
+        self._segments.reset_in_child()
         if server is not None:
             server.abandon()
 
@@ -476,7 +704,7 @@ class _Client:
 _client = _Client()
 atexit.register(_client.close)
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_client.after_fork_in_child)
+    os.register_at_fork(after_in_parent=_client.after_fork_in_parent, after_in_child=_client.after_fork_in_child)
 
 
 def call(
