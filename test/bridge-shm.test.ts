@@ -36,11 +36,12 @@ const segmentFile = (capacity: number): string => {
   return path;
 };
 
-const readAt = (path: string, offset: number, nbytes: number): Buffer => {
-  const fd = openSync(path, "r");
+/** Bytes of a segment file, by path or by an open descriptor (the server unlinks the path once it has opened it). */
+const readAt = (file: string | number, offset: number, nbytes: number): Buffer => {
+  const fd = typeof file === "number" ? file : openSync(file, "r");
   const out = Buffer.alloc(nbytes);
   readSync(fd, out, 0, nbytes, offset);
-  closeSync(fd);
+  if (typeof file !== "number") closeSync(fd);
   return out;
 };
 
@@ -135,14 +136,16 @@ describe.runIf(haveShm)("the server and reply segments", () => {
     const server = new Server();
     try {
       const path = segmentFile(1 << 20);
+      const fd = openSync(path, "r");
       const x = Float64Array.from({ length: 20000 }, (_, i) => Math.sin(i));
       const offer = { id: 4, path, capacity: 1 << 20 };
       const reply = await server.call({ id: 1, op: "echo", params: {}, reply_shm: offer }, [f64("x", x), f64("s", [5, 6])]);
       expect(reply.header).toMatchObject({ id: 1, ok: true, shm: 4, shm_arrays: [{ name: "x", dtype: "float64", shape: [20000], nbytes: 160000, offset: 0 }] });
       expect(reply.arrays.map((a) => a.name)).toEqual(["s"]);
-      expect(new Float64Array(readAt(path, 0, 160000).buffer.slice(0))).toEqual(x);
-      // The client may unlink the path once the server has it open: the id alone serves from then on.
-      unlinkSync(path);
+      expect(new Float64Array(readAt(fd, 0, 160000).buffer.slice(0))).toEqual(x);
+      closeSync(fd);
+      // The server unlinked the path once it had it open: the id alone serves from then on.
+      expect(existsSync(path)).toBe(false);
       const y = x.map((v) => -v);
       const again = await server.call({ id: 2, op: "echo", params: {}, reply_shm: offer }, [f64("y", y)]);
       expect(again.header).toMatchObject({ ok: true, shm: 4 });
@@ -165,10 +168,12 @@ describe.runIf(haveShm)("the server and reply segments", () => {
       await server.call({ id: 1, op: "ping", params: {} }); // workers booted
       const inline = await server.call({ id: 2, op: "stft", params }, [signal]);
       const path = segmentFile(8 << 20);
+      const fd = openSync(path, "r");
       const shared = await server.call({ id: 3, op: "stft", params, reply_shm: { id: 1, path, capacity: 8 << 20 } }, [signal]);
       const placed = (shared.header.shm_arrays as { nbytes: number; offset: number; shape: number[] }[])[0]!;
       expect(placed.shape).toEqual(inline.arrays[0]!.shape);
-      const bytes = readAt(path, placed.offset, placed.nbytes);
+      const bytes = readAt(fd, placed.offset, placed.nbytes);
+      closeSync(fd);
       const expected = inline.arrays[0]!.data as Float32Array;
       expect(Buffer.compare(bytes, Buffer.from(expected.buffer, expected.byteOffset, expected.byteLength))).toBe(0);
     } finally {

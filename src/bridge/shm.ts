@@ -7,10 +7,11 @@
  * costs one copy (Node's memory into the file's pages, which stay allocated
  * between calls) instead of two through the pipe plus its wake-ups.
  *
- * The client unlinks a segment's path once the server has opened it; the
- * server keeps the descriptor until a request lists the id in `shm_release`.
+ * The server unlinks a segment's path as soon as it has opened it (the client
+ * too, after the reply), and keeps the descriptor until a request lists the
+ * id in `shm_release`.
  */
-import { closeSync, constants as fsConstants, fstatSync, openSync, writeSync } from "node:fs";
+import { closeSync, constants as fsConstants, fstatSync, openSync, unlinkSync, writeSync } from "node:fs";
 import { DTYPE_LAYOUTS, elementCount } from "./dtypes.js";
 import type { NamedArray } from "./registry.js";
 
@@ -106,6 +107,12 @@ export class SegmentTable {
       } catch (error) {
         closeSync(fd);
         throw new Error(`unusable reply segment ${offer.path}: ${(error as Error).message}`);
+      }
+      // Open here, so the name may go now: nothing is left behind if the client dies mid-call.
+      try {
+        unlinkSync(offer.path);
+      } catch {
+        // The client unlinks it too.
       }
       segment = { id: offer.id, fd, capacity: offer.capacity };
       this.open.set(offer.id, segment);

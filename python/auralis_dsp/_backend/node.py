@@ -310,6 +310,26 @@ _SHM_GRAIN = 1 << 20  # capacities are whole MiB
 _SHM_MAX_FREE = 4  # free segments kept for reuse (their pages stay allocated: the point of reuse)
 _SHM_MAX_FREE_BYTES = 512 << 20
 _SHM_MAX_LIVE = 256  # segments with live arrays at most; beyond, replies come through the pipe
+_SHM_MAX_CAPACITY = 1 << 36  # a larger estimate is a bad request: no segment
+_SHM_PREFIX = "auralis-dsp-"
+
+
+def _remove_stale_segments() -> None:
+    """Unlinks segment files left by processes that died mid-call (their name carries the pid)."""
+    try:
+        names = os.listdir(_SHM_DIR)
+    except OSError:
+        return
+    for name in names:
+        if not name.startswith(_SHM_PREFIX):
+            continue
+        pid = name[len(_SHM_PREFIX) :].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid() or os.path.exists(f"/proc/{pid}"):
+            continue
+        try:
+            os.unlink(os.path.join(_SHM_DIR, name))
+        except OSError:
+            pass
 
 
 def _shm_enabled() -> bool:
@@ -325,7 +345,7 @@ class _Segment:
 
     def __init__(self, segment_id: int, capacity: int) -> None:
         self.id = segment_id
-        self.path = f"{_SHM_DIR}/auralis-dsp-{os.getpid()}-{segment_id}-{os.urandom(4).hex()}"
+        self.path = f"{_SHM_DIR}/{_SHM_PREFIX}{os.getpid()}-{segment_id}-{os.urandom(4).hex()}"
         self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
         self.linked = True
         try:
@@ -373,8 +393,8 @@ def _expected_reply_bytes(op: str, params: Mapping[str, Any], buffers: List[np.n
             channels = y.size // max(1, y.shape[-1])
             itemsize = 8 if params.get("dtype") == "complex64" else 16
             return max(0, 1 + (n - n_fft) // hop) * (n_fft // 2 + 1) * channels * itemsize
-        except (KeyError, TypeError, ValueError, IndexError):
-            pass
+        except (KeyError, TypeError, ValueError, IndexError, ZeroDivisionError, OverflowError):
+            pass  # bad parameters: the server says what is wrong
     return 2 * given
 
 
@@ -417,14 +437,17 @@ class _SegmentPool:
         for i, segment in enumerate(self.free):
             if segment.capacity >= nbytes and segment.server == server_pid:
                 return self.free.pop(i)
-        if self.live + len(self.free) >= _SHM_MAX_LIVE:
+        if self.live + len(self.free) >= _SHM_MAX_LIVE or nbytes > _SHM_MAX_CAPACITY:
             return None
         capacity = -(-nbytes // _SHM_GRAIN) * _SHM_GRAIN
+        if self._next_id == 1:
+            _remove_stale_segments()
         try:
             segment = _Segment(self._next_id, capacity)
-        except (OSError, ValueError):
-            self.enabled = False  # no usable tmpfs here: stop trying
-            return None
+        except (OSError, ValueError, OverflowError):
+            if self._next_id == 1:
+                self.enabled = False  # no usable tmpfs here: stop trying
+            return None  # e.g. out of address space or descriptors: the pipe serves this one
         self._next_id += 1
         segment.server = server_pid
         return segment
@@ -437,15 +460,21 @@ class _SegmentPool:
         else:
             self._drop(segment, server_pid)
 
-    def view(self, segment: _Segment, offset: int, nbytes: int) -> memoryview:
-        """A slice of ``segment`` for one array; the segment comes back when every such slice is gone."""
+    def array(self, segment: _Segment, offset: int, dtype: np.dtype, shape: Tuple[int, ...]) -> np.ndarray:
+        """A numpy view of one reply array in ``segment``; the segment comes back when every such view is gone."""
+        nbytes = math.prod(shape) * dtype.itemsize
+        array = np.frombuffer(memoryview(segment.map)[offset : offset + nbytes], dtype=dtype).reshape(shape)
+        # numpy keeps its own memoryview as the base of every view of this array (it collapses
+        # ndarray bases and does not keep the one passed in): that object's death is the signal.
+        owner: Any = array
+        while isinstance(owner, np.ndarray):
+            owner = owner.base
         if segment.views == 0:
             self.live += 1
             _busy_segments.add(segment)
         segment.views += 1
-        piece = memoryview(segment.map)[offset : offset + nbytes]
-        weakref.finalize(piece, _view_gone, segment, self.returned)
-        return piece
+        weakref.finalize(owner, _view_gone, segment, self.returned)
+        return array
 
     def after_fork_in_parent(self) -> None:
         # A child may hold views of busy segments (MAP_SHARED): never write into those again.
@@ -644,8 +673,7 @@ class _Client:
                     or nbytes != math.prod(shape) * dtype.itemsize
                 ):
                     raise BridgeError(f"malformed segment array {descriptor!r} in the reply to {op}")
-                view = self._segments.view(segment, offset, nbytes)
-                out[descriptor["name"]] = np.frombuffer(view, dtype=dtype).reshape(shape)
+                out[descriptor["name"]] = self._segments.array(segment, offset, dtype, shape)
         return reply, out
 
     def _ensure_server(self) -> _Server:
