@@ -197,6 +197,7 @@ class _Server:
         self.stdout = self.proc.stdout
         _grow_pipe(self.stdin_fd)
         _grow_pipe(self.stdout.fileno())
+        self._stat_fd: Optional[int] = None
         self.stderr_tail: Deque[str] = collections.deque(maxlen=_STDERR_TAIL_LINES)
         self._stderr_thread = threading.Thread(
             target=self._read_stderr, name="auralis-dsp-stderr", daemon=True
@@ -225,11 +226,21 @@ class _Server:
             return False
         # A killed server's main thread is a zombie while its worker threads exit; until the
         # last one has, waitpid says nothing and the pipes still take a request that nobody reads.
+        # One pread of a descriptor kept open (the file is regenerated at each read from 0).
         try:
-            with open(f"/proc/{self.proc.pid}/stat", "rb") as f:
-                return f.read().rsplit(b")", 1)[1].split()[0] != b"Z"
-        except (OSError, IndexError):
+            if self._stat_fd is None:
+                self._stat_fd = os.open(f"/proc/{self.proc.pid}/stat", os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+            return os.pread(self._stat_fd, 1024, 0).rsplit(b")", 1)[1].split()[0] != b"Z"
+        except (OSError, IndexError, AttributeError):
             return True  # no /proc (not Linux): poll alone
+
+    def _close_stat(self) -> None:
+        fd, self._stat_fd = self._stat_fd, None
+        if fd is not None:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
 
     def exit_description(self, wait: float = 2.0) -> str:
         """Waits for the process to end; describes how it ended and what it said on stderr."""
@@ -272,6 +283,7 @@ class _Server:
 
     def close(self, wait: float = 1.0) -> None:
         """Closes stdin (the server exits on EOF), then kills it if it lingers."""
+        self._close_stat()
         try:
             self.proc.stdin.close()  # type: ignore[union-attr]
         except OSError:
@@ -292,6 +304,7 @@ class _Server:
 
     def abandon(self) -> None:
         """In a forked child: drop our copies of the parent's pipes, leave its server alone."""
+        self._close_stat()
         for pipe in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
             try:
                 pipe.close()  # type: ignore[union-attr]
