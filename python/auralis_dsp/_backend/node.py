@@ -108,14 +108,50 @@ def _from_wire_json(obj: Dict[str, Any]) -> Any:
 # ---------------------------------------------------------------- finding Node and the server script
 
 
+def _cache_dir() -> Optional[Path]:
+    try:
+        return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "auralis-dsp"
+    except (KeyError, RuntimeError):  # no home directory: no cache
+        return None
+
+
 @functools.lru_cache(maxsize=None)
 def _node_major(executable: str) -> int:
+    """Node's major version. Asking a node binary costs a whole Node start (~0.1 s of a cold
+    first call), so the answer is kept on disk, keyed by the binary's real path, size and mtime."""
+    try:
+        real = os.path.realpath(executable)
+        st = os.stat(real)
+        key = f"{real}|{st.st_size}|{st.st_mtime_ns}"
+    except OSError:
+        key = None
+    cache = _cache_dir()
+    cache_file = cache / "node-versions.json" if cache is not None else None
+    known: Dict[str, int] = {}
+    if key is not None and cache_file is not None:
+        try:
+            known = json.loads(cache_file.read_text())
+            if isinstance(known.get(key), int):
+                return known[key]
+        except (OSError, ValueError, AttributeError):
+            known = {}
     try:
         out = subprocess.run([executable, "--version"], capture_output=True, text=True, timeout=30).stdout
     except (OSError, subprocess.SubprocessError):
         return -1
     match = re.match(r"v(\d+)\.", out.strip())
-    return int(match.group(1)) if match else -1
+    major = int(match.group(1)) if match else -1
+    if key is not None and cache_file is not None and major > 0:
+        try:
+            cache_file.parent.mkdir(parents=True, exist_ok=True)
+            known = {k: v for k, v in known.items() if isinstance(v, int)} if isinstance(known, dict) else {}
+            known[key] = major
+            tmp = cache_file.with_name(f"{cache_file.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(known))
+            os.replace(tmp, cache_file)
+        except OSError:
+            pass  # an unwritable cache only costs the check next time
+    return major
 
 
 def _wheel_node() -> Optional[str]:
@@ -163,11 +199,9 @@ def _server_env() -> Dict[str, str]:
     """
     env = dict(os.environ)
     if "NODE_COMPILE_CACHE" not in env:
-        try:
-            base = Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-        except (KeyError, RuntimeError):  # no home directory: no cache
-            return env
-        env["NODE_COMPILE_CACHE"] = str(base / "auralis-dsp" / "node-compile-cache")
+        cache = _cache_dir()
+        if cache is not None:
+            env["NODE_COMPILE_CACHE"] = str(cache / "node-compile-cache")
     return env
 
 
@@ -711,6 +745,22 @@ class _Client:
             pass
         server.close(wait=1.0)
 
+    def prestart(self) -> None:
+        """Starts the server in the background, so Node boots while Python goes on (first call sooner).
+
+        A failure is left for the first call to report.
+        """
+
+        def start() -> None:
+            try:
+                with self._lock:
+                    if self._server is None:
+                        self._ensure_server()
+            except Exception:
+                pass
+
+        threading.Thread(target=start, name="auralis-dsp-prestart", daemon=True).start()
+
     def is_running(self) -> bool:
         server = self._server
         return server is not None and server.alive()
@@ -744,6 +794,9 @@ class _Client:
 
 _client = _Client()
 atexit.register(_client.close)
+# Node's start (~0.1-0.2 s) overlaps whatever the program does before its first call.
+if os.environ.get("AURALIS_DSP_PRESTART", "1") != "0":
+    _client.prestart()
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_parent=_client.after_fork_in_parent, after_in_child=_client.after_fork_in_child)
 
