@@ -51,7 +51,9 @@ const writeReply = (chunks: Uint8Array[]): void => {
 
 const serve = (): void => {
   const threads = integerFromEnv("AURALIS_DSP_THREADS", availableParallelism());
-  const pool = threads > 1 ? createWorkerPool(threads, new URL(import.meta.url), { inlineWhileBooting: true }) : undefined;
+  // The server's thread takes chunks too (AURALIS_DSP_CALLER_RUNS=0: only the workers; for measurements).
+  const callerRuns = process.env.AURALIS_DSP_CALLER_RUNS !== "0";
+  const pool = threads > 1 ? createWorkerPool(threads, new URL(import.meta.url), { inlineWhileBooting: true, callerRuns }) : undefined;
   // Boot the workers while the first request is still on its way.
   setImmediate(() => pool?.warm());
   const maxPayloadBytes = integerFromEnv("AURALIS_DSP_MAX_PAYLOAD", DEFAULT_MAX_PAYLOAD_BYTES);
