@@ -13,7 +13,9 @@ ones) and splits each call, by timestamps taken around the bridge's own steps
 - server: from the last request byte written to the reply's first byte, minus the op
   (Node reading and parsing the frame, queueing, the reply's encoding and its first write);
 - op: ``meta.op_ms``, the op as the server times it (worker dispatch and kernels);
-- read: the reply's header and arrays out of the pipe into numpy arrays;
+- read: the reply's header and arrays out of the pipe into numpy arrays (views of the
+  shared-memory segment for large arrays: the server's copy into it then counts in
+  "server", or in "op" where the op's workers write it, as stft's do);
 - post: the shim's work after ``_backend.call`` (reshaping, dtype casts, numpy views).
 
 Medians per column (so the columns need not add up to the total's median).
@@ -87,9 +89,9 @@ class _Probe:
             original_write(self, buffers)
             probe.marks["write_out"] = time.perf_counter()
 
-        def read_reply(self, server, request_id, op):
+        def read_reply(self, *args, **kwargs):
             probe.marks["first_byte"] = 0.0
-            out = original_read_reply(self, server, request_id, op)
+            out = original_read_reply(self, *args, **kwargs)
             probe.marks["read_out"] = time.perf_counter()
             return out
 
