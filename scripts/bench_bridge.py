@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/bench_bridge.py [--seconds 1,5,30,180] [--only stft,yin] [--repeat 5]
                                              [--roundtrip-calls 2000] [--librosa]
+    .venv/bin/python scripts/bench_bridge.py --compare-server OLD/server.mjs [--only stft,istft] [--repeat 5]
 
 For each shim and clip length it times ``--repeat`` warm calls (after 2 untimed
 ones) and splits each call, by timestamps taken around the bridge's own steps
@@ -203,6 +204,83 @@ def tiny_stft_ms(calls: int = 500, warmup: int = 50) -> Tuple[float, float]:
     return 1e3 * times[len(times) // 2], 1e3 * times[min(len(times) - 1, int(len(times) * 0.99))]
 
 
+def real_music(seconds: float, sr: int = SR) -> Tuple[np.ndarray, str]:
+    """``seconds`` of real music as scripts/bench.py loads it (W1), else the synthetic mix."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from bench import load_music  # the lead's loader: same audio as `npm run bench`
+
+    return load_music(sr, seconds)
+
+
+def _client_for(server: Optional[str], segments: bool) -> "node._Client":
+    """A second client with its own server (``server``: another bundle, e.g. main's), started now."""
+    previous = os.environ.get("AURALIS_DSP_SERVER")
+    if server:
+        os.environ["AURALIS_DSP_SERVER"] = server
+    try:
+        client = node._Client()
+        client._segments.enabled = client._segments.enabled and segments
+        client.call("ping", {}, {})
+    finally:
+        if previous is None:
+            os.environ.pop("AURALIS_DSP_SERVER", None)
+        else:
+            os.environ["AURALIS_DSP_SERVER"] = previous
+    return client
+
+
+def compare_servers(old_server: str, names: List[str], repeat: int, clips: int) -> None:
+    """W1 (180 s of real music, one call) and W4 (``clips`` clips of 5 s, each function once per clip):
+    librosa, the ``old_server`` bundle (pipe only, as before segments) and this tree, alternating
+    in one process; medians over ``repeat`` rounds (W1) or totals per round (W4)."""
+    import librosa
+
+    old = _client_for(old_server, segments=False)
+    new = _client_for(None, segments=True)
+    time.sleep(1.0)  # workers booted
+    y, source = real_music(180.0)
+    print(f"# audio: {source}; W4: {clips} clips of 5 s from it\n")
+    print("| workload | call | librosa (ms) | before (ms) | after (ms) | before ratio | after ratio |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    w4 = [y[i * 5 * SR : (i + 1) * 5 * SR] for i in range(min(clips, len(y) // (5 * SR)))]
+    for workload, inputs in (("W1", [y]), ("W4", w4)):
+        per_input = [shims(x) for x in inputs]
+        for name in names:
+            if name not in per_input[0]:
+                continue
+            sides = {"librosa": [], "before": [], "after": []}
+
+            def run(side: str) -> float:
+                t0 = time.perf_counter()
+                for thunks in per_input:
+                    if side == "librosa":
+                        thunks[name][1]()
+                    else:
+                        node._client = old if side == "before" else new
+                        thunks[name][0]()
+                return time.perf_counter() - t0
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                original = node._client
+                try:
+                    for side in sides:  # warm-up
+                        run(side)
+                    for _ in range(repeat):
+                        for side in sides:
+                            sides[side].append(run(side))
+                finally:
+                    node._client = original
+            med = {k: statistics.median(v) for k, v in sides.items()}
+            print(
+                f"| {workload} | {name} | {_ms(med['librosa'])} | {_ms(med['before'])} | {_ms(med['after'])} | "
+                f"{med['librosa'] / med['before']:.2f}x | {med['librosa'] / med['after']:.2f}x |",
+                flush=True,
+            )
+    old.close()
+    new.close()
+
+
 def _ms(x: float) -> str:
     return f"{1e3 * x:.3f}" if x < 0.01 else f"{1e3 * x:.2f}" if x < 1 else f"{1e3 * x:.1f}"
 
@@ -216,12 +294,19 @@ def main() -> int:
     ap.add_argument("--librosa", action="store_true", help="also time librosa's call (alternating)")
     ap.add_argument("--librosa-max", type=float, default=30.0, help="longest clip (s) for which librosa is timed")
     ap.add_argument("--skip-breakdown", action="store_true")
+    ap.add_argument("--compare-server", metavar="SERVER_MJS", help="W1/W4 table: librosa, that server bundle (pipe only) and this tree")
+    ap.add_argument("--clips", type=int, default=36, help="W4 clips for --compare-server")
     args = ap.parse_args()
     only = [s for s in args.only.split(",") if s]
     with open("/proc/loadavg") as f:
         load = " ".join(f.read().split()[:3])
     threads = os.environ.get("AURALIS_DSP_THREADS", "all cores")
     print(f"# bench_bridge: threads {threads}, load {load}, {time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())} UTC\n")
+    if args.compare_server:
+        compare_servers(args.compare_server, only or ["stft", "istft"], args.repeat, args.clips)
+        with open("/proc/loadavg") as f:
+            print(f"\n# load at the end: {' '.join(f.read().split()[:3])}")
+        return 0
     p50, p99 = roundtrip_ms(args.roundtrip_calls)
     print(f"ping round trip: p50 {p50:.3f} ms, p99 {p99:.3f} ms ({args.roundtrip_calls} calls)")
     s50, s99 = tiny_stft_ms()
