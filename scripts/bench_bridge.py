@@ -229,6 +229,22 @@ def _client_for(server: Optional[str], segments: bool) -> "node._Client":
     return client
 
 
+def server_cpu_s(client: "node._Client") -> float:
+    """CPU seconds used so far by every thread of ``client``'s server (schedstat: nanoseconds)."""
+    server = client._server
+    if server is None:
+        return 0.0
+    total = 0
+    task_dir = f"/proc/{server.proc.pid}/task"
+    for tid in os.listdir(task_dir):
+        try:
+            with open(f"{task_dir}/{tid}/schedstat") as f:
+                total += int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass  # a thread that just ended
+    return total / 1e9
+
+
 def compare_servers(old_server: str, names: List[str], repeat: int, clips: int) -> None:
     """W1 (180 s of real music, one call) and W4 (``clips`` clips of 5 s, each function once per clip):
     librosa, the ``old_server`` bundle (pipe only, as before segments) and this tree, alternating
@@ -240,25 +256,32 @@ def compare_servers(old_server: str, names: List[str], repeat: int, clips: int) 
     time.sleep(1.0)  # workers booted
     y, source = real_music(180.0)
     print(f"# audio: {source}; W4: {clips} clips of 5 s from it\n")
-    print("| workload | call | librosa (ms) | before (ms) | after (ms) | before ratio | after ratio |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    print("CPU: both processes' CPU time per round (Python's process time plus every server thread's),")
+    print("for librosa Python's alone; less sensitive to other jobs than the wall times.\n")
+    print("| workload | call | librosa (ms) | before (ms) | after (ms) | before ratio | after ratio | CPU librosa / before / after (ms) |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     w4 = [y[i * 5 * SR : (i + 1) * 5 * SR] for i in range(min(clips, len(y) // (5 * SR)))]
     for workload, inputs in (("W1", [y]), ("W4", w4)):
         per_input = [shims(x) for x in inputs]
         for name in names:
             if name not in per_input[0]:
                 continue
-            sides = {"librosa": [], "before": [], "after": []}
+            sides: Dict[str, List[float]] = {"librosa": [], "before": [], "after": []}
+            cpu: Dict[str, List[float]] = {k: [] for k in sides}
 
             def run(side: str) -> float:
+                client = old if side == "before" else new
+                c0 = time.process_time() + (server_cpu_s(client) if side != "librosa" else 0.0)
                 t0 = time.perf_counter()
                 for thunks in per_input:
                     if side == "librosa":
                         thunks[name][1]()
                     else:
-                        node._client = old if side == "before" else new
+                        node._client = client
                         thunks[name][0]()
-                return time.perf_counter() - t0
+                wall = time.perf_counter() - t0
+                cpu[side].append(time.process_time() + (server_cpu_s(client) if side != "librosa" else 0.0) - c0)
+                return wall
 
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -266,6 +289,8 @@ def compare_servers(old_server: str, names: List[str], repeat: int, clips: int) 
                 try:
                     for side in sides:  # warm-up
                         run(side)
+                    for side in cpu:
+                        cpu[side].clear()
                     for _ in range(repeat):
                         for side in sides:
                             sides[side].append(run(side))
@@ -274,7 +299,9 @@ def compare_servers(old_server: str, names: List[str], repeat: int, clips: int) 
             med = {k: statistics.median(v) for k, v in sides.items()}
             print(
                 f"| {workload} | {name} | {_ms(med['librosa'])} | {_ms(med['before'])} | {_ms(med['after'])} | "
-                f"{med['librosa'] / med['before']:.2f}x | {med['librosa'] / med['after']:.2f}x |",
+                f"{med['librosa'] / med['before']:.2f}x | {med['librosa'] / med['after']:.2f}x | "
+                + " / ".join(_ms(statistics.median(cpu[k])) for k in ("librosa", "before", "after"))
+                + " |",
                 flush=True,
             )
     old.close()
