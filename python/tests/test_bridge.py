@@ -396,3 +396,23 @@ def test_without_shm_large_replies_come_through_the_pipe(monkeypatch):
     x = np.random.default_rng(8).standard_normal(300_000)
     _, out = node.call("echo", {}, {"x": x})
     assert _segment_of(out["x"]) is None and out["x"].tobytes() == x.tobytes()
+
+
+@needs_shm
+def test_stale_segment_files_of_dead_clients_are_removed():
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
+    dead_pid = int(dead.stdout)
+    stale = f"/dev/shm/{node._SHM_PREFIX}{dead_pid}-1-deadbeef"
+    ours = f"/dev/shm/{node._SHM_PREFIX}{os.getpid()}-999-cafe0000"
+    other = "/dev/shm/not-auralis-test-file"
+    for path in (stale, ours, other):
+        with open(path, "wb") as f:
+            f.write(b"x")
+    try:
+        node._remove_stale_segments()
+        assert not os.path.exists(stale)
+        assert os.path.exists(ours) and os.path.exists(other)
+    finally:
+        for path in (stale, ours, other):
+            if os.path.exists(path):
+                os.unlink(path)

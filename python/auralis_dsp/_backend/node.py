@@ -469,6 +469,11 @@ class _SegmentPool:
                 self._drop(segment, server_pid)
             else:
                 self.free.append(segment)
+        # Free segments of a server that has since been replaced are no use to the new one.
+        stale = [s for s in self.free if s.server != server_pid]
+        for segment in stale:
+            self.free.remove(segment)
+            self._drop(segment, server_pid)
         self.free.sort(key=lambda s: s.capacity)
         while len(self.free) > _SHM_MAX_FREE or sum(s.capacity for s in self.free) > _SHM_MAX_FREE_BYTES:
             self._drop(self.free.pop(), server_pid)  # the largest first
