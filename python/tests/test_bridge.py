@@ -416,3 +416,17 @@ def test_stale_segment_files_of_dead_clients_are_removed():
         for path in (stale, ours, other):
             if os.path.exists(path):
                 os.unlink(path)
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="the default thread count must differ from 1")
+def test_a_prestarted_server_is_replaced_when_the_environment_changed_before_the_first_call():
+    script = (
+        "import os, time\n"
+        "from auralis_dsp._backend import node\n"
+        "time.sleep(0.3)  # the server started at import is up\n"
+        "os.environ['AURALIS_DSP_THREADS'] = '1'\n"
+        "print(node.call('ping', {}, {})[0]['threads'])\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "AURALIS_DSP_THREADS"}
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True, env=env)
+    assert out.stdout.strip() == "1"

@@ -208,6 +208,11 @@ def _server_env() -> Dict[str, str]:
 # ---------------------------------------------------------------- one server process
 
 
+def _env_key() -> Tuple[Tuple[str, str], ...]:
+    """The environment variables that shape a server (ours and Node's)."""
+    return tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(("AURALIS_DSP_", "NODE_"))))
+
+
 class _Server:
     """A running Node server: the process, its pipes and the tail of its stderr."""
 
@@ -227,6 +232,7 @@ class _Server:
         except OSError as error:
             raise BridgeError(f"cannot start the auralis-dsp kernel server {command}: {error}") from error
         assert self.proc.stdin is not None and self.proc.stdout is not None and self.proc.stderr is not None
+        self.env_key = _env_key()
         self.stdin_fd = self.proc.stdin.fileno()
         self.stdout = self.proc.stdout
         _grow_pipe(self.stdin_fd)
@@ -581,6 +587,7 @@ class _Client:
         self._server: Optional[_Server] = None
         self._next_id = 1
         self._segments = _SegmentPool()
+        self._prestarted: Optional[_Server] = None  # the server prestart() began, until its first call
 
     def call(
         self,
@@ -730,6 +737,14 @@ class _Client:
 
     def _ensure_server(self) -> _Server:
         server = self._server
+        if server is not None and server is self._prestarted:
+            # Started at import: if the program changed our environment variables since
+            # (threads, debug ops, another server...), the first call gets a server that sees them.
+            self._prestarted = None
+            if server.env_key != _env_key():
+                self._server = None
+                server.close(wait=0.0)
+                server = None
         if server is not None and server.alive():
             return server
         if server is not None:
@@ -760,7 +775,7 @@ class _Client:
             try:
                 with self._lock:
                     if self._server is None:
-                        self._ensure_server()
+                        self._prestarted = self._ensure_server()
             except Exception:
                 pass
 
@@ -792,6 +807,7 @@ class _Client:
         # The parent's server and lock belong to the parent; the child starts afresh.
         server, self._server = self._server, None
         self._lock = threading.Lock()
+        self._prestarted = None
         self._segments.reset_in_child()
         if server is not None:
             server.abandon()
