@@ -779,7 +779,10 @@ class _Client:
             except Exception:
                 pass
 
-        threading.Thread(target=start, name="auralis-dsp-prestart", daemon=True).start()
+        try:
+            threading.Thread(target=start, name="auralis-dsp-prestart", daemon=True).start()
+        except RuntimeError:  # no threads here: the first call starts the server
+            pass
 
     def is_running(self) -> bool:
         server = self._server
@@ -816,7 +819,8 @@ class _Client:
 _client = _Client()
 atexit.register(_client.close)
 # Node's start (~0.1-0.2 s) overlaps whatever the program does before its first call.
-if os.environ.get("AURALIS_DSP_PRESTART", "1") != "0":
+# Not under Pyodide, which imports this module for its wire helpers only (and has no threads).
+if sys.platform != "emscripten" and os.environ.get("AURALIS_DSP_PRESTART", "1") != "0":
     _client.prestart()
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_parent=_client.after_fork_in_parent, after_in_child=_client.after_fork_in_child)
