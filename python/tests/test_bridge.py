@@ -282,3 +282,151 @@ def test_overhead_per_echo_call(capsys):
                 times.append(time.perf_counter() - start)
             assert out["y"].shape == clip.shape
             print(f"\n[bridge overhead] echo of {label} ({clip.nbytes} bytes): median {np.median(times) * 1e3:.3f} ms per call")
+
+
+# ---------------------------------------------------------------- shared-memory replies
+
+needs_shm = pytest.mark.skipif(not node._shm_enabled(), reason="no writable /dev/shm")
+
+
+def _segment_of(array: np.ndarray):
+    """The memoryview a reply array views (None for a pipe reply's own buffer)."""
+    base = array
+    while isinstance(base, np.ndarray):
+        base = base.base
+    return base if isinstance(base, memoryview) else None
+
+
+def _our_segment_files():
+    return [p for p in os.listdir("/dev/shm") if p.startswith(f"auralis-dsp-{os.getpid()}-")]
+
+
+@needs_shm
+def test_large_reply_is_a_view_of_a_segment_and_small_ones_come_inline():
+    x = np.random.default_rng(5).standard_normal(300_000)
+    small = np.arange(10.0)
+    _, out = node.call("echo", {}, {"x": x, "small": small})
+    assert _segment_of(out["x"]) is not None and out["x"].flags.writeable
+    assert _segment_of(out["small"]) is None
+    assert out["x"].tobytes() == x.tobytes() and out["small"].tobytes() == small.tobytes()
+    assert _our_segment_files() == []  # unlinked once the server had it open
+
+
+@needs_shm
+def test_segment_is_reused_only_after_its_arrays_are_gone():
+    pool = node._client._segments
+    a = np.full(200_000, 1.5)
+    _, first = node.call("echo", {}, {"x": a})
+    held = first["x"]
+    segment = _segment_of(held).obj  # the mmap
+    for k in range(3):  # later replies must not land in the held segment
+        _, other = node.call("echo", {}, {"x": np.full(200_000, -float(k))})
+        assert _segment_of(other["x"]).obj is not segment
+        del other
+    assert np.all(held == 1.5)
+    view = held[10:20]
+    del first, held
+    _, again = node.call("echo", {}, {"x": np.zeros(200_000)})
+    assert _segment_of(again["x"]).obj is not segment  # a slice still views it
+    assert np.all(view == 1.5)
+    del view, again
+    _, last = node.call("echo", {}, {"x": np.zeros(200_000)})
+    # Free again: kept for reuse (this reply took it or a smaller free one), not destroyed.
+    assert _segment_of(last["x"]).obj is segment or any(s.map is segment for s in pool.free)
+    assert not segment.closed and len(pool.free) <= node._SHM_MAX_FREE
+
+
+@needs_shm
+def test_stft_through_a_segment_equals_the_pipe_reply():
+    import auralis_dsp
+
+    y = np.random.default_rng(6).standard_normal(3 * 22050).astype(np.float32)
+    pool = node._client._segments
+    D_shm = auralis_dsp.stft(y)
+    assert _segment_of(D_shm) is not None
+    pool.enabled = False
+    try:
+        D_pipe = auralis_dsp.stft(y)
+    finally:
+        pool.enabled = True
+    assert _segment_of(D_pipe) is None
+    assert D_shm.tobytes() == D_pipe.tobytes() and D_shm.flags.f_contiguous
+
+
+@needs_shm
+def test_segments_survive_a_server_restart():
+    x = np.random.default_rng(7).standard_normal(200_000)
+    _, before = node.call("echo", {}, {"x": x})
+    _kill_server_and_wait()
+    _, after = node.call("echo", {}, {"x": x * 2})  # the new server cannot know the old segments
+    assert after["x"].tobytes() == (x * 2).tobytes()
+    assert before["x"].tobytes() == x.tobytes()
+
+
+@needs_shm
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_fork_keeps_the_parents_live_segments_out_of_reuse():
+    x = np.full(200_000, 3.0)
+    _, out = node.call("echo", {}, {"x": x})
+    held = out["x"]
+    mm = _segment_of(held).obj
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child reads the inherited view after the parent has dropped its own
+        os.close(write)
+        os.read(read, 1)
+        os._exit(0 if np.all(held == 3.0) else 1)
+    os.close(read)
+    del out, held
+    for _ in range(3):
+        _, other = node.call("echo", {}, {"x": np.zeros(200_000)})
+        assert _segment_of(other["x"]).obj is not mm
+        del other
+    os.write(write, b"x")
+    os.close(write)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
+def test_without_shm_large_replies_come_through_the_pipe(monkeypatch):
+    monkeypatch.setenv("AURALIS_DSP_SHM", "0")
+    assert not node._shm_enabled()
+    pool = node._client._segments
+    monkeypatch.setattr(pool, "enabled", False)
+    x = np.random.default_rng(8).standard_normal(300_000)
+    _, out = node.call("echo", {}, {"x": x})
+    assert _segment_of(out["x"]) is None and out["x"].tobytes() == x.tobytes()
+
+
+@needs_shm
+def test_stale_segment_files_of_dead_clients_are_removed():
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
+    dead_pid = int(dead.stdout)
+    stale = f"/dev/shm/{node._SHM_PREFIX}{dead_pid}-1-deadbeef"
+    ours = f"/dev/shm/{node._SHM_PREFIX}{os.getpid()}-999-cafe0000"
+    other = "/dev/shm/not-auralis-test-file"
+    for path in (stale, ours, other):
+        with open(path, "wb") as f:
+            f.write(b"x")
+    try:
+        node._remove_stale_segments()
+        assert not os.path.exists(stale)
+        assert os.path.exists(ours) and os.path.exists(other)
+    finally:
+        for path in (stale, ours, other):
+            if os.path.exists(path):
+                os.unlink(path)
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="the default thread count must differ from 1")
+def test_a_prestarted_server_is_replaced_when_the_environment_changed_before_the_first_call():
+    script = (
+        "import os, time\n"
+        "from auralis_dsp._backend import node\n"
+        "time.sleep(0.3)  # the server started at import is up\n"
+        "os.environ['AURALIS_DSP_THREADS'] = '1'\n"
+        "print(node.call('ping', {}, {})[0]['threads'])\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "AURALIS_DSP_THREADS"}
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True, env=env)
+    assert out.stdout.strip() == "1"

@@ -7,6 +7,7 @@ import { ParameterError } from "../util/errors.js";
 import { arrayMismatch } from "./dtypes.js";
 import { FrameKind, encodeFrame, frameId, type WireErrorType } from "./frame.js";
 import { getOp, type NamedArray, type OpContext } from "./registry.js";
+import { SegmentSpace, placeInSegment, segmentHeaderProblem, type ReplySegment } from "./shm.js";
 import { decodeNonFinite } from "./wireJson.js";
 
 const log = (message: string): void => {
@@ -19,7 +20,7 @@ export const validateRequestHeader = (header: Record<string, unknown>): string |
   if (typeof header.op !== "string") return "header.op must be a string";
   const params = header.params ?? {};
   if (params === null || typeof params !== "object" || Array.isArray(params)) return "header.params must be an object";
-  return undefined;
+  return segmentHeaderProblem(header);
 };
 
 /** An error reply to request `id` (null when the request's id could not be read). */
@@ -37,20 +38,43 @@ const resultProblem = (arrays: readonly NamedArray[]): string | undefined => {
   return undefined;
 };
 
-/** Runs a request whose header passed `validateRequestHeader` and returns the reply's chunks. */
-export const handleRequest = async (header: Record<string, unknown>, arrays: NamedArray[], ctx: OpContext): Promise<Uint8Array[]> => {
+/**
+ * Runs a request whose header passed `validateRequestHeader` and returns the reply's chunks.
+ * With `segment` (the request's `reply_shm`), large result arrays are written there instead of inline.
+ */
+export const handleRequest = async (
+  header: Record<string, unknown>,
+  arrays: NamedArray[],
+  ctx: OpContext,
+  segment?: ReplySegment,
+): Promise<Uint8Array[]> => {
   const id = frameId(header);
   const name = header.op as string;
   const op = getOp(name);
   if (!op) return errorReply(id, "ProtocolError", `unknown op ${name}`);
   try {
     const params = decodeNonFinite(header.params ?? {}) as Record<string, unknown>;
+    const space = segment ? new SegmentSpace(segment) : undefined;
     const started = performance.now();
-    const result = await op(params, arrays, ctx);
+    const result = await op(params, arrays, space ? { ...ctx, replySegment: space } : ctx);
     const opMs = performance.now() - started;
     const problem = resultProblem(result.arrays);
     if (problem) throw new Error(`op ${name} returned a malformed result: ${problem}`);
-    return encodeFrame(FrameKind.reply, { id, ok: true, meta: { ...result.meta, op_ms: opMs } }, result.arrays);
+    const meta = { ...result.meta, op_ms: opMs };
+    if (space) {
+      let placement: ReturnType<typeof placeInSegment> | undefined;
+      try {
+        placement = placeInSegment(space, result.arrays);
+      } catch (error) {
+        // A full tmpfs (ENOSPC) or a segment gone bad: the pipe still works (every array's data is still in memory).
+        log(`reply segment ${space.segment.id} unusable (${(error as Error).message}); replying inline`);
+        for (const a of result.arrays) delete a.segmentOffset;
+      }
+      if (placement && placement.placed.length > 0) {
+        return encodeFrame(FrameKind.reply, { id, ok: true, meta, shm: space.segment.id, shm_arrays: placement.placed }, placement.inline);
+      }
+    }
+    return encodeFrame(FrameKind.reply, { id, ok: true, meta }, result.arrays);
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));
     // By name as well: a ParameterError rebuilt from a worker thread or thrown by another bundle copy.

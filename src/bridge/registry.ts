@@ -21,6 +21,11 @@ export interface NamedArray {
    * int64 -> BigInt64Array, uint8/bool -> Uint8Array.
    */
   data: Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array;
+  /**
+   * Set by an op that has already written this array's bytes into the reply
+   * segment at this offset (see OpContext.replySegment); `data` still holds them.
+   */
+  segmentOffset?: number;
 }
 
 export interface OpResult {
@@ -35,6 +40,13 @@ export interface OpContext {
   arena?: { stats(): ArenaStats; clear(): void };
   /** A full garbage collection of this thread, where the runtime offers one (the server). */
   collectGarbage?: () => void;
+  /**
+   * The reply segment the client offered (stdio server only; docs/protocol.md).
+   * `claim(nbytes)` reserves room for one result array and returns its offset, or
+   * undefined when it does not fit; the op (or its worker tasks) then writes the
+   * array's bytes to `fd` at that offset and marks the array with `segmentOffset`.
+   */
+  replySegment?: { fd: number; claim(nbytes: number): number | undefined };
 }
 
 export type OpHandler = (

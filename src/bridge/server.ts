@@ -12,7 +12,9 @@ import { COLLECT_AFTER_DROPPED_BYTES, collectGarbage } from "../parallel/gc.js";
 import { onCacheEviction } from "../util/boundedCache.js";
 import { createWorkerPool, serveTasksIfWorker } from "../parallel/workerPool.js";
 import { errorReply, handleRequest, validateRequestHeader } from "./dispatch.js";
-import { DEFAULT_MAX_PAYLOAD_BYTES, FrameKind, FrameParser, type FrameEvent } from "./frame.js";
+import { DEFAULT_MAX_PAYLOAD_BYTES, FrameKind, FrameParser, frameId, type FrameEvent } from "./frame.js";
+import { setSegmentWriter } from "./segmentWriter.js";
+import { SegmentTable, writeAt, type ReplySegment } from "./shm.js";
 import { openBlockingStdout, readFrames, writeFrameSync } from "./stdio.js";
 
 const PARENT_POLL_MS = 1000;
@@ -49,7 +51,9 @@ const writeReply = (chunks: Uint8Array[]): void => {
 
 const serve = (): void => {
   const threads = integerFromEnv("AURALIS_DSP_THREADS", availableParallelism());
-  const pool = threads > 1 ? createWorkerPool(threads, new URL(import.meta.url), { inlineWhileBooting: true }) : undefined;
+  // The server's thread takes chunks too (AURALIS_DSP_CALLER_RUNS=0: only the workers; for measurements).
+  const callerRuns = process.env.AURALIS_DSP_CALLER_RUNS !== "0";
+  const pool = threads > 1 ? createWorkerPool(threads, new URL(import.meta.url), { inlineWhileBooting: true, callerRuns }) : undefined;
   // Boot the workers while the first request is still on its way.
   setImmediate(() => pool?.warm());
   const maxPayloadBytes = integerFromEnv("AURALIS_DSP_MAX_PAYLOAD", DEFAULT_MAX_PAYLOAD_BYTES);
@@ -86,6 +90,8 @@ const serve = (): void => {
   const pending: FrameEvent[] = [];
   let serving = false;
   let stdinEnded = false;
+  // Reply segments the client offered (docs/protocol.md, "Shared-memory replies").
+  const segments = new SegmentTable();
 
   const shutdown = (): void => {
     void pool?.close();
@@ -100,11 +106,19 @@ const serve = (): void => {
         writeReply(errorReply(event.id, event.errorType, event.message));
         continue;
       }
+      segments.release(event.header);
       const scope = arena.scope();
       scope.adopt(event.payload);
       setBufferSource(scope);
       try {
-        writeReply(await handleRequest(event.header, event.arrays, { pool, arena, collectGarbage }));
+        let segment: ReplySegment | undefined;
+        try {
+          segment = segments.forRequest(event.header);
+        } catch (error) {
+          writeReply(errorReply(frameId(event.header), "ProtocolError", (error as Error).message));
+          continue;
+        }
+        writeReply(await handleRequest(event.header, event.arrays, { pool, arena, collectGarbage }, segment));
       } finally {
         // The reply is in the kernel's hands: its buffers may serve the next request.
         setBufferSource(undefined);
@@ -149,4 +163,6 @@ const serve = (): void => {
   }, PARENT_POLL_MS).unref();
 };
 
+// Ops and their worker tasks write reply segments through this (the server thread and every worker load this file).
+setSegmentWriter(writeAt);
 if (!serveTasksIfWorker()) serve();

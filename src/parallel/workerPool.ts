@@ -69,6 +69,14 @@ export interface WorkerPoolOptions {
    * every worker, booted or not (tests that check the work is spread).
    */
   inlineWhileBooting?: boolean;
+  /**
+   * The calling thread runs chunks too: once the workers have theirs, it runs
+   * the run's first chunk, then any chunk still queued, instead of idling
+   * until the replies come. A short run then costs at most what it costs
+   * inline, even when the workers are slow to wake (a loaded machine), and a
+   * long one gains a third hand while it waits. Default false.
+   */
+  callerRuns?: boolean;
 }
 
 /** A WorkerPool that can also be started ahead of use and shut down. */
@@ -103,6 +111,7 @@ export const createWorkerPool = (size: number, workerUrl: URL | string, options:
   let nextChunkId = 0;
   let closed = false;
   const gated = options.inlineWhileBooting === true;
+  const callerRuns = options.callerRuns === true;
 
   const settle = (run: Run, error?: Error): void => {
     if (run.settled) return;
@@ -183,6 +192,19 @@ export const createWorkerPool = (size: number, workerUrl: URL | string, options:
     }
   };
 
+  /** Runs `chunk` on the calling thread and counts it like a worker's. */
+  const runOnCaller = (chunk: Chunk): void => {
+    const { run } = chunk;
+    if (run.settled) return;
+    try {
+      getTask(run.name)(chunk.start, chunk.end, run.args);
+    } catch (error) {
+      settle(run, error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    if (--run.pending === 0) settle(run);
+  };
+
   const broadcast = (message: string): void => {
     for (const slot of slots) {
       if (!slot || slot.dead) continue;
@@ -213,14 +235,26 @@ export const createWorkerPool = (size: number, workerUrl: URL | string, options:
     run(name: string, count: number, args: TaskArgs, maxChunks = Infinity): Promise<void> {
       if (closed) return Promise.reject(new Error("worker pool is closed"));
       if (count <= 0) return Promise.resolve();
-      return new Promise<void>((resolve, reject) => {
+      let run!: Run;
+      const done = new Promise<void>((resolve, reject) => {
         const chunks = Math.max(1, Math.min(count, size * CHUNKS_PER_WORKER, Math.floor(maxChunks)));
-        const run: Run = { name, args, pending: chunks, settled: false, resolve, reject };
+        run = { name, args, pending: chunks, settled: false, resolve, reject };
         for (let i = 0; i < chunks; i++) {
           queue.push({ run, start: Math.floor((i * count) / chunks), end: Math.floor(((i + 1) * count) / chunks) });
         }
+        if (!callerRuns || chunks < 2) {
+          pump();
+          return;
+        }
+        // The caller keeps the first chunk and gives the workers the next ones first.
+        const first = queue.splice(queue.length - chunks, 1)[0]!;
         pump();
+        runOnCaller(first);
+        for (let i = queue.findIndex((c) => c.run === run); i >= 0 && !run.settled; i = queue.findIndex((c) => c.run === run)) {
+          runOnCaller(queue.splice(i, 1)[0]!);
+        }
       });
+      return done;
     },
     warm(): void {
       try {

@@ -7,6 +7,7 @@
  */
 import { floatData, findArray, requireArray } from "../bridge/arrays.js";
 import { registerOp, type OpContext } from "../bridge/registry.js";
+import { writeToSegment } from "../bridge/segmentWriter.js";
 import { allocFloat, type FloatArray } from "../parallel/alloc.js";
 import { runTask, type WorkerPool } from "../parallel/pool.js";
 import { registerTask, type TaskArgs } from "../parallel/tasks.js";
@@ -29,6 +30,17 @@ interface StftTaskArgs {
   window: Float64Array;
   out: FloatArray;
   layout: SpectrumLayout;
+  /** Also write each chunk's frames into the reply segment (fd, byte offset of frame 0, bytes per frame, failure flag). */
+  sink?: FrameSink;
+}
+
+/** Where the stft tasks copy their frames as soon as they are computed (the reply segment). */
+interface FrameSink {
+  fd: number;
+  offset: number;
+  frameBytes: number;
+  /** Set to 1 by a task whose write failed; the op then leaves the array to the normal reply path. */
+  failed: Int32Array;
 }
 
 interface IstftTaskArgs {
@@ -43,6 +55,16 @@ interface IstftTaskArgs {
 registerTask("spectrum.stft", (t0, t1, args: TaskArgs) => {
   const a = args as unknown as StftTaskArgs;
   stftFrames(a.plan, a.signal, a.channels, a.length, a.window, a.out, a.layout, t0, t1);
+  const sink = a.sink;
+  if (sink && t1 > t0 && Atomics.load(sink.failed, 0) === 0) {
+    // Frame-major output: frames [t0, t1) are one contiguous run of bytes; copy them out while the other chunks compute.
+    const bytes = new Uint8Array(a.out.buffer, a.out.byteOffset + t0 * sink.frameBytes, (t1 - t0) * sink.frameBytes);
+    try {
+      writeToSegment(sink.fd, bytes, sink.offset + t0 * sink.frameBytes);
+    } catch {
+      Atomics.store(sink.failed, 0, 1);
+    }
+  }
 });
 
 registerTask("spectrum.istft", (u0, u1, args: TaskArgs) => {
@@ -77,6 +99,8 @@ export interface StftResult {
   plan: StftPlan;
   out: FloatArray;
   layout: SpectrumLayout;
+  /** Where the output already sits in the reply segment, when one was given and every write succeeded. */
+  segmentOffset?: number;
 }
 
 /** STFT of every channel of a (channels, length) signal, in the wire layout. */
@@ -91,13 +115,17 @@ export const computeStft = async (
   padMode: ReturnType<typeof checkPadMode>,
   double: boolean,
   pool: WorkerPool | undefined,
+  segment?: OpContext["replySegment"],
 ): Promise<StftResult> => {
   const plan = planStft(length, nFft, hopLength, center, padMode);
   const layout = frameMajorLayout(plan.nBins, channels);
   // stftFrames writes every (frame, bin, channel) element: no zero-fill needed.
   const out = allocFloat(2 * plan.nFrames * plan.nBins * channels, double, pool !== undefined, { zero: false });
-  await runTask(pool, "spectrum.stft", plan.nFrames, { plan, signal, channels, length, window, out, layout }, STFT_FRAME_GRAIN);
-  return { plan, out, layout };
+  const frameBytes = 2 * plan.nBins * channels * out.BYTES_PER_ELEMENT;
+  const offset = segment?.claim(plan.nFrames * frameBytes);
+  const sink = segment && offset !== undefined ? { fd: segment.fd, offset, frameBytes, failed: new Int32Array(new SharedArrayBuffer(4)) } : undefined;
+  await runTask(pool, "spectrum.stft", plan.nFrames, { plan, signal, channels, length, window, out, layout, sink }, STFT_FRAME_GRAIN);
+  return { plan, out, layout, segmentOffset: sink && sink.failed[0] === 0 ? sink.offset : undefined };
 };
 
 /** Inverse STFT of a spectrogram in `layout` into (channels, outLength). */
@@ -134,8 +162,10 @@ registerOp("stft", async (params, arrays, ctx: OpContext) => {
   const center = boolParam(params, "center");
   const padMode = checkPadMode(params.pad_mode);
   const dtype = stringParam(params, "dtype", ["complex64", "complex128"] as const);
-  const { plan, out } = await computeStft(floatData(y), channels, length, nFft, hopLength, window, center, padMode, dtype === "complex128", ctx.pool);
-  return { arrays: [{ name: "stft", dtype, shape: [plan.nFrames, plan.nBins, channels], data: out }] };
+  const { plan, out, segmentOffset } = await computeStft(
+    floatData(y), channels, length, nFft, hopLength, window, center, padMode, dtype === "complex128", ctx.pool, ctx.replySegment,
+  );
+  return { arrays: [{ name: "stft", dtype, shape: [plan.nFrames, plan.nBins, channels], data: out, segmentOffset }] };
 });
 
 registerOp("istft", async (params, arrays, ctx: OpContext) => {

@@ -16,6 +16,7 @@ import functools
 import importlib.util
 import json
 import math
+import mmap
 import os
 import re
 import shutil
@@ -24,6 +25,7 @@ import struct
 import subprocess
 import sys
 import threading
+import weakref
 from pathlib import Path
 from typing import Any, Deque, Dict, List, Mapping, Optional, Tuple
 
@@ -106,14 +108,50 @@ def _from_wire_json(obj: Dict[str, Any]) -> Any:
 # ---------------------------------------------------------------- finding Node and the server script
 
 
+def _cache_dir() -> Optional[Path]:
+    try:
+        return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "auralis-dsp"
+    except (KeyError, RuntimeError):  # no home directory: no cache
+        return None
+
+
 @functools.lru_cache(maxsize=None)
 def _node_major(executable: str) -> int:
+    """Node's major version. Asking a node binary costs a whole Node start (~0.1 s of a cold
+    first call), so the answer is kept on disk, keyed by the binary's real path, size and mtime."""
+    try:
+        real = os.path.realpath(executable)
+        st = os.stat(real)
+        key = f"{real}|{st.st_size}|{st.st_mtime_ns}"
+    except OSError:
+        key = None
+    cache = _cache_dir()
+    cache_file = cache / "node-versions.json" if cache is not None else None
+    known: Dict[str, int] = {}
+    if key is not None and cache_file is not None:
+        try:
+            known = json.loads(cache_file.read_text())
+            if isinstance(known.get(key), int):
+                return known[key]
+        except (OSError, ValueError, AttributeError):
+            known = {}
     try:
         out = subprocess.run([executable, "--version"], capture_output=True, text=True, timeout=30).stdout
     except (OSError, subprocess.SubprocessError):
         return -1
     match = re.match(r"v(\d+)\.", out.strip())
-    return int(match.group(1)) if match else -1
+    major = int(match.group(1)) if match else -1
+    if key is not None and cache_file is not None and major > 0:
+        try:
+            cache_file.parent.mkdir(parents=True, exist_ok=True)
+            known = {k: v for k, v in known.items() if isinstance(v, int)} if isinstance(known, dict) else {}
+            known[key] = major
+            tmp = cache_file.with_name(f"{cache_file.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(known))
+            os.replace(tmp, cache_file)
+        except OSError:
+            pass  # an unwritable cache only costs the check next time
+    return major
 
 
 def _wheel_node() -> Optional[str]:
@@ -161,15 +199,18 @@ def _server_env() -> Dict[str, str]:
     """
     env = dict(os.environ)
     if "NODE_COMPILE_CACHE" not in env:
-        try:
-            base = Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-        except (KeyError, RuntimeError):  # no home directory: no cache
-            return env
-        env["NODE_COMPILE_CACHE"] = str(base / "auralis-dsp" / "node-compile-cache")
+        cache = _cache_dir()
+        if cache is not None:
+            env["NODE_COMPILE_CACHE"] = str(cache / "node-compile-cache")
     return env
 
 
 # ---------------------------------------------------------------- one server process
+
+
+def _env_key() -> Tuple[Tuple[str, str], ...]:
+    """The environment variables that shape a server (ours and Node's)."""
+    return tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(("AURALIS_DSP_", "NODE_"))))
 
 
 class _Server:
@@ -191,10 +232,12 @@ class _Server:
         except OSError as error:
             raise BridgeError(f"cannot start the auralis-dsp kernel server {command}: {error}") from error
         assert self.proc.stdin is not None and self.proc.stdout is not None and self.proc.stderr is not None
+        self.env_key = _env_key()
         self.stdin_fd = self.proc.stdin.fileno()
         self.stdout = self.proc.stdout
         _grow_pipe(self.stdin_fd)
         _grow_pipe(self.stdout.fileno())
+        self._stat_fd: Optional[int] = None
         self.stderr_tail: Deque[str] = collections.deque(maxlen=_STDERR_TAIL_LINES)
         self._stderr_thread = threading.Thread(
             target=self._read_stderr, name="auralis-dsp-stderr", daemon=True
@@ -223,11 +266,21 @@ class _Server:
             return False
         # A killed server's main thread is a zombie while its worker threads exit; until the
         # last one has, waitpid says nothing and the pipes still take a request that nobody reads.
+        # One pread of a descriptor kept open (the file is regenerated at each read from 0).
         try:
-            with open(f"/proc/{self.proc.pid}/stat", "rb") as f:
-                return f.read().rsplit(b")", 1)[1].split()[0] != b"Z"
-        except (OSError, IndexError):
+            if self._stat_fd is None:
+                self._stat_fd = os.open(f"/proc/{self.proc.pid}/stat", os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+            return os.pread(self._stat_fd, 1024, 0).rsplit(b")", 1)[1].split()[0] != b"Z"
+        except (OSError, IndexError, AttributeError):
             return True  # no /proc (not Linux): poll alone
+
+    def _close_stat(self) -> None:
+        fd, self._stat_fd = self._stat_fd, None
+        if fd is not None:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
 
     def exit_description(self, wait: float = 2.0) -> str:
         """Waits for the process to end; describes how it ended and what it said on stderr."""
@@ -270,6 +323,7 @@ class _Server:
 
     def close(self, wait: float = 1.0) -> None:
         """Closes stdin (the server exits on EOF), then kills it if it lingers."""
+        self._close_stat()
         try:
             self.proc.stdin.close()  # type: ignore[union-attr]
         except OSError:
@@ -290,12 +344,217 @@ class _Server:
 
     def abandon(self) -> None:
         """In a forked child: drop our copies of the parent's pipes, leave its server alone."""
+        self._close_stat()
         for pipe in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
             try:
                 pipe.close()  # type: ignore[union-attr]
             except OSError:
                 pass
         self.proc.returncode = 0  # never wait for a process that is not our child
+
+
+
+# ---------------------------------------------------------------- reply segments (shared memory)
+
+# A request whose reply may exceed this offers a segment (docs/protocol.md, "Shared-memory replies").
+_SHM_MIN_REPLY_BYTES = 1 << 20
+_SHM_DIR = "/dev/shm"
+_SHM_GRAIN = 1 << 20  # capacities are whole MiB
+_SHM_MAX_FREE = 4  # free segments kept for reuse (their pages stay allocated: the point of reuse)
+_SHM_MAX_FREE_BYTES = 512 << 20
+_SHM_MAX_LIVE = 256  # segments with live arrays at most; beyond, replies come through the pipe
+_SHM_MAX_CAPACITY = 1 << 36  # a larger estimate is a bad request: no segment
+_SHM_PREFIX = "auralis-dsp-"
+
+
+def _remove_stale_segments() -> None:
+    """Unlinks segment files left by processes that died mid-call (their name carries the pid)."""
+    try:
+        names = os.listdir(_SHM_DIR)
+    except OSError:
+        return
+    for name in names:
+        if not name.startswith(_SHM_PREFIX):
+            continue
+        pid = name[len(_SHM_PREFIX) :].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid() or os.path.exists(f"/proc/{pid}"):
+            continue
+        try:
+            os.unlink(os.path.join(_SHM_DIR, name))
+        except OSError:
+            pass
+
+
+def _shm_enabled() -> bool:
+    if os.environ.get("AURALIS_DSP_SHM", "1") == "0" or not sys.platform.startswith("linux"):
+        return False
+    return os.path.isdir(_SHM_DIR) and os.access(_SHM_DIR, os.W_OK)
+
+
+class _Segment:
+    """A tmpfs file the server writes replies into, mapped here once; numpy arrays are views of it."""
+
+    __slots__ = ("id", "path", "fd", "capacity", "map", "views", "server", "tainted", "linked", "__weakref__")
+
+    def __init__(self, segment_id: int, capacity: int) -> None:
+        self.id = segment_id
+        self.path = f"{_SHM_DIR}/{_SHM_PREFIX}{os.getpid()}-{segment_id}-{os.urandom(4).hex()}"
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
+        self.linked = True
+        try:
+            os.ftruncate(self.fd, capacity)  # sparse: pages appear only where the server writes
+            self.map = mmap.mmap(self.fd, capacity, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+        except BaseException:
+            self.destroy()
+            raise
+        self.capacity = capacity
+        self.views = 0  # live memoryviews handed to numpy
+        self.server: Optional[int] = None  # pid of the server that holds it open
+        self.tainted = False  # a fork happened while views were alive: never write into it again
+
+    def unlink(self) -> None:
+        if self.linked:
+            self.linked = False
+            try:
+                os.unlink(self.path)
+            except OSError:
+                pass
+
+    def destroy(self) -> None:
+        self.unlink()
+        m = getattr(self, "map", None)
+        if m is not None:
+            try:
+                m.close()
+            except BufferError:  # pragma: no cover - only free segments are destroyed
+                pass
+        try:
+            os.close(self.fd)
+        except OSError:
+            pass
+
+
+def _expected_reply_bytes(op: str, params: Mapping[str, Any], buffers: List[np.ndarray]) -> int:
+    """The reply's likely size, for choosing a segment: exact for ``stft``; else twice the input
+    (hpss returns two arrays of its input's size; most other ops return less)."""
+    given = sum(b.nbytes for b in buffers)
+    if op == "stft" and buffers:
+        try:
+            y = buffers[-1]  # the signal comes last (window first when explicit)
+            n_fft, hop = int(params["n_fft"]), int(params["hop_length"])
+            n = y.shape[-1] + (2 * (n_fft // 2) if params.get("center") else 0)
+            channels = y.size // max(1, y.shape[-1])
+            itemsize = 8 if params.get("dtype") == "complex64" else 16
+            return max(0, 1 + (n - n_fft) // hop) * (n_fft // 2 + 1) * channels * itemsize
+        except (KeyError, TypeError, ValueError, IndexError, ZeroDivisionError, OverflowError):
+            pass  # bad parameters: the server says what is wrong
+    return 2 * given
+
+
+class _SegmentPool:
+    """Reply segments: free ones reused (their tmpfs pages already allocated), busy ones held by arrays.
+
+    A segment's arrays are numpy views of one memoryview slice each; when the last
+    of them is collected, a finalizer (any thread, no locks) queues the segment
+    back. Ids the server should close travel in the next request's ``shm_release``.
+    """
+
+    def __init__(self) -> None:
+        self.enabled = _shm_enabled()
+        self.free: List[_Segment] = []
+        self.returned: Deque[_Segment] = collections.deque()  # appended by finalizers
+        self.release: List[int] = []  # ids for the server to close
+        self.live = 0
+        self._next_id = 1
+
+    def _drain(self, server_pid: int) -> None:
+        while self.returned:
+            segment = self.returned.popleft()
+            self.live -= 1
+            if segment.tainted or segment.server != server_pid:
+                self._drop(segment, server_pid)
+            else:
+                self.free.append(segment)
+        # Free segments of a server that has since been replaced are no use to the new one.
+        stale = [s for s in self.free if s.server != server_pid]
+        for segment in stale:
+            self.free.remove(segment)
+            self._drop(segment, server_pid)
+        self.free.sort(key=lambda s: s.capacity)
+        while len(self.free) > _SHM_MAX_FREE or sum(s.capacity for s in self.free) > _SHM_MAX_FREE_BYTES:
+            self._drop(self.free.pop(), server_pid)  # the largest first
+
+    def _drop(self, segment: _Segment, server_pid: int) -> None:
+        if segment.server == server_pid:
+            self.release.append(segment.id)
+        segment.destroy()
+
+    def take(self, nbytes: int, server_pid: int) -> Optional[_Segment]:
+        """A segment of at least ``nbytes`` for the next reply, or None (pipe only)."""
+        self._drain(server_pid)
+        for i, segment in enumerate(self.free):
+            if segment.capacity >= nbytes and segment.server == server_pid:
+                return self.free.pop(i)
+        if self.live + len(self.free) >= _SHM_MAX_LIVE or nbytes > _SHM_MAX_CAPACITY:
+            return None
+        capacity = -(-nbytes // _SHM_GRAIN) * _SHM_GRAIN
+        if self._next_id == 1:
+            _remove_stale_segments()
+        try:
+            segment = _Segment(self._next_id, capacity)
+        except (OSError, ValueError, OverflowError):
+            if self._next_id == 1:
+                self.enabled = False  # no usable tmpfs here: stop trying
+            return None  # e.g. out of address space or descriptors: the pipe serves this one
+        self._next_id += 1
+        segment.server = server_pid
+        return segment
+
+    def give_back(self, segment: _Segment, server_pid: int) -> None:
+        """Returns a segment that holds no arrays (the reply did not use it, or failed)."""
+        segment.unlink()
+        if segment.server == server_pid and not segment.tainted:
+            self.free.append(segment)
+        else:
+            self._drop(segment, server_pid)
+
+    def array(self, segment: _Segment, offset: int, dtype: np.dtype, shape: Tuple[int, ...]) -> np.ndarray:
+        """A numpy view of one reply array in ``segment``; the segment comes back when every such view is gone."""
+        nbytes = math.prod(shape) * dtype.itemsize
+        array = np.frombuffer(memoryview(segment.map)[offset : offset + nbytes], dtype=dtype).reshape(shape)
+        # numpy keeps its own memoryview as the base of every view of this array (it collapses
+        # ndarray bases and does not keep the one passed in): that object's death is the signal.
+        owner: Any = array
+        while isinstance(owner, np.ndarray):
+            owner = owner.base
+        if segment.views == 0:
+            self.live += 1
+            _busy_segments.add(segment)
+        segment.views += 1
+        weakref.finalize(owner, _view_gone, segment, self.returned)
+        return array
+
+    def after_fork_in_parent(self) -> None:
+        # A child may hold views of busy segments (MAP_SHARED): never write into those again.
+        for segment in list(_busy_segments):
+            segment.tainted = True
+
+    def reset_in_child(self) -> None:
+        # The child has its own server; the parent's segments are the parent's (our mappings stay valid).
+        self.free = []
+        self.returned = collections.deque()
+        self.release = []
+        self.live = 0
+
+
+_busy_segments: "weakref.WeakSet[_Segment]" = weakref.WeakSet()
+
+
+def _view_gone(segment: _Segment, returned: Deque[_Segment]) -> None:
+    segment.views -= 1
+    if segment.views == 0:
+        _busy_segments.discard(segment)
+        returned.append(segment)
 
 
 # ---------------------------------------------------------------- the client
@@ -327,34 +586,55 @@ class _Client:
         self._lock = threading.Lock()
         self._server: Optional[_Server] = None
         self._next_id = 1
+        self._segments = _SegmentPool()
+        self._prestarted: Optional[_Server] = None  # the server prestart() began, until its first call
 
     def call(
-        self, op: str, params: Mapping[str, Any], arrays: Mapping[str, np.ndarray]
+        self,
+        op: str,
+        params: Mapping[str, Any],
+        arrays: Mapping[str, np.ndarray],
+        reply_bytes: Optional[int] = None,
     ) -> Tuple[Dict[str, Any], Dict[str, np.ndarray]]:
         header, buffers = self._encode_request(op, params, arrays)
+        if reply_bytes is None:
+            reply_bytes = _expected_reply_bytes(op, params, buffers)
         with self._lock:
             request_id = self._next_id
             self._next_id += 1
             header["id"] = request_id
-            frame = self._frame(header, buffers)
             server = self._ensure_server()
+            segment = self._offer_segment(header, server, reply_bytes)
+            views_made = False
             try:
+                frame = self._frame(header, buffers)
                 try:
-                    server.write_all(frame)
-                except (BrokenPipeError, ConnectionResetError):
-                    # The server died while idle, before reading any of this request:
-                    # nothing ran, so a fresh server may take it.
-                    server = self._restart(server)
-                    server.write_all(frame)
-                reply, reply_arrays = self._read_reply(server, request_id, op)
-            except (EOFError, BrokenPipeError, ConnectionResetError):
-                description = server.exit_description()
-                self._discard(server)
-                raise BridgeError(f"the auralis-dsp kernel server exited {description} during {op}") from None
-            except BaseException:
-                # Interrupted or desynchronised mid-frame: the stream can no longer be trusted.
-                self._discard(server)
-                raise
+                    try:
+                        server.write_all(frame)
+                    except (BrokenPipeError, ConnectionResetError):
+                        # The server died while idle, before reading any of this request:
+                        # nothing ran, so a fresh server may take it (without the old server's segments).
+                        server = self._restart(server)
+                        header.pop("shm_release", None)
+                        if segment is not None:
+                            segment.server = server.proc.pid
+                            header["reply_shm"]["path"] = segment.path
+                        server.write_all(self._frame(header, buffers))
+                    reply, reply_arrays = self._read_reply(server, request_id, op, segment)
+                    views_made = segment is not None and reply.get("shm") == segment.id
+                except (EOFError, BrokenPipeError, ConnectionResetError):
+                    description = server.exit_description()
+                    self._discard(server)
+                    raise BridgeError(f"the auralis-dsp kernel server exited {description} during {op}") from None
+                except BaseException:
+                    # Interrupted or desynchronised mid-frame: the stream can no longer be trusted.
+                    self._discard(server)
+                    raise
+            finally:
+                if segment is not None:
+                    segment.unlink()  # the server has it open, or never will
+                    if not views_made:
+                        self._segments.give_back(segment, server.proc.pid)
         if reply.get("ok") is True:
             return reply.get("meta") or {}, reply_arrays
         error = reply.get("error") or {}
@@ -362,6 +642,18 @@ class _Client:
         if error.get("type") == "ParameterError":
             raise ParameterError(message)
         raise BridgeError(f"{op}: {error.get('type', 'error')}: {message}")
+
+    def _offer_segment(self, header: Dict[str, Any], server: _Server, reply_bytes: int) -> Optional[_Segment]:
+        """Names a reply segment in ``header`` when the reply may be large, and segments the server may close."""
+        pool = self._segments
+        if not pool.enabled:
+            return None
+        segment = pool.take(reply_bytes, server.proc.pid) if reply_bytes >= _SHM_MIN_REPLY_BYTES else None
+        if pool.release:
+            header["shm_release"], pool.release = pool.release, []
+        if segment is not None:
+            header["reply_shm"] = {"id": segment.id, "path": segment.path, "capacity": segment.capacity}
+        return segment
 
     @staticmethod
     def _encode_request(
@@ -390,7 +682,7 @@ class _Client:
         return parts
 
     def _read_reply(
-        self, server: _Server, request_id: int, op: str
+        self, server: _Server, request_id: int, op: str, segment: Optional[_Segment] = None
     ) -> Tuple[Dict[str, Any], Dict[str, np.ndarray]]:
         preamble = bytearray(_PREAMBLE.size)
         server.read_into(memoryview(preamble))
@@ -422,10 +714,37 @@ class _Client:
             out[descriptor["name"]] = array
         if consumed != payload_len:
             raise BridgeError(f"reply payload_len {payload_len} disagrees with its arrays ({consumed}) during {op}")
+        placed = reply.get("shm_arrays")
+        if placed:
+            if segment is None or reply.get("shm") != segment.id:
+                raise BridgeError(f"reply names segment {reply.get('shm')!r}, which this request did not offer, during {op}")
+            for descriptor in placed:
+                dtype = _WIRE_DTYPES.get(descriptor.get("dtype"))
+                shape = tuple(descriptor.get("shape", ()))
+                offset, nbytes = descriptor.get("offset"), descriptor.get("nbytes")
+                if (
+                    dtype is None
+                    or not isinstance(offset, int)
+                    or not isinstance(nbytes, int)
+                    or offset < 0
+                    or offset % 8
+                    or offset + nbytes > segment.capacity
+                    or nbytes != math.prod(shape) * dtype.itemsize
+                ):
+                    raise BridgeError(f"malformed segment array {descriptor!r} in the reply to {op}")
+                out[descriptor["name"]] = self._segments.array(segment, offset, dtype, shape)
         return reply, out
 
     def _ensure_server(self) -> _Server:
         server = self._server
+        if server is not None and server is self._prestarted:
+            # Started at import: if the program changed our environment variables since
+            # (threads, debug ops, another server...), the first call gets a server that sees them.
+            self._prestarted = None
+            if server.env_key != _env_key():
+                self._server = None
+                server.close(wait=0.0)
+                server = None
         if server is not None and server.alive():
             return server
         if server is not None:
@@ -446,6 +765,25 @@ class _Client:
             pass
         server.close(wait=1.0)
 
+    def prestart(self) -> None:
+        """Starts the server in the background, so Node boots while Python goes on (first call sooner).
+
+        A failure is left for the first call to report.
+        """
+
+        def start() -> None:
+            try:
+                with self._lock:
+                    if self._server is None:
+                        self._prestarted = self._ensure_server()
+            except Exception:
+                pass
+
+        try:
+            threading.Thread(target=start, name="auralis-dsp-prestart", daemon=True).start()
+        except RuntimeError:  # no threads here: the first call starts the server
+            pass
+
     def is_running(self) -> bool:
         server = self._server
         return server is not None and server.alive()
@@ -465,18 +803,27 @@ class _Client:
             if acquired:
                 self._lock.release()
 
+    def after_fork_in_parent(self) -> None:
+        self._segments.after_fork_in_parent()
+
     def after_fork_in_child(self) -> None:
         # The parent's server and lock belong to the parent; the child starts afresh.
         server, self._server = self._server, None
         self._lock = threading.Lock()
+        self._prestarted = None
+        self._segments.reset_in_child()
         if server is not None:
             server.abandon()
 
 
 _client = _Client()
 atexit.register(_client.close)
+# Node's start (~0.1-0.2 s) overlaps whatever the program does before its first call.
+# Not under Pyodide, which imports this module for its wire helpers only (and has no threads).
+if sys.platform != "emscripten" and os.environ.get("AURALIS_DSP_PRESTART", "1") != "0":
+    _client.prestart()
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_client.after_fork_in_child)
+    os.register_at_fork(after_in_parent=_client.after_fork_in_parent, after_in_child=_client.after_fork_in_child)
 
 
 def call(

@@ -1,0 +1,204 @@
+/**
+ * Shared-memory replies (docs/protocol.md): the segment header checks, the
+ * placement of arrays, and the bundled server writing into a segment, refusing
+ * bad ones with a ProtocolError and staying up.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { once } from "node:events";
+import { closeSync, existsSync, ftruncateSync, openSync, readSync, unlinkSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { execa } from "execa";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { FrameKind, FrameParser, encodeFrame, type DecodedFrame } from "../src/bridge/frame.js";
+import type { NamedArray } from "../src/bridge/registry.js";
+import { SHM_MIN_ARRAY_BYTES, SegmentSpace, placeInSegment, segmentHeaderProblem } from "../src/bridge/shm.js";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const serverPath = `${root}python/auralis_dsp/_js/server.mjs`;
+const haveShm = process.platform === "linux" && existsSync("/dev/shm");
+const made: string[] = [];
+
+beforeAll(async () => {
+  await execa("node", ["scripts/bundle.mjs"], { cwd: root });
+});
+
+afterEach(() => {
+  for (const path of made.splice(0)) if (existsSync(path)) unlinkSync(path);
+});
+
+const segmentFile = (capacity: number): string => {
+  const path = `/dev/shm/auralis-dsp-test-${process.pid}-${made.length}-${Math.random().toString(16).slice(2)}`;
+  writeFileSync(path, "");
+  const fd = openSync(path, "r+");
+  ftruncateSync(fd, capacity);
+  closeSync(fd);
+  made.push(path);
+  return path;
+};
+
+/** Bytes of a segment file, by path or by an open descriptor (the server unlinks the path once it has opened it). */
+const readAt = (file: string | number, offset: number, nbytes: number): Buffer => {
+  const fd = typeof file === "number" ? file : openSync(file, "r");
+  const out = Buffer.alloc(nbytes);
+  readSync(fd, out, 0, nbytes, offset);
+  if (typeof file !== "number") closeSync(fd);
+  return out;
+};
+
+const f64 = (name: string, values: number[] | Float64Array): NamedArray => {
+  const data = Float64Array.from(values);
+  return { name, dtype: "float64", shape: [data.length], data };
+};
+
+describe("segment header checks", () => {
+  it("accepts a well-formed offer and release list", () => {
+    expect(segmentHeaderProblem({ reply_shm: { id: 3, path: "/dev/shm/x", capacity: 1024 }, shm_release: [1, 2] })).toBeUndefined();
+    expect(segmentHeaderProblem({})).toBeUndefined();
+  });
+  it.each([
+    [{ reply_shm: 5 }, /reply_shm must be an object/],
+    [{ reply_shm: { id: -1, path: "/dev/shm/x", capacity: 8 } }, /id must be/],
+    [{ reply_shm: { id: 1, path: "/etc/passwd", capacity: 8 } }, /under \/dev\/shm/],
+    [{ reply_shm: { id: 1, path: "/dev/shm/../etc/passwd", capacity: 8 } }, /under \/dev\/shm/],
+    [{ reply_shm: { id: 1, path: "/dev/shm/x", capacity: 0 } }, /capacity/],
+    [{ shm_release: [1, "2"] }, /shm_release/],
+  ])("rejects %j", (header, message) => {
+    expect(segmentHeaderProblem(header as Record<string, unknown>)).toMatch(message);
+  });
+});
+
+describe("placement", () => {
+  it("claims 64-byte aligned offsets in order and refuses what does not fit or is small", () => {
+    const space = new SegmentSpace({ id: 1, fd: -1, capacity: 4 * SHM_MIN_ARRAY_BYTES });
+    expect(space.claim(SHM_MIN_ARRAY_BYTES + 1)).toBe(0);
+    expect(space.claim(SHM_MIN_ARRAY_BYTES)).toBe(SHM_MIN_ARRAY_BYTES + 64);
+    expect(space.claim(SHM_MIN_ARRAY_BYTES - 8)).toBeUndefined();
+    expect(space.claim(2 * SHM_MIN_ARRAY_BYTES)).toBeUndefined();
+    expect(space.claim(SHM_MIN_ARRAY_BYTES)).toBe(2 * SHM_MIN_ARRAY_BYTES + 64);
+  });
+
+  it.runIf(haveShm)("writes large arrays into the file, keeps small and unfitting ones inline", () => {
+    const n = SHM_MIN_ARRAY_BYTES / 8;
+    const path = segmentFile(3 * SHM_MIN_ARRAY_BYTES);
+    const fd = openSync(path, "r+");
+    try {
+      const big = f64("big", Float64Array.from({ length: n }, (_, i) => i * 0.5 - 7));
+      const small = f64("small", [1, 2, 3]);
+      const huge = f64("huge", new Float64Array(4 * n));
+      const second = f64("second", Float64Array.from({ length: n + 3 }, (_, i) => -i));
+      const { placed, inline } = placeInSegment(new SegmentSpace({ id: 9, fd, capacity: 3 * SHM_MIN_ARRAY_BYTES }), [big, small, huge, second]);
+      expect(inline.map((a) => a.name)).toEqual(["small", "huge"]);
+      expect(placed.map((p) => [p.name, p.offset, p.nbytes])).toEqual([
+        ["big", 0, 8 * n],
+        ["second", 8 * n, 8 * (n + 3)],
+      ]);
+      expect(new Float64Array(readAt(path, 0, 8 * n).buffer.slice(0))).toEqual(big.data);
+      expect(new Float64Array(readAt(path, 8 * n, 8 * (n + 3)).buffer.slice(0))).toEqual(second.data);
+    } finally {
+      closeSync(fd);
+    }
+  });
+});
+
+/** A bundled server and a reply parser (the compact cousin of bridge.test.ts's). */
+class Server {
+  readonly proc: ChildProcessWithoutNullStreams;
+  private readonly parser = new FrameParser({ kind: FrameKind.reply });
+  private readonly replies: DecodedFrame[] = [];
+  private waiting?: () => void;
+  stderr = "";
+
+  constructor() {
+    this.proc = spawn(process.execPath, [serverPath], { env: { ...process.env, AURALIS_DSP_THREADS: "2" }, stdio: ["pipe", "pipe", "pipe"] });
+    this.proc.stdout.on("data", (chunk: Buffer) => {
+      for (const event of this.parser.push(chunk)) if (event.type === "frame") this.replies.push(event);
+      this.waiting?.();
+    });
+    this.proc.stderr.on("data", (chunk: Buffer) => {
+      this.stderr += chunk.toString();
+    });
+  }
+
+  async call(header: Record<string, unknown>, arrays: NamedArray[] = []): Promise<DecodedFrame> {
+    for (const chunk of encodeFrame(FrameKind.request, header, arrays)) this.proc.stdin.write(chunk);
+    while (this.replies.length === 0) await new Promise<void>((resolve) => (this.waiting = resolve));
+    return this.replies.shift()!;
+  }
+
+  async stop(): Promise<void> {
+    this.proc.stdin.end();
+    await once(this.proc, "exit");
+  }
+}
+
+describe.runIf(haveShm)("the server and reply segments", () => {
+  it("echoes a large array into the offered segment, a small one inline, and reuses the segment", async () => {
+    const server = new Server();
+    try {
+      const path = segmentFile(1 << 20);
+      const fd = openSync(path, "r");
+      const x = Float64Array.from({ length: 20000 }, (_, i) => Math.sin(i));
+      const offer = { id: 4, path, capacity: 1 << 20 };
+      const reply = await server.call({ id: 1, op: "echo", params: {}, reply_shm: offer }, [f64("x", x), f64("s", [5, 6])]);
+      expect(reply.header).toMatchObject({ id: 1, ok: true, shm: 4, shm_arrays: [{ name: "x", dtype: "float64", shape: [20000], nbytes: 160000, offset: 0 }] });
+      expect(reply.arrays.map((a) => a.name)).toEqual(["s"]);
+      expect(new Float64Array(readAt(fd, 0, 160000).buffer.slice(0))).toEqual(x);
+      closeSync(fd);
+      // The server unlinked the path once it had it open: the id alone serves from then on.
+      expect(existsSync(path)).toBe(false);
+      const y = x.map((v) => -v);
+      const again = await server.call({ id: 2, op: "echo", params: {}, reply_shm: offer }, [f64("y", y)]);
+      expect(again.header).toMatchObject({ ok: true, shm: 4 });
+      // Released: a later offer of the same id must be opened afresh, and its path is gone.
+      const refused = await server.call({ id: 3, op: "echo", params: {}, shm_release: [4], reply_shm: offer }, [f64("y", y)]);
+      expect(refused.header).toMatchObject({ id: 3, ok: false, error: { type: "ProtocolError" } });
+      expect((refused.header.error as { message: string }).message).toMatch(/cannot open reply segment/);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("stft's workers write their frames straight into the segment, equal to the inline reply", async () => {
+    const server = new Server();
+    try {
+      const n = 22050 * 3;
+      const y = Float32Array.from({ length: n }, (_, i) => Math.sin(0.05 * i) + 0.3 * Math.sin(0.31 * i));
+      const params = { n_fft: 2048, hop_length: 512, win_length: 2048, center: true, pad_mode: "constant", window: "hann", dtype: "complex64" };
+      const signal: NamedArray = { name: "y", dtype: "float32", shape: [1, n], data: y };
+      await server.call({ id: 1, op: "ping", params: {} }); // workers booted
+      const inline = await server.call({ id: 2, op: "stft", params }, [signal]);
+      const path = segmentFile(8 << 20);
+      const fd = openSync(path, "r");
+      const shared = await server.call({ id: 3, op: "stft", params, reply_shm: { id: 1, path, capacity: 8 << 20 } }, [signal]);
+      const placed = (shared.header.shm_arrays as { nbytes: number; offset: number; shape: number[] }[])[0]!;
+      expect(placed.shape).toEqual(inline.arrays[0]!.shape);
+      const bytes = readAt(fd, placed.offset, placed.nbytes);
+      closeSync(fd);
+      const expected = inline.arrays[0]!.data as Float32Array;
+      expect(Buffer.compare(bytes, Buffer.from(expected.buffer, expected.byteOffset, expected.byteLength))).toBe(0);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("refuses segments outside /dev/shm, missing or too small, with a ProtocolError, and keeps serving", async () => {
+    const server = new Server();
+    try {
+      const small = segmentFile(4096);
+      const cases: [Record<string, unknown>, RegExp][] = [
+        [{ id: 1, path: "/etc/passwd", capacity: 8 }, /under \/dev\/shm/],
+        [{ id: 2, path: "/dev/shm/auralis-dsp-test-missing", capacity: 8 }, /cannot open/],
+        [{ id: 3, path: small, capacity: 1 << 20 }, /below capacity/],
+      ];
+      for (const [i, [offer, message]] of cases.entries()) {
+        const reply = await server.call({ id: 10 + i, op: "echo", params: {}, reply_shm: offer }, [f64("x", [1])]);
+        expect(reply.header).toMatchObject({ id: 10 + i, ok: false, error: { type: "ProtocolError" } });
+        expect((reply.header.error as { message: string }).message).toMatch(message);
+      }
+      const ping = await server.call({ id: 20, op: "ping", params: {} });
+      expect(ping.header).toMatchObject({ id: 20, ok: true });
+    } finally {
+      await server.stop();
+    }
+  });
+});
