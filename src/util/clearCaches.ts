@@ -24,6 +24,8 @@ export const onClearCaches = (reset: () => void): void => {
 /** Runs every registered reset on this thread (workers clear their own: see the pool's clearCaches). */
 export const clearCaches = (): void => {
   for (const reset of resets) reset();
+  // Every kernel instance was just dropped with its memory (freed once collected): no longer the kernels'.
+  memories.length = 0;
 };
 
 /** The part of a WebAssembly.Memory read here. */
@@ -47,9 +49,9 @@ export const trackKernelMemory = (name: string, memory: SizedMemory): void => {
 };
 
 /**
- * Bytes of the kernels' WebAssembly memories of this thread that are still
- * reachable, by module name (a memory dropped by `clearCaches` counts until it
- * is garbage-collected).
+ * Bytes of the kernels' WebAssembly memories of this thread, by module name:
+ * those created since the last {@link clearCaches} (which drops every instance)
+ * and still reachable.
  */
 export const kernelMemoryBytes = (): Record<string, number> => {
   const bytes: Record<string, number> = {};
