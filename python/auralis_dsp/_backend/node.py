@@ -172,13 +172,13 @@ def _server_env() -> Dict[str, str]:
     compiled code instead of compiling it again (~0.1 s of a restart).
     """
     env = dict(os.environ)
+    env.update({k: v for k, v in _SERVER_MALLOC_ENV.items() if k not in env})
     if "NODE_COMPILE_CACHE" not in env:
         try:
             base = Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache")
         except (KeyError, RuntimeError):  # no home directory: no cache
             return env
         env["NODE_COMPILE_CACHE"] = str(base / "auralis-dsp" / "node-compile-cache")
-    env.update({k: v for k, v in _SERVER_MALLOC_ENV.items() if k not in env})
     return env
 
 
