@@ -197,14 +197,39 @@ def soak(fn: Callable[[int, np.ndarray], Any], n_calls: int, warmup: int, every:
             **{name: summary(name) for name in probes}}
 
 
-def run_child(shim: str, mode: str, n_calls: int, warmup: int, every: int) -> dict:
+def run_child(shim: str, mode: str, n_calls: int, warmup: int, every: int, baseline: bool = False) -> dict:
     warnings.simplefilter("ignore")
     import auralis_dsp as lib
+
+    if baseline:  # the server as started before issue 17's runtime settings: the "before" figures
+        from auralis_dsp._backend import node
+
+        node._SERVER_NODE_FLAGS = ()
+        node._SERVER_MALLOC_ENV = {}
 
     pid = node_pid()
     probes = {"node": lambda: rss_mb(pid), "python": rss_mb}
     clear = getattr(lib, "clear_caches", lambda: None)  # absent before issue 17: the "before" figures
-    return {"shim": shim, "mode": mode, **soak(calls(lib, mode)[shim], n_calls, warmup, every, probes, clear)}
+    result = {"shim": shim, "mode": mode, **soak(calls(lib, mode)[shim], n_calls, warmup, every, probes, clear)}
+    from auralis_dsp import _backend
+
+    # What the server's own thread still holds after clear_caches (caches, kernel memories, arena): 0 when all is given back.
+    meta, _ = _backend.call("memory", {"collect": True}, {})
+    result["retained_after_clear_bytes"] = int(meta["cache_bytes"] + sum(meta["kernel_memory_bytes"].values()) + meta["arena_bytes"])
+    return result
+
+
+def markdown_table(results: List[dict], header: str) -> str:
+    """The rows as a Markdown table for docs/benchmarks.md (Soak): growth after warm-up, slopes, verdict."""
+    lines = [header, "",
+             "| shim | params | ms/call | Node MB after warm-up | Node growth MB (%) | Node KB/call (2nd half) | Node MB after clear_caches | Python growth MB | Python KB/call | < 5 % or 20 MB |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+    for r in results:
+        n, p = r["node"], r["python"]
+        lines.append(f"| {r['shim']} | {r['mode']} | {r['ms_per_call']:.1f} | {n['after_warmup_mb']:.1f} | {n['growth_mb']:+.1f} ({n['growth_pct']:+.1f} %) | "
+                     f"{n['slope_kb_per_call']:.1f} ({n['late_slope_kb_per_call']:.1f}) | {n['after_clear_mb']:.1f} | {p['growth_mb']:+.1f} | {p['slope_kb_per_call']:.2f} | "
+                     f"{'yes' if n['ok'] and p['ok'] else '**no**'} |")
+    return "\n".join(lines) + "\n"
 
 
 def main() -> None:
@@ -215,22 +240,25 @@ def main() -> None:
     parser.add_argument("--only", default="", help="comma-separated shims (default: all)")
     parser.add_argument("--modes", default="fixed,varied")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--markdown", type=Path, help="also write the table for docs/benchmarks.md here")
+    parser.add_argument("--baseline", action="store_true", help="start the server without issue 17's runtime settings (the 'before' figures)")
     parser.add_argument("--child", nargs=2, metavar=("SHIM", "MODE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(run_child(args.child[0], args.child[1], args.calls, args.warmup, args.sample_every)))
+        print(json.dumps(run_child(args.child[0], args.child[1], args.calls, args.warmup, args.sample_every, args.baseline)))
         return
 
     import auralis_dsp
 
     shims = [s for s in args.only.split(",") if s] or list(calls(auralis_dsp, "fixed"))
-    print(f"loadavg {Path('/proc/loadavg').read_text().split()[:3]}; {args.warmup} warm-up + {args.calls} calls, 1 s clips at {SR} Hz")
+    load_before = Path('/proc/loadavg').read_text().split()[:3]
+    print(f"loadavg {load_before}; {args.warmup} warm-up + {args.calls} calls, 1 s clips at {SR} Hz{' (baseline server settings)' if args.baseline else ''}")
     print(f"{'shim':16} {'mode':7} {'ms/call':>8} | {'node MB':>8} {'+MB':>7} {'%':>6} {'KB/call':>8} {'late':>6} {'cleared':>7} | {'py MB':>7} {'+MB':>6} {'KB/call':>8} | ok")
     results = []
     for shim in shims:
         for mode in args.modes.split(","):
             out = subprocess.run([sys.executable, __file__, "--child", shim, mode, "--calls", str(args.calls), "--warmup", str(args.warmup),
-                                  "--sample-every", str(args.sample_every)], capture_output=True, text=True)
+                                  "--sample-every", str(args.sample_every), *(["--baseline"] if args.baseline else [])], capture_output=True, text=True)
             if out.returncode != 0:
                 print(f"{shim:16} {mode:7} FAILED: {out.stderr.strip().splitlines()[-1:]}")
                 continue
@@ -240,8 +268,12 @@ def main() -> None:
             print(f"{shim:16} {mode:7} {r['ms_per_call']:8.1f} | {n['after_warmup_mb']:8.1f} {n['growth_mb']:7.1f} {n['growth_pct']:6.1f} "
                   f"{n['slope_kb_per_call']:8.2f} {n['late_slope_kb_per_call']:6.2f} {n['after_clear_mb']:7.1f} | {p['after_warmup_mb']:7.1f} {p['growth_mb']:6.1f} {p['slope_kb_per_call']:8.2f} | "
                   f"{'yes' if n['ok'] and p['ok'] else 'NO'}", flush=True)
+    load_after = Path('/proc/loadavg').read_text().split()[:3]
+    print(f"loadavg {load_after}; ok: {sum(r['node']['ok'] and r['python']['ok'] for r in results)} of {len(results)} rows")
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
+    if args.markdown:
+        args.markdown.write_text(markdown_table(results, f"CPython, {args.warmup} warm-up + {args.calls} calls per row, fresh server per row, load average {' '.join(load_before)} -> {' '.join(load_after)}{' (baseline server settings)' if args.baseline else ''}:"))
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ def main() -> None:
     parser.add_argument("--only", default="")
     parser.add_argument("--modes", default="fixed,varied")
     parser.add_argument("--json", help="also write the results here")
+    parser.add_argument("--markdown", help="also write the table for docs/benchmarks.md here")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     table = {mode: calls(auralis_dsp, mode) for mode in args.modes.split(",")}
@@ -55,9 +56,26 @@ def main() -> None:
             print(f"{shim:16} {mode:7} {r['ms_per_call']:8.1f} | {w['after_warmup_mb']:8.1f} {w['growth_mb']:6.1f} {w['slope_kb_per_call']:8.2f} | "
                   f"{p['after_warmup_mb']:7.1f} {p['growth_mb']:6.1f} {p['slope_kb_per_call']:8.2f} {p['late_slope_kb_per_call']:6.2f} {p['after_clear_mb']:7.1f} | "
                   f"{'yes' if w['ok'] and p['ok'] else 'NO'}", flush=True)
+    print(f"ok: {sum(r['wasm']['ok'] and r['process']['ok'] for r in results)} of {len(results)} rows")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write(markdown_table(results, f"Pyodide, {args.warmup} warm-up + {args.calls} calls per row, all rows in one Pyodide:"))
+
+
+def markdown_table(results: list, header: str) -> str:
+    """The rows as a Markdown table for docs/benchmarks.md (Soak)."""
+    lines = [header, "",
+             "| shim | params | ms/call | wasm MB after warm-up | wasm growth MB | wasm KB/call | process RSS growth MB (%) | RSS KB/call (2nd half) | RSS MB after clear_caches | < 5 % or 20 MB |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+    for r in results:
+        w, p = r["wasm"], r["process"]
+        lines.append(f"| {r['shim']} | {r['mode']} | {r['ms_per_call']:.1f} | {w['after_warmup_mb']:.1f} | {w['growth_mb']:+.1f} | {w['slope_kb_per_call']:.2f} | "
+                     f"{p['growth_mb']:+.1f} ({p['growth_pct']:+.1f} %) | {p['slope_kb_per_call']:.1f} ({p['late_slope_kb_per_call']:.1f}) | {p['after_clear_mb']:.1f} | "
+                     f"{'yes' if w['ok'] and p['ok'] else '**no**'} |")
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

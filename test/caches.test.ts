@@ -10,7 +10,7 @@ import type { NamedArray } from "../src/bridge/registry.js";
 import { getRealFft } from "../src/fft/realFft.js";
 import { wasmSpectralMemory } from "../src/fft/wasmRealFft.js";
 import { BoundedCache, onCacheEviction, reachableBytes } from "../src/util/boundedCache.js";
-import { clearCaches, onClearCaches } from "../src/util/clearCaches.js";
+import { clearCaches, kernelMemoryBytes, onClearCaches } from "../src/util/clearCaches.js";
 
 const bytesOf = (a: NamedArray["data"]): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
@@ -132,6 +132,80 @@ describe("kernel memory over repeated calls", () => {
     for (let i = 0; i < 20; i++) await callOp(op, params, [y]);
     expect(wasmSpectralMemory()).toBe(memory);
     expect(memory.heap().byteLength).toBe(size);
+  });
+});
+
+/** Sum of the kernels' WebAssembly memories of this thread (bytes). */
+const kernelBytes = (): number => Object.values(kernelMemoryBytes()).reduce((a, b) => a + b, 0);
+
+const hpssParams = { n_fft: 2048, hop_length: 512, win_length: 2048, center: true, pad_mode: "constant", window: "hann", win_harm: 31, win_perc: 31, power: 2, margin_harm: 1, margin_perc: 1, mask: false, which: "both" };
+const cqtParams = { sr: 22050, hop_length: 512, fmin: null, n_bins: 84, bins_per_octave: 12, tuning: 0, filter_scale: 1, norm: 1, sparsity: 0.01, window: "hann", scale: true, pad_mode: "constant", res_type: "soxr_hq", dtype: "complex64" };
+const pyinParams = { sr: 22050, fmin: 65, fmax: 2093, frame_length: 2048, hop_length: 512, center: true, pad_mode: "constant", n_thresholds: 100, beta_parameters: [2, 18], boltzmann_parameter: 2, resolution: 0.1, max_transition_rate: 35.92, switch_prob: 0.01, no_trough_prob: 0.01, transition_min_prob: null };
+const sizes = (n: number) => ({ n_fft: n, win_length: n, hop_length: Math.max(16, n >> 2) });
+
+/** Per op, calls with distinct parameters (sizes of every kind: powers of two, mixed radix, Bluestein), as a long-running analyzer might vary them. */
+const variedCalls: [string, Record<string, unknown>[]][] = [
+  ["stft", [512, 1000, 2048, 777, 4096, 1536].map((n) => ({ ...stftParams, ...sizes(n), window: n % 2 ? "hamming" : "hann" }))],
+  ["effects.hpss", [[512, 7, 9], [1000, 31, 17], [2048, 13, 39], [777, 3, 5]].map(([n, h, p]) => ({ ...hpssParams, ...sizes(n!), win_harm: h, win_perc: p }))],
+  ["yin", [[1024, 50], [2048, 80], [3000, 60], [4096, 45]].map(([n, fmin]) => ({ ...yinParams, frame_length: n, hop_length: n! >> 2, fmin }))],
+  ["pyin", [1024, 2048, 4096].map((n) => ({ ...pyinParams, frame_length: n, hop_length: n >> 2 }))],
+  ["cqt", [[12, 84, 512, 32.7], [24, 120, 256, 55], [36, 180, 64, 40]].map(([bpo, bins, hop, fmin]) => ({ ...cqtParams, bins_per_octave: bpo, n_bins: bins, hop_length: hop, fmin }))],
+  ["chroma_cqt", [[36, 7, 512, 32.7], [24, 5, 128, 60], [12, 3, 64, 80]].map(([bpo, oct, hop, fmin]) => ({ ...chromaCqtParams, bins_per_octave: bpo, n_octaves: oct, hop_length: hop, fmin }))],
+  ["chroma_stft", [[2048, 12], [1000, 24], [4096, 36], [777, 12]].map(([n, c]) => ({ ...chromaStftParams, ...sizes(n!), n_chroma: c }))],
+  ["estimate_tuning", [[2048, 12], [1024, 24], [4096, 36]].map(([n, bpo]) => ({ ...tuningParams, ...sizes(n!), bins_per_octave: bpo }))],
+];
+
+describe("retained memory over varied parameters", () => {
+  // The bounds are the code's own: each cache's byte bound (BoundedCache), and for the kernels'
+  // WebAssembly memories, which only grow, what the largest call of a parameter set needs: repeating
+  // the set must not grow them by a single page, and must not add a single memory.
+  it.each(variedCalls)("%s: caches stay within their bounds, kernel memories stop growing after one pass", async (op, paramSets) => {
+    const y = clip();
+    const pass = async () => {
+      for (const params of paramSets) await callOp(op, params, [y]);
+    };
+    await pass();
+    const kernels = kernelMemoryBytes();
+    expect(BoundedCache.allWithinBounds()).toBe(true);
+    for (let i = 0; i < 3; i++) await pass();
+    expect(kernelMemoryBytes()).toEqual(kernels);
+    expect(BoundedCache.allWithinBounds()).toBe(true);
+  });
+
+  it("istft of spectra of varied sizes keeps the kernels' memory after one pass", async () => {
+    const y = clip();
+    const spectra: { params: Record<string, unknown>; S: NamedArray }[] = [];
+    for (const n of [512, 1000, 2048, 4096]) {
+      const params = { ...stftParams, ...sizes(n) };
+      const { arrays } = await callOp("stft", params, [y]);
+      spectra.push({ params: { n_fft: n, hop_length: params.hop_length, win_length: n, center: true, length: null, dtype: "float32", window: "hann" }, S: { ...arrays[0]!, name: "stft_matrix" } });
+    }
+    const pass = async () => {
+      for (const { params, S } of spectra) await callOp("istft", params, [S]);
+    };
+    await pass();
+    const before = kernelBytes();
+    for (let i = 0; i < 3; i++) await pass();
+    expect(kernelBytes()).toBe(before);
+  });
+
+  it("after clearCaches no kernel memory is the kernels' any more, and the next call makes one", async () => {
+    await callOp("chroma_cqt", chromaCqtParams, [clip()]);
+    expect(kernelBytes()).toBeGreaterThan(0);
+    clearCaches();
+    expect(kernelMemoryBytes()).toEqual({});
+    await callOp("chroma_cqt", chromaCqtParams, [clip()]);
+    if (wasmSpectralMemory() !== null) expect(kernelMemoryBytes().fft).toBeGreaterThan(0);
+  });
+
+  it("the memory op reports the caches, kernel memories and, under Node, memoryUsage", async () => {
+    await callOp("stft", stftParams, [clip()]);
+    const { meta } = await callOp("memory", {}, []);
+    expect(meta?.cache_bytes).toBe(BoundedCache.totalBytes());
+    expect(meta?.kernel_memory_bytes).toEqual(kernelMemoryBytes());
+    expect(meta?.arena_bytes).toBe(0);
+    expect(meta?.rss as number).toBeGreaterThan(0);
+    expect(meta?.heap_used as number).toBeGreaterThan(0);
   });
 });
 

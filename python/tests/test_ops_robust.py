@@ -8,8 +8,8 @@ import pytest
 from auralis_dsp import ParameterError
 from auralis_dsp._backend import node
 
-# Not kernel ops: the debug ops and clear_caches (no params, so no request is malformed for it).
-DEBUG_OPS = {"sleep", "exit", "raise", "ping", "echo", "clear_caches"}
+# Not kernel ops: the debug ops, clear_caches and memory (no params, so no request is malformed for them).
+DEBUG_OPS = {"sleep", "exit", "raise", "ping", "echo", "clear_caches", "memory"}
 BAD_REQUESTS = [
     ({}, {}),
     ({"n_fft": -1, "hop_length": 0, "sr": 0, "fmin": -5.0}, {"y": np.zeros((1, 10))}),

@@ -32,6 +32,19 @@ const settle = (outcome: Outcome): Promise<unknown> => {
 export const settledOutcome = (promise: unknown): Outcome | undefined =>
   promise !== null && typeof promise === "object" ? outcomes.get(promise) : undefined;
 
+/**
+ * Marks a rejection of `promise` as handled, for work started ahead whose
+ * failure is reported elsewhere. A promise `driveAsync` settled needs nothing
+ * (a rejected one already has a handler): attaching one would queue a
+ * reaction job holding its value, and during a synchronous Pyodide call the
+ * microtask queue does not run until Python gives control back to the event
+ * loop, so a loop of calls would keep every such value (issue 17: chroma_cqt's
+ * octave signals, 0.33 MB a call).
+ */
+export const ignoreRejection = (promise: Promise<unknown>): void => {
+  if (settledOutcome(promise) === undefined) promise.catch(() => undefined);
+};
+
 const isThenable = (value: unknown): value is PromiseLike<unknown> =>
   value !== null && (typeof value === "object" || typeof value === "function") && typeof (value as { then?: unknown }).then === "function";
 

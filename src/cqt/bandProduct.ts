@@ -206,7 +206,7 @@ onClearCaches(() => {
 });
 
 const loadKernels = (): BandKernels | null => {
-  if (kernels === undefined) kernels = instantiateIfSupported(MODULE) as BandKernels | null;
+  if (kernels === undefined) kernels = instantiateIfSupported(MODULE, "cqt.bandProduct") as BandKernels | null;
   return kernels;
 };
 

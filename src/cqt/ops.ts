@@ -10,6 +10,7 @@
  */
 import { findArray, floatData, requireArray } from "../bridge/arrays.js";
 import { registerOp, type NamedArray, type OpContext } from "../bridge/registry.js";
+import { ignoreRejection } from "../bridge/syncAsync.js";
 import { allocFloat, allocFloat64, type FloatArray } from "../parallel/alloc.js";
 import { runTask, type WorkerPool } from "../parallel/pool.js";
 import { registerTask, type TaskArgs } from "../parallel/tasks.js";
@@ -195,7 +196,7 @@ const prepareCqt = async (
   const ahead = given === null && nBins !== null ? signalsBeforeTuning({ ...base, nBins }, y.length) : null;
   const aheadSignals = ahead ? octaveSignals(ahead, y.data, y.channels, y.length, base.scale, y.single, pool) : null;
   // A failure there is the plan's to report (planCqt below checks the same conditions).
-  aheadSignals?.catch(() => undefined);
+  if (aheadSignals) ignoreRejection(aheadSignals);
   const tuning = given === null ? await defaultTuning(y.data, y.channels, y.length, base.sr, base.binsPerOctave, y.single, base.semantics, pool) : { tuning: given, empty: false };
   const plan = planCqt({ ...base, nBins: nBins ?? automaticBinCount(base, tuning.tuning), tuning: tuning.tuning }, y.length, y.single);
   const signals =

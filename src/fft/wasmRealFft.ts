@@ -74,7 +74,7 @@ const loadKernels = (): Instance | null => {
   instance = null;
   if (typeof atob !== "function") return null;
   // null on runtimes without SIMD (e.g. Safari before 16.4): the TypeScript engine serves.
-  const wasm = instantiateIfSupported(Uint8Array.from(atob(FFT_WASM_BASE64), (c) => c.charCodeAt(0))) as FftKernels | null;
+  const wasm = instantiateIfSupported(Uint8Array.from(atob(FFT_WASM_BASE64), (c) => c.charCodeAt(0)), "fft") as FftKernels | null;
   if (wasm) instance = { wasm, heap: new Float64Array(wasm.memory.buffer), top: 0, plans: new Map() };
   return instance;
 };

@@ -246,7 +246,7 @@ onClearCaches(() => {
 });
 
 const loadKernels = (): LaneKernels | null => {
-  if (kernels === undefined) kernels = instantiateIfSupported(MODULE) as LaneKernels | null;
+  if (kernels === undefined) kernels = instantiateIfSupported(MODULE, "hpss.laneMedian") as LaneKernels | null;
   return kernels;
 };
 

@@ -59,6 +59,14 @@ export class BoundedCache<K, V> {
   }
 
   /**
+   * Whether every cache of this thread is within its bound: its bytes at most
+   * `maxBytes`, or a single entry (the one set last, kept whatever its size).
+   */
+  static allWithinBounds(): boolean {
+    return BoundedCache.all.every((cache) => cache.total <= cache.maxBytes || cache.entries.size === 1);
+  }
+
+  /**
    * @param maxBytes bound on the bytes of the values kept
    * @param sizeOf bytes of one value (default {@link reachableBytes})
    */

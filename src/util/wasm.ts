@@ -7,7 +7,7 @@
  *
  * @see https://webassembly.github.io/spec/core/binary/index.html
  */
-import { onClearCaches } from "./clearCaches.js";
+import { onClearCaches, trackKernelMemory } from "./clearCaches.js";
 
 /** The part of the WebAssembly JS API used here (the project's `lib` setting has no wasm types). */
 interface WasmApi {
@@ -38,11 +38,13 @@ export const text = (s: string): number[] => [s.length, ...Array.from(s, (ch) =>
  * even on a browser's main thread), or null where WebAssembly is absent or
  * rejects the module (e.g. no SIMD: `validate` is false).
  */
-export const instantiateIfSupported = (bytes: Uint8Array): unknown | null => {
+export const instantiateIfSupported = (bytes: Uint8Array, name = "kernels"): unknown | null => {
   try {
     const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
     if (api === undefined || !api.validate(bytes)) return null;
-    return new api.Instance(new api.Module(bytes)).exports;
+    const exports = new api.Instance(new api.Module(bytes)).exports as { memory?: { buffer: ArrayBufferLike } };
+    if (exports.memory !== undefined) trackKernelMemory(name, exports.memory);
+    return exports;
   } catch {
     return null;
   }
