@@ -51,8 +51,10 @@ const writeReply = (chunks: Uint8Array[]): void => {
 
 const serve = (): void => {
   const threads = integerFromEnv("AURALIS_DSP_THREADS", availableParallelism());
-  // The server's thread takes chunks too (AURALIS_DSP_CALLER_RUNS=0: only the workers; for measurements).
-  const callerRuns = process.env.AURALIS_DSP_CALLER_RUNS !== "0";
+  // AURALIS_DSP_CALLER_RUNS=1: the server's thread takes chunks too. Off by default: with as many
+  // workers as cores it makes one thread more than cores, and on a quiet 2-core machine that cost
+  // W1 hpss, yin and chroma_cqt 30-40 % (docs/benchmarks.md), more than it saved on 5 s clips.
+  const callerRuns = process.env.AURALIS_DSP_CALLER_RUNS === "1";
   const pool = threads > 1 ? createWorkerPool(threads, new URL(import.meta.url), { inlineWhileBooting: true, callerRuns }) : undefined;
   // Boot the workers while the first request is still on its way.
   setImmediate(() => pool?.warm());
