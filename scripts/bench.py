@@ -117,8 +117,8 @@ def timed(fn: Callable, settle: float = 0.0) -> float:
     return time.perf_counter() - t0
 
 
-def bridge_share(ours: Callable) -> float:
-    """Seconds of one call of ``ours`` not spent in the op itself (the server reports ``op_ms``)."""
+def timed_with_op_ms(fn: Callable) -> Tuple[float, float]:
+    """Seconds of one call of ``fn`` and the ms its kernel requests spent in their ops (the server's ``op_ms``)."""
     import auralis_dsp._backend as backend
 
     original = backend._call
@@ -131,10 +131,16 @@ def bridge_share(ours: Callable) -> float:
 
     backend._call = spy
     try:
-        total = timed(ours)
+        total = timed(fn)
     finally:
         backend._call = original
-    return total - sum(op_ms) / 1e3
+    return total, sum(op_ms)
+
+
+def bridge_share(ours: Callable) -> float:
+    """Seconds of one call of ``ours`` not spent in the op itself."""
+    total, op_ms = timed_with_op_ms(ours)
+    return total - op_ms / 1e3
 
 
 def set_threads(n: int | None) -> None:

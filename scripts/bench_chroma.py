@@ -41,8 +41,7 @@ sys.path.insert(0, str(ROOT))
 import librosa  # noqa: E402
 
 import auralis_dsp  # noqa: E402
-import auralis_dsp._backend as backend  # noqa: E402
-from bench import WARMUP_CALLS, compare, load_music, set_threads  # noqa: E402
+from bench import WARMUP_CALLS, compare, load_music, set_threads, timed_with_op_ms  # noqa: E402
 
 CALLS = ("feature.chroma_cqt", "cqt", "estimate_tuning", "feature.chroma_stft")
 
@@ -62,20 +61,7 @@ def workloads(y: np.ndarray, sr: int):
 
 def op_ms(fn) -> float:
     """The server's own time (ms) of the requests ``fn`` makes."""
-    original = backend._call
-    total = []
-
-    def spy(op, params, arrays):
-        meta, result = original(op, params, arrays)
-        total.append(meta.get("op_ms", 0.0))
-        return meta, result
-
-    backend._call = spy
-    try:
-        fn()
-    finally:
-        backend._call = original
-    return sum(total)
+    return timed_with_op_ms(fn)[1]
 
 
 def stages(y: np.ndarray, sr: int, repeat: int) -> dict:
