@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import "../src/pitch/pyinOps.js";
 import { getOp } from "../src/bridge/registry.js";
 import { betaCdf } from "../src/pitch/betaCdf.js";
-import { LOG_TINY, pitchTransitions, TINY } from "../src/pitch/pitchTransitions.js";
+import { LOG_TINY, pitchTransitions, TINY, type PitchTransitions } from "../src/pitch/pitchTransitions.js";
 import { allocObservations, observeUnits, planPyin, planTransitions, pyin, type PyinOptions } from "../src/pitch/pyin.js";
 import { lazyFallbacks, viterbiEager, viterbiPyin, type PyinObservations } from "../src/pitch/viterbi.js";
 import { numpySum } from "../src/util/pairwiseSum.js";
@@ -98,6 +98,23 @@ const random = (seed: number): (() => number) => {
   };
 };
 
+/** librosa's dense log transition matrix from the banded one: log(0 + tiny) off the band (and, without pruning, for zeros in it). */
+const denseLogTransitions = (transitions: PitchTransitions, threshold: number): Float64Array => {
+  const { nPitch, half, span } = transitions;
+  const nStates = 2 * nPitch;
+  const logTrans = new Float64Array(nStates * nStates).fill(LOG_TINY);
+  for (let k = 0; k < nStates; k++) {
+    for (let j = 0; j < nStates; j++) {
+      const offset = (k % nPitch) - (j % nPitch);
+      if (Math.abs(offset) > half) continue;
+      const banded = (k < nPitch) === (j < nPitch) ? transitions.logStay : transitions.logSwitch;
+      const v = banded[(j % nPitch) * span + offset + half]!;
+      logTrans[k * nStates + j] = v === -Infinity && threshold === -Infinity ? LOG_TINY : v;
+    }
+  }
+  return logTrans;
+};
+
 /** librosa's `_viterbi`, the plain loops over all 2 nPitch predecessors (threshold: librosa 1.0's pruning). */
 const plainViterbi = (logTrans: Float64Array, logObs: Float64Array, nStates: number, nFrames: number, threshold: number): Int32Array => {
   const logInit = Math.log(1 / nStates + TINY);
@@ -173,18 +190,7 @@ describe("Viterbi over the banded transitions (librosa's states, without the den
         logObs[t * nStates + bin] = obs.logProb[t * slots + c]!;
       }
     }
-    // librosa's dense log matrix from the banded one: log(0 + tiny) off the band
-    const logTrans = new Float64Array(nStates * nStates).fill(LOG_TINY);
-    const { half, span } = transitions;
-    for (let k = 0; k < nStates; k++) {
-      for (let j = 0; j < nStates; j++) {
-        const offset = (k % nPitch) - (j % nPitch);
-        if (Math.abs(offset) > half) continue;
-        const banded = (k < nPitch) === (j < nPitch) ? transitions.logStay : transitions.logSwitch;
-        const v = banded[(j % nPitch) * span + offset + half]!;
-        logTrans[k * nStates + j] = v === -Infinity && threshold === -Infinity ? LOG_TINY : v;
-      }
-    }
+    const logTrans = denseLogTransitions(transitions, threshold);
     const states = new Int32Array(nFrames);
     const fallbacks = lazyFallbacks.count;
     viterbiPyin(transitions, obs, 0, nFrames, states);
@@ -234,23 +240,13 @@ describe("lazy voiced states on pyin's own observations (601 pitches, 2 x 601 st
     const nFrames = 40;
     const { nPitch } = plan.model;
     const nStates = 2 * nPitch;
-    const { half, span } = transitions;
     const logObs = new Float64Array(nFrames * nStates);
     for (let t = 0; t < nFrames; t++) {
       for (let s = 0; s < nStates; s++) logObs[t * nStates + s] = s < nPitch ? LOG_TINY : observations.logUnvoiced[t]!;
       for (let c = 0; c < observations.count[t]!; c++) logObs[t * nStates + observations.bin[t * plan.slots + c]!] = observations.logProb[t * plan.slots + c]!;
     }
     const threshold = minProb === null ? -Infinity : Math.log(minProb + TINY);
-    const logTrans = new Float64Array(nStates * nStates).fill(LOG_TINY);
-    for (let k = 0; k < nStates; k++) {
-      for (let j = 0; j < nStates; j++) {
-        const offset = (k % nPitch) - (j % nPitch);
-        if (Math.abs(offset) > half) continue;
-        const banded = (k < nPitch) === (j < nPitch) ? transitions.logStay : transitions.logSwitch;
-        const v = banded[(j % nPitch) * span + offset + half]!;
-        logTrans[k * nStates + j] = v === -Infinity && threshold === -Infinity ? LOG_TINY : v;
-      }
-    }
+    const logTrans = denseLogTransitions(transitions, threshold);
     const prefix = new Int32Array(nFrames);
     viterbiPyin(transitions, view, 0, nFrames, prefix);
     expect(Array.from(prefix)).toEqual(Array.from(plainViterbi(logTrans, logObs, nStates, nFrames, threshold)));
