@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { callOp } from "../src/bridge/inProcess.js";
 import "../src/bridge/ops/index.js";
 import type { NamedArray } from "../src/bridge/registry.js";
-import { getRealFft } from "../src/fft/realFft.js";
+import { getRealFft } from "../src/fft/index.js";
 import { wasmSpectralMemory } from "../src/fft/wasmRealFft.js";
 import { BoundedCache, onCacheEviction, reachableBytes } from "../src/util/boundedCache.js";
 import { clearCaches, kernelMemoryBytes, onClearCaches } from "../src/util/clearCaches.js";

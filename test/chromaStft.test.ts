@@ -8,11 +8,11 @@
 import { describe, expect, it } from "vitest";
 import "../src/cqt/ops.js";
 import { getOp, type NamedArray } from "../src/bridge/registry.js";
-import { foldChromaFrames, sparseFold } from "../src/cqt/chroma.js";
+import { foldChromaFrames, sparseFold } from "../src/feature/chroma.js";
 import { chromaFilterbank } from "../src/cqt/filters.js";
-import { foldKernels } from "../src/cqt/foldKernels.js";
-import { loadFrame } from "../src/cqt/frames.js";
-import { getRealFft } from "../src/fft/realFft.js";
+import { foldKernels } from "../src/feature/foldKernels.js";
+import { loadFrame } from "../src/spectrum/frames.js";
+import { getRealFft } from "../src/fft/index.js";
 import { wasmSpectralMemory } from "../src/fft/wasmRealFft.js";
 import { planStft } from "../src/spectrum/stft.js";
 import { fftWindow } from "../src/spectrum/window.js";

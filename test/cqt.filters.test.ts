@@ -6,10 +6,10 @@
  * give the same coefficients to the bit.
  */
 import { describe, expect, it } from "vitest";
-import { createComplexFft } from "../src/fft/complexFft.js";
+import { createComplexFft } from "../src/fft/index.js";
 import { cqtFrequencies, filterBasis, relativeBandwidth, waveletLengths, windowBandwidth } from "../src/cqt/filters.js";
-import { normLength, TINY_FLOAT64 } from "../src/cqt/normalize.js";
-import { hypot2, sparsifyRows, type ComplexCsr } from "../src/cqt/sparse.js";
+import { normLength, TINY_FLOAT64 } from "../src/util/normalize.js";
+import { hypot2, sparsifyRows, type ComplexCsr } from "../src/util/sparse.js";
 import { getWindow, type WindowName } from "../src/spectrum/window.js";
 
 const referenceSparsify = (data: Float64Array, rows: number, cols: number, quantile: number): ComplexCsr => {

@@ -7,7 +7,9 @@ import { describe, expect, it } from "vitest";
 import "../src/cqt/ops.js";
 import { getOp } from "../src/bridge/registry.js";
 import { decodeNonFinite } from "../src/bridge/wireJson.js";
-import { cqToChroma, pitchTuning, sparsifyRows } from "../src/cqt/index.js";
+import { cqToChroma } from "../src/cqt/index.js";
+import { pitchTuning } from "../src/pitch/index.js";
+import { sparsifyRows } from "../src/util/sparse.js";
 import { caseArrays, loadManifest, loadNpy, type FixtureCase } from "./helpers/fixtures.js";
 import { parityMetrics } from "./helpers/metrics.js";
 

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { parse } from "npyjs";
 import { describe, expect, it } from "vitest";
 import { createComplexFft, createRealFft, getRealFft, type RealFft } from "../src/fft/index.js";
-import { createScalarRealFft } from "../src/fft/realFft.js";
+import { createScalarRealFft } from "../src/fft/index.js";
 import { FFT_PAIRS_WASM_BASE64 } from "../src/fft/fftWasmModule.js";
 import { wasmSpectralMemory } from "../src/fft/wasmRealFft.js";
 

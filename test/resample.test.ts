@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parse } from "npyjs";
 import { describe, expect, it } from "vitest";
-import { createScalarRealFft } from "../src/fft/realFft.js";
+import { createScalarRealFft } from "../src/fft/index.js";
 import {
   dftStage,
   dftStageBlockCount,

@@ -8,7 +8,7 @@
  * (finite spectra), so the result equals the CSR product bit for bit (up to
  * the sign of a sum that is exactly zero).
  */
-import type { ComplexCsr } from "./sparse.js";
+import type { ComplexCsr } from "../util/sparse.js";
 
 export interface BandRows {
   rows: number;

@@ -11,11 +11,11 @@
  *
  * @see https://librosa.org/doc/0.11.0/generated/librosa.filters.wavelet.html
  */
-import { createComplexFft, type ComplexFft } from "../fft/complexFft.js";
+import { createComplexFft, type ComplexFft } from "../fft/index.js";
 import { getWindow, type WindowName } from "../spectrum/window.js";
 import { ParameterError } from "../util/errors.js";
-import { normLength, TINY_FLOAT64 } from "./normalize.js";
-import { hypot2, sparsifyRow, stackRows, type ComplexCsr, type SparseRow } from "./sparse.js";
+import { normLength, TINY_FLOAT64 } from "../util/normalize.js";
+import { hypot2, sparsifyRow, stackRows, type ComplexCsr, type SparseRow } from "../util/sparse.js";
 import { BoundedCache } from "../util/boundedCache.js";
 import { onClearCaches } from "../util/clearCaches.js";
 

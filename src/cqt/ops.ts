@@ -20,12 +20,12 @@ import { frameMajorLayout, planStft, type SpectrumLayout } from "../spectrum/stf
 import { fftWindow, type WindowName } from "../spectrum/window.js";
 import { ParameterError } from "../util/errors.js";
 import { boolParam, intParam, librosaParam, numberParam, optionalIntParam, stringParam, type LibrosaSemantics, type Params } from "../util/params.js";
-import { chromaCqtFrames, foldChromaFrames, sparseFold, type ChromaFoldParams, type SparseFold } from "./chroma.js";
-import { chromaStftSimd } from "./chromaStft.js";
+import { chromaCqtFrames, foldChromaFrames, sparseFold, type ChromaFoldParams, type SparseFold } from "../feature/chroma.js";
+import { chromaStftSimd } from "../feature/chromaStft.js";
 import { C1_HZ, chromaFilterbank, cqToChroma } from "./filters.js";
-import { checkNorm } from "./normalize.js";
-import type { PiptrackParams, TuningEstimate } from "./tuning.js";
-import { estimateTuningFrom, type ColumnSource } from "./tuningColumns.js";
+import { checkNorm } from "../util/normalize.js";
+import type { PiptrackParams, TuningEstimate } from "../pitch/tuning.js";
+import { estimateTuningFrom, type ColumnSource } from "../pitch/tuningColumns.js";
 import { octaveSignals } from "./octaveSignals.js";
 import { automaticBinCount, cqtFrames, planCqt, sameSignals, signalsBeforeTuning, type CqtParams, type CqtPlan } from "./vqt.js";
 

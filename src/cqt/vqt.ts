@@ -15,7 +15,7 @@
  *
  * @see https://librosa.org/doc/0.11.0/generated/librosa.cqt.html
  */
-import { getRealFft, type RealFft } from "../fft/realFft.js";
+import { getRealFft, type RealFft } from "../fft/index.js";
 import { wasmSpectralMemory, type WasmSpectralMemory } from "../fft/wasmRealFft.js";
 import type { FloatArray } from "../parallel/alloc.js";
 import type { PadMode } from "../spectrum/pad.js";
@@ -26,7 +26,7 @@ import type { LibrosaSemantics } from "../util/params.js";
 import { cqtFrequencies, filterBasis, relativeBandwidth, waveletLengths, windowBandwidth } from "./filters.js";
 import { binRange, createBandKernels, valuesPerRow, type BandOutput, type BandProduct, type SlidingBand } from "./bandProduct.js";
 import { bandRows, type BandRows } from "./bands.js";
-import { interiorFrameStart, loadFrame } from "./frames.js";
+import { interiorFrameStart, loadFrame } from "../spectrum/frames.js";
 import { onClearCaches } from "../util/clearCaches.js";
 
 export interface CqtParams {

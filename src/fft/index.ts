@@ -16,5 +16,75 @@
  * copies. Prefer powers of two for `n_fft` and FFT-convolution lengths: they are
  * 3x faster than other sizes (see docs/benchmarks.md, "## FFT").
  */
-export { createRealFft, getRealFft, type RealFft } from "./realFft.js";
-export { createComplexFft, type ComplexFft } from "./complexFft.js";
+import { BluesteinFft } from "./bluesteinFft.js";
+import { factorize } from "./factorize.js";
+import { EvenRealFft, OddRealFft } from "./realFft.js";
+import { StockhamFft } from "./stockhamFft.js";
+import type { ComplexFft, RealFft } from "./types.js";
+import { createWasmRealFft, isWasmRealFft } from "./wasmRealFft.js";
+import { BoundedCache, reachableBytes } from "../util/boundedCache.js";
+
+export type { ComplexFft, RealFft } from "./types.js";
+
+/** Bound on the TypeScript transforms' tables kept per thread (measured: 832 KB for the Bluestein n = 4093, 106 KB for the mixed-radix n = 3000). */
+const REAL_FFT_CACHE_BYTES = 4 * 2 ** 20;
+
+/**
+ * Largest prime factor handled by the mixed-radix engine's plain DFT
+ * butterflies; beyond it an O(r) butterfly per point costs more than
+ * Bluestein's three power-of-two FFTs.
+ */
+const LARGEST_DIRECT_PRIME = 31;
+
+/**
+ * A complex FFT of any size: {@link StockhamFft} when every prime factor of
+ * `size` is at most 31, otherwise {@link BluesteinFft}. Both are O(n log n).
+ *
+ * @param size - number of complex points, a positive integer
+ */
+export const createComplexFft = (size: number): ComplexFft => {
+  const radices = factorize(size);
+  const largest = radices.length === 0 ? 1 : Math.max(...radices);
+  return largest <= LARGEST_DIRECT_PRIME ? new StockhamFft(size) : new BluesteinFft(size);
+};
+
+/**
+ * A {@link RealFft} for any n >= 1: WebAssembly SIMD for powers of two n >= 4
+ * (see wasmRealFft.ts), otherwise TypeScript (mixed radix 2/3/4/5 where n's factors
+ * are small, Bluestein otherwise; O(n log n) in every case). Instances use
+ * scratch buffers shared per size: not re-entrant, fine per thread.
+ *
+ * @param n - transform length, a positive integer
+ * @example
+ * ```ts
+ * const fft = createRealFft(2048);
+ * const spectrum = new Float64Array(2 * (2048 / 2 + 1));
+ * fft.forward(frame, 0, spectrum);
+ * fft.inverse(spectrum, 0, frame, 0);
+ * ```
+ */
+export function createRealFft(n: number): RealFft {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`FFT size must be a positive integer, got ${n}`);
+  return createWasmRealFft(n) ?? createScalarRealFft(n);
+}
+
+/**
+ * The TypeScript engine alone, for every n: what {@link createRealFft} returns
+ * for sizes that are not powers of two or where WebAssembly SIMD is missing.
+ * Exported for tests and benchmarks.
+ */
+export function createScalarRealFft(n: number): RealFft {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`FFT size must be a positive integer, got ${n}`);
+  return n % 2 === 0 ? new EvenRealFft(n, createComplexFft(n / 2)) : new OddRealFft(n, createComplexFft(n));
+}
+
+/**
+ * Transforms by size, per thread. The WebAssembly ones count 0 bytes here: their
+ * tables live in the kernels' memory, one plan per power of two (see wasmRealFft.ts).
+ */
+const cache = new BoundedCache<number, RealFft>(REAL_FFT_CACHE_BYTES, (fft) => (isWasmRealFft(fft) ? 0 : reachableBytes(fft)));
+
+/** Cached per size (one per thread/module instance; least recently used sizes dropped past 4 MB of tables). */
+export function getRealFft(n: number): RealFft {
+  return cache.getOrCreate(n, () => createRealFft(n));
+}

@@ -1,21 +1,6 @@
-import { createComplexFft, type ComplexFft } from "./complexFft.js";
+import type { ComplexFft, RealFft } from "./types.js";
 import { unitRoot } from "./unitRoot.js";
-import { createWasmRealFft, isWasmRealFft } from "./wasmRealFft.js";
-import { BoundedCache, reachableBytes } from "../util/boundedCache.js";
 
-/** Bound on the TypeScript transforms' tables kept per thread (measured: 832 KB for the Bluestein n = 4093, 106 KB for the mixed-radix n = 3000). */
-const REAL_FFT_CACHE_BYTES = 4 * 2 ** 20;
-
-export interface RealFft {
-  readonly size: number; // n
-  /** Forward real DFT (numpy.fft.rfft semantics, no scaling) of input[inOffset .. inOffset+n)
-   *  into out as interleaved (re, im) pairs for bins 0..floor(n/2): out.length >= 2*(floor(n/2)+1). */
-  forward(input: Float64Array, inOffset: number, out: Float64Array): void;
-  /** Inverse (numpy.fft.irfft semantics with n = size: scaled by 1/n; for even n the imaginary
-   *  parts of bin 0 and bin n/2 are ignored, exactly as pocketfft does; for odd n bin 0's imag is ignored)
-   *  from interleaved spectrum (floor(n/2)+1 bins starting at specOffset) into out[outOffset .. outOffset+n). */
-  inverse(spectrum: Float64Array, specOffset: number, out: Float64Array, outOffset: number): void;
-}
 
 /**
  * Even n = 2m: the real signal read as m complex values `z[j] = x[2j] + i x[2j+1]`
@@ -26,7 +11,7 @@ export interface RealFft {
  *
  * @see {@link https://doi.org/10.1109/TASSP.1987.1165220 | Sorensen et al. 1987, "Real-valued fast Fourier transform algorithms"}
  */
-class EvenRealFft implements RealFft {
+export class EvenRealFft implements RealFft {
   readonly size: number;
   private readonly half: number;
   private readonly complex: ComplexFft;
@@ -35,11 +20,12 @@ class EvenRealFft implements RealFft {
   private readonly packed: Float64Array;
   private readonly transformed: Float64Array;
 
-  constructor(n: number) {
+  /** @param complex - a complex FFT of size n / 2 */
+  constructor(n: number, complex: ComplexFft) {
     this.size = n;
     const m = n / 2;
     this.half = m;
-    this.complex = createComplexFft(m);
+    this.complex = complex;
     const pairs = Math.floor(m / 2) + 1;
     this.split = new Float64Array(2 * pairs);
     for (let k = 0; k < pairs; k++) unitRoot(-k, n, this.split, 2 * k);
@@ -127,15 +113,16 @@ class EvenRealFft implements RealFft {
  * Odd n: a complex FFT of size n on the zero-padded-imaginary signal. Odd sizes
  * are rare for `n_fft`, so simplicity wins over the factor-two saving here.
  */
-class OddRealFft implements RealFft {
+export class OddRealFft implements RealFft {
   readonly size: number;
   private readonly complex: ComplexFft;
   private readonly packed: Float64Array;
   private readonly transformed: Float64Array;
 
-  constructor(n: number) {
+  /** @param complex - a complex FFT of size n */
+  constructor(n: number, complex: ComplexFft) {
     this.size = n;
-    this.complex = createComplexFft(n);
+    this.complex = complex;
     this.packed = new Float64Array(2 * n);
     this.transformed = new Float64Array(2 * n);
   }
@@ -173,45 +160,4 @@ class OddRealFft implements RealFft {
     const scale = 1 / n;
     for (let j = 0; j < n; j++) out[outOffset + j] = z[2 * j + 1]! * scale;
   }
-}
-
-/**
- * A {@link RealFft} for any n >= 1: WebAssembly SIMD for powers of two n >= 4
- * (see wasmRealFft.ts), otherwise TypeScript (mixed radix 2/3/4/5 where n's factors
- * are small, Bluestein otherwise; O(n log n) in every case). Instances use
- * scratch buffers shared per size: not re-entrant, fine per thread.
- *
- * @param n - transform length, a positive integer
- * @example
- * ```ts
- * const fft = createRealFft(2048);
- * const spectrum = new Float64Array(2 * (2048 / 2 + 1));
- * fft.forward(frame, 0, spectrum);
- * fft.inverse(spectrum, 0, frame, 0);
- * ```
- */
-export function createRealFft(n: number): RealFft {
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`FFT size must be a positive integer, got ${n}`);
-  return createWasmRealFft(n) ?? createScalarRealFft(n);
-}
-
-/**
- * The TypeScript engine alone, for every n: what {@link createRealFft} returns
- * for sizes that are not powers of two or where WebAssembly SIMD is missing.
- * Exported for tests and benchmarks.
- */
-export function createScalarRealFft(n: number): RealFft {
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`FFT size must be a positive integer, got ${n}`);
-  return n % 2 === 0 ? new EvenRealFft(n) : new OddRealFft(n);
-}
-
-/**
- * Transforms by size, per thread. The WebAssembly ones count 0 bytes here: their
- * tables live in the kernels' memory, one plan per power of two (see wasmRealFft.ts).
- */
-const cache = new BoundedCache<number, RealFft>(REAL_FFT_CACHE_BYTES, (fft) => (isWasmRealFft(fft) ? 0 : reachableBytes(fft)));
-
-/** Cached per size (one per thread/module instance; least recently used sizes dropped past 4 MB of tables). */
-export function getRealFft(n: number): RealFft {
-  return cache.getOrCreate(n, () => createRealFft(n));
 }

@@ -1,4 +1,4 @@
-import type { ComplexFft } from "./complexFft.js";
+import type { ComplexFft } from "./types.js";
 import { factorize } from "./factorize.js";
 import { unitRoot } from "./unitRoot.js";
 

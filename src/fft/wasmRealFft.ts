@@ -1,5 +1,5 @@
 import { FFT_PAIRS_WASM_BASE64, FFT_WASM_BASE64 } from "./fftWasmModule.js";
-import type { RealFft } from "./realFft.js";
+import type { RealFft } from "./types.js";
 import { unitRoot } from "./unitRoot.js";
 import { onClearCaches } from "../util/clearCaches.js";
 import { instantiateIfSupported, kernelsOverMemory } from "../util/wasm.js";

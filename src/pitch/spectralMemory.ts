@@ -7,7 +7,7 @@
  * them, else the same operations in TypeScript over a growable Float64Array,
  * with the same rounding per value.
  */
-import { getRealFft } from "../fft/realFft.js";
+import { getRealFft } from "../fft/index.js";
 import { wasmSpectralMemory, type WasmSpectralMemory } from "../fft/wasmRealFft.js";
 import { onClearCaches } from "../util/clearCaches.js";
 

@@ -28,7 +28,7 @@
  *
  * @see https://sourceforge.net/projects/soxr/ (libsoxr, the design being matched)
  */
-import { getRealFft, type RealFft } from "../fft/realFft.js";
+import { getRealFft, type RealFft } from "../fft/index.js";
 import { wasmSpectralMemory, type WasmSpectralMemory } from "../fft/wasmRealFft.js";
 import { ParameterError } from "../util/errors.js";
 import { outputKernels } from "./outputKernels.js";

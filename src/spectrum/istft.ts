@@ -10,7 +10,7 @@
  *
  * @see https://librosa.org/doc/0.11.0/generated/librosa.istft.html
  */
-import { getRealFft } from "../fft/realFft.js";
+import { getRealFft } from "../fft/index.js";
 import { ParameterError } from "../util/errors.js";
 import type { FloatArray } from "../parallel/alloc.js";
 import { inMemoryEngine, scratchArea, type SpectrumLayout } from "./stft.js";

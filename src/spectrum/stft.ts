@@ -11,7 +11,7 @@
  *
  * @see https://librosa.org/doc/0.11.0/generated/librosa.stft.html
  */
-import { getRealFft } from "../fft/realFft.js";
+import { getRealFft } from "../fft/index.js";
 import { wasmSpectralMemory, type WasmSpectralMemory } from "../fft/wasmRealFft.js";
 import { ParameterError } from "../util/errors.js";
 import type { FloatArray } from "../parallel/alloc.js";

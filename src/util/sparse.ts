@@ -17,8 +17,8 @@
  *
  * @see https://librosa.org/doc/0.11.0/generated/librosa.util.sparsify_rows.html
  */
-import { ParameterError } from "../util/errors.js";
-import { onClearCaches } from "../util/clearCaches.js";
+import { ParameterError } from "./errors.js";
+import { onClearCaches } from "./clearCaches.js";
 
 /** A complex matrix in compressed sparse row form. */
 export interface ComplexCsr {

@@ -4,13 +4,13 @@
  * over them, and the estimate over all their peaks. Used by the
  * `estimate_tuning`, `chroma_cqt` and `chroma_stft` ops (src/cqt/ops.ts).
  */
-import { getRealFft } from "../fft/realFft.js";
+import { getRealFft } from "../fft/index.js";
 import { wasmSpectralMemory, type WasmSpectralMemory } from "../fft/wasmRealFft.js";
 import { allocFloat64, type FloatArray } from "../parallel/alloc.js";
 import { runTask, type WorkerPool } from "../parallel/pool.js";
 import { registerTask, type TaskArgs } from "../parallel/tasks.js";
 import type { StftPlan } from "../spectrum/stft.js";
-import { interiorFrameStart, loadFrame } from "./frames.js";
+import { interiorFrameStart, loadFrame } from "../spectrum/frames.js";
 import { tuningKernels, type TuningKernels } from "./tuningKernels.js";
 import { isPeak, peakDouble, peakSingle, piptrackBinRange, piptrackColumn, piptrackDouble, piptrackRef, piptrackSingle, tuningFromPeaks, type PiptrackParams, type TuningEstimate } from "./tuning.js";
 import { onClearCaches } from "../util/clearCaches.js";

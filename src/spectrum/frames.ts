@@ -3,8 +3,8 @@
  * `planStft`), so kernels that need the frames one by one (tuning peaks, CQT
  * octaves) share the frame geometry of `src/spectrum`.
  */
-import { readPadded } from "../spectrum/pad.js";
-import type { StftPlan } from "../spectrum/stft.js";
+import { readPadded } from "./pad.js";
+import type { StftPlan } from "./stft.js";
 
 /**
  * Where frame `t` of the channel starting at `channelBase` lies in `signal`

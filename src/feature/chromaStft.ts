@@ -29,12 +29,12 @@ import { runTask, type WorkerPool } from "../parallel/pool.js";
 import { registerTask, type TaskArgs } from "../parallel/tasks.js";
 import type { ChromaFoldParams } from "./chroma.js";
 import { FOLD_ROWS, foldKernels, type FoldKernels } from "./foldKernels.js";
-import { interiorFrameStart, loadFrame } from "./frames.js";
-import { normalizeStrided, TINY_FLOAT32, TINY_FLOAT64 } from "./normalize.js";
-import { isPeak, peakDouble, peakSingle, piptrackBinRange, piptrackRef, tuningFromPeaks, type PiptrackParams, type TuningEstimate } from "./tuning.js";
-import type { ColumnSource } from "./tuningColumns.js";
-import { estimateTuningFrom, gatherPeaks } from "./tuningColumns.js";
-import { tuningKernels, type TuningKernels } from "./tuningKernels.js";
+import { interiorFrameStart, loadFrame } from "../spectrum/frames.js";
+import { normalizeStrided, TINY_FLOAT32, TINY_FLOAT64 } from "../util/normalize.js";
+import { isPeak, peakDouble, peakSingle, piptrackBinRange, piptrackRef, tuningFromPeaks, type PiptrackParams, type TuningEstimate } from "../pitch/tuning.js";
+import type { ColumnSource } from "../pitch/tuningColumns.js";
+import { estimateTuningFrom, gatherPeaks } from "../pitch/tuningColumns.js";
+import { tuningKernels, type TuningKernels } from "../pitch/tuningKernels.js";
 import { onClearCaches } from "../util/clearCaches.js";
 
 /** Frames per worker chunk at least: a frame with its transform ~8 µs; a fold alone ~2 µs. */

@@ -5,7 +5,7 @@
  *
  * @see https://librosa.org/doc/0.11.0/generated/librosa.util.normalize.html
  */
-import { ParameterError } from "../util/errors.js";
+import { ParameterError } from "./errors.js";
 
 /** `np.finfo(float32).tiny` and `np.finfo(float64).tiny`. */
 export const TINY_FLOAT32 = 1.1754943508222875e-38;
