@@ -345,23 +345,40 @@ export interface ChromaFilterbankParams {
  */
 export const chromaFilterbank = (p: ChromaFilterbankParams): Float64Array => {
   const { nFft, nChroma } = p;
-  const frqbins = new Float64Array(nFft);
+  // librosa builds all nFft columns and keeps the first 1 + nFft / 2; every column is
+  // computed on its own (its frequency, its width, its own norm), so only those are built
+  // here, plus the frequency of the next one, which the last kept column's width reads.
+  const nOut = Math.floor(1 + nFft / 2);
+  const nFreq = Math.min(nFft, nOut + 1);
+  const frqbins = new Float64Array(nFreq);
   const a440 = 440.0 * 2.0 ** (p.tuning / nChroma);
   const step = p.sr / nFft;
-  for (let i = 1; i < nFft; i++) frqbins[i] = nChroma * Math.log2((i * step) / (a440 / 16));
+  for (let i = 1; i < nFreq; i++) frqbins[i] = nChroma * Math.log2((i * step) / (a440 / 16));
   frqbins[0] = frqbins[1]! - 1.5 * nChroma;
-  const width = new Float64Array(nFft);
-  for (let i = 0; i < nFft - 1; i++) width[i] = Math.max(frqbins[i + 1]! - frqbins[i]!, 1.0);
-  width[nFft - 1] = 1;
   const half = roundHalfEven(nChroma / 2);
-  const nOut = Math.floor(1 + nFft / 2);
-  const wts = new Float64Array(nChroma * nFft);
+  const out = new Float64Array(nChroma * nOut);
   const column = new Float64Array(nChroma);
   const roll = p.baseC ? 3 * Math.floor(nChroma / 12) : 0;
-  for (let i = 0; i < nFft; i++) {
-    for (let c = 0; c < nChroma; c++) {
-      const d = remainder(frqbins[i]! - c + half + 10 * nChroma, nChroma) - half;
-      column[c] = Math.exp(-0.5 * ((2 * d) / width[i]!) ** 2);
+  for (let i = 0; i < nOut; i++) {
+    const width = i === nFft - 1 ? 1 : Math.max(frqbins[i + 1]! - frqbins[i]!, 1.0);
+    // librosa: d_c = remainder(f - c + half + 10 nChroma, nChroma) - half for every chroma c.
+    // With r = remainder(f + half + 10 nChroma, nChroma), those are d0 + j, d0 = r - floor(r) - half,
+    // j = (floor(r) - c) mod nChroma: the same floats (each step is exact at these magnitudes)
+    // from one floating-point remainder instead of nChroma. Their weights exp(a d^2),
+    // a = -2 / width^2, ascending in j: exp(a d0^2) times the ratios exp(a (2 d + 1)), each
+    // the previous one times exp(2 a): three exps instead of nChroma (relative error ~nChroma ulps).
+    const r = remainder(frqbins[i]! + half + 10 * nChroma, nChroma);
+    const top = Math.floor(r);
+    const d0 = r - top - half;
+    const a = -2 / (width * width);
+    let value = Math.exp(a * d0 * d0);
+    let ratio = Math.exp(a * (2 * d0 + 1));
+    const growth = Math.exp(2 * a);
+    for (let j = 0, c = top % nChroma; j < nChroma; j++) {
+      column[c] = value;
+      value *= ratio;
+      ratio *= growth;
+      c = c === 0 ? nChroma - 1 : c - 1;
     }
     let length = 1;
     if (p.norm !== null) {
@@ -370,15 +387,9 @@ export const chromaFilterbank = (p: ChromaFilterbankParams): Float64Array => {
     }
     const octave = p.octwidth === null ? 1 : Math.exp(-0.5 * ((frqbins[i]! / nChroma - p.ctroct) / p.octwidth) ** 2);
     for (let c = 0; c < nChroma; c++) {
-      const target = remainder(c - roll, nChroma);
-      wts[target * nFft + i] = (column[c]! / length) * octave;
-    }
-  }
-  const out = new Float64Array(nChroma * nOut);
-  for (let c = 0; c < nChroma; c++) {
-    for (let i = 0; i < nOut; i++) {
-      const v = wts[c * nFft + i]!;
-      out[c * nOut + i] = p.single ? Math.fround(v) : v;
+      const v = (column[c]! / length) * octave;
+      const target = c >= roll ? c - roll : c - roll + nChroma;
+      out[target * nOut + i] = p.single ? Math.fround(v) : v;
     }
   }
   return out;
