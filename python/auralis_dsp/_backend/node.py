@@ -31,12 +31,12 @@ from typing import Any, Deque, Dict, List, Mapping, Optional, Tuple
 
 import numpy as np
 
-from ..exceptions import BridgeError, ParameterError
+from ..exceptions import BridgeError
+from ._wire import PROTOCOL_VERSION, WIRE_DTYPES, decode_json, encode_arrays, raise_fault, reply_dtype, to_wire_json
 
 __all__ = ["call"]
 
 _MAGIC = b"ADSP"
-_VERSION = 1
 _KIND_REQUEST = 1
 _KIND_REPLY = 2
 _PREAMBLE = struct.Struct("<4sHHIIQ")
@@ -46,21 +46,6 @@ _MIN_NODE_MAJOR = 20
 # Larger pipes mean fewer wake-ups per megabyte; Linux allows 1 MiB to unprivileged users by default.
 _PIPE_BYTES = 1 << 20
 _F_SETPIPE_SZ = 1031  # fcntl.F_SETPIPE_SZ, which Python < 3.10 does not name
-
-# Wire dtype name -> numpy dtype (always little-endian on the wire).
-_WIRE_DTYPES: Dict[str, np.dtype] = {
-    "float32": np.dtype("<f4"),
-    "float64": np.dtype("<f8"),
-    "complex64": np.dtype("<c8"),
-    "complex128": np.dtype("<c16"),
-    "int32": np.dtype("<i4"),
-    "int64": np.dtype("<i8"),
-    "uint8": np.dtype("u1"),
-    "bool": np.dtype("?"),
-}
-_WIRE_NAMES: Dict[np.dtype, str] = {dtype: name for name, dtype in _WIRE_DTYPES.items()}
-_NON_FINITE = {"inf": math.inf, "-inf": -math.inf, "nan": math.nan}
-
 
 def _pad8(n: int) -> int:
     return -n % 8
@@ -75,34 +60,6 @@ def _grow_pipe(fd: int) -> None:
         fcntl.fcntl(fd, _F_SETPIPE_SZ, _PIPE_BYTES)
     except OSError:
         pass  # a lower /proc/sys/fs/pipe-max-size only costs speed
-
-
-# ---------------------------------------------------------------- JSON with non-finite floats
-
-
-def _to_wire_json(value: Any) -> Any:
-    """Makes ``value`` JSON-able: numpy scalars to Python, non-finite floats to ``{"$float": ...}``."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float):
-        if math.isfinite(value):
-            return value
-        return {"$float": "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")}
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, Mapping):
-        return {str(k): _to_wire_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_to_wire_json(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return _to_wire_json(value.tolist())
-    raise TypeError(f"cannot send a {type(value).__name__} as an op parameter")
-
-
-def _from_wire_json(obj: Dict[str, Any]) -> Any:
-    if len(obj) == 1 and "$float" in obj and obj["$float"] in _NON_FINITE:
-        return _NON_FINITE[obj["$float"]]
-    return obj
 
 
 # ---------------------------------------------------------------- finding Node and the server script
@@ -573,20 +530,6 @@ def _view_gone(segment: _Segment, returned: Deque[_Segment]) -> None:
 # ---------------------------------------------------------------- the client
 
 
-def _wire_array(name: str, array: Any) -> Tuple[Dict[str, Any], np.ndarray]:
-    array = np.asarray(array)
-    name_of = _WIRE_NAMES.get(array.dtype.newbyteorder("<"))
-    if name_of is None:
-        raise TypeError(
-            f"array {name!r} has dtype {array.dtype}, which the kernel bridge does not carry "
-            f"(supported: {', '.join(_WIRE_DTYPES)})"
-        )
-    # No copy when the array is already C-contiguous little-endian (the usual case).
-    array = np.require(array, dtype=_WIRE_DTYPES[name_of], requirements="C")
-    descriptor = {"name": name, "dtype": name_of, "shape": list(array.shape), "nbytes": array.nbytes}
-    return descriptor, array
-
-
 def _raw_bytes(array: np.ndarray) -> memoryview:
     return memoryview(array.reshape(-1).view(np.uint8))
 
@@ -651,10 +594,7 @@ class _Client:
         if reply.get("ok") is True:
             return reply.get("meta") or {}, reply_arrays
         error = reply.get("error") or {}
-        message = str(error.get("message", "unknown error"))
-        if error.get("type") == "ParameterError":
-            raise ParameterError(message)
-        raise BridgeError(f"{op}: {error.get('type', 'error')}: {message}")
+        raise_fault(op, error.get("type", "error"), error.get("message", "unknown error"))
 
     def _offer_segment(self, header: Dict[str, Any], server: _Server, reply_bytes: int) -> Optional[_Segment]:
         """Names a reply segment in ``header`` when the reply may be large, and segments the server may close."""
@@ -672,13 +612,8 @@ class _Client:
     def _encode_request(
         op: str, params: Mapping[str, Any], arrays: Mapping[str, np.ndarray]
     ) -> Tuple[Dict[str, Any], List[np.ndarray]]:
-        descriptors = []
-        buffers = []
-        for name, array in arrays.items():
-            descriptor, wire = _wire_array(str(name), array)
-            descriptors.append(descriptor)
-            buffers.append(wire)
-        header = {"id": 0, "op": op, "params": _to_wire_json(dict(params)), "arrays": descriptors}
+        descriptors, buffers = encode_arrays(arrays)
+        header = {"id": 0, "op": op, "params": to_wire_json(dict(params)), "arrays": descriptors}
         return header, buffers
 
     @staticmethod
@@ -688,7 +623,7 @@ class _Client:
         if len(text) > _MAX_HEADER_BYTES:
             raise BridgeError(f"request header of {len(text)} bytes exceeds {_MAX_HEADER_BYTES}")
         payload_len = sum(a.nbytes + _pad8(a.nbytes) for a in arrays)
-        parts = [memoryview(_PREAMBLE.pack(_MAGIC, _VERSION, _KIND_REQUEST, len(text), 0, payload_len) + text)]
+        parts = [memoryview(_PREAMBLE.pack(_MAGIC, PROTOCOL_VERSION, _KIND_REQUEST, len(text), 0, payload_len) + text)]
         for array in arrays:
             parts.append(_raw_bytes(array))
             parts.append(_ZEROS[: _pad8(array.nbytes)])
@@ -700,11 +635,11 @@ class _Client:
         preamble = bytearray(_PREAMBLE.size)
         server.read_into(memoryview(preamble))
         magic, version, kind, header_len, _reserved, payload_len = _PREAMBLE.unpack(preamble)
-        if magic != _MAGIC or version != _VERSION or kind != _KIND_REPLY or header_len > _MAX_HEADER_BYTES:
+        if magic != _MAGIC or version != PROTOCOL_VERSION or kind != _KIND_REPLY or header_len > _MAX_HEADER_BYTES:
             raise BridgeError(f"malformed reply preamble from the kernel server during {op}: {bytes(preamble)!r}")
         header_bytes = bytearray(header_len)
         server.read_into(memoryview(header_bytes))
-        reply = json.loads(header_bytes.decode("utf-8"), object_hook=_from_wire_json)
+        reply = decode_json(header_bytes.decode("utf-8"))
         if reply.get("id") != request_id:
             error = reply.get("error") or {}
             raise BridgeError(
@@ -714,10 +649,7 @@ class _Client:
         out: Dict[str, np.ndarray] = {}
         consumed = 0
         for descriptor in reply.get("arrays", []):
-            dtype = _WIRE_DTYPES.get(descriptor.get("dtype"))
-            if dtype is None:
-                raise BridgeError(f"reply array with unknown dtype {descriptor.get('dtype')!r} during {op}")
-            array = np.empty(tuple(descriptor["shape"]), dtype=dtype)
+            array = np.empty(tuple(descriptor["shape"]), dtype=reply_dtype(descriptor.get("dtype"), op))
             if array.nbytes != descriptor["nbytes"]:
                 raise BridgeError(f"reply array {descriptor['name']} has inconsistent nbytes during {op}")
             server.read_into(_raw_bytes(array))
@@ -732,7 +664,7 @@ class _Client:
             if segment is None or reply.get("shm") != segment.id:
                 raise BridgeError(f"reply names segment {reply.get('shm')!r}, which this request did not offer, during {op}")
             for descriptor in placed:
-                dtype = _WIRE_DTYPES.get(descriptor.get("dtype"))
+                dtype = WIRE_DTYPES.get(descriptor.get("dtype"))
                 shape = tuple(descriptor.get("shape", ()))
                 offset, nbytes = descriptor.get("offset"), descriptor.get("nbytes")
                 if (
@@ -832,8 +764,7 @@ class _Client:
 _client = _Client()
 atexit.register(_client.close)
 # Node's start (~0.1-0.2 s) overlaps whatever the program does before its first call.
-# Not under Pyodide, which imports this module for its wire helpers only (and has no threads).
-if sys.platform != "emscripten" and os.environ.get("AURALIS_DSP_PRESTART", "1") != "0":
+if os.environ.get("AURALIS_DSP_PRESTART", "1") != "0":
     _client.prestart()
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_parent=_client.after_fork_in_parent, after_in_child=_client.after_fork_in_child)
