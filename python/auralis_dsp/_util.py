@@ -1,7 +1,7 @@
 """Validation (librosa.util's rules and messages) and array marshalling for the backend."""
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Tuple
 
 import numpy as np
 
@@ -16,7 +16,7 @@ __all__ = [
     "signal_from_wire",
     "spectrum_to_wire",
     "spectrum_from_wire",
-    "window_request",
+    "spectrogram_to_wire",
 ]
 
 
@@ -90,61 +90,12 @@ def spectrum_from_wire(S: np.ndarray, lead: Tuple[int, ...], dtype: Any) -> np.n
     return out if out.dtype == np.dtype(dtype) else out.astype(dtype)
 
 
-# Windows the kernels build themselves (scipy.signal.get_window names and aliases).
-_KERNEL_WINDOWS = {
-    "hann", "han", "hamming", "hamm", "ham", "blackman", "black", "blk",
-    "blackmanharris", "blackharr", "bkh", "nuttall", "nutl", "nut",
-    "flattop", "flat", "flt", "boxcar", "box", "ones", "rect", "rectangular",
-    "triang", "triangle", "tri", "bartlett", "bart", "brt", "cosine", "halfcosine",
-}
-_KERNEL_WINDOWS_WITH_PARAM = {"kaiser", "ksr"}
-
-
-def _strip_suffix(name: str) -> str:
-    for suffix in ("_symmetric", "_periodic"):
-        if name.endswith(suffix):
-            return name[: -len(suffix)]
-    return name
-
-
-def window_request(window: Any, win_length: int, params: Dict[str, Any], arrays: Dict[str, np.ndarray]) -> None:
-    """Put ``window`` into a request as librosa's ``filters.get_window(window, win_length)`` reads it.
-
-    Names the kernels know travel by name; callables and arrays travel as arrays;
-    other scipy windows are built here with scipy when it is installed.
-    """
-    params["window"] = None
-    explicit: Optional[np.ndarray] = None
-    if callable(window):
-        explicit = np.asarray(window(win_length), dtype=np.float64)
-    elif isinstance(window, (np.ndarray, list)):
-        if len(window) != win_length:
-            raise ParameterError(f"Window size mismatch: {len(window):d} != {win_length:d}")
-        explicit = np.asarray(window, dtype=np.float64)
-    elif isinstance(window, str) and _strip_suffix(window) in _KERNEL_WINDOWS:
-        params["window"] = window
-    elif (
-        isinstance(window, tuple)
-        and len(window) == 2
-        and isinstance(window[0], str)
-        and _strip_suffix(window[0]) in _KERNEL_WINDOWS_WITH_PARAM
-        and np.isscalar(window[1])
-    ):
-        params["window"] = [window[0], float(window[1])]
-    elif np.isscalar(window) and not isinstance(window, (str, bytes)) and not isinstance(window, bool):
-        params["window"] = ["kaiser", float(window)]  # scipy: a number is a Kaiser beta
-    elif isinstance(window, (str, tuple)):
-        try:
-            import scipy.signal
-        except ImportError:  # pragma: no cover - environments without scipy
-            raise ParameterError(
-                f"window={window!r} needs scipy; without it the supported windows are "
-                f"{sorted(_KERNEL_WINDOWS | _KERNEL_WINDOWS_WITH_PARAM)} or an explicit array"
-            ) from None
-        explicit = np.asarray(scipy.signal.get_window(window, win_length, fftbins=True), dtype=np.float64)
-    else:
-        raise ParameterError(f"Invalid window specification: {window!r}")
-    if explicit is not None:
-        if explicit.shape != (win_length,):
-            raise ParameterError(f"Window size mismatch: {explicit.shape[0] if explicit.ndim else 0:d} != {win_length:d}")
-        arrays["window"] = np.ascontiguousarray(explicit, dtype="<f8")
+def spectrogram_to_wire(S: np.ndarray) -> Tuple[np.ndarray, Tuple[int, ...]]:
+    """(..., bins, frames) magnitudes -> C-contiguous (channels, bins, frames), and the leading shape."""
+    S = np.abs(S) if np.iscomplexobj(S) else np.asarray(S)
+    if S.ndim < 2:
+        raise ParameterError(f"S must have at least 2 dimensions (bins, frames), got shape={S.shape}")
+    lead = tuple(S.shape[:-2])
+    dtype = np.dtype("<f4") if S.dtype in (np.float32, np.float16) else np.dtype("<f8")
+    wire = np.ascontiguousarray(S, dtype=dtype).reshape((-1,) + S.shape[-2:])
+    return wire, lead

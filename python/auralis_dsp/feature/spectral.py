@@ -6,10 +6,11 @@ from typing import Any, Optional
 import numpy as np
 
 from .. import _backend
-from .._util import is_positive_int, signal_to_wire, spectrum_from_wire, valid_audio, window_request
+from .._request import StftArgs, _spectrogram_request
+from .._util import is_positive_int, signal_to_wire, spectrogram_to_wire, spectrum_from_wire, valid_audio
 from ..constantq import _norm_param
 from ..exceptions import ParameterError, UnsupportedParameter
-from ..tuning import spectrogram_to_wire, warn_if_empty
+from ..tuning import warn_if_empty
 
 __all__ = ["chroma_cqt", "chroma_stft"]
 
@@ -195,31 +196,14 @@ def chroma_stft(
         "octwidth": None if fb["octwidth"] is None else float(fb["octwidth"]),
         "base_c": bool(fb["base_c"]),
         "fb_dtype": fb_dtype.name,
-        "n_fft": None if n_fft is None else int(n_fft),
     }
-    arrays: dict = {}
-    if S is not None:
-        arrays["S"], lead = spectrogram_to_wire(S)
-        s_dtype = arrays["S"].dtype
-    else:
-        if n_fft is None:
-            raise ParameterError(f"Unable to compute spectrogram with n_fft={n_fft}")
-        if y is None:
-            raise ParameterError("Input signal must be provided to compute a spectrogram")
-        valid_audio(y)
-        if win_length is None:
-            win_length = n_fft
-        if hop_length is None:
-            hop_length = int(win_length // 4)
-        if not is_positive_int(hop_length):
-            raise ParameterError(f"hop_length={hop_length} must be a positive integer")
-        params.update(hop_length=int(hop_length), win_length=int(win_length), center=bool(center), pad_mode=pad_mode)
-        window_request(window, int(win_length), params, arrays)
-        arrays["y"], lead = signal_to_wire(y)
-        s_dtype = arrays["y"].dtype
-    out_dtype = np.result_type(fb_dtype, s_dtype)
+    request = _spectrogram_request(
+        y, StftArgs(n_fft, hop_length, win_length, window, center, pad_mode), S=S, accepts_S=True, stacklevel=2
+    )
+    params.update(request.params)
+    out_dtype = np.result_type(fb_dtype, (request.arrays["S"] if S is not None else request.arrays["y"]).dtype)
     params["dtype"] = "float32" if out_dtype == np.float32 else "float64"
-    meta, result = _backend.call("chroma_stft", params, arrays)
+    meta, result = _backend.call("chroma_stft", params, request.arrays)
     if tuning is None:
         warn_if_empty(meta, stacklevel=3)
-    return spectrum_from_wire(result["chroma"], lead, out_dtype)
+    return spectrum_from_wire(result["chroma"], request.lead, out_dtype)
