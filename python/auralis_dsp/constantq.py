@@ -36,6 +36,7 @@ def _norm_param(norm: Any) -> Optional[float]:
 
 def cqt_params(
     y: np.ndarray,
+    *,
     sr: float,
     hop_length: int,
     fmin: Optional[float],
@@ -50,7 +51,7 @@ def cqt_params(
     pad_mode: Any,
     res_type: Optional[str],
 ) -> dict:
-    """librosa.cqt's argument checks; the request parameters."""
+    """librosa.cqt's argument checks (cqt's keywords); the request parameters."""
     valid_audio(y)
     if res_type is None:
         # 0.11 warns and uses soxr_hq; 1.0 dropped that, and fails where it resamples (see cqt).
@@ -173,8 +174,22 @@ def cqt(
     --------
     librosa.cqt : The reference implementation.
     """
-    params = cqt_params(y, sr, hop_length, fmin, n_bins, bins_per_octave, tuning, filter_scale, norm,
-                        sparsity, window, scale, pad_mode, res_type)
+    params = cqt_params(
+        y,
+        sr=sr,
+        hop_length=hop_length,
+        fmin=fmin,
+        n_bins=n_bins,
+        bins_per_octave=bins_per_octave,
+        tuning=tuning,
+        filter_scale=filter_scale,
+        norm=norm,
+        sparsity=sparsity,
+        window=window,
+        scale=scale,
+        pad_mode=pad_mode,
+        res_type=res_type,
+    )
     dtype = dtype_r2c(y.dtype) if dtype is None else np.dtype(dtype)
     params["dtype"] = "complex64" if dtype == np.complex64 else "complex128"
     wire, lead = signal_to_wire(y)
