@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import tempfile
 import warnings
-from typing import Dict, Iterator
+from collections.abc import Iterator
 
 import librosa
 import numpy as np
@@ -60,7 +60,7 @@ def _speech(sr: int) -> np.ndarray | None:
     return y.astype(np.float64)
 
 
-def chroma_clips(sr: int, quick: bool) -> Dict[str, np.ndarray]:
+def chroma_clips(sr: int, quick: bool) -> dict[str, np.ndarray]:
     n = 2 * sr if quick else 4 * sr
     rng = np.random.default_rng(11)
     clips = {

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import warnings
-from typing import Iterator
+from collections.abc import Iterator
 
 import librosa
 import numpy as np
@@ -53,8 +53,8 @@ def _mended(fn, *args, **kw):
     librosa 1.0 imports it from ``scipy.ndimage`` inside ``hpss``: both names are replaced for the call.
     """
     def call():
-        import scipy.ndimage
         import librosa.decompose as decompose
+        import scipy.ndimage
 
         targets = [m for m in (scipy.ndimage, decompose) if hasattr(m, "median_filter")]
         saved = [(m, m.median_filter) for m in targets]
@@ -132,7 +132,7 @@ def effects_cases(inputs: Inputs) -> Iterator[Case]:
                        output_names=("harmonic", "percussive"))
     y = synthetic("music_like", 22050, 30000)
     for name in ("harmonic", "percussive"):
-        yield Case(f"effects.{name}", f"synthetic/music_like [margin=2.0]", "float64", "signal",
+        yield Case(f"effects.{name}", "synthetic/music_like [margin=2.0]", "float64", "signal",
                    _quiet(getattr(librosa.effects, name), y, margin=2.0),
                    _quiet(getattr(auralis_dsp.effects, name), y, margin=2.0))
 

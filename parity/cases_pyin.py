@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from typing import Callable, Iterator, Optional, Tuple
+from collections.abc import Iterator
+from typing import Callable
 
 import librosa
 import numpy as np
@@ -36,11 +37,11 @@ def _equal(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (a == b) | (np.isnan(a) & np.isnan(b)) if a.dtype.kind == "f" else a == b
 
 
-def judge_frames(output: int, alt: Callable[[], tuple], r64: Optional[Callable[[], tuple]] = None,
-                 extra: Optional[Callable[[np.ndarray, np.ndarray], str]] = None):
+def judge_frames(output: int, alt: Callable[[], tuple], r64: Callable[[], tuple] | None = None,
+                 extra: Callable[[np.ndarray, np.ndarray], str] | None = None):
     """``Case.judge`` for output ``output`` (0: f0, 1: voiced_flag): the share of equal frames."""
 
-    def judge(ours: np.ndarray, ref: np.ndarray) -> Tuple[bool, str]:
+    def judge(ours: np.ndarray, ref: np.ndarray) -> tuple[bool, str]:
         if ours.shape != ref.shape:
             return False, f"shape {ours.shape} != {ref.shape}"
         same = _equal(ours, ref).ravel()

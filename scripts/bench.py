@@ -34,7 +34,7 @@ import sys
 import time
 import warnings
 from pathlib import Path
-from typing import Callable, List, Tuple
+from typing import Callable
 
 import numpy as np
 
@@ -50,11 +50,11 @@ from parity.signals import music_like  # noqa: E402
 MUSIC_DIR = "/usr/share/games/warzone2100/music"
 
 
-def _music_files() -> List[str]:
+def _music_files() -> list[str]:
     return sorted(f for ext in ("opus", "ogg") for f in glob.glob(f"{MUSIC_DIR}/**/*.{ext}", recursive=True))
 
 
-def find_music() -> List[str]:
+def find_music() -> list[str]:
     files = _music_files()
     if not files and os.geteuid() == 0 and shutil.which("apt-get"):
         print("# installing warzone2100-music (real music for W1/W2)", file=sys.stderr)
@@ -64,7 +64,7 @@ def find_music() -> List[str]:
     return files
 
 
-def load_music(sr: int, seconds: float) -> Tuple[np.ndarray, str]:
+def load_music(sr: int, seconds: float) -> tuple[np.ndarray, str]:
     """``seconds`` of real music (tracks joined if one is too short), else a synthetic mix."""
     files = find_music()
     if not files:
@@ -117,7 +117,7 @@ def timed(fn: Callable, settle: float = 0.0) -> float:
     return time.perf_counter() - t0
 
 
-def timed_with_op_ms(fn: Callable) -> Tuple[float, float]:
+def timed_with_op_ms(fn: Callable) -> tuple[float, float]:
     """Seconds of one call of ``fn`` and the ms its kernel requests spent in their ops (the server's ``op_ms``)."""
     import auralis_dsp._backend as backend
 
@@ -155,7 +155,7 @@ def set_threads(n: int | None) -> None:
 WARMUP_CALLS = 3
 
 
-def compare(ref: Callable, ours: Callable, repeat: int, settle: float = SETTLE_S, warmup: int = WARMUP_CALLS) -> Tuple[float, float]:
+def compare(ref: Callable, ours: Callable, repeat: int, settle: float = SETTLE_S, warmup: int = WARMUP_CALLS) -> tuple[float, float]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for _ in range(warmup):
@@ -213,7 +213,7 @@ def peak_memory(y: np.ndarray, sr: int) -> None:
     sys.path.insert(0, str(ROOT / "scripts"))
     import bench_memory
 
-    print(f"\nPeak memory, W1: a fresh process per side and call; Python peak RSS + the Node server's (MB)")
+    print("\nPeak memory, W1: a fresh process per side and call; Python peak RSS + the Node server's (MB)")
     print("| call | librosa (MB) | ours (MB) | ours / librosa |")
     print("| --- | ---: | ---: | ---: |")
     with tempfile.TemporaryDirectory() as folder:

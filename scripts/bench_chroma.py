@@ -39,9 +39,9 @@ sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT))
 
 import librosa  # noqa: E402
+from bench import WARMUP_CALLS, compare, load_music, set_threads, timed_with_op_ms  # noqa: E402
 
 import auralis_dsp  # noqa: E402
-from bench import WARMUP_CALLS, compare, load_music, set_threads, timed_with_op_ms  # noqa: E402
 
 CALLS = ("feature.chroma_cqt", "cqt", "estimate_tuning", "feature.chroma_stft")
 

@@ -18,6 +18,7 @@ server's (``/proc/<pid>/task/*/schedstat``) during the call; medians, ratio of m
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import statistics
 import subprocess
@@ -35,7 +36,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 C2, C7 = 65.40639132514966, 2093.004522404789
 WARMUP_CALLS = 3
 
-COLD = """
+COLD = f"""
 import sys, time, warnings
 import numpy as np
 y = np.load(sys.argv[2])
@@ -47,9 +48,9 @@ else:
     import auralis_dsp as lib
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
-    lib.pyin(y, fmin=%r, fmax=%r, sr=sr)
+    lib.pyin(y, fmin={C2!r}, fmax={C7!r}, sr=sr)
 print(time.perf_counter() - t0)
-""" % (C2, C7)
+"""
 
 
 def cold(side: str, path: str, sr: int) -> float:
@@ -110,9 +111,9 @@ def main() -> int:
     args = ap.parse_args()
 
     import librosa
+    from bench import load_music
 
     import auralis_dsp
-    from bench import load_music
 
     with open("/proc/loadavg") as f:
         load = f.read().split()[:3]
@@ -133,19 +134,20 @@ def main() -> int:
                 path = os.path.join(folder, "y.npy")
                 np.save(path, y)
                 kw = dict(fmin=C2, fmax=C7, sr=sr)
+                ref, ours = functools.partial(librosa.pyin, y, **kw), functools.partial(auralis_dsp.pyin, y, **kw)
                 for _ in range(WARMUP_CALLS):
                     auralis_dsp.pyin(y, **kw)
                 librosa.pyin(y, **kw)
                 t_ref, t_ours = [], []
                 op_ms.clear()
                 for _ in range(args.repeat):
-                    t_ref.append(timed(lambda: librosa.pyin(y, **kw)))
-                    t_ours.append(timed(lambda: auralis_dsp.pyin(y, **kw)))
+                    t_ref.append(timed(ref))
+                    t_ours.append(timed(ours))
                 t_op = statistics.median(op_ms) / 1e3
                 u_ref, u_ours = [], []
                 for _ in range(args.repeat):
-                    u_ref.append(cpu_timed(lambda: librosa.pyin(y, **kw), False))
-                    u_ours.append(cpu_timed(lambda: auralis_dsp.pyin(y, **kw), True))
+                    u_ref.append(cpu_timed(ref, False))
+                    u_ours.append(cpu_timed(ours, True))
                 k_cpu_ref, k_cpu_ours = statistics.median(u_ref), statistics.median(u_ours)
                 c_ref, c_ours = [], []
                 for _ in range(args.cold):

@@ -54,9 +54,9 @@ def main() -> int:
     args = ap.parse_args()
 
     import librosa
+    from bench import load_music
 
     import auralis_dsp
-    from bench import load_music
 
     print(f"# {os.cpu_count()} cores | numpy {np.__version__} | librosa {librosa.__version__} | "
           f"auralis_dsp {auralis_dsp.__version__} | threads {os.environ.get('AURALIS_DSP_THREADS', 'all cores')}")

@@ -16,11 +16,10 @@ from __future__ import annotations
 import json
 import os
 
+import librosa
 import numpy as np
 import scipy
 import scipy.stats
-
-import librosa
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -145,7 +145,7 @@ def write_fixtures() -> None:
     import librosa
 
     lib_cases = []
-    for name, x, factor in (("noise_4001", None, 2), ("noise_len1001", None, 4), ("noise_len7", None, 8)):
+    for name, _x, factor in (("noise_4001", None, 2), ("noise_len1001", None, 4), ("noise_len7", None, 8)):
         xin = np.load(os.path.join(OUT, f"{name}_in.npy"))
         y = librosa.resample(xin, orig_sr=factor, target_sr=1, res_type="soxr_hq", scale=True)
         save(f"{name}_librosa_d{factor}", y)

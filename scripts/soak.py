@@ -23,7 +23,7 @@ import sys
 import time
 import warnings
 from pathlib import Path
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable
 
 import numpy as np
 
@@ -71,7 +71,7 @@ def top_fmin(r: np.random.Generator, octaves: int) -> float:
     return float(r.uniform(30.0, min(90.0, 0.8 * SR / 2 / 2**octaves)))
 
 
-def calls(lib: Any, mode: str) -> Dict[str, Callable[[int, np.ndarray], Any]]:
+def calls(lib: Any, mode: str) -> dict[str, Callable[[int, np.ndarray], Any]]:
     """shim name -> f(i, y) making call i on clip y; `varied` draws the parameters from call i."""
     varied = mode == "varied"
 
@@ -154,7 +154,7 @@ def node_pid() -> int:
 
 
 def soak(fn: Callable[[int, np.ndarray], Any], n_calls: int, warmup: int, every: int,
-         probes: Dict[str, Callable[[], float]], clear: Callable[[], Any]) -> dict:
+         probes: dict[str, Callable[[], float]], clear: Callable[[], Any]) -> dict:
     """Calls fn(i, clip) warmup + n_calls times, sampling every probe (MB); summaries per probe.
 
     After the last call, `clear` (auralis_dsp.clear_caches) runs and the probes are read once more.
@@ -163,8 +163,8 @@ def soak(fn: Callable[[int, np.ndarray], Any], n_calls: int, warmup: int, every:
     before = {name: probe() for name, probe in probes.items()}
     for i in range(warmup):
         fn(i, clips[i % len(clips)])
-    ks: List[int] = []
-    values: Dict[str, List[float]] = {name: [] for name in probes}
+    ks: list[int] = []
+    values: dict[str, list[float]] = {name: [] for name in probes}
     started = time.perf_counter()
     for k in range(n_calls + 1):
         if k % every == 0 or k == n_calls:
@@ -219,7 +219,7 @@ def run_child(shim: str, mode: str, n_calls: int, warmup: int, every: int, basel
     return result
 
 
-def markdown_table(results: List[dict], header: str) -> str:
+def markdown_table(results: list[dict], header: str) -> str:
     """The rows as a Markdown table for docs/benchmarks.md (Soak): growth after warm-up, slopes, verdict."""
     lines = [header, "",
              "| shim | params | ms/call | Node MB after warm-up | Node growth MB (%) | Node KB/call (2nd half) | Node MB after clear_caches | Python growth MB | Python KB/call | < 5 % or 20 MB |",

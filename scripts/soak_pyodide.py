@@ -15,11 +15,11 @@ import argparse
 import json
 import warnings
 
-import auralis_dsp
 import pyodide_js
 from js import process
-
 from soak import SR, calls, soak
+
+import auralis_dsp
 
 
 def wasm_mb() -> float:

@@ -1,7 +1,7 @@
 """Validation (librosa.util's rules and messages) and array marshalling for the backend."""
 from __future__ import annotations
 
-from typing import Any, Tuple
+from typing import Any
 
 import numpy as np
 
@@ -61,20 +61,20 @@ def _wire_float(dtype: np.dtype) -> np.dtype:
     return np.dtype(np.float32) if dtype == np.float32 else np.dtype(np.float64)
 
 
-def signal_to_wire(y: np.ndarray) -> Tuple[np.ndarray, Tuple[int, ...]]:
+def signal_to_wire(y: np.ndarray) -> tuple[np.ndarray, tuple[int, ...]]:
     """(..., n) -> C-contiguous little-endian (channels, n), and the leading shape."""
     lead = tuple(y.shape[:-1])
     wire = np.ascontiguousarray(y, dtype=_wire_float(y.dtype).newbyteorder("<"))
     return wire.reshape(int(np.prod(lead, dtype=np.int64)), y.shape[-1]), lead
 
 
-def signal_from_wire(y: np.ndarray, lead: Tuple[int, ...], dtype: Any) -> np.ndarray:
+def signal_from_wire(y: np.ndarray, lead: tuple[int, ...], dtype: Any) -> np.ndarray:
     """(channels, n) -> (..., n) in ``dtype``."""
     out = y.reshape(lead + (y.shape[-1],))
     return out if out.dtype == np.dtype(dtype) else out.astype(dtype)
 
 
-def spectrum_to_wire(S: np.ndarray, complex_dtype: Any) -> Tuple[np.ndarray, Tuple[int, ...]]:
+def spectrum_to_wire(S: np.ndarray, complex_dtype: Any) -> tuple[np.ndarray, tuple[int, ...]]:
     """(..., bins, frames) -> (frames, bins, channels) C-contiguous; free for librosa's F-ordered output."""
     lead = tuple(S.shape[:-2])
     axes = (S.ndim - 1, S.ndim - 2) + tuple(range(S.ndim - 2))
@@ -82,7 +82,7 @@ def spectrum_to_wire(S: np.ndarray, complex_dtype: Any) -> Tuple[np.ndarray, Tup
     return wire.reshape(S.shape[-1], S.shape[-2], -1), lead
 
 
-def spectrum_from_wire(S: np.ndarray, lead: Tuple[int, ...], dtype: Any) -> np.ndarray:
+def spectrum_from_wire(S: np.ndarray, lead: tuple[int, ...], dtype: Any) -> np.ndarray:
     """(frames, bins, channels) -> (..., bins, frames), a view in numpy's F order as librosa returns."""
     full = S.reshape(S.shape[:2] + lead)
     nlead = len(lead)
@@ -90,7 +90,7 @@ def spectrum_from_wire(S: np.ndarray, lead: Tuple[int, ...], dtype: Any) -> np.n
     return out if out.dtype == np.dtype(dtype) else out.astype(dtype)
 
 
-def spectrogram_to_wire(S: np.ndarray) -> Tuple[np.ndarray, Tuple[int, ...]]:
+def spectrogram_to_wire(S: np.ndarray) -> tuple[np.ndarray, tuple[int, ...]]:
     """(..., bins, frames) magnitudes -> C-contiguous (channels, bins, frames), and the leading shape."""
     S = np.abs(S) if np.iscomplexobj(S) else np.asarray(S)
     if S.ndim < 2:

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
 from . import _backend
-from ._util import dtype_r2c, is_positive_int, signal_to_wire, spectrum_from_wire, valid_audio
 from ._compat import is_v1
+from ._util import dtype_r2c, is_positive_int, signal_to_wire, spectrum_from_wire, valid_audio
 from .exceptions import ParameterError, UnsupportedParameter
 from .tuning import warn_if_empty
 
@@ -26,7 +26,7 @@ def _window_param(window: Any) -> Any:
     raise UnsupportedParameter(f"window={window!r}: the CQT supports windows given by name (e.g. 'hann') or (name, parameter)")
 
 
-def _norm_param(norm: Any) -> Optional[float]:
+def _norm_param(norm: Any) -> float | None:
     if norm is None:
         return None
     if isinstance(norm, (bool, np.bool_)) or not np.issubdtype(type(norm), np.number):
@@ -39,17 +39,17 @@ def cqt_params(
     *,
     sr: float,
     hop_length: int,
-    fmin: Optional[float],
-    n_bins: Optional[int],
+    fmin: float | None,
+    n_bins: int | None,
     bins_per_octave: int,
-    tuning: Optional[float],
+    tuning: float | None,
     filter_scale: float,
-    norm: Optional[float],
+    norm: float | None,
     sparsity: float,
     window: Any,
     scale: bool,
     pad_mode: Any,
-    res_type: Optional[str],
+    res_type: str | None,
 ) -> dict:
     """librosa.cqt's argument checks (cqt's keywords); the request parameters."""
     valid_audio(y)
@@ -100,18 +100,18 @@ def cqt(
     *,
     sr: float = 22050,
     hop_length: int = 512,
-    fmin: Optional[float] = None,
-    n_bins: Optional[int] = 84,
+    fmin: float | None = None,
+    n_bins: int | None = 84,
     bins_per_octave: int = 12,
-    tuning: Optional[float] = 0.0,
+    tuning: float | None = 0.0,
     filter_scale: float = 1,
-    norm: Optional[float] = 1,
+    norm: float | None = 1,
     sparsity: float = 0.01,
     window: Any = "hann",
     scale: bool = True,
     pad_mode: Any = "constant",
-    res_type: Optional[str] = "soxr_hq",
-    dtype: Optional[Any] = None,
+    res_type: str | None = "soxr_hq",
+    dtype: Any | None = None,
 ) -> np.ndarray:
     """Constant-Q transform of an audio signal, as ``librosa.cqt``.
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Dict, Optional, Tuple
+from typing import Any
 
 import numpy as np
 
@@ -14,7 +14,7 @@ from .decompose import _KernelSize, _Margin, hpss_params
 
 __all__ = ["hpss", "harmonic", "percussive"]
 
-def _effects_hpss(which: str, y: np.ndarray, stft: StftArgs, **hpss: Any) -> Dict[str, np.ndarray]:
+def _effects_hpss(which: str, y: np.ndarray, stft: StftArgs, **hpss: Any) -> dict[str, np.ndarray]:
     """stft -> decompose.hpss -> istft(length=len(y)) in one request; returns the named parts.
 
     ``hpss`` holds decompose.hpss's parameters. librosa 1.0 passes ``window`` to its
@@ -49,12 +49,12 @@ def hpss(
     mask: bool = False,
     margin: _Margin = 1.0,
     n_fft: int = 2048,
-    hop_length: Optional[int] = None,
-    win_length: Optional[int] = None,
+    hop_length: int | None = None,
+    win_length: int | None = None,
     window: Any = "hann",
     center: bool = True,
     pad_mode: Any = "constant",
-) -> Tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray]:
     """Decompose an audio time series into harmonic and percussive components, as ``librosa.effects.hpss``.
 
     Computes ``stft -> decompose.hpss -> istft(length=len(y))`` for both parts
@@ -92,8 +92,8 @@ def harmonic(
     mask: bool = False,
     margin: _Margin = 1.0,
     n_fft: int = 2048,
-    hop_length: Optional[int] = None,
-    win_length: Optional[int] = None,
+    hop_length: int | None = None,
+    win_length: int | None = None,
     window: Any = "hann",
     center: bool = True,
     pad_mode: Any = "constant",
@@ -120,8 +120,8 @@ def percussive(
     mask: bool = False,
     margin: _Margin = 1.0,
     n_fft: int = 2048,
-    hop_length: Optional[int] = None,
-    win_length: Optional[int] = None,
+    hop_length: int | None = None,
+    win_length: int | None = None,
     window: Any = "hann",
     center: bool = True,
     pad_mode: Any = "constant",

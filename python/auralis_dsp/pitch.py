@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
@@ -22,6 +22,9 @@ class _Deprecated:
 
     def __repr__(self) -> str:
         return "<DEPRECATED parameter>"
+
+
+_DEPRECATED = _Deprecated()
 
 
 def _check_win_length(win_length: Any, function: str) -> None:
@@ -66,7 +69,7 @@ def _check_yin_params(*, sr: float, fmax: float, fmin: float, frame_length: int)
 
 def _framing_request(
     y: np.ndarray, *, sr: float, fmin: float, fmax: float, frame_length: int, hop_length: int, center: bool, pad_mode: Any
-) -> "tuple[np.ndarray, dict]":
+) -> tuple[np.ndarray, dict]:
     """yin's and pyin's audio and framing checks (librosa's ``valid_audio``, ``np.pad``, ``util.frame``)
     and the request parameters they share; ``y`` comes back padded here for pad modes the kernel lacks."""
     valid_audio(y)
@@ -102,8 +105,8 @@ def yin(
     fmax: float,
     sr: float = 22050,
     frame_length: int = 2048,
-    win_length: Any = _Deprecated(),
-    hop_length: Optional[int] = None,
+    win_length: Any = _DEPRECATED,
+    hop_length: int | None = None,
     trough_threshold: float = 0.1,
     center: bool = True,
     pad_mode: Any = "constant",

@@ -1,7 +1,7 @@
 """Short-time Fourier transforms: drop-in ``librosa.stft`` and ``librosa.istft``."""
 from __future__ import annotations
 
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, Union
 
 import numpy as np
 
@@ -19,13 +19,13 @@ def stft(
     y: np.ndarray,
     *,
     n_fft: int = 2048,
-    hop_length: Optional[int] = None,
-    win_length: Optional[int] = None,
+    hop_length: int | None = None,
+    win_length: int | None = None,
     window: _WindowSpec = "hann",
     center: bool = True,
-    dtype: Optional[Any] = None,
+    dtype: Any | None = None,
     pad_mode: Any = "constant",
-    out: Optional[np.ndarray] = None,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Short-time Fourier transform (STFT), as ``librosa.stft`` (librosa 0.11.0).
 
@@ -91,14 +91,14 @@ def stft(
 def istft(
     stft_matrix: np.ndarray,
     *,
-    hop_length: Optional[int] = None,
-    win_length: Optional[int] = None,
-    n_fft: Optional[int] = None,
+    hop_length: int | None = None,
+    win_length: int | None = None,
+    n_fft: int | None = None,
     window: _WindowSpec = "hann",
     center: bool = True,
-    dtype: Optional[Any] = None,
-    length: Optional[int] = None,
-    out: Optional[np.ndarray] = None,
+    dtype: Any | None = None,
+    length: int | None = None,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Inverse short-time Fourier transform (ISTFT), as ``librosa.istft`` (librosa 0.11.0).
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
@@ -25,7 +25,7 @@ _PIPTRACK_DEFAULTS = {
 }
 
 
-def _ref_param(ref: Any) -> Optional[float]:
+def _ref_param(ref: Any) -> float | None:
     """piptrack's ``ref``: None or ``np.max`` (relative to each frame's peak) or a number."""
     if ref is None or ref is np.max or ref is np.amax:
         return None
@@ -41,10 +41,10 @@ def warn_if_empty(meta: dict, stacklevel: int) -> None:
 
 def estimate_tuning(
     *,
-    y: Optional[np.ndarray] = None,
+    y: np.ndarray | None = None,
     sr: float = 22050,
-    S: Optional[np.ndarray] = None,
-    n_fft: Optional[int] = 2048,
+    S: np.ndarray | None = None,
+    n_fft: int | None = 2048,
     resolution: float = 0.01,
     bins_per_octave: int = 12,
     **kwargs: Any,

@@ -14,7 +14,8 @@ import pytest
 
 from auralis_dsp._backend import node
 from auralis_dsp.exceptions import BridgeError, ParameterError
-from helpers import process_gone as _gone, wait_gone as _wait_gone
+from helpers import process_gone as _gone
+from helpers import wait_gone as _wait_gone
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -9,9 +9,8 @@ import pytest
 
 import auralis_dsp
 from auralis_dsp import ParameterError
-from parity.signals import shaped, synthetic
-
 from helpers import assert_parity
+from parity.signals import shaped
 
 SR = 22050
 

@@ -10,10 +10,9 @@ import pytest
 import auralis_dsp
 from auralis_dsp import ParameterError
 from auralis_dsp._backend import node as node_backend
+from helpers import assert_parity
 from parity.core import fft_variant
 from parity.signals import shaped, synthetic
-
-from helpers import assert_parity
 
 SR = 22050
 

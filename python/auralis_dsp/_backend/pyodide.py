@@ -10,8 +10,9 @@ come back as ``ParameterError`` or ``BridgeError`` with the JavaScript message.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Dict, Mapping, Tuple
+from typing import Any
 
 import numpy as np
 from pyodide.code import run_js
@@ -41,7 +42,7 @@ _pyodide_call = _kernels.pyodideCall
 
 def call(
     op: str, params: Mapping[str, Any], arrays: Mapping[str, np.ndarray]
-) -> Tuple[Dict[str, Any], Dict[str, np.ndarray]]:
+) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """Runs op ``op`` in this process; see ``auralis_dsp._backend.call``."""
     # Aligned and C-contiguous, so JavaScript views the arrays in place: no copy in the usual case.
     descriptors, buffers = encode_arrays(arrays)
@@ -52,7 +53,7 @@ def call(
         raise BridgeError(f"{op}: {error}") from None
     if not reply.ok:
         raise_fault(op, reply.type, reply.message)
-    out: Dict[str, np.ndarray] = {}
+    out: dict[str, np.ndarray] = {}
     for js_array in reply.arrays:
         result = np.empty(tuple(js_array.shape), dtype=reply_dtype(js_array.dtype, op))
         js_array.bytes.assign_to(result.reshape(-1).view(np.uint8))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import io
 import os
-from typing import Dict, Iterable, Mapping, Optional
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 
@@ -134,7 +134,7 @@ def _cell(value) -> str:
     return html.escape(str(value))
 
 
-def write_index_html(path: str, rows: Iterable[Dict], png_names: Mapping[str, Optional[str]]) -> None:
+def write_index_html(path: str, rows: Iterable[dict], png_names: Mapping[str, str | None]) -> None:
     """A page with one table row per track and, below each, its figure (when there is one)."""
     out = [
         "<!doctype html><meta charset='utf-8'><title>auralis-dsp features</title>",

@@ -1,7 +1,7 @@
 """Chromagrams: drop-in ``librosa.feature.chroma_cqt`` and ``librosa.feature.chroma_stft``."""
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
@@ -17,18 +17,18 @@ __all__ = ["chroma_cqt", "chroma_stft"]
 
 def chroma_cqt(
     *,
-    y: Optional[np.ndarray] = None,
+    y: np.ndarray | None = None,
     sr: float = 22050,
-    C: Optional[np.ndarray] = None,
+    C: np.ndarray | None = None,
     hop_length: int = 512,
-    fmin: Optional[float] = None,
-    norm: Optional[float] = np.inf,
+    fmin: float | None = None,
+    norm: float | None = np.inf,
     threshold: float = 0.0,
-    tuning: Optional[float] = None,
+    tuning: float | None = None,
     n_chroma: int = 12,
     n_octaves: int = 7,
-    window: Optional[np.ndarray] = None,
-    bins_per_octave: Optional[int] = 36,
+    window: np.ndarray | None = None,
+    bins_per_octave: int | None = 36,
     cqt_mode: str = "full",
 ) -> np.ndarray:
     """Constant-Q chromagram, as ``librosa.feature.chroma_cqt`` (librosa 0.11.0).
@@ -131,17 +131,17 @@ _CHROMA_FB_DEFAULTS = {"ctroct": 5.0, "octwidth": 2, "base_c": True, "dtype": np
 
 def chroma_stft(
     *,
-    y: Optional[np.ndarray] = None,
+    y: np.ndarray | None = None,
     sr: float = 22050,
-    S: Optional[np.ndarray] = None,
-    norm: Optional[float] = np.inf,
+    S: np.ndarray | None = None,
+    norm: float | None = np.inf,
     n_fft: int = 2048,
     hop_length: int = 512,
-    win_length: Optional[int] = None,
+    win_length: int | None = None,
     window: Any = "hann",
     center: bool = True,
     pad_mode: Any = "constant",
-    tuning: Optional[float] = None,
+    tuning: float | None = None,
     n_chroma: int = 12,
     **kwargs: Any,
 ) -> np.ndarray:
