@@ -52,7 +52,10 @@ def print_rows(rows: list[Row]) -> None:
 
 def print_summary(rows: list[Row]) -> None:
     """A Markdown table per function and dtype: worst metrics, median speed ratio, breaches, findings."""
-    print("\n| function | dtype | comparisons | worst rel L2 | worst scaled max | worst max abs | median ratio | breaches | findings |")
+    print(
+        "\n| function | dtype | comparisons | worst rel L2 | worst scaled max | worst max abs | median ratio | "
+        "breaches | findings |"
+    )
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     groups: dict = {}
     for r in rows:

@@ -183,9 +183,18 @@ def tuning_cases(inputs: Inputs) -> Iterator[Case]:
             for dtype in (np.float64, np.float32):
                 y = y64.astype(dtype)
                 for bpo in (12, 36):
-                    yield Case("estimate_tuning", f"{label} sr={sr} bpo={bpo}", np.dtype(dtype).name, "exact",
-                               lambda y=y, sr=sr, bpo=bpo: np.array(_quiet(librosa.estimate_tuning, y=y, sr=sr, bins_per_octave=bpo)()),
-                               lambda y=y, sr=sr, bpo=bpo: np.array(_quiet(auralis_dsp.estimate_tuning, y=y, sr=sr, bins_per_octave=bpo)()))
+                    yield Case(
+                        "estimate_tuning",
+                        f"{label} sr={sr} bpo={bpo}",
+                        np.dtype(dtype).name,
+                        "exact",
+                        lambda y=y, sr=sr, bpo=bpo: np.array(
+                            _quiet(librosa.estimate_tuning, y=y, sr=sr, bins_per_octave=bpo)()
+                        ),
+                        lambda y=y, sr=sr, bpo=bpo: np.array(
+                            _quiet(auralis_dsp.estimate_tuning, y=y, sr=sr, bins_per_octave=bpo)()
+                        ),
+                    )
 
 
 @register("chroma_stft")

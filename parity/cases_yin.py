@@ -56,8 +56,8 @@ def judge_f0(dtype: str, r64: Callable[[], np.ndarray] | None = None,
     round-off does not (another exact FFT, the input scaled by 3 or 0.3: d' is scale
     invariant): a frame where any of them leaves librosa is decided by round-off
     (exact ties in the difference function, e.g. one impulse per frame), so no
-    other implementation can be held to it; such frames are a finding, not a breach. ``r64`` (librosa on the float64 input)
-    explains float32 exceptions: the trough flips with float32 rounding.
+    other implementation can be held to it; such frames are a finding, not a breach. ``r64``
+    (librosa on the float64 input) explains float32 exceptions: the trough flips with float32 rounding.
     """
 
     def judge(ours: np.ndarray, ref: np.ndarray) -> tuple[bool, str]:
@@ -102,10 +102,22 @@ def judge_f0(dtype: str, r64: Callable[[], np.ndarray] | None = None,
 def _case(label: str, y: np.ndarray, kw: dict, extra=None) -> Case:
     dtype = np.dtype(y.dtype).name
     r64 = _quiet(librosa.yin, y.astype(np.float64), **kw) if dtype == "float32" else None
-    alts = (fft_variant(_quiet(librosa.yin, y, **kw)), _quiet(librosa.yin, y * 3, **kw), _quiet(librosa.yin, y * 0.3, **kw))
+    alts = (
+        fft_variant(_quiet(librosa.yin, y, **kw)),
+        _quiet(librosa.yin, y * 3, **kw),
+        _quiet(librosa.yin, y * 0.3, **kw),
+    )
     tag = ",".join(f"{k}={v}" for k, v in kw.items())
-    return Case("yin", f"{label} [{tag}]", dtype, "signal", _quiet(librosa.yin, y, **kw), _quiet(auralis_dsp.yin, y, **kw),
-                reference64=r64, judge=judge_f0(dtype, r64, alts, extra))
+    return Case(
+        "yin",
+        f"{label} [{tag}]",
+        dtype,
+        "signal",
+        _quiet(librosa.yin, y, **kw),
+        _quiet(auralis_dsp.yin, y, **kw),
+        reference64=r64,
+        judge=judge_f0(dtype, r64, alts, extra),
+    )
 
 
 # --- real audio made here -------------------------------------------------------------------

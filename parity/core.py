@@ -24,7 +24,13 @@ import numpy as np
 __all__ = ["Case", "Clip", "Inputs", "Row", "fft_variant", "register", "registered", "run_case", "TOLERANCES"]
 
 # Modules whose import registers cases; one line per function family.
-FUNCTION_MODULES = ["parity.cases_spectrum", "parity.cases_hpss", "parity.cases_yin", "parity.cases_chroma", "parity.cases_pyin"]
+FUNCTION_MODULES = [
+    "parity.cases_spectrum",
+    "parity.cases_hpss",
+    "parity.cases_yin",
+    "parity.cases_chroma",
+    "parity.cases_pyin",
+]
 
 # (kind, input dtype) -> (metric family, tolerance), from docs/parity.md.
 TOLERANCES: dict[tuple[str, str], tuple[str, float]] = {

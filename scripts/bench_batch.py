@@ -163,8 +163,10 @@ def main() -> int:
             seconds = run_librosa_pool(tracks, cores, use_pyin)
             results["librosa_pool"] = {"seconds": round(seconds, 1), "workers": cores,
                                        "tracks_per_min": round(len(tracks) / seconds * 60, 2)}
-            print(f"librosa, ProcessPoolExecutor({cores}): {seconds:.1f} s, {len(tracks) / seconds * 60:.2f} tracks/min",
-                  flush=True)
+            print(
+                f"librosa, ProcessPoolExecutor({cores}): {seconds:.1f} s, {len(tracks) / seconds * 60:.2f} tracks/min",
+                flush=True,
+            )
             best = min(runs.values())
             results["ratio_default"] = round(seconds / runs[cores], 2)
             results["ratio_best"] = round(seconds / best, 2)

@@ -142,12 +142,24 @@ def shims(y: np.ndarray, sr: int = SR) -> dict[str, tuple[Callable, Callable]]:
         "stft": (lambda: auralis_dsp.stft(y), lambda: librosa.stft(y)),
         "istft": (lambda: auralis_dsp.istft(D, length=len(y)), lambda: librosa.istft(D, length=len(y))),
         "effects.hpss": (lambda: auralis_dsp.effects.hpss(y), lambda: librosa.effects.hpss(y)),
-        "yin": (lambda: auralis_dsp.yin(y, fmin=50, fmax=2000, sr=sr), lambda: librosa.yin(y, fmin=50, fmax=2000, sr=sr)),
-        "pyin": (lambda: auralis_dsp.pyin(y, fmin=65, fmax=2093, sr=sr), lambda: librosa.pyin(y, fmin=65, fmax=2093, sr=sr)),
+        "yin": (
+            lambda: auralis_dsp.yin(y, fmin=50, fmax=2000, sr=sr),
+            lambda: librosa.yin(y, fmin=50, fmax=2000, sr=sr),
+        ),
+        "pyin": (
+            lambda: auralis_dsp.pyin(y, fmin=65, fmax=2093, sr=sr),
+            lambda: librosa.pyin(y, fmin=65, fmax=2093, sr=sr),
+        ),
         "chroma_cqt": (lambda: auralis_dsp.chroma_cqt(y=y, sr=sr), lambda: librosa.feature.chroma_cqt(y=y, sr=sr)),
         "cqt": (lambda: auralis_dsp.cqt(y, sr=sr), lambda: librosa.cqt(y, sr=sr)),
-        "estimate_tuning": (lambda: auralis_dsp.estimate_tuning(y=y, sr=sr), lambda: librosa.estimate_tuning(y=y, sr=sr)),
-        "chroma_stft": (lambda: auralis_dsp.feature.chroma_stft(y=y, sr=sr), lambda: librosa.feature.chroma_stft(y=y, sr=sr)),
+        "estimate_tuning": (
+            lambda: auralis_dsp.estimate_tuning(y=y, sr=sr),
+            lambda: librosa.estimate_tuning(y=y, sr=sr),
+        ),
+        "chroma_stft": (
+            lambda: auralis_dsp.feature.chroma_stft(y=y, sr=sr),
+            lambda: librosa.feature.chroma_stft(y=y, sr=sr),
+        ),
     }
 
 
@@ -257,7 +269,10 @@ def compare_servers(old_server: str, names: list[str], repeat: int, clips: int) 
     print(f"# audio: {source}; W4: {clips} clips of 5 s from it\n")
     print("CPU: both processes' CPU time per round (Python's process time plus every server thread's),")
     print("for librosa Python's alone; less sensitive to other jobs than the wall times.\n")
-    print("| workload | call | librosa (ms) | before (ms) | after (ms) | before ratio | after ratio | CPU librosa / before / after (ms) |")
+    print(
+        "| workload | call | librosa (ms) | before (ms) | after (ms) | before ratio | after ratio | CPU librosa / "
+        "before / after (ms) |"
+    )
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     w4 = [y[i * 5 * SR : (i + 1) * 5 * SR] for i in range(min(clips, len(y) // (5 * SR)))]
 
@@ -321,7 +336,11 @@ def main() -> int:
     ap.add_argument("--librosa", action="store_true", help="also time librosa's call (alternating)")
     ap.add_argument("--librosa-max", type=float, default=30.0, help="longest clip (s) for which librosa is timed")
     ap.add_argument("--skip-breakdown", action="store_true")
-    ap.add_argument("--compare-server", metavar="SERVER_MJS", help="W1/W4 table: librosa, that server bundle (pipe only) and this tree")
+    ap.add_argument(
+        "--compare-server",
+        metavar="SERVER_MJS",
+        help="W1/W4 table: librosa, that server bundle (pipe only) and this tree",
+    )
     ap.add_argument("--clips", type=int, default=36, help="W4 clips for --compare-server")
     args = ap.parse_args()
     only = [s for s in args.only.split(",") if s]

@@ -117,10 +117,16 @@ def main() -> int:
 
     with open("/proc/loadavg") as f:
         load = f.read().split()[:3]
-    print(f"# {os.cpu_count()} cores | numpy {np.__version__} | librosa {librosa.__version__} | "
-          f"auralis_dsp {auralis_dsp.__version__} ({Path(auralis_dsp.__file__).parent}) | threads {os.environ.get('AURALIS_DSP_THREADS', 'all cores')} | "
-          f"load average at start {' '.join(load)}")
-    print("| input | librosa warm (s) | ours warm (s) | warm ratio | ours op (s) | op ratio | librosa cpu (s) | ours cpu (s) | cpu ratio | librosa cold (s) | ours cold (s) | cold ratio |")
+    print(
+        f"# {os.cpu_count()} cores | numpy {np.__version__} | librosa {librosa.__version__} | "
+        f"auralis_dsp {auralis_dsp.__version__} ({Path(auralis_dsp.__file__).parent}) | threads "
+        f"{os.environ.get('AURALIS_DSP_THREADS', 'all cores')} | "
+        f"load average at start {' '.join(load)}"
+    )
+    print(
+        "| input | librosa warm (s) | ours warm (s) | warm ratio | ours op (s) | op ratio | librosa cpu (s) | ours "
+        "cpu (s) | cpu ratio | librosa cold (s) | ours cold (s) | cold ratio |"
+    )
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     op_ms: list = []
     spy_op_ms(op_ms)
@@ -160,9 +166,13 @@ def main() -> int:
                     cold_cells = f"{k_ref:.2f} | {k_ours:.2f} | {k_ref / k_ours:.1f}x"
                 with open("/proc/loadavg") as f:
                     load = " ".join(f.read().split()[:3])
-                print(f"| {seconds:.0f} s, {sr} Hz, {y.dtype} | {w_ref:.3f} | {w_ours:.3f} | {w_ref / w_ours:.1f}x | {t_op:.3f} | {w_ref / t_op:.1f}x | "
-                      f"{k_cpu_ref:.3f} | {k_cpu_ours:.3f} | {k_cpu_ref / k_cpu_ours:.1f}x | "
-                      f"{cold_cells} | load {load}", flush=True)
+                print(
+                    f"| {seconds:.0f} s, {sr} Hz, {y.dtype} | {w_ref:.3f} | {w_ours:.3f} | {w_ref / w_ours:.1f}x | "
+                    f"{t_op:.3f} | {w_ref / t_op:.1f}x | "
+                    f"{k_cpu_ref:.3f} | {k_cpu_ours:.3f} | {k_cpu_ref / k_cpu_ours:.1f}x | "
+                    f"{cold_cells} | load {load}",
+                    flush=True,
+                )
     print(f"# input: {'; '.join(sorted(sources))}")
     return 0
 

@@ -118,7 +118,10 @@ for dtype, cdtype in [("float32", "complex64"), ("float64", "complex128")]:
     # A real (magnitude) S: no phase, H = S * mask.
     mag = np.abs(S)
     save(f"hpss_{dtype}_mag", mag)
-    save(f"hpss_{dtype}_mag_out", np.stack(librosa.decompose.hpss(mag, kernel_size=(31, 7), margin=(1.5, 3.0), power=2.0)))
+    save(
+        f"hpss_{dtype}_mag_out",
+        np.stack(librosa.decompose.hpss(mag, kernel_size=(31, 7), margin=(1.5, 3.0), power=2.0)),
+    )
 cases["hpss"] = hpss_cases
 
 with open(os.path.join(OUT, "cases.json"), "w") as f:

@@ -26,7 +26,15 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def main() -> None:
     beta = []
-    for a, b, n in ((2, 18, 100), (1, 1, 100), (0.5, 0.5, 100), (2.5, 7.3, 40), (10, 3, 64), (1, 30, 100), (0.3, 5, 17)):
+    for a, b, n in (
+        (2, 18, 100),
+        (1, 1, 100),
+        (0.5, 0.5, 100),
+        (2.5, 7.3, 40),
+        (10, 3, 64),
+        (1, 30, 100),
+        (0.3, 5, 17),
+    ):
         x = np.linspace(0, 1, n + 1)
         beta.append(dict(a=a, b=b, n=n, x=x.tolist(), cdf=scipy.stats.beta.cdf(x, a, b).tolist()))
     rng = np.random.default_rng(7)

@@ -136,7 +136,9 @@ def write_fixtures() -> None:
 
     for name, x in signals(rng):
         save(f"{name}_in", x)
-        for factor in (2,) if not name.startswith(("noise_4001", "chirp", "noise_len", "impulse_even")) else (2, 4, 8, 16):
+        for factor in (
+            (2,) if not name.startswith(("noise_4001", "chirp", "noise_len", "impulse_even")) else (2, 4, 8, 16)
+        ):
             y = soxr_ref(x, factor)
             save(f"{name}_d{factor}", y)
             cases.append({"name": name, "factor": factor, "input": f"{name}_in", "output": f"{name}_d{factor}"})

@@ -162,16 +162,27 @@ def pyin(
     if hop_length is None:
         hop_length = frame_length // 4
     y, params = _framing_request(
-        y, sr=sr, fmin=fmin, fmax=fmax, frame_length=frame_length, hop_length=hop_length, center=center, pad_mode=pad_mode
+        y,
+        sr=sr,
+        fmin=fmin,
+        fmax=fmax,
+        frame_length=frame_length,
+        hop_length=hop_length,
+        center=center,
+        pad_mode=pad_mode,
     )
     n_thresholds = operator.index(n_thresholds)  # as librosa's linspace: a TypeError for non-integers
     if not resolution > 0:
         raise ParameterError(f"resolution={resolution} must be positive")
     beta_a, beta_b = (float(v) for v in beta_parameters)
     if not (beta_a > 0 and beta_b > 0):
-        raise UnsupportedParameter(f"beta_parameters={tuple(beta_parameters)} must be positive (librosa returns NaN probabilities)")
+        raise UnsupportedParameter(
+            f"beta_parameters={tuple(beta_parameters)} must be positive (librosa returns NaN probabilities)"
+        )
     if not boltzmann_parameter > 0:
-        raise UnsupportedParameter(f"boltzmann_parameter={boltzmann_parameter} must be positive (librosa returns NaN probabilities)")
+        raise UnsupportedParameter(
+            f"boltzmann_parameter={boltzmann_parameter} must be positive (librosa returns NaN probabilities)"
+        )
     stay = np.tile(np.asarray(1 - switch_prob, dtype=np.float64), 2)
     if np.any(stay < 0) or np.any(stay > 1):
         raise ParameterError(f"prob={stay} must have values in the range [0, 1]")

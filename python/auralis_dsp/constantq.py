@@ -23,7 +23,9 @@ def _window_param(window: Any) -> Any:
         return window
     if isinstance(window, tuple) and len(window) == 2 and isinstance(window[0], str) and np.isscalar(window[1]):
         return [window[0], float(window[1])]
-    raise UnsupportedParameter(f"window={window!r}: the CQT supports windows given by name (e.g. 'hann') or (name, parameter)")
+    raise UnsupportedParameter(
+        f"window={window!r}: the CQT supports windows given by name (e.g. 'hann') or (name, parameter)"
+    )
 
 
 def _norm_param(norm: Any) -> float | None:

@@ -68,7 +68,15 @@ def _check_yin_params(*, sr: float, fmax: float, fmin: float, frame_length: int)
 
 
 def _framing_request(
-    y: np.ndarray, *, sr: float, fmin: float, fmax: float, frame_length: int, hop_length: int, center: bool, pad_mode: Any
+    y: np.ndarray,
+    *,
+    sr: float,
+    fmin: float,
+    fmax: float,
+    frame_length: int,
+    hop_length: int,
+    center: bool,
+    pad_mode: Any,
 ) -> tuple[np.ndarray, dict]:
     """yin's and pyin's audio and framing checks (librosa's ``valid_audio``, ``np.pad``, ``util.frame``)
     and the request parameters they share; ``y`` comes back padded here for pad modes the kernel lacks."""
@@ -191,7 +199,16 @@ def yin(
     _check_yin_params(sr=sr, fmax=fmax, fmin=fmin, frame_length=frame_length)
     if hop_length is None:
         hop_length = frame_length // 4
-    y, params = _framing_request(y, sr=sr, fmin=fmin, fmax=fmax, frame_length=frame_length, hop_length=hop_length, center=center, pad_mode=pad_mode)
+    y, params = _framing_request(
+        y,
+        sr=sr,
+        fmin=fmin,
+        fmax=fmax,
+        frame_length=frame_length,
+        hop_length=hop_length,
+        center=center,
+        pad_mode=pad_mode,
+    )
     params["trough_threshold"] = float(trough_threshold)
     wire, lead = signal_to_wire(y)
     _, result = _backend.call("yin", params, {"y": wire})

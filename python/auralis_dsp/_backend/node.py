@@ -646,7 +646,9 @@ class _Client:
         placed = reply.get("shm_arrays")
         if placed:
             if segment is None or reply.get("shm") != segment.id:
-                raise BridgeError(f"reply names segment {reply.get('shm')!r}, which this request did not offer, during {op}")
+                raise BridgeError(
+                    f"reply names segment {reply.get('shm')!r}, which this request did not offer, during {op}"
+                )
             for descriptor in placed:
                 dtype = WIRE_DTYPES.get(descriptor.get("dtype"))
                 shape = tuple(descriptor.get("shape", ()))

@@ -40,7 +40,9 @@ def add_parser(subparsers) -> None:
         description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("music_dir", metavar="MUSIC_DIR", help="folder searched recursively for audio files")
-    p.add_argument("-o", "--output", required=True, metavar="OUTPUT", help="the Parquet table to write (e.g. features.parquet)")
+    p.add_argument(
+        "-o", "--output", required=True, metavar="OUTPUT", help="the Parquet table to write (e.g. features.parquet)"
+    )
     p.add_argument("--plots", metavar="DIR", help="write a PNG per track (chromagram, f0 over the harmonic "
                    "spectrogram, percussive spectrogram) and an index.html showing them with the table")
     p.add_argument("--frames", metavar="DIR", help="write the per-frame arrays of each track as DIR/<name>.npz "

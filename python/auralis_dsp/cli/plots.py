@@ -101,7 +101,9 @@ def render_track_png(
     for ax, signal, name in ((axes[1], y_harmonic, "harmonic"), (axes[2], y_percussive, "percussive")):
         db = _log_frequency_db(signal, sr)
         times = np.linspace(0, duration_s, db.shape[1] + 1)
-        mesh = ax.pcolormesh(times, _log_edges(sr), db, shading="flat", cmap="magma", vmin=-TOP_DB, vmax=0, rasterized=True)
+        mesh = ax.pcolormesh(
+            times, _log_edges(sr), db, shading="flat", cmap="magma", vmin=-TOP_DB, vmax=0, rasterized=True
+        )
         _log_frequency_axis(ax, sr)
         ax.set_title(f"{name} spectrogram (dB)")
         fig.colorbar(mesh, ax=ax, pad=0.06, format="%+.0f dB")

@@ -184,7 +184,9 @@ def chroma_stft(
     fb = dict(_CHROMA_FB_DEFAULTS, **kwargs)
     fb_dtype = np.dtype(fb["dtype"])
     if fb_dtype not in (np.float32, np.float64):
-        raise UnsupportedParameter(f"dtype={fb_dtype} is not supported for the chroma filter bank; use float32 or float64")
+        raise UnsupportedParameter(
+            f"dtype={fb_dtype} is not supported for the chroma filter bank; use float32 or float64"
+        )
     if not is_positive_int(n_chroma):
         raise ParameterError(f"n_chroma={n_chroma} must be a positive integer")
     params: dict = {
