@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ._util import is_positive_int, signal_to_wire, spectrogram_to_wire, valid_audio
+from ._util import KERNEL_PAD_MODES, is_positive_int, signal_to_wire, spectrogram_to_wire, valid_audio
 from .exceptions import ParameterError, UnsupportedParameter
 
 __all__ = ["KERNEL_WINDOWS", "SpectrogramRequest", "StftArgs", "_spectrogram_request", "window_request"]
@@ -35,8 +35,6 @@ _PLAIN_WINDOWS = frozenset(
 _WINDOWS_WITH_PARAM = frozenset({"kaiser", "ksr"})
 KERNEL_WINDOWS = _PLAIN_WINDOWS | _WINDOWS_WITH_PARAM
 
-# Pad modes the kernels read virtually from the unpadded signal.
-_KERNEL_PAD_MODES = ("constant", "edge", "reflect", "symmetric")
 # Pad modes librosa.stft refuses itself (it pads head and tail separately, which these cannot).
 _STFT_REFUSED_PAD_MODES = ("wrap", "maximum", "mean", "median", "minimum")
 
@@ -161,8 +159,8 @@ def _spectrogram_request(
     if center:
         if pad_mode in _STFT_REFUSED_PAD_MODES:
             raise ParameterError(f"pad_mode='{pad_mode}' is not supported by librosa.stft")
-        if pad_mode not in _KERNEL_PAD_MODES:
-            raise UnsupportedParameter(f"pad_mode={pad_mode!r} is not supported; use one of {_KERNEL_PAD_MODES}")
+        if pad_mode not in KERNEL_PAD_MODES:
+            raise UnsupportedParameter(f"pad_mode={pad_mode!r} is not supported; use one of {KERNEL_PAD_MODES}")
         if n_fft > y.shape[-1]:
             warnings.warn(
                 f"n_fft={n_fft} is too large for input signal of length={y.shape[-1]}", stacklevel=stacklevel + 1

@@ -8,6 +8,7 @@ import numpy as np
 from .exceptions import ParameterError
 
 __all__ = [
+    "KERNEL_PAD_MODES",
     "valid_audio",
     "is_positive_int",
     "dtype_r2c",
@@ -18,6 +19,10 @@ __all__ = [
     "spectrum_from_wire",
     "spectrogram_to_wire",
 ]
+
+
+# The numpy.pad modes the kernels read virtually from the unpadded signal (stft, cqt, yin, pyin).
+KERNEL_PAD_MODES = ("constant", "edge", "reflect", "symmetric")
 
 
 def valid_audio(y: Any) -> bool:

@@ -8,7 +8,7 @@ import numpy as np
 
 from . import _backend
 from ._compat import is_v1
-from ._util import dtype_r2c, is_positive_int, signal_to_wire, spectrum_from_wire, valid_audio
+from ._util import KERNEL_PAD_MODES, dtype_r2c, is_positive_int, signal_to_wire, spectrum_from_wire, valid_audio
 from .exceptions import ParameterError, UnsupportedParameter
 from .tuning import warn_if_empty
 
@@ -78,8 +78,8 @@ def cqt_params(
         raise ParameterError(f"filter_scale={filter_scale} must be positive")
     if not 0.0 <= sparsity < 1:
         raise ParameterError(f"Invalid quantile {sparsity:.2f}")
-    if pad_mode not in ("constant", "edge", "reflect", "symmetric"):
-        raise ParameterError(f"pad_mode={pad_mode!r} is not supported; use one of constant, edge, reflect, symmetric")
+    if pad_mode not in KERNEL_PAD_MODES:
+        raise ParameterError(f"pad_mode={pad_mode!r} is not supported; use one of {', '.join(KERNEL_PAD_MODES)}")
     return {
         "sr": float(sr),
         "hop_length": int(hop_length),

@@ -8,13 +8,11 @@ import numpy as np
 
 from . import _backend
 from ._compat import is_v1
-from ._util import is_positive_int, signal_to_wire, valid_audio
+from ._util import KERNEL_PAD_MODES, is_positive_int, signal_to_wire, valid_audio
 from .exceptions import ParameterError
 
 __all__ = ["yin"]
 
-# Pad modes the kernel reads virtually from the unpadded signal; others are padded here with np.pad.
-_KERNEL_PAD_MODES = ("constant", "edge", "reflect", "symmetric")
 
 
 class _Deprecated:
@@ -85,7 +83,7 @@ def _framing_request(
         raise TypeError(f"frame_length={frame_length!r} must be an integer")
     if not isinstance(hop_length, (int, np.integer)) or isinstance(hop_length, bool):
         raise TypeError(f"hop_length={hop_length!r} must be an integer")
-    if center and (pad_mode not in _KERNEL_PAD_MODES or y.shape[-1] == 0):
+    if center and (pad_mode not in KERNEL_PAD_MODES or y.shape[-1] == 0):  # np.pad here, then uncentred
         padding = [(0, 0)] * y.ndim
         padding[-1] = (frame_length // 2, frame_length // 2)
         y = np.pad(y, padding, mode=pad_mode)
