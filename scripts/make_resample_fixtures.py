@@ -3,9 +3,9 @@
 
 Usage (from the repository root, with the project venv):
 
-    .venv/bin/python scripts/make-resample-fixtures.py            # write fixtures/resample/*.npy
-    .venv/bin/python scripts/make-resample-fixtures.py halfband   # print our half-band designs (TS)
-    .venv/bin/python scripts/make-resample-fixtures.py big DIR    # large inputs + soxr/librosa refs in DIR
+    .venv/bin/python scripts/make_resample_fixtures.py            # write fixtures/resample/*.npy
+    .venv/bin/python scripts/make_resample_fixtures.py halfband   # print our half-band designs (TS)
+    .venv/bin/python scripts/make_resample_fixtures.py big DIR    # large inputs + soxr/librosa refs in DIR
 
 Every reference is `soxr.resample(x, factor, 1, quality="HQ")` on float64 input
 (python-soxr 1.1.0, which is what `librosa.resample(..., res_type="soxr_hq")` calls),
@@ -156,7 +156,7 @@ def write_fixtures() -> None:
     import soxr
 
     meta = {
-        "generator": "scripts/make-resample-fixtures.py",
+        "generator": "scripts/make_resample_fixtures.py",
         "soxr": soxr.__version__,
         "libsoxr": soxr.__libsoxr_version__,
         "librosa": librosa.__version__,

@@ -1,5 +1,5 @@
 """Writes the HPSS fixtures in fixtures/hpss/: inputs and scipy / librosa outputs as .npy,
-plus cases.json describing them. Run with the parity venv: .venv/bin/python scripts/make-hpss-fixtures.py
+plus cases.json describing them. Run with the parity venv: .venv/bin/python scripts/make_hpss_fixtures.py
 
 - median_<name>.npy: a float64 matrix; median_<name>_out.npy: shape (len(sizes), 2, R, C),
   [k, 0] = median_filter(size=(1, sizes[k])) (along time), [k, 1] = size=(sizes[k], 1) (along freq).

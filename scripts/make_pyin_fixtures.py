@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Fixtures for test/pyin.test.ts: what librosa's pyin takes from scipy and numpy, as JSON.
 
-    .venv/bin/python scripts/make-pyin-fixtures.py      # writes fixtures/pyin/reference.json
+    .venv/bin/python scripts/make_pyin_fixtures.py      # writes fixtures/pyin/reference.json
 
 - ``beta``: ``scipy.stats.beta.cdf`` on pyin's threshold grids (``np.linspace(0, 1, n + 1)``)
   for several shape pairs, the default (2, 18) among them;
