@@ -12,8 +12,7 @@ the spectrogram) and the input's leading shape. ``istft`` shares the window part
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -39,8 +38,7 @@ KERNEL_WINDOWS = _PLAIN_WINDOWS | _WINDOWS_WITH_PARAM
 _STFT_REFUSED_PAD_MODES = ("wrap", "maximum", "mean", "median", "minimum")
 
 
-@dataclass(frozen=True)
-class StftArgs:
+class StftArgs(NamedTuple):
     """librosa's STFT parameters as the caller gave them (``None``: librosa's default)."""
 
     n_fft: Any = 2048
@@ -51,13 +49,12 @@ class StftArgs:
     pad_mode: Any = "constant"
 
 
-@dataclass
-class SpectrogramRequest:
+class SpectrogramRequest(NamedTuple):
     """Parameters and named arrays of a request, and the leading shape ``(...)`` of its input."""
 
-    params: dict[str, Any] = field(default_factory=dict)
-    arrays: dict[str, np.ndarray] = field(default_factory=dict)
-    lead: tuple[int, ...] = ()
+    params: dict[str, Any]
+    arrays: dict[str, np.ndarray]
+    lead: tuple[int, ...]
 
 
 def _strip_suffix(name: str) -> str:
@@ -130,13 +127,14 @@ def _spectrogram_request(
     as given; without ``S``, ``n_fft`` and ``y`` must be there. ``stacklevel`` is the
     one the caller would give ``warnings.warn``: the short-input warning points there.
     """
-    request = SpectrogramRequest()
+    params: dict[str, Any] = {}
+    arrays: dict[str, np.ndarray] = {}
     n_fft = stft.n_fft
     if accepts_S:
         if S is not None:
-            request.arrays["S"], request.lead = spectrogram_to_wire(S)
-            request.params["n_fft"] = None if n_fft is None else int(n_fft)
-            return request
+            arrays["S"], lead = spectrogram_to_wire(S)
+            params["n_fft"] = None if n_fft is None else int(n_fft)
+            return SpectrogramRequest(params, arrays, lead)
         if n_fft is None:
             raise ParameterError(f"Unable to compute spectrogram with n_fft={n_fft}")
         if y is None:
@@ -152,7 +150,7 @@ def _spectrogram_request(
         raise ParameterError(f"n_fft={n_fft} must be a positive integer")
     if not is_positive_int(win_length):
         raise ParameterError(f"win_length={win_length} must be a positive integer")
-    window_request(stft.window, int(win_length), int(n_fft), request.params, request.arrays)
+    window_request(stft.window, int(win_length), int(n_fft), params, arrays)
     if hop_length <= 0:  # the default of a window shorter than 4
         raise ParameterError(f"hop_length={hop_length} must be a positive integer")
     center, pad_mode = stft.center, stft.pad_mode
@@ -169,12 +167,12 @@ def _spectrogram_request(
         raise ParameterError(
             f"n_fft={n_fft} is too large for uncentered analysis of input signal of length={y.shape[-1]}"
         )
-    request.params.update(
+    params.update(
         n_fft=int(n_fft),
         hop_length=int(hop_length),
         win_length=int(win_length),
         center=bool(center),
         pad_mode=pad_mode if center else "constant",
     )
-    request.arrays["y"], request.lead = signal_to_wire(y)
-    return request
+    arrays["y"], lead = signal_to_wire(y)
+    return SpectrogramRequest(params, arrays, lead)

@@ -1,7 +1,6 @@
 """Time-domain effects: drop-in ``librosa.effects.hpss``, ``harmonic`` and ``percussive``."""
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -20,7 +19,7 @@ def _effects_hpss(which: str, y: np.ndarray, stft: StftArgs, **hpss: Any) -> dic
     ``hpss`` holds decompose.hpss's parameters. librosa 1.0 passes ``window`` to its
     stft and istft; 0.11 always uses Hann.
     """
-    request = _spectrogram_request(y, stft if is_v1() else replace(stft, window="hann"), stacklevel=3)
+    request = _spectrogram_request(y, stft if is_v1() else stft._replace(window="hann"), stacklevel=3)
     request.params.update(hpss_params(**hpss), which=which)
     _, result = _backend.call("effects.hpss", request.params, request.arrays)
     return {name: signal_from_wire(arr, request.lead, y.dtype) for name, arr in result.items()}
