@@ -12,7 +12,6 @@ import platform
 import sys
 import time
 from pathlib import Path
-from typing import List
 
 import numpy as np
 
@@ -22,7 +21,7 @@ from .signals import SYNTHETIC, synthetic
 AUDIO_EXTENSIONS = {".wav", ".ogg", ".opus", ".flac", ".mp3", ".oga", ".aiff", ".aif"}
 
 
-def synthetic_clips(sr: int, quick: bool) -> List[Clip]:
+def synthetic_clips(sr: int, quick: bool) -> list[Clip]:
     clips = []
     names = ["white_noise", "chirp", "harmonic", "impulse", "silence"] if quick else list(SYNTHETIC)
     for name in names:
@@ -32,7 +31,7 @@ def synthetic_clips(sr: int, quick: bool) -> List[Clip]:
     return clips
 
 
-def audio_clips(folder: str, sr: int, seconds: float) -> List[Clip]:
+def audio_clips(folder: str, sr: int, seconds: float) -> list[Clip]:
     import librosa
 
     clips = []
@@ -43,7 +42,7 @@ def audio_clips(folder: str, sr: int, seconds: float) -> List[Clip]:
     return clips
 
 
-def print_rows(rows: List[Row]) -> None:
+def print_rows(rows: list[Row]) -> None:
     for r in rows:
         status = "ok" if r.ok else "BREACH"
         print(f"{r.function:<12} {r.dtype:<8} {r.output:<10} rel_l2={r.rel_l2:9.2e} scaled_max={r.scaled_max:9.2e} "
@@ -51,20 +50,24 @@ def print_rows(rows: List[Row]) -> None:
               f"x{r.ratio:6.2f} {status:<6} {r.label}" + (f"  [{r.note}]" if r.note else ""), flush=True)
 
 
-def print_summary(rows: List[Row]) -> None:
+def print_summary(rows: list[Row]) -> None:
     """A Markdown table per function and dtype: worst metrics, median speed ratio, breaches, findings."""
-    print("\n| function | dtype | comparisons | worst rel L2 | worst scaled max | worst max abs | median ratio | breaches | findings |")
+    print(
+        "\n| function | dtype | comparisons | worst rel L2 | worst scaled max | worst max abs | median ratio | "
+        "breaches | findings |"
+    )
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     groups: dict = {}
     for r in rows:
         groups.setdefault((r.function, r.dtype), []).append(r)
     for (function, dtype), rs in groups.items():
         plain = [r for r in rs if not r.note.startswith("FINDING")]
-        worst = lambda attr: max((getattr(r, attr) for r in plain), default=float("nan"))
+        worst = {attr: max((getattr(r, attr) for r in plain), default=float("nan"))
+                 for attr in ("rel_l2", "scaled_max", "max_abs")}
         ratios = sorted(r.ratio for r in rs if r.t_ours == r.t_ours)
         median = ratios[len(ratios) // 2] if ratios else float("nan")
-        print(f"| {function} | {dtype} | {len(rs)} | {worst('rel_l2'):.1e} | {worst('scaled_max'):.1e} | "
-              f"{worst('max_abs'):.1e} | {median:.2f}x | {sum(not r.ok for r in rs)} | "
+        print(f"| {function} | {dtype} | {len(rs)} | {worst['rel_l2']:.1e} | {worst['scaled_max']:.1e} | "
+              f"{worst['max_abs']:.1e} | {median:.2f}x | {sum(not r.ok for r in rs)} | "
               f"{sum(r.ok and r.note.startswith('FINDING') for r in rs)} |")
     print("(worst values over comparisons without a finding note; findings are listed in their rows)\n")
 
@@ -93,7 +96,7 @@ def main(argv=None) -> int:
     if unknown:
         print(f"unknown function(s) {unknown}; registered: {sorted(functions)}", file=sys.stderr)
         return 2
-    rows: List[Row] = []
+    rows: list[Row] = []
     t0 = time.perf_counter()
     for name in wanted:
         for case in functions[name](inputs):

@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import tempfile
 import warnings
-from typing import Dict, Iterator
+from collections.abc import Iterator
 
 import librosa
 import numpy as np
@@ -60,7 +60,7 @@ def _speech(sr: int) -> np.ndarray | None:
     return y.astype(np.float64)
 
 
-def chroma_clips(sr: int, quick: bool) -> Dict[str, np.ndarray]:
+def chroma_clips(sr: int, quick: bool) -> dict[str, np.ndarray]:
     n = 2 * sr if quick else 4 * sr
     rng = np.random.default_rng(11)
     clips = {
@@ -183,9 +183,18 @@ def tuning_cases(inputs: Inputs) -> Iterator[Case]:
             for dtype in (np.float64, np.float32):
                 y = y64.astype(dtype)
                 for bpo in (12, 36):
-                    yield Case("estimate_tuning", f"{label} sr={sr} bpo={bpo}", np.dtype(dtype).name, "exact",
-                               lambda y=y, sr=sr, bpo=bpo: np.array(_quiet(librosa.estimate_tuning, y=y, sr=sr, bins_per_octave=bpo)()),
-                               lambda y=y, sr=sr, bpo=bpo: np.array(_quiet(auralis_dsp.estimate_tuning, y=y, sr=sr, bins_per_octave=bpo)()))
+                    yield Case(
+                        "estimate_tuning",
+                        f"{label} sr={sr} bpo={bpo}",
+                        np.dtype(dtype).name,
+                        "exact",
+                        lambda y=y, sr=sr, bpo=bpo: np.array(
+                            _quiet(librosa.estimate_tuning, y=y, sr=sr, bins_per_octave=bpo)()
+                        ),
+                        lambda y=y, sr=sr, bpo=bpo: np.array(
+                            _quiet(auralis_dsp.estimate_tuning, y=y, sr=sr, bins_per_octave=bpo)()
+                        ),
+                    )
 
 
 @register("chroma_stft")

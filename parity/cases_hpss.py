@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import warnings
-from typing import Iterator
+from collections.abc import Iterator
 
 import librosa
 import numpy as np
@@ -53,8 +53,8 @@ def _mended(fn, *args, **kw):
     librosa 1.0 imports it from ``scipy.ndimage`` inside ``hpss``: both names are replaced for the call.
     """
     def call():
-        import scipy.ndimage
         import librosa.decompose as decompose
+        import scipy.ndimage
 
         targets = [m for m in (scipy.ndimage, decompose) if hasattr(m, "median_filter")]
         saved = [(m, m.median_filter) for m in targets]
@@ -98,25 +98,42 @@ def effects_cases(inputs: Inputs) -> Iterator[Case]:
             y = clip.y.astype(dtype)
             for kw in params if clip.label.startswith("synthetic/") and "n=" not in clip.label else params[:2]:
                 tag = ",".join(f"{k}={v}" for k, v in kw.items()) or "defaults"
-                yield Case("effects.hpss", f"{clip.label} [{tag}]", np.dtype(dtype).name, "signal",
-                           _quiet(librosa.effects.hpss, y, **kw), _quiet(auralis_dsp.effects.hpss, y, **kw),
-                           reference64=_quiet(librosa.effects.hpss, clip.y, **kw),
-                           output_names=("harmonic", "percussive"),
-                           unreliable_reference=_unreliable(y.shape[-1], kw),
-                           corrected_reference=_mended(librosa.effects.hpss, y, **kw) if _unreliable(y.shape[-1], kw) else None,
-                           # mask=True inverts the masks themselves, which at bins of round-off size are noise;
-                           # hard masks (power=inf) jump where the two medians tie up to round-off
-                           reference_alt=(fft_variant(_quiet(librosa.effects.hpss, y, **kw))
-                                          if kw.get("mask") or np.isinf(kw.get("power", 2.0)) else None))
+                yield Case(
+                    "effects.hpss",
+                    f"{clip.label} [{tag}]",
+                    np.dtype(dtype).name,
+                    "signal",
+                    _quiet(librosa.effects.hpss, y, **kw),
+                    _quiet(auralis_dsp.effects.hpss, y, **kw),
+                    reference64=_quiet(librosa.effects.hpss, clip.y, **kw),
+                    output_names=("harmonic", "percussive"),
+                    unreliable_reference=_unreliable(y.shape[-1], kw),
+                    corrected_reference=_mended(librosa.effects.hpss, y, **kw)
+                    if _unreliable(y.shape[-1], kw)
+                    else None,
+                    # mask=True inverts the masks themselves, which at bins of round-off size are noise;
+                    # hard masks (power=inf) jump where the two medians tie up to round-off
+                    reference_alt=(
+                        fft_variant(_quiet(librosa.effects.hpss, y, **kw))
+                        if kw.get("mask") or np.isinf(kw.get("power", 2.0))
+                        else None
+                    ),
+                )
     # windows other than Hann: librosa 1.0 passes `window` to its stft/istft, 0.11 ignores it
     for name in ("music_like", "chirp", "white_noise"):
         for window in ("boxcar", "hamming", ("kaiser", 8.0)):
             for dtype in (np.float64, np.float32):
                 y = synthetic(name, 22050, 30000, dtype)
-                yield Case("effects.hpss", f"synthetic/{name} [window={window}]", np.dtype(dtype).name, "signal",
-                           _quiet(librosa.effects.hpss, y, window=window), _quiet(auralis_dsp.effects.hpss, y, window=window),
-                           reference64=_quiet(librosa.effects.hpss, y.astype(np.float64), window=window),
-                           output_names=("harmonic", "percussive"))
+                yield Case(
+                    "effects.hpss",
+                    f"synthetic/{name} [window={window}]",
+                    np.dtype(dtype).name,
+                    "signal",
+                    _quiet(librosa.effects.hpss, y, window=window),
+                    _quiet(auralis_dsp.effects.hpss, y, window=window),
+                    reference64=_quiet(librosa.effects.hpss, y.astype(np.float64), window=window),
+                    output_names=("harmonic", "percussive"),
+                )
     for n in (300, 1000, 1536):
         y = synthetic("white_noise", 22050, n)
         yield Case("effects.hpss", f"synthetic/white_noise n={n}", "float64", "signal",
@@ -132,7 +149,7 @@ def effects_cases(inputs: Inputs) -> Iterator[Case]:
                        output_names=("harmonic", "percussive"))
     y = synthetic("music_like", 22050, 30000)
     for name in ("harmonic", "percussive"):
-        yield Case(f"effects.{name}", f"synthetic/music_like [margin=2.0]", "float64", "signal",
+        yield Case(f"effects.{name}", "synthetic/music_like [margin=2.0]", "float64", "signal",
                    _quiet(getattr(librosa.effects, name), y, margin=2.0),
                    _quiet(getattr(auralis_dsp.effects, name), y, margin=2.0))
 

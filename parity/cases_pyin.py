@@ -9,14 +9,15 @@ or a threshold crossed at rounding level) and, for float32, whether librosa's
 float32 answer leaves its float64 one there.
 
 librosa's pyin is slow (0.11: about 0.3 s per second of audio), so the default run
-is 1 s clips: eight with librosa's defaults, two for each other parameter set; real music (``--audio``), the MIDI melody and speech of
-cases_yin run only with ``--audio``.
+is 1 s clips: eight with librosa's defaults, two for each other parameter set; real music
+(``--audio``), the MIDI melody and speech of cases_yin run only with ``--audio``.
 """
 from __future__ import annotations
 
 import shutil
 import tempfile
-from typing import Callable, Iterator, Optional, Tuple
+from collections.abc import Iterator
+from typing import Callable
 
 import librosa
 import numpy as np
@@ -36,11 +37,11 @@ def _equal(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (a == b) | (np.isnan(a) & np.isnan(b)) if a.dtype.kind == "f" else a == b
 
 
-def judge_frames(output: int, alt: Callable[[], tuple], r64: Optional[Callable[[], tuple]] = None,
-                 extra: Optional[Callable[[np.ndarray, np.ndarray], str]] = None):
+def judge_frames(output: int, alt: Callable[[], tuple], r64: Callable[[], tuple] | None = None,
+                 extra: Callable[[np.ndarray, np.ndarray], str] | None = None):
     """``Case.judge`` for output ``output`` (0: f0, 1: voiced_flag): the share of equal frames."""
 
-    def judge(ours: np.ndarray, ref: np.ndarray) -> Tuple[bool, str]:
+    def judge(ours: np.ndarray, ref: np.ndarray) -> tuple[bool, str]:
         if ours.shape != ref.shape:
             return False, f"shape {ours.shape} != {ref.shape}"
         same = _equal(ours, ref).ravel()
@@ -50,7 +51,10 @@ def judge_frames(output: int, alt: Callable[[], tuple], r64: Optional[Callable[[
         if bad.size:
             ref_flat = ref.ravel()
             moved = ~_equal(np.asarray(alt()[output]).ravel()[bad], ref_flat[bad])
-            note += f"; differ at {bad[:10].tolist()}{'...' if bad.size > 10 else ''}: {int(moved.sum())} where librosa moves with the input x3 (round-off)"
+            note += (
+                f"; differ at {bad[:10].tolist()}{'...' if bad.size > 10 else ''}: {int(moved.sum())} "
+                "where librosa moves with the input x3 (round-off)"
+            )
             if r64 is not None:
                 flips = ~_equal(np.asarray(r64()[output]).ravel()[bad], ref_flat[bad])
                 note += f", {int(flips.sum())} where librosa float32 leaves librosa float64"
@@ -66,8 +70,16 @@ def _case(label: str, y: np.ndarray, kw: dict, extra=None) -> Case:
     alt = _quiet(librosa.pyin, y * 3, **kw)
     r64 = _quiet(librosa.pyin, y.astype(np.float64), **kw) if dtype == "float32" else None
     tag = ",".join(f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}" for k, v in kw.items())
-    return Case("pyin", f"{label} [{tag}]", dtype, "pyin", _quiet(librosa.pyin, y, **kw), _quiet(auralis_dsp.pyin, y, **kw),
-                output_names=OUTPUTS, judge=(judge_frames(0, alt, r64, extra), judge_frames(1, alt, r64), None))
+    return Case(
+        "pyin",
+        f"{label} [{tag}]",
+        dtype,
+        "pyin",
+        _quiet(librosa.pyin, y, **kw),
+        _quiet(auralis_dsp.pyin, y, **kw),
+        output_names=OUTPUTS,
+        judge=(judge_frames(0, alt, r64, extra), judge_frames(1, alt, r64), None),
+    )
 
 
 def _vibrato(sr: int, n: int) -> np.ndarray:
@@ -138,7 +150,12 @@ def _rendered_cases() -> Iterator[Case]:
                     f"librosa {within_cents(ref, truth):.2%}")
 
         for dtype in (np.float64, np.float32):
-            yield _case("midi/melody (fluidsynth, FluidR3_GM piano)", melody.astype(dtype), dict(fmin=C2, fmax=C7, sr=sr), extra=accuracy)
+            yield _case(
+                "midi/melody (fluidsynth, FluidR3_GM piano)",
+                melody.astype(dtype),
+                dict(fmin=C2, fmax=C7, sr=sr),
+                extra=accuracy,
+            )
     speech = render_speech(sr, folder)
     if speech is None:
         print("# pyin: espeak-ng missing, speech skipped")

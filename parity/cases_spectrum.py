@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import warnings
-from typing import Iterator
+from collections.abc import Iterator
 
 import librosa
 import numpy as np

@@ -18,7 +18,8 @@ import struct
 import subprocess
 import tempfile
 import warnings
-from typing import Callable, Iterator, List, Optional, Sequence, Tuple
+from collections.abc import Iterator, Sequence
+from typing import Callable
 
 import librosa
 import numpy as np
@@ -30,7 +31,7 @@ from .signals import shaped, synthetic
 
 SOUNDFONT = "/usr/share/sounds/sf2/FluidR3_GM.sf2"
 # (MIDI note, beats): a melody from C3 to C6 with leaps, at 120 bpm.
-MELODY: Sequence[Tuple[int, float]] = (
+MELODY: Sequence[tuple[int, float]] = (
     (48, 1), (52, 1), (55, 1), (60, 1), (64, 0.5), (67, 0.5), (72, 1), (69, 1), (65, 1),
     (62, 1), (59, 1), (57, 0.5), (55, 0.5), (76, 1), (79, 1), (84, 1), (53, 1), (50, 2),
 )
@@ -46,20 +47,20 @@ def _quiet(fn: Callable, *args, **kw) -> Callable:
     return call
 
 
-def judge_f0(dtype: str, r64: Optional[Callable[[], np.ndarray]] = None,
+def judge_f0(dtype: str, r64: Callable[[], np.ndarray] | None = None,
              alts: Sequence[Callable[[], np.ndarray]] = (),
-             extra: Optional[Callable[[np.ndarray, np.ndarray], str]] = None):
+             extra: Callable[[np.ndarray, np.ndarray], str] | None = None):
     """The per-frame rule of docs/parity.md as a ``Case.judge``.
 
     ``alts`` are librosa answers that exact arithmetic makes identical to its own but
     round-off does not (another exact FFT, the input scaled by 3 or 0.3: d' is scale
     invariant): a frame where any of them leaves librosa is decided by round-off
     (exact ties in the difference function, e.g. one impulse per frame), so no
-    other implementation can be held to it; such frames are a finding, not a breach. ``r64`` (librosa on the float64 input)
-    explains float32 exceptions: the trough flips with float32 rounding.
+    other implementation can be held to it; such frames are a finding, not a breach. ``r64``
+    (librosa on the float64 input) explains float32 exceptions: the trough flips with float32 rounding.
     """
 
-    def judge(ours: np.ndarray, ref: np.ndarray) -> Tuple[bool, str]:
+    def judge(ours: np.ndarray, ref: np.ndarray) -> tuple[bool, str]:
         if ours.shape != ref.shape:
             return False, f"shape {ours.shape} != {ref.shape}"
         tol = 1e-6 if dtype == "float64" else 1e-4
@@ -101,10 +102,22 @@ def judge_f0(dtype: str, r64: Optional[Callable[[], np.ndarray]] = None,
 def _case(label: str, y: np.ndarray, kw: dict, extra=None) -> Case:
     dtype = np.dtype(y.dtype).name
     r64 = _quiet(librosa.yin, y.astype(np.float64), **kw) if dtype == "float32" else None
-    alts = (fft_variant(_quiet(librosa.yin, y, **kw)), _quiet(librosa.yin, y * 3, **kw), _quiet(librosa.yin, y * 0.3, **kw))
+    alts = (
+        fft_variant(_quiet(librosa.yin, y, **kw)),
+        _quiet(librosa.yin, y * 3, **kw),
+        _quiet(librosa.yin, y * 0.3, **kw),
+    )
     tag = ",".join(f"{k}={v}" for k, v in kw.items())
-    return Case("yin", f"{label} [{tag}]", dtype, "signal", _quiet(librosa.yin, y, **kw), _quiet(auralis_dsp.yin, y, **kw),
-                reference64=r64, judge=judge_f0(dtype, r64, alts, extra))
+    return Case(
+        "yin",
+        f"{label} [{tag}]",
+        dtype,
+        "signal",
+        _quiet(librosa.yin, y, **kw),
+        _quiet(auralis_dsp.yin, y, **kw),
+        reference64=r64,
+        judge=judge_f0(dtype, r64, alts, extra),
+    )
 
 
 # --- real audio made here -------------------------------------------------------------------
@@ -118,7 +131,7 @@ def _vlq(n: int) -> bytes:
     return bytes(reversed(out))
 
 
-def write_melody_midi(path: str, melody: Sequence[Tuple[int, float]] = MELODY, program: int = 0) -> None:
+def write_melody_midi(path: str, melody: Sequence[tuple[int, float]] = MELODY, program: int = 0) -> None:
     """A format-0 MIDI file: ``melody`` as (note, beats), 480 ticks per beat, 120 bpm, one instrument."""
     ticks = 480
     events = bytearray(b"\x00\xff\x51\x03\x07\xa1\x20")  # tempo 500000 us per beat
@@ -132,7 +145,7 @@ def write_melody_midi(path: str, melody: Sequence[Tuple[int, float]] = MELODY, p
         f.write(b"MTrk" + struct.pack(">I", len(events)) + bytes(events))
 
 
-def render_melody(sr: int, folder: str) -> Optional[np.ndarray]:
+def render_melody(sr: int, folder: str) -> np.ndarray | None:
     """The MIDI melody rendered by fluidsynth (mono, ``sr``), or None when fluidsynth or the soundfont is absent."""
     if shutil.which("fluidsynth") is None or not os.path.exists(SOUNDFONT):
         return None
@@ -163,7 +176,7 @@ def within_cents(f0: np.ndarray, truth: np.ndarray, cents: float = 50.0) -> floa
     return float(np.mean(np.abs(1200 * np.log2(f0[known] / truth[known])) <= cents))
 
 
-def render_speech(sr: int, folder: str) -> Optional[np.ndarray]:
+def render_speech(sr: int, folder: str) -> np.ndarray | None:
     """A sentence spoken by espeak-ng (mono, ``sr``), or None when espeak-ng is absent."""
     exe = shutil.which("espeak-ng") or shutil.which("espeak")
     if exe is None:
@@ -181,7 +194,7 @@ def _sine(freq: float, sr: int, n: int) -> np.ndarray:
     return 0.7 * np.sin(2 * np.pi * freq * np.arange(n) / sr + 0.2)
 
 
-def _synthetic_set(sr: int, n: int) -> List[Tuple[str, np.ndarray]]:
+def _synthetic_set(sr: int, n: int) -> list[tuple[str, np.ndarray]]:
     clips = [(f"sine {f:g} Hz", _sine(f, sr, n)) for f in (55, 110, 261.6, 440, 987.8, 1900)]
     clips += [(name, synthetic(name, sr, n)) for name in
               ("chirp", "harmonic", "white_noise", "pink_noise", "silence", "dc", "impulse_train",

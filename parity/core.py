@@ -16,17 +16,24 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import time
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, Callable
 
 import numpy as np
 
 __all__ = ["Case", "Clip", "Inputs", "Row", "fft_variant", "register", "registered", "run_case", "TOLERANCES"]
 
 # Modules whose import registers cases; one line per function family.
-FUNCTION_MODULES = ["parity.cases_spectrum", "parity.cases_hpss", "parity.cases_yin", "parity.cases_chroma", "parity.cases_pyin"]
+FUNCTION_MODULES = [
+    "parity.cases_spectrum",
+    "parity.cases_hpss",
+    "parity.cases_yin",
+    "parity.cases_chroma",
+    "parity.cases_pyin",
+]
 
 # (kind, input dtype) -> (metric family, tolerance), from docs/parity.md.
-TOLERANCES: Dict[Tuple[str, str], Tuple[str, float]] = {
+TOLERANCES: dict[tuple[str, str], tuple[str, float]] = {
     ("signal", "float64"): ("both", 1e-6),
     ("signal", "float32"): ("both", 1e-4),
     ("mask", "float64"): ("maxabs", 1e-6),
@@ -63,21 +70,21 @@ class Case:
     reference: Callable[[], Any]
     ours: Callable[[], Any]
     # librosa on the float64 version of a float32 input: judges whether librosa's float32 answer is itself stable.
-    reference64: Optional[Callable[[], Any]] = None
+    reference64: Callable[[], Any] | None = None
     output_names: Sequence[str] = ("out",)
     # For outputs whose contract is not an array norm (yin: a rule per frame): (ours, ref) -> (ok, note);
     # one per output (None: the tolerance) when the outputs differ in kind (pyin: f0, voiced_flag, voiced_prob).
-    judge: Optional[Any] = None
+    judge: Any | None = None
     # Set when librosa's answer for this input is known to be wrong (why, in words), with
     # ``corrected_reference`` computing librosa's answer with the defect mended: ours is then
     # judged against that, and the row says so (a finding).
-    unreliable_reference: Optional[str] = None
-    corrected_reference: Optional[Callable[[], Any]] = None
+    unreliable_reference: str | None = None
+    corrected_reference: Callable[[], Any] | None = None
     # librosa computed another mathematically equal way (another exact FFT: see fft_variant; or a
     # scaled input for scale-invariant outputs): where librosa's own answer moves by more than
     # the tolerance under it, the reference is ill-conditioned at that tolerance and ours must
     # deviate no more than twice as far (a finding, reported with both numbers).
-    reference_alt: Optional[Callable[[], Any]] = None
+    reference_alt: Callable[[], Any] | None = None
     reference_alt_what: str = "another exact FFT"
 
 
@@ -101,18 +108,18 @@ class Row:
         return self.t_librosa / self.t_ours if self.t_ours > 0 else float("inf")
 
 
-_REGISTRY: Dict[str, Callable[["Inputs"], Iterable[Case]]] = {}
+_REGISTRY: dict[str, Callable[[Inputs], Iterable[Case]]] = {}
 
 
 def register(name: str) -> Callable:
-    def deco(fn: Callable[["Inputs"], Iterable[Case]]) -> Callable:
+    def deco(fn: Callable[[Inputs], Iterable[Case]]) -> Callable:
         _REGISTRY[name] = fn
         return fn
 
     return deco
 
 
-def registered() -> Dict[str, Callable[["Inputs"], Iterable[Case]]]:
+def registered() -> dict[str, Callable[[Inputs], Iterable[Case]]]:
     for module in FUNCTION_MODULES:
         importlib.import_module(module)
     return dict(_REGISTRY)
@@ -121,7 +128,7 @@ def registered() -> Dict[str, Callable[["Inputs"], Iterable[Case]]]:
 class Inputs:
     """The clips a run uses: the synthetic set, plus audio files from ``--audio``."""
 
-    def __init__(self, synthetic: List[Clip], audio: List[Clip], quick: bool = False) -> None:
+    def __init__(self, synthetic: list[Clip], audio: list[Clip], quick: bool = False) -> None:
         self.synthetic = synthetic
         self.audio = audio
         self.quick = quick
@@ -132,11 +139,11 @@ class Inputs:
             yield from self.audio
 
 
-def _as_tuple(x: Any) -> Tuple[np.ndarray, ...]:
+def _as_tuple(x: Any) -> tuple[np.ndarray, ...]:
     return tuple(x) if isinstance(x, (tuple, list)) else (x,)
 
 
-def metrics(ours: np.ndarray, ref: np.ndarray) -> Tuple[float, float, float, str]:
+def metrics(ours: np.ndarray, ref: np.ndarray) -> tuple[float, float, float, str]:
     """relative L2, scaled max error, max abs error, and the location of the worst element."""
     ours = np.asarray(ours)
     ref = np.asarray(ref)
@@ -157,7 +164,7 @@ def metrics(ours: np.ndarray, ref: np.ndarray) -> Tuple[float, float, float, str
     return ratio(norm_diff, norm_ref), ratio(max_diff, max_ref), max_diff, str(tuple(int(i) for i in worst))
 
 
-def _complex_rfft(a: Any, n: Optional[int] = None, axis: int = -1, norm: Optional[str] = None, **kwargs: Any) -> np.ndarray:
+def _complex_rfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None, **kwargs: Any) -> np.ndarray:
     """rfft computed through numpy's complex FFT: exact in theory, other round-off in practice.
 
     (scipy.fft.fft of real input runs the real transform internally, so it would change nothing.)
@@ -196,7 +203,7 @@ def fft_variant(fn: Callable[[], Any]) -> Callable[[], Any]:
     return call
 
 
-def _timed(fn: Callable[[], Any]) -> Tuple[Any, float]:
+def _timed(fn: Callable[[], Any]) -> tuple[Any, float]:
     t0 = time.perf_counter()
     out = fn()
     return out, time.perf_counter() - t0
@@ -210,7 +217,7 @@ def _passes(family: str, tol: float, rel: float, scaled: float, max_abs: float) 
     return max_abs == 0
 
 
-def run_case(case: Case) -> List[Row]:
+def run_case(case: Case) -> list[Row]:
     """Run one case (librosa first, then ours) and compare every output."""
     ref, t_ref = _timed(case.reference)
     try:

@@ -6,7 +6,7 @@ multichannel variants (stereo, batched).
 """
 from __future__ import annotations
 
-from typing import Callable, Dict
+from typing import Callable
 
 import numpy as np
 
@@ -110,7 +110,7 @@ def music_like(sr: int, n: int) -> np.ndarray:
     return y
 
 
-SYNTHETIC: Dict[str, Callable[[int, int], np.ndarray]] = {
+SYNTHETIC: dict[str, Callable[[int, int], np.ndarray]] = {
     "silence": _silence,
     "dc": _dc,
     "impulse": _impulse,

@@ -34,7 +34,7 @@ import sys
 import time
 import warnings
 from pathlib import Path
-from typing import Callable, List, Tuple
+from typing import Callable
 
 import numpy as np
 
@@ -50,11 +50,11 @@ from parity.signals import music_like  # noqa: E402
 MUSIC_DIR = "/usr/share/games/warzone2100/music"
 
 
-def _music_files() -> List[str]:
+def _music_files() -> list[str]:
     return sorted(f for ext in ("opus", "ogg") for f in glob.glob(f"{MUSIC_DIR}/**/*.{ext}", recursive=True))
 
 
-def find_music() -> List[str]:
+def find_music() -> list[str]:
     files = _music_files()
     if not files and os.geteuid() == 0 and shutil.which("apt-get"):
         print("# installing warzone2100-music (real music for W1/W2)", file=sys.stderr)
@@ -64,7 +64,7 @@ def find_music() -> List[str]:
     return files
 
 
-def load_music(sr: int, seconds: float) -> Tuple[np.ndarray, str]:
+def load_music(sr: int, seconds: float) -> tuple[np.ndarray, str]:
     """``seconds`` of real music (tracks joined if one is too short), else a synthetic mix."""
     files = find_music()
     if not files:
@@ -93,12 +93,19 @@ def workloads(y: np.ndarray, sr: int):
         "effects.hpss": (lambda: librosa.effects.hpss(y), lambda: auralis_dsp.hpss(y)),
         "yin": (lambda: librosa.yin(y, **yin_kw), lambda: auralis_dsp.yin(y, **yin_kw)),
         "pyin": (lambda: librosa.pyin(y, sr=sr, **PYIN_KW), lambda: auralis_dsp.pyin(y, sr=sr, **PYIN_KW)),
-        "feature.chroma_cqt": (lambda: librosa.feature.chroma_cqt(y=y, sr=sr),
-                               lambda: auralis_dsp.chroma_cqt(y=y, sr=sr)),
+        "feature.chroma_cqt": (
+            lambda: librosa.feature.chroma_cqt(y=y, sr=sr),
+            lambda: auralis_dsp.chroma_cqt(y=y, sr=sr),
+        ),
         "cqt": (lambda: librosa.cqt(y, sr=sr), lambda: auralis_dsp.cqt(y, sr=sr)),
-        "estimate_tuning": (lambda: librosa.estimate_tuning(y=y, sr=sr), lambda: auralis_dsp.estimate_tuning(y=y, sr=sr)),
-        "feature.chroma_stft": (lambda: librosa.feature.chroma_stft(y=y, sr=sr),
-                                lambda: auralis_dsp.feature.chroma_stft(y=y, sr=sr)),
+        "estimate_tuning": (
+            lambda: librosa.estimate_tuning(y=y, sr=sr),
+            lambda: auralis_dsp.estimate_tuning(y=y, sr=sr),
+        ),
+        "feature.chroma_stft": (
+            lambda: librosa.feature.chroma_stft(y=y, sr=sr),
+            lambda: auralis_dsp.feature.chroma_stft(y=y, sr=sr),
+        ),
     }
 
 
@@ -117,7 +124,7 @@ def timed(fn: Callable, settle: float = 0.0) -> float:
     return time.perf_counter() - t0
 
 
-def timed_with_op_ms(fn: Callable) -> Tuple[float, float]:
+def timed_with_op_ms(fn: Callable) -> tuple[float, float]:
     """Seconds of one call of ``fn`` and the ms its kernel requests spent in their ops (the server's ``op_ms``)."""
     import auralis_dsp._backend as backend
 
@@ -155,7 +162,9 @@ def set_threads(n: int | None) -> None:
 WARMUP_CALLS = 3
 
 
-def compare(ref: Callable, ours: Callable, repeat: int, settle: float = SETTLE_S, warmup: int = WARMUP_CALLS) -> Tuple[float, float]:
+def compare(
+    ref: Callable, ours: Callable, repeat: int, settle: float = SETTLE_S, warmup: int = WARMUP_CALLS
+) -> tuple[float, float]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for _ in range(warmup):
@@ -188,13 +197,21 @@ print(time.perf_counter() - t0)
 
 
 def cold(side: str, name: str, path: str) -> float:
-    """Seconds from import to the first result in a fresh Python process (numba compiling; Node and workers starting)."""
-    out = subprocess.run([sys.executable, "-c", COLD, side, name, path], check=True, capture_output=True, text=True, cwd=ROOT)
+    """Seconds from import to the first result in a fresh Python process.
+
+    (numba compiling for librosa; Node and its workers starting for ours.)
+    """
+    out = subprocess.run(
+        [sys.executable, "-c", COLD, side, name, path], check=True, capture_output=True, text=True, cwd=ROOT
+    )
     return float(out.stdout.strip().splitlines()[-1])
 
 
 def roundtrip_ms(calls: int = 2000) -> dict:
-    """p50/p99 (ms) of a tiny request through the bridge: ``echo`` (no arrays), and ``stft`` of 2048 samples (a shim)."""
+    """p50/p99 (ms) of a tiny request through the bridge.
+
+    ``echo`` (no arrays), and ``stft`` of 2048 samples (a shim).
+    """
     tiny = np.sin(np.arange(2048, dtype=np.float32) * 0.05)
     out = {}
     for label, fn in (("echo op (no arrays)", lambda: node_backend.call("echo", {}, {})),
@@ -207,13 +224,16 @@ def roundtrip_ms(calls: int = 2000) -> dict:
 
 
 def peak_memory(y: np.ndarray, sr: int) -> None:
-    """Peak RSS (Python + Node) of each of the three on ``y``, each side and call in a fresh process (scripts/bench_memory.py)."""
+    """Peak RSS (Python + Node) of each of the three on ``y``.
+
+    Each side and call in a fresh process (scripts/bench_memory.py).
+    """
     import tempfile
 
     sys.path.insert(0, str(ROOT / "scripts"))
     import bench_memory
 
-    print(f"\nPeak memory, W1: a fresh process per side and call; Python peak RSS + the Node server's (MB)")
+    print("\nPeak memory, W1: a fresh process per side and call; Python peak RSS + the Node server's (MB)")
     print("| call | librosa (MB) | ours (MB) | ours / librosa |")
     print("| --- | ---: | ---: | ---: |")
     with tempfile.TemporaryDirectory() as folder:
@@ -324,9 +344,12 @@ def main() -> int:
                 t_ref.append(r)
                 t_ours.append(o)
                 t_bridge.append(bridge_share(ours))
-            print(f"| {name} | {statistics.median(t_ref) * 1e3:.2f} | {statistics.median(t_ours) * 1e3:.2f} | "
-                  f"{statistics.median(t_ref) / statistics.median(t_ours):.2f}x | {statistics.median(t_bridge) * 1e3:.2f} |",
-                  flush=True)
+            print(
+                f"| {name} | {statistics.median(t_ref) * 1e3:.2f} | {statistics.median(t_ours) * 1e3:.2f} | "
+                f"{statistics.median(t_ref) / statistics.median(t_ours):.2f}x | "
+                f"{statistics.median(t_bridge) * 1e3:.2f} |",
+                flush=True,
+            )
     return 0
 
 

@@ -26,6 +26,7 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import numpy as np
 
@@ -54,9 +55,9 @@ def librosa_features(path: str, use_pyin: bool) -> dict:
     y, sr = librosa.load(path, sr=22050)
     y_harmonic, y_percussive = librosa.effects.hpss(y)
     if use_pyin:
-        f0, voiced, _ = librosa.pyin(y, fmin=FMIN, fmax=FMAX, sr=sr)
+        f0, _, _ = librosa.pyin(y, fmin=FMIN, fmax=FMAX, sr=sr)
     else:
-        f0, voiced = librosa.yin(y, fmin=FMIN, fmax=FMAX, sr=sr), None
+        f0 = librosa.yin(y, fmin=FMIN, fmax=FMAX, sr=sr)
     chroma = librosa.feature.chroma_cqt(y=y, sr=sr)
     tuning = librosa.estimate_tuning(y=y, sr=sr)
     key, _ = estimate_key(chroma.mean(axis=1))
@@ -141,7 +142,7 @@ def main() -> int:
     cores = cpu_count()
     use_pyin = hasattr(auralis_dsp, "pyin")
     print(f"bench_batch: {len(tracks)} tracks, {minutes:.1f} min of audio, {cores} cores, "
-          f"f0 by {'pyin' if use_pyin else 'yin'}, load {open('/proc/loadavg').read().split()[:3]}")
+          f"f0 by {'pyin' if use_pyin else 'yin'}, load {Path('/proc/loadavg').read_text().split()[:3]}")
     results: dict = {"tracks": len(tracks), "audio_minutes": round(minutes, 2), "cores": cores}
     with tempfile.TemporaryDirectory() as tmp:
         folder = os.path.join(tmp, "music")
@@ -162,14 +163,16 @@ def main() -> int:
             seconds = run_librosa_pool(tracks, cores, use_pyin)
             results["librosa_pool"] = {"seconds": round(seconds, 1), "workers": cores,
                                        "tracks_per_min": round(len(tracks) / seconds * 60, 2)}
-            print(f"librosa, ProcessPoolExecutor({cores}): {seconds:.1f} s, {len(tracks) / seconds * 60:.2f} tracks/min",
-                  flush=True)
+            print(
+                f"librosa, ProcessPoolExecutor({cores}): {seconds:.1f} s, {len(tracks) / seconds * 60:.2f} tracks/min",
+                flush=True,
+            )
             best = min(runs.values())
             results["ratio_default"] = round(seconds / runs[cores], 2)
             results["ratio_best"] = round(seconds / best, 2)
             print(f"ratio (librosa time / ours), default {cores} workers: {seconds / runs[cores]:.2f}x; "
                   f"best worker count: {seconds / best:.2f}x (goal >= 8x)")
-    results["loadavg_after"] = open("/proc/loadavg").read().split()[:3]
+    results["loadavg_after"] = Path("/proc/loadavg").read_text().split()[:3]
     print(json.dumps(results))
     return 0
 

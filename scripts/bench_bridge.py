@@ -33,7 +33,7 @@ import sys
 import time
 import warnings
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable
 
 import numpy as np
 
@@ -53,7 +53,7 @@ class _Probe:
     """Wraps the bridge's steps and records timestamps of the current call."""
 
     def __init__(self) -> None:
-        self.marks: Dict[str, float] = {}
+        self.marks: dict[str, float] = {}
         self.op_ms = 0.0
         self._installed = False
 
@@ -108,7 +108,7 @@ class _Probe:
         node._Client._read_reply = read_reply
         node._Server.read_into = read_into
 
-    def split(self, start: float, end: float) -> Dict[str, float]:
+    def split(self, start: float, end: float) -> dict[str, float]:
         m = self.marks
         op = self.op_ms / 1e3
         return {
@@ -133,7 +133,7 @@ def test_signal(seconds: float, sr: int = SR) -> np.ndarray:
     return music_like(sr, int(seconds * sr)).astype(np.float32)
 
 
-def shims(y: np.ndarray, sr: int = SR) -> Dict[str, Tuple[Callable, Callable]]:
+def shims(y: np.ndarray, sr: int = SR) -> dict[str, tuple[Callable, Callable]]:
     """name -> (ours, librosa) thunks, one call each, librosa's defaults."""
     import librosa
 
@@ -142,16 +142,28 @@ def shims(y: np.ndarray, sr: int = SR) -> Dict[str, Tuple[Callable, Callable]]:
         "stft": (lambda: auralis_dsp.stft(y), lambda: librosa.stft(y)),
         "istft": (lambda: auralis_dsp.istft(D, length=len(y)), lambda: librosa.istft(D, length=len(y))),
         "effects.hpss": (lambda: auralis_dsp.effects.hpss(y), lambda: librosa.effects.hpss(y)),
-        "yin": (lambda: auralis_dsp.yin(y, fmin=50, fmax=2000, sr=sr), lambda: librosa.yin(y, fmin=50, fmax=2000, sr=sr)),
-        "pyin": (lambda: auralis_dsp.pyin(y, fmin=65, fmax=2093, sr=sr), lambda: librosa.pyin(y, fmin=65, fmax=2093, sr=sr)),
+        "yin": (
+            lambda: auralis_dsp.yin(y, fmin=50, fmax=2000, sr=sr),
+            lambda: librosa.yin(y, fmin=50, fmax=2000, sr=sr),
+        ),
+        "pyin": (
+            lambda: auralis_dsp.pyin(y, fmin=65, fmax=2093, sr=sr),
+            lambda: librosa.pyin(y, fmin=65, fmax=2093, sr=sr),
+        ),
         "chroma_cqt": (lambda: auralis_dsp.chroma_cqt(y=y, sr=sr), lambda: librosa.feature.chroma_cqt(y=y, sr=sr)),
         "cqt": (lambda: auralis_dsp.cqt(y, sr=sr), lambda: librosa.cqt(y, sr=sr)),
-        "estimate_tuning": (lambda: auralis_dsp.estimate_tuning(y=y, sr=sr), lambda: librosa.estimate_tuning(y=y, sr=sr)),
-        "chroma_stft": (lambda: auralis_dsp.feature.chroma_stft(y=y, sr=sr), lambda: librosa.feature.chroma_stft(y=y, sr=sr)),
+        "estimate_tuning": (
+            lambda: auralis_dsp.estimate_tuning(y=y, sr=sr),
+            lambda: librosa.estimate_tuning(y=y, sr=sr),
+        ),
+        "chroma_stft": (
+            lambda: auralis_dsp.feature.chroma_stft(y=y, sr=sr),
+            lambda: librosa.feature.chroma_stft(y=y, sr=sr),
+        ),
     }
 
 
-def breakdown(ours: Callable, repeat: int, ref: Optional[Callable] = None, warmup: int = 2) -> Dict[str, float]:
+def breakdown(ours: Callable, repeat: int, ref: Callable | None = None, warmup: int = 2) -> dict[str, float]:
     """Median of each step over ``repeat`` calls (seconds); ``librosa`` too when ``ref`` is given."""
     _PROBE.install()
     with warnings.catch_warnings():
@@ -160,8 +172,8 @@ def breakdown(ours: Callable, repeat: int, ref: Optional[Callable] = None, warmu
             ours()
             if ref is not None:
                 ref()
-        rows: List[Dict[str, float]] = []
-        ref_times: List[float] = []
+        rows: list[dict[str, float]] = []
+        ref_times: list[float] = []
         for _ in range(repeat):
             _PROBE.marks.clear()
             start = time.perf_counter()
@@ -177,7 +189,7 @@ def breakdown(ours: Callable, repeat: int, ref: Optional[Callable] = None, warmu
     return out
 
 
-def roundtrip_ms(calls: int = 2000, warmup: int = 200) -> Tuple[float, float]:
+def roundtrip_ms(calls: int = 2000, warmup: int = 200) -> tuple[float, float]:
     """(p50, p99) in ms of a ``ping`` through the whole client (no params, no arrays)."""
     for _ in range(warmup):
         backend.call("ping", {}, {})
@@ -190,7 +202,7 @@ def roundtrip_ms(calls: int = 2000, warmup: int = 200) -> Tuple[float, float]:
     return 1e3 * times[len(times) // 2], 1e3 * times[min(len(times) - 1, int(len(times) * 0.99))]
 
 
-def tiny_stft_ms(calls: int = 500, warmup: int = 50) -> Tuple[float, float]:
+def tiny_stft_ms(calls: int = 500, warmup: int = 50) -> tuple[float, float]:
     """(p50, p99) in ms of ``auralis_dsp.stft`` of 2048 float32 samples (a real op, smallest input)."""
     y = test_signal(2048 / SR)
     for _ in range(warmup):
@@ -204,7 +216,7 @@ def tiny_stft_ms(calls: int = 500, warmup: int = 50) -> Tuple[float, float]:
     return 1e3 * times[len(times) // 2], 1e3 * times[min(len(times) - 1, int(len(times) * 0.99))]
 
 
-def real_music(seconds: float, sr: int = SR) -> Tuple[np.ndarray, str]:
+def real_music(seconds: float, sr: int = SR) -> tuple[np.ndarray, str]:
     """``seconds`` of real music as scripts/bench.py loads it (W1), else the synthetic mix."""
     sys.path.insert(0, str(ROOT / "scripts"))
     from bench import load_music  # the lead's loader: same audio as `npm run bench`
@@ -212,7 +224,7 @@ def real_music(seconds: float, sr: int = SR) -> Tuple[np.ndarray, str]:
     return load_music(sr, seconds)
 
 
-def _client_for(server: Optional[str], segments: bool) -> "node._Client":
+def _client_for(server: str | None, segments: bool) -> node._Client:
     """A second client with its own server (``server``: another bundle, e.g. main's), started now."""
     previous = os.environ.get("AURALIS_DSP_SERVER")
     if server:
@@ -229,7 +241,7 @@ def _client_for(server: Optional[str], segments: bool) -> "node._Client":
     return client
 
 
-def server_cpu_s(client: "node._Client") -> float:
+def server_cpu_s(client: node._Client) -> float:
     """CPU seconds used so far by every thread of ``client``'s server (schedstat: nanoseconds)."""
     server = client._server
     if server is None:
@@ -245,11 +257,10 @@ def server_cpu_s(client: "node._Client") -> float:
     return total / 1e9
 
 
-def compare_servers(old_server: str, names: List[str], repeat: int, clips: int) -> None:
+def compare_servers(old_server: str, names: list[str], repeat: int, clips: int) -> None:
     """W1 (180 s of real music, one call) and W4 (``clips`` clips of 5 s, each function once per clip):
     librosa, the ``old_server`` bundle (pipe only, as before segments) and this tree, alternating
     in one process; medians over ``repeat`` rounds (W1) or totals per round (W4)."""
-    import librosa
 
     old = _client_for(old_server, segments=False)
     new = _client_for(None, segments=True)
@@ -258,42 +269,46 @@ def compare_servers(old_server: str, names: List[str], repeat: int, clips: int) 
     print(f"# audio: {source}; W4: {clips} clips of 5 s from it\n")
     print("CPU: both processes' CPU time per round (Python's process time plus every server thread's),")
     print("for librosa Python's alone; less sensitive to other jobs than the wall times.\n")
-    print("| workload | call | librosa (ms) | before (ms) | after (ms) | before ratio | after ratio | CPU librosa / before / after (ms) |")
+    print(
+        "| workload | call | librosa (ms) | before (ms) | after (ms) | before ratio | after ratio | CPU librosa / "
+        "before / after (ms) |"
+    )
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     w4 = [y[i * 5 * SR : (i + 1) * 5 * SR] for i in range(min(clips, len(y) // (5 * SR)))]
+
+    def run(side: str, per_input: list, name: str, cpu: dict[str, list[float]]) -> float:
+        """One round of ``name`` on every input by ``side``; its wall time, its CPU time into ``cpu``."""
+        client = old if side == "before" else new
+        c0 = time.process_time() + (server_cpu_s(client) if side != "librosa" else 0.0)
+        t0 = time.perf_counter()
+        for thunks in per_input:
+            if side == "librosa":
+                thunks[name][1]()
+            else:
+                node._client = client
+                thunks[name][0]()
+        wall = time.perf_counter() - t0
+        cpu[side].append(time.process_time() + (server_cpu_s(client) if side != "librosa" else 0.0) - c0)
+        return wall
+
     for workload, inputs in (("W1", [y]), ("W4", w4)):
         per_input = [shims(x) for x in inputs]
         for name in names:
             if name not in per_input[0]:
                 continue
-            sides: Dict[str, List[float]] = {"librosa": [], "before": [], "after": []}
-            cpu: Dict[str, List[float]] = {k: [] for k in sides}
-
-            def run(side: str) -> float:
-                client = old if side == "before" else new
-                c0 = time.process_time() + (server_cpu_s(client) if side != "librosa" else 0.0)
-                t0 = time.perf_counter()
-                for thunks in per_input:
-                    if side == "librosa":
-                        thunks[name][1]()
-                    else:
-                        node._client = client
-                        thunks[name][0]()
-                wall = time.perf_counter() - t0
-                cpu[side].append(time.process_time() + (server_cpu_s(client) if side != "librosa" else 0.0) - c0)
-                return wall
-
+            sides: dict[str, list[float]] = {"librosa": [], "before": [], "after": []}
+            cpu: dict[str, list[float]] = {k: [] for k in sides}
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 original = node._client
                 try:
                     for side in sides:  # warm-up
-                        run(side)
+                        run(side, per_input, name, cpu)
                     for side in cpu:
                         cpu[side].clear()
                     for _ in range(repeat):
                         for side in sides:
-                            sides[side].append(run(side))
+                            sides[side].append(run(side, per_input, name, cpu))
                 finally:
                     node._client = original
             med = {k: statistics.median(v) for k, v in sides.items()}
@@ -321,7 +336,11 @@ def main() -> int:
     ap.add_argument("--librosa", action="store_true", help="also time librosa's call (alternating)")
     ap.add_argument("--librosa-max", type=float, default=30.0, help="longest clip (s) for which librosa is timed")
     ap.add_argument("--skip-breakdown", action="store_true")
-    ap.add_argument("--compare-server", metavar="SERVER_MJS", help="W1/W4 table: librosa, that server bundle (pipe only) and this tree")
+    ap.add_argument(
+        "--compare-server",
+        metavar="SERVER_MJS",
+        help="W1/W4 table: librosa, that server bundle (pipe only) and this tree",
+    )
     ap.add_argument("--clips", type=int, default=36, help="W4 clips for --compare-server")
     args = ap.parse_args()
     only = [s for s in args.only.split(",") if s]

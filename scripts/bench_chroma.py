@@ -39,9 +39,9 @@ sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT))
 
 import librosa  # noqa: E402
+from bench import WARMUP_CALLS, compare, load_music, set_threads, timed_with_op_ms  # noqa: E402
 
 import auralis_dsp  # noqa: E402
-from bench import WARMUP_CALLS, compare, load_music, set_threads, timed_with_op_ms  # noqa: E402
 
 CALLS = ("feature.chroma_cqt", "cqt", "estimate_tuning", "feature.chroma_stft")
 
@@ -109,7 +109,10 @@ def w4(clips, sr: int, wanted) -> None:
                 t1 = time.perf_counter()
                 t_ours += t1 - t0
                 bridge.append((t1 - t0) * 1e3 - ms)
-        print(f"| {name} | {t_ref:.3f} | {t_ours:.3f} | {t_ref / t_ours:.2f}x | {statistics.median(bridge):.2f} |", flush=True)
+        print(
+            f"| {name} | {t_ref:.3f} | {t_ours:.3f} | {t_ref / t_ours:.2f}x | {statistics.median(bridge):.2f} |",
+            flush=True,
+        )
 
 
 def main() -> int:
@@ -152,13 +155,19 @@ def main() -> int:
     if args.stages:
         clip = y22[: 5 * 22050]
         print("\nStages: the server's own time per request (meta.op_ms, ms, medians)")
-        print("| input | threads | " + " | ".join(["estimate_tuning", "cqt, tuning given", "chroma_cqt, tuning given", "chroma_cqt"]) + " |")
+        print(
+            "| input | threads | "
+            + " | ".join(["estimate_tuning", "cqt, tuning given", "chroma_cqt, tuning given", "chroma_cqt"])
+            + " |"
+        )
         print("| --- | --- | ---: | ---: | ---: | ---: |")
         for label, y in (("W1", y22), ("5 s clip", clip)):
             for threads in (1, None):
                 set_threads(threads)
                 t = stages(y, 22050, args.repeat)
-                print(f"| {label} | {threads or 'all'} | " + " | ".join(f"{v:.1f}" for v in t.values()) + " |", flush=True)
+                print(
+                    f"| {label} | {threads or 'all'} | " + " | ".join(f"{v:.1f}" for v in t.values()) + " |", flush=True
+                )
     if not args.skip_w4:
         n = 5 * 22050
         clips = [y22[i * n:(i + 1) * n] for i in range(min(args.clips, len(y22) // n))]

@@ -43,8 +43,8 @@ def make_clip(seconds: float) -> Path:
         return path
     sys.path.insert(0, str(ROOT))
     import librosa
-
     from bench import find_music
+
     from parity.signals import shaped
 
     CACHE.mkdir(exist_ok=True)

@@ -15,6 +15,7 @@ import glob
 import statistics
 import sys
 import time
+from pathlib import Path
 
 import librosa
 import numpy as np
@@ -56,7 +57,7 @@ def main() -> int:
         path = candidates[0]
     y, sr = librosa.load(path, sr=22050, duration=180.0)
     print(f"bench_patch: {path}, {y.shape[-1] / sr:.0f} s at {sr} Hz, librosa {librosa.__version__}, "
-          f"load {open('/proc/loadavg').read().split()[:3]}")
+          f"load {Path('/proc/loadavg').read_text().split()[:3]}")
     _, reference = timed(y, sr, False)
     _, routed = timed(y, sr, True)
     times = {False: [], True: []}
@@ -66,7 +67,7 @@ def main() -> int:
     plain, fast = statistics.median(times[False]), statistics.median(times[True])
     worst = max(float(np.max(np.abs(a - b)) / max(float(np.max(np.abs(b))), 1e-30)) for a, b in zip(routed, reference))
     print(f"unpatched {plain:.2f} s, patched {fast:.2f} s (medians of {args.repeats}): {plain / fast:.1f}x; "
-          f"largest scaled difference of the results {worst:.2e}; load {open('/proc/loadavg').read().split()[:3]}")
+          f"largest scaled difference of the results {worst:.2e}; load {Path('/proc/loadavg').read_text().split()[:3]}")
     return 0
 
 

@@ -18,6 +18,7 @@ server's (``/proc/<pid>/task/*/schedstat``) during the call; medians, ratio of m
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import statistics
 import subprocess
@@ -35,7 +36,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 C2, C7 = 65.40639132514966, 2093.004522404789
 WARMUP_CALLS = 3
 
-COLD = """
+COLD = f"""
 import sys, time, warnings
 import numpy as np
 y = np.load(sys.argv[2])
@@ -47,9 +48,9 @@ else:
     import auralis_dsp as lib
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
-    lib.pyin(y, fmin=%r, fmax=%r, sr=sr)
+    lib.pyin(y, fmin={C2!r}, fmax={C7!r}, sr=sr)
 print(time.perf_counter() - t0)
-""" % (C2, C7)
+"""
 
 
 def cold(side: str, path: str, sr: int) -> float:
@@ -110,16 +111,22 @@ def main() -> int:
     args = ap.parse_args()
 
     import librosa
+    from bench import load_music
 
     import auralis_dsp
-    from bench import load_music
 
     with open("/proc/loadavg") as f:
         load = f.read().split()[:3]
-    print(f"# {os.cpu_count()} cores | numpy {np.__version__} | librosa {librosa.__version__} | "
-          f"auralis_dsp {auralis_dsp.__version__} ({Path(auralis_dsp.__file__).parent}) | threads {os.environ.get('AURALIS_DSP_THREADS', 'all cores')} | "
-          f"load average at start {' '.join(load)}")
-    print("| input | librosa warm (s) | ours warm (s) | warm ratio | ours op (s) | op ratio | librosa cpu (s) | ours cpu (s) | cpu ratio | librosa cold (s) | ours cold (s) | cold ratio |")
+    print(
+        f"# {os.cpu_count()} cores | numpy {np.__version__} | librosa {librosa.__version__} | "
+        f"auralis_dsp {auralis_dsp.__version__} ({Path(auralis_dsp.__file__).parent}) | threads "
+        f"{os.environ.get('AURALIS_DSP_THREADS', 'all cores')} | "
+        f"load average at start {' '.join(load)}"
+    )
+    print(
+        "| input | librosa warm (s) | ours warm (s) | warm ratio | ours op (s) | op ratio | librosa cpu (s) | ours "
+        "cpu (s) | cpu ratio | librosa cold (s) | ours cold (s) | cold ratio |"
+    )
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     op_ms: list = []
     spy_op_ms(op_ms)
@@ -133,19 +140,20 @@ def main() -> int:
                 path = os.path.join(folder, "y.npy")
                 np.save(path, y)
                 kw = dict(fmin=C2, fmax=C7, sr=sr)
+                ref, ours = functools.partial(librosa.pyin, y, **kw), functools.partial(auralis_dsp.pyin, y, **kw)
                 for _ in range(WARMUP_CALLS):
                     auralis_dsp.pyin(y, **kw)
                 librosa.pyin(y, **kw)
                 t_ref, t_ours = [], []
                 op_ms.clear()
                 for _ in range(args.repeat):
-                    t_ref.append(timed(lambda: librosa.pyin(y, **kw)))
-                    t_ours.append(timed(lambda: auralis_dsp.pyin(y, **kw)))
+                    t_ref.append(timed(ref))
+                    t_ours.append(timed(ours))
                 t_op = statistics.median(op_ms) / 1e3
                 u_ref, u_ours = [], []
                 for _ in range(args.repeat):
-                    u_ref.append(cpu_timed(lambda: librosa.pyin(y, **kw), False))
-                    u_ours.append(cpu_timed(lambda: auralis_dsp.pyin(y, **kw), True))
+                    u_ref.append(cpu_timed(ref, False))
+                    u_ours.append(cpu_timed(ours, True))
                 k_cpu_ref, k_cpu_ours = statistics.median(u_ref), statistics.median(u_ours)
                 c_ref, c_ours = [], []
                 for _ in range(args.cold):
@@ -158,9 +166,13 @@ def main() -> int:
                     cold_cells = f"{k_ref:.2f} | {k_ours:.2f} | {k_ref / k_ours:.1f}x"
                 with open("/proc/loadavg") as f:
                     load = " ".join(f.read().split()[:3])
-                print(f"| {seconds:.0f} s, {sr} Hz, {y.dtype} | {w_ref:.3f} | {w_ours:.3f} | {w_ref / w_ours:.1f}x | {t_op:.3f} | {w_ref / t_op:.1f}x | "
-                      f"{k_cpu_ref:.3f} | {k_cpu_ours:.3f} | {k_cpu_ref / k_cpu_ours:.1f}x | "
-                      f"{cold_cells} | load {load}", flush=True)
+                print(
+                    f"| {seconds:.0f} s, {sr} Hz, {y.dtype} | {w_ref:.3f} | {w_ours:.3f} | {w_ref / w_ours:.1f}x | "
+                    f"{t_op:.3f} | {w_ref / t_op:.1f}x | "
+                    f"{k_cpu_ref:.3f} | {k_cpu_ours:.3f} | {k_cpu_ref / k_cpu_ours:.1f}x | "
+                    f"{cold_cells} | load {load}",
+                    flush=True,
+                )
     print(f"# input: {'; '.join(sorted(sources))}")
     return 0
 

@@ -54,13 +54,15 @@ def main() -> int:
     args = ap.parse_args()
 
     import librosa
+    from bench import load_music
 
     import auralis_dsp
-    from bench import load_music
 
     print(f"# {os.cpu_count()} cores | numpy {np.__version__} | librosa {librosa.__version__} | "
           f"auralis_dsp {auralis_dsp.__version__} | threads {os.environ.get('AURALIS_DSP_THREADS', 'all cores')}")
-    print("| workload | librosa warm (s) | ours warm (s) | warm ratio | librosa cold (s) | ours cold (s) | cold ratio |")
+    print(
+        "| workload | librosa warm (s) | ours warm (s) | warm ratio | librosa cold (s) | ours cold (s) | cold ratio |"
+    )
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     with tempfile.TemporaryDirectory() as folder:
         for label, sr in (("W1", 22050), ("W2", 44100)):
@@ -86,8 +88,12 @@ def main() -> int:
                 c_ours.append(cold("auralis_dsp", path, sr))
             w_ref, w_ours = statistics.median(t_ref), statistics.median(t_ours)
             k_ref, k_ours = statistics.median(c_ref), statistics.median(c_ours)
-            print(f"| {label} ({sr} Hz, {len(y) / sr:.0f} s, {y.dtype}) | {w_ref:.3f} | {w_ours:.3f} | {w_ref / w_ours:.2f}x | "
-                  f"{k_ref:.2f} | {k_ours:.2f} | {k_ref / k_ours:.2f}x |", flush=True)
+            print(
+                f"| {label} ({sr} Hz, {len(y) / sr:.0f} s, {y.dtype}) | {w_ref:.3f} | {w_ours:.3f} | "
+                f"{w_ref / w_ours:.2f}x | "
+                f"{k_ref:.2f} | {k_ours:.2f} | {k_ref / k_ours:.2f}x |",
+                flush=True,
+            )
     print(f"# input: {source}")
     return 0
 

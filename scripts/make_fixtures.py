@@ -162,11 +162,22 @@ def spectrum_fixtures() -> None:
     # reflect padding reflect inside a short tail segment.
     for length in (1024, 1100, 1536, 1537, 2000):
         for mode in ("reflect", "symmetric", "edge", "constant"):
-            stft_case(w, f"tail/{length}/{mode}", synthetic("harmonic", SR, length), n_fft=512, hop_length=512, pad_mode=mode)
-            stft_case(w, f"tail700/{length}/{mode}", synthetic("harmonic", SR, length), n_fft=512, hop_length=700, pad_mode=mode)
+            stft_case(
+                w, f"tail/{length}/{mode}", synthetic("harmonic", SR, length), n_fft=512, hop_length=512, pad_mode=mode
+            )
+            stft_case(
+                w,
+                f"tail700/{length}/{mode}",
+                synthetic("harmonic", SR, length),
+                n_fft=512,
+                hop_length=700,
+                pad_mode=mode,
+            )
     for length in (1, 2, 3, 100, 255, 256, 257, 511):
         for mode in ("reflect", "symmetric", "constant"):
-            stft_case(w, f"short/{length}/{mode}", synthetic("fm_tone", SR, length), n_fft=512, hop_length=128, pad_mode=mode)
+            stft_case(
+                w, f"short/{length}/{mode}", synthetic("fm_tone", SR, length), n_fft=512, hop_length=128, pad_mode=mode
+            )
     stft_case(w, "one_frame/uncentered", synthetic("pink_noise", SR, 512), n_fft=512, center=False)
     stft_case(w, "odd_length", synthetic("am_tone", SR, 2049), n_fft=512)
     stft_case(w, "stereo", shaped("harmonic", SR, 1500, (2,)), n_fft=256)
@@ -187,7 +198,16 @@ def spectrum_fixtures() -> None:
         istft_case(w, f"masked/{tag}", modified, hop_length=128)
         D2 = librosa.stft(y, n_fft=512, hop_length=100, win_length=300, window="hamming", center=False)
         istft_case(w, f"uncentered/{tag}", D2, hop_length=100, win_length=300, window="hamming", center=False)
-        istft_case(w, f"uncentered/length/{tag}", D2, hop_length=100, win_length=300, window="hamming", center=False, length=1300)
+        istft_case(
+            w,
+            f"uncentered/length/{tag}",
+            D2,
+            hop_length=100,
+            win_length=300,
+            window="hamming",
+            center=False,
+            length=1300,
+        )
         D3 = librosa.stft(y, n_fft=511)
         istft_case(w, f"odd_nfft/{tag}", D3, n_fft=511)
         D4 = librosa.stft(y, n_fft=256, hop_length=200, window="boxcar")
@@ -207,15 +227,25 @@ def window_fixtures() -> None:
     for spec in specs:
         for n in (1, 2, 3, 4, 5, 16, 17, 512, 1000, 2047):
             win = scipy.signal.get_window(spec, n, fftbins=True)
-            w.add(label=f"{spec}/{n}", op="window", params={"window": list(spec) if isinstance(spec, tuple) else spec, "n": n},
-                  arrays={}, output="window", expected=w.save(np.asarray(win, dtype=np.float64)), shape=[n])
+            w.add(
+                label=f"{spec}/{n}",
+                op="window",
+                params={"window": list(spec) if isinstance(spec, tuple) else spec, "n": n},
+                arrays={},
+                output="window",
+                expected=w.save(np.asarray(win, dtype=np.float64)),
+                shape=[n],
+            )
     w.close()
 
 
 def _tone_mix(sr: int, n: int, cents: float) -> np.ndarray:
     """A-major triad detuned by ``cents`` plus a little noise (moves the tuning estimate)."""
     t = np.arange(n) / sr
-    y = sum(a * np.sin(2 * np.pi * f * 2 ** (cents / 1200) * t + a) for f, a in ((440.0, 0.5), (554.37, 0.3), (659.26, 0.25)))
+    y = sum(
+        a * np.sin(2 * np.pi * f * 2 ** (cents / 1200) * t + a)
+        for f, a in ((440.0, 0.5), (554.37, 0.3), (659.26, 0.25))
+    )
     return y + 0.01 * np.random.default_rng(7).standard_normal(n)
 
 

@@ -80,7 +80,9 @@ def main() -> int:
             for name, digest in todo.items():
                 data = archive.read(CARRIER_DIR + name)
                 if sha256(data) != digest:
-                    print(f"pyodide_packages: {name} from {CARRIER} does not match Pyodide's lock file", file=sys.stderr)
+                    print(
+                        f"pyodide_packages: {name} from {CARRIER} does not match Pyodide's lock file", file=sys.stderr
+                    )
                     return 1
                 partial = TARGET / (name + ".part")
                 partial.write_bytes(data)

@@ -23,7 +23,7 @@ import sys
 import time
 import warnings
 from pathlib import Path
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable
 
 import numpy as np
 
@@ -63,7 +63,11 @@ def stft_params(mode: str, i: int) -> dict:
         return {"n_fft": 2048, "hop_length": 512}
     r = pick(i)
     n_fft = int(r.integers(128, 4097))  # any size: powers of two, mixed radix and Bluestein alike
-    return {"n_fft": n_fft, "hop_length": int(r.integers(16, n_fft // 2 + 1)), "window": WINDOWS[int(r.integers(len(WINDOWS)))]}
+    return {
+        "n_fft": n_fft,
+        "hop_length": int(r.integers(16, n_fft // 2 + 1)),
+        "window": WINDOWS[int(r.integers(len(WINDOWS)))],
+    }
 
 
 def top_fmin(r: np.random.Generator, octaves: int) -> float:
@@ -71,7 +75,7 @@ def top_fmin(r: np.random.Generator, octaves: int) -> float:
     return float(r.uniform(30.0, min(90.0, 0.8 * SR / 2 / 2**octaves)))
 
 
-def calls(lib: Any, mode: str) -> Dict[str, Callable[[int, np.ndarray], Any]]:
+def calls(lib: Any, mode: str) -> dict[str, Callable[[int, np.ndarray], Any]]:
     """shim name -> f(i, y) making call i on clip y; `varied` draws the parameters from call i."""
     varied = mode == "varied"
 
@@ -93,7 +97,9 @@ def calls(lib: Any, mode: str) -> Dict[str, Callable[[int, np.ndarray], Any]]:
         r = pick(i)
         kw = stft_kw(i)
         kw.pop("window")
-        return lib.effects.hpss(y, kernel_size=(int(r.integers(3, 40)), int(r.integers(3, 40))), margin=float(r.uniform(1, 3)), **kw)
+        return lib.effects.hpss(
+            y, kernel_size=(int(r.integers(3, 40)), int(r.integers(3, 40))), margin=float(r.uniform(1, 3)), **kw
+        )
 
     def yin(i: int, y: np.ndarray) -> Any:
         if not varied:
@@ -109,8 +115,14 @@ def calls(lib: Any, mode: str) -> Dict[str, Callable[[int, np.ndarray], Any]]:
             return lib.feature.chroma_cqt(y=y, sr=SR)
         r = pick(i)
         octaves = int(r.integers(3, 8))
-        return lib.feature.chroma_cqt(y=y, sr=SR, fmin=top_fmin(r, octaves), n_octaves=octaves,
-                                      bins_per_octave=int(r.choice([12, 24, 36])), hop_length=int(2 ** (octaves - 1) * r.integers(2, 9)))
+        return lib.feature.chroma_cqt(
+            y=y,
+            sr=SR,
+            fmin=top_fmin(r, octaves),
+            n_octaves=octaves,
+            bins_per_octave=int(r.choice([12, 24, 36])),
+            hop_length=int(2 ** (octaves - 1) * r.integers(2, 9)),
+        )
 
     def chroma_stft(i: int, y: np.ndarray) -> Any:
         kw = stft_kw(i)
@@ -154,7 +166,7 @@ def node_pid() -> int:
 
 
 def soak(fn: Callable[[int, np.ndarray], Any], n_calls: int, warmup: int, every: int,
-         probes: Dict[str, Callable[[], float]], clear: Callable[[], Any]) -> dict:
+         probes: dict[str, Callable[[], float]], clear: Callable[[], Any]) -> dict:
     """Calls fn(i, clip) warmup + n_calls times, sampling every probe (MB); summaries per probe.
 
     After the last call, `clear` (auralis_dsp.clear_caches) runs and the probes are read once more.
@@ -163,8 +175,8 @@ def soak(fn: Callable[[int, np.ndarray], Any], n_calls: int, warmup: int, every:
     before = {name: probe() for name, probe in probes.items()}
     for i in range(warmup):
         fn(i, clips[i % len(clips)])
-    ks: List[int] = []
-    values: Dict[str, List[float]] = {name: [] for name in probes}
+    ks: list[int] = []
+    values: dict[str, list[float]] = {name: [] for name in probes}
     started = time.perf_counter()
     for k in range(n_calls + 1):
         if k % every == 0 or k == n_calls:
@@ -187,11 +199,18 @@ def soak(fn: Callable[[int, np.ndarray], Any], n_calls: int, warmup: int, every:
         half = len(ks) // 2
         late = float(np.polyfit(x[half:], v[half:], 1)[0]) if len(ks) - half > 1 else float("nan")
         growth = float(v[-1] - v[0])
-        return {"before_warmup_mb": round(before[name], 1), "after_warmup_mb": round(float(v[0]), 1),
-                "end_mb": round(float(v[-1]), 1), "growth_mb": round(growth, 1),
-                "growth_pct": round(100 * growth / v[0], 2), "peak_mb": round(float(v.max()), 1),
-                "slope_kb_per_call": round(1024 * slope, 3), "late_slope_kb_per_call": round(1024 * late, 3), "after_clear_mb": round(cleared[name], 1),
-                "ok": bool(growth < TARGET_MB or growth < TARGET_FRACTION * v[0])}
+        return {
+            "before_warmup_mb": round(before[name], 1),
+            "after_warmup_mb": round(float(v[0]), 1),
+            "end_mb": round(float(v[-1]), 1),
+            "growth_mb": round(growth, 1),
+            "growth_pct": round(100 * growth / v[0], 2),
+            "peak_mb": round(float(v.max()), 1),
+            "slope_kb_per_call": round(1024 * slope, 3),
+            "late_slope_kb_per_call": round(1024 * late, 3),
+            "after_clear_mb": round(cleared[name], 1),
+            "ok": bool(growth < TARGET_MB or growth < TARGET_FRACTION * v[0]),
+        }
 
     return {"calls": n_calls, "warmup": warmup, "ms_per_call": round(1000 * seconds / n_calls, 2),
             **{name: summary(name) for name in probes}}
@@ -213,22 +232,33 @@ def run_child(shim: str, mode: str, n_calls: int, warmup: int, every: int, basel
     result = {"shim": shim, "mode": mode, **soak(calls(lib, mode)[shim], n_calls, warmup, every, probes, clear)}
     from auralis_dsp import _backend
 
-    # What the server's own thread still holds after clear_caches (caches, kernel memories, arena): 0 when all is given back.
+    # What the server's own thread still holds after clear_caches (caches, kernel memories, arena):
+    # 0 when all is given back.
     meta, _ = _backend.call("memory", {"collect": True}, {})
-    result["retained_after_clear_bytes"] = int(meta["cache_bytes"] + sum(meta["kernel_memory_bytes"].values()) + meta["arena_bytes"])
+    result["retained_after_clear_bytes"] = int(
+        meta["cache_bytes"] + sum(meta["kernel_memory_bytes"].values()) + meta["arena_bytes"]
+    )
     return result
 
 
-def markdown_table(results: List[dict], header: str) -> str:
+def markdown_table(results: list[dict], header: str) -> str:
     """The rows as a Markdown table for docs/benchmarks.md (Soak): growth after warm-up, slopes, verdict."""
-    lines = [header, "",
-             "| shim | params | ms/call | Node MB after warm-up | Node growth MB (%) | Node KB/call (2nd half) | Node MB after clear_caches | Python growth MB | Python KB/call | < 5 % or 20 MB |",
-             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+    lines = [
+        header,
+        "",
+        "| shim | params | ms/call | Node MB after warm-up | Node growth MB (%) | Node KB/call (2nd half) | Node MB "
+        "after clear_caches | Python growth MB | Python KB/call | < 5 % or 20 MB |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
     for r in results:
         n, p = r["node"], r["python"]
-        lines.append(f"| {r['shim']} | {r['mode']} | {r['ms_per_call']:.1f} | {n['after_warmup_mb']:.1f} | {n['growth_mb']:+.1f} ({n['growth_pct']:+.1f} %) | "
-                     f"{n['slope_kb_per_call']:.1f} ({n['late_slope_kb_per_call']:.1f}) | {n['after_clear_mb']:.1f} | {p['growth_mb']:+.1f} | {p['slope_kb_per_call']:.2f} | "
-                     f"{'yes' if n['ok'] and p['ok'] else '**no**'} |")
+        lines.append(
+            f"| {r['shim']} | {r['mode']} | {r['ms_per_call']:.1f} | {n['after_warmup_mb']:.1f} | "
+            f"{n['growth_mb']:+.1f} ({n['growth_pct']:+.1f} %) | "
+            f"{n['slope_kb_per_call']:.1f} ({n['late_slope_kb_per_call']:.1f}) | {n['after_clear_mb']:.1f} | "
+            f"{p['growth_mb']:+.1f} | {p['slope_kb_per_call']:.2f} | "
+            f"{'yes' if n['ok'] and p['ok'] else '**no**'} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -241,39 +271,84 @@ def main() -> None:
     parser.add_argument("--modes", default="fixed,varied")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--markdown", type=Path, help="also write the table for docs/benchmarks.md here")
-    parser.add_argument("--baseline", action="store_true", help="start the server without issue 17's runtime settings (the 'before' figures)")
+    parser.add_argument(
+        "--baseline",
+        action="store_true",
+        help="start the server without issue 17's runtime settings (the 'before' figures)",
+    )
     parser.add_argument("--child", nargs=2, metavar=("SHIM", "MODE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(run_child(args.child[0], args.child[1], args.calls, args.warmup, args.sample_every, args.baseline)))
+        print(
+            json.dumps(
+                run_child(args.child[0], args.child[1], args.calls, args.warmup, args.sample_every, args.baseline)
+            )
+        )
         return
 
     import auralis_dsp
 
     shims = [s for s in args.only.split(",") if s] or list(calls(auralis_dsp, "fixed"))
     load_before = Path('/proc/loadavg').read_text().split()[:3]
-    print(f"loadavg {load_before}; {args.warmup} warm-up + {args.calls} calls, 1 s clips at {SR} Hz{' (baseline server settings)' if args.baseline else ''}")
-    print(f"{'shim':16} {'mode':7} {'ms/call':>8} | {'node MB':>8} {'+MB':>7} {'%':>6} {'KB/call':>8} {'late':>6} {'cleared':>7} | {'py MB':>7} {'+MB':>6} {'KB/call':>8} | ok")
+    print(
+        f"loadavg {load_before}; {args.warmup} warm-up + {args.calls} calls, 1 s clips at {SR} "
+        f"Hz{' (baseline server settings)' if args.baseline else ''}"
+    )
+    print(
+        f"{'shim':16} {'mode':7} {'ms/call':>8} | {'node MB':>8} {'+MB':>7} {'%':>6} {'KB/call':>8} {'late':>6} "
+        f"{'cleared':>7} | {'py MB':>7} {'+MB':>6} {'KB/call':>8} | ok"
+    )
     results = []
     for shim in shims:
         for mode in args.modes.split(","):
-            out = subprocess.run([sys.executable, __file__, "--child", shim, mode, "--calls", str(args.calls), "--warmup", str(args.warmup),
-                                  "--sample-every", str(args.sample_every), *(["--baseline"] if args.baseline else [])], capture_output=True, text=True)
+            out = subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--child",
+                    shim,
+                    mode,
+                    "--calls",
+                    str(args.calls),
+                    "--warmup",
+                    str(args.warmup),
+                    "--sample-every",
+                    str(args.sample_every),
+                    *(["--baseline"] if args.baseline else []),
+                ],
+                capture_output=True,
+                text=True,
+            )
             if out.returncode != 0:
                 print(f"{shim:16} {mode:7} FAILED: {out.stderr.strip().splitlines()[-1:]}")
                 continue
             r = json.loads(out.stdout.strip().splitlines()[-1])
             results.append(r)
             n, p = r["node"], r["python"]
-            print(f"{shim:16} {mode:7} {r['ms_per_call']:8.1f} | {n['after_warmup_mb']:8.1f} {n['growth_mb']:7.1f} {n['growth_pct']:6.1f} "
-                  f"{n['slope_kb_per_call']:8.2f} {n['late_slope_kb_per_call']:6.2f} {n['after_clear_mb']:7.1f} | {p['after_warmup_mb']:7.1f} {p['growth_mb']:6.1f} {p['slope_kb_per_call']:8.2f} | "
-                  f"{'yes' if n['ok'] and p['ok'] else 'NO'}", flush=True)
+            print(
+                f"{shim:16} {mode:7} {r['ms_per_call']:8.1f} | {n['after_warmup_mb']:8.1f} {n['growth_mb']:7.1f} "
+                f"{n['growth_pct']:6.1f} "
+                f"{n['slope_kb_per_call']:8.2f} {n['late_slope_kb_per_call']:6.2f} {n['after_clear_mb']:7.1f} | "
+                f"{p['after_warmup_mb']:7.1f} {p['growth_mb']:6.1f} {p['slope_kb_per_call']:8.2f} | "
+                f"{'yes' if n['ok'] and p['ok'] else 'NO'}",
+                flush=True,
+            )
     load_after = Path('/proc/loadavg').read_text().split()[:3]
-    print(f"loadavg {load_after}; ok: {sum(r['node']['ok'] and r['python']['ok'] for r in results)} of {len(results)} rows")
+    print(
+        f"loadavg {load_after}; ok: {sum(r['node']['ok'] and r['python']['ok'] for r in results)} of {len(results)} "
+        "rows"
+    )
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
     if args.markdown:
-        args.markdown.write_text(markdown_table(results, f"CPython, {args.warmup} warm-up + {args.calls} calls per row, fresh server per row, load average {' '.join(load_before)} -> {' '.join(load_after)}{' (baseline server settings)' if args.baseline else ''}:"))
+        args.markdown.write_text(
+            markdown_table(
+                results,
+                f"CPython, {args.warmup} warm-up + {args.calls} calls per row, fresh server per row, load average "
+                f"{' '.join(load_before)} -> "
+                f"{' '.join(load_after)}{' (baseline server settings)' if args.baseline else ''}:",
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -15,11 +15,11 @@ import argparse
 import json
 import warnings
 
-import auralis_dsp
 import pyodide_js
 from js import process
-
 from soak import SR, calls, soak
+
+import auralis_dsp
 
 
 def wasm_mb() -> float:
@@ -46,35 +46,59 @@ def main() -> None:
     probes = {"wasm": wasm_mb, "process": process_rss_mb}
     clear = getattr(auralis_dsp, "clear_caches", lambda: None)  # absent before issue 17: the "before" figures
     print(f"Pyodide: {args.warmup} warm-up + {args.calls} calls per shim, 1 s clips at {SR} Hz")
-    print(f"{'shim':16} {'mode':7} {'ms/call':>8} | {'wasm MB':>8} {'+MB':>6} {'KB/call':>8} | {'rss MB':>7} {'+MB':>6} {'KB/call':>8} {'late':>6} {'cleared':>7} | ok")
+    print(
+        f"{'shim':16} {'mode':7} {'ms/call':>8} | {'wasm MB':>8} {'+MB':>6} {'KB/call':>8} | {'rss MB':>7} "
+        f"{'+MB':>6} {'KB/call':>8} {'late':>6} {'cleared':>7} | ok"
+    )
     results = []
     for shim in shims:
         for mode, fns in table.items():
-            r = {"shim": shim, "mode": mode, **soak(fns[shim], args.calls, args.warmup, args.sample_every, probes, clear)}
+            r = {
+                "shim": shim,
+                "mode": mode,
+                **soak(fns[shim], args.calls, args.warmup, args.sample_every, probes, clear),
+            }
             results.append(r)
             w, p = r["wasm"], r["process"]
-            print(f"{shim:16} {mode:7} {r['ms_per_call']:8.1f} | {w['after_warmup_mb']:8.1f} {w['growth_mb']:6.1f} {w['slope_kb_per_call']:8.2f} | "
-                  f"{p['after_warmup_mb']:7.1f} {p['growth_mb']:6.1f} {p['slope_kb_per_call']:8.2f} {p['late_slope_kb_per_call']:6.2f} {p['after_clear_mb']:7.1f} | "
-                  f"{'yes' if w['ok'] and p['ok'] else 'NO'}", flush=True)
+            print(
+                f"{shim:16} {mode:7} {r['ms_per_call']:8.1f} | {w['after_warmup_mb']:8.1f} {w['growth_mb']:6.1f} "
+                f"{w['slope_kb_per_call']:8.2f} | "
+                f"{p['after_warmup_mb']:7.1f} {p['growth_mb']:6.1f} {p['slope_kb_per_call']:8.2f} "
+                f"{p['late_slope_kb_per_call']:6.2f} {p['after_clear_mb']:7.1f} | "
+                f"{'yes' if w['ok'] and p['ok'] else 'NO'}",
+                flush=True,
+            )
     print(f"ok: {sum(r['wasm']['ok'] and r['process']['ok'] for r in results)} of {len(results)} rows")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)
     if args.markdown:
         with open(args.markdown, "w") as f:
-            f.write(markdown_table(results, f"Pyodide, {args.warmup} warm-up + {args.calls} calls per row, all rows in one Pyodide:"))
+            f.write(
+                markdown_table(
+                    results, f"Pyodide, {args.warmup} warm-up + {args.calls} calls per row, all rows in one Pyodide:"
+                )
+            )
 
 
 def markdown_table(results: list, header: str) -> str:
     """The rows as a Markdown table for docs/benchmarks.md (Soak)."""
-    lines = [header, "",
-             "| shim | params | ms/call | wasm MB after warm-up | wasm growth MB | wasm KB/call | process RSS growth MB (%) | RSS KB/call (2nd half) | RSS MB after clear_caches | < 5 % or 20 MB |",
-             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+    lines = [
+        header,
+        "",
+        "| shim | params | ms/call | wasm MB after warm-up | wasm growth MB | wasm KB/call | process RSS growth MB "
+        "(%) | RSS KB/call (2nd half) | RSS MB after clear_caches | < 5 % or 20 MB |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
     for r in results:
         w, p = r["wasm"], r["process"]
-        lines.append(f"| {r['shim']} | {r['mode']} | {r['ms_per_call']:.1f} | {w['after_warmup_mb']:.1f} | {w['growth_mb']:+.1f} | {w['slope_kb_per_call']:.2f} | "
-                     f"{p['growth_mb']:+.1f} ({p['growth_pct']:+.1f} %) | {p['slope_kb_per_call']:.1f} ({p['late_slope_kb_per_call']:.1f}) | {p['after_clear_mb']:.1f} | "
-                     f"{'yes' if w['ok'] and p['ok'] else '**no**'} |")
+        lines.append(
+            f"| {r['shim']} | {r['mode']} | {r['ms_per_call']:.1f} | {w['after_warmup_mb']:.1f} | "
+            f"{w['growth_mb']:+.1f} | {w['slope_kb_per_call']:.2f} | "
+            f"{p['growth_mb']:+.1f} ({p['growth_pct']:+.1f} %) | {p['slope_kb_per_call']:.1f} "
+            f"({p['late_slope_kb_per_call']:.1f}) | {p['after_clear_mb']:.1f} | "
+            f"{'yes' if w['ok'] and p['ok'] else '**no**'} |"
+        )
     return "\n".join(lines) + "\n"
 
 

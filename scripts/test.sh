@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh --lr10
+.venv/bin/ruff check --config python/pyproject.toml python parity scripts
 ./scripts/test-audio.sh
 echo "== vitest" >&2
 npx vitest run

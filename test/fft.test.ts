@@ -194,7 +194,7 @@ describe("createComplexFft", () => {
   );
 });
 
-describe.each(ENGINES)("%s against numpy.fft (fixtures/fft, scripts/make-fft-fixtures.py)", (_, createRealFft) => {
+describe.each(ENGINES)("%s against numpy.fft (fixtures/fft, scripts/make_fft_fixtures.py)", (_, createRealFft) => {
   it.each(FIXTURE_SIZES)("rfft and irfft agree with numpy for n = %i", (n) => {
     const fft = createRealFft(n);
     const spectrum = new Float64Array(2 * binsOf(n));

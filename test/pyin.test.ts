@@ -1,6 +1,6 @@
 /**
  * pyin kernel pieces against scipy/numpy/librosa values (fixtures/pyin/reference.json, made by
- * scripts/make-pyin-fixtures.py) and against librosa's plain Viterbi loop written out here; plus
+ * scripts/make_pyin_fixtures.py) and against librosa's plain Viterbi loop written out here; plus
  * the op's errors and its thread-split invariance. End-to-end parity with librosa is in
  * python/tests/test_pyin.py and the parity harness.
  */

@@ -7,18 +7,18 @@ stdin/stdout); under Pyodide they run in-process through the JS FFI.
 """
 from __future__ import annotations
 
-from .exceptions import BridgeError, ParameterError, UnsupportedParameter
-from ._compat import librosa_compat, set_librosa_compat
 from . import decompose, effects, feature
+from ._compat import librosa_compat, set_librosa_compat
+from ._patch import patch, patched, unpatch
+from ._pyin import pyin
+from .caches import clear_caches
 from .constantq import cqt
 from .effects import hpss
-from .pitch import yin
-from ._pyin import pyin
+from .exceptions import BridgeError, ParameterError, UnsupportedParameter
 from .feature import chroma_cqt
+from .pitch import yin
 from .spectrum import istft, stft
 from .tuning import estimate_tuning
-from .caches import clear_caches
-from ._patch import patch, patched, unpatch
 
 __version__ = "0.1.0"
 

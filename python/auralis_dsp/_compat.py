@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Optional
 
 from .exceptions import ParameterError
 
@@ -21,8 +20,8 @@ SUPPORTED = ("0.11", "1.0")
 NEWEST = SUPPORTED[-1]
 ENV_VAR = "AURALIS_DSP_LIBROSA_COMPAT"
 
-_override: Optional[str] = None
-_detected: Optional[str] = None
+_override: str | None = None
+_detected: str | None = None
 
 
 def _normalize(version: str, source: str) -> str:
@@ -39,7 +38,7 @@ def _normalize(version: str, source: str) -> str:
     raise ParameterError(f"{source}={version!r}: expected one of {', '.join(SUPPORTED)}")
 
 
-def installed_librosa_version() -> Optional[str]:
+def installed_librosa_version() -> str | None:
     """The installed librosa's version string (package metadata), or None when it is absent."""
     if sys.platform == "emscripten":  # pragma: no cover - Pyodide only
         return None
@@ -62,9 +61,9 @@ def _from_installed() -> str:
         else:
             parts = found.split(".")
             try:
-                major, minor = int(parts[0]), int(parts[1])
+                major, _minor = int(parts[0]), int(parts[1])
             except (ValueError, IndexError):
-                major, minor = 1, 0
+                major = 1
             _detected = "0.11" if major == 0 else NEWEST  # 0.10 behaves as 0.11 for everything we cover
     return _detected
 
@@ -84,7 +83,7 @@ def librosa_compat() -> str:
     return _from_installed()
 
 
-def set_librosa_compat(version: Optional[str]) -> None:
+def set_librosa_compat(version: str | None) -> None:
     """Pin the semantics to ``"0.11"`` or ``"1.0"``; ``None`` goes back to following the installed librosa."""
     global _override
     _override = None if version is None else _normalize(version, "version")

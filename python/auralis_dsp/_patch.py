@@ -33,7 +33,8 @@ import importlib
 import inspect
 import logging
 import threading
-from typing import Any, Callable, Dict, Iterator, List, Tuple
+from collections.abc import Iterator
+from typing import Any, Callable
 
 from .exceptions import BridgeError, ParameterError, UnsupportedParameter
 
@@ -42,7 +43,7 @@ __all__ = ["patch", "unpatch", "patched", "is_patched"]
 logger = logging.getLogger("auralis_dsp.patch")
 
 # (librosa namespace, attribute, dotted path of the shim inside auralis_dsp)
-_TABLE: Tuple[Tuple[str, str, str], ...] = (
+_TABLE: tuple[tuple[str, str, str], ...] = (
     ("librosa", "stft", "stft"),
     ("librosa", "istft", "istft"),
     ("librosa", "yin", "yin"),
@@ -66,7 +67,7 @@ _TABLE: Tuple[Tuple[str, str, str], ...] = (
 _MISSING = object()
 _lock = threading.RLock()
 # (namespace, attribute) -> (value in the module's __dict__ before patching or _MISSING, the wrapper put there)
-_saved: Dict[Tuple[str, str], Tuple[Any, Callable]] = {}
+_saved: dict[tuple[str, str], tuple[Any, Callable]] = {}
 _logged: set = set()
 
 
@@ -89,7 +90,7 @@ def _log_once(name: str, reason: str, exc: BaseException, level: int = logging.D
     logger.log(level, "auralis_dsp.patch: %s -> librosa's own function (%s: %s)", name, reason, exc)
 
 
-def _keyword_names(func: Callable) -> Tuple[frozenset, bool]:
+def _keyword_names(func: Callable) -> tuple[frozenset, bool]:
     """The keywords ``func`` accepts, and whether it takes ``**kwargs``."""
     params = inspect.signature(func).parameters.values()
     takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params)
@@ -97,7 +98,7 @@ def _keyword_names(func: Callable) -> Tuple[frozenset, bool]:
     return names, takes_any
 
 
-def _accepts(keywords: Tuple[frozenset, bool], kwargs: Dict[str, Any]) -> bool:
+def _accepts(keywords: tuple[frozenset, bool], kwargs: dict[str, Any]) -> bool:
     names, takes_any = keywords
     return takes_any or names.issuperset(kwargs)
 
@@ -128,7 +129,7 @@ def _wrap(name: str, original: Callable, shim: Callable) -> Callable:
     return routed
 
 
-def _entries() -> List[Tuple[Any, str, Callable, Any]]:
+def _entries() -> list[tuple[Any, str, Callable, Any]]:
     """(librosa module, attribute, shim, the attribute in the module's __dict__ or _MISSING) per usable entry.
 
     The __dict__ is read before librosa's lazy loader resolves the name (and caches it there).
@@ -169,7 +170,7 @@ def patch() -> None:
     keep librosa's function; librosa's own internal calls are not rerouted.
     """
     with _lock:
-        wrappers: Dict[int, Callable] = {}  # one wrapper per original, so librosa.stft is librosa.core.stft still
+        wrappers: dict[int, Callable] = {}  # one wrapper per original, so librosa.stft is librosa.core.stft still
         for module, attr, shim, before in _entries():
             key = (module.__name__, attr)
             if key in _saved:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import operator
-from typing import Any, Optional, Tuple
+from typing import Any
 
 import numpy as np
 
@@ -10,7 +10,7 @@ from . import _backend
 from ._compat import is_v1
 from ._util import signal_to_wire
 from .exceptions import ParameterError, UnsupportedParameter
-from .pitch import _check_win_length, _check_yin_params, _Deprecated, _framing_request
+from .pitch import _DEPRECATED, _check_win_length, _check_yin_params, _framing_request
 
 __all__ = ["pyin"]
 
@@ -22,6 +22,9 @@ class _LibrosaDefault:
         return "1e-4 (librosa 1.0)"
 
 
+_LIBROSA_DEFAULT = _LibrosaDefault()
+
+
 def pyin(
     y: np.ndarray,
     *,
@@ -29,20 +32,20 @@ def pyin(
     fmax: float,
     sr: float = 22050,
     frame_length: int = 2048,
-    win_length: Any = _Deprecated(),
-    hop_length: Optional[int] = None,
+    win_length: Any = _DEPRECATED,
+    hop_length: int | None = None,
     n_thresholds: int = 100,
-    beta_parameters: Tuple[float, float] = (2, 18),
+    beta_parameters: tuple[float, float] = (2, 18),
     boltzmann_parameter: float = 2,
     resolution: float = 0.1,
     max_transition_rate: float = 35.92,
     switch_prob: float = 0.01,
     no_trough_prob: float = 0.01,
-    fill_na: Optional[float] = np.nan,
+    fill_na: float | None = np.nan,
     center: bool = True,
     pad_mode: Any = "constant",
-    transition_min_prob: Any = _LibrosaDefault(),
-) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    transition_min_prob: Any = _LIBROSA_DEFAULT,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Fundamental frequency (F0) estimation using probabilistic YIN (pYIN), as ``librosa.pyin``.
 
     pYIN [#]_ is a modification of the YIN algorithm [#]_ for fundamental frequency (F0) estimation.
@@ -159,16 +162,27 @@ def pyin(
     if hop_length is None:
         hop_length = frame_length // 4
     y, params = _framing_request(
-        y, sr=sr, fmin=fmin, fmax=fmax, frame_length=frame_length, hop_length=hop_length, center=center, pad_mode=pad_mode
+        y,
+        sr=sr,
+        fmin=fmin,
+        fmax=fmax,
+        frame_length=frame_length,
+        hop_length=hop_length,
+        center=center,
+        pad_mode=pad_mode,
     )
     n_thresholds = operator.index(n_thresholds)  # as librosa's linspace: a TypeError for non-integers
     if not resolution > 0:
         raise ParameterError(f"resolution={resolution} must be positive")
     beta_a, beta_b = (float(v) for v in beta_parameters)
     if not (beta_a > 0 and beta_b > 0):
-        raise UnsupportedParameter(f"beta_parameters={tuple(beta_parameters)} must be positive (librosa returns NaN probabilities)")
+        raise UnsupportedParameter(
+            f"beta_parameters={tuple(beta_parameters)} must be positive (librosa returns NaN probabilities)"
+        )
     if not boltzmann_parameter > 0:
-        raise UnsupportedParameter(f"boltzmann_parameter={boltzmann_parameter} must be positive (librosa returns NaN probabilities)")
+        raise UnsupportedParameter(
+            f"boltzmann_parameter={boltzmann_parameter} must be positive (librosa returns NaN probabilities)"
+        )
     stay = np.tile(np.asarray(1 - switch_prob, dtype=np.float64), 2)
     if np.any(stay < 0) or np.any(stay > 1):
         raise ParameterError(f"prob={stay} must have values in the range [0, 1]")

@@ -1,13 +1,14 @@
 """Validation (librosa.util's rules and messages) and array marshalling for the backend."""
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Tuple
+from typing import Any
 
 import numpy as np
 
 from .exceptions import ParameterError
 
 __all__ = [
+    "KERNEL_PAD_MODES",
     "valid_audio",
     "is_positive_int",
     "dtype_r2c",
@@ -16,8 +17,12 @@ __all__ = [
     "signal_from_wire",
     "spectrum_to_wire",
     "spectrum_from_wire",
-    "window_request",
+    "spectrogram_to_wire",
 ]
+
+
+# The numpy.pad modes the kernels read virtually from the unpadded signal (stft, cqt, yin, pyin).
+KERNEL_PAD_MODES = ("constant", "edge", "reflect", "symmetric")
 
 
 def valid_audio(y: Any) -> bool:
@@ -61,20 +66,20 @@ def _wire_float(dtype: np.dtype) -> np.dtype:
     return np.dtype(np.float32) if dtype == np.float32 else np.dtype(np.float64)
 
 
-def signal_to_wire(y: np.ndarray) -> Tuple[np.ndarray, Tuple[int, ...]]:
+def signal_to_wire(y: np.ndarray) -> tuple[np.ndarray, tuple[int, ...]]:
     """(..., n) -> C-contiguous little-endian (channels, n), and the leading shape."""
     lead = tuple(y.shape[:-1])
     wire = np.ascontiguousarray(y, dtype=_wire_float(y.dtype).newbyteorder("<"))
     return wire.reshape(int(np.prod(lead, dtype=np.int64)), y.shape[-1]), lead
 
 
-def signal_from_wire(y: np.ndarray, lead: Tuple[int, ...], dtype: Any) -> np.ndarray:
+def signal_from_wire(y: np.ndarray, lead: tuple[int, ...], dtype: Any) -> np.ndarray:
     """(channels, n) -> (..., n) in ``dtype``."""
     out = y.reshape(lead + (y.shape[-1],))
     return out if out.dtype == np.dtype(dtype) else out.astype(dtype)
 
 
-def spectrum_to_wire(S: np.ndarray, complex_dtype: Any) -> Tuple[np.ndarray, Tuple[int, ...]]:
+def spectrum_to_wire(S: np.ndarray, complex_dtype: Any) -> tuple[np.ndarray, tuple[int, ...]]:
     """(..., bins, frames) -> (frames, bins, channels) C-contiguous; free for librosa's F-ordered output."""
     lead = tuple(S.shape[:-2])
     axes = (S.ndim - 1, S.ndim - 2) + tuple(range(S.ndim - 2))
@@ -82,7 +87,7 @@ def spectrum_to_wire(S: np.ndarray, complex_dtype: Any) -> Tuple[np.ndarray, Tup
     return wire.reshape(S.shape[-1], S.shape[-2], -1), lead
 
 
-def spectrum_from_wire(S: np.ndarray, lead: Tuple[int, ...], dtype: Any) -> np.ndarray:
+def spectrum_from_wire(S: np.ndarray, lead: tuple[int, ...], dtype: Any) -> np.ndarray:
     """(frames, bins, channels) -> (..., bins, frames), a view in numpy's F order as librosa returns."""
     full = S.reshape(S.shape[:2] + lead)
     nlead = len(lead)
@@ -90,61 +95,12 @@ def spectrum_from_wire(S: np.ndarray, lead: Tuple[int, ...], dtype: Any) -> np.n
     return out if out.dtype == np.dtype(dtype) else out.astype(dtype)
 
 
-# Windows the kernels build themselves (scipy.signal.get_window names and aliases).
-_KERNEL_WINDOWS = {
-    "hann", "han", "hamming", "hamm", "ham", "blackman", "black", "blk",
-    "blackmanharris", "blackharr", "bkh", "nuttall", "nutl", "nut",
-    "flattop", "flat", "flt", "boxcar", "box", "ones", "rect", "rectangular",
-    "triang", "triangle", "tri", "bartlett", "bart", "brt", "cosine", "halfcosine",
-}
-_KERNEL_WINDOWS_WITH_PARAM = {"kaiser", "ksr"}
-
-
-def _strip_suffix(name: str) -> str:
-    for suffix in ("_symmetric", "_periodic"):
-        if name.endswith(suffix):
-            return name[: -len(suffix)]
-    return name
-
-
-def window_request(window: Any, win_length: int, params: Dict[str, Any], arrays: Dict[str, np.ndarray]) -> None:
-    """Put ``window`` into a request as librosa's ``filters.get_window(window, win_length)`` reads it.
-
-    Names the kernels know travel by name; callables and arrays travel as arrays;
-    other scipy windows are built here with scipy when it is installed.
-    """
-    params["window"] = None
-    explicit: Optional[np.ndarray] = None
-    if callable(window):
-        explicit = np.asarray(window(win_length), dtype=np.float64)
-    elif isinstance(window, (np.ndarray, list)):
-        if len(window) != win_length:
-            raise ParameterError(f"Window size mismatch: {len(window):d} != {win_length:d}")
-        explicit = np.asarray(window, dtype=np.float64)
-    elif isinstance(window, str) and _strip_suffix(window) in _KERNEL_WINDOWS:
-        params["window"] = window
-    elif (
-        isinstance(window, tuple)
-        and len(window) == 2
-        and isinstance(window[0], str)
-        and _strip_suffix(window[0]) in _KERNEL_WINDOWS_WITH_PARAM
-        and np.isscalar(window[1])
-    ):
-        params["window"] = [window[0], float(window[1])]
-    elif np.isscalar(window) and not isinstance(window, (str, bytes)) and not isinstance(window, bool):
-        params["window"] = ["kaiser", float(window)]  # scipy: a number is a Kaiser beta
-    elif isinstance(window, (str, tuple)):
-        try:
-            import scipy.signal
-        except ImportError:  # pragma: no cover - environments without scipy
-            raise ParameterError(
-                f"window={window!r} needs scipy; without it the supported windows are "
-                f"{sorted(_KERNEL_WINDOWS | _KERNEL_WINDOWS_WITH_PARAM)} or an explicit array"
-            ) from None
-        explicit = np.asarray(scipy.signal.get_window(window, win_length, fftbins=True), dtype=np.float64)
-    else:
-        raise ParameterError(f"Invalid window specification: {window!r}")
-    if explicit is not None:
-        if explicit.shape != (win_length,):
-            raise ParameterError(f"Window size mismatch: {explicit.shape[0] if explicit.ndim else 0:d} != {win_length:d}")
-        arrays["window"] = np.ascontiguousarray(explicit, dtype="<f8")
+def spectrogram_to_wire(S: np.ndarray) -> tuple[np.ndarray, tuple[int, ...]]:
+    """(..., bins, frames) magnitudes -> C-contiguous (channels, bins, frames), and the leading shape."""
+    S = np.abs(S) if np.iscomplexobj(S) else np.asarray(S)
+    if S.ndim < 2:
+        raise ParameterError(f"S must have at least 2 dimensions (bins, frames), got shape={S.shape}")
+    lead = tuple(S.shape[:-2])
+    dtype = np.dtype("<f4") if S.dtype in (np.float32, np.float16) else np.dtype("<f8")
+    wire = np.ascontiguousarray(S, dtype=dtype).reshape((-1,) + S.shape[-2:])
+    return wire, lead

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
 from . import _backend
-from ._util import dtype_r2c, is_positive_int, signal_to_wire, spectrum_from_wire, valid_audio
 from ._compat import is_v1
+from ._util import KERNEL_PAD_MODES, dtype_r2c, is_positive_int, signal_to_wire, spectrum_from_wire, valid_audio
 from .exceptions import ParameterError, UnsupportedParameter
 from .tuning import warn_if_empty
 
@@ -23,10 +23,12 @@ def _window_param(window: Any) -> Any:
         return window
     if isinstance(window, tuple) and len(window) == 2 and isinstance(window[0], str) and np.isscalar(window[1]):
         return [window[0], float(window[1])]
-    raise UnsupportedParameter(f"window={window!r}: the CQT supports windows given by name (e.g. 'hann') or (name, parameter)")
+    raise UnsupportedParameter(
+        f"window={window!r}: the CQT supports windows given by name (e.g. 'hann') or (name, parameter)"
+    )
 
 
-def _norm_param(norm: Any) -> Optional[float]:
+def _norm_param(norm: Any) -> float | None:
     if norm is None:
         return None
     if isinstance(norm, (bool, np.bool_)) or not np.issubdtype(type(norm), np.number):
@@ -36,21 +38,22 @@ def _norm_param(norm: Any) -> Optional[float]:
 
 def cqt_params(
     y: np.ndarray,
+    *,
     sr: float,
     hop_length: int,
-    fmin: Optional[float],
-    n_bins: Optional[int],
+    fmin: float | None,
+    n_bins: int | None,
     bins_per_octave: int,
-    tuning: Optional[float],
+    tuning: float | None,
     filter_scale: float,
-    norm: Optional[float],
+    norm: float | None,
     sparsity: float,
     window: Any,
     scale: bool,
     pad_mode: Any,
-    res_type: Optional[str],
+    res_type: str | None,
 ) -> dict:
-    """librosa.cqt's argument checks; the request parameters."""
+    """librosa.cqt's argument checks (cqt's keywords); the request parameters."""
     valid_audio(y)
     if res_type is None:
         # 0.11 warns and uses soxr_hq; 1.0 dropped that, and fails where it resamples (see cqt).
@@ -75,8 +78,8 @@ def cqt_params(
         raise ParameterError(f"filter_scale={filter_scale} must be positive")
     if not 0.0 <= sparsity < 1:
         raise ParameterError(f"Invalid quantile {sparsity:.2f}")
-    if pad_mode not in ("constant", "edge", "reflect", "symmetric"):
-        raise ParameterError(f"pad_mode={pad_mode!r} is not supported; use one of constant, edge, reflect, symmetric")
+    if pad_mode not in KERNEL_PAD_MODES:
+        raise ParameterError(f"pad_mode={pad_mode!r} is not supported; use one of {', '.join(KERNEL_PAD_MODES)}")
     return {
         "sr": float(sr),
         "hop_length": int(hop_length),
@@ -99,18 +102,18 @@ def cqt(
     *,
     sr: float = 22050,
     hop_length: int = 512,
-    fmin: Optional[float] = None,
-    n_bins: Optional[int] = 84,
+    fmin: float | None = None,
+    n_bins: int | None = 84,
     bins_per_octave: int = 12,
-    tuning: Optional[float] = 0.0,
+    tuning: float | None = 0.0,
     filter_scale: float = 1,
-    norm: Optional[float] = 1,
+    norm: float | None = 1,
     sparsity: float = 0.01,
     window: Any = "hann",
     scale: bool = True,
     pad_mode: Any = "constant",
-    res_type: Optional[str] = "soxr_hq",
-    dtype: Optional[Any] = None,
+    res_type: str | None = "soxr_hq",
+    dtype: Any | None = None,
 ) -> np.ndarray:
     """Constant-Q transform of an audio signal, as ``librosa.cqt``.
 
@@ -173,8 +176,22 @@ def cqt(
     --------
     librosa.cqt : The reference implementation.
     """
-    params = cqt_params(y, sr, hop_length, fmin, n_bins, bins_per_octave, tuning, filter_scale, norm,
-                        sparsity, window, scale, pad_mode, res_type)
+    params = cqt_params(
+        y,
+        sr=sr,
+        hop_length=hop_length,
+        fmin=fmin,
+        n_bins=n_bins,
+        bins_per_octave=bins_per_octave,
+        tuning=tuning,
+        filter_scale=filter_scale,
+        norm=norm,
+        sparsity=sparsity,
+        window=window,
+        scale=scale,
+        pad_mode=pad_mode,
+        res_type=res_type,
+    )
     dtype = dtype_r2c(y.dtype) if dtype is None else np.dtype(dtype)
     params["dtype"] = "complex64" if dtype == np.complex64 else "complex128"
     wire, lead = signal_to_wire(y)

@@ -1,7 +1,7 @@
 """Spectrogram decompositions: drop-in ``librosa.decompose.hpss``."""
 from __future__ import annotations
 
-from typing import Any, List, Tuple, Union
+from typing import Any, Union
 
 import numpy as np
 
@@ -11,11 +11,11 @@ from .exceptions import ParameterError
 
 __all__ = ["hpss"]
 
-_KernelSize = Union[int, Tuple[int, int], List[int]]
-_Margin = Union[float, Tuple[float, float], List[float]]
+_KernelSize = Union[int, tuple[int, int], list[int]]
+_Margin = Union[float, tuple[float, float], list[float]]
 
 
-def _pair(value: Any) -> Tuple[Any, Any]:
+def _pair(value: Any) -> tuple[Any, Any]:
     """librosa's rule: a tuple or list gives (harmonic, percussive); a scalar serves both."""
     if isinstance(value, (tuple, list)):
         return value[0], value[1]
@@ -51,7 +51,7 @@ def hpss(
     power: float = 2.0,
     mask: bool = False,
     margin: _Margin = 1.0,
-) -> Tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray]:
     """Median-filtering harmonic percussive source separation (HPSS), as ``librosa.decompose.hpss``.
 
     If ``margin = 1.0``, decomposes an input spectrogram ``S = H + P`` where

@@ -1,31 +1,28 @@
 """Time-domain effects: drop-in ``librosa.effects.hpss``, ``harmonic`` and ``percussive``."""
 from __future__ import annotations
 
-from typing import Any, Optional, Tuple
+from typing import Any
 
 import numpy as np
 
 from . import _backend
 from ._compat import is_v1
-from ._util import signal_from_wire, signal_to_wire
+from ._request import StftArgs, _spectrogram_request
+from ._util import signal_from_wire
 from .decompose import _KernelSize, _Margin, hpss_params
-from .spectrum import _stft_params
 
 __all__ = ["hpss", "harmonic", "percussive"]
 
-def _effects_hpss(which: str, y: np.ndarray, kernel_size, power, mask, margin, n_fft, hop_length, win_length,
-                  window, center, pad_mode) -> dict:
+def _effects_hpss(which: str, y: np.ndarray, stft: StftArgs, **hpss: Any) -> dict[str, np.ndarray]:
     """stft -> decompose.hpss -> istft(length=len(y)) in one request; returns the named parts.
 
-    librosa 1.0 passes ``window`` to its stft and istft; 0.11 always uses Hann.
+    ``hpss`` holds decompose.hpss's parameters. librosa 1.0 passes ``window`` to its
+    stft and istft; 0.11 always uses Hann.
     """
-    params, arrays = _stft_params(y, n_fft, hop_length, win_length, window if is_v1() else "hann", center, pad_mode,
-                                  stacklevel=5)
-    params.update(hpss_params(kernel_size, power, mask, margin), which=which)
-    wire, lead = signal_to_wire(y)
-    arrays["y"] = wire
-    _, result = _backend.call("effects.hpss", params, arrays)
-    return {name: signal_from_wire(arr, lead, y.dtype) for name, arr in result.items()}
+    request = _spectrogram_request(y, stft if is_v1() else stft._replace(window="hann"), stacklevel=3)
+    request.params.update(hpss_params(**hpss), which=which)
+    _, result = _backend.call("effects.hpss", request.params, request.arrays)
+    return {name: signal_from_wire(arr, request.lead, y.dtype) for name, arr in result.items()}
 
 
 _DOC_PARAMS = """
@@ -51,12 +48,12 @@ def hpss(
     mask: bool = False,
     margin: _Margin = 1.0,
     n_fft: int = 2048,
-    hop_length: Optional[int] = None,
-    win_length: Optional[int] = None,
+    hop_length: int | None = None,
+    win_length: int | None = None,
     window: Any = "hann",
     center: bool = True,
     pad_mode: Any = "constant",
-) -> Tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray]:
     """Decompose an audio time series into harmonic and percussive components, as ``librosa.effects.hpss``.
 
     Computes ``stft -> decompose.hpss -> istft(length=len(y))`` for both parts
@@ -79,8 +76,10 @@ def hpss(
     --------
     harmonic, percussive, auralis_dsp.decompose.hpss, librosa.effects.hpss
     """
-    parts = _effects_hpss("both", y, kernel_size, power, mask, margin, n_fft, hop_length, win_length, window, center,
-                          pad_mode)
+    parts = _effects_hpss(
+        "both", y, StftArgs(n_fft, hop_length, win_length, window, center, pad_mode),
+        kernel_size=kernel_size, power=power, mask=mask, margin=margin,
+    )
     return parts["harmonic"], parts["percussive"]
 
 
@@ -92,8 +91,8 @@ def harmonic(
     mask: bool = False,
     margin: _Margin = 1.0,
     n_fft: int = 2048,
-    hop_length: Optional[int] = None,
-    win_length: Optional[int] = None,
+    hop_length: int | None = None,
+    win_length: int | None = None,
     window: Any = "hann",
     center: bool = True,
     pad_mode: Any = "constant",
@@ -105,8 +104,11 @@ def harmonic(
     y_harmonic : np.ndarray [shape=(..., n)]
         Harmonic component, in ``y``'s dtype.
     """
-    return _effects_hpss("harmonic", y, kernel_size, power, mask, margin, n_fft, hop_length, win_length, window,
-                         center, pad_mode)["harmonic"]
+    parts = _effects_hpss(
+        "harmonic", y, StftArgs(n_fft, hop_length, win_length, window, center, pad_mode),
+        kernel_size=kernel_size, power=power, mask=mask, margin=margin,
+    )
+    return parts["harmonic"]
 
 
 def percussive(
@@ -117,8 +119,8 @@ def percussive(
     mask: bool = False,
     margin: _Margin = 1.0,
     n_fft: int = 2048,
-    hop_length: Optional[int] = None,
-    win_length: Optional[int] = None,
+    hop_length: int | None = None,
+    win_length: int | None = None,
     window: Any = "hann",
     center: bool = True,
     pad_mode: Any = "constant",
@@ -130,8 +132,11 @@ def percussive(
     y_percussive : np.ndarray [shape=(..., n)]
         Percussive component, in ``y``'s dtype.
     """
-    return _effects_hpss("percussive", y, kernel_size, power, mask, margin, n_fft, hop_length, win_length, window,
-                         center, pad_mode)["percussive"]
+    parts = _effects_hpss(
+        "percussive", y, StftArgs(n_fft, hop_length, win_length, window, center, pad_mode),
+        kernel_size=kernel_size, power=power, mask=mask, margin=margin,
+    )
+    return parts["percussive"]
 
 
 for _f in (hpss, harmonic, percussive):

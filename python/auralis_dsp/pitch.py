@@ -2,19 +2,17 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
 from . import _backend
 from ._compat import is_v1
-from ._util import is_positive_int, signal_to_wire, valid_audio
+from ._util import KERNEL_PAD_MODES, is_positive_int, signal_to_wire, valid_audio
 from .exceptions import ParameterError
 
 __all__ = ["yin"]
 
-# Pad modes the kernel reads virtually from the unpadded signal; others are padded here with np.pad.
-_KERNEL_PAD_MODES = ("constant", "edge", "reflect", "symmetric")
 
 
 class _Deprecated:
@@ -22,6 +20,9 @@ class _Deprecated:
 
     def __repr__(self) -> str:
         return "<DEPRECATED parameter>"
+
+
+_DEPRECATED = _Deprecated()
 
 
 def _check_win_length(win_length: Any, function: str) -> None:
@@ -65,8 +66,16 @@ def _check_yin_params(*, sr: float, fmax: float, fmin: float, frame_length: int)
 
 
 def _framing_request(
-    y: np.ndarray, *, sr: float, fmin: float, fmax: float, frame_length: int, hop_length: int, center: bool, pad_mode: Any
-) -> "tuple[np.ndarray, dict]":
+    y: np.ndarray,
+    *,
+    sr: float,
+    fmin: float,
+    fmax: float,
+    frame_length: int,
+    hop_length: int,
+    center: bool,
+    pad_mode: Any,
+) -> tuple[np.ndarray, dict]:
     """yin's and pyin's audio and framing checks (librosa's ``valid_audio``, ``np.pad``, ``util.frame``)
     and the request parameters they share; ``y`` comes back padded here for pad modes the kernel lacks."""
     valid_audio(y)
@@ -74,7 +83,7 @@ def _framing_request(
         raise TypeError(f"frame_length={frame_length!r} must be an integer")
     if not isinstance(hop_length, (int, np.integer)) or isinstance(hop_length, bool):
         raise TypeError(f"hop_length={hop_length!r} must be an integer")
-    if center and (pad_mode not in _KERNEL_PAD_MODES or y.shape[-1] == 0):
+    if center and (pad_mode not in KERNEL_PAD_MODES or y.shape[-1] == 0):  # np.pad here, then uncentred
         padding = [(0, 0)] * y.ndim
         padding[-1] = (frame_length // 2, frame_length // 2)
         y = np.pad(y, padding, mode=pad_mode)
@@ -102,8 +111,8 @@ def yin(
     fmax: float,
     sr: float = 22050,
     frame_length: int = 2048,
-    win_length: Any = _Deprecated(),
-    hop_length: Optional[int] = None,
+    win_length: Any = _DEPRECATED,
+    hop_length: int | None = None,
     trough_threshold: float = 0.1,
     center: bool = True,
     pad_mode: Any = "constant",
@@ -188,7 +197,16 @@ def yin(
     _check_yin_params(sr=sr, fmax=fmax, fmin=fmin, frame_length=frame_length)
     if hop_length is None:
         hop_length = frame_length // 4
-    y, params = _framing_request(y, sr=sr, fmin=fmin, fmax=fmax, frame_length=frame_length, hop_length=hop_length, center=center, pad_mode=pad_mode)
+    y, params = _framing_request(
+        y,
+        sr=sr,
+        fmin=fmin,
+        fmax=fmax,
+        frame_length=frame_length,
+        hop_length=hop_length,
+        center=center,
+        pad_mode=pad_mode,
+    )
     params["trough_threshold"] = float(trough_threshold)
     wire, lead = signal_to_wire(y)
     _, result = _backend.call("yin", params, {"y": wire})

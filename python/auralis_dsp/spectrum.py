@@ -1,94 +1,31 @@
 """Short-time Fourier transforms: drop-in ``librosa.stft`` and ``librosa.istft``."""
 from __future__ import annotations
 
-import warnings
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, Union
 
 import numpy as np
 
 from . import _backend
-from ._util import (
-    dtype_c2r,
-    dtype_r2c,
-    is_positive_int,
-    signal_from_wire,
-    signal_to_wire,
-    spectrum_from_wire,
-    spectrum_to_wire,
-    valid_audio,
-    window_request,
-)
-from .exceptions import ParameterError, UnsupportedParameter
+from ._request import StftArgs, _spectrogram_request, window_request
+from ._util import dtype_c2r, dtype_r2c, is_positive_int, signal_from_wire, spectrum_from_wire, spectrum_to_wire
+from .exceptions import ParameterError
 
 __all__ = ["stft", "istft"]
 
 _WindowSpec = Union[str, tuple, float, Callable[[int], np.ndarray], list, np.ndarray]
-_STFT_PAD_MODES = ("constant", "edge", "reflect", "symmetric")
-
-
-def _stft_params(
-    y: np.ndarray,
-    n_fft: int,
-    hop_length: Optional[int],
-    win_length: Optional[int],
-    window: _WindowSpec,
-    center: bool,
-    pad_mode: Any,
-    stacklevel: int = 3,
-) -> tuple:
-    """librosa.stft's argument checks, warning and defaults; returns (params, arrays) for the backend.
-
-    ``stacklevel`` points the short-input warning at the user's call.
-    """
-    if win_length is None:
-        win_length = n_fft
-    if hop_length is None:
-        hop_length = int(win_length // 4)
-    elif not is_positive_int(hop_length):
-        raise ParameterError(f"hop_length={hop_length} must be a positive integer")
-    valid_audio(y)
-    if not is_positive_int(n_fft):
-        raise ParameterError(f"n_fft={n_fft} must be a positive integer")
-    if not is_positive_int(win_length):
-        raise ParameterError(f"win_length={win_length} must be a positive integer")
-    if win_length > n_fft:
-        raise ParameterError(f"Target size ({n_fft:d}) must be at least input size ({win_length:d})")
-    if hop_length <= 0:
-        raise ParameterError(f"hop_length={hop_length} must be a positive integer")
-    if center:
-        if pad_mode in ("wrap", "maximum", "mean", "median", "minimum"):
-            raise ParameterError(f"pad_mode='{pad_mode}' is not supported by librosa.stft")
-        if pad_mode not in _STFT_PAD_MODES:
-            raise UnsupportedParameter(f"pad_mode={pad_mode!r} is not supported; use one of {_STFT_PAD_MODES}")
-        if n_fft > y.shape[-1]:
-            warnings.warn(f"n_fft={n_fft} is too large for input signal of length={y.shape[-1]}", stacklevel=stacklevel)
-    elif n_fft > y.shape[-1]:
-        raise ParameterError(
-            f"n_fft={n_fft} is too large for uncentered analysis of input signal of length={y.shape[-1]}"
-        )
-    params = {
-        "n_fft": int(n_fft),
-        "hop_length": int(hop_length),
-        "win_length": int(win_length),
-        "center": bool(center),
-        "pad_mode": pad_mode if center else "constant",
-    }
-    arrays: dict = {}
-    window_request(window, int(win_length), params, arrays)
-    return params, arrays
 
 
 def stft(
     y: np.ndarray,
     *,
     n_fft: int = 2048,
-    hop_length: Optional[int] = None,
-    win_length: Optional[int] = None,
+    hop_length: int | None = None,
+    win_length: int | None = None,
     window: _WindowSpec = "hann",
     center: bool = True,
-    dtype: Optional[Any] = None,
+    dtype: Any | None = None,
     pad_mode: Any = "constant",
-    out: Optional[np.ndarray] = None,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Short-time Fourier transform (STFT), as ``librosa.stft`` (librosa 0.11.0).
 
@@ -129,15 +66,15 @@ def stft(
     istft : Inverse STFT.
     librosa.stft : The reference implementation.
     """
-    params, arrays = _stft_params(y, n_fft, hop_length, win_length, window, center, pad_mode)
+    request = _spectrogram_request(
+        y, StftArgs(n_fft, hop_length, win_length, window, center, pad_mode), stacklevel=2
+    )
     if dtype is None:
         dtype = dtype_r2c(y.dtype)
     dtype = np.dtype(dtype)
-    params["dtype"] = "complex64" if dtype == np.complex64 else "complex128"
-    wire, lead = signal_to_wire(y)
-    arrays["y"] = wire
-    _, result = _backend.call("stft", params, arrays)
-    D = spectrum_from_wire(result["stft"], lead, dtype)
+    request.params["dtype"] = "complex64" if dtype == np.complex64 else "complex128"
+    _, result = _backend.call("stft", request.params, request.arrays)
+    D = spectrum_from_wire(result["stft"], request.lead, dtype)
     if out is None:
         return D
     if not (np.allclose(out.shape[:-1], D.shape[:-1]) and out.shape[-1] >= D.shape[-1]):
@@ -154,14 +91,14 @@ def stft(
 def istft(
     stft_matrix: np.ndarray,
     *,
-    hop_length: Optional[int] = None,
-    win_length: Optional[int] = None,
-    n_fft: Optional[int] = None,
+    hop_length: int | None = None,
+    win_length: int | None = None,
+    n_fft: int | None = None,
     window: _WindowSpec = "hann",
     center: bool = True,
-    dtype: Optional[Any] = None,
-    length: Optional[int] = None,
-    out: Optional[np.ndarray] = None,
+    dtype: Any | None = None,
+    length: int | None = None,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Inverse short-time Fourier transform (ISTFT), as ``librosa.istft`` (librosa 0.11.0).
 
@@ -210,8 +147,9 @@ def istft(
         win_length = n_fft
     if not is_positive_int(win_length):
         raise ParameterError(f"win_length={win_length} must be a positive integer")
-    if win_length > n_fft:
-        raise ParameterError(f"Target size ({n_fft:d}) must be at least input size ({win_length:d})")
+    params: dict = {}
+    arrays: dict = {}
+    window_request(window, int(win_length), int(n_fft), params, arrays)
     if hop_length is None:
         hop_length = int(win_length // 4)
     if not is_positive_int(hop_length):
@@ -224,16 +162,14 @@ def istft(
         dtype = dtype_c2r(S.dtype)
     dtype = np.dtype(dtype)
     complex_dtype = np.complex64 if S.dtype in (np.complex64, np.float32) else np.complex128
-    params = {
-        "n_fft": int(n_fft),
-        "hop_length": int(hop_length),
-        "win_length": int(win_length),
-        "center": bool(center),
-        "length": int(length) if length else None,
-        "dtype": "float32" if dtype == np.float32 else "float64",
-    }
-    arrays: dict = {}
-    window_request(window, int(win_length), params, arrays)
+    params.update(
+        n_fft=int(n_fft),
+        hop_length=int(hop_length),
+        win_length=int(win_length),
+        center=bool(center),
+        length=int(length) if length else None,
+        dtype="float32" if dtype == np.float32 else "float64",
+    )
     wire, lead = spectrum_to_wire(S, complex_dtype)
     arrays["stft_matrix"] = wire
     _, result = _backend.call("istft", params, arrays)

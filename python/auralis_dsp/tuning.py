@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
 from . import _backend
-from ._util import is_positive_int, signal_to_wire, valid_audio, window_request
-from .exceptions import ParameterError, UnsupportedParameter
+from ._request import StftArgs, _spectrogram_request
+from .exceptions import UnsupportedParameter
 
 __all__ = ["estimate_tuning"]
 
@@ -25,24 +25,13 @@ _PIPTRACK_DEFAULTS = {
 }
 
 
-def _ref_param(ref: Any) -> Optional[float]:
+def _ref_param(ref: Any) -> float | None:
     """piptrack's ``ref``: None or ``np.max`` (relative to each frame's peak) or a number."""
     if ref is None or ref is np.max or ref is np.amax:
         return None
     if callable(ref):
         raise UnsupportedParameter(f"ref={ref!r}: only None, np.max or a number are supported")
     return float(np.abs(ref))
-
-
-def spectrogram_to_wire(S: np.ndarray) -> tuple:
-    """(..., bins, frames) magnitudes -> C-contiguous (channels, bins, frames), and the leading shape."""
-    S = np.abs(S) if np.iscomplexobj(S) else np.asarray(S)
-    if S.ndim < 2:
-        raise ParameterError(f"S must have at least 2 dimensions (bins, frames), got shape={S.shape}")
-    lead = tuple(S.shape[:-2])
-    dtype = np.dtype("<f4") if S.dtype in (np.float32, np.float16) else np.dtype("<f8")
-    wire = np.ascontiguousarray(S, dtype=dtype).reshape((-1,) + S.shape[-2:])
-    return wire, lead
 
 
 def warn_if_empty(meta: dict, stacklevel: int) -> None:
@@ -52,10 +41,10 @@ def warn_if_empty(meta: dict, stacklevel: int) -> None:
 
 def estimate_tuning(
     *,
-    y: Optional[np.ndarray] = None,
+    y: np.ndarray | None = None,
     sr: float = 22050,
-    S: Optional[np.ndarray] = None,
-    n_fft: Optional[int] = 2048,
+    S: np.ndarray | None = None,
+    n_fft: int | None = 2048,
     resolution: float = 0.01,
     bins_per_octave: int = 12,
     **kwargs: Any,
@@ -106,29 +95,10 @@ def estimate_tuning(
         "fmax": float(min(opts["fmax"], float(sr) / 2)),
         "threshold": float(opts["threshold"]),
         "ref": _ref_param(opts["ref"]),
-        "n_fft": None if n_fft is None else int(n_fft),
     }
-    arrays: dict = {}
-    if S is not None:
-        arrays["S"], _ = spectrogram_to_wire(S)
-    else:
-        if n_fft is None:
-            raise ParameterError(f"Unable to compute spectrogram with n_fft={n_fft}")
-        if y is None:
-            raise ParameterError("Input signal must be provided to compute a spectrogram")
-        valid_audio(y)
-        win_length = opts["win_length"] if opts["win_length"] is not None else n_fft
-        hop_length = opts["hop_length"] if opts["hop_length"] is not None else int(win_length // 4)
-        if not is_positive_int(hop_length):
-            raise ParameterError(f"hop_length={hop_length} must be a positive integer")
-        params.update(
-            hop_length=int(hop_length),
-            win_length=int(win_length),
-            center=bool(opts["center"]),
-            pad_mode=opts["pad_mode"],
-        )
-        window_request(opts["window"], int(win_length), params, arrays)
-        arrays["y"], _ = signal_to_wire(y)
-    meta, _ = _backend.call("estimate_tuning", params, arrays)
+    stft = StftArgs(n_fft, opts["hop_length"], opts["win_length"], opts["window"], opts["center"], opts["pad_mode"])
+    request = _spectrogram_request(y, stft, S=S, accepts_S=True, stacklevel=2)
+    params.update(request.params)
+    meta, _ = _backend.call("estimate_tuning", params, request.arrays)
     warn_if_empty(meta, stacklevel=3)
     return float(meta["tuning"])

@@ -14,7 +14,8 @@ import pytest
 
 from auralis_dsp._backend import node
 from auralis_dsp.exceptions import BridgeError, ParameterError
-from helpers import process_gone as _gone, wait_gone as _wait_gone
+from helpers import process_gone as _gone
+from helpers import wait_gone as _wait_gone
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -271,7 +272,10 @@ def test_results_do_not_depend_on_earlier_requests():
 def test_overhead_per_echo_call(capsys):
     """W4: what one bridge round trip costs (printed, not asserted)."""
     sr = 22050
-    clips = {"4-byte": np.zeros(1, np.float32), "5 s float32 clip": np.random.default_rng(0).standard_normal(5 * sr).astype(np.float32)}
+    clips = {
+        "4-byte": np.zeros(1, np.float32),
+        "5 s float32 clip": np.random.default_rng(0).standard_normal(5 * sr).astype(np.float32),
+    }
     node.call("ping", {}, {})
     with capsys.disabled():
         for label, clip in clips.items():
@@ -281,7 +285,10 @@ def test_overhead_per_echo_call(capsys):
                 _, out = node.call("echo", {}, {"y": clip})
                 times.append(time.perf_counter() - start)
             assert out["y"].shape == clip.shape
-            print(f"\n[bridge overhead] echo of {label} ({clip.nbytes} bytes): median {np.median(times) * 1e3:.3f} ms per call")
+            print(
+                f"\n[bridge overhead] echo of {label} ({clip.nbytes} bytes): median {np.median(times) * 1e3:.3f} ms "
+                "per call"
+            )
 
 
 # ---------------------------------------------------------------- shared-memory replies
@@ -400,7 +407,9 @@ def test_without_shm_large_replies_come_through_the_pipe(monkeypatch):
 
 @needs_shm
 def test_stale_segment_files_of_dead_clients_are_removed():
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    )
     dead_pid = int(dead.stdout)
     stale = f"/dev/shm/{node._SHM_PREFIX}{dead_pid}-1-deadbeef"
     ours = f"/dev/shm/{node._SHM_PREFIX}{os.getpid()}-999-cafe0000"
@@ -428,5 +437,7 @@ def test_a_prestarted_server_is_replaced_when_the_environment_changed_before_the
         "print(node.call('ping', {}, {})[0]['threads'])\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "AURALIS_DSP_THREADS"}
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True, env=env)
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True, env=env
+    )
     assert out.stdout.strip() == "1"

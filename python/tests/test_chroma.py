@@ -9,16 +9,17 @@ import pytest
 
 import auralis_dsp
 from auralis_dsp import ParameterError
-from parity.signals import shaped, synthetic
-
 from helpers import assert_parity
+from parity.signals import shaped
 
 SR = 22050
 
 
 def tones(sr: int, n: int, cents: float) -> np.ndarray:
     t = np.arange(n) / sr
-    y = sum(a * np.sin(2 * np.pi * f * 2 ** (cents / 1200) * t) for f, a in ((261.63, 0.4), (329.63, 0.3), (392.0, 0.3)))
+    y = sum(
+        a * np.sin(2 * np.pi * f * 2 ** (cents / 1200) * t) for f, a in ((261.63, 0.4), (329.63, 0.3), (392.0, 0.3))
+    )
     return y + 0.01 * np.random.default_rng(3).standard_normal(n)
 
 
@@ -33,7 +34,9 @@ def quiet(fn, *args, **kw):
 def test_estimate_tuning_identical(dtype, cents):
     y = tones(SR, 2 * SR, cents).astype(dtype)
     for bpo in (12, 36):
-        assert auralis_dsp.estimate_tuning(y=y, sr=SR, bins_per_octave=bpo) == librosa.estimate_tuning(y=y, sr=SR, bins_per_octave=bpo)
+        assert auralis_dsp.estimate_tuning(y=y, sr=SR, bins_per_octave=bpo) == librosa.estimate_tuning(
+            y=y, sr=SR, bins_per_octave=bpo
+        )
     S = np.abs(librosa.stft(y)) ** 2
     assert auralis_dsp.estimate_tuning(S=S, sr=SR) == librosa.estimate_tuning(S=S, sr=SR)
 

@@ -18,7 +18,6 @@ import pytest
 
 import auralis_dsp
 from auralis_dsp import ParameterError
-
 from helpers import assert_parity
 
 V1 = int(librosa.__version__.split(".")[0]) >= 1

@@ -84,7 +84,16 @@ def test_help_version_and_console_script(capsys):
     with pytest.raises(SystemExit):
         main(["features", "--help"])
     text = capsys.readouterr().out
-    for words in ("MUSIC_DIR", "--plots", "--frames", "--sr", "--workers", "--scheduler", "already done", "Exit status"):
+    for words in (
+        "MUSIC_DIR",
+        "--plots",
+        "--frames",
+        "--sr",
+        "--workers",
+        "--scheduler",
+        "already done",
+        "Exit status",
+    ):
         assert words in text
     with pytest.raises(SystemExit):
         main(["--version"])

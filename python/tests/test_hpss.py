@@ -10,10 +10,9 @@ import pytest
 import auralis_dsp
 from auralis_dsp import ParameterError
 from auralis_dsp._backend import node as node_backend
+from helpers import assert_parity
 from parity.core import fft_variant
 from parity.signals import shaped, synthetic
-
-from helpers import assert_parity
 
 SR = 22050
 
@@ -68,7 +67,9 @@ def test_top_level_hpss_is_effects_hpss():
 @pytest.mark.parametrize("name", ["harmonic", "percussive"])
 def test_harmonic_percussive(music, name):
     y = music.astype(np.float32)
-    assert_parity(getattr(auralis_dsp.effects, name)(y, margin=3.0), getattr(librosa.effects, name)(y, margin=3.0), 1e-4)
+    assert_parity(
+        getattr(auralis_dsp.effects, name)(y, margin=3.0), getattr(librosa.effects, name)(y, margin=3.0), 1e-4
+    )
 
 
 def test_window_is_ignored_as_in_librosa(music):
@@ -86,7 +87,9 @@ def test_multichannel(lead):
 
 
 @pytest.mark.parametrize("dtype,tol", [(np.complex128, 1e-6), (np.complex64, 1e-4)])
-@pytest.mark.parametrize("kw", [{}, {"power": np.inf}, {"mask": True, "margin": (1.0, 2.5)}, {"mask": True, "power": np.inf}])
+@pytest.mark.parametrize(
+    "kw", [{}, {"power": np.inf}, {"mask": True, "margin": (1.0, 2.5)}, {"mask": True, "power": np.inf}]
+)
 def test_decompose_hpss(music, dtype, tol, kw):
     D = librosa.stft(music[: 2 * SR]).astype(dtype)
     ref = librosa.decompose.hpss(D, **kw)

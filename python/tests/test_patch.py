@@ -11,9 +11,8 @@ import pytest
 import auralis_dsp
 from auralis_dsp import _backend, _patch
 from auralis_dsp.exceptions import BridgeError
-from parity.signals import synthetic
-
 from helpers import assert_parity
+from parity.signals import synthetic
 
 SR = 22050
 C2, C7 = 65.40639132514966, 2093.004522404789
@@ -80,7 +79,7 @@ def test_unchanged_client_code_gives_librosas_results_on_the_kernels(audio, kern
 
 def test_every_entry_and_its_core_alias_is_routed(kernel_calls):
     auralis_dsp.patch()
-    for module_name, attr, dotted in _patch._TABLE:
+    for module_name, attr, _dotted in _patch._TABLE:
         if attr == "pyin" and not hasattr(auralis_dsp, "pyin"):
             continue
         routed = getattr(importlib.import_module(module_name), attr)
@@ -128,13 +127,11 @@ def test_patched_block_and_an_outer_patch():
     with auralis_dsp.patched():
         pass
     assert librosa.effects.hpss is not original  # it was patched before the block: it stays patched
-    with pytest.raises(RuntimeError):
-        with auralis_dsp.patched():
-            raise RuntimeError("the block failed")
+    with pytest.raises(RuntimeError), auralis_dsp.patched():
+        raise RuntimeError("the block failed")
     auralis_dsp.unpatch()
-    with pytest.raises(RuntimeError):
-        with auralis_dsp.patched():
-            raise RuntimeError("the block failed")
+    with pytest.raises(RuntimeError), auralis_dsp.patched():
+        raise RuntimeError("the block failed")
     assert librosa.effects.hpss is original
 
 

@@ -27,7 +27,10 @@ def _equal(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def assert_pyin(ours, ref) -> None:
-    """Issue 14: f0 and voiced_flag equal on >= 99.5% of frames, voiced_prob within 1e-4; librosa's dtypes and shapes."""
+    """Issue 14: f0 and voiced_flag equal on >= 99.5% of frames, voiced_prob within 1e-4.
+
+    And librosa's dtypes and shapes.
+    """
     for o, r in zip(ours, ref):
         assert o.shape == r.shape and o.dtype == r.dtype
     assert np.mean(_equal(ours[0], ref[0])) >= 0.995
@@ -180,7 +183,10 @@ def test_real_music_if_installed():
 
 
 def test_real_music_states_exact_and_identical_for_any_thread_count():
-    """Real music, stereo: every frame librosa's (the Viterbi path to the bit), whatever the number of worker threads."""
+    """Real music, stereo: every frame librosa's (the Viterbi path to the bit).
+
+    Whatever the number of worker threads.
+    """
     import os
     from pathlib import Path
 

@@ -74,7 +74,10 @@ def test_no_orphan_server_after_the_interpreter_exits(how, busy, capsys):
         child.wait(timeout=30)
         assert wait_gone(server, EXIT_SECONDS), f"server {server} outlived its Python ({how}, {busy})"
         with capsys.disabled():
-            print(f"\n[recovery] {how:8} {busy:7}: server gone {1000 * (time.monotonic() - ended):.0f} ms after the parent ended")
+            print(
+                f"\n[recovery] {how:8} {busy:7}: server gone {1000 * (time.monotonic() - ended):.0f} ms after the "
+                "parent ended"
+            )
     finally:
         child.kill()
         child.wait()
@@ -115,7 +118,9 @@ def test_next_answer_after_a_kill_is_correct_and_timed(debug_ops, capsys):
         seconds = time.perf_counter() - started
         assert node.server_pid() != pid
         assert np.array_equal(again, expected[name])
-        lines.append(f"[recovery] {name:12}: next correct answer {1000 * seconds:.0f} ms after a SIGKILL of the idle server")
+        lines.append(
+            f"[recovery] {name:12}: next correct answer {1000 * seconds:.0f} ms after a SIGKILL of the idle server"
+        )
     with capsys.disabled():
         print("\n" + "\n".join(lines))
 
@@ -155,10 +160,18 @@ def test_clear_caches_keeps_results_and_does_not_start_a_server():
     assert auralis_dsp.clear_caches() == 0
     assert not node.is_running()
     y = _clip()
-    before = [auralis_dsp.chroma_cqt(y=y, sr=22050), auralis_dsp.stft(y, n_fft=1000), np.stack(auralis_dsp.effects.hpss(y))]
+    before = [
+        auralis_dsp.chroma_cqt(y=y, sr=22050),
+        auralis_dsp.stft(y, n_fft=1000),
+        np.stack(auralis_dsp.effects.hpss(y)),
+    ]
     pid = node.server_pid()
     assert auralis_dsp.clear_caches() > 0
-    after = [auralis_dsp.chroma_cqt(y=y, sr=22050), auralis_dsp.stft(y, n_fft=1000), np.stack(auralis_dsp.effects.hpss(y))]
+    after = [
+        auralis_dsp.chroma_cqt(y=y, sr=22050),
+        auralis_dsp.stft(y, n_fft=1000),
+        np.stack(auralis_dsp.effects.hpss(y)),
+    ]
     assert node.server_pid() == pid
     for b, a in zip(before, after):
         assert np.array_equal(a, b)

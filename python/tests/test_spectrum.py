@@ -10,9 +10,8 @@ import scipy.signal
 
 import auralis_dsp
 from auralis_dsp import ParameterError
-from parity.signals import shaped, synthetic
-
 from helpers import assert_parity
+from parity.signals import shaped, synthetic
 
 SR = 22050
 

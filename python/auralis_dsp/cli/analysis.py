@@ -6,7 +6,7 @@ The calls are the ones a harmonic analyzer makes with librosa
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Tuple
+from typing import Any
 
 import numpy as np
 
@@ -21,7 +21,7 @@ FMAX = 2093.004522404789  # C7
 HOP_LENGTH = 512  # yin/pyin (frame_length 2048 // 4) and chroma_cqt share it: one frame grid
 
 
-def f0_statistics(f0: np.ndarray, voiced: Any) -> Dict[str, float]:
+def f0_statistics(f0: np.ndarray, voiced: Any) -> dict[str, float]:
     """Median f0 (Hz), its spread (interquartile range in semitones) over voiced frames, and the voiced share.
 
     ``voiced`` is pyin's voiced flag, or None for yin, which decides no voicing
@@ -38,7 +38,7 @@ def f0_statistics(f0: np.ndarray, voiced: Any) -> Dict[str, float]:
     return {"f0_median_hz": float(q50), "f0_spread_semitones": float(12 * np.log2(q75 / q25)), "voiced_share": share}
 
 
-def _pitch(y: np.ndarray, sr: int) -> Tuple[str, np.ndarray, Any, Any]:
+def _pitch(y: np.ndarray, sr: int) -> tuple[str, np.ndarray, Any, Any]:
     """(method, f0, voiced flag or None, voiced probability or None): pyin when auralis_dsp has it."""
     pyin = getattr(auralis_dsp, "pyin", None)
     if pyin is not None:
@@ -47,7 +47,7 @@ def _pitch(y: np.ndarray, sr: int) -> Tuple[str, np.ndarray, Any, Any]:
     return "yin", auralis_dsp.yin(y, fmin=FMIN, fmax=FMAX, sr=sr), None, None
 
 
-def analyze(y: np.ndarray, sr: int) -> Tuple[Dict[str, Any], Dict[str, np.ndarray], Tuple[np.ndarray, np.ndarray]]:
+def analyze(y: np.ndarray, sr: int) -> tuple[dict[str, Any], dict[str, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """Features of a mono signal: (row fields, per-frame arrays, (harmonic, percussive) signals)."""
     y_harmonic, y_percussive = auralis_dsp.effects.hpss(y)
     harmonic_energy = float(np.dot(y_harmonic.astype(np.float64), y_harmonic))
@@ -58,7 +58,7 @@ def analyze(y: np.ndarray, sr: int) -> Tuple[Dict[str, Any], Dict[str, np.ndarra
     chroma_mean = chroma.mean(axis=1).astype(np.float64)
     key, key_strength = estimate_key(chroma_mean)
     total = harmonic_energy + percussive_energy
-    row: Dict[str, Any] = {
+    row: dict[str, Any] = {
         "duration_s": y.shape[-1] / sr,
         "harmonic_percussive_ratio": harmonic_energy / percussive_energy if percussive_energy > 0 else float("nan"),
         "harmonic_share": harmonic_energy / total if total > 0 else float("nan"),
@@ -69,7 +69,7 @@ def analyze(y: np.ndarray, sr: int) -> Tuple[Dict[str, Any], Dict[str, np.ndarra
         "key_strength": key_strength,
     }
     row.update({f"chroma_{name}": float(v) for name, v in zip(PITCH_CLASSES, chroma_mean)})
-    frames: Dict[str, np.ndarray] = {
+    frames: dict[str, np.ndarray] = {
         "times": np.arange(f0.shape[-1]) * (HOP_LENGTH / sr),
         "f0": np.asarray(f0, dtype=np.float64),
         "chroma": np.asarray(chroma, dtype=np.float32),

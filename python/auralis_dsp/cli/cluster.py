@@ -7,7 +7,6 @@ process starts its own auralis_dsp Node bridge on its first call, with
 from __future__ import annotations
 
 import os
-from typing import Optional, Tuple
 
 __all__ = ["cpu_count", "default_workers", "connect"]
 
@@ -24,7 +23,7 @@ def default_workers(cores: int) -> int:
     return max(1, cores)
 
 
-def connect(workers: Optional[int], scheduler: Optional[str]) -> Tuple[object, object, str]:
+def connect(workers: int | None, scheduler: str | None) -> tuple[object, object, str]:
     """(client, cluster or None, description). ``scheduler`` wins over ``workers``."""
     import logging
 

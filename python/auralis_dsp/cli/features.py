@@ -7,7 +7,6 @@ import signal
 import sys
 import threading
 import time
-from typing import Dict, List, Optional
 
 from .cluster import connect
 from .progress import Progress, format_duration
@@ -41,7 +40,9 @@ def add_parser(subparsers) -> None:
         description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("music_dir", metavar="MUSIC_DIR", help="folder searched recursively for audio files")
-    p.add_argument("-o", "--output", required=True, metavar="OUTPUT", help="the Parquet table to write (e.g. features.parquet)")
+    p.add_argument(
+        "-o", "--output", required=True, metavar="OUTPUT", help="the Parquet table to write (e.g. features.parquet)"
+    )
     p.add_argument("--plots", metavar="DIR", help="write a PNG per track (chromagram, f0 over the harmonic "
                    "spectrogram, percussive spectrogram) and an index.html showing them with the table")
     p.add_argument("--frames", metavar="DIR", help="write the per-frame arrays of each track as DIR/<name>.npz "
@@ -54,16 +55,14 @@ def add_parser(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def _done_for(row: Optional[Dict], track: Track, args) -> bool:
+def _done_for(row: dict | None, track: Track, args) -> bool:
     """Skip a track whose row is current and whose requested figure and frames exist."""
     if not row_is_current(row, track):
         return False
     stem = output_stem(track.path)
     if args.plots and not os.path.exists(os.path.join(args.plots, stem + ".png")):
         return False
-    if args.frames and not os.path.exists(os.path.join(args.frames, stem + ".npz")):
-        return False
-    return True
+    return not args.frames or os.path.exists(os.path.join(args.frames, stem + ".npz"))
 
 
 def _write_bytes(folder: str, name: str, data: bytes) -> None:
@@ -73,7 +72,7 @@ def _write_bytes(folder: str, name: str, data: bytes) -> None:
     os.replace(path + ".tmp", path)
 
 
-def _compute(todo: List[Track], args, table: FeatureTable, progress: Progress) -> None:
+def _compute(todo: list[Track], args, table: FeatureTable, progress: Progress) -> None:
     from distributed import as_completed
 
     client, cluster, description = connect(args.workers, args.scheduler)
@@ -155,7 +154,7 @@ def run(args) -> int:
     return _summary(rows, tracks, skipped, time.monotonic() - started, args.output)
 
 
-def _summary(rows: List[Dict], tracks: List[Track], skipped: int, seconds: float, output: str) -> int:
+def _summary(rows: list[dict], tracks: list[Track], skipped: int, seconds: float, output: str) -> int:
     ok = [r for r in rows if r["status"] == "ok"]
     failed = [r for r in rows if r["status"] != "ok"]
     print(f"auralis-dsp features: {len(ok)} ok ({skipped} from an earlier run), {len(failed)} failed, "

@@ -6,8 +6,6 @@ rotation of either profile best correlated (Pearson) with the chroma.
 """
 from __future__ import annotations
 
-from typing import Tuple
-
 import numpy as np
 
 __all__ = ["PITCH_CLASSES", "estimate_key"]
@@ -17,7 +15,7 @@ MAJOR_PROFILE = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 
 MINOR_PROFILE = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
 
 
-def estimate_key(chroma_mean: np.ndarray) -> Tuple[str, float]:
+def estimate_key(chroma_mean: np.ndarray) -> tuple[str, float]:
     """("A minor", correlation) for a 12-vector of pitch-class weights starting at C; ("", nan) for a flat one."""
     chroma_mean = np.asarray(chroma_mean, dtype=np.float64)
     if chroma_mean.shape != (12,) or not np.all(np.isfinite(chroma_mean)) or np.ptp(chroma_mean) == 0:

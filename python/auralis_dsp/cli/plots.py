@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import io
 import os
-from typing import Dict, Iterable, Mapping, Optional
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 
@@ -101,7 +101,9 @@ def render_track_png(
     for ax, signal, name in ((axes[1], y_harmonic, "harmonic"), (axes[2], y_percussive, "percussive")):
         db = _log_frequency_db(signal, sr)
         times = np.linspace(0, duration_s, db.shape[1] + 1)
-        mesh = ax.pcolormesh(times, _log_edges(sr), db, shading="flat", cmap="magma", vmin=-TOP_DB, vmax=0, rasterized=True)
+        mesh = ax.pcolormesh(
+            times, _log_edges(sr), db, shading="flat", cmap="magma", vmin=-TOP_DB, vmax=0, rasterized=True
+        )
         _log_frequency_axis(ax, sr)
         ax.set_title(f"{name} spectrogram (dB)")
         fig.colorbar(mesh, ax=ax, pad=0.06, format="%+.0f dB")
@@ -134,7 +136,7 @@ def _cell(value) -> str:
     return html.escape(str(value))
 
 
-def write_index_html(path: str, rows: Iterable[Dict], png_names: Mapping[str, Optional[str]]) -> None:
+def write_index_html(path: str, rows: Iterable[dict], png_names: Mapping[str, str | None]) -> None:
     """A page with one table row per track and, below each, its figure (when there is one)."""
     out = [
         "<!doctype html><meta charset='utf-8'><title>auralis-dsp features</title>",

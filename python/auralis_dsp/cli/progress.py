@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Optional, TextIO
+from typing import TextIO
 
 __all__ = ["Progress", "format_duration"]
 
@@ -20,7 +20,7 @@ def format_duration(seconds: float) -> str:
 class Progress:
     """Tracks done of ``total``, tracks per minute and the time left, on ``stream`` (stderr by default)."""
 
-    def __init__(self, total: int, stream: Optional[TextIO] = None, width: int = 30):
+    def __init__(self, total: int, stream: TextIO | None = None, width: int = 30):
         self.total = total
         self.done = 0
         self.failed = 0

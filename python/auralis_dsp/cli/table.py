@@ -11,7 +11,7 @@ import glob
 import os
 import shutil
 import time
-from typing import Dict, Iterable, List, Optional
+from collections.abc import Iterable
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -56,16 +56,16 @@ class FeatureTable:
         self.parts_dir = self.output + ".parts"
         self.rows_per_part = rows_per_part
         self.seconds_per_part = seconds_per_part
-        self._pending: List[Dict] = []
+        self._pending: list[dict] = []
         self._last_flush = time.monotonic()
         self._written = 0
 
-    def _part_files(self) -> List[str]:
+    def _part_files(self) -> list[str]:
         return sorted(glob.glob(os.path.join(self.parts_dir, "part-*.parquet")))
 
-    def existing_rows(self) -> Dict[str, Dict]:
+    def existing_rows(self) -> dict[str, dict]:
         """The latest row per path from the previous output and any parts (oldest first, later wins)."""
-        rows: Dict[str, Dict] = {}
+        rows: dict[str, dict] = {}
         sources = ([self.output] if os.path.exists(self.output) else []) + self._part_files()
         for source in sources:
             try:
@@ -76,7 +76,7 @@ class FeatureTable:
                 rows[row["path"]] = row
         return rows
 
-    def add(self, row: Dict) -> None:
+    def add(self, row: dict) -> None:
         self._pending.append(row)
         if len(self._pending) >= self.rows_per_part or time.monotonic() - self._last_flush >= self.seconds_per_part:
             self.flush()
@@ -93,7 +93,7 @@ class FeatureTable:
         os.replace(name + ".tmp", name)
         self._pending = []
 
-    def merge(self, tracks: Iterable[Track]) -> List[Dict]:
+    def merge(self, tracks: Iterable[Track]) -> list[dict]:
         """Write ``output`` with the latest row of each track found this run (sorted by path); drop the parts."""
         self.flush()
         latest = self.existing_rows()
@@ -107,7 +107,7 @@ class FeatureTable:
         return rows
 
 
-def row_is_current(row: Optional[Dict], track: Track) -> bool:
+def row_is_current(row: dict | None, track: Track) -> bool:
     """A finished row for this very file (same path, size and modification time)."""
     return (
         row is not None and row.get("status") == "ok"

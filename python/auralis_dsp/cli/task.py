@@ -5,7 +5,7 @@ import hashlib
 import io
 import os
 import time
-from typing import Any, Dict
+from typing import Any
 
 import numpy as np
 
@@ -20,12 +20,12 @@ def output_stem(path: str) -> str:
     return f"{os.path.basename(path)}-{digest}"
 
 
-def error_row(track: Track, reason: str) -> Dict[str, Any]:
+def error_row(track: Track, reason: str) -> dict[str, Any]:
     return {"path": track.path, "status": "error", "error": reason, "size_bytes": track.size_bytes,
             "mtime_ns": track.mtime_ns}
 
 
-def process_track(track: Track, sr: int, want_frames: bool, want_plot: bool) -> Dict[str, Any]:
+def process_track(track: Track, sr: int, want_frames: bool, want_plot: bool) -> dict[str, Any]:
     """{"row": table row, "frames": .npz bytes or None, "png": PNG bytes or None}.
 
     Every failure (undecodable file, audio too short for the analysis, ...)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import List
 
 __all__ = ["AUDIO_EXTENSIONS", "Track", "find_tracks"]
 
@@ -24,7 +23,7 @@ class Track:
         return (self.path, self.size_bytes, self.mtime_ns)
 
 
-def find_tracks(root: str) -> List[Track]:
+def find_tracks(root: str) -> list[Track]:
     """Audio files under ``root`` (recursively, hidden entries skipped), sorted by path."""
     tracks = []
     for folder, dirs, files in os.walk(os.path.abspath(root)):

@@ -1,33 +1,34 @@
 """Chromagrams: drop-in ``librosa.feature.chroma_cqt`` and ``librosa.feature.chroma_stft``."""
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
 from .. import _backend
-from .._util import is_positive_int, signal_to_wire, spectrum_from_wire, valid_audio, window_request
+from .._request import StftArgs, _spectrogram_request
+from .._util import is_positive_int, signal_to_wire, spectrogram_to_wire, spectrum_from_wire, valid_audio
 from ..constantq import _norm_param
 from ..exceptions import ParameterError, UnsupportedParameter
-from ..tuning import spectrogram_to_wire, warn_if_empty
+from ..tuning import warn_if_empty
 
 __all__ = ["chroma_cqt", "chroma_stft"]
 
 
 def chroma_cqt(
     *,
-    y: Optional[np.ndarray] = None,
+    y: np.ndarray | None = None,
     sr: float = 22050,
-    C: Optional[np.ndarray] = None,
+    C: np.ndarray | None = None,
     hop_length: int = 512,
-    fmin: Optional[float] = None,
-    norm: Optional[float] = np.inf,
+    fmin: float | None = None,
+    norm: float | None = np.inf,
     threshold: float = 0.0,
-    tuning: Optional[float] = None,
+    tuning: float | None = None,
     n_chroma: int = 12,
     n_octaves: int = 7,
-    window: Optional[np.ndarray] = None,
-    bins_per_octave: Optional[int] = 36,
+    window: np.ndarray | None = None,
+    bins_per_octave: int | None = 36,
     cqt_mode: str = "full",
 ) -> np.ndarray:
     """Constant-Q chromagram, as ``librosa.feature.chroma_cqt`` (librosa 0.11.0).
@@ -130,17 +131,17 @@ _CHROMA_FB_DEFAULTS = {"ctroct": 5.0, "octwidth": 2, "base_c": True, "dtype": np
 
 def chroma_stft(
     *,
-    y: Optional[np.ndarray] = None,
+    y: np.ndarray | None = None,
     sr: float = 22050,
-    S: Optional[np.ndarray] = None,
-    norm: Optional[float] = np.inf,
+    S: np.ndarray | None = None,
+    norm: float | None = np.inf,
     n_fft: int = 2048,
     hop_length: int = 512,
-    win_length: Optional[int] = None,
+    win_length: int | None = None,
     window: Any = "hann",
     center: bool = True,
     pad_mode: Any = "constant",
-    tuning: Optional[float] = None,
+    tuning: float | None = None,
     n_chroma: int = 12,
     **kwargs: Any,
 ) -> np.ndarray:
@@ -183,7 +184,9 @@ def chroma_stft(
     fb = dict(_CHROMA_FB_DEFAULTS, **kwargs)
     fb_dtype = np.dtype(fb["dtype"])
     if fb_dtype not in (np.float32, np.float64):
-        raise UnsupportedParameter(f"dtype={fb_dtype} is not supported for the chroma filter bank; use float32 or float64")
+        raise UnsupportedParameter(
+            f"dtype={fb_dtype} is not supported for the chroma filter bank; use float32 or float64"
+        )
     if not is_positive_int(n_chroma):
         raise ParameterError(f"n_chroma={n_chroma} must be a positive integer")
     params: dict = {
@@ -195,31 +198,14 @@ def chroma_stft(
         "octwidth": None if fb["octwidth"] is None else float(fb["octwidth"]),
         "base_c": bool(fb["base_c"]),
         "fb_dtype": fb_dtype.name,
-        "n_fft": None if n_fft is None else int(n_fft),
     }
-    arrays: dict = {}
-    if S is not None:
-        arrays["S"], lead = spectrogram_to_wire(S)
-        s_dtype = arrays["S"].dtype
-    else:
-        if n_fft is None:
-            raise ParameterError(f"Unable to compute spectrogram with n_fft={n_fft}")
-        if y is None:
-            raise ParameterError("Input signal must be provided to compute a spectrogram")
-        valid_audio(y)
-        if win_length is None:
-            win_length = n_fft
-        if hop_length is None:
-            hop_length = int(win_length // 4)
-        if not is_positive_int(hop_length):
-            raise ParameterError(f"hop_length={hop_length} must be a positive integer")
-        params.update(hop_length=int(hop_length), win_length=int(win_length), center=bool(center), pad_mode=pad_mode)
-        window_request(window, int(win_length), params, arrays)
-        arrays["y"], lead = signal_to_wire(y)
-        s_dtype = arrays["y"].dtype
-    out_dtype = np.result_type(fb_dtype, s_dtype)
+    request = _spectrogram_request(
+        y, StftArgs(n_fft, hop_length, win_length, window, center, pad_mode), S=S, accepts_S=True, stacklevel=2
+    )
+    params.update(request.params)
+    out_dtype = np.result_type(fb_dtype, (request.arrays["S"] if S is not None else request.arrays["y"]).dtype)
     params["dtype"] = "float32" if out_dtype == np.float32 else "float64"
-    meta, result = _backend.call("chroma_stft", params, arrays)
+    meta, result = _backend.call("chroma_stft", params, request.arrays)
     if tuning is None:
         warn_if_empty(meta, stacklevel=3)
-    return spectrum_from_wire(result["chroma"], lead, out_dtype)
+    return spectrum_from_wire(result["chroma"], request.lead, out_dtype)

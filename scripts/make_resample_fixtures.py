@@ -3,9 +3,9 @@
 
 Usage (from the repository root, with the project venv):
 
-    .venv/bin/python scripts/make-resample-fixtures.py            # write fixtures/resample/*.npy
-    .venv/bin/python scripts/make-resample-fixtures.py halfband   # print our half-band designs (TS)
-    .venv/bin/python scripts/make-resample-fixtures.py big DIR    # large inputs + soxr/librosa refs in DIR
+    .venv/bin/python scripts/make_resample_fixtures.py            # write fixtures/resample/*.npy
+    .venv/bin/python scripts/make_resample_fixtures.py halfband   # print our half-band designs (TS)
+    .venv/bin/python scripts/make_resample_fixtures.py big DIR    # large inputs + soxr/librosa refs in DIR
 
 Every reference is `soxr.resample(x, factor, 1, quality="HQ")` on float64 input
 (python-soxr 1.1.0, which is what `librosa.resample(..., res_type="soxr_hq")` calls),
@@ -136,7 +136,9 @@ def write_fixtures() -> None:
 
     for name, x in signals(rng):
         save(f"{name}_in", x)
-        for factor in (2,) if not name.startswith(("noise_4001", "chirp", "noise_len", "impulse_even")) else (2, 4, 8, 16):
+        for factor in (
+            (2,) if not name.startswith(("noise_4001", "chirp", "noise_len", "impulse_even")) else (2, 4, 8, 16)
+        ):
             y = soxr_ref(x, factor)
             save(f"{name}_d{factor}", y)
             cases.append({"name": name, "factor": factor, "input": f"{name}_in", "output": f"{name}_d{factor}"})
@@ -145,7 +147,7 @@ def write_fixtures() -> None:
     import librosa
 
     lib_cases = []
-    for name, x, factor in (("noise_4001", None, 2), ("noise_len1001", None, 4), ("noise_len7", None, 8)):
+    for name, _x, factor in (("noise_4001", None, 2), ("noise_len1001", None, 4), ("noise_len7", None, 8)):
         xin = np.load(os.path.join(OUT, f"{name}_in.npy"))
         y = librosa.resample(xin, orig_sr=factor, target_sr=1, res_type="soxr_hq", scale=True)
         save(f"{name}_librosa_d{factor}", y)
@@ -154,7 +156,7 @@ def write_fixtures() -> None:
     import soxr
 
     meta = {
-        "generator": "scripts/make-resample-fixtures.py",
+        "generator": "scripts/make_resample_fixtures.py",
         "soxr": soxr.__version__,
         "libsoxr": soxr.__libsoxr_version__,
         "librosa": librosa.__version__,

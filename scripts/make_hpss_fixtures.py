@@ -1,5 +1,5 @@
 """Writes the HPSS fixtures in fixtures/hpss/: inputs and scipy / librosa outputs as .npy,
-plus cases.json describing them. Run with the parity venv: .venv/bin/python scripts/make-hpss-fixtures.py
+plus cases.json describing them. Run with the parity venv: .venv/bin/python scripts/make_hpss_fixtures.py
 
 - median_<name>.npy: a float64 matrix; median_<name>_out.npy: shape (len(sizes), 2, R, C),
   [k, 0] = median_filter(size=(1, sizes[k])) (along time), [k, 1] = size=(sizes[k], 1) (along freq).
@@ -118,7 +118,10 @@ for dtype, cdtype in [("float32", "complex64"), ("float64", "complex128")]:
     # A real (magnitude) S: no phase, H = S * mask.
     mag = np.abs(S)
     save(f"hpss_{dtype}_mag", mag)
-    save(f"hpss_{dtype}_mag_out", np.stack(librosa.decompose.hpss(mag, kernel_size=(31, 7), margin=(1.5, 3.0), power=2.0)))
+    save(
+        f"hpss_{dtype}_mag_out",
+        np.stack(librosa.decompose.hpss(mag, kernel_size=(31, 7), margin=(1.5, 3.0), power=2.0)),
+    )
 cases["hpss"] = hpss_cases
 
 with open(os.path.join(OUT, "cases.json"), "w") as f:

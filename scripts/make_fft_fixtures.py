@@ -6,7 +6,7 @@ random spectrum with non-zero imaginary parts in bin 0 and bin n/2 (spec_n.npy,
 same layout) with numpy.fft.irfft(spec, n) in irfft_n.npy, which pins down
 pocketfft's rule of ignoring those parts.
 
-Run: .venv/bin/python scripts/make-fft-fixtures.py
+Run: .venv/bin/python scripts/make_fft_fixtures.py
 """
 
 from pathlib import Path

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Fixtures for test/pyin.test.ts: what librosa's pyin takes from scipy and numpy, as JSON.
 
-    .venv/bin/python scripts/make-pyin-fixtures.py      # writes fixtures/pyin/reference.json
+    .venv/bin/python scripts/make_pyin_fixtures.py      # writes fixtures/pyin/reference.json
 
 - ``beta``: ``scipy.stats.beta.cdf`` on pyin's threshold grids (``np.linspace(0, 1, n + 1)``)
   for several shape pairs, the default (2, 18) among them;
@@ -16,18 +16,25 @@ from __future__ import annotations
 import json
 import os
 
+import librosa
 import numpy as np
 import scipy
 import scipy.stats
-
-import librosa
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def main() -> None:
     beta = []
-    for a, b, n in ((2, 18, 100), (1, 1, 100), (0.5, 0.5, 100), (2.5, 7.3, 40), (10, 3, 64), (1, 30, 100), (0.3, 5, 17)):
+    for a, b, n in (
+        (2, 18, 100),
+        (1, 1, 100),
+        (0.5, 0.5, 100),
+        (2.5, 7.3, 40),
+        (10, 3, 64),
+        (1, 30, 100),
+        (0.3, 5, 17),
+    ):
         x = np.linspace(0, 1, n + 1)
         beta.append(dict(a=a, b=b, n=n, x=x.tolist(), cdf=scipy.stats.beta.cdf(x, a, b).tolist()))
     rng = np.random.default_rng(7)
