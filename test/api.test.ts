@@ -54,7 +54,7 @@ const loadNd = (path: string): NdArray<FloatData> => {
 };
 
 /** Every element of `a` in C order (a fresh array; `a` may be any strided view). */
-const cOrder = (a: NdArray<ArrayLike<number>>): Float64Array => {
+const cOrder = (a: NdArray<FloatData | Uint8Array>): Float64Array => {
   const out = new Float64Array(a.size);
   const index = new Array<number>(a.dimension).fill(0);
   for (let k = 0; k < a.size; k++) {
