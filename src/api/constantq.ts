@@ -214,7 +214,7 @@ const TUNING_DEFAULTS: Required<EstimateTuningOptions> = {
  * import { estimateTuning } from "auralis-dsp";
  * const sr = 22050, f = 440 * 2 ** (0.25 / 12); // a quarter of a semitone sharp
  * const y = Float64Array.from({ length: sr }, (_, i) => Math.sin(2 * Math.PI * f * i / sr));
- * console.log(await estimateTuning({ y, sr })); // 0.25
+ * console.log(await estimateTuning({ y, sr })); // 0.24 -- librosa.estimate_tuning says 0.24 too
  */
 export const estimateTuning = async (options: EstimateTuningOptions): Promise<number> => {
   const o = withDefaults("estimate_tuning", options, TUNING_DEFAULTS);
@@ -332,7 +332,7 @@ const chromaResult = (arrays: NamedArray[], lead: readonly number[]): NdArray<Fl
  * const sr = 22050;
  * const y = Float32Array.from({ length: sr }, (_, i) => Math.sin(2 * Math.PI * 261.63 * i / sr));
  * const chroma = await chromaCqt({ y, sr });
- * console.log(chroma.shape, chroma.get(0, 20)); // [12, 44] 1 (C is the strongest pitch class)
+ * console.log(chroma.shape, chroma.get(0, 20)); // [12, 44] 1 -- C is the strongest pitch class
  */
 export const chromaCqt = async (options: ChromaCqtOptions): Promise<NdArray<FloatData>> => {
   const o = withDefaults("chroma_cqt", options, CHROMA_CQT_DEFAULTS);
@@ -446,7 +446,7 @@ const CHROMA_STFT_DEFAULTS: Required<ChromaStftOptions> = {
  * const sr = 22050;
  * const y = Float32Array.from({ length: sr }, (_, i) => Math.sin(2 * Math.PI * 392 * i / sr));
  * const chroma = await chromaStft({ y, sr });
- * console.log(chroma.shape, chroma.get(7, 20)); // [12, 44] 1 (G)
+ * console.log(chroma.shape, chroma.get(7, 20)); // [12, 44] 1 -- G is the strongest
  */
 export const chromaStft = async (options: ChromaStftOptions): Promise<NdArray<FloatData>> => {
   const o = withDefaults("chroma_stft", options, CHROMA_STFT_DEFAULTS);

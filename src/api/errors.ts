@@ -28,8 +28,12 @@ let handler: WarningHandler = defaultHandler;
  * restores the default, `console.warn`. Returns the handler it replaced.
  *
  * @example
+ * import { setWarningHandler, stft } from "auralis-dsp";
  * const seen = [];
  * setWarningHandler((message) => seen.push(message));
+ * await stft(new Float32Array(1000));
+ * setWarningHandler(null);
+ * console.log(seen); // [n_fft=2048 is too large for input signal of length=1000]
  */
 export const setWarningHandler = (next: WarningHandler | null): WarningHandler => {
   const previous = handler;
