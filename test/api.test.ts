@@ -496,6 +496,7 @@ describe("errors as librosa raises them", () => {
     await rejects(stft(y, { padMode: "linear_ramp" }), UnsupportedParameter, "pad_mode='linear_ramp' is not supported; use one of ('constant', 'edge', 'reflect', 'symmetric')");
     await rejects(stft(y, { window: [1, 2, 3] }), ParameterError, "Window size mismatch: 3 != 2048");
     await rejects(stft(y, { nfft: 512 } as never), TypeError, "stft() got an unexpected keyword argument 'nfft'");
+    await rejects(stft(y, JSON.parse('{"toString": 1}') as never), TypeError, "stft() got an unexpected keyword argument 'toString'");
     await rejects(stft(y, { librosa: "2.0" as never }), ParameterError, "librosa='2.0': expected one of 0.11, 1.0");
     await rejects(istft(ndarray(new Float64Array(20), [10, 2])), ParameterError, "stft_matrix must have at least 2 dimensions (bins, frames), got shape=(10, 2); expected (..., bins, frames, 2) for complex data");
     await rejects(istft(ndarray(new Float64Array(0), [5, 0, 2])), ParameterError, "stft_matrix has no frames (shape=(5, 0))");
@@ -527,6 +528,7 @@ describe("errors as librosa raises them", () => {
     ]);
     await rejects(pyin(y, { fmin: 100, fmax: 400, switchProb: 2 }), ParameterError, "prob=[-1 -1] must have values in the range [0, 1]");
     await rejects(pyin(y, { fmin: 100, fmax: 400, resolution: 0 }), ParameterError, "resolution=0 must be positive");
+    await rejects(pyin(y, { fmin: 100, fmax: 400, nThresholds: 10.5 }), TypeError, "'float' object cannot be interpreted as an integer");
     await rejects(pyin(y, { fmin: 100, fmax: 400, transitionMinProb: -1 }), ParameterError, "Invalid transition_min_prob=-1, must be None or non-negative.");
   });
 

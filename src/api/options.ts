@@ -33,7 +33,7 @@ export const withDefaults = <T extends object>(fn: string, given: object | undef
   }
   const out = { ...defaults } as Record<string, unknown>;
   for (const [key, value] of Object.entries(given ?? {})) {
-    if (!(key in defaults)) throw new TypeError(`${fn}() got an unexpected keyword argument '${key}'`);
+    if (!Object.hasOwn(defaults, key)) throw new TypeError(`${fn}() got an unexpected keyword argument '${key}'`);
     if (value !== undefined) out[key] = value;
   }
   return out as T;

@@ -200,7 +200,9 @@ export const pyin = async (y: ArrayInput, options: PyinOptions): Promise<[NdArra
   }
   const { params, signal } = framingRequest("pyin", y, o);
   const nThresholds = o.nThresholds;
-  if (!Number.isInteger(nThresholds)) throw new TypeError(`'${typeof nThresholds}' object cannot be interpreted as an integer`);
+  if (!Number.isInteger(nThresholds)) {
+    throw new TypeError(`'${typeof nThresholds === "number" ? "float" : typeof nThresholds}' object cannot be interpreted as an integer`);
+  }
   const resolution = checkNumber("resolution", o.resolution);
   if (!(resolution > 0)) throw new ParameterError(`resolution=${pyNumber(resolution)} must be positive`);
   const [betaA, betaB] = o.betaParameters;
