@@ -147,13 +147,25 @@ export const spectrumToWire = (S: unknown, complex: boolean, order: "frames-bins
 /** Copies every element of view `src` into `dst` (same shape). */
 const ndarrayAssign = (dst: NdArray<FloatData>, src: Strided): void => {
   const dims = src.shape.length;
-  const n = product(src.shape);
-  const index = new Array<number>(dims).fill(0);
+  if (dims === 0) {
+    dst.data[dst.offset] = src.data[src.offset]!;
+    return;
+  }
+  if (product(src.shape) === 0) return;
+  // Whole lines along the last axis in a tight loop; an odometer over the others.
+  const last = dims - 1;
+  const lineLength = src.shape[last]!;
+  const srcStep = src.stride[last]!;
+  const dstStep = dst.stride[last]!;
+  const index = new Array<number>(last).fill(0);
   let s = src.offset;
   let d = dst.offset;
-  for (let k = 0; k < n; k++) {
-    dst.data[d] = src.data[s]!;
-    for (let a = dims - 1; a >= 0; a--) {
+  for (;;) {
+    const from = src.data;
+    const to = dst.data;
+    for (let i = 0, si = s, di = d; i < lineLength; i++, si += srcStep, di += dstStep) to[di] = from[si]!;
+    let a = last - 1;
+    for (; a >= 0; a--) {
       index[a]!++;
       s += src.stride[a]!;
       d += dst.stride[a]!;
@@ -162,6 +174,7 @@ const ndarrayAssign = (dst: NdArray<FloatData>, src: Strided): void => {
       d -= dst.stride[a]! * src.shape[a]!;
       index[a] = 0;
     }
+    if (a < 0) return;
   }
 };
 
