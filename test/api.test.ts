@@ -168,6 +168,10 @@ describe("stft against librosa (fixtures/spectrum)", () => {
     const picked = y.pick(1, null).step(2);
     const copy = Float64Array.from({ length: 1500 }, (_, i) => y.get(1, 2 * i));
     sameBits(cOrder(await stft(picked, { nFft: 256 })), cOrder(await stft(copy, { nFft: 256 })));
+    // a negative stride: channel 0 reversed
+    const reversed = y.pick(0, null).step(-1);
+    const reversedCopy = Float64Array.from({ length: 3000 }, (_, i) => y.get(0, 2999 - i));
+    sameBits(cOrder(await stft(reversed, { nFft: 256 })), cOrder(await stft(reversedCopy, { nFft: 256 })));
   });
 
   it("keeps leading axes: (3, 2, n) gives (3, 2, bins, frames, 2), channel by channel", async () => {

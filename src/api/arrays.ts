@@ -47,7 +47,7 @@ const isNdArray = (x: unknown): x is NdArray<FloatData> =>
  * `x` as a strided view, checked as librosa's `valid_audio` checks audio
  * (floating point, at least one dimension); `what` names it in messages.
  */
-const strided = (x: unknown, what: "Audio data" | string): Strided => {
+const strided = (x: unknown, what: string): Strided => {
   if (isFloatData(x)) return { data: x, shape: [x.length], stride: [1], offset: 0 };
   if (isNdArray(x)) {
     if (!isFloatData(x.data)) throw new ParameterError(`${what} must be floating-point`);
