@@ -490,6 +490,12 @@ describe("errors as librosa raises them", () => {
     await rejects(stft(ndarray(new Int16Array(10), [10]) as never), ParameterError, "Audio data must be floating-point");
     await rejects(stft(ndarray(new Float64Array(1), [])), ParameterError, "Audio data must be at least one-dimensional, given y.shape=()");
     await rejects(yin(Float64Array.of(0, NaN, 1), { fmin: 100, fmax: 1000 }), ParameterError, "Audio buffer is not finite everywhere");
+    for (const bad of [Infinity, -Infinity, NaN]) {
+      const y32 = new Float32Array(4096);
+      y32[4095] = bad;
+      await rejects(stft(y32), ParameterError, "Audio buffer is not finite everywhere");
+      await rejects(cqt(ndarray(Float64Array.from(y32), [2, 2048]).pick(1, null)), ParameterError, "Audio buffer is not finite everywhere");
+    }
   });
 
   it("stft and istft", async () => {

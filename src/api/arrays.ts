@@ -66,6 +66,19 @@ const contiguous = (v: Strided): FloatData => {
   return out;
 };
 
+// `v - v` is 0 for every finite v and NaN otherwise, so the sum is 0 exactly when all are finite.
+// One loop per element type: each stays monomorphic (about twice as fast as one loop over both).
+const allFinite32 = (data: Float32Array): boolean => {
+  let sum = 0;
+  for (let i = 0; i < data.length; i++) sum += data[i]! - data[i]!;
+  return sum === 0;
+};
+const allFinite64 = (data: Float64Array): boolean => {
+  let sum = 0;
+  for (let i = 0; i < data.length; i++) sum += data[i]! - data[i]!;
+  return sum === 0;
+};
+
 /** A signal on the wire: (channels, n) C order, and the leading shape of `(..., n)`. */
 export interface WireSignal {
   data: FloatData;
@@ -83,9 +96,7 @@ export const audioToWire = (y: unknown): WireSignal => {
   const v = strided(y, "Audio data");
   if (v.shape.length === 0) throw new ParameterError(`Audio data must be at least one-dimensional, given y.shape=()`);
   const data = contiguous(v);
-  for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i]!)) throw new ParameterError("Audio buffer is not finite everywhere");
-  }
+  if (!(data instanceof Float32Array ? allFinite32(data) : allFinite64(data))) throw new ParameterError("Audio buffer is not finite everywhere");
   const length = v.shape[v.shape.length - 1]!;
   const lead = v.shape.slice(0, -1);
   return { data, channels: product(lead), length, lead, double: data instanceof Float64Array };
