@@ -11,7 +11,7 @@ const ASYNC_HELPER = /^( *)var __async = \(__this, __arguments, generator\) => \
 const DRIVEN_HELPER =
   '$1var __async = (__this, __arguments, generator) => globalThis[Symbol.for("auralis-dsp.driveAsync")](__this, __arguments, generator);\n';
 
-const browserStandIns = {
+export const browserStandIns = {
   name: "browser-stand-ins",
   setup(b) {
     b.onResolve({ filter: /^node:timers\/promises$/ }, () => ({ path: "timers-promises", namespace: "stand-in" }));
