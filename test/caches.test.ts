@@ -8,9 +8,10 @@ import { callOp } from "../src/bridge/inProcess.js";
 import "../src/bridge/ops/index.js";
 import type { NamedArray } from "../src/bridge/registry.js";
 import { getRealFft } from "../src/fft/index.js";
-import { wasmSpectralMemory } from "../src/fft/wasmRealFft.js";
+import { fftMemory } from "../src/fft/wasmRealFft.js";
 import { BoundedCache, onCacheEviction, reachableBytes } from "../src/util/boundedCache.js";
-import { clearCaches, kernelMemoryBytes, onClearCaches } from "../src/util/clearCaches.js";
+import { clearCaches, onClearCaches } from "../src/util/clearCaches.js";
+import { kernelMemoryBytes } from "../src/util/kernelMemory.js";
 
 const bytesOf = (a: NamedArray["data"]): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
@@ -104,14 +105,14 @@ describe("BoundedCache", () => {
 });
 
 describe("kernel memory over repeated calls", () => {
-  it("wasmSpectralMemory is one object per instance, a new one (and memory) after clearCaches", () => {
-    const before = wasmSpectralMemory();
+  it("fftMemory is one object per instance, a new one (and memory) after clearCaches", () => {
+    const before = fftMemory();
     if (before === null) return; // no WebAssembly SIMD: nothing to keep
-    expect(wasmSpectralMemory()).toBe(before);
+    expect(fftMemory()).toBe(before);
     const fft = getRealFft(1000);
     expect(getRealFft(1000)).toBe(fft);
     clearCaches();
-    const after = wasmSpectralMemory()!;
+    const after = fftMemory()!;
     expect(after).not.toBe(before);
     expect(after.memory).not.toBe(before.memory);
     expect(getRealFft(1000)).not.toBe(fft);
@@ -126,11 +127,11 @@ describe("kernel memory over repeated calls", () => {
   ] as const)("%s does not grow the kernels' memory after its first call", async (op, params) => {
     const y = clip();
     await callOp(op, params, [y]);
-    const memory = wasmSpectralMemory();
+    const memory = fftMemory();
     if (memory === null) return;
     const size = memory.heap().byteLength;
     for (let i = 0; i < 20; i++) await callOp(op, params, [y]);
-    expect(wasmSpectralMemory()).toBe(memory);
+    expect(fftMemory()).toBe(memory);
     expect(memory.heap().byteLength).toBe(size);
   });
 });
@@ -195,7 +196,7 @@ describe("retained memory over varied parameters", () => {
     clearCaches();
     expect(kernelMemoryBytes()).toEqual({});
     await callOp("chroma_cqt", chromaCqtParams, [clip()]);
-    if (wasmSpectralMemory() !== null) expect(kernelMemoryBytes().fft).toBeGreaterThan(0);
+    if (fftMemory() !== null) expect(kernelMemoryBytes().fft).toBeGreaterThan(0);
   });
 
   it("the memory op reports the caches, kernel memories and, under Node, memoryUsage", async () => {

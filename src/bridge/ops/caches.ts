@@ -6,7 +6,8 @@
  * Reply meta: `cleared_bytes`, the bytes the bounded caches and the arena
  * of this thread held (the kernels' memories come on top).
  */
-import { clearCaches, kernelMemoryBytes } from "../../util/clearCaches.js";
+import { clearCaches } from "../../util/clearCaches.js";
+import { kernelMemoryBytes } from "../../util/kernelMemory.js";
 import { BoundedCache } from "../../util/boundedCache.js";
 import { registerOp } from "../registry.js";
 
