@@ -34,6 +34,15 @@ export type KernelRegion = "fft" | "yin" | "stft" | "cqt" | "chroma" | "tuning" 
  */
 export const KERNEL_MEMORY_BUDGET_BYTES = 256 * 2 ** 20;
 
+let budget = KERNEL_MEMORY_BUDGET_BYTES;
+
+/** Sets the per-thread budget of memories made from now on (tests use a small one); returns the previous one. */
+export const setKernelMemoryBudget = (bytes: number): number => {
+  const previous = budget;
+  budget = bytes;
+  return previous;
+};
+
 const PAGE = 65536;
 
 /** The parts of the WebAssembly JS API used here (the project's `lib` setting has no wasm types). */
@@ -93,8 +102,11 @@ export class KernelMemory {
   private readonly instances = new Map<Uint8Array, unknown>();
   private readonly memos = new Map<unknown, unknown>();
 
-  constructor(api: WasmApi) {
+  private readonly budget: number;
+
+  constructor(api: WasmApi, budgetBytes: number) {
     this.api = api;
+    this.budget = budgetBytes;
     this.memory = new api.Memory({ initial: 1 });
     this.f64 = new Float64Array(this.memory.buffer);
     this.f32 = new Float32Array(this.memory.buffer);
@@ -231,7 +243,7 @@ export class KernelMemory {
     this.f64 = new Float64Array(this.memory.buffer);
     this.f32 = new Float32Array(this.memory.buffer);
     this.i32 = new Int32Array(this.memory.buffer);
-    if (this.memory.buffer.byteLength > KERNEL_MEMORY_BUDGET_BYTES) this.retired = true;
+    if (this.memory.buffer.byteLength > this.budget) this.retired = true;
   }
 }
 
@@ -250,7 +262,7 @@ onClearCaches(() => {
 export const kernelMemory = (): KernelMemory | null => {
   if (current === undefined || current?.retired === true) {
     const api = wasmApi();
-    current = api === undefined || typeof api.Memory !== "function" ? null : new KernelMemory(api);
+    current = api === undefined || typeof api.Memory !== "function" ? null : new KernelMemory(api, budget);
   }
   return current;
 };
