@@ -16,8 +16,8 @@
  *   The sum runs in j order, one f64x2 multiply and add per term (wasm SIMD
  *   has no fused multiply-add, so the scalar twin rounds the same).
  *
- * The module is small enough to be written out here byte by byte; each
- * thread instantiates it once and lays the bases out in its memory per call
+ * Written with util/wasm.ts's instructions; each thread instantiates it once
+ * over its kernel memory and lays the bases out in the "cqt" region per call
  * of {@link createBandKernels}.
  */
 import { unitRoot } from "../fft/unitRoot.js";

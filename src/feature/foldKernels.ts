@@ -1,7 +1,7 @@
 /**
  * chroma_stft's per-frame loops in WebAssembly SIMD, working in the FFT
- * kernels' memory (imported from `wasmSpectralMemory().memory`, as
- * src/cqt/tuningKernels.ts does):
+ * thread's kernel memory, where the FFT leaves its spectra (as
+ * src/pitch/tuningKernels.ts does):
  *
  * - `power32` / `power64`: the power column of a spectrum, |X|² as
  *   `_spectrogram(power=2)` rounds it (float32 path: re and im rounded to
@@ -15,8 +15,8 @@
  *   no fused multiply-add), bit for bit; zero weights add +0 (see
  *   src/cqt/chromaStft.ts for the one case where they do not: NaN).
  *
- * The module is small enough to be written out here byte by byte; each
- * thread instantiates it once over its FFT memory.
+ * Written with util/wasm.ts's instructions; each thread instantiates it once
+ * over its kernel memory (util/kernelMemory.ts).
  */
 import { kernelsOverMemory } from "../util/kernelMemory.js";
 import {
@@ -28,7 +28,7 @@ import {
 /** Rows folded per call of a fold kernel (6 vectors of 2). */
 export const FOLD_ROWS = 12;
 
-/** Byte addresses in the FFT kernels' memory; counts as named. */
+/** Byte addresses in the kernel memory; counts as named. */
 export interface FoldKernels {
   /**
    * The power of bins 0 .. 2 pairs of the interleaved spectrum at `spec`

@@ -1,7 +1,7 @@
 /**
  * The per-frame loops of the tuning estimate's STFT columns
  * (src/cqt/tuningColumns.ts) in WebAssembly SIMD, working in place in the
- * FFT kernels' memory (imported from `wasmSpectralMemory().memory`): the
+ * thread's kernel memory, beside the FFT's buffers (util/kernelMemory.ts): the
  * window product that fills the transform's input, and over the spectrum the
  * largest squared magnitude with the magnitudes of a bin range (one pass), and piptrack's
  * local-maximum test over them (the scalar loop's branches mispredict on
@@ -10,8 +10,8 @@
  * no fused multiply-add; `f32x4.demote_f64x2_zero` + `f64x2.promote_low_f32x4`
  * round to float32 as `Math.fround` does), so the values are bit-identical.
  *
- * The module is small enough to be written out here byte by byte; each
- * thread instantiates it once over its FFT memory.
+ * Written with util/wasm.ts's instructions; each thread instantiates it once
+ * over its kernel memory.
  */
 import { kernelsOverMemory } from "../util/kernelMemory.js";
 import {
@@ -20,7 +20,7 @@ import {
   type WasmFunction,
 } from "../util/wasm.js";
 
-/** Byte addresses in the FFT kernels' memory; counts as named. */
+/** Byte addresses in the kernel memory; counts as named. */
 export interface TuningKernels {
   /** dst[k] = src[k] * win[k] for the `bytes / 8` float64 values (bytes a multiple of 32). */
   window(src: number, win: number, dst: number, bytes: number): void;

@@ -1,15 +1,15 @@
 /**
  * The division of the 2:1 stage's block outputs by librosa's `scale`
  * divisor, optionally rounded to float32, in WebAssembly SIMD, in place in
- * the FFT kernels' memory (imported from `wasmSpectralMemory().memory`),
+ * the thread's kernel memory (util/kernelMemory.ts),
  * where the inverse transform leaves the outputs. The caller then copies them
  * out in one `set`: a scalar loop storing into the (shared) output array costs
  * about three times as much. `f64x2.div` is the IEEE division of the scalar
  * loop and `f32x4.demote_f64x2_zero` + `f64x2.promote_low_f32x4` round to
  * float32 as `Math.fround` does, so the values are bit-identical.
  *
- * Written out byte by byte (as src/cqt/tuningKernels.ts); each thread
- * instantiates it once over its FFT memory.
+ * Written with util/wasm.ts's instructions; each thread instantiates it once
+ * over its kernel memory.
  */
 import { kernelsOverMemory } from "../util/kernelMemory.js";
 import { END, F64, F64X2_DIV, F64X2_SPLAT, I32, ROUND32, V128, V128_LOAD, V128_STORE, addConst, countedLoop, get, locals, set, wasmModule, type WasmFunction } from "../util/wasm.js";

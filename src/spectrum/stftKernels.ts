@@ -1,7 +1,7 @@
 /**
  * The per-frame loops of `stftFrames` and `istftUnits` in WebAssembly SIMD,
- * working in the FFT kernels' memory (imported from
- * `wasmSpectralMemory().memory`): the window product that fills the forward
+ * working in the thread's kernel memory beside the FFT's buffers
+ * (util/kernelMemory.ts): the window product that fills the forward
  * transform's input (from float32 or float64 samples), the conversions that
  * copy a spectrum between the transform's float64 pairs and a staging area
  * in the output's or input's element type and layout (a Float32Array /
@@ -14,8 +14,8 @@
  * nearest-even as a Float32Array store does, `f64x2.promote_low_f32x4` is
  * exact), so the values are bit-identical.
  *
- * The module is small enough to be written out here byte by byte; each
- * thread instantiates it once over its FFT memory.
+ * Written with util/wasm.ts's instructions; each thread instantiates it once
+ * over its kernel memory.
  */
 import { kernelsOverMemory } from "../util/kernelMemory.js";
 import {
@@ -24,7 +24,7 @@ import {
   locals, set, tee, wasmModule, type WasmFunction,
 } from "../util/wasm.js";
 
-/** Byte addresses in the FFT kernels' memory; counts as named. */
+/** Byte addresses in the kernel memory; counts as named. */
 export interface StftKernels {
   /** dst[k] = f64(src32[k]) * win[k] for 2 * pairs values (pairs even): src float32, win and dst float64. */
   window32(src: number, win: number, dst: number, pairs: number): void;
