@@ -499,12 +499,18 @@ export const createBandKernels = (specs: BandSpec[], channels: number, output: B
     else heap.set(spec.rowScale.subarray(0, rows), scaleAt / 8);
     const specIndex = specAt / 8;
     const outIndex = outAt / 8;
+    // The row values' view, made again only after the memory grew (a view per frame would cost more than the product).
+    let memory = km.f64;
+    let values = memory.subarray(outIndex, outIndex + perRow * rows);
     products.push({
       apply(spectrum: Float64Array, out: Float64Array, offset = 0, outOffset = 0): void {
-        const memory = km.f64;
+        if (km.f64 !== memory) {
+          memory = km.f64;
+          values = memory.subarray(outIndex, outIndex + perRow * rows);
+        }
         memory.set(spectrum.subarray(offset + 2 * lo, offset + 2 * hi), specIndex);
         wasm.bandProduct(tableAt, rows, outAt, scaleAt, mode);
-        out.set(memory.subarray(outIndex, outIndex + perRow * rows), outOffset);
+        out.set(values, outOffset);
       },
     });
     if (slide === null) {
