@@ -1,6 +1,7 @@
 import { FFT_PAIRS_WASM_BASE64, FFT_WASM_BASE64 } from "./fftWasmModule.js";
 import type { RealFft } from "./types.js";
 import { unitRoot } from "./unitRoot.js";
+import { onClearCaches } from "../util/clearCaches.js";
 import { isCurrentKernelMemory, kernelMemory, type KernelMemory, type KernelRegion } from "../util/kernelMemory.js";
 
 /** The exports of the module built by scripts/gen-fft-wasm.mjs (byte addresses, counts in complex points). */
@@ -45,6 +46,8 @@ const moduleBytes = (): { fft: Uint8Array; pairs: Uint8Array } | null => {
  * made over it (an {@link FftMemory}) keep working on it.
  */
 interface Instance {
+  /** Distinguishes the instances of successive memories (see WasmRealFft). */
+  readonly id: number;
   readonly km: KernelMemory;
   readonly wasm: FftKernels;
   readonly plans: Map<number, Plan>;
@@ -53,6 +56,7 @@ interface Instance {
 }
 
 const INSTANCE = Symbol("fft");
+let instances = 0;
 
 /**
  * The FFT's part of this thread's kernel memory, made on first use; `null`
@@ -67,8 +71,18 @@ const loadKernels = (): Instance | null => {
   return km.memo(INSTANCE, () => {
     // null on runtimes without SIMD (e.g. Safari before 16.4): the TypeScript engine serves.
     const wasm = km.instance<FftKernels>(bytes.fft);
-    return wasm === null ? null : { km, wasm, plans: new Map<number, Plan>() };
+    return wasm === null ? null : { id: ++instances, km, wasm, plans: new Map<number, Plan>() };
   });
+};
+
+/** The instance in this thread's current kernel memory, looked up again once that memory is released or retired. */
+let latest: Instance | null = null;
+onClearCaches(() => {
+  latest = null;
+});
+const currentInstance = (): Instance | null => {
+  if (latest === null || !isCurrentKernelMemory(latest.km)) latest = loadKernels();
+  return latest;
 };
 
 const pairKernelsOf = (k: Instance): PairKernels | null => (k.pairs ??= k.km.instance<PairKernels>(moduleBytes()!.pairs));
@@ -251,29 +265,31 @@ const complexForwardPairs32 = (wasm: PairKernels, plan: Plan, tables: PairTables
  * (n/2-point complex Stockham FFT, radix 4 with a final radix 2, 4 or 8, plus the real
  * split step) with the same twiddles and the same rounding per operation.
  * The frame is copied into kernel memory and the result copied out. Works in
- * this thread's current kernel memory (looked up again after a release, so a
- * cached transform never keeps a released memory alive).
+ * this thread's current kernel memory, which it does not hold (its plan holds
+ * only addresses): a cached transform never keeps a released memory alive,
+ * and after a release its next call makes its plan in the new memory.
  */
 class WasmRealFft implements RealFft {
   readonly size: number;
-  private k: Instance;
   private plan: Plan;
+  /** The id of the instance whose memory the plan is in. */
+  private owner: number;
 
   constructor(k: Instance, n: number) {
     this.size = n;
-    this.k = k;
     this.plan = planOf(k, n);
+    this.owner = k.id;
   }
 
-  /** The instance and plan in the current kernel memory. */
+  /** The current instance, the plan made in it if it is new. */
   private current(): Instance {
-    if (!isCurrentKernelMemory(this.k.km)) {
-      const k = loadKernels();
-      if (k === null) throw new Error("the WebAssembly FFT kernels are gone");
-      this.k = k;
+    const k = currentInstance();
+    if (k === null) throw new Error("the WebAssembly FFT kernels are gone");
+    if (k.id !== this.owner) {
       this.plan = planOf(k, this.size);
+      this.owner = k.id;
     }
-    return this.k;
+    return k;
   }
 
   forward(input: Float64Array, inOffset: number, out: Float64Array): void {
