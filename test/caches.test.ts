@@ -7,10 +7,11 @@ import { describe, expect, it } from "vitest";
 import { callOp } from "../src/bridge/inProcess.js";
 import "../src/bridge/ops/index.js";
 import type { NamedArray } from "../src/bridge/registry.js";
-import { getRealFft } from "../src/fft/index.js";
-import { wasmSpectralMemory } from "../src/fft/wasmRealFft.js";
+import { createRealFft, getRealFft } from "../src/fft/index.js";
+import { fftMemory } from "../src/fft/wasmRealFft.js";
 import { BoundedCache, onCacheEviction, reachableBytes } from "../src/util/boundedCache.js";
-import { clearCaches, kernelMemoryBytes, onClearCaches } from "../src/util/clearCaches.js";
+import { clearCaches, onClearCaches } from "../src/util/clearCaches.js";
+import { isCurrentKernelMemory, kernelMemory, kernelMemoryBytes, setKernelMemoryBudget } from "../src/util/kernelMemory.js";
 
 const bytesOf = (a: NamedArray["data"]): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
@@ -104,14 +105,14 @@ describe("BoundedCache", () => {
 });
 
 describe("kernel memory over repeated calls", () => {
-  it("wasmSpectralMemory is one object per instance, a new one (and memory) after clearCaches", () => {
-    const before = wasmSpectralMemory();
+  it("fftMemory is one object per instance, a new one (and memory) after clearCaches", () => {
+    const before = fftMemory();
     if (before === null) return; // no WebAssembly SIMD: nothing to keep
-    expect(wasmSpectralMemory()).toBe(before);
+    expect(fftMemory()).toBe(before);
     const fft = getRealFft(1000);
     expect(getRealFft(1000)).toBe(fft);
     clearCaches();
-    const after = wasmSpectralMemory()!;
+    const after = fftMemory()!;
     expect(after).not.toBe(before);
     expect(after.memory).not.toBe(before.memory);
     expect(getRealFft(1000)).not.toBe(fft);
@@ -126,11 +127,11 @@ describe("kernel memory over repeated calls", () => {
   ] as const)("%s does not grow the kernels' memory after its first call", async (op, params) => {
     const y = clip();
     await callOp(op, params, [y]);
-    const memory = wasmSpectralMemory();
+    const memory = fftMemory();
     if (memory === null) return;
     const size = memory.heap().byteLength;
     for (let i = 0; i < 20; i++) await callOp(op, params, [y]);
-    expect(wasmSpectralMemory()).toBe(memory);
+    expect(fftMemory()).toBe(memory);
     expect(memory.heap().byteLength).toBe(size);
   });
 });
@@ -195,7 +196,7 @@ describe("retained memory over varied parameters", () => {
     clearCaches();
     expect(kernelMemoryBytes()).toEqual({});
     await callOp("chroma_cqt", chromaCqtParams, [clip()]);
-    if (wasmSpectralMemory() !== null) expect(kernelMemoryBytes().fft).toBeGreaterThan(0);
+    if (fftMemory() !== null) expect(kernelMemoryBytes().fft).toBeGreaterThan(0);
   });
 
   it("the memory op reports the caches, kernel memories and, under Node, memoryUsage", async () => {
@@ -206,6 +207,83 @@ describe("retained memory over varied parameters", () => {
     expect(meta?.arena_bytes).toBe(0);
     expect(meta?.rss as number).toBeGreaterThan(0);
     expect(meta?.heap_used as number).toBeGreaterThan(0);
+  });
+});
+
+describe("the kernel memory", () => {
+  const sum = (bytes: Record<string, number>): number => Object.values(bytes).reduce((a, b) => a + b, 0);
+
+  it("counts its bytes by region, the rest free, adding up to the memory's size", () => {
+    clearCaches();
+    const km = kernelMemory();
+    if (km === null) return; // no WebAssembly
+    expect(km.byteLength).toBe(65536);
+    const a = km.reserve("fft", 100);
+    const b = km.reserve("cqt", 40000);
+    expect([a, b]).toEqual([0, 112]); // 16-aligned, one after the other
+    expect(km.bytesByRegion()).toEqual({ fft: 112, cqt: 40000, free: 65536 - 40112 });
+    km.reserve("yin", 30000); // grows by the pages missing
+    expect(km.byteLength).toBe(2 * 65536);
+    expect(sum(kernelMemoryBytes())).toBe(km.byteLength);
+    clearCaches();
+  });
+
+  it("keeps an area while large enough, grows the last one in place, reuses the space a moved one leaves", () => {
+    clearCaches();
+    const km = kernelMemory();
+    if (km === null) return;
+    const first = km.area("hpss", "medians", 1000);
+    expect(km.area("hpss", "medians", 500)).toBe(first);
+    expect(km.area("hpss", "medians", 2000)).toBe(first); // the last laid out: grows in place
+    km.reserve("fft", 16);
+    const moved = km.area("hpss", "medians", 3000); // no longer last: moves to the end
+    expect(moved).toBeGreaterThan(first);
+    expect(km.area("cqt", "bands", 1500)).toBe(first); // the space it left
+    expect(km.bytesByRegion()).toEqual({ hpss: 3008, fft: 16, cqt: 1504, free: km.byteLength - 3008 - 16 - 1504 });
+    km.f64[first / 8] = 1.5; // the views see the memory
+    expect(new Float64Array(km.memory.buffer)[first / 8]).toBe(1.5);
+    clearCaches();
+  });
+
+  it("is released by clearCaches: none left, and the next one starts at one page", async () => {
+    await callOp("chroma_cqt", chromaCqtParams, [clip()]);
+    const before = kernelMemory();
+    if (before === null) return;
+    expect(before.byteLength).toBeGreaterThan(65536);
+    clearCaches();
+    expect(kernelMemoryBytes()).toEqual({});
+    expect(isCurrentKernelMemory(before)).toBe(false);
+    const after = kernelMemory()!;
+    expect(after).not.toBe(before);
+    expect(after.memory).not.toBe(before.memory);
+    expect(after.byteLength).toBe(65536);
+  });
+
+  it("is retired past its budget: the next use starts a new one, and transforms made before follow it", () => {
+    clearCaches();
+    const previous = setKernelMemoryBudget(4 * 65536);
+    try {
+      const km = kernelMemory();
+      if (km === null) return;
+      const fft = getRealFft(1024);
+      const x = Float64Array.from({ length: 1024 }, (_, i) => Math.sin(0.1 * i) + 0.01 * i);
+      const expected = new Float64Array(1026);
+      createRealFft(1024).forward(x, 0, expected);
+      km.reserve("cqt", 5 * 65536);
+      expect(km.retired).toBe(true);
+      expect(isCurrentKernelMemory(km)).toBe(false);
+      const next = kernelMemory()!;
+      expect(next).not.toBe(km);
+      const out = new Float64Array(1026);
+      fft.forward(x, 0, out);
+      expect(out).toEqual(expected);
+      expect(kernelMemory()).toBe(next); // the transform moved into the new memory, not back
+      expect(kernelMemoryBytes().fft).toBeGreaterThan(0);
+      expect(kernelMemoryBytes().cqt).toBeUndefined();
+    } finally {
+      setKernelMemoryBudget(previous);
+      clearCaches();
+    }
   });
 });
 

@@ -13,7 +13,7 @@ import { chromaFilterbank } from "../src/cqt/filters.js";
 import { foldKernels } from "../src/feature/foldKernels.js";
 import { loadFrame } from "../src/spectrum/frames.js";
 import { getRealFft } from "../src/fft/index.js";
-import { wasmSpectralMemory } from "../src/fft/wasmRealFft.js";
+import { fftMemory } from "../src/fft/wasmRealFft.js";
 import { planStft } from "../src/spectrum/stft.js";
 import { fftWindow } from "../src/spectrum/window.js";
 
@@ -67,16 +67,16 @@ const powerSpectrogram = (y: Float32Array | Float64Array, channels: number): Flo
 
 describe("chroma_stft SIMD path", () => {
   it("the power and fold kernels equal their scalar loops bit for bit", () => {
-    const memory = wasmSpectralMemory();
+    const memory = fftMemory();
     const kernels = memory?.memory ? foldKernels(memory.memory) : null;
     if (!memory || !kernels) return;
     const nBins = 1025;
-    const w = memory.reserve(12 * nBins);
-    const x = memory.reserve(nBins + 1);
-    const out = memory.reserve(12);
-    const spec = memory.reserve(2 * nBins);
-    const p64 = memory.reserve(nBins);
-    const p32 = memory.reserve(nBins);
+    const w = memory.reserve(12 * nBins, "chroma");
+    const x = memory.reserve(nBins + 1, "chroma");
+    const out = memory.reserve(12, "chroma");
+    const spec = memory.reserve(2 * nBins, "chroma");
+    const p64 = memory.reserve(nBins, "chroma");
+    const p32 = memory.reserve(nBins, "chroma");
     const heap = memory.heap();
     const heap32 = new Float32Array(heap.buffer);
     let seed = 1;

@@ -10,7 +10,7 @@ import { createBandKernels, scalarSlidingBand } from "../src/cqt/bandProduct.js"
 import { interiorFrameStart, loadFrame } from "../src/spectrum/frames.js";
 import { ANCHOR_INTERVAL, planCqt, ResponseEngine, slidesOctave, type CqtPlan } from "../src/cqt/vqt.js";
 import { getRealFft } from "../src/fft/index.js";
-import { wasmSpectralMemory } from "../src/fft/wasmRealFft.js";
+import { fftMemory } from "../src/fft/wasmRealFft.js";
 
 const base = { hopLength: 512, fmin: 32.70319566257483, nBins: 252, binsPerOctave: 36, tuning: -0.21, filterScale: 1, norm: 1, sparsity: 0.01, window: "hann" as const, scale: true, padMode: "constant" as const, semantics: "0.11" as const };
 
@@ -144,7 +144,7 @@ describe("sliding DFT of the low octaves", () => {
 
 describe("kernel memory", () => {
   it("does not grow from one transform to the next (the staging stretch is reused)", () => {
-    const memory = wasmSpectralMemory();
+    const memory = fftMemory();
     if (memory === null) return;
     const { plan, signals } = setup(22050, 100_000);
     const sizes: number[] = [];

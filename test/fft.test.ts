@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { createComplexFft, createRealFft, getRealFft, type RealFft } from "../src/fft/index.js";
 import { createScalarRealFft } from "../src/fft/index.js";
 import { FFT_PAIRS_WASM_BASE64 } from "../src/fft/fftWasmModule.js";
-import { wasmSpectralMemory } from "../src/fft/wasmRealFft.js";
+import { fftMemory } from "../src/fft/wasmRealFft.js";
 
 const SIZES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 15, 16, 17, 25, 30, 32, 49, 62, 64, 100, 121, 128, 255, 256, 512, 1000, 1021, 1024, 2047, 2048, 3000, 4096, 4097];
 /** createRealFft (WebAssembly for powers of two) and the TypeScript engine it falls back on. */
@@ -248,7 +248,7 @@ describe("WebAssembly real FFT", () => {
   });
 
   it("transforms float32 pairs within float32 round-off, each frame independent of its partner", () => {
-    const memory = wasmSpectralMemory()!;
+    const memory = fftMemory()!;
     for (let n = 4; n <= 2 ** 16; n *= 2) {
       const a = Float64Array.from(randomSignal(n, 3 * n), Math.fround);
       const b = Float64Array.from(randomSignal(n, 5 * n), (v) => Math.fround(100 * v));
@@ -256,8 +256,8 @@ describe("WebAssembly real FFT", () => {
       const expectedB = new Float64Array(n + 2);
       createRealFft(n).forward(a, 0, expectedA);
       createRealFft(n).forward(b, 0, expectedB);
-      const frames = memory.reserve(2 * n + 4);
-      const out = memory.reserve(2 * (n + 2));
+      const frames = memory.reserve(2 * n + 4, "fft");
+      const out = memory.reserve(2 * (n + 2), "fft");
       const pair = (x: Float64Array, y: Float64Array, lo: number, hi: number): [Float64Array, Float64Array] => {
         memory.heap().set(x, frames);
         memory.heap().set(y, frames + n + 2);
@@ -277,14 +277,14 @@ describe("WebAssembly real FFT", () => {
   });
 
   it("filters and inverts float32 pairs within float32 round-off of the float64 transforms", () => {
-    const memory = wasmSpectralMemory()!;
+    const memory = fftMemory()!;
     for (let n = 4; n <= 2 ** 14; n *= 2) {
       const a = Float64Array.from(randomSignal(n, 7 * n), Math.fround);
       const b = Float64Array.from(randomSignal(n, 11 * n), (v) => Math.fround(0.01 * v));
       const h = randomSignal(n + 2, 13 * n);
-      const frames = memory.reserve(2 * n + 4);
-      const out = memory.reserve(2 * n + 4);
-      const q = memory.quadsPairs32!(h, n / 2 + 1);
+      const frames = memory.reserve(2 * n + 4, "fft");
+      const out = memory.reserve(2 * n + 4, "fft");
+      const q = memory.quadsPairs32!(h, n / 2 + 1, "fft");
       memory.heap().set(a, frames);
       memory.heap().set(b, frames + n + 2);
       const x = memory.spectrumPairs32!(n, frames, frames + n + 2);

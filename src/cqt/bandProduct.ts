@@ -16,18 +16,21 @@
  *   The sum runs in j order, one f64x2 multiply and add per term (wasm SIMD
  *   has no fused multiply-add, so the scalar twin rounds the same).
  *
- * The module is small enough to be written out here byte by byte; each
- * thread instantiates it once and lays the bases out in its memory per call
+ * Written with util/wasm.ts's instructions; each thread instantiates it once
+ * over its kernel memory and lays the bases out in the "cqt" region per call
  * of {@link createBandKernels}.
  */
 import { unitRoot } from "../fft/unitRoot.js";
 import type { BandRows } from "./bands.js";
-import { instantiateIfSupported, section, text, uleb } from "../util/wasm.js";
 import { BoundedCache } from "../util/boundedCache.js";
-import { onClearCaches } from "../util/clearCaches.js";
+import { kernelMemory, type KernelMemory } from "../util/kernelMemory.js";
+import {
+  BLOCK, BR, BR_IF, CALL, ELSE, END, F32_DEMOTE_F64, F64, F64_ADD, F64_LOAD, F64_MUL, F64_PROMOTE_F32, F64_SQRT, F64_STORE, F64X2_ADD, F64X2_EXTRACT_LANE,
+  F64X2_MUL, F64X2_SPLAT, I32, I32_ADD, I32_EQ, I32_EQZ, I32_GE_U, I32_LOAD, I32_LT_U, I32_SHL, I32_SUB, I8X16_SHUFFLE, IF, LOOP, V128, V128_CONST, V128_LOAD,
+  V128_STORE, V128_XOR, V128_ZERO, addConst, addLocal, declare, func, get, i32, set, wasmModule,
+} from "../util/wasm.js";
 
 interface BandKernels {
-  readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
   /** Rows of the table at `table` (per row: spectrum address, coefficient address, band bytes), values to `out` (see BandOutput; mode 0, 1, 2). */
   bandProduct(table: number, rows: number, out: number, scale: number, mode: number): void;
   /** One hop of the sliding DFT of `bins` values at `state` (see the file comment); hop a multiple of 4. */
@@ -36,178 +39,167 @@ interface BandKernels {
   slideRun(state: number, diffs: number, twiddles: number, rotations: number, bins: number, hop: number, frames: number, table: number, rows: number, out: number, scale: number, mode: number, outStep: number): void;
 }
 
-const simd = (op: number[]): number[] => [0xfd, ...op];
-const F64X2_ADD = simd([0xf0, 0x01]);
-const F64X2_MUL = simd([0xf2, 0x01]);
-const F64X2_SPLAT = simd([0x14]);
-const V128_LOAD = (offset: number): number[] => simd([0x00, 4, offset]);
-const V128_STORE = simd([0x0b, 4, 0]);
-const F64_LOAD = [0x2b, 3, 0];
-const V128_ZERO = simd([0x0c, ...new Array<number>(16).fill(0)]);
-const SWAP_LANES = simd([0x0d, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7]);
-const get = (local: number): number[] => [0x20, local];
-const set = (local: number): number[] => [0x21, local];
-const addConst = (local: number, value: number): number[] => [...get(local), 0x41, value, 0x6a, ...set(local)];
-const decrement = (local: number): number[] => [...get(local), 0x41, 0x01, 0x6b, ...set(local)];
+/** (im, re) of a complex value. */
+const SWAP_LANES = I8X16_SHUFFLE([8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7]);
+/** The sign bit of lane 0: xor negates the real part. */
+const SIGN_LOW = V128_CONST([0, 0, 0, 0, 0, 0, 0, 0x80, 0, 0, 0, 0, 0, 0, 0, 0]);
+const decrement = (local: string): number[] => [...get(local), ...i32(1), ...I32_SUB, ...set(local)];
 
-// bandProduct. Params: 0 table, 1 rows, 2 out, 3 scale (f64 per row), 4 mode (0, 1, 2: BandOutput).
-// Locals: 5 p (spectrum), 6 c (coefficients), 7 end (i32); 8 accA, 9 accB, 10 x, 11 r (v128); 12 m (f64);
-// 13 accA', 14 accB' (v128). Per entry accA += x * (br, br), accB += x * (bi, bi), even entries into
-// accA, accB and odd ones into accA', accB'; per row accA += accA', accB += accB', r = accA + (-accB.im, accB.re).
-const SIGN_LOW = simd([0x0c, 0, 0, 0, 0, 0, 0, 0, 0x80, 0, 0, 0, 0, 0, 0, 0, 0]);
-const V128_XOR = simd([0x51]);
-const F64X2_EXTRACT = (lane: number): number[] => simd([0x21, lane]);
 /**
- * Entry i (0 or 1) after the spectrum pointer (local 5) and coefficient
- * pointer (local 6), into the accumulators of its parity (8, 9 for even
- * entries, 13, 14 for odd ones: two independent chains of additions).
+ * The rows of a table (per row: spectrum address, coefficient address, band
+ * bytes, 12 bytes), each row's value to `out` (see BandOutput; mode 0, 1, 2)
+ * with its scale (a float64 per row at `scale`). Per entry accA += x * (br, br),
+ * accB += x * (bi, bi), even entries into accA, accB and odd ones into accA2,
+ * accB2 (two independent chains of additions); per row accA += accA2,
+ * accB += accB2, r = accA + (-accB.im, accB.re).
  */
-const entry = (i: number): number[] => [
-  ...get(5), ...V128_LOAD(16 * i), ...set(10),
-  ...get(i === 0 ? 8 : 13), ...get(10), ...get(6), ...V128_LOAD(32 * i), ...F64X2_MUL, ...F64X2_ADD, ...set(i === 0 ? 8 : 13),
-  ...get(i === 0 ? 9 : 14), ...get(10), ...get(6), ...V128_LOAD(32 * i + 16), ...F64X2_MUL, ...F64X2_ADD, ...set(i === 0 ? 9 : 14),
-];
-const productBody = [
-  4, 0x03, 0x7f, 0x04, 0x7b, 0x01, 0x7c, 0x02, 0x7b,
-  0x02, 0x40, // block: all rows done
-  0x03, 0x40, // loop over rows
-  ...get(1), 0x45, 0x0d, 0x01,
-  ...get(0), 0x28, 0x02, 0x00, ...set(5),
-  ...get(0), 0x28, 0x02, 0x04, ...set(6),
-  ...get(5), ...get(0), 0x28, 0x02, 0x08, 0x6a, ...set(7),
-  ...V128_ZERO, ...set(8),
-  ...V128_ZERO, ...set(9),
-  ...V128_ZERO, ...set(13),
-  ...V128_ZERO, ...set(14),
-  0x02, 0x40, // block: pairs done
-  0x03, 0x40, // loop over the band, two entries at a time (same order of additions)
-  ...get(5), 0x41, 16, 0x6a, ...get(7), 0x4f, 0x0d, 0x01,
-  ...entry(0),
-  ...entry(1),
-  ...addConst(5, 32),
-  ...get(6), 0x41, 0xc0, 0x00, 0x6a, ...set(6),
-  0x0c, 0x00,
-  0x0b,
-  0x0b,
-  ...get(5), ...get(7), 0x49,
-  0x04, 0x40, // the last entry of an odd band
-  ...entry(0),
-  0x0b,
-  ...get(8), ...get(13), ...F64X2_ADD, ...set(8),
-  ...get(9), ...get(14), ...F64X2_ADD, ...set(9),
-  ...get(8), ...get(9), ...get(9), ...SWAP_LANES, ...SIGN_LOW, ...V128_XOR, ...F64X2_ADD, ...set(11),
-  ...get(4),
-  0x04, 0x40, // if mode != 0: a magnitude
-  ...get(11), ...get(11), ...F64X2_MUL, ...set(10),
-  ...get(10), ...F64X2_EXTRACT(0), ...get(10), ...F64X2_EXTRACT(1), 0xa0, 0x9f,
-  ...get(3), 0x2b, 3, 0, 0xa2, ...set(12),
-  ...get(4), 0x41, 0x02, 0x46,
-  0x04, 0x40, // if mode == 2: rounded to float32
-  ...get(12), 0xb6, 0xbb, ...set(12),
-  0x0b,
-  ...get(2), ...get(12), 0x39, 3, 0,
-  ...addConst(2, 8),
-  0x05, // else: the complex value times the scale
-  ...get(2), ...get(11), ...get(3), 0x2b, 3, 0, ...F64X2_SPLAT, ...F64X2_MUL, ...V128_STORE,
-  ...addConst(2, 16),
-  0x0b,
-  ...addConst(3, 8),
-  ...addConst(0, 12),
-  ...decrement(1),
-  0x0c, 0x00,
-  0x0b,
-  0x0b,
-  0x0b,
-];
-
-// slide. Params: 0 state, 1 diffs, 2 twiddles, 3 rotations, 4 bins, 5 hop (a multiple of 4).
-// Locals: 6 j, 7 f, 8 s, 9 t (i32); 10-13 d0..d3, 14 acc (v128). Terms in blocks of 4 j's: per
-// block, every bin's state gets its 4 terms in j order (twiddles laid out block, bin, j).
-const termBlock = (k: number): number[] => [...get(14), ...get(10 + k), ...get(9), ...V128_LOAD(16 * k), ...F64X2_MUL, ...F64X2_ADD, ...set(14)];
-const slideBody = [
-  3, 0x04, 0x7f, 0x04, 0x7b, 0x01, 0x7b,
-  ...get(2), ...set(9),
-  ...get(5), ...set(6),
-  0x02, 0x40, // block: all terms done
-  0x03, 0x40, // loop over blocks of 4 j's
-  ...get(6), 0x45, 0x0d, 0x01,
-  ...[0, 1, 2, 3].flatMap((k) => [...get(1), 0x2b, 3, 8 * k, ...F64X2_SPLAT, ...set(10 + k)]),
-  ...get(0), ...set(8),
-  ...get(4), ...set(7),
-  0x02, 0x40, // block: bins done
-  0x03, 0x40, // loop over bins
-  ...get(7), 0x45, 0x0d, 0x01,
-  ...get(8), ...V128_LOAD(0), ...set(14),
-  ...termBlock(0), ...termBlock(1), ...termBlock(2), ...termBlock(3),
-  ...get(8), ...get(14), ...V128_STORE,
-  ...addConst(8, 16),
-  ...get(9), 0x41, 0xc0, 0x00, 0x6a, ...set(9),
-  ...decrement(7),
-  0x0c, 0x00,
-  0x0b,
-  0x0b,
-  ...addConst(1, 32),
-  ...get(6), 0x41, 0x04, 0x6b, ...set(6),
-  0x0c, 0x00,
-  0x0b,
-  0x0b,
-  // Rotation: state = acc * (rr, rr) + swap(acc) * (-ri, ri).
-  ...get(0), ...set(8),
-  0x02, 0x40,
-  0x03, 0x40,
-  ...get(4), 0x45, 0x0d, 0x01,
-  ...get(8), ...V128_LOAD(0), ...set(14),
-  ...get(8),
-  ...get(14), ...get(3), ...V128_LOAD(0), ...F64X2_MUL,
-  ...get(14), ...get(14), ...SWAP_LANES, ...get(3), ...V128_LOAD(16), ...F64X2_MUL,
-  ...F64X2_ADD, ...V128_STORE,
-  ...addConst(8, 16),
-  ...addConst(3, 32),
-  ...decrement(4),
-  0x0c, 0x00,
-  0x0b,
-  0x0b,
-  0x0b,
-];
-
-// slideRun. Params: 0 state, 1 diffs, 2 twiddles, 3 rotations, 4 bins, 5 hop, 6 frames, 7 table, 8 rows, 9 out,
-// 10 scale, 11 mode, 12 outStep (bytes a frame). Per frame: the product of the state, then (but after the last) one slide.
-const slideRunBody = [
-  0,
-  0x02, 0x40,
-  0x03, 0x40,
-  ...get(6), 0x45, 0x0d, 0x01,
-  ...get(7), ...get(8), ...get(9), ...get(10), ...get(11), 0x10, 0x00,
-  ...get(9), ...get(12), 0x6a, ...set(9),
-  ...decrement(6),
-  ...get(6), 0x45, 0x0d, 0x01,
-  ...get(0), ...get(1), ...get(2), ...get(3), ...get(4), ...get(5), 0x10, 0x01,
-  ...get(1), ...get(5), 0x41, 0x03, 0x74, 0x6a, ...set(1),
-  0x0c, 0x00,
-  0x0b,
-  0x0b,
-  0x0b,
-];
-
-const I32 = 0x7f;
-const MODULE = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-  ...section(1, [3, 0x60, 5, ...new Array<number>(5).fill(I32), 0, 0x60, 6, ...new Array<number>(6).fill(I32), 0, 0x60, 13, ...new Array<number>(13).fill(I32), 0]),
-  ...section(3, [3, 0, 1, 2]),
-  ...section(5, [1, 0x00, 1]),
-  ...section(7, [4, ...text("memory"), 2, 0, ...text("bandProduct"), 0, 0, ...text("slide"), 0, 1, ...text("slideRun"), 0, 2]),
-  ...section(10, [3, ...[productBody, slideBody, slideRunBody].flatMap((body) => [...uleb(body.length), ...body])]),
-]);
-
-/** This thread's instance; its memory grows to the largest call's layout, and clearCaches drops it. */
-let kernels: BandKernels | null | undefined;
-onClearCaches(() => {
-  kernels = undefined;
+const bandProduct = func("bandProduct", [["table", I32], ["rows", I32], ["out", I32], ["scale", I32], ["mode", I32]], () => {
+  declare({ p: I32, c: I32, end: I32 });
+  declare({ accA: V128, accB: V128, x: V128, r: V128 });
+  declare({ m: F64 });
+  declare({ accA2: V128, accB2: V128 });
+  /** Entry i (0 or 1) after the spectrum pointer p and coefficient pointer c, into the accumulators of its parity. */
+  const entry = (i: number): number[] => {
+    const [accA, accB] = i === 0 ? ["accA", "accB"] : ["accA2", "accB2"];
+    return [
+      ...get("p"), ...V128_LOAD(16 * i), ...set("x"),
+      ...get(accA), ...get("x"), ...get("c"), ...V128_LOAD(32 * i), ...F64X2_MUL, ...F64X2_ADD, ...set(accA),
+      ...get(accB), ...get("x"), ...get("c"), ...V128_LOAD(32 * i + 16), ...F64X2_MUL, ...F64X2_ADD, ...set(accB),
+    ];
+  };
+  return [
+    ...BLOCK, // all rows done
+    ...LOOP, // over rows
+    ...get("rows"), ...I32_EQZ, ...BR_IF(1),
+    ...get("table"), ...I32_LOAD(0), ...set("p"),
+    ...get("table"), ...I32_LOAD(4), ...set("c"),
+    ...get("p"), ...get("table"), ...I32_LOAD(8), ...I32_ADD, ...set("end"),
+    ...V128_ZERO, ...set("accA"),
+    ...V128_ZERO, ...set("accB"),
+    ...V128_ZERO, ...set("accA2"),
+    ...V128_ZERO, ...set("accB2"),
+    ...BLOCK, // pairs done
+    ...LOOP, // over the band, two entries at a time (same order of additions)
+    ...get("p"), ...i32(16), ...I32_ADD, ...get("end"), ...I32_GE_U, ...BR_IF(1),
+    ...entry(0),
+    ...entry(1),
+    ...addConst("p", 32),
+    ...addConst("c", 64),
+    ...BR(0),
+    ...END,
+    ...END,
+    ...get("p"), ...get("end"), ...I32_LT_U,
+    ...IF, // the last entry of an odd band
+    ...entry(0),
+    ...END,
+    ...get("accA"), ...get("accA2"), ...F64X2_ADD, ...set("accA"),
+    ...get("accB"), ...get("accB2"), ...F64X2_ADD, ...set("accB"),
+    ...get("accA"), ...get("accB"), ...get("accB"), ...SWAP_LANES, ...SIGN_LOW, ...V128_XOR, ...F64X2_ADD, ...set("r"),
+    ...get("mode"),
+    ...IF, // mode != 0: a magnitude
+    ...get("r"), ...get("r"), ...F64X2_MUL, ...set("x"),
+    ...get("x"), ...F64X2_EXTRACT_LANE(0), ...get("x"), ...F64X2_EXTRACT_LANE(1), ...F64_ADD, ...F64_SQRT,
+    ...get("scale"), ...F64_LOAD(0), ...F64_MUL, ...set("m"),
+    ...get("mode"), ...i32(2), ...I32_EQ,
+    ...IF, // mode == 2: rounded to float32
+    ...get("m"), ...F32_DEMOTE_F64, ...F64_PROMOTE_F32, ...set("m"),
+    ...END,
+    ...get("out"), ...get("m"), ...F64_STORE(0),
+    ...addConst("out", 8),
+    ...ELSE, // the complex value times the scale
+    ...get("out"), ...get("r"), ...get("scale"), ...F64_LOAD(0), ...F64X2_SPLAT, ...F64X2_MUL, ...V128_STORE(0),
+    ...addConst("out", 16),
+    ...END,
+    ...addConst("scale", 8),
+    ...addConst("table", 12),
+    ...decrement("rows"),
+    ...BR(0),
+    ...END,
+    ...END,
+  ];
 });
 
-const loadKernels = (): BandKernels | null => {
-  if (kernels === undefined) kernels = instantiateIfSupported(MODULE, "cqt.bandProduct") as BandKernels | null;
-  return kernels;
+/**
+ * One hop of the sliding DFT (hop a multiple of 4). Terms in blocks of 4 j's:
+ * per block, every bin's state gets its 4 terms in j order (twiddles laid out
+ * block, bin, j); then the rotation state = acc * (rr, rr) + swap(acc) * (-ri, ri).
+ */
+const slide = func("slide", [["state", I32], ["diffs", I32], ["twiddles", I32], ["rotations", I32], ["bins", I32], ["hop", I32]], () => {
+  declare({ j: I32, f: I32, s: I32, t: I32 });
+  declare({ d0: V128, d1: V128, d2: V128, d3: V128 });
+  declare({ acc: V128 });
+  const termBlock = (k: number): number[] => [...get("acc"), ...get(`d${k}`), ...get("t"), ...V128_LOAD(16 * k), ...F64X2_MUL, ...F64X2_ADD, ...set("acc")];
+  return [
+    ...get("twiddles"), ...set("t"),
+    ...get("hop"), ...set("j"),
+    ...BLOCK, // all terms done
+    ...LOOP, // over blocks of 4 j's
+    ...get("j"), ...I32_EQZ, ...BR_IF(1),
+    ...[0, 1, 2, 3].flatMap((k) => [...get("diffs"), ...F64_LOAD(8 * k), ...F64X2_SPLAT, ...set(`d${k}`)]),
+    ...get("state"), ...set("s"),
+    ...get("bins"), ...set("f"),
+    ...BLOCK, // bins done
+    ...LOOP, // over bins
+    ...get("f"), ...I32_EQZ, ...BR_IF(1),
+    ...get("s"), ...V128_LOAD(0), ...set("acc"),
+    ...termBlock(0), ...termBlock(1), ...termBlock(2), ...termBlock(3),
+    ...get("s"), ...get("acc"), ...V128_STORE(0),
+    ...addConst("s", 16),
+    ...addConst("t", 64),
+    ...decrement("f"),
+    ...BR(0),
+    ...END,
+    ...END,
+    ...addConst("diffs", 32),
+    ...get("j"), ...i32(4), ...I32_SUB, ...set("j"),
+    ...BR(0),
+    ...END,
+    ...END,
+    ...get("state"), ...set("s"),
+    ...BLOCK,
+    ...LOOP,
+    ...get("bins"), ...I32_EQZ, ...BR_IF(1),
+    ...get("s"), ...V128_LOAD(0), ...set("acc"),
+    ...get("s"),
+    ...get("acc"), ...get("rotations"), ...V128_LOAD(0), ...F64X2_MUL,
+    ...get("acc"), ...get("acc"), ...SWAP_LANES, ...get("rotations"), ...V128_LOAD(16), ...F64X2_MUL,
+    ...F64X2_ADD, ...V128_STORE(0),
+    ...addConst("s", 16),
+    ...addConst("rotations", 32),
+    ...decrement("bins"),
+    ...BR(0),
+    ...END,
+    ...END,
+  ];
+});
+
+/** Per frame: the product of the state (function 0), then (but after the last) one slide (function 1); `outStep`: bytes a frame. */
+const slideRun = func(
+  "slideRun",
+  [["state", I32], ["diffs", I32], ["twiddles", I32], ["rotations", I32], ["bins", I32], ["hop", I32], ["frames", I32], ["table", I32], ["rows", I32], ["out", I32], ["scale", I32], ["mode", I32], ["outStep", I32]],
+  () => [
+    ...BLOCK,
+    ...LOOP,
+    ...get("frames"), ...I32_EQZ, ...BR_IF(1),
+    ...get("table"), ...get("rows"), ...get("out"), ...get("scale"), ...get("mode"), ...CALL(0),
+    ...addLocal("out", "outStep"),
+    ...decrement("frames"),
+    ...get("frames"), ...I32_EQZ, ...BR_IF(1),
+    ...get("state"), ...get("diffs"), ...get("twiddles"), ...get("rotations"), ...get("bins"), ...get("hop"), ...CALL(1),
+    ...get("diffs"), ...get("hop"), ...i32(3), ...I32_SHL, ...I32_ADD, ...set("diffs"),
+    ...BR(0),
+    ...END,
+    ...END,
+  ],
+);
+
+const MODULE = wasmModule([bandProduct, slide, slideRun]);
+
+/** This thread's kernel memory and the kernels over it, or null without WebAssembly SIMD. */
+const loadKernels = (): { km: KernelMemory; wasm: BandKernels } | null => {
+  const km = kernelMemory();
+  const wasm = km?.instance<BandKernels>(MODULE) ?? null;
+  return km === null || wasm === null ? null : { km, wasm };
 };
 
 /**
@@ -427,57 +419,65 @@ export interface BandKernelSet {
  * thread's kernel memory: the returned objects are valid until the next call.
  */
 export const createBandKernels = (specs: BandSpec[], channels: number, output: BandOutput): BandKernelSet => {
-  const wasm = loadKernels();
-  if (wasm === null) {
+  const kernels = loadKernels();
+  if (kernels === null) {
     return {
       products: specs.map((s) => scalarBandProduct(s.basis, s.rowScale, output)),
       sliding: specs.map((s) => (s.hop > 0 ? Array.from({ length: channels }, () => scalarSlidingBand(s, output)) : [])),
     };
   }
+  const { km, wasm } = kernels;
   const mode = MODES[output];
   const perRow = valuesPerRow(output);
   // Per basis: row table (12 bytes a row), spectrum bins [lo, hi), coefficient pairs, row scales, row values;
   // with a hop: twiddles, rotations, differences, the values of a run, and per channel a state and its row table.
   const align = (bytes: number): number => Math.ceil(bytes / 16) * 16;
-  const layouts = [];
-  let top = 0;
-  for (const spec of specs) {
-    const { rows, coef } = spec.basis;
-    const [lo, hi] = binRange(spec.basis);
-    const bins = hi - lo;
-    const tableAt = top;
-    const specAt = tableAt + align(12 * rows);
-    const coefAt = specAt + 16 * bins;
-    const scaleAt = coefAt + 16 * coef.length;
-    const outAt = scaleAt + align(8 * rows);
-    top = outAt + 16 * rows;
-    let slide = null;
-    if (spec.hop > 0) {
-      const twiddleAt = top;
-      const rotationAt = twiddleAt + 16 * bins * spec.hop;
-      const diffAt = rotationAt + 32 * bins;
-      const runOutAt = diffAt + align(8 * spec.hop * Math.max(1, spec.maxFrames - 1));
-      top = runOutAt + 16 * rows * Math.max(1, spec.maxFrames);
-      const states = [];
-      for (let c = 0; c < channels; c++) {
-        const stateTableAt = top;
-        const stateAt = stateTableAt + align(12 * rows);
-        top = stateAt + 16 * bins;
-        states.push({ stateTableAt, stateAt });
+  /** The byte addresses of everything, from `start`; and where they end. */
+  const layOut = (start: number) => {
+    const layouts = [];
+    let top = start;
+    for (const spec of specs) {
+      const { rows, coef } = spec.basis;
+      const [lo, hi] = binRange(spec.basis);
+      const bins = hi - lo;
+      const tableAt = top;
+      const specAt = tableAt + align(12 * rows);
+      const coefAt = specAt + 16 * bins;
+      const scaleAt = coefAt + 16 * coef.length;
+      const outAt = scaleAt + align(8 * rows);
+      top = outAt + 16 * rows;
+      let slide = null;
+      if (spec.hop > 0) {
+        const twiddleAt = top;
+        const rotationAt = twiddleAt + 16 * bins * spec.hop;
+        const diffAt = rotationAt + 32 * bins;
+        const runOutAt = diffAt + align(8 * spec.hop * Math.max(1, spec.maxFrames - 1));
+        top = runOutAt + 16 * rows * Math.max(1, spec.maxFrames);
+        const states = [];
+        for (let c = 0; c < channels; c++) {
+          const stateTableAt = top;
+          const stateAt = stateTableAt + align(12 * rows);
+          top = stateAt + 16 * bins;
+          states.push({ stateTableAt, stateAt });
+        }
+        slide = { twiddleAt, rotationAt, diffAt, runOutAt, states };
       }
-      slide = { twiddleAt, rotationAt, diffAt, runOutAt, states };
+      layouts.push({ spec, lo, hi, tableAt, specAt, coefAt, scaleAt, outAt, slide });
     }
-    layouts.push({ spec, lo, hi, tableAt, specAt, coefAt, scaleAt, outAt, slide });
-  }
-  const missing = top - wasm.memory.buffer.byteLength;
-  if (missing > 0) wasm.memory.grow(Math.ceil(missing / 65536));
-  const heap = new Float64Array(wasm.memory.buffer);
+    return { layouts, end: top };
+  };
+  // One area of the "cqt" region, as large as the largest call's layout: this call's layout replaces the last one's.
+  const { layouts } = layOut(km.area("cqt", "bands", layOut(0).end));
+  // Nothing below reserves memory, so these views stay valid until the products run; those read km.f64 afresh
+  // (other kernels, e.g. an FFT of a new size, may grow the memory between two products).
+  const heap = km.f64;
   const writeTable = (basis: BandRows, lo: number, tableAt: number, binsAt: number, coefAt: number): void => {
-    const table = new Int32Array(wasm.memory.buffer, tableAt, 3 * basis.rows);
+    const table = km.i32;
+    const at = tableAt / 4;
     for (let k = 0; k < basis.rows; k++) {
-      table[3 * k] = binsAt + 16 * (basis.first[k]! - lo);
-      table[3 * k + 1] = coefAt + 32 * basis.offset[k]!;
-      table[3 * k + 2] = 16 * basis.width[k]!;
+      table[at + 3 * k] = binsAt + 16 * (basis.first[k]! - lo);
+      table[at + 3 * k + 1] = coefAt + 32 * basis.offset[k]!;
+      table[at + 3 * k + 2] = 16 * basis.width[k]!;
     }
   };
   const products: BandProduct[] = [];
@@ -497,11 +497,18 @@ export const createBandKernels = (specs: BandSpec[], channels: number, output: B
     }
     if (spec.rowScale === null) heap.fill(1, scaleAt / 8, scaleAt / 8 + rows);
     else heap.set(spec.rowScale.subarray(0, rows), scaleAt / 8);
-    const values = heap.subarray(outAt / 8, outAt / 8 + perRow * rows);
     const specIndex = specAt / 8;
+    const outIndex = outAt / 8;
+    // The row values' view, made again only after the memory grew (a view per frame would cost more than the product).
+    let memory = km.f64;
+    let values = memory.subarray(outIndex, outIndex + perRow * rows);
     products.push({
       apply(spectrum: Float64Array, out: Float64Array, offset = 0, outOffset = 0): void {
-        heap.set(spectrum.subarray(offset + 2 * lo, offset + 2 * hi), specIndex);
+        if (km.f64 !== memory) {
+          memory = km.f64;
+          values = memory.subarray(outIndex, outIndex + perRow * rows);
+        }
+        memory.set(spectrum.subarray(offset + 2 * lo, offset + 2 * hi), specIndex);
         wasm.bandProduct(tableAt, rows, outAt, scaleAt, mode);
         out.set(values, outOffset);
       },
@@ -524,17 +531,19 @@ export const createBandKernels = (specs: BandSpec[], channels: number, output: B
         const stateIndex = stateAt / 8;
         return {
           anchor(spectrum: Float64Array, offset: number): void {
-            heap.set(spectrum.subarray(offset + 2 * lo, offset + 2 * hi), stateIndex);
+            km.f64.set(spectrum.subarray(offset + 2 * lo, offset + 2 * hi), stateIndex);
           },
           slide(signal: Float64Array, start: number): void {
-            for (let j = 0; j < hop; j++) heap[diffIndex + j] = signal[start + nFft + j]! - signal[start + j]!;
+            const memory = km.f64;
+            for (let j = 0; j < hop; j++) memory[diffIndex + j] = signal[start + nFft + j]! - signal[start + j]!;
             wasm.slide(stateAt, slide.diffAt, slide.twiddleAt, slide.rotationAt, bins, hop);
           },
           run(signal: Float64Array, start: number, frames: number, out: Float64Array, outOffset: number): void {
+            const memory = km.f64;
             const count = (frames - 1) * hop;
-            for (let i = 0; i < count; i++) heap[diffIndex + i] = signal[start + nFft + i]! - signal[start + i]!;
+            for (let i = 0; i < count; i++) memory[diffIndex + i] = signal[start + nFft + i]! - signal[start + i]!;
             wasm.slideRun(stateAt, slide.diffAt, slide.twiddleAt, slide.rotationAt, bins, hop, frames, stateTableAt, rows, slide.runOutAt, scaleAt, mode, 8 * step);
-            out.set(heap.subarray(runOutIndex, runOutIndex + step * frames), outOffset);
+            out.set(memory.subarray(runOutIndex, runOutIndex + step * frames), outOffset);
           },
         };
       }),

@@ -16,7 +16,7 @@
  * @see https://librosa.org/doc/0.11.0/generated/librosa.cqt.html
  */
 import { getRealFft, type RealFft } from "../fft/index.js";
-import { wasmSpectralMemory, type WasmSpectralMemory } from "../fft/wasmRealFft.js";
+import { fftMemory, type FftMemory } from "../fft/wasmRealFft.js";
 import type { FloatArray } from "../parallel/alloc.js";
 import type { PadMode } from "../spectrum/pad.js";
 import { planStft, type SpectrumLayout, type StftPlan } from "../spectrum/stft.js";
@@ -296,21 +296,21 @@ onClearCaches(() => {
 type Area = { kernels: object | undefined; at: number; capacity: number } | null;
 
 /** An area of at least `length` float64 values in `memory` (an even index), reserved anew only when `area` is too small or of another memory. */
-const grown = (memory: WasmSpectralMemory, area: Area, length: number): NonNullable<Area> => {
-  // Every WasmSpectralMemory of a thread is a view of the same kernels' memory.
+const grown = (memory: FftMemory, area: Area, length: number): NonNullable<Area> => {
+  // Every FftMemory of a thread is a view of the same kernels' memory.
   if (area !== null && area.kernels === memory.memory && area.capacity >= length) return area;
   const capacity = Math.max(length, 2 * (area?.capacity ?? 0));
-  return { kernels: memory.memory, at: memory.reserve(capacity + 2), capacity };
+  return { kernels: memory.memory, at: memory.reserve(capacity + 2, "cqt"), capacity };
 };
 
 /** Index in `memory.heap()` of at least `length` staging values (an even index). */
-const stagingArea = (memory: WasmSpectralMemory, length: number): number => {
+const stagingArea = (memory: FftMemory, length: number): number => {
   staging = grown(memory, staging, length);
   return staging.at;
 };
 
 /** Index in `memory.heap()` of two spectra of n + 2 values each (the second at + n + 2). */
-const pairSpectraArea = (memory: WasmSpectralMemory, n: number): number => {
+const pairSpectraArea = (memory: FftMemory, n: number): number => {
   pairSpectra = grown(memory, pairSpectra, 2 * (n + 2));
   return pairSpectra.at;
 };
@@ -326,7 +326,7 @@ export class ResponseEngine {
   private readonly ffts: RealFft[];
   private readonly products: BandProduct[];
   private readonly sliding: SlidingBand[][];
-  private readonly memory: WasmSpectralMemory | null;
+  private readonly memory: FftMemory | null;
   private readonly frame: Float64Array;
   private readonly spectrum: Float64Array;
   /** Per octave and channel: the frame the sliding state holds (-1: none). */
@@ -356,7 +356,7 @@ export class ResponseEngine {
     this.frameValues = plan.octaves.map((o) => valuesPerRow(output) * o.basis.rows);
     this.products = kernels.products;
     this.sliding = kernels.sliding;
-    this.memory = wasmSpectralMemory();
+    this.memory = fftMemory();
     this.current = new Int32Array(plan.octaves.length * channels).fill(-1);
     this.bins = Int32Array.from(plan.octaves.flatMap((o) => binRange(o.basis)));
     this.pairs32 = plan.single && this.memory?.forwardPairs32 !== undefined;
@@ -460,7 +460,7 @@ export class ResponseEngine {
    * they do not depend on how frames are split among threads); row values to
    * `out` from `outAt`.
    */
-  private transformPairs32(o: number, memory: WasmSpectralMemory, at: number, stretch: Float64Array, frames: number, out: Float64Array, outAt: number): void {
+  private transformPairs32(o: number, memory: FftMemory, at: number, stretch: Float64Array, frames: number, out: Float64Array, outAt: number): void {
     const oct = this.plan.octaves[o]!;
     const n = oct.stft.nFft;
     const hop = oct.hopLength;

@@ -23,7 +23,7 @@
  * zero weights, which leaves a sum that starts at +0 unchanged, unless x is
  * infinite or NaN (then 0 * x is NaN): a NaN sum is recomputed by the sparse loop.
  */
-import { wasmSpectralMemory, type WasmSpectralMemory } from "../fft/wasmRealFft.js";
+import { fftMemory, type FftMemory } from "../fft/wasmRealFft.js";
 import { allocFloat, allocFloat32, allocFloat64, type FloatArray } from "../parallel/alloc.js";
 import { runTask, type WorkerPool } from "../parallel/pool.js";
 import { registerTask, type TaskArgs } from "../parallel/tasks.js";
@@ -66,13 +66,13 @@ export const denseFold = (fold: Float64Array, nChroma: number, nBins: number, sh
 
 /** The kernels of this thread, or null without WebAssembly SIMD. */
 interface Kernels {
-  memory: WasmSpectralMemory;
+  memory: FftMemory;
   fold: FoldKernels;
   tuning: TuningKernels;
 }
 
 const threadKernels = (): Kernels | null => {
-  const memory = wasmSpectralMemory();
+  const memory = fftMemory();
   if (!memory?.memory) return null;
   const fold = foldKernels(memory.memory);
   const tuning = tuningKernels(memory.memory);
@@ -84,20 +84,20 @@ const threadKernels = (): Kernels | null => {
  * once and grown only for larger sizes (reservations are never freed).
  */
 const areas = new Map<string, { at: number; size: number }>();
-let areasMemory: WasmSpectralMemory | null = null;
+let areasMemory: FftMemory | null = null;
 onClearCaches(() => {
   areas.clear();
   areasMemory = null;
 });
 
-const area = (memory: WasmSpectralMemory, name: string, doubles: number): number => {
+const area = (memory: FftMemory, name: string, doubles: number): number => {
   if (areasMemory !== memory) {
     areas.clear();
     areasMemory = memory;
   }
   const a = areas.get(name);
   if (a && a.size >= doubles) return a.at;
-  const at = memory.reserve(doubles);
+  const at = memory.reserve(doubles, "chroma");
   areas.set(name, { at, size: doubles });
   return at;
 };
@@ -116,7 +116,7 @@ interface Folder {
 }
 
 /** Reserves the fold's areas and copies the weights in (call before taking the heap view). */
-const folder = (memory: WasmSpectralMemory, kernels: FoldKernels, fold: DenseFold, p: ChromaFoldParams, out: FloatArray): Folder => {
+const folder = (memory: FftMemory, kernels: FoldKernels, fold: DenseFold, p: ChromaFoldParams, out: FloatArray): Folder => {
   const weights = area(memory, "weights", fold.weights.length);
   const sums = area(memory, "sums", fold.groups * FOLD_ROWS);
   memory.heap().set(fold.weights, weights);

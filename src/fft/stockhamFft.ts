@@ -192,7 +192,7 @@ const pass4 = (src: Float64Array, srcOff: number, dst: Float64Array, m: number, 
 };
 
 /** √½, the constant of the radix-8 butterfly's odd twiddles e^{-iπ/4}, e^{-3iπ/4}. */
-const SQRT_HALF = 0.7071067811865475244008;
+const SQRT_HALF = 0.7071067811865476; // the double nearest 0.70710678118654752440...
 
 /** Radix 8 as two radix-4 DFTs (even and odd inputs) joined by the twiddles ω_8^k. */
 const pass8 = (src: Float64Array, srcOff: number, dst: Float64Array, m: number, s: number, tw: Float64Array, twOff: number): void => {
@@ -281,7 +281,7 @@ const storeTwiddled = (dst: Float64Array, at: number, re: number, im: number, tw
 };
 
 /** sin(2π/3), the only irrational constant of the radix-3 butterfly. */
-const SIN_2PI_3 = 0.8660254037844386467637;
+const SIN_2PI_3 = 0.8660254037844386; // nearest 0.86602540378443864676...
 
 const pass3 = (src: Float64Array, srcOff: number, dst: Float64Array, m: number, s: number, tw: Float64Array, twOff: number): void => {
   const gap = 2 * s * m;
@@ -328,11 +328,11 @@ const pass3 = (src: Float64Array, srcOff: number, dst: Float64Array, m: number, 
   }
 };
 
-/** cos and sin of 2π/5 and 4π/5 for the radix-5 butterfly. */
-const C1_5 = 0.3090169943749474241023;
-const C2_5 = -0.8090169943749474241023;
-const S1_5 = 0.9510565162951535721164;
-const S2_5 = 0.5877852522924731291687;
+/** cos and sin of 2π/5 and 4π/5 for the radix-5 butterfly (each literal is the shortest that reads as the double nearest the value). */
+const C1_5 = 0.30901699437494745; // nearest 0.30901699437494742410...
+const C2_5 = -0.8090169943749475; // nearest -0.80901699437494742410...
+const S1_5 = 0.9510565162951535; // nearest 0.95105651629515357211...
+const S2_5 = 0.5877852522924731; // nearest 0.58778525229247312916...
 
 const pass5 = (src: Float64Array, srcOff: number, dst: Float64Array, m: number, s: number, tw: Float64Array, twOff: number): void => {
   const gap = 2 * s * m;

@@ -2,11 +2,10 @@ import { FFT_PAIRS_WASM_BASE64, FFT_WASM_BASE64 } from "./fftWasmModule.js";
 import type { RealFft } from "./types.js";
 import { unitRoot } from "./unitRoot.js";
 import { onClearCaches } from "../util/clearCaches.js";
-import { instantiateIfSupported, kernelsOverMemory } from "../util/wasm.js";
+import { isCurrentKernelMemory, kernelMemory, type KernelMemory, type KernelRegion } from "../util/kernelMemory.js";
 
 /** The exports of the module built by scripts/gen-fft-wasm.mjs (byte addresses, counts in complex points). */
 interface FftKernels {
-  readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
   pass4(src: number, dst: number, tw: number, m: number, s: number): void;
   pass8last(src: number, dst: number, s: number): void;
   pass4last(src: number, dst: number, s: number): void;
@@ -14,17 +13,10 @@ interface FftKernels {
   realForward(buf: number, tw: number, m: number): void;
   realInverse(buf: number, tw: number, m: number): void;
   swapScale(buf: number, count: number, scale: number): void;
-  powerSpectrum(x: number, out: number, count: number): void;
-  crossAccumulate(x: number, y: number, w: number, prev: number, out: number, count: number): void;
-  accumulate(dst: number, src: number, count: number): void;
   crossProduct(x: number, y: number, out: number, count: number): void;
-  accumulatePair(dst: number, a: number, b: number, count: number): void;
-  differenceSums(acf: number, head: number, d: number, sums: number, first: number, last: number): void;
-  normalizeByMean(d: number, sums: number, out: number, first: number, count: number, guard: number): void;
-  firstMinimum(x: number, count: number, threshold: number): number;
 }
 
-/** The float32 pair kernels (a second module over the FFT kernels' memory; see scripts/gen-fft-wasm.mjs). */
+/** The float32 pair kernels (the generator's second module; see scripts/gen-fft-wasm.mjs). */
 interface PairKernels {
   pass4Pairs32(src: number, dst: number, tw: number, m: number, s: number): void;
   pass8lastPairs32(src: number, dst: number, s: number): void;
@@ -38,58 +30,65 @@ interface PairKernels {
   productPairs32(x: number, q: number, out: number, count: number): void;
 }
 
-/** Made on first use (after the FFT kernels loaded, so `atob` exists). */
-let pairKernels: ((memory: object) => PairKernels | null) | undefined;
+/** The modules' bytes, decoded once (after the kernels are first wanted, so `atob` exists). */
+let modules: { fft: Uint8Array; pairs: Uint8Array } | null | undefined;
+const moduleBytes = (): { fft: Uint8Array; pairs: Uint8Array } | null => {
+  if (modules === undefined) {
+    const decode = (base64: string): Uint8Array => Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+    modules = typeof atob === "function" ? { fft: decode(FFT_WASM_BASE64), pairs: decode(FFT_PAIRS_WASM_BASE64) } : null;
+  }
+  return modules;
+};
 
 /**
- * One instance of the kernels with everything laid out in its memory: the
- * plans (one per size) and the areas reserved by other kernels. Reservations
- * are never freed one by one (a memory cannot shrink); `clearCaches` drops
- * the whole instance instead, and the next use starts a fresh one. Objects
- * made over an instance (RealFfts, the WasmSpectralMemory) keep working on it.
+ * The FFT's part of one kernel memory: its instances and its plans (one per
+ * size, in the memory's "fft" region, kept as long as the memory). Objects
+ * made over it (an {@link FftMemory}) keep working on it.
  */
 interface Instance {
+  /** Distinguishes the instances of successive memories (see WasmRealFft). */
+  readonly id: number;
+  readonly km: KernelMemory;
   readonly wasm: FftKernels;
-  /** The memory as float64; renewed when the memory grows. */
-  heap: Float64Array;
-  /** Next free byte of the memory. */
-  top: number;
   readonly plans: Map<number, Plan>;
-  spectral?: WasmSpectralMemory;
+  pairs?: PairKernels | null;
+  view?: FftMemory;
 }
 
+const INSTANCE = Symbol("fft");
+let instances = 0;
+
 /**
- * This thread's instance, created on first use. `null` when the runtime has
- * no WebAssembly SIMD (the caller then uses the TypeScript engine). The
- * module is under 4 KB, so the synchronous `new WebAssembly.Module` is
- * allowed even on a browser's main thread.
+ * The FFT's part of this thread's kernel memory, made on first use; `null`
+ * when the runtime has no WebAssembly SIMD (the caller then uses the
+ * TypeScript engine). The modules are under 4 KB each, so the synchronous
+ * `new WebAssembly.Module` is allowed even on a browser's main thread.
  */
-let instance: Instance | null | undefined;
-onClearCaches(() => {
-  instance = undefined;
-});
-
 const loadKernels = (): Instance | null => {
-  if (instance !== undefined) return instance;
-  instance = null;
-  if (typeof atob !== "function") return null;
-  // null on runtimes without SIMD (e.g. Safari before 16.4): the TypeScript engine serves.
-  const wasm = instantiateIfSupported(Uint8Array.from(atob(FFT_WASM_BASE64), (c) => c.charCodeAt(0)), "fft") as FftKernels | null;
-  if (wasm) instance = { wasm, heap: new Float64Array(wasm.memory.buffer), top: 0, plans: new Map() };
-  return instance;
+  const km = kernelMemory();
+  const bytes = km === null ? null : moduleBytes();
+  if (km === null || bytes === null) return null;
+  return km.memo(INSTANCE, () => {
+    // null on runtimes without SIMD (e.g. Safari before 16.4): the TypeScript engine serves.
+    const wasm = km.instance<FftKernels>(bytes.fft);
+    return wasm === null ? null : { id: ++instances, km, wasm, plans: new Map<number, Plan>() };
+  });
 };
 
-/** Reserves `bytes` (rounded up to 16) of kernel memory, growing it if needed; returns the byte address. */
-const allocate = (k: Instance, bytes: number): number => {
-  const at = k.top;
-  k.top += Math.ceil(bytes / 16) * 16;
-  const missing = k.top - k.wasm.memory.buffer.byteLength;
-  if (missing > 0) {
-    k.wasm.memory.grow(Math.ceil(missing / 65536));
-    k.heap = new Float64Array(k.wasm.memory.buffer);
-  }
-  return at;
+/** The instance in this thread's current kernel memory, looked up again once that memory is released or retired. */
+let latest: Instance | null = null;
+onClearCaches(() => {
+  latest = null;
+});
+const currentInstance = (): Instance | null => {
+  if (latest === null || !isCurrentKernelMemory(latest.km)) latest = loadKernels();
+  return latest;
 };
+
+const pairKernelsOf = (k: Instance): PairKernels | null => (k.pairs ??= k.km.instance<PairKernels>(moduleBytes()!.pairs));
+
+/** Reserves `bytes` (rounded up to 16) of the FFT's region, growing the memory if needed; returns the byte address. */
+const allocate = (k: Instance, bytes: number): number => k.km.reserve("fft", bytes);
 
 /**
  * Tables and buffers for one size n = 2m in kernel memory: radix-4 passes and
@@ -126,9 +125,9 @@ const writePair = (heap: Float64Array, at: number, re: number, im: number): void
 
 /** A float64 twiddle pair (wr, wr), (-wi, wi) at byte `at` rewritten as float32 quads (wr, wr, wr, wr), (-wi, wi, -wi, wi) at byte `to`. */
 const pairAsQuads = (k: Instance, at: number, to: number): void => {
-  const re = k.heap[at / 8]!;
-  const im = k.heap[at / 8 + 3]!;
-  new Float32Array(k.wasm.memory.buffer, to, 8).set([re, re, re, re, -im, im, -im, im]);
+  const re = k.km.f64[at / 8]!;
+  const im = k.km.f64[at / 8 + 3]!;
+  new Float32Array(k.km.memory.buffer, to, 8).set([re, re, re, re, -im, im, -im, im]);
 };
 
 interface PairTables {
@@ -183,7 +182,7 @@ const makePlan = (k: Instance, n: number): Plan => {
       for (let p = 0; p < groups; p++) {
         for (let q = 1; q < 4; q++, at += 32) {
           unitRoot(-p * q, len, root, 0);
-          writePair(k.heap, at, root[0]!, root[1]!);
+          writePair(k.km.f64, at, root[0]!, root[1]!);
         }
       }
     }
@@ -198,11 +197,12 @@ const makePlan = (k: Instance, n: number): Plan => {
     const wr = root[0]!;
     const wi = root[1]!;
     // V = -i W / 2 and U = i conj(W): exact rescalings of W (see the kernels).
-    writePair(k.heap, forwardSplit + 32 * (q - 1), 0.5 * wi, -0.5 * wr);
-    writePair(k.heap, inverseSplit + 32 * (q - 1), wi, wr);
+    writePair(k.km.f64, forwardSplit + 32 * (q - 1), 0.5 * wi, -0.5 * wr);
+    writePair(k.km.f64, inverseSplit + 32 * (q - 1), wi, wr);
   }
   const bufferA = allocate(k, 16 * (m + 1));
-  const pad = (((bufferA + 2112 - k.top) % 4096) + 4096) % 4096;
+  // Reservations are consecutive: buffer B would start right after buffer A.
+  const pad = (((2112 - 16 * (m + 1)) % 4096) + 4096) % 4096;
   const bufferB = allocate(k, 16 * (m + 1) + pad) + pad;
   return { m, passTwiddles, strides, lastRadix: radices[radices.length - 1]!, forwardSplit, inverseSplit, bufferA, bufferB };
 };
@@ -264,38 +264,57 @@ const complexForwardPairs32 = (wasm: PairKernels, plan: Plan, tables: PairTables
  * one complex value per vector): the algorithm of the TypeScript EvenRealFft
  * (n/2-point complex Stockham FFT, radix 4 with a final radix 2, 4 or 8, plus the real
  * split step) with the same twiddles and the same rounding per operation.
- * The frame is copied into kernel memory and the result copied out.
+ * The frame is copied into kernel memory and the result copied out. Works in
+ * this thread's current kernel memory, which it does not hold (its plan holds
+ * only addresses): a cached transform never keeps a released memory alive,
+ * and after a release its next call makes its plan in the new memory.
  */
 class WasmRealFft implements RealFft {
   readonly size: number;
-  private readonly k: Instance;
-  private readonly plan: Plan;
+  private plan: Plan;
+  /** The id of the instance whose memory the plan is in. */
+  private owner: number;
 
   constructor(k: Instance, n: number) {
     this.size = n;
-    this.k = k;
     this.plan = planOf(k, n);
+    this.owner = k.id;
+  }
+
+  /** The current instance, the plan made in it if it is new. */
+  private current(): Instance {
+    const k = currentInstance();
+    if (k === null) throw new Error("the WebAssembly FFT kernels are gone");
+    if (k.id !== this.owner) {
+      this.plan = planOf(k, this.size);
+      this.owner = k.id;
+    }
+    return k;
   }
 
   forward(input: Float64Array, inOffset: number, out: Float64Array): void {
-    const { plan, k } = this;
+    const k = this.current();
+    const { plan } = this;
     const n = this.size;
-    k.heap.set(input.subarray(inOffset, inOffset + n), plan.bufferA / 8);
+    const heap = k.km.f64;
+    heap.set(input.subarray(inOffset, inOffset + n), plan.bufferA / 8);
     const result = complexForward(k.wasm, plan);
     k.wasm.realForward(result, plan.forwardSplit, plan.m);
     const at = result / 8;
-    out.set(k.heap.subarray(at, at + n + 2));
+    out.set(heap.subarray(at, at + n + 2));
   }
 
   inverse(spectrum: Float64Array, specOffset: number, out: Float64Array, outOffset: number): void {
-    const { plan, k } = this;
+    const k = this.current();
+    const { plan } = this;
     const n = this.size;
-    k.heap.set(spectrum.subarray(specOffset, specOffset + n + 2), plan.bufferA / 8);
+    const heap = k.km.f64;
+    heap.set(spectrum.subarray(specOffset, specOffset + n + 2), plan.bufferA / 8);
     k.wasm.realInverse(plan.bufferA, plan.inverseSplit, plan.m);
     const result = complexForward(k.wasm, plan);
     k.wasm.swapScale(result, plan.m, 1 / n);
     const at = result / 8;
-    out.set(k.heap.subarray(at, at + n), outOffset);
+    out.set(heap.subarray(at, at + n), outOffset);
   }
 }
 
@@ -313,18 +332,21 @@ export const createWasmRealFft = (n: number): RealFft | null => {
 };
 
 /**
- * Transforms and spectral products on buffers inside the kernels' memory, for a
- * kernel that chains them without copying frames in and out (src/pitch/yin.ts).
+ * Transforms over buffers inside this thread's kernel memory, for kernels that
+ * chain them with their own without copying frames in and out (stft, the CQT,
+ * chroma, tuning, resampling; yin adds its kernels in src/pitch/spectralMemory.ts).
  * Positions are float64 indices into `heap()`; counts are complex values.
  * Calls are synchronous, so one caller at a time uses a size's buffers.
  */
-export interface WasmSpectralMemory {
-  /** The kernels' WebAssembly.Memory, for another module to import (it then works on the same buffers); absent in the TypeScript stand-in. */
-  readonly memory?: object;
-  /** The kernels' memory as float64; a new view after `reserve` or a first transform of a new size. */
+export interface FftMemory {
+  /** The kernel memory these transforms work in, for other modules to be instantiated over (they then work on the same buffers). */
+  readonly memory: KernelMemory;
+  /** The memory as float64; a new view after the memory grows (any reservation, or a first transform of a new size). */
   heap(): Float64Array;
-  /** Reserves `doubles` float64 values (16-byte aligned, never freed); returns their index. */
-  reserve(doubles: number): number;
+  /** Reserves `doubles` float64 values (16-byte aligned) for `region`, kept as long as the memory; returns their index. */
+  reserve(doubles: number, region: KernelRegion): number;
+  /** The index of `region`'s reusable area `name` of at least `doubles` values (see KernelMemory.area). */
+  area(region: KernelRegion, name: string, doubles: number): number;
   /** Where the size-n transforms read: n samples for `forward`, n + 2 spectrum values for `inverse`. */
   input(n: number): number;
   /** numpy's rfft of the n samples at `input(n)`; returns where its n + 2 values are (valid until the next size-n transform). */
@@ -342,7 +364,7 @@ export interface WasmSpectralMemory {
    * float32), computed in float32: the algorithm of `forward` with every
    * operation rounded to float32, one frame's values never depending on the
    * other's. Bins [lo, hi) of each as float64 (re, im) pairs to `heap()`
-   * indices `outA` and `outB` (even). Absent in the TypeScript stand-in.
+   * indices `outA` and `outB` (even). Absent where the pair module is rejected.
    */
   forwardPairs32?(n: number, a: number, b: number, lo: number, hi: number, outA: number, outB: number): void;
   /**
@@ -351,8 +373,8 @@ export interface WasmSpectralMemory {
    * re_b, im_b as float32), valid until the next size-n transform.
    */
   spectrumPairs32?(n: number, a: number, b: number): number;
-  /** `count` complex values (interleaved float64) as the float32 table {@link inversePairs32} multiplies by; reserved (never freed), returns its index. */
-  quadsPairs32?(values: Float64Array, count: number): number;
+  /** `count` complex values (interleaved float64) as the float32 table {@link inversePairs32} multiplies by; reserved for `region`, returns its index. */
+  quadsPairs32?(values: Float64Array, count: number, region: KernelRegion): number;
   /**
    * The irfft of size n of two spectra at once, in float32: the n/2 + 1 pair
    * points at index `x` (as `spectrumPairs32` leaves them) times the table at `q`
@@ -360,46 +382,29 @@ export interface WasmSpectralMemory {
    * `outA` and `outB` (even). Like irfft, the imaginary parts of bins 0 and n/2 are ignored.
    */
   inversePairs32?(n: number, x: number, q: number, outA: number, outB: number): void;
-  /** out = (|x|², 0) per value. */
-  powerSpectrum(x: number, out: number, count: number): void;
-  /** out = prev + conj(x) y w per value, w as 4 float64 (wr, wr, -wi, wi) per value. */
-  crossAccumulate(x: number, y: number, w: number, prev: number, out: number, count: number): void;
-  /** dst += src per value. */
-  accumulate(dst: number, src: number, count: number): void;
   /** out = conj(x) y per value. */
   crossProduct(x: number, y: number, out: number, count: number): void;
-  /** dst = (dst + a) + b per value. */
-  accumulatePair(dst: number, a: number, b: number, count: number): void;
-  /**
-   * YIN's difference function d_k = 2 (acf[0] - acf[k]) - Σ_{m<k} head[m]² (no energy term at
-   * k = 1) and its running sum, summed in k order; d_k, k = first .. last, to `d`, the sums to `sums` (2 <= first <= last).
-   */
-  differenceSums(acf: number, head: number, d: number, sums: number, first: number, last: number): void;
-  /** out[i] = d[i] / (sums[i] / (first + i) + guard) for float64 values i < count (an odd count also writes out[count]). */
-  normalizeByMean(d: number, sums: number, out: number, first: number, count: number, guard: number): void;
-  /** The first index of the minimum of the count >= 2 values at x, or -1 if one is below `threshold` or NaN. */
-  firstMinimum(x: number, count: number, threshold: number): number;
 }
 
 /**
- * {@link WasmSpectralMemory} over this thread's kernels, the same object until
- * `clearCaches` (callers may key their reservations by it); `null` without
- * WebAssembly SIMD. Sizes are powers of two >= 4.
+ * {@link FftMemory} over this thread's kernel memory, the same object until
+ * the memory is released (callers may key their reservations by it); `null`
+ * without WebAssembly SIMD. Sizes are powers of two >= 4.
  */
-export const wasmSpectralMemory = (): WasmSpectralMemory | null => {
+export const fftMemory = (): FftMemory | null => {
   const k = loadKernels();
   if (k === null) return null;
-  return (k.spectral ??= spectralMemoryOver(k));
+  return (k.view ??= fftMemoryOver(k));
 };
 
-const spectralMemoryOver = (k: Instance): WasmSpectralMemory => {
-  const wasm = k.wasm;
-  pairKernels ??= kernelsOverMemory<PairKernels>(Uint8Array.from(atob(FFT_PAIRS_WASM_BASE64), (c) => c.charCodeAt(0)));
-  const pairs = pairKernels(wasm.memory);
+const fftMemoryOver = (k: Instance): FftMemory => {
+  const { wasm, km } = k;
+  const pairs = pairKernelsOf(k);
   return {
-    memory: wasm.memory,
-    heap: () => k.heap,
-    reserve: (doubles) => allocate(k, 8 * doubles) / 8,
+    memory: km,
+    heap: () => km.f64,
+    reserve: (doubles, region) => km.reserve(region, 8 * doubles) / 8,
+    area: (region, name, doubles) => km.area(region, name, 8 * doubles) / 8,
     input: (n) => planOf(k, n).bufferA / 8,
     forward(n) {
       const plan = planOf(k, n);
@@ -430,9 +435,9 @@ const spectralMemoryOver = (k: Instance): WasmSpectralMemory => {
         pairs.realForwardPairs32(result, tables.forwardSplit, plan.m);
         return result / 8;
       },
-      quadsPairs32(values: Float64Array, count: number): number {
-        const at = allocate(k, 32 * count);
-        const quads = new Float32Array(k.wasm.memory.buffer, at, 8 * count);
+      quadsPairs32(values: Float64Array, count: number, region: KernelRegion): number {
+        const at = km.reserve(region, 32 * count);
+        const quads = new Float32Array(km.memory.buffer, at, 8 * count);
         for (let i = 0; i < count; i++) {
           const re = values[2 * i]!;
           const im = values[2 * i + 1]!;
@@ -457,13 +462,6 @@ const spectralMemoryOver = (k: Instance): WasmSpectralMemory => {
       wasm.swapScale(result, plan.m, 1 / n);
       return result / 8;
     },
-    powerSpectrum: (x, out, count) => wasm.powerSpectrum(8 * x, 8 * out, count),
-    crossAccumulate: (x, y, w, prev, out, count) => wasm.crossAccumulate(8 * x, 8 * y, 8 * w, 8 * prev, 8 * out, count),
-    accumulate: (dst, src, count) => wasm.accumulate(8 * dst, 8 * src, count),
     crossProduct: (x, y, out, count) => wasm.crossProduct(8 * x, 8 * y, 8 * out, count),
-    accumulatePair: (dst, a, b, count) => wasm.accumulatePair(8 * dst, 8 * a, 8 * b, count),
-    differenceSums: (acf, head, d, sums, first, last) => wasm.differenceSums(8 * acf, 8 * head, 8 * d, 8 * sums, first, last),
-    firstMinimum: (x, count, threshold) => wasm.firstMinimum(8 * x, count, threshold),
-    normalizeByMean: (d, sums, out, first, count, guard) => wasm.normalizeByMean(8 * d, 8 * sums, 8 * out, first, count, guard),
   };
 };

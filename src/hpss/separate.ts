@@ -110,7 +110,6 @@ export const analyseFrames = (
   const layout: SpectrumLayout = { frameStride: nBins, binStride: 1, channelStride: 1 };
   const size = params.winPerc;
   const lanes = laneMedianOf(params.precision === "float32");
-  const { inputs: [input], outputs: [output] } = lanes.prepare(nBins, size, 1);
   const L = lanes.lanes;
   const at = reflectedPositions(nBins, size);
   const { mag, perc } = b;
@@ -118,6 +117,8 @@ export const analyseFrames = (
     const e = Math.min(t1, s + FRAME_BLOCK);
     stftFrames(plan, signal, 1, length, window, b.spectrum, layout, s, e);
     complexMagnitude(b.spectrum, 0, 1, mag, params.precision, s * nBins, e * nBins);
+    // After the transforms: they share the kernel memory, and growing it (a first transform of a size) ends the views.
+    const { inputs: [input], outputs: [output] } = lanes.prepare(nBins, size, 1);
     for (let g = s; g < e; g += L) {
       // Lanes past the block's end repeat its last frame; their results are dropped.
       for (let l = 0; l < L; l++) {

@@ -1,17 +1,75 @@
 /**
- * Where yin's autocorrelations are computed: real FFTs and spectral products
- * on one float64 memory, so block spectra, their products and the frame sums
- * never travel between JavaScript arrays and the WebAssembly heap.
+ * Where yin's autocorrelations are computed: real FFTs, spectral products and
+ * yin's difference function on one float64 memory, so block spectra, their
+ * products and the frame sums never travel between JavaScript arrays and the
+ * WebAssembly heap.
  *
- * The WebAssembly SIMD kernels (src/fft/wasmRealFft.ts) when the runtime has
- * them, else the same operations in TypeScript over a growable Float64Array,
- * with the same rounding per value.
+ * Where the runtime has WebAssembly SIMD: the FFT's transforms over this
+ * thread's kernel memory (src/fft/wasmRealFft.ts) and yin's kernels
+ * (./yinKernels.ts) instantiated over the same memory, yin's buffers in its
+ * "yin" region. Else the same operations in TypeScript over a growable
+ * Float64Array, with the same rounding per value.
  */
 import { getRealFft } from "../fft/index.js";
-import { wasmSpectralMemory, type WasmSpectralMemory } from "../fft/wasmRealFft.js";
+import { fftMemory, type FftMemory } from "../fft/wasmRealFft.js";
+import { yinKernels, type YinKernels } from "./yinKernels.js";
 import { onClearCaches } from "../util/clearCaches.js";
 
-export type SpectralMemory = WasmSpectralMemory;
+/** The operations yin chains in one memory (positions are float64 indices into `heap()`, counts complex values). */
+export interface SpectralMemory extends Pick<FftMemory, "heap" | "input" | "forward" | "forwardFrom" | "inverse" | "crossProduct"> {
+  /** Reserves `doubles` float64 values (16-byte aligned, kept as long as the memory); returns their index. */
+  reserve(doubles: number): number;
+  /** The index of yin's reusable scratch area, at least `doubles` long (contents not kept when it has to grow). */
+  scratch(doubles: number): number;
+  /** out = (|x|², 0) per value. */
+  powerSpectrum(x: number, out: number, count: number): void;
+  /** out = prev + conj(x) y w per value, w as 4 float64 (wr, wr, -wi, wi) per value. */
+  crossAccumulate(x: number, y: number, w: number, prev: number, out: number, count: number): void;
+  /** dst += src per value. */
+  accumulate(dst: number, src: number, count: number): void;
+  /** dst = (dst + a) + b per value. */
+  accumulatePair(dst: number, a: number, b: number, count: number): void;
+  /**
+   * YIN's difference function d_k = 2 (acf[0] - acf[k]) - Σ_{m<k} head[m]² (no energy term at
+   * k = 1) and its running sum, summed in k order; d_k, k = first .. last, to `d`, the sums to `sums` (2 <= first <= last).
+   */
+  differenceSums(acf: number, head: number, d: number, sums: number, first: number, last: number): void;
+  /** out[i] = d[i] / (sums[i] / (first + i) + guard) for float64 values i < count (an odd count also writes out[count]). */
+  normalizeByMean(d: number, sums: number, out: number, first: number, count: number, guard: number): void;
+  /** The first index of the minimum of the count >= 2 values at x, or -1 if one is below `threshold` or NaN. */
+  firstMinimum(x: number, count: number, threshold: number): number;
+}
+
+/** The FFT memory with yin's kernels over it (byte addresses for the kernels, float64 indices for yin). */
+const wasmSpectralMemory = (fft: FftMemory, kernels: YinKernels): SpectralMemory => ({
+  heap: () => fft.heap(),
+  reserve: (doubles) => fft.reserve(doubles, "yin"),
+  scratch: (doubles) => fft.area("yin", "scratch", doubles),
+  input: (n) => fft.input(n),
+  forward: (n) => fft.forward(n),
+  forwardFrom: (n, at) => fft.forwardFrom(n, at),
+  inverse: (n) => fft.inverse(n),
+  crossProduct: (x, y, out, count) => fft.crossProduct(x, y, out, count),
+  powerSpectrum: (x, out, count) => kernels.powerSpectrum(8 * x, 8 * out, count),
+  crossAccumulate: (x, y, w, prev, out, count) => kernels.crossAccumulate(8 * x, 8 * y, 8 * w, 8 * prev, 8 * out, count),
+  accumulate: (dst, src, count) => kernels.accumulate(8 * dst, 8 * src, count),
+  accumulatePair: (dst, a, b, count) => kernels.accumulatePair(8 * dst, 8 * a, 8 * b, count),
+  differenceSums: (acf, head, d, sums, first, last) => kernels.differenceSums(8 * acf, 8 * head, 8 * d, 8 * sums, first, last),
+  firstMinimum: (x, count, threshold) => kernels.firstMinimum(8 * x, count, threshold),
+  normalizeByMean: (d, sums, out, first, count, guard) => kernels.normalizeByMean(8 * d, 8 * sums, 8 * out, first, count, guard),
+});
+
+const YIN = Symbol("yin");
+
+/** yin's memory in this thread's kernel memory (one object per memory), or null without WebAssembly SIMD. */
+const inKernelMemory = (): SpectralMemory | null => {
+  const fft = fftMemory();
+  if (fft === null) return null;
+  return fft.memory.memo(YIN, () => {
+    const kernels = yinKernels(fft.memory);
+    return kernels === null ? null : wasmSpectralMemory(fft, kernels);
+  });
+};
 
 /** The TypeScript fallback: each size has an input and an output area of n + 2 values. */
 const jsSpectralMemory = (): SpectralMemory => {
@@ -36,9 +94,14 @@ const jsSpectralMemory = (): SpectralMemory => {
     }
     return area;
   };
+  let scratch = { at: 0, doubles: -1 };
   return {
     heap: () => memory,
     reserve,
+    scratch(doubles) {
+      if (doubles > scratch.doubles) scratch = { at: reserve(doubles), doubles };
+      return scratch.at;
+    },
     input: (n) => areaOf(n).input,
     forward(n) {
       const { input, output } = areaOf(n);
@@ -127,25 +190,17 @@ let shared: SpectralMemory | undefined;
 onClearCaches(() => {
   shared = undefined;
 });
-const scratches = new WeakMap<SpectralMemory, { at: number; doubles: number }>();
 
-/** This thread's spectral memory, made on first use: WebAssembly where the runtime has SIMD. */
-export const spectralMemory = (): SpectralMemory => (shared ??= wasmSpectralMemory() ?? jsSpectralMemory());
+/** This thread's spectral memory: WebAssembly where the runtime has SIMD (a new one after the kernel memory is released), else TypeScript. */
+export const spectralMemory = (): SpectralMemory => inKernelMemory() ?? (shared ??= jsSpectralMemory());
 
-/** A new spectral memory of the given kind (for tests comparing the two); `null` for "wasm" without WebAssembly SIMD. */
+/** A spectral memory of the given kind (for tests comparing the two); `null` for "wasm" without WebAssembly SIMD. */
 export const createSpectralMemory = (kind: "wasm" | "typescript"): SpectralMemory | null =>
-  kind === "wasm" ? wasmSpectralMemory() : jsSpectralMemory();
+  kind === "wasm" ? inKernelMemory() : jsSpectralMemory();
 
 /**
  * `doubles` float64 values of `memory`'s scratch area: one area reused by every
  * call (yin runs synchronously, one call at a time per thread), replaced by a
  * larger one when a call needs more.
  */
-export const spectralScratch = (memory: SpectralMemory, doubles: number): number => {
-  let scratch = scratches.get(memory);
-  if (scratch === undefined || doubles > scratch.doubles) {
-    scratch = { at: memory.reserve(doubles), doubles };
-    scratches.set(memory, scratch);
-  }
-  return scratch.at;
-};
+export const spectralScratch = (memory: SpectralMemory, doubles: number): number => memory.scratch(doubles);

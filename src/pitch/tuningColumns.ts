@@ -5,7 +5,7 @@
  * `estimate_tuning`, `chroma_cqt` and `chroma_stft` ops (src/cqt/ops.ts).
  */
 import { getRealFft } from "../fft/index.js";
-import { wasmSpectralMemory, type WasmSpectralMemory } from "../fft/wasmRealFft.js";
+import { fftMemory, type FftMemory } from "../fft/wasmRealFft.js";
 import { allocFloat64, type FloatArray } from "../parallel/alloc.js";
 import { runTask, type WorkerPool } from "../parallel/pool.js";
 import { registerTask, type TaskArgs } from "../parallel/tasks.js";
@@ -143,9 +143,9 @@ const powerColumn = (x: Float64Array, nBins: number, power: number, single: bool
 };
 
 /** The kernels' memory and the vector kernels over it when frames of size n can be transformed in place there, else null. */
-const inPlace = (n: number): { memory: WasmSpectralMemory; kernels: TuningKernels } | null => {
+const inPlace = (n: number): { memory: FftMemory; kernels: TuningKernels } | null => {
   if (n < 4 || (n & (n - 1)) !== 0 || n > 2 ** 26) return null;
-  const memory = wasmSpectralMemory();
+  const memory = fftMemory();
   const kernels = memory?.memory ? tuningKernels(memory.memory) : null;
   return memory && kernels ? { memory, kernels } : null;
 };
@@ -167,14 +167,14 @@ interface Workspace {
 }
 
 let workspace: Workspace | null = null;
-let workspaceMemory: WasmSpectralMemory | null = null;
+let workspaceMemory: FftMemory | null = null;
 onClearCaches(() => {
   workspace = workspaceMemory = null;
 });
 
 const STAGING = 1 << 16;
 
-const workspaceFor = (memory: WasmSpectralMemory, nFft: number, nBins: number): Workspace => {
+const workspaceFor = (memory: FftMemory, nFft: number, nBins: number): Workspace => {
   if (workspace === null || workspaceMemory !== memory) {
     workspace = { staging: 0, stagingSize: 0, window: 0, windowSize: 0, x: 0, xSize: 0, peaks: 0 };
     workspaceMemory = memory;
@@ -182,16 +182,16 @@ const workspaceFor = (memory: WasmSpectralMemory, nFft: number, nBins: number): 
   const w = workspace;
   if (w.stagingSize < Math.max(STAGING, 4 * nFft)) {
     w.stagingSize = Math.max(STAGING, 4 * nFft);
-    w.staging = memory.reserve(w.stagingSize);
+    w.staging = memory.reserve(w.stagingSize, "tuning");
   }
   if (w.windowSize < nFft) {
     w.windowSize = nFft;
-    w.window = memory.reserve(nFft);
+    w.window = memory.reserve(nFft, "tuning");
   }
   if (w.xSize < nBins) {
     w.xSize = nBins;
-    w.x = memory.reserve(nBins);
-    w.peaks = memory.reserve(Math.ceil(nBins / 2));
+    w.x = memory.reserve(nBins, "tuning");
+    w.peaks = memory.reserve(Math.ceil(nBins / 2), "tuning");
   }
   return w;
 };
@@ -206,7 +206,7 @@ const workspaceFor = (memory: WasmSpectralMemory, nFft: number, nBins: number): 
  * and the vector peak test picks the bins to interpolate. Same values as
  * {@link stftPeaksCopied}.
  */
-const stftPeaksInPlace = (a: TuningTaskArgs, t0: number, t1: number, memory: WasmSpectralMemory, kernels: TuningKernels): void => {
+const stftPeaksInPlace = (a: TuningTaskArgs, t0: number, t1: number, memory: FftMemory, kernels: TuningKernels): void => {
   const s = a.source;
   const { nBins, channels, power } = s;
   const { pp, lo, hi, stride, pitch, mag, counts, keep } = a;

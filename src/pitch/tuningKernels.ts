@@ -1,7 +1,7 @@
 /**
  * The per-frame loops of the tuning estimate's STFT columns
  * (src/cqt/tuningColumns.ts) in WebAssembly SIMD, working in place in the
- * FFT kernels' memory (imported from `wasmSpectralMemory().memory`): the
+ * thread's kernel memory, beside the FFT's buffers (util/kernelMemory.ts): the
  * window product that fills the transform's input, and over the spectrum the
  * largest squared magnitude with the magnitudes of a bin range (one pass), and piptrack's
  * local-maximum test over them (the scalar loop's branches mispredict on
@@ -10,12 +10,17 @@
  * no fused multiply-add; `f32x4.demote_f64x2_zero` + `f64x2.promote_low_f32x4`
  * round to float32 as `Math.fround` does), so the values are bit-identical.
  *
- * The module is small enough to be written out here byte by byte; each
- * thread instantiates it once over its FFT memory.
+ * Written with util/wasm.ts's instructions; each thread instantiates it once
+ * over its kernel memory.
  */
-import { F64, F64X2_ADD, F64X2_MUL, F64X2_SPLAT, I32, ROUND32, V128, V128_LOAD, V128_STORE, addConst, countedLoop, get, kernelsOverMemory, memoryImportingModule, set, simd, sleb, type WasmFunction } from "../util/wasm.js";
+import { kernelsOverMemory } from "../util/kernelMemory.js";
+import {
+  END, F64, F64_LT, F64X2_ADD, F64X2_EXTRACT_LANE, F64X2_GE, F64X2_GT, F64X2_MUL, F64X2_PMAX, F64X2_SPLAT, F64X2_SQRT, I32, I32_ADD, I32_AND, I32_SHL, I32_STORE,
+  I64X2_BITMASK, I8X16_SHUFFLE, IF, ROUND32, SELECT, V128, V128_AND, V128_LOAD, V128_STORE, addConst, countedLoop, f64, get, i32, locals, set, tee, wasmModule,
+  type WasmFunction,
+} from "../util/wasm.js";
 
-/** Byte addresses in the FFT kernels' memory; counts as named. */
+/** Byte addresses in the kernel memory; counts as named. */
 export interface TuningKernels {
   /** dst[k] = src[k] * win[k] for the `bytes / 8` float64 values (bytes a multiple of 32). */
   window(src: number, win: number, dst: number, bytes: number): void;
@@ -37,22 +42,16 @@ export interface TuningKernels {
   localMaxima(x: number, pairs: number, ref: number, out: number): number;
 }
 
-const F64X2_SQRT = simd([0xef, 0x01]);
-/** pmax(a, b) = a < b ? b : a per lane: `if (b > a) a = b` of the scalar loops. */
-const F64X2_PMAX = simd([0xf7, 0x01]);
-const F64X2_GT = simd([0x4a]);
-const F64X2_GE = simd([0x4c]);
-const V128_AND = simd([0x4e]);
-const I64X2_BITMASK = simd([0xc4, 0x01]);
-const EXTRACT = (lane: number): number[] => simd([0x21, lane]);
+// F64X2_PMAX: pmax(a, b) = a < b ? b : a per lane, `if (b > a) a = b` of the scalar loops.
+const EXTRACT = F64X2_EXTRACT_LANE;
 const range = (from: number, count: number): number[] => Array.from({ length: count }, (_, i) => from + i);
 /** (re0, im0), (re1, im1) -> (re0, re1) and -> (im0, im1). */
-const REALS = simd([0x0d, ...range(0, 8), ...range(16, 8)]);
-const IMAGS = simd([0x0d, ...range(8, 8), ...range(24, 8)]);
+const REALS = I8X16_SHUFFLE([...range(0, 8), ...range(16, 8)]);
+const IMAGS = I8X16_SHUFFLE([...range(8, 8), ...range(24, 8)]);
 
 // window. Params: 0 src, 1 win, 2 dst, 3 bytes.
 const windowBody = [
-  0,
+  ...locals(),
   ...countedLoop(3, 32, [
     ...get(2), ...get(0), ...V128_LOAD(0), ...get(1), ...V128_LOAD(0), ...F64X2_MUL, ...V128_STORE(0),
     ...get(2), ...get(0), ...V128_LOAD(16), ...get(1), ...V128_LOAD(16), ...F64X2_MUL, ...V128_STORE(16),
@@ -60,12 +59,12 @@ const windowBody = [
     ...addConst(1, 32),
     ...addConst(2, 32),
   ]),
-  0x0b,
+  ...END,
 ];
 
 /** Loads bins (2 k, 2 k + 1) at local `spec` into locals `re`, `im` as (re0, re1), (im0, im1), rounded to float32 if `single` (`a`, `b`: scratch). */
 const loadPair = (spec: number, re: number, im: number, a: number, b: number, single: boolean): number[] => [
-  ...get(spec), ...V128_LOAD(0), 0x22, a, ...get(spec), ...V128_LOAD(16), 0x22, b, ...REALS, ...(single ? ROUND32 : []), ...set(re),
+  ...get(spec), ...V128_LOAD(0), ...tee(a), ...get(spec), ...V128_LOAD(16), ...tee(b), ...REALS, ...(single ? ROUND32 : []), ...set(re),
   ...get(a), ...get(b), ...IMAGS, ...(single ? ROUND32 : []), ...set(im),
 ];
 
@@ -76,20 +75,20 @@ const squares = (re: number, im: number): number[] => [...get(re), ...get(re), .
 const columnBody = (single: boolean): number[] => {
   const maxOnly = [...loadPair(0, 5, 6, 9, 10, single), ...get(7), ...squares(5, 6), ...F64X2_PMAX, ...set(7), ...addConst(0, 32)];
   return [
-    1, 6, V128,
-    0x44, 0, 0, 0, 0, 0, 0, 0xf0, 0xff, ...F64X2_SPLAT, ...set(7),
+    ...locals([6, V128]),
+    ...f64(-Infinity), ...F64X2_SPLAT, ...set(7),
     ...countedLoop(1, 1, maxOnly),
     ...countedLoop(2, 1, [
       ...loadPair(0, 5, 6, 9, 10, single),
-      ...get(7), ...squares(5, 6), 0x22, 8, ...F64X2_PMAX, ...set(7),
+      ...get(7), ...squares(5, 6), ...tee(8), ...F64X2_PMAX, ...set(7),
       ...get(4), ...get(8), ...F64X2_SQRT, ...(single ? ROUND32 : []), ...V128_STORE(0),
       ...addConst(0, 32),
       ...addConst(4, 16),
     ]),
     ...countedLoop(3, 1, maxOnly),
     // lane0 < lane1 ? lane1 : lane0
-    ...get(7), ...EXTRACT(1), ...get(7), ...EXTRACT(0), ...get(7), ...EXTRACT(0), ...get(7), ...EXTRACT(1), 0x63, 0x1b,
-    0x0b,
+    ...get(7), ...EXTRACT(1), ...get(7), ...EXTRACT(0), ...get(7), ...EXTRACT(0), ...get(7), ...EXTRACT(1), ...F64_LT, ...SELECT,
+    ...END,
   ];
 };
 
@@ -100,43 +99,44 @@ const aboveRef = (x: number, offset: number, ref: number): number[] => [
 
 /** If bit `bit` of local `bits` is set: out[count++] = j + lane. */
 const emitIf = (bits: number, bit: number, lane: number, out: number, j: number, count: number): number[] => [
-  ...get(bits), 0x41, bit, 0x71, 0x04, 0x40,
-  ...get(out), ...get(count), 0x41, 2, 0x74, 0x6a, ...get(j), ...(lane ? [0x41, lane, 0x6a] : []), 0x36, 2, 0,
+  ...get(bits), ...i32(bit), ...I32_AND, ...IF,
+  ...get(out), ...get(count), ...i32(2), ...I32_SHL, ...I32_ADD, ...get(j), ...(lane ? [...i32(lane), ...I32_ADD] : []), ...I32_STORE(0),
   ...addConst(count, 1),
-  0x0b,
+  ...END,
 ];
 
 // localMaxima. Params: 0 x, 1 pairs, 2 ref (f64), 3 out. Locals: 4 j, 5 count, 6 bits (i32); 7 refs, 8 z (v128).
 const localMaximaBody = [
-  2, 3, I32, 2, V128,
+  ...locals([3, I32], [2, V128]),
   ...get(2), ...F64X2_SPLAT, ...set(7),
   ...countedLoop(1, 1, [
     ...aboveRef(0, 8, 7), ...set(8),
     ...get(8), ...aboveRef(0, 0, 7), ...F64X2_GT,
     ...get(8), ...aboveRef(0, 16, 7), ...F64X2_GE,
-    ...V128_AND, ...I64X2_BITMASK, 0x22, 6,
-    0x04, 0x40,
+    ...V128_AND, ...I64X2_BITMASK, ...tee(6),
+    ...IF,
     ...emitIf(6, 1, 0, 3, 4, 5),
     ...emitIf(6, 2, 1, 3, 4, 5),
-    0x0b,
+    ...END,
     ...addConst(4, 2),
     ...addConst(0, 16),
   ]),
   ...get(5),
-  0x0b,
+  ...END,
 ];
 
+const COLUMN = { params: [I32, I32, I32, I32, I32], results: [F64] };
 const functions: WasmFunction[] = [
-  { name: "window", type: 0, body: windowBody },
-  { name: "column32", type: 1, body: columnBody(true) },
-  { name: "column64", type: 1, body: columnBody(false) },
-  { name: "localMaxima", type: 2, body: localMaximaBody },
+  { name: "window", params: [I32, I32, I32, I32], results: [], body: windowBody },
+  { name: "column32", ...COLUMN, body: columnBody(true) },
+  { name: "column64", ...COLUMN, body: columnBody(false) },
+  { name: "localMaxima", params: [I32, I32, F64, I32], results: [I32], body: localMaximaBody },
 ];
 
-const MODULE = memoryImportingModule([3, 0x60, 4, I32, I32, I32, I32, 0, 0x60, 5, I32, I32, I32, I32, I32, 1, F64, 0x60, 4, I32, I32, F64, I32, 1, I32], functions);
+const MODULE = wasmModule(functions);
 
 /**
- * The kernels over `memory` (the FFT kernels' WebAssembly.Memory of this
- * thread), instantiated on first use; null where WebAssembly SIMD is missing.
+ * The kernels over `memory` (this thread's kernel memory, where the FFT
+ * works), instantiated on first use; null where WebAssembly SIMD is missing.
  */
 export const tuningKernels = kernelsOverMemory<TuningKernels>(MODULE);

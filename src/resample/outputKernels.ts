@@ -1,17 +1,18 @@
 /**
  * The division of the 2:1 stage's block outputs by librosa's `scale`
  * divisor, optionally rounded to float32, in WebAssembly SIMD, in place in
- * the FFT kernels' memory (imported from `wasmSpectralMemory().memory`),
+ * the thread's kernel memory (util/kernelMemory.ts),
  * where the inverse transform leaves the outputs. The caller then copies them
  * out in one `set`: a scalar loop storing into the (shared) output array costs
  * about three times as much. `f64x2.div` is the IEEE division of the scalar
  * loop and `f32x4.demote_f64x2_zero` + `f64x2.promote_low_f32x4` round to
  * float32 as `Math.fround` does, so the values are bit-identical.
  *
- * Written out byte by byte (as src/cqt/tuningKernels.ts); each thread
- * instantiates it once over its FFT memory.
+ * Written with util/wasm.ts's instructions; each thread instantiates it once
+ * over its kernel memory.
  */
-import { F64, F64X2_SPLAT, I32, ROUND32, V128, V128_LOAD, V128_STORE, addConst, countedLoop, get, kernelsOverMemory, memoryImportingModule, set, simd, sleb, type WasmFunction } from "../util/wasm.js";
+import { kernelsOverMemory } from "../util/kernelMemory.js";
+import { END, F64, F64X2_DIV, F64X2_SPLAT, I32, ROUND32, V128, V128_LOAD, V128_STORE, addConst, countedLoop, get, locals, set, wasmModule, type WasmFunction } from "../util/wasm.js";
 
 export interface OutputKernels {
   /** x[i] = fround(x[i] / divisor) for the `bytes / 8` float64 values at byte address `x` (bytes a multiple of 32). */
@@ -20,8 +21,6 @@ export interface OutputKernels {
   divide64(x: number, bytes: number, divisor: number): void;
 }
 
-const F64X2_DIV = simd([0xf3, 0x01]);
-
 /** x / divisor (rounded to float32 if `single`) of the vector at `offset` from local 0, stored back. */
 const divideAt = (offset: number, single: boolean): number[] => [
   ...get(0), ...get(0), ...V128_LOAD(offset), ...get(3), ...F64X2_DIV, ...(single ? ROUND32 : []), ...V128_STORE(offset),
@@ -29,21 +28,22 @@ const divideAt = (offset: number, single: boolean): number[] => [
 
 // divide. Params: 0 x, 1 bytes, 2 divisor. Locals: 3 the divisor splat.
 const divideBody = (single: boolean): number[] => [
-  1, 1, V128,
+  ...locals([1, V128]),
   ...get(2), ...F64X2_SPLAT, ...set(3),
   ...countedLoop(1, 32, [...divideAt(0, single), ...divideAt(16, single), ...addConst(0, 32)]),
-  0x0b,
+  ...END,
 ];
 
+const DIVIDE = { params: [I32, I32, F64], results: [] };
 const functions: WasmFunction[] = [
-  { name: "divide32", type: 0, body: divideBody(true) },
-  { name: "divide64", type: 0, body: divideBody(false) },
+  { name: "divide32", ...DIVIDE, body: divideBody(true) },
+  { name: "divide64", ...DIVIDE, body: divideBody(false) },
 ];
 
-const MODULE = memoryImportingModule([1, 0x60, 3, I32, I32, F64, 0], functions);
+const MODULE = wasmModule(functions);
 
 /**
- * The kernels over `memory` (the FFT kernels' WebAssembly.Memory of this
- * thread), instantiated on first use; null where WebAssembly SIMD is missing.
+ * The kernels over `memory` (this thread's kernel memory, where the FFT
+ * works), instantiated on first use; null where WebAssembly SIMD is missing.
  */
 export const outputKernels = kernelsOverMemory<OutputKernels>(MODULE);

@@ -29,7 +29,7 @@
  * @see https://sourceforge.net/projects/soxr/ (libsoxr, the design being matched)
  */
 import { getRealFft, type RealFft } from "../fft/index.js";
-import { wasmSpectralMemory, type WasmSpectralMemory } from "../fft/wasmRealFft.js";
+import { fftMemory, type FftMemory } from "../fft/wasmRealFft.js";
 import { ParameterError } from "../util/errors.js";
 import { outputKernels } from "./outputKernels.js";
 import { onClearCaches } from "../util/clearCaches.js";
@@ -268,19 +268,20 @@ function storeOutputs(src: Float64Array, from: number, out: Float64Array, to: nu
   }
 }
 
-/** This thread's in-memory FFT (null without WebAssembly SIMD), looked up once. */
-let spectral: WasmSpectralMemory | null | undefined;
-/** Per stage (by its spectrum array): where conj(spectrum) sits in the kernels' memory, for `crossProduct`. */
-let conjugateSpectra = new WeakMap<Float64Array, number>();
-/** Per stage: its spectrum as the float32 table of the pair path. */
-let quadSpectra = new WeakMap<Float64Array, number>();
-/** This thread's areas of the pair path: two blocks of input and two of output, for transforms of up to `n` points. */
-let pairAreas: { n: number; at: number } | null = null;
+/**
+ * What a kernel memory holds for the stages (kept as long as that memory, in
+ * its "resample" region): per stage (by its spectrum array), where
+ * conj(spectrum) sits, for `crossProduct`, and its spectrum as the float32
+ * table of the pair path.
+ */
+interface StageTables {
+  conjugateSpectra: WeakMap<Float64Array, number>;
+  quadSpectra: WeakMap<Float64Array, number>;
+}
+const STAGE_TABLES = Symbol("resample");
+const stageTables = (sm: FftMemory): StageTables =>
+  sm.memory.memo(STAGE_TABLES, () => ({ conjugateSpectra: new WeakMap<Float64Array, number>(), quadSpectra: new WeakMap<Float64Array, number>() }));
 onClearCaches(() => {
-  spectral = undefined;
-  conjugateSpectra = new WeakMap();
-  quadSpectra = new WeakMap();
-  pairAreas = null;
   dftStageCache.clear();
 });
 
@@ -305,7 +306,7 @@ const stageBlock = (heap: Float64Array, at: number, x: Float64Array, start: numb
  * split among threads.
  */
 function decimateBlockPairs32(
-  sm: WasmSpectralMemory,
+  sm: FftMemory,
   x: Float64Array,
   stage: DftStage,
   outLen: number,
@@ -321,13 +322,14 @@ function decimateBlockPairs32(
   const perBlock = outputsPerBlock(stage);
   const bins = n / 4 + 1;
   // Tables and areas first: they may grow the memory, which renews the heap view.
+  const { quadSpectra } = stageTables(sm);
   let q = quadSpectra.get(stage.spectrum);
   if (q === undefined) {
-    q = sm.quadsPairs32!(stage.spectrum, bins);
+    q = sm.quadsPairs32!(stage.spectrum, bins, "resample");
     quadSpectra.set(stage.spectrum, q);
   }
-  if (pairAreas === null || pairAreas.n < n) pairAreas = { n, at: sm.reserve(3 * n + 8) };
-  const inA = pairAreas.at;
+  // Two blocks of input and two of output, for transforms of n points.
+  const inA = sm.area("resample", "pairs", 3 * n + 8);
   const inB = inA + n + 2;
   const outA = inB + n + 2;
   const outB = outA + n / 2 + 2;
@@ -364,7 +366,7 @@ function decimateBlockPairs32(
  * outputs are read where the inverse leaves them.
  */
 function decimateBlocksInMemory(
-  sm: WasmSpectralMemory,
+  sm: FftMemory,
   x: Float64Array,
   stage: DftStage,
   outLen: number,
@@ -382,9 +384,10 @@ function decimateBlocksInMemory(
   // Plans (tables and buffers) first: they may grow the memory, which renews the heap view.
   const inAt = sm.input(n);
   const halfAt = sm.input(n / 2);
+  const { conjugateSpectra } = stageTables(sm);
   let hAt = conjugateSpectra.get(stage.spectrum);
   if (hAt === undefined) {
-    hAt = sm.reserve(2 * bins);
+    hAt = sm.reserve(2 * bins, "resample");
     const heap = sm.heap();
     const h = stage.spectrum;
     for (let k = 0; k < bins; k++) {
@@ -433,7 +436,7 @@ export function dftStageDecimateBlocks(
   map?: DftStageOutputMap,
 ): void {
   if (b1 <= b0) return;
-  if (spectral === undefined) spectral = wasmSpectralMemory();
+  const spectral = fftMemory();
   if (spectral !== null && map?.single && spectral.inversePairs32 !== undefined) decimateBlockPairs32(spectral, x, stage, outLen, out, outOffset, b0, b1, map);
   else if (spectral !== null) decimateBlocksInMemory(spectral, x, stage, outLen, out, outOffset, b0, b1, map);
   else dftStageDecimateBlocksWith(getRealFft(stage.dftLength), getRealFft(stage.dftLength / 2), x, stage, outLen, out, outOffset, b0, b1, map);

@@ -15,7 +15,7 @@ import { ParameterError } from "../util/errors.js";
 import type { FloatArray } from "../parallel/alloc.js";
 import { inMemoryEngine, scratchArea, type SpectrumLayout } from "./stft.js";
 import type { StftKernels } from "./stftKernels.js";
-import type { WasmSpectralMemory } from "../fft/wasmRealFft.js";
+import type { FftMemory } from "../fft/wasmRealFft.js";
 import { onClearCaches } from "../util/clearCaches.js";
 
 const TINY_FLOAT32 = 1.1754943508222875e-38;
@@ -249,7 +249,7 @@ onClearCaches(() => {
  * The interior envelope tiled: index j holds period[j % hop] for j < length.
  * A block whose positions are all interior reads it from index pA % hop.
  */
-const envelopeTile = (memory: WasmSpectralMemory, plan: IstftPlan, window: Float64Array, length: number): number => {
+const envelopeTile = (memory: FftMemory, plan: IstftPlan, window: Float64Array, length: number): number => {
   const { hopLength, single } = plan;
   if (
     tile !== null && tile.kernels === memory.memory && tile.hop === hopLength && tile.single === single && tile.length >= length &&
@@ -258,7 +258,7 @@ const envelopeTile = (memory: WasmSpectralMemory, plan: IstftPlan, window: Float
     return tile.at;
   }
   const capacity = tile !== null && tile.kernels === memory.memory && tile.capacity >= length ? tile.capacity : Math.max(length, 2 * (tile?.capacity ?? 0));
-  const at = capacity === tile?.capacity && tile.kernels === memory.memory ? tile.at : memory.reserve(capacity);
+  const at = capacity === tile?.capacity && tile.kernels === memory.memory ? tile.at : memory.reserve(capacity, "stft");
   tile = { kernels: memory.memory!, at, capacity, hop: hopLength, single, window: window.slice(), length };
   const heap = memory.heap();
   heap.set(envelopePeriod(plan, window), at);
@@ -284,7 +284,7 @@ const BLOCK_SAMPLES = 1 << 14;
  * (frame) order as in {@link istftBlock}, its first term added to +0.
  */
 const istftUnitsInMemory = (
-  memory: WasmSpectralMemory,
+  memory: FftMemory,
   kernels: StftKernels,
   plan: IstftPlan,
   spectrum: FloatArray,

@@ -12,7 +12,7 @@
  * @see https://librosa.org/doc/0.11.0/generated/librosa.stft.html
  */
 import { getRealFft } from "../fft/index.js";
-import { wasmSpectralMemory, type WasmSpectralMemory } from "../fft/wasmRealFft.js";
+import { fftMemory, type FftMemory } from "../fft/wasmRealFft.js";
 import { ParameterError } from "../util/errors.js";
 import type { FloatArray } from "../parallel/alloc.js";
 import { readPadded, type PadMode } from "./pad.js";
@@ -137,9 +137,9 @@ export const stftFrames = (
 };
 
 /** The FFT memory and this module's kernels over it, when n is a power of two the WebAssembly FFT serves. */
-export const inMemoryEngine = (n: number): { memory: WasmSpectralMemory; kernels: StftKernels } | null => {
+export const inMemoryEngine = (n: number): { memory: FftMemory; kernels: StftKernels } | null => {
   if (n < 4 || (n & (n - 1)) !== 0 || n > 2 ** 26) return null;
-  const memory = wasmSpectralMemory();
+  const memory = fftMemory();
   if (memory === null || memory.memory === undefined) return null;
   const kernels = stftKernels(memory.memory);
   return kernels === null ? null : { memory, kernels };
@@ -159,10 +159,10 @@ onClearCaches(() => {
 });
 
 /** `doubles` float64 values of this thread's scratch area in the FFT memory (16-byte aligned): their index. */
-export const scratchArea = (memory: WasmSpectralMemory, doubles: number): number => {
+export const scratchArea = (memory: FftMemory, doubles: number): number => {
   if (area === null || area.kernels !== memory.memory || area.capacity < doubles) {
     const capacity = Math.max(doubles, 2 * (area?.capacity ?? 0));
-    area = { kernels: memory.memory!, at: memory.reserve(capacity), capacity };
+    area = { kernels: memory.memory!, at: memory.reserve(capacity, "stft"), capacity };
   }
   return area.at;
 };
@@ -188,7 +188,7 @@ export const denseFrame = (layout: SpectrumLayout, nBins: number, channels: numb
  * Frames that reach into the padding are read as in the TypeScript path.
  */
 const stftFramesInMemory = (
-  memory: WasmSpectralMemory,
+  memory: FftMemory,
   kernels: StftKernels,
   plan: StftPlan,
   signal: FloatArray,

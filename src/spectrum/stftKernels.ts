@@ -1,7 +1,7 @@
 /**
  * The per-frame loops of `stftFrames` and `istftUnits` in WebAssembly SIMD,
- * working in the FFT kernels' memory (imported from
- * `wasmSpectralMemory().memory`): the window product that fills the forward
+ * working in the thread's kernel memory beside the FFT's buffers
+ * (util/kernelMemory.ts): the window product that fills the forward
  * transform's input (from float32 or float64 samples), the conversions that
  * copy a spectrum between the transform's float64 pairs and a staging area
  * in the output's or input's element type and layout (a Float32Array /
@@ -14,12 +14,17 @@
  * nearest-even as a Float32Array store does, `f64x2.promote_low_f32x4` is
  * exact), so the values are bit-identical.
  *
- * The module is small enough to be written out here byte by byte; each
- * thread instantiates it once over its FFT memory.
+ * Written with util/wasm.ts's instructions; each thread instantiates it once
+ * over its kernel memory.
  */
-import { F64, F64X2_ADD, F64X2_MUL, F64X2_SPLAT, I32, V128, V128_LOAD, V128_STORE, addConst, countedLoop, get, kernelsOverMemory, memoryImportingModule, set, simd, sleb, tee, uleb, type WasmFunction } from "../util/wasm.js";
+import { kernelsOverMemory } from "../util/kernelMemory.js";
+import {
+  BLOCK, BR, BR_IF, END, F32X4_DEMOTE_F64X2_ZERO, F64, F64X2_ADD, F64X2_DIV, F64X2_GT, F64X2_MUL, F64X2_PROMOTE_LOW_F32X4, F64X2_SPLAT, I32, I32_LT_U, I32_SUB,
+  I8X16_SHUFFLE, IF, LOOP, V128, V128_BITSELECT, V128_LOAD, V128_LOAD64_ZERO, V128_STORE, V128_STORE64_LANE, V128_ZERO, addConst, addLocal, countedLoop, get, i32,
+  locals, set, tee, wasmModule, type WasmFunction,
+} from "../util/wasm.js";
 
-/** Byte addresses in the FFT kernels' memory; counts as named. */
+/** Byte addresses in the kernel memory; counts as named. */
 export interface StftKernels {
   /** dst[k] = f64(src32[k]) * win[k] for 2 * pairs values (pairs even): src float32, win and dst float64. */
   window32(src: number, win: number, dst: number, pairs: number): void;
@@ -45,23 +50,17 @@ export interface StftKernels {
   normalize64(acc: number, env: number, dst: number, pairs: number, tiny: number): void;
 }
 
-/** Loads 8 bytes (two float32) into the low lanes, zeroes the rest. */
-const V128_LOAD64_ZERO = (offset: number): number[] => simd([0x5d, 3, ...uleb(offset)]);
 /** Stores the low 8 bytes (lane 0 of i64x2). */
-const V128_STORE64_LANE0 = (offset: number): number[] => simd([0x5b, 3, ...uleb(offset), 0]);
-const F64X2_DIV = simd([0xf3, 0x01]);
-const F64X2_GT = simd([0x4a]);
-const V128_BITSELECT = simd([0x52]);
-const DEMOTE = simd([0x5e]);
-const PROMOTE = simd([0x5f]);
-const addLocal = (local: number, other: number): number[] => [...get(local), ...get(other), 0x6a, ...set(local)];
+const V128_STORE64_LANE0 = (offset: number): number[] => V128_STORE64_LANE(offset, 0);
+const DEMOTE = F32X4_DEMOTE_F64X2_ZERO;
+const PROMOTE = F64X2_PROMOTE_LOW_F32X4;
 
 // window32 / window64. Params: 0 src, 1 win, 2 dst, 3 pairs (even); two pairs per iteration.
 const windowBody = (single: boolean): number[] => {
   const load = single ? (offset: number) => [...V128_LOAD64_ZERO(offset), ...PROMOTE] : V128_LOAD;
   const step = single ? 8 : 16;
   return [
-    0,
+    ...locals(),
     ...countedLoop(3, 2, [
       ...get(2), ...get(0), ...load(0), ...get(1), ...V128_LOAD(0), ...F64X2_MUL, ...V128_STORE(0),
       ...get(2), ...get(0), ...load(step), ...get(1), ...V128_LOAD(16), ...F64X2_MUL, ...V128_STORE(16),
@@ -69,12 +68,9 @@ const windowBody = (single: boolean): number[] => {
       ...addConst(1, 32),
       ...addConst(2, 32),
     ]),
-    0x0b,
+    ...END,
   ];
 };
-
-/** A v128 of two float64 +0. */
-const V128_ZERO = simd([0x0c, ...new Array<number>(16).fill(0)]);
 
 // overlapAdd / overlapSet. Params: 0 acc, 1 win, 2 frame, 3 pairs. The product first, then the sum (the operand
 // order of the TypeScript loop's `acc + w * f`, which decides which NaN an add of two NaNs returns).
@@ -85,9 +81,9 @@ const overlapBody = (first: boolean): number[] => {
     ...(first ? V128_ZERO : [...get(0), ...V128_LOAD(offset)]), ...F64X2_ADD, ...V128_STORE(offset),
   ];
   return [
-    0,
+    ...locals(),
     ...pairedLoop(3, (items) => items === 2 ? [...one(0), ...one(16), ...addConst(0, 32), ...addConst(1, 32), ...addConst(2, 32)] : one(0)),
-    0x0b,
+    ...END,
   ];
 };
 
@@ -96,15 +92,15 @@ const convertBody = (kind: "copy" | "demote" | "promote"): number[] => {
   const load = kind === "promote" ? [...V128_LOAD64_ZERO(0), ...PROMOTE] : V128_LOAD(0);
   const store = kind === "demote" ? [...DEMOTE, ...V128_STORE64_LANE0(0)] : V128_STORE(0);
   return [
-    0,
+    ...locals(),
     ...countedLoop(4, 1, [...get(2), ...get(0), ...load, ...store, ...addLocal(0, 1), ...addLocal(2, 3)]),
-    0x0b,
+    ...END,
   ];
 };
 
 // normalize32 / normalize64. Params: 0 acc, 1 env, 2 dst, 3 pairs, 4 tiny (f64). Locals: 5 tinies, 6 a, 7 e (v128).
 const normalizeBody = (single: boolean): number[] => [
-  1, 3, V128,
+  ...locals([3, V128]),
   ...get(4), ...F64X2_SPLAT, ...set(5),
   ...countedLoop(3, 1, [
     ...get(2),
@@ -119,7 +115,7 @@ const normalizeBody = (single: boolean): number[] => [
     ...addConst(1, 16),
     ...addConst(2, single ? 8 : 16),
   ]),
-  0x0b,
+  ...END,
 ];
 
 /**
@@ -127,26 +123,26 @@ const normalizeBody = (single: boolean): number[] => [
  * one is left: the loops below handle two items per iteration.
  */
 const pairedLoop = (count: number, body: (items: 1 | 2) => number[]): number[] => [
-  0x02, 0x40,
-  0x03, 0x40,
-  ...get(count), 0x41, 2, 0x49, 0x0d, 0x01,
+  ...BLOCK,
+  ...LOOP,
+  ...get(count), ...i32(2), ...I32_LT_U, ...BR_IF(1),
   ...body(2),
-  ...get(count), 0x41, 2, 0x6b, ...set(count),
-  0x0c, 0x00,
-  0x0b,
-  0x0b,
-  ...get(count), 0x04, 0x40,
+  ...get(count), ...i32(2), ...I32_SUB, ...set(count),
+  ...BR(0),
+  ...END,
+  ...END,
+  ...get(count), ...IF,
   ...body(1),
-  0x0b,
+  ...END,
 ];
 
 const range = (from: number, count: number): number[] => Array.from({ length: count }, (_, i) => from + i);
 /** (a0, a1, _, _), (b0, b1, _, _) -> (a0, a1, b0, b1). */
-const LOW_HALVES = simd([0x0d, ...range(0, 8), ...range(16, 8)]);
+const LOW_HALVES = I8X16_SHUFFLE([...range(0, 8), ...range(16, 8)]);
 
 // demotePacked. Params: 0 src, 1 dst, 2 count.
 const demotePackedBody = [
-  0,
+  ...locals(),
   ...pairedLoop(2, (items) => items === 2
     ? [
         ...get(1), ...get(0), ...V128_LOAD(0), ...DEMOTE, ...get(0), ...V128_LOAD(16), ...DEMOTE, ...LOW_HALVES, ...V128_STORE(0),
@@ -154,12 +150,12 @@ const demotePackedBody = [
         ...addConst(1, 16),
       ]
     : [...get(1), ...get(0), ...V128_LOAD(0), ...DEMOTE, ...V128_STORE64_LANE0(0)]),
-  0x0b,
+  ...END,
 ];
 
 // promotePacked. Params: 0 src, 1 dst, 2 count.
 const promotePackedBody = [
-  0,
+  ...locals(),
   ...pairedLoop(2, (items) => items === 2
     ? [
         ...get(1), ...get(0), ...V128_LOAD64_ZERO(0), ...PROMOTE, ...V128_STORE(0),
@@ -168,33 +164,31 @@ const promotePackedBody = [
         ...addConst(1, 32),
       ]
     : [...get(1), ...get(0), ...V128_LOAD64_ZERO(0), ...PROMOTE, ...V128_STORE(0)]),
-  0x0b,
+  ...END,
 ];
 
+const W4 = { params: [I32, I32, I32, I32], results: [] };
+const W5 = { params: [I32, I32, I32, I32, I32], results: [] };
+const WN = { params: [I32, I32, I32, I32, F64], results: [] };
+const W3 = { params: [I32, I32, I32], results: [] };
 const functions: WasmFunction[] = [
-  { name: "window32", type: 0, body: windowBody(true) },
-  { name: "window64", type: 0, body: windowBody(false) },
-  { name: "overlapAdd", type: 0, body: overlapBody(false) },
-  { name: "overlapSet", type: 0, body: overlapBody(true) },
-  { name: "copyPairs", type: 1, body: convertBody("copy") },
-  { name: "demote", type: 1, body: convertBody("demote") },
-  { name: "promote", type: 1, body: convertBody("promote") },
-  { name: "demotePacked", type: 3, body: demotePackedBody },
-  { name: "promotePacked", type: 3, body: promotePackedBody },
-  { name: "normalize32", type: 2, body: normalizeBody(true) },
-  { name: "normalize64", type: 2, body: normalizeBody(false) },
+  { name: "window32", ...W4, body: windowBody(true) },
+  { name: "window64", ...W4, body: windowBody(false) },
+  { name: "overlapAdd", ...W4, body: overlapBody(false) },
+  { name: "overlapSet", ...W4, body: overlapBody(true) },
+  { name: "copyPairs", ...W5, body: convertBody("copy") },
+  { name: "demote", ...W5, body: convertBody("demote") },
+  { name: "promote", ...W5, body: convertBody("promote") },
+  { name: "demotePacked", ...W3, body: demotePackedBody },
+  { name: "promotePacked", ...W3, body: promotePackedBody },
+  { name: "normalize32", ...WN, body: normalizeBody(true) },
+  { name: "normalize64", ...WN, body: normalizeBody(false) },
 ];
 
-const MODULE = memoryImportingModule([
-    4,
-    0x60, 4, I32, I32, I32, I32, 0,
-    0x60, 5, I32, I32, I32, I32, I32, 0,
-    0x60, 5, I32, I32, I32, I32, F64, 0,
-    0x60, 3, I32, I32, I32, 0,
-  ], functions);
+const MODULE = wasmModule(functions);
 
 /**
- * The kernels over `memory` (the FFT kernels' WebAssembly.Memory of this
- * thread), instantiated on first use; null where WebAssembly SIMD is missing.
+ * The kernels over `memory` (this thread's kernel memory, where the FFT
+ * works), instantiated on first use; null where WebAssembly SIMD is missing.
  */
 export const stftKernels = kernelsOverMemory<StftKernels>(MODULE);

@@ -1,12 +1,13 @@
 /**
  * `clear_caches`: gives back what the kernels keep between calls (FFT plans,
- * filter bases, sliding tables, the WebAssembly kernels' memories) on this
+ * filter bases, sliding tables, the WebAssembly kernel memory) on this
  * thread and every worker, and the server's free request buffers. Results
  * do not change: the next call rebuilds what it needs, a little slower.
  * Reply meta: `cleared_bytes`, the bytes the bounded caches and the arena
- * of this thread held (the kernels' memories come on top).
+ * of this thread held (the kernel memory comes on top).
  */
-import { clearCaches, kernelMemoryBytes } from "../../util/clearCaches.js";
+import { clearCaches } from "../../util/clearCaches.js";
+import { kernelMemoryBytes } from "../../util/kernelMemory.js";
 import { BoundedCache } from "../../util/boundedCache.js";
 import { registerOp } from "../registry.js";
 
@@ -22,7 +23,7 @@ registerOp("clear_caches", (_params, _arrays, ctx) => {
 /**
  * `memory` {collect?: bool}: what this thread holds (the soak and tests read
  * it). Meta: `cache_bytes` (the bounded caches), `kernel_memory_bytes` (the
- * kernels' WebAssembly memories, by module), `arena_bytes` (the server's free
+ * kernel memory's bytes by region, and `free`), `arena_bytes` (the server's free
  * request buffers) and, where the runtime has them, Node's
  * `process.memoryUsage()` (`rss`, `heap_used`, `external`, `array_buffers`).
  * With `collect`, a full garbage collection runs first (where one is offered).
