@@ -23,7 +23,7 @@
  * callers use the scalar filters.
  */
 
-import type { FloatArray } from "../parallel/alloc.js";
+import type { FloatArray } from "../util/alloc.js";
 import { instantiateIfSupported, section, text, uleb } from "../util/wasm.js";
 import { onClearCaches } from "../util/clearCaches.js";
 

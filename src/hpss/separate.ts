@@ -20,7 +20,7 @@
  * runs copied whole into WebAssembly memory, where a pass by bin block would
  * touch a different page per frame in each of five arrays.
  */
-import type { FloatArray } from "../parallel/alloc.js";
+import type { FloatArray } from "../util/alloc.js";
 import { stftFrames, type SpectrumLayout, type StftPlan } from "../spectrum/stft.js";
 import { complexMagnitude, percussiveIsComplement, type HpssParams } from "./hpss.js";
 import { createLaneMedian, createMaskKernel, type LaneMedian } from "./laneMedian.js";
