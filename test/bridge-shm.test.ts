@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { FrameKind, FrameParser, encodeFrame, type DecodedFrame } from "../src/bridge/frame.js";
-import type { NamedArray } from "../src/bridge/registry.js";
+import type { NamedArray } from "../src/ops/types.js";
 import { SHM_MIN_ARRAY_BYTES, SegmentSpace, placeInSegment, segmentHeaderProblem } from "../src/bridge/shm.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));

@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
 import { FrameKind, FrameParser, MAGIC, PREAMBLE_BYTES, encodeFrame, type DecodedFrame, type FrameEvent } from "../src/bridge/frame.js";
-import type { DType, NamedArray } from "../src/bridge/registry.js";
+import type { DType, NamedArray } from "../src/ops/types.js";
 import { decodeNonFinite } from "../src/bridge/wireJson.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));

@@ -3,14 +3,19 @@
  * the threads, errors rejecting run().
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runTask, setGrainOverride, type WorkerPool } from "../src/parallel/pool.js";
-import type { ClosableWorkerPool } from "../src/parallel/workerPool.js";
+import type { WorkerPool } from "../src/schedule/pool.js";
+import { inlineRunner, poolRunner, runFlow, setGrainOverride } from "../src/schedule/runner.js";
+import { kernelTasks } from "../src/schedule/tasks.js";
+import type { ClosableWorkerPool } from "../src/schedule/workerPool.js";
 import { useWorkerPools } from "./helpers/workerPools.js";
 import { ParameterError } from "../src/util/errors.js";
-import { computeIstft, computeStft } from "../src/spectrum/ops.js";
+import { istftFlow, stftFlow } from "../src/spectrum/transforms.js";
 import { checkPadMode } from "../src/spectrum/pad.js";
 import { fftWindow } from "../src/spectrum/window.js";
-import "./parallel.worker.js";
+import { testTasks } from "./parallel.worker.js";
+
+/** A pool's runner, or the inline one. */
+const runnerOf = (p: WorkerPool | undefined) => (p ? poolRunner(p, kernelTasks) : inlineRunner(kernelTasks));
 
 const pool = useWorkerPools({
   entryPoints: [new URL("./parallel.worker.ts", import.meta.url).pathname],
@@ -20,7 +25,7 @@ const wave = async (p: ClosableWorkerPool | undefined, n: number) => {
   const x = new Float64Array(new SharedArrayBuffer(8 * n)).map((_, i) => (i % 17) * 0.25);
   const out = new Float64Array(new SharedArrayBuffer(8 * n));
   const owner = new Int32Array(new SharedArrayBuffer(4 * n)).fill(-1);
-  await (p ? p.run("test.wave", n, { x, out, owner }) : runTask(undefined, "test.wave", n, { x, out, owner }));
+  await (p ? p.run("test.wave", n, { x, out, owner }) : inlineRunner(testTasks).run("test.wave", n, { x, out, owner }));
   return { x, out, owner };
 };
 
@@ -76,13 +81,13 @@ describe("createWorkerPool", () => {
     const n = 4000;
     const args = () => ({ x: new Float64Array(new SharedArrayBuffer(8 * n)), out: new Float64Array(new SharedArrayBuffer(8 * n)), owner: new Int32Array(new SharedArrayBuffer(4 * n)).fill(-1) });
     const early = args();
-    await runTask(p, "test.wave", n, early);
+    await poolRunner(p, testTasks).run("test.wave", n, early);
     expect(new Set(early.owner)).toEqual(new Set([0]));
     const deadline = Date.now() + 30_000;
     while (!p.ready!() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(p.ready!()).toBe(true);
     const late = args();
-    await runTask(p, "test.wave", n, late);
+    await poolRunner(p, testTasks).run("test.wave", n, late);
     expect(late.owner.includes(0)).toBe(false);
     expect(late.owner.includes(-1)).toBe(false);
     expect(Buffer.from(late.out.buffer).equals(Buffer.from(early.out.buffer))).toBe(true);
@@ -96,7 +101,7 @@ describe("createWorkerPool", () => {
   });
 });
 
-describe("runTask grain", () => {
+describe("poolRunner grain", () => {
   /** A pool that records its runs and runs nothing. */
   const recorder = (): WorkerPool & { runs: [number, number | undefined][] } => {
     const runs: [number, number | undefined][] = [];
@@ -109,14 +114,15 @@ describe("runTask grain", () => {
     const x = new Float64Array(n).fill(1);
     const out = new Float64Array(n);
     const owner = new Int32Array(n);
-    await runTask(p, "test.wave", n, { x, out, owner }, 32);
+    const runner = poolRunner(p, testTasks);
+    expect(runner.run("test.wave", n, { x, out, owner }, 32)).toBeUndefined();
     expect(p.runs).toEqual([]);
     expect(out[n - 1]).not.toBe(0);
-    await runTask(p, "test.wave", 100, { x, out, owner }, 32);
+    await runner.run("test.wave", 100, { x, out, owner }, 32);
     expect(p.runs).toEqual([[100, 3]]);
     setGrainOverride(1);
     try {
-      await runTask(p, "test.wave", n, { x, out, owner }, 32);
+      await runner.run("test.wave", n, { x, out, owner }, 32);
     } finally {
       setGrainOverride(null);
     }
@@ -148,7 +154,9 @@ describe("spectrum ops on the pool", () => {
       const window = fftWindow("hann", nFft, nFft);
       const pad = checkPadMode(padMode);
       const stfts = [];
-      for (const p of [undefined, pool(2), pool(4)]) stfts.push(await computeStft(y, channels, length, nFft, hop, window, true, pad, double, p));
+      for (const p of [undefined, pool(2), pool(4)]) {
+        stfts.push(await runFlow(stftFlow(runnerOf(p), { signal: y, channels, length, nFft, hopLength: hop, window, center: true, padMode: pad, double })));
+      }
       const [inline, two, four] = stfts;
       expect(inline!.plan.nFrames).toBeGreaterThan(16);
       expect(bytesOf(two!.out).equals(bytesOf(inline!.out))).toBe(true);
@@ -160,7 +168,8 @@ describe("spectrum ops on the pool", () => {
       const wanted = length + 3 * nFft;
       const istfts = [];
       for (const p of [undefined, pool(2), pool(4)]) {
-        istfts.push(await computeIstft(two!.out, inline!.layout, nBins, nFrames, channels, nFft, hop, window, true, wanted, double, p));
+        const request = { spectrum: two!.out, layout: inline!.layout, nBins, nFrames, channels, nFft, hopLength: hop, window, center: true, length: wanted, double };
+        istfts.push(await runFlow(istftFlow(runnerOf(p), request)));
       }
       const [i1, i2, i4] = istfts.map((r) => r.out);
       expect(bytesOf(i2!).equals(bytesOf(i1!))).toBe(true);
