@@ -2,97 +2,86 @@
  * The HPSS pipelines of whole multichannel requests, channel after channel,
  * each pass a task over an index range that a runner may cut across threads:
  * - {@link hpssSpectrogramFlow}: `decompose.hpss` on a given spectrogram
- *   (wire layout (frames, bins, channels)): magnitudes and masks by element,
- *   the harmonic median by frequency bin, the percussive median by frame;
+ *   (wire layout (frames, bins, channels)): the same three passes, the first
+ *   reading the given frames, then the parts scattered into the layout;
  * - {@link separateSignalFlow}: `effects.hpss` / `harmonic` / `percussive` on
  *   a signal: the three passes of separate.ts (by frame, by bin, by element),
  *   then one inverse STFT of both parts.
- * The per-channel work buffers are allocated once and reused.
+ * Both ops run one pipeline (separate.ts: SIMD medians and masks where
+ * WebAssembly SIMD exists). The per-channel work buffers are allocated once
+ * and reused.
  */
 import type { Flow, Runner } from "../schedule/runner.js";
 import { istftFlow } from "../spectrum/transforms.js";
 import { frameMajorLayout, type StftPlan } from "../spectrum/stft.js";
-import { allocFloat, allocFloat64, type FloatArray } from "../util/alloc.js";
+import { allocFloat, type FloatArray } from "../util/alloc.js";
 import { ParameterError } from "../util/errors.js";
-import { MEDIAN_COLUMN_BLOCK, createMedianWorkspace } from "./medianFilter.js";
-import { applyMask, complexMagnitude, harmonicMedian, hpssMasks, percussiveMedian, type HpssGeometry, type HpssParams } from "./hpss.js";
-import { analyseFrames, harmonicBins, separateElements, type SeparationBuffers } from "./separate.js";
+import type { HpssParams } from "./hpss.js";
+import { analyseFrames, harmonicBins, loadGivenFrames, separateElements, type GivenSpectrogram, type SeparationBuffers } from "./separate.js";
 
-export interface ChannelArgs {
-  spectrum: FloatArray;
-  offset: number;
-  stride: number;
-  isComplex: boolean;
-  mag: Float64Array;
-  harm: Float64Array;
-  perc: Float64Array;
-  geometry: HpssGeometry;
+export interface GivenArgs {
+  S: GivenSpectrogram;
+  nFrames: number;
+  buffers: SeparationBuffers;
   params: HpssParams;
 }
 
-export interface ApplyArgs extends ChannelArgs {
-  mask: Float64Array;
-  out: FloatArray;
+/** Task `hpss.givenFrames`: pass 1 of separate.ts on frames [t0, t1) of a given spectrogram. */
+export const givenFramesTask = (t0: number, t1: number, a: GivenArgs): void => {
+  loadGivenFrames(a.S, a.buffers, a.params, t0, t1);
+};
+
+/** Task `hpss.givenBins`: pass 2 over bins [f0, f1). */
+export const givenBinsTask = (f0: number, f1: number, a: GivenArgs): void => {
+  harmonicBins(a.buffers, a.S.nBins, a.nFrames, a.params, f0, f1);
+};
+
+/** Task `hpss.givenElements`: pass 3 over elements [e0, e1). */
+export const givenElementsTask = (e0: number, e1: number, a: GivenArgs): void => {
+  separateElements(a.buffers, a.params, e0, e1);
+};
+
+export interface ScatterArgs {
+  buffers: SeparationBuffers;
+  /** What pass 3 wrote: the masked spectra, or the masks (for masks requested, or a real S to multiply). */
+  mode: "spectra" | "masks" | "real";
+  channels: number;
+  channel: number;
+  float32: boolean;
+  outHarm: FloatArray;
+  outPerc: FloatArray;
 }
-
-/** Task `hpss.magnitude`: |S| of elements [start, end) of one channel. */
-export const magnitudeTask = (start: number, end: number, a: ChannelArgs): void => {
-  if (a.isComplex) {
-    complexMagnitude(a.spectrum, a.offset, a.stride, a.mag, a.params.precision, start, end);
-  } else {
-    for (let i = start; i < end; i++) a.mag[i] = a.spectrum[a.offset + i * a.stride]!;
-  }
-};
-
-/** Task `hpss.harmonic`: the harmonic median of bins [start, end). */
-export const harmonicTask = (start: number, end: number, a: ChannelArgs): void => {
-  const lines = a.geometry.order === "frame-major" ? MEDIAN_COLUMN_BLOCK : 2;
-  const work = createMedianWorkspace(a.geometry.nTime, a.params.winHarm, lines);
-  harmonicMedian(a.mag, a.geometry, a.params.winHarm, a.harm, start, end, work);
-};
-
-/** Task `hpss.percussive`: the percussive median of frames [start, end). */
-export const percussiveTask = (start: number, end: number, a: ChannelArgs): void => {
-  const lines = a.geometry.order === "frame-major" ? 2 : MEDIAN_COLUMN_BLOCK;
-  const work = createMedianWorkspace(a.geometry.nFreq, a.params.winPerc, lines);
-  percussiveMedian(a.mag, a.geometry, a.params.winPerc, a.perc, start, end, work);
-};
-
-/** Task `hpss.masks`: the masks overwrite the medians in place (each element reads both before writing). */
-export const masksTask = (start: number, end: number, a: ChannelArgs): void => {
-  hpssMasks(a.harm, a.perc, a.params, a.harm, a.perc, start, end);
-};
-
-/** Task `hpss.apply`: the masked spectrum of elements [start, end), in the input's layout. */
-export const applyTask = (start: number, end: number, a: ApplyArgs): void => {
-  if (a.isComplex) {
-    applyMask(a.spectrum, a.offset, a.stride, a.mag, a.mask, a.params.precision, a.out, start, end);
-  } else {
-    const float32 = a.params.precision === "float32";
-    for (let i = start; i < end; i++) {
-      const v = a.mag[i]! * a.mask[i]!;
-      a.out[a.offset + i * a.stride] = float32 ? Math.fround(v) : v;
-    }
-  }
-};
 
 /**
- * Medians and masks of one channel: afterwards `harm` holds the harmonic mask
- * and `perc` the percussive one; `mag` still holds the magnitudes.
+ * Task `hpss.scatter`: elements [e0, e1) of pass 3's output (harmonic and
+ * percussive side by side) into the two (frames, bins, channels) outputs:
+ * the masked spectra, the masks, or for a real S `S * mask` (rounded to
+ * float32 for float32, as numpy's product of float32 S and float64 mask cast back).
  */
-function* channelMasks(runner: Runner, a: ChannelArgs): Flow<void> {
-  const count = a.geometry.nFreq * a.geometry.nTime;
-  yield runner.run("hpss.magnitude", count, a);
-  yield runner.run("hpss.harmonic", a.geometry.nFreq, a);
-  yield runner.run("hpss.percussive", a.geometry.nTime, a);
-  if (!a.isComplex) {
-    // librosa's softmask rejects negative input; with a real S it shows in the medians.
-    for (let i = 0; i < count; i++) {
-      if (a.harm[i]! < 0 || a.perc[i]! < 0) throw new ParameterError("X and X_ref must be non-negative");
+export const scatterTask = (e0: number, e1: number, a: ScatterArgs): void => {
+  const { out, mag } = a.buffers;
+  const { channels, channel, outHarm, outPerc } = a;
+  if (a.mode === "spectra") {
+    for (let i = e0, at = 2 * (e0 * channels + channel); i < e1; i++, at += 2 * channels) {
+      outHarm[at] = out[4 * i]!;
+      outHarm[at + 1] = out[4 * i + 1]!;
+      outPerc[at] = out[4 * i + 2]!;
+      outPerc[at + 1] = out[4 * i + 3]!;
+    }
+  } else if (a.mode === "masks") {
+    for (let i = e0, at = e0 * channels + channel; i < e1; i++, at += channels) {
+      outHarm[at] = out[4 * i]!;
+      outPerc[at] = out[4 * i + 2]!;
+    }
+  } else {
+    for (let i = e0, at = e0 * channels + channel; i < e1; i++, at += channels) {
+      const h = mag[i]! * out[4 * i]!;
+      const p = mag[i]! * out[4 * i + 2]!;
+      outHarm[at] = a.float32 ? Math.fround(h) : h;
+      outPerc[at] = a.float32 ? Math.fround(p) : p;
     }
   }
-  yield runner.run("hpss.masks", count, a);
-}
+};
 
 export interface SpectrogramHpssRequest {
   /** (frames, bins, channels), interleaved complex when `isComplex`. */
@@ -106,33 +95,46 @@ export interface SpectrogramHpssRequest {
   returnMasks: boolean;
 }
 
-/** `decompose.hpss`: the harmonic and percussive parts (or masks) of a spectrogram, in its layout. */
+/**
+ * `decompose.hpss`: the harmonic and percussive parts (or masks) of a
+ * spectrogram, in its layout. The passes of separate.ts (the SIMD medians and
+ * masks of effects.hpss), pass 1 reading the given frames instead of an STFT.
+ */
 export function* hpssSpectrogramFlow(runner: Runner, r: SpectrogramHpssRequest): Flow<{ harmonic: FloatArray; percussive: FloatArray }> {
   const { spectrum, isComplex, nTime, nFreq, channels, params, returnMasks } = r;
-  const single = params.precision === "float32";
+  const float32 = params.precision === "float32";
   const shared = runner.shared;
   const count = nFreq * nTime;
-  const geometry: HpssGeometry = { nFreq, nTime, order: "frame-major" };
-  const mag = allocFloat64(count, shared);
-  const harm = allocFloat64(count, shared);
-  const perc = allocFloat64(count, shared);
-  // Masks: float32/float64 planar per channel; spectra: the input's layout and type.
+  // Masks: float32/float64 (frames, bins, channels); spectra: the input's layout and type.
   const outLength = returnMasks ? count * channels : spectrum.length;
-  const outHarm = allocFloat(outLength, !single, shared, { zero: false });
-  const outPerc = allocFloat(outLength, !single, shared, { zero: false });
+  const outHarm = allocFloat(outLength, !float32, shared, { zero: false });
+  const outPerc = allocFloat(outLength, !float32, shared, { zero: false });
+  if (count === 0) return { harmonic: outHarm, percussive: outPerc };
+  const mode = returnMasks ? "masks" : isComplex ? "spectra" : "real";
+  // Every element of these is written before it is read: no zero-fill.
+  const uninitialised = { zero: false };
+  const buffers: SeparationBuffers = {
+    spectrum: allocFloat(isComplex ? 2 * count : 0, !float32, shared, uninitialised),
+    mag: allocFloat(count, !float32, shared, uninitialised),
+    harm: allocFloat(count, !float32, shared, uninitialised),
+    perc: allocFloat(count, !float32, shared, uninitialised),
+    // Both parts side by side; the masks themselves (float64) unless the spectra are asked.
+    out: allocFloat(4 * count, !float32 || mode !== "spectra", shared, uninitialised),
+    parts: ["harmonic", "percussive"],
+    returnMasks: mode !== "spectra",
+  };
   for (let c = 0; c < channels; c++) {
-    const channel: ChannelArgs = { spectrum, offset: c, stride: channels, isComplex, mag, harm, perc, geometry, params };
-    yield* channelMasks(runner, channel);
-    if (returnMasks) {
+    const args: GivenArgs = { S: { data: spectrum, isComplex, nBins: nFreq, channels, channel: c }, nFrames: nTime, buffers, params };
+    yield runner.run("hpss.givenFrames", nTime, args);
+    yield runner.run("hpss.givenBins", nFreq, args);
+    if (!isComplex) {
+      // librosa's softmask rejects negative input; with a real S it shows in the medians.
       for (let i = 0; i < count; i++) {
-        outHarm[i * channels + c] = harm[i]!;
-        outPerc[i * channels + c] = perc[i]!;
+        if (buffers.harm[i]! < 0 || buffers.perc[i]! < 0) throw new ParameterError("X and X_ref must be non-negative");
       }
-      continue;
     }
-    for (const [mask, out] of [[harm, outHarm], [perc, outPerc]] as const) {
-      yield runner.run("hpss.apply", count, { ...channel, mask, out });
-    }
+    yield runner.run("hpss.givenElements", count, args);
+    yield runner.run("hpss.scatter", count, { buffers, mode, channels, channel: c, float32, outHarm, outPerc });
   }
   return { harmonic: outHarm, percussive: outPerc };
 }

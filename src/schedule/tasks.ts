@@ -13,12 +13,11 @@ import { chromaCqtTask, foldTask } from "../feature/chromaTasks.js";
 import { foldGivenTask, foldKeptTask, stftColumnsTask } from "../feature/chromaStft.js";
 import {
   analyseFramesTask,
-  applyTask,
+  givenBinsTask,
+  givenElementsTask,
+  givenFramesTask,
   harmonicBinsTask,
-  harmonicTask,
-  magnitudeTask,
-  masksTask,
-  percussiveTask,
+  scatterTask,
   separateElementsTask,
 } from "../hpss/pipeline.js";
 import { decodeTask, observeTask, yinTask } from "../pitch/pipelines.js";
@@ -34,11 +33,10 @@ const scaleTask = (start: number, end: number, a: { x: Float64Array; out: Float6
 export const kernelTasks = {
   "spectrum.stft": stftTask,
   "spectrum.istft": istftTask,
-  "hpss.magnitude": magnitudeTask,
-  "hpss.harmonic": harmonicTask,
-  "hpss.percussive": percussiveTask,
-  "hpss.masks": masksTask,
-  "hpss.apply": applyTask,
+  "hpss.givenFrames": givenFramesTask,
+  "hpss.givenBins": givenBinsTask,
+  "hpss.givenElements": givenElementsTask,
+  "hpss.scatter": scatterTask,
   "hpss.analyseFrames": analyseFramesTask,
   "hpss.harmonicBins": harmonicBinsTask,
   "hpss.separateElements": separateElementsTask,
