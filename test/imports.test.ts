@@ -74,6 +74,15 @@ describe("src/ imports", () => {
     expect(breaches).toEqual([]);
   });
 
+  it("util/ imports only util/, fft/ only util/ and fft/", () => {
+    const allowed: Record<string, string[]> = { util: ["util"], fft: ["util", "fft"] };
+    const breaches = files.flatMap((f) => {
+      const ok = allowed[folderOf(f)];
+      return ok ? graph.get(f)!.filter((e) => !e.typeOnly && !ok.includes(folderOf(e.to))).map((e) => `${rel(f)} -> ${rel(e.to)}`) : [];
+    });
+    expect(breaches).toEqual([]);
+  });
+
   it("finds the imports it checks (the walk is not vacuous)", () => {
     expect(files.length).toBeGreaterThan(60);
     expect(graph.get(join(SRC, "schedule/tasks.ts"))!.some((e) => rel(e.to) === "spectrum/transforms.ts" && !e.typeOnly)).toBe(true);
