@@ -150,7 +150,7 @@ export interface SeparationArgs {
 
 /** Task `hpss.analyseFrames`: pass 1 of separate.ts over frames [t0, t1). */
 export const analyseFramesTask = (t0: number, t1: number, a: SeparationArgs): void => {
-  analyseFrames(a.plan, a.signal, a.length, a.window, a.buffers, a.params, t0, t1);
+  analyseFrames(a, a.buffers, a.params, t0, t1);
 };
 
 /** Task `hpss.harmonicBins`: pass 2 over bins [f0, f1). */

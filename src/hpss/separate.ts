@@ -123,21 +123,22 @@ const percussiveFrames = (pass: PercussivePass, b: SeparationBuffers, nBins: num
   }
 };
 
+/** One channel of a signal and the STFT frames pass 1 makes of it. */
+export interface SignalFrames {
+  plan: StftPlan;
+  /** The channel's `length` samples. */
+  signal: FloatArray;
+  length: number;
+  window: Float64Array;
+}
+
 /**
  * Pass 1 for frames `[t0, t1)`: the STFT frames into `b.spectrum`, their
  * magnitudes into `b.mag`, the percussive median
  * (`median_filter(mag, size=(winPerc, 1), mode="reflect")`) into `b.perc`.
  */
-export const analyseFrames = (
-  plan: StftPlan,
-  signal: FloatArray,
-  length: number,
-  window: Float64Array,
-  b: SeparationBuffers,
-  params: HpssParams,
-  t0: number,
-  t1: number,
-): void => {
+export const analyseFrames = (source: SignalFrames, b: SeparationBuffers, params: HpssParams, t0: number, t1: number): void => {
+  const { plan, signal, length, window } = source;
   const { nBins } = plan;
   const layout: SpectrumLayout = { frameStride: nBins, binStride: 1, channelStride: 1 };
   const pass = percussivePass(nBins, params);
