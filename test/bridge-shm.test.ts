@@ -109,7 +109,7 @@ class Server {
   stderr = "";
 
   constructor() {
-    this.proc = spawn(process.execPath, [serverPath], { env: { ...process.env, AURALIS_DSP_THREADS: "2" }, stdio: ["pipe", "pipe", "pipe"] });
+    this.proc = spawn(process.execPath, [serverPath], { env: { ...process.env, AURALIS_DSP_THREADS: "2", AURALIS_DSP_DEBUG_OPS: "1" }, stdio: ["pipe", "pipe", "pipe"] });
     this.proc.stdout.on("data", (chunk: Buffer) => {
       for (const event of this.parser.push(chunk)) if (event.type === "frame") this.replies.push(event);
       this.waiting?.();

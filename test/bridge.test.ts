@@ -155,6 +155,22 @@ describe("stdio server", () => {
     expect(await server.stop()).toBe(0);
   });
 
+  it("serves the debug ops only with AURALIS_DSP_DEBUG_OPS=1; the public ops always", async () => {
+    const server = new Server({ AURALIS_DSP_DEBUG_OPS: "0" });
+    for (const [id, op] of [[1, "ping"], [2, "echo"], [3, "memory"], [4, "sleep"]] as const) {
+      server.request(id, op);
+      expect((await server.reply()).header).toMatchObject({ id, ok: false, error: { type: "ProtocolError", message: `unknown op ${op}` } });
+    }
+    server.request(5, "clear_caches");
+    expect((await server.reply()).header).toMatchObject({ id: 5, ok: true });
+    const y = { name: "y", dtype: "float32" as const, shape: [1, 4096], data: Float32Array.from({ length: 4096 }, (_, i) => Math.sin(0.05 * i)) };
+    server.request(6, "stft", { n_fft: 512, hop_length: 128, win_length: 512, center: true, pad_mode: "constant", window: "hann", dtype: "complex64" }, [y]);
+    const reply = await server.reply();
+    expect(reply.header).toMatchObject({ id: 6, ok: true });
+    expect(reply.arrays[0]!.shape).toEqual([33, 257, 1]);
+    expect(await server.stop()).toBe(0);
+  });
+
   it.each(DTYPES)("echoes %s arrays of every shape, bit for bit", async (dtype) => {
     const server = new Server();
     const arrays = [[5], [2, 3, 4], [0], [3, 0, 2], [], [1, 1, 1]].map((shape, i) => sampleArray(`a${i}`, dtype, shape));
@@ -384,7 +400,7 @@ describe("stdio server: bulk transfer and buffer reuse", () => {
       const file = join(dir, "requests.bin");
       writeFileSync(file, Buffer.concat([requestBytes(80, "echo", {}, [x]), requestBytes(81, "ping"), requestBytes(82, "echo", {}, [x])]));
       const input = openSync(file, "r");
-      const proc = spawn(process.execPath, [serverPath], { stdio: [input, "pipe", "pipe"] });
+      const proc = spawn(process.execPath, [serverPath], { env: { ...process.env, AURALIS_DSP_DEBUG_OPS: "1" }, stdio: [input, "pipe", "pipe"] });
       closeSync(input);
       const parser = new FrameParser({ kind: FrameKind.reply });
       const events: FrameEvent[] = [];
