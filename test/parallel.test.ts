@@ -13,6 +13,9 @@ import { istftFlow, stftFlow } from "../src/spectrum/transforms.js";
 import { checkPadMode } from "../src/spectrum/pad.js";
 import { fftWindow } from "../src/spectrum/window.js";
 import { testTasks } from "./parallel.worker.js";
+import { runOp } from "./helpers/ops.js";
+import { hpss, type HpssParams } from "../src/hpss/hpss.js";
+import type { NamedArray } from "../src/ops/types.js";
 
 /** A pool's runner, or the inline one. */
 const runnerOf = (p: WorkerPool | undefined) => (p ? poolRunner(p, kernelTasks) : inlineRunner(kernelTasks));
@@ -189,5 +192,84 @@ describe("spectrum ops on the pool", () => {
     p.collectGarbage();
     const after = await wave(p, 1000);
     expect(after.owner.includes(-1)).toBe(false);
+  });
+});
+
+describe("the hpss op (decompose.hpss) on the pool", () => {
+  // Short spectrograms would stay on one thread: cut every run into as many chunks as the pool takes.
+  beforeAll(() => setGrainOverride(1));
+  afterAll(() => setGrainOverride(null));
+  const bytesOf = (a: NamedArray["data"]): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+  /** A (frames, bins, channels) spectrogram with tonal lines, clicks and noise-like texture. */
+  const spectrogram = (nTime: number, nFreq: number, channels: number, complex: boolean, double: boolean): Float32Array | Float64Array => {
+    const n = nTime * nFreq * channels * (complex ? 2 : 1);
+    const data = double ? new Float64Array(new SharedArrayBuffer(8 * n)) : new Float32Array(new SharedArrayBuffer(4 * n));
+    for (let t = 0; t < nTime; t++) {
+      for (let f = 0; f < nFreq; f++) {
+        for (let c = 0; c < channels; c++) {
+          const tone = f % (17 + c) === 0 ? 3 : 0;
+          const click = t % (11 + c) === 0 ? 2 : 0;
+          const v = tone + click + 0.3 * Math.abs(Math.sin(0.37 * (t * nFreq + f) * (c + 1)));
+          const i = (t * nFreq + f) * channels + c;
+          if (complex) {
+            data[2 * i] = v * Math.cos(0.1 * t + f);
+            data[2 * i + 1] = v * Math.sin(0.1 * t + f);
+          } else {
+            data[i] = v;
+          }
+        }
+      }
+    }
+    return data;
+  };
+
+  /** Channel c of a (frames, bins, channels) array as a planar frame-major one. */
+  const channelOf = (data: Float32Array | Float64Array, channels: number, c: number, lanes: number): Float32Array | Float64Array => {
+    const out = data instanceof Float32Array ? new Float32Array(data.length / channels) : new Float64Array(data.length / channels);
+    for (let i = 0; i < out.length / lanes; i++) for (let k = 0; k < lanes; k++) out[lanes * i + k] = data[lanes * (i * channels + c) + k]!;
+    return out;
+  };
+
+  for (const { dtype, mask } of [
+    { dtype: "complex64", mask: false },
+    { dtype: "complex128", mask: false },
+    { dtype: "complex64", mask: true },
+    { dtype: "float32", mask: false },
+    { dtype: "float64", mask: false },
+  ] as const) {
+    it(`${dtype}${mask ? " mask=True" : ""}: bit-identical inline and on 2 and 3 threads, and to the scalar hpss() per channel`, async () => {
+      const [nTime, nFreq, channels] = [53, 67, 2];
+      const complex = dtype.startsWith("complex");
+      const double = dtype === "complex128" || dtype === "float64";
+      const S: NamedArray = { name: "S", dtype, shape: [nTime, nFreq, channels], data: spectrogram(nTime, nFreq, channels, complex, double) };
+      const params = { win_harm: 9, win_perc: 7, power: 2, margin_harm: 1, margin_perc: 1, mask, librosa: "0.11" };
+      const results = [];
+      for (const p of [undefined, pool(2), pool(3)]) results.push(await runOp("hpss", params, [S], p));
+      const [inline, two, three] = results;
+      for (const k of [0, 1]) {
+        expect(bytesOf(two!.arrays[k]!.data).equals(bytesOf(inline!.arrays[k]!.data))).toBe(true);
+        expect(bytesOf(three!.arrays[k]!.data).equals(bytesOf(inline!.arrays[k]!.data))).toBe(true);
+      }
+      const hp: HpssParams = { winHarm: 9, winPerc: 7, power: 2, marginHarm: 1, marginPerc: 1, precision: double ? "float64" : "float32" };
+      const lanes = complex ? 2 : 1;
+      for (let c = 0; c < channels; c++) {
+        const ref = hpss(channelOf(S.data as Float32Array | Float64Array, channels, c, lanes), complex, { nFreq, nTime, order: "frame-major" }, hp, mask);
+        const outLanes = mask ? 1 : lanes;
+        const got = [0, 1].map((k) => channelOf(inline!.arrays[k]!.data as Float32Array | Float64Array, channels, c, outLanes));
+        // Masks come back in the working precision (float32 for complex64), the reference gives float64.
+        const want = [ref.harmonic, ref.percussive].map((r) => (got[0] instanceof Float32Array ? Float32Array.from(r) : r));
+        expect(bytesOf(got[0]!).equals(bytesOf(want[0]!))).toBe(true);
+        expect(bytesOf(got[1]!).equals(bytesOf(want[1]!))).toBe(true);
+        expect(got[0]!.some((v) => v !== 0)).toBe(true);
+      }
+    });
+  }
+
+  it("a real S with negative values fails with librosa's message on the pool too", async () => {
+    const [nTime, nFreq] = [20, 30];
+    const data = new Float64Array(new SharedArrayBuffer(8 * nTime * nFreq)).fill(-1);
+    const params = { win_harm: 5, win_perc: 5, power: 2, margin_harm: 1, margin_perc: 1, mask: false, librosa: "0.11" };
+    await expect(runOp("hpss", params, [{ name: "S", dtype: "float64", shape: [nTime, nFreq, 1], data }], pool(2))).rejects.toThrow("X and X_ref must be non-negative");
   });
 });
