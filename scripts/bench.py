@@ -40,6 +40,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+os.environ.setdefault("AURALIS_DSP_DEBUG_OPS", "1")  # the echo op of the round-trip row
 
 import librosa  # noqa: E402
 

@@ -39,6 +39,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+os.environ.setdefault("AURALIS_DSP_DEBUG_OPS", "1")  # ping, the round trip and the health check
 sys.path.insert(0, str(ROOT / "python"))
 
 import auralis_dsp  # noqa: E402

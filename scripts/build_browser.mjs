@@ -6,7 +6,6 @@
 import { build } from "esbuild";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { browserStandIns } from "./pyodide-bundle.mjs";
 
 /** Builds `${root}src/index.ts` into `outfile`, an ES module; throws if Node built-ins or imports remain. */
 export const buildBrowserModule = async (root, outfile) => {
@@ -18,9 +17,8 @@ export const buildBrowserModule = async (root, outfile) => {
     mainFields: ["module", "main"],
     format: "esm",
     target: "es2022",
-    plugins: [browserStandIns],
     define: { process: "__auralisProcess" },
-    // As in the Pyodide script: the frame codec's Buffers are unused outside the server.
+    // As in the Pyodide script: Node Buffers made at module load (none today) would be dropped when unused.
     pure: ["Buffer.from", "Buffer.alloc"],
     logLevel: "warning",
     banner: { js: "// auralis-dsp as an ES module for browsers, built by scripts/build_browser.mjs.\nvar __auralisProcess = globalThis.process ?? { env: {}, pid: 0 };" },

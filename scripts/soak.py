@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -28,6 +29,7 @@ from typing import Any, Callable
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+os.environ.setdefault("AURALIS_DSP_DEBUG_OPS", "1")  # the memory op
 SR = 22050
 TARGET_FRACTION = 0.05
 TARGET_MB = 20.0

@@ -2,9 +2,9 @@
  * auralis-dsp, the JavaScript face: librosa's functions with librosa's options,
  * defaults and shapes over typed arrays and ndarrays (src/api, docs/js-api.md);
  * the kernels as functions over typed arrays (those whose names the API takes
- * are exported as `yinKernel`, `pyinKernel`, `hpssKernel`); and every op of the
- * bridge callable in-process (`callOp`, the same ops and parameters the Python
- * shims send; see docs/protocol.md).
+ * are exported as `yinKernel`, `pyinKernel`, `hpssKernel`); and every public op
+ * of the bridge callable in-process (`callOp`, the same ops and parameters the
+ * Python shims send; see docs/protocol.md).
  *
  * The same module, bundled by scripts/pyodide-bundle.mjs, is what Python loads
  * into Pyodide's JavaScript realm: it calls `pyodideCall`.
@@ -18,10 +18,21 @@
  * import { callOp } from "auralis-dsp";
  * const { arrays } = await callOp("yin", params, [{ name: "y", dtype: "float64", shape: [1, y.length], data: y }]);
  */
-import { installAsyncDriver } from "./bridge/syncAsync.js";
-import "./bridge/ops/index.js";
+import { createCallOp } from "./bridge/inProcess.js";
+import { createPyodideCall } from "./bridge/pyodide.js";
+import { publicOps } from "./ops/index.js";
 
-installAsyncDriver();
+/**
+ * Runs public op `op` on explicit `params` (numbers may be non-finite) and
+ * named `arrays`, on this thread, as the server would. Rejects with
+ * `ParameterError` for bad parameters, with `Error` for anything else.
+ *
+ * @example
+ * const { arrays } = await callOp("stft", { n_fft: 2048, hop_length: 512, win_length: 2048,
+ *   center: true, pad_mode: "constant", window: "hann", dtype: "complex64" },
+ *   [{ name: "y", dtype: "float32", shape: [1, y.length], data: y }]);
+ */
+export const callOp = createCallOp(publicOps);
 
 // The API's names win over the kernels' of the same name re-exported below (explicit exports shadow `export *`).
 export {
@@ -31,9 +42,15 @@ export {
   type CqtOptions, type EstimateTuningOptions, type ChromaCqtOptions, type ChromaStftOptions,
   type ArrayInput, type FloatData, type LibrosaVersion, type WindowSpec, type WarningCategory, type WarningHandler,
 } from "./api/index.js";
-export { callOp, type CallFault } from "./bridge/inProcess.js";
-export { pyodideCall, type PyodideReply } from "./bridge/pyodide.js";
-export { listOps, type DType, type NamedArray, type OpResult } from "./bridge/registry.js";
+/** The Pyodide entry (python/auralis_dsp/_backend/pyodide.py) over the public ops. */
+export const pyodideCall = createPyodideCall(publicOps);
+
+/** The names of the public ops, sorted. */
+export const listOps = (): string[] => Object.keys(publicOps).sort();
+
+export { type CallFault } from "./bridge/inProcess.js";
+export { type PyodideReply } from "./bridge/pyodide.js";
+export { type DType, type NamedArray, type OpResult } from "./ops/types.js";
 export { ParameterError } from "./util/errors.js";
 export { createComplexFft, createRealFft, getRealFft, type ComplexFft, type RealFft } from "./fft/index.js";
 export { getWindow, supportedWindowNames, type WindowName } from "./spectrum/window.js";

@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { FrameKind, FrameParser, encodeFrame, type DecodedFrame } from "../src/bridge/frame.js";
-import type { NamedArray } from "../src/bridge/registry.js";
+import type { NamedArray } from "../src/ops/types.js";
 import { SHM_MIN_ARRAY_BYTES, SegmentSpace, placeInSegment, segmentHeaderProblem } from "../src/bridge/shm.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -109,7 +109,7 @@ class Server {
   stderr = "";
 
   constructor() {
-    this.proc = spawn(process.execPath, [serverPath], { env: { ...process.env, AURALIS_DSP_THREADS: "2" }, stdio: ["pipe", "pipe", "pipe"] });
+    this.proc = spawn(process.execPath, [serverPath], { env: { ...process.env, AURALIS_DSP_THREADS: "2", AURALIS_DSP_DEBUG_OPS: "1" }, stdio: ["pipe", "pipe", "pipe"] });
     this.proc.stdout.on("data", (chunk: Buffer) => {
       for (const event of this.parser.push(chunk)) if (event.type === "frame") this.replies.push(event);
       this.waiting?.();

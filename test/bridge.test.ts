@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
 import { FrameKind, FrameParser, MAGIC, PREAMBLE_BYTES, encodeFrame, type DecodedFrame, type FrameEvent } from "../src/bridge/frame.js";
-import type { DType, NamedArray } from "../src/bridge/registry.js";
+import type { DType, NamedArray } from "../src/ops/types.js";
 import { decodeNonFinite } from "../src/bridge/wireJson.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -152,6 +152,22 @@ describe("stdio server", () => {
     const meta = reply.header.meta as { ops: string[]; threads: number; pid: number };
     expect(meta.ops).toEqual(expect.arrayContaining(["echo", "ping", "sleep", "raise"]));
     expect(meta.pid).toBe(server.proc.pid);
+    expect(await server.stop()).toBe(0);
+  });
+
+  it("serves the debug ops only with AURALIS_DSP_DEBUG_OPS=1; the public ops always", async () => {
+    const server = new Server({ AURALIS_DSP_DEBUG_OPS: "0" });
+    for (const [id, op] of [[1, "ping"], [2, "echo"], [3, "memory"], [4, "sleep"]] as const) {
+      server.request(id, op);
+      expect((await server.reply()).header).toMatchObject({ id, ok: false, error: { type: "ProtocolError", message: `unknown op ${op}` } });
+    }
+    server.request(5, "clear_caches");
+    expect((await server.reply()).header).toMatchObject({ id: 5, ok: true });
+    const y = { name: "y", dtype: "float32" as const, shape: [1, 4096], data: Float32Array.from({ length: 4096 }, (_, i) => Math.sin(0.05 * i)) };
+    server.request(6, "stft", { n_fft: 512, hop_length: 128, win_length: 512, center: true, pad_mode: "constant", window: "hann", dtype: "complex64" }, [y]);
+    const reply = await server.reply();
+    expect(reply.header).toMatchObject({ id: 6, ok: true });
+    expect(reply.arrays[0]!.shape).toEqual([33, 257, 1]);
     expect(await server.stop()).toBe(0);
   });
 
@@ -384,7 +400,7 @@ describe("stdio server: bulk transfer and buffer reuse", () => {
       const file = join(dir, "requests.bin");
       writeFileSync(file, Buffer.concat([requestBytes(80, "echo", {}, [x]), requestBytes(81, "ping"), requestBytes(82, "echo", {}, [x])]));
       const input = openSync(file, "r");
-      const proc = spawn(process.execPath, [serverPath], { stdio: [input, "pipe", "pipe"] });
+      const proc = spawn(process.execPath, [serverPath], { env: { ...process.env, AURALIS_DSP_DEBUG_OPS: "1" }, stdio: [input, "pipe", "pipe"] });
       closeSync(input);
       const parser = new FrameParser({ kind: FrameKind.reply });
       const events: FrameEvent[] = [];

@@ -4,14 +4,18 @@
  * that are bit-identical before and after a clear.
  */
 import { describe, expect, it } from "vitest";
-import { callOp } from "../src/bridge/inProcess.js";
-import "../src/bridge/ops/index.js";
-import type { NamedArray } from "../src/bridge/registry.js";
+import { createCallOp } from "../src/bridge/inProcess.js";
+import { debugOps } from "../src/ops/debug.js";
+import { publicOps } from "../src/ops/index.js";
+import type { NamedArray } from "../src/ops/types.js";
 import { createRealFft, getRealFft } from "../src/fft/index.js";
 import { fftMemory } from "../src/fft/wasmRealFft.js";
 import { BoundedCache, onCacheEviction, reachableBytes } from "../src/util/boundedCache.js";
 import { clearCaches, onClearCaches } from "../src/util/clearCaches.js";
 import { isCurrentKernelMemory, kernelMemory, kernelMemoryBytes, setKernelMemoryBudget } from "../src/util/kernelMemory.js";
+
+// The public ops and the debug `memory` op, in this thread.
+const callOp = createCallOp({ ...publicOps, ...debugOps({ protocolVersion: 1, ops: () => [] }) });
 
 const bytesOf = (a: NamedArray["data"]): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 

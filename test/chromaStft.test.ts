@@ -6,8 +6,8 @@
  * spectrogram computed here with the scalar expressions (same tuning, same bytes).
  */
 import { describe, expect, it } from "vitest";
-import "../src/cqt/ops.js";
-import { getOp, type NamedArray } from "../src/bridge/registry.js";
+import type { NamedArray } from "../src/ops/types.js";
+import { runOp } from "./helpers/ops.js";
 import { foldChromaFrames, sparseFold } from "../src/feature/chroma.js";
 import { chromaFilterbank } from "../src/cqt/filters.js";
 import { foldKernels } from "../src/feature/foldKernels.js";
@@ -131,7 +131,7 @@ describe("chroma_stft SIMD path", () => {
       S[5 * nFrames + 3] = Infinity;
       const dtype = double ? "float64" : "float32";
       const params = { ...base, octwidth, norm, tuning: 0.13, dtype, fb_dtype: dtype };
-      const result = await getOp("chroma_stft")!(params, [{ name: "S", dtype, shape: [channels, nBins, nFrames], data: S }], {});
+      const result = await runOp("chroma_stft", params, [{ name: "S", dtype, shape: [channels, nBins, nFrames], data: S }]);
       const fold = chromaFilterbank({ sr: 22050, nFft: 2048, nChroma: 12, tuning: 0.13, ctroct: 5, octwidth, norm: 2, baseC: true, single: !double });
       const framesFirst = new Float64Array(S.length);
       for (let c = 0; c < channels; c++) for (let f = 0; f < nBins; f++) for (let t = 0; t < nFrames; t++) framesFirst[(t * nBins + f) * channels + c] = Math.abs(S[(c * nBins + f) * nFrames + t]!);
@@ -150,8 +150,8 @@ describe("chroma_stft SIMD path", () => {
       const nFrames = S.length / channels / 1025;
       for (const tuning of [null, -0.21]) {
         const params = { ...base, tuning, dtype, fb_dtype: dtype };
-        const fromSignal = await getOp("chroma_stft")!(params, [{ name: "y", dtype, shape: [channels, y.length / channels], data: y }], {});
-        const fromPower = await getOp("chroma_stft")!(params, [{ name: "S", dtype, shape: [channels, 1025, nFrames], data: S }], {});
+        const fromSignal = await runOp("chroma_stft", params, [{ name: "y", dtype, shape: [channels, y.length / channels], data: y }]);
+        const fromPower = await runOp("chroma_stft", params, [{ name: "S", dtype, shape: [channels, 1025, nFrames], data: S }]);
         if (tuning === null) expect(fromSignal.meta!.tuning).not.toBe(0);
         expect(fromSignal.meta).toEqual(fromPower.meta);
         expect(bytesOf(fromSignal.arrays[0]!.data).equals(bytesOf(fromPower.arrays[0]!.data))).toBe(true);

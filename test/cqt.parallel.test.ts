@@ -6,17 +6,17 @@
  */
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import "../src/cqt/ops.js";
-import { getOp, type NamedArray } from "../src/bridge/registry.js";
+import type { NamedArray } from "../src/ops/types.js";
+import { runOp } from "./helpers/ops.js";
 import { createBandProducts, scalarBandProduct } from "../src/cqt/bandProduct.js";
 import { automaticBinCount, planCqt, signalsBeforeTuning } from "../src/cqt/vqt.js";
 import { cqtFrequencies } from "../src/cqt/filters.js";
 import { useWorkerPools } from "./helpers/workerPools.js";
-import { setGrainOverride } from "../src/parallel/pool.js";
+import { setGrainOverride } from "../src/schedule/runner.js";
 
 const pool = useWorkerPools({
   stdin: {
-    contents: 'import "../src/cqt/ops.js"; import { serveTasksIfWorker } from "../src/parallel/workerPool.js"; serveTasksIfWorker();',
+    contents: 'import { kernelTasks } from "../src/schedule/tasks.js"; import { serveTasksIfWorker } from "../src/schedule/workerPool.js"; serveTasksIfWorker(kernelTasks);',
     resolveDir: fileURLToPath(new URL(".", import.meta.url)),
     loader: "ts",
   },
@@ -56,8 +56,8 @@ describe("bit-identical for any thread count", () => {
       const y = signal(2, Math.round(1.5 * sr), sr, double);
       const runs = [];
       for (const p of [undefined, pool(2), pool(3)]) {
-        const chroma = await getOp("chroma_cqt")!(chromaParams(sr, double ? "float64" : "float32"), [y], { pool: p });
-        const cqt = await getOp("cqt")!(cqtParams(sr, double ? "complex128" : "complex64"), [y], { pool: p });
+        const chroma = await runOp("chroma_cqt", chromaParams(sr, double ? "float64" : "float32"), [y], p);
+        const cqt = await runOp("cqt", cqtParams(sr, double ? "complex128" : "complex64"), [y], p);
         runs.push({ chroma, cqt });
       }
       const [inline, ...pooled] = runs;
@@ -84,10 +84,10 @@ describe("bit-identical for any thread count", () => {
       [{ ...base, dtype: "float32", fb_dtype: "float32" }, [{ name: "S", dtype: "float32", shape: [2, 1025, frames], data: S }]],
     ];
     for (const [params, arrays] of requests) {
-      const inline = await getOp("chroma_stft")!(params, arrays, {});
+      const inline = await runOp("chroma_stft", params, arrays);
       if (params.tuning === null) expect(inline.meta!.tuning).not.toBe(0);
       for (const p of [pool(2), pool(3)]) {
-        const r = await getOp("chroma_stft")!(params, arrays, { pool: p });
+        const r = await runOp("chroma_stft", params, arrays, p);
         expect(r.meta).toEqual(inline.meta);
         expect(bytesOf(r.arrays[0]!.data).equals(bytesOf(inline.arrays[0]!.data))).toBe(true);
       }
@@ -97,8 +97,8 @@ describe("bit-identical for any thread count", () => {
   it("estimate_tuning", async () => {
     const y = signal(2, 40_000, 22050, false);
     const params = { sr: 22050, resolution: 0.01, bins_per_octave: 36, fmin: 150, fmax: 4000, threshold: 0.1, ref: null, n_fft: 2048, win_length: null, hop_length: null, window: "hann", center: true, pad_mode: "constant" };
-    const inline = await getOp("estimate_tuning")!(params, [y], {});
-    for (const p of [pool(2), pool(3)]) expect((await getOp("estimate_tuning")!(params, [y], { pool: p })).meta).toEqual(inline.meta);
+    const inline = await runOp("estimate_tuning", params, [y]);
+    for (const p of [pool(2), pool(3)]) expect((await runOp("estimate_tuning", params, [y], p)).meta).toEqual(inline.meta);
   });
 });
 

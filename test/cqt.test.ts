@@ -4,8 +4,7 @@
  * checks with analytic answers.
  */
 import { describe, expect, it } from "vitest";
-import "../src/cqt/ops.js";
-import { getOp } from "../src/bridge/registry.js";
+import { runOp } from "./helpers/ops.js";
 import { decodeNonFinite } from "../src/bridge/wireJson.js";
 import { cqToChroma } from "../src/cqt/index.js";
 import { pitchTuning } from "../src/pitch/index.js";
@@ -16,7 +15,7 @@ import { parityMetrics } from "./helpers/metrics.js";
 type CqtCase = FixtureCase & { value?: number };
 const cases = loadManifest("cqt") as CqtCase[];
 
-const run = (c: CqtCase) => getOp(c.op)!(decodeNonFinite(c.params) as Record<string, unknown>, caseArrays("cqt", c), {});
+const run = (c: CqtCase) => runOp(c.op, decodeNonFinite(c.params) as Record<string, unknown>, caseArrays("cqt", c));
 
 describe("estimate_tuning equals librosa's", () => {
   it.each(cases.filter((c) => c.op === "estimate_tuning").map((c) => [c.label, c] as const))("%s", async (_l, c) => {

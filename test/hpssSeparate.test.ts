@@ -75,8 +75,8 @@ describe("effects.hpss passes (analyseFrames, harmonicBins, separateElements)", 
           spectrum: make(2 * count), mag: make(count), harm: make(count), perc: make(count), out: make(4 * count),
           parts: ["harmonic", "percussive"], returnMasks: false,
         };
-        analyseFrames(plan, y, length, window, b, params, 0, 37);
-        analyseFrames(plan, y, length, window, b, params, 37, nFrames);
+        analyseFrames({ plan, signal: y, length, window }, b, params, 0, 37);
+        analyseFrames({ plan, signal: y, length, window }, b, params, 37, nFrames);
         harmonicBins(b, nBins, nFrames, params, 0, 21);
         harmonicBins(b, nBins, nFrames, params, 21, nBins);
         separateElements(b, params, 0, 9001);

@@ -3,8 +3,8 @@
  * zeroing on request, and the trimming policy that keeps memory bounded.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { allocFloat, allocFloat32, allocFloat64, setBufferSource } from "../src/parallel/alloc.js";
-import { BufferArena } from "../src/parallel/arena.js";
+import { allocFloat, allocFloat32, allocFloat64, setBufferSource } from "../src/util/alloc.js";
+import { BufferArena } from "../src/schedule/arena.js";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;

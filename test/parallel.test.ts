@@ -3,14 +3,22 @@
  * the threads, errors rejecting run().
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runTask, setGrainOverride, type WorkerPool } from "../src/parallel/pool.js";
-import type { ClosableWorkerPool } from "../src/parallel/workerPool.js";
+import type { WorkerPool } from "../src/schedule/pool.js";
+import { inlineRunner, poolRunner, runFlow, setGrainOverride } from "../src/schedule/runner.js";
+import { kernelTasks } from "../src/schedule/tasks.js";
+import type { ClosableWorkerPool } from "../src/schedule/workerPool.js";
 import { useWorkerPools } from "./helpers/workerPools.js";
 import { ParameterError } from "../src/util/errors.js";
-import { computeIstft, computeStft } from "../src/spectrum/ops.js";
+import { istftFlow, stftFlow } from "../src/spectrum/transforms.js";
 import { checkPadMode } from "../src/spectrum/pad.js";
 import { fftWindow } from "../src/spectrum/window.js";
-import "./parallel.worker.js";
+import { testTasks } from "./parallel.worker.js";
+import { runOp } from "./helpers/ops.js";
+import { hpss, type HpssParams } from "../src/hpss/hpss.js";
+import type { NamedArray } from "../src/ops/types.js";
+
+/** A pool's runner, or the inline one. */
+const runnerOf = (p: WorkerPool | undefined) => (p ? poolRunner(p, kernelTasks) : inlineRunner(kernelTasks));
 
 const pool = useWorkerPools({
   entryPoints: [new URL("./parallel.worker.ts", import.meta.url).pathname],
@@ -20,7 +28,7 @@ const wave = async (p: ClosableWorkerPool | undefined, n: number) => {
   const x = new Float64Array(new SharedArrayBuffer(8 * n)).map((_, i) => (i % 17) * 0.25);
   const out = new Float64Array(new SharedArrayBuffer(8 * n));
   const owner = new Int32Array(new SharedArrayBuffer(4 * n)).fill(-1);
-  await (p ? p.run("test.wave", n, { x, out, owner }) : runTask(undefined, "test.wave", n, { x, out, owner }));
+  await (p ? p.run("test.wave", n, { x, out, owner }) : inlineRunner(testTasks).run("test.wave", n, { x, out, owner }));
   return { x, out, owner };
 };
 
@@ -76,13 +84,13 @@ describe("createWorkerPool", () => {
     const n = 4000;
     const args = () => ({ x: new Float64Array(new SharedArrayBuffer(8 * n)), out: new Float64Array(new SharedArrayBuffer(8 * n)), owner: new Int32Array(new SharedArrayBuffer(4 * n)).fill(-1) });
     const early = args();
-    await runTask(p, "test.wave", n, early);
+    await poolRunner(p, testTasks).run("test.wave", n, early);
     expect(new Set(early.owner)).toEqual(new Set([0]));
     const deadline = Date.now() + 30_000;
     while (!p.ready!() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(p.ready!()).toBe(true);
     const late = args();
-    await runTask(p, "test.wave", n, late);
+    await poolRunner(p, testTasks).run("test.wave", n, late);
     expect(late.owner.includes(0)).toBe(false);
     expect(late.owner.includes(-1)).toBe(false);
     expect(Buffer.from(late.out.buffer).equals(Buffer.from(early.out.buffer))).toBe(true);
@@ -96,7 +104,7 @@ describe("createWorkerPool", () => {
   });
 });
 
-describe("runTask grain", () => {
+describe("poolRunner grain", () => {
   /** A pool that records its runs and runs nothing. */
   const recorder = (): WorkerPool & { runs: [number, number | undefined][] } => {
     const runs: [number, number | undefined][] = [];
@@ -109,14 +117,15 @@ describe("runTask grain", () => {
     const x = new Float64Array(n).fill(1);
     const out = new Float64Array(n);
     const owner = new Int32Array(n);
-    await runTask(p, "test.wave", n, { x, out, owner }, 32);
+    const runner = poolRunner(p, testTasks);
+    expect(runner.run("test.wave", n, { x, out, owner }, 32)).toBeUndefined();
     expect(p.runs).toEqual([]);
     expect(out[n - 1]).not.toBe(0);
-    await runTask(p, "test.wave", 100, { x, out, owner }, 32);
+    await runner.run("test.wave", 100, { x, out, owner }, 32);
     expect(p.runs).toEqual([[100, 3]]);
     setGrainOverride(1);
     try {
-      await runTask(p, "test.wave", n, { x, out, owner }, 32);
+      await runner.run("test.wave", n, { x, out, owner }, 32);
     } finally {
       setGrainOverride(null);
     }
@@ -148,7 +157,9 @@ describe("spectrum ops on the pool", () => {
       const window = fftWindow("hann", nFft, nFft);
       const pad = checkPadMode(padMode);
       const stfts = [];
-      for (const p of [undefined, pool(2), pool(4)]) stfts.push(await computeStft(y, channels, length, nFft, hop, window, true, pad, double, p));
+      for (const p of [undefined, pool(2), pool(4)]) {
+        stfts.push(await runFlow(stftFlow(runnerOf(p), { signal: y, channels, length, nFft, hopLength: hop, window, center: true, padMode: pad, double })));
+      }
       const [inline, two, four] = stfts;
       expect(inline!.plan.nFrames).toBeGreaterThan(16);
       expect(bytesOf(two!.out).equals(bytesOf(inline!.out))).toBe(true);
@@ -160,7 +171,8 @@ describe("spectrum ops on the pool", () => {
       const wanted = length + 3 * nFft;
       const istfts = [];
       for (const p of [undefined, pool(2), pool(4)]) {
-        istfts.push(await computeIstft(two!.out, inline!.layout, nBins, nFrames, channels, nFft, hop, window, true, wanted, double, p));
+        const request = { spectrum: two!.out, layout: inline!.layout, nBins, nFrames, channels, nFft, hopLength: hop, window, center: true, length: wanted, double };
+        istfts.push(await runFlow(istftFlow(runnerOf(p), request)));
       }
       const [i1, i2, i4] = istfts.map((r) => r.out);
       expect(bytesOf(i2!).equals(bytesOf(i1!))).toBe(true);
@@ -180,5 +192,84 @@ describe("spectrum ops on the pool", () => {
     p.collectGarbage();
     const after = await wave(p, 1000);
     expect(after.owner.includes(-1)).toBe(false);
+  });
+});
+
+describe("the hpss op (decompose.hpss) on the pool", () => {
+  // Short spectrograms would stay on one thread: cut every run into as many chunks as the pool takes.
+  beforeAll(() => setGrainOverride(1));
+  afterAll(() => setGrainOverride(null));
+  const bytesOf = (a: NamedArray["data"]): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+  /** A (frames, bins, channels) spectrogram with tonal lines, clicks and noise-like texture. */
+  const spectrogram = (nTime: number, nFreq: number, channels: number, complex: boolean, double: boolean): Float32Array | Float64Array => {
+    const n = nTime * nFreq * channels * (complex ? 2 : 1);
+    const data = double ? new Float64Array(new SharedArrayBuffer(8 * n)) : new Float32Array(new SharedArrayBuffer(4 * n));
+    for (let t = 0; t < nTime; t++) {
+      for (let f = 0; f < nFreq; f++) {
+        for (let c = 0; c < channels; c++) {
+          const tone = f % (17 + c) === 0 ? 3 : 0;
+          const click = t % (11 + c) === 0 ? 2 : 0;
+          const v = tone + click + 0.3 * Math.abs(Math.sin(0.37 * (t * nFreq + f) * (c + 1)));
+          const i = (t * nFreq + f) * channels + c;
+          if (complex) {
+            data[2 * i] = v * Math.cos(0.1 * t + f);
+            data[2 * i + 1] = v * Math.sin(0.1 * t + f);
+          } else {
+            data[i] = v;
+          }
+        }
+      }
+    }
+    return data;
+  };
+
+  /** Channel c of a (frames, bins, channels) array as a planar frame-major one. */
+  const channelOf = (data: Float32Array | Float64Array, channels: number, c: number, lanes: number): Float32Array | Float64Array => {
+    const out = data instanceof Float32Array ? new Float32Array(data.length / channels) : new Float64Array(data.length / channels);
+    for (let i = 0; i < out.length / lanes; i++) for (let k = 0; k < lanes; k++) out[lanes * i + k] = data[lanes * (i * channels + c) + k]!;
+    return out;
+  };
+
+  for (const { dtype, mask } of [
+    { dtype: "complex64", mask: false },
+    { dtype: "complex128", mask: false },
+    { dtype: "complex64", mask: true },
+    { dtype: "float32", mask: false },
+    { dtype: "float64", mask: false },
+  ] as const) {
+    it(`${dtype}${mask ? " mask=True" : ""}: bit-identical inline and on 2 and 3 threads, and to the scalar hpss() per channel`, async () => {
+      const [nTime, nFreq, channels] = [53, 67, 2];
+      const complex = dtype.startsWith("complex");
+      const double = dtype === "complex128" || dtype === "float64";
+      const S: NamedArray = { name: "S", dtype, shape: [nTime, nFreq, channels], data: spectrogram(nTime, nFreq, channels, complex, double) };
+      const params = { win_harm: 9, win_perc: 7, power: 2, margin_harm: 1, margin_perc: 1, mask, librosa: "0.11" };
+      const results = [];
+      for (const p of [undefined, pool(2), pool(3)]) results.push(await runOp("hpss", params, [S], p));
+      const [inline, two, three] = results;
+      for (const k of [0, 1]) {
+        expect(bytesOf(two!.arrays[k]!.data).equals(bytesOf(inline!.arrays[k]!.data))).toBe(true);
+        expect(bytesOf(three!.arrays[k]!.data).equals(bytesOf(inline!.arrays[k]!.data))).toBe(true);
+      }
+      const hp: HpssParams = { winHarm: 9, winPerc: 7, power: 2, marginHarm: 1, marginPerc: 1, precision: double ? "float64" : "float32" };
+      const lanes = complex ? 2 : 1;
+      for (let c = 0; c < channels; c++) {
+        const ref = hpss(channelOf(S.data as Float32Array | Float64Array, channels, c, lanes), complex, { nFreq, nTime, order: "frame-major" }, hp, mask);
+        const outLanes = mask ? 1 : lanes;
+        const got = [0, 1].map((k) => channelOf(inline!.arrays[k]!.data as Float32Array | Float64Array, channels, c, outLanes));
+        // Masks come back in the working precision (float32 for complex64), the reference gives float64.
+        const want = [ref.harmonic, ref.percussive].map((r) => (got[0] instanceof Float32Array ? Float32Array.from(r) : r));
+        expect(bytesOf(got[0]!).equals(bytesOf(want[0]!))).toBe(true);
+        expect(bytesOf(got[1]!).equals(bytesOf(want[1]!))).toBe(true);
+        expect(got[0]!.some((v) => v !== 0)).toBe(true);
+      }
+    });
+  }
+
+  it("a real S with negative values fails with librosa's message on the pool too", async () => {
+    const [nTime, nFreq] = [20, 30];
+    const data = new Float64Array(new SharedArrayBuffer(8 * nTime * nFreq)).fill(-1);
+    const params = { win_harm: 5, win_perc: 5, power: 2, margin_harm: 1, margin_perc: 1, mask: false, librosa: "0.11" };
+    await expect(runOp("hpss", params, [{ name: "S", dtype: "float64", shape: [nTime, nFreq, 1], data }], pool(2))).rejects.toThrow("X and X_ref must be non-negative");
   });
 });

@@ -6,8 +6,8 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import "../src/pitch/pyinOps.js";
-import { getOp } from "../src/bridge/registry.js";
+import type { NamedArray } from "../src/ops/types.js";
+import { runOp } from "./helpers/ops.js";
 import { betaCdf } from "../src/pitch/betaCdf.js";
 import { LOG_TINY, pitchTransitions, TINY, type PitchTransitions } from "../src/pitch/pitchTransitions.js";
 import { allocObservations, observeUnits, planPyin, planTransitions, pyin, type PyinOptions } from "../src/pitch/pyin.js";
@@ -299,22 +299,22 @@ describe("pyin", () => {
   });
 
   it("op: refuses probabilities outside [0, 1] as librosa's Viterbi does, and checks its parameters", async () => {
-    const op = getOp("pyin")!;
+    const op = (p: Record<string, unknown>, arrays: NamedArray[]) => runOp("pyin", p, arrays);
     const y = { name: "y", dtype: "float64" as const, shape: [1, tone.length], data: tone };
     const params = {
       sr, fmin: 65.4, fmax: 2093, frame_length: 2048, hop_length: 512, center: true, pad_mode: "constant", n_thresholds: 100,
       beta_parameters: [2, 18], boltzmann_parameter: 2, resolution: 0.1, max_transition_rate: 35.92, switch_prob: 0.01,
       no_trough_prob: 0.01, transition_min_prob: null,
     };
-    const ok = await op(params, [y], {});
+    const ok = await op(params, [y]);
     expect(ok.arrays.map((a) => [a.name, a.dtype, a.shape])).toEqual([
       ["states", "int32", [1, 44]],
       ["voiced_prob", "float64", [1, 44]],
     ]);
-    await expect(op({ ...params, no_trough_prob: 2 }, [y], {})).rejects.toThrow(/Invalid probability values/);
-    await expect(op({ ...params, resolution: 0 }, [y], {})).rejects.toThrow(/resolution/);
-    await expect(op({ ...params, transition_min_prob: -1 }, [y], {})).rejects.toThrow(/Invalid transition_min_prob=-1/);
-    await expect(op({ ...params, beta_parameters: [2] }, [y], {})).rejects.toThrow(/beta_parameters/);
-    await expect(op({ ...params, fmax: 20000 }, [y], {})).rejects.toThrow(/Nyquist/);
+    await expect(op({ ...params, no_trough_prob: 2 }, [y])).rejects.toThrow(/Invalid probability values/);
+    await expect(op({ ...params, resolution: 0 }, [y])).rejects.toThrow(/resolution/);
+    await expect(op({ ...params, transition_min_prob: -1 }, [y])).rejects.toThrow(/Invalid transition_min_prob=-1/);
+    await expect(op({ ...params, beta_parameters: [2] }, [y])).rejects.toThrow(/beta_parameters/);
+    await expect(op({ ...params, fmax: 20000 }, [y])).rejects.toThrow(/Nyquist/);
   });
 });

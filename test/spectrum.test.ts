@@ -3,15 +3,14 @@
  * (scripts/make_fixtures.py), through the same op handlers the bridge calls.
  */
 import { describe, expect, it } from "vitest";
-import "../src/spectrum/ops.js";
-import { getOp } from "../src/bridge/registry.js";
+import { runOp } from "./helpers/ops.js";
 import { caseArrays, loadManifest, loadNpy, type FixtureCase } from "./helpers/fixtures.js";
 import { parityMetrics, type Metrics } from "./helpers/metrics.js";
 
 const cases = loadManifest("spectrum");
 
 const run = async (c: FixtureCase) => {
-  const result = await getOp(c.op)!(c.params, caseArrays("spectrum", c, ["stft_matrix"]), {});
+  const result = await runOp(c.op, c.params, caseArrays("spectrum", c, ["stft_matrix"]));
   return result.arrays.find((a) => a.name === c.output)!;
 };
 

@@ -4,6 +4,9 @@
  * Everything in src/api reaches the bridge through this file only, so a change
  * in how ops are found touches one import here.
  */
-export { callOp } from "../bridge/inProcess.js";
-export type { DType, NamedArray, OpResult } from "../bridge/registry.js";
+import { createCallOp } from "../bridge/inProcess.js";
+import { publicOps } from "../ops/index.js";
+
+export const callOp = createCallOp(publicOps);
+export type { DType, NamedArray, OpResult } from "../ops/types.js";
 export { ParameterError } from "../util/errors.js";

@@ -6,7 +6,9 @@
 import { ParameterError } from "../util/errors.js";
 import { arrayMismatch } from "./dtypes.js";
 import { FrameKind, encodeFrame, frameId, type WireErrorType } from "./frame.js";
-import { getOp, type NamedArray, type OpContext } from "./registry.js";
+import type { NamedArray, OpContext, OpTable } from "../ops/types.js";
+import { runFlow } from "../schedule/runner.js";
+import { findOp, opResult } from "./inProcess.js";
 import { SegmentSpace, placeInSegment, segmentHeaderProblem, type ReplySegment } from "./shm.js";
 import { decodeNonFinite } from "./wireJson.js";
 
@@ -43,6 +45,7 @@ const resultProblem = (arrays: readonly NamedArray[]): string | undefined => {
  * With `segment` (the request's `reply_shm`), large result arrays are written there instead of inline.
  */
 export const handleRequest = async (
+  ops: OpTable,
   header: Record<string, unknown>,
   arrays: NamedArray[],
   ctx: OpContext,
@@ -50,13 +53,13 @@ export const handleRequest = async (
 ): Promise<Uint8Array[]> => {
   const id = frameId(header);
   const name = header.op as string;
-  const op = getOp(name);
+  const op = findOp(ops, name);
   if (!op) return errorReply(id, "ProtocolError", `unknown op ${name}`);
   try {
     const params = decodeNonFinite(header.params ?? {}) as Record<string, unknown>;
     const space = segment ? new SegmentSpace(segment) : undefined;
     const started = performance.now();
-    const result = await op(params, arrays, space ? { ...ctx, replySegment: space } : ctx);
+    const result = await opResult(op(params, arrays, space ? { ...ctx, replySegment: space } : ctx), runFlow);
     const opMs = performance.now() - started;
     const problem = resultProblem(result.arrays);
     if (problem) throw new Error(`op ${name} returned a malformed result: ${problem}`);

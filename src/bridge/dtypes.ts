@@ -2,7 +2,7 @@
  * The element types the bridge carries and how each maps to bytes and to a
  * typed array (see docs/protocol.md, "Arrays").
  */
-import type { DType, NamedArray } from "./registry.js";
+import type { DType, NamedArray } from "../ops/types.js";
 
 interface DTypeLayout {
   /** Bytes per element of the array's shape (a complex element is two floats). */

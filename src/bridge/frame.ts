@@ -5,7 +5,7 @@
  * it allocates, and delivers arrays as 8-aligned views into one
  * SharedArrayBuffer per frame so ops can pass them to worker threads as is.
  */
-import type { NamedArray } from "./registry.js";
+import type { NamedArray } from "../ops/types.js";
 import { DTYPE_LAYOUTS, elementCount, isDType, pad8 } from "./dtypes.js";
 import { stringifyWireJson } from "./wireJson.js";
 

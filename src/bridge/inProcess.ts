@@ -1,12 +1,14 @@
 /**
  * Calling ops in this thread, without the stdio server: what plain JavaScript
- * and Pyodide use. Same registry, same parameter decoding and the same checks
- * of what an op returns as the server's dispatch; no worker pool, so each op
- * runs inline.
+ * and Pyodide use. Same parameter decoding and the same checks of what an op
+ * returns as the server's dispatch; no worker pool: every task runs inline
+ * through the synchronous runner, so a call completes before it returns.
  */
+import type { NamedArray, OpHandler, OpResult, OpTable } from "../ops/types.js";
+import { inlineRunner, isFlow, runFlowSync, type Flow, type Runner } from "../schedule/runner.js";
+import { kernelTasks } from "../schedule/tasks.js";
 import { ParameterError } from "../util/errors.js";
 import { arrayMismatch } from "./dtypes.js";
-import { getOp, type NamedArray, type OpContext, type OpResult } from "./registry.js";
 
 /** What a failed call reports: the kind of fault (as the protocol's error types) and its message. */
 export interface CallFault {
@@ -32,18 +34,34 @@ export const checkResult = (op: string, result: OpResult): OpResult => {
   return result;
 };
 
+/** What a handler returned, its flow (if it made one) driven to the end by `drive`. */
+export const opResult = <R>(returned: OpResult | Flow<OpResult>, drive: (flow: Flow<OpResult>) => R): OpResult | R =>
+  isFlow(returned) ? drive(returned) : returned;
+
+/** Op `op` of `ops`, or undefined (own names only: `toString` is no op). */
+export const findOp = (ops: OpTable, op: string): OpHandler | undefined => (Object.hasOwn(ops, op) ? ops[op] : undefined);
+
+/** The runner of every in-process call: each task over its whole range, on this thread. */
+export const inProcessRunner: Runner = inlineRunner(kernelTasks);
+
 /**
- * Runs op `op` on explicit `params` (numbers may be non-finite) and named
- * `arrays`, as the server would. Rejects with `ParameterError` for bad
- * parameters, with `Error` for anything else.
- *
- * @example
- * const { arrays } = await callOp("stft", { n_fft: 2048, hop_length: 512, win_length: 2048,
- *   center: true, pad_mode: "constant", window: "hann", dtype: "complex64" },
- *   [{ name: "y", dtype: "float32", shape: [1, y.length], data: y }]);
+ * Runs op `op` of `ops` on explicit `params` (numbers may be non-finite) and
+ * named `arrays`, on this thread, and returns its checked result. Throws
+ * `ParameterError` for bad parameters, `Error` for anything else.
  */
-export const callOp = async (op: string, params: Record<string, unknown>, arrays: NamedArray[], ctx: OpContext = {}): Promise<OpResult> => {
-  const handler = getOp(op);
+export const callOpSync = (ops: OpTable, op: string, params: Record<string, unknown>, arrays: NamedArray[]): OpResult => {
+  const handler = findOp(ops, op);
   if (!handler) throw new Error(`unknown op ${op}`);
-  return checkResult(op, await handler(params, arrays, ctx));
+  return checkResult(op, opResult(handler(params, arrays, { runner: inProcessRunner }), runFlowSync));
 };
+
+/** A `callOp` over the ops of `ops`: {@link callOpSync} with its outcome as a Promise. */
+export const createCallOp =
+  (ops: OpTable) =>
+  (op: string, params: Record<string, unknown>, arrays: NamedArray[]): Promise<OpResult> => {
+    try {
+      return Promise.resolve(callOpSync(ops, op, params, arrays));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  };

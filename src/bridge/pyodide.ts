@@ -2,17 +2,18 @@
  * The entry Python uses inside Pyodide (python/auralis_dsp/_backend/pyodide.py).
  * Input arrays arrive as PyProxies of numpy arrays and are read in place, as
  * typed-array views of the WebAssembly heap (`PyProxy.getBuffer`): no copy.
- * The call is synchronous (see syncAsync.ts): it returns the op's result, or
- * a fault, before Python continues.
+ * The call is synchronous (the in-process runner runs every task inline and
+ * the flow is driven to its end at once): it returns the op's result, or a
+ * fault, before Python continues.
  */
+import type { NamedArray, OpTable } from "../ops/types.js";
+import { AsyncWorkError, runFlowSync } from "../schedule/runner.js";
 import { DTYPE_LAYOUTS, elementCount, isDType } from "./dtypes.js";
-import { checkResult, faultOf, type CallFault } from "./inProcess.js";
-import { getOp, type NamedArray, type OpResult } from "./registry.js";
-import { settledOutcome } from "./syncAsync.js";
+import { checkResult, faultOf, findOp, inProcessRunner, opResult, type CallFault } from "./inProcess.js";
 import { decodeNonFinite, stringifyWireJson } from "./wireJson.js";
 
 /** The part of Pyodide's PyProxy of a buffer-protocol object that this entry uses. */
-interface PyBufferProxy {
+export interface PyBufferProxy {
   getBuffer(type: "u8"): { data: Uint8Array; c_contiguous: boolean; release(): void };
 }
 
@@ -45,15 +46,19 @@ const viewOf = (descriptor: ArrayDescriptor, bytes: Uint8Array): NamedArray => {
   return { name, dtype, shape, data: layout.view(bytes.buffer, bytes.byteOffset, length) };
 };
 
+/** The Pyodide entry's call function. */
+export type PyodideCall = (op: string, paramsJson: string, descriptorsJson: string, ...buffers: PyBufferProxy[]) => PyodideReply;
+
 /**
- * Runs `op` with `paramsJson` (wire JSON, non-finite numbers as `{"$float": ...}`)
- * on the numpy arrays `buffers`, described by `descriptorsJson`. Never throws:
- * every failure comes back as `{ok: false, type, message}`.
+ * The entry over the ops of `ops`: runs `op` with `paramsJson` (wire JSON,
+ * non-finite numbers as `{"$float": ...}`) on the numpy arrays `buffers`,
+ * described by `descriptorsJson`. Never throws: every failure comes back as
+ * `{ok: false, type, message}`.
  */
-export const pyodideCall = (op: string, paramsJson: string, descriptorsJson: string, ...buffers: PyBufferProxy[]): PyodideReply => {
+export const createPyodideCall = (ops: OpTable): PyodideCall => (op, paramsJson, descriptorsJson, ...buffers) => {
   const held: { release(): void }[] = [];
   try {
-    const handler = getOp(op);
+    const handler = findOp(ops, op);
     if (!handler) return { ok: false, type: "ProtocolError", message: `unknown op ${op}` };
     const params = decodeNonFinite(JSON.parse(paramsJson)) as Record<string, unknown>;
     const descriptors = JSON.parse(descriptorsJson) as ArrayDescriptor[];
@@ -64,18 +69,7 @@ export const pyodideCall = (op: string, paramsJson: string, descriptorsJson: str
       if (!buffer.c_contiguous) throw new Error(`array ${descriptor.name} is not C-contiguous`);
       return viewOf(descriptor, buffer.data);
     });
-    const returned = handler(params, arrays, {});
-    const outcome = returned instanceof Promise ? settledOutcome(returned) : { ok: true as const, value: returned };
-    if (!outcome) {
-      (returned as Promise<OpResult>).catch(() => undefined);
-      return {
-        ok: false,
-        type: "InternalError",
-        message: `op ${op} waited for asynchronous work, which a synchronous call from Python cannot wait for`,
-      };
-    }
-    if (!outcome.ok) return { ok: false, ...faultOf(outcome.error) };
-    const result = checkResult(op, outcome.value as OpResult);
+    const result = checkResult(op, opResult(handler(params, arrays, { runner: inProcessRunner }), runFlowSync));
     // An output that aliases an input lives in the WebAssembly heap, which Python's next allocation may move.
     const inputs = new Set<ArrayBufferLike>(arrays.map((a) => a.data.buffer));
     const outputs = result.arrays.map(({ name, dtype, shape, data }) => {
@@ -84,6 +78,9 @@ export const pyodideCall = (op: string, paramsJson: string, descriptorsJson: str
     });
     return { ok: true, meta: stringifyWireJson(result.meta ?? {}), arrays: outputs };
   } catch (error) {
+    if (error instanceof AsyncWorkError) {
+      return { ok: false, type: "InternalError", message: `op ${op} waited for asynchronous work, which a synchronous call from Python cannot wait for` };
+    }
     return { ok: false, ...faultOf(error) };
   } finally {
     for (const buffer of held) buffer.release();

@@ -2,18 +2,26 @@
  * The Node entry of the CPython bridge (bundled to python/auralis_dsp/_js/server.mjs).
  * Reads request frames from stdin, serves them one at a time in order, and
  * writes exactly one reply frame per request to stdout; diagnostics go to
- * stderr only. The same file is the worker-thread entry of the pool.
+ * stderr only. The same file is the worker-thread entry of the pool, which is
+ * given the same task table.
+ *
+ * Ops served: the public table, plus the debug ops (ops/debug.ts) when the
+ * server starts with AURALIS_DSP_DEBUG_OPS=1.
  */
-import "./ops/index.js";
 import { availableParallelism } from "node:os";
-import { setBufferSource } from "../parallel/alloc.js";
-import { BufferArena, DEFAULT_ARENA_MAX_BYTES } from "../parallel/arena.js";
-import { COLLECT_AFTER_DROPPED_BYTES, collectGarbage } from "../parallel/gc.js";
+import { debugOps } from "../ops/debug.js";
+import { publicOps } from "../ops/index.js";
+import type { OpTable } from "../ops/types.js";
+import { BufferArena, DEFAULT_ARENA_MAX_BYTES } from "../schedule/arena.js";
+import { COLLECT_AFTER_DROPPED_BYTES, collectGarbage } from "../schedule/gc.js";
+import { inlineRunner, poolRunner } from "../schedule/runner.js";
+import { kernelTasks } from "../schedule/tasks.js";
+import { createWorkerPool, serveTasksIfWorker } from "../schedule/workerPool.js";
+import { setBufferSource } from "../util/alloc.js";
 import { onCacheEviction } from "../util/boundedCache.js";
-import { createWorkerPool, serveTasksIfWorker } from "../parallel/workerPool.js";
+import { setSegmentWriter } from "../util/segmentWriter.js";
 import { errorReply, handleRequest, validateRequestHeader } from "./dispatch.js";
-import { DEFAULT_MAX_PAYLOAD_BYTES, FrameKind, FrameParser, frameId, type FrameEvent } from "./frame.js";
-import { setSegmentWriter } from "./segmentWriter.js";
+import { DEFAULT_MAX_PAYLOAD_BYTES, FrameKind, FrameParser, PROTOCOL_VERSION, frameId, type FrameEvent } from "./frame.js";
 import { SegmentTable, writeAt, type ReplySegment } from "./shm.js";
 import { openBlockingStdout, readFrames, writeFrameSync } from "./stdio.js";
 
@@ -49,13 +57,22 @@ const writeReply = (chunks: Uint8Array[]): void => {
   }
 };
 
+/** The ops this server answers: the public ones, and the debug ones when AURALIS_DSP_DEBUG_OPS=1. */
+const servedOps = (): OpTable => {
+  if (process.env.AURALIS_DSP_DEBUG_OPS !== "1") return publicOps;
+  const table: OpTable = { ...publicOps, ...debugOps({ protocolVersion: PROTOCOL_VERSION, ops: () => Object.keys(table).sort() }) };
+  return table;
+};
+
 const serve = (): void => {
+  const ops = servedOps();
   const threads = integerFromEnv("AURALIS_DSP_THREADS", availableParallelism());
   // AURALIS_DSP_CALLER_RUNS=1: the server's thread takes chunks too. Off by default: with as many
   // workers as cores it makes one thread more than cores, and on a quiet 2-core machine that cost
   // W1 hpss, yin and chroma_cqt 30-40 % (docs/benchmarks.md), more than it saved on 5 s clips.
   const callerRuns = process.env.AURALIS_DSP_CALLER_RUNS === "1";
-  const pool = threads > 1 ? createWorkerPool(threads, new URL(import.meta.url), { inlineWhileBooting: true, callerRuns }) : undefined;
+  const pool = threads > 1 ? createWorkerPool(threads, new URL(import.meta.url), { inlineWhileBooting: true, callerRuns, tasks: kernelTasks }) : undefined;
+  const runner = pool ? poolRunner(pool, kernelTasks) : inlineRunner(kernelTasks);
   // Boot the workers while the first request is still on its way.
   setImmediate(() => pool?.warm());
   const maxPayloadBytes = integerFromEnv("AURALIS_DSP_MAX_PAYLOAD", DEFAULT_MAX_PAYLOAD_BYTES);
@@ -120,7 +137,7 @@ const serve = (): void => {
           writeReply(errorReply(frameId(event.header), "ProtocolError", (error as Error).message));
           continue;
         }
-        writeReply(await handleRequest(event.header, event.arrays, { pool, arena, collectGarbage }, segment));
+        writeReply(await handleRequest(ops, event.header, event.arrays, { runner, arena, collectGarbage }, segment));
       } finally {
         // The reply is in the kernel's hands: its buffers may serve the next request.
         setBufferSource(undefined);
@@ -167,4 +184,4 @@ const serve = (): void => {
 
 // Ops and their worker tasks write reply segments through this (the server thread and every worker load this file).
 setSegmentWriter(writeAt);
-if (!serveTasksIfWorker()) serve();
+if (!serveTasksIfWorker(kernelTasks)) serve();

@@ -13,7 +13,7 @@
  */
 import { closeSync, constants as fsConstants, fstatSync, openSync, unlinkSync, writeSync } from "node:fs";
 import { DTYPE_LAYOUTS, elementCount } from "./dtypes.js";
-import type { NamedArray } from "./registry.js";
+import type { NamedArray } from "../ops/types.js";
 
 /** Arrays smaller than this travel inline: a pwrite's fixed cost beats the copy it saves. */
 export const SHM_MIN_ARRAY_BYTES = 64 * 1024;

@@ -10,16 +10,15 @@
  * parallel run, so each halving uses every worker and the result does not
  * depend on how the blocks are split.
  */
-import { allocFloat64 } from "../parallel/alloc.js";
-import { runTask, type WorkerPool } from "../parallel/pool.js";
-import { registerTask, type TaskArgs } from "../parallel/tasks.js";
+import type { Flow, Runner } from "../schedule/runner.js";
+import { allocFloat64 } from "../util/alloc.js";
 import { dftStage, dftStageBlockCount, dftStageDecimateBlocks, resample, soxrOutputLength, type DftStageOutputMap } from "../resample/index.js";
 import type { SignalPlan } from "./vqt.js";
 
 /** soxr blocks per worker chunk at least (a block is a 2048- and a 1024-point FFT, ~7 µs). */
 const HALVE_GRAIN = 64;
 
-interface HalveArgs {
+export interface HalveArgs {
   source: Float64Array;
   sourceLength: number;
   target: Float64Array;
@@ -34,8 +33,8 @@ interface HalveArgs {
   single: boolean;
 }
 
-registerTask("cqt.halve", (u0, u1, args: TaskArgs) => {
-  const a = args as unknown as HalveArgs;
+/** Task `cqt.halve`: soxr blocks [u0, u1) of the channels' halvings, block u of channel floor(u / blocks). */
+export const halveTask = (u0: number, u1: number, a: HalveArgs): void => {
   const stage = dftStage(1);
   // soxr's floor(len/2 + 1/2) outputs are already librosa's fix=True length ceil(len/2).
   const soxrLength = soxrOutputLength(a.sourceLength, 2);
@@ -48,24 +47,24 @@ registerTask("cqt.halve", (u0, u1, args: TaskArgs) => {
     dftStageDecimateBlocks(x, stage, soxrLength, a.target, c * a.targetLength, b0, b1, map);
     u += b1 - b0;
   }
-});
+};
 
 /** `resample(source, 2, 1, scale=True)` of every channel (times `multiplier`), in parallel over blocks. */
-const halve = async (
+function* halve(
+  runner: Runner,
   source: Float64Array,
   sourceLength: number,
   targetLength: number,
   channels: number,
   multiplier: number,
   single: boolean,
-  pool: WorkerPool | undefined,
-): Promise<Float64Array> => {
-  const target = allocFloat64(channels * targetLength, pool !== undefined, { zero: false });
+): Flow<Float64Array> {
+  const target = allocFloat64(channels * targetLength, runner.shared, { zero: false });
   const blocks = dftStageBlockCount(dftStage(1), soxrOutputLength(sourceLength, 2));
   const args: HalveArgs = { source, sourceLength, target, targetLength, blocks, divisor: Math.sqrt(1 / 2), multiplier, single };
-  await runTask(pool, "cqt.halve", channels * blocks, args as unknown as TaskArgs, HALVE_GRAIN);
+  yield runner.run("cqt.halve", channels * blocks, args, HALVE_GRAIN);
   return target;
-};
+}
 
 const roundInPlace = (x: Float64Array): Float64Array => {
   for (let i = 0; i < x.length; i++) x[i] = Math.fround(x[i]!);
@@ -94,22 +93,22 @@ const downsampleSerially = (sp: SignalPlan, y: Float64Array, channels: number, l
  * The octave signals of a plan for (channels, length) input `y`. Without
  * early downsampling the first signal is `y` itself (not copied).
  */
-export const octaveSignals = async (
+export function* octaveSignals(
+  runner: Runner,
   sp: SignalPlan,
   y: Float64Array,
   channels: number,
   length: number,
   scale: boolean,
   single: boolean,
-  pool: WorkerPool | undefined,
-): Promise<Float64Array[]> => {
+): Flow<Float64Array[]> {
   const lengths = sp.signalLengths;
   let first = y;
-  if (sp.earlyDownsample === 1) first = await halve(y, length, lengths[0]!, channels, scale ? 1 : Math.sqrt(2), single, pool);
-  else if (sp.earlyDownsample > 1) first = downsampleSerially(sp, y, channels, length, scale, single, pool !== undefined);
+  if (sp.earlyDownsample === 1) first = yield* halve(runner, y, length, lengths[0]!, channels, scale ? 1 : Math.sqrt(2), single);
+  else if (sp.earlyDownsample > 1) first = downsampleSerially(sp, y, channels, length, scale, single, runner.shared);
   const signals = [first];
   for (let s = 1; s < lengths.length; s++) {
-    signals.push(await halve(signals[s - 1]!, lengths[s - 1]!, lengths[s]!, channels, 1, single, pool));
+    signals.push(yield* halve(runner, signals[s - 1]!, lengths[s - 1]!, lengths[s]!, channels, 1, single));
   }
   return signals;
-};
+}

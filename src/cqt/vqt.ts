@@ -17,7 +17,7 @@
  */
 import { getRealFft, type RealFft } from "../fft/index.js";
 import { fftMemory, type FftMemory } from "../fft/wasmRealFft.js";
-import type { FloatArray } from "../parallel/alloc.js";
+import type { FloatArray } from "../util/alloc.js";
 import type { PadMode } from "../spectrum/pad.js";
 import { planStft, type SpectrumLayout, type StftPlan } from "../spectrum/stft.js";
 import type { WindowName } from "../spectrum/window.js";

@@ -6,7 +6,7 @@
  *
  * @see https://librosa.org/doc/0.11.0/generated/librosa.feature.chroma_cqt.html
  */
-import type { FloatArray } from "../parallel/alloc.js";
+import type { FloatArray } from "../util/alloc.js";
 import { normalizeStrided, TINY_FLOAT32, TINY_FLOAT64 } from "../util/normalize.js";
 import { ANCHOR_INTERVAL, ResponseEngine, type CqtPlan } from "../cqt/vqt.js";
 

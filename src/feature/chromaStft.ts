@@ -24,9 +24,8 @@
  * infinite or NaN (then 0 * x is NaN): a NaN sum is recomputed by the sparse loop.
  */
 import { fftMemory, type FftMemory } from "../fft/wasmRealFft.js";
-import { allocFloat, allocFloat32, allocFloat64, type FloatArray } from "../parallel/alloc.js";
-import { runTask, type WorkerPool } from "../parallel/pool.js";
-import { registerTask, type TaskArgs } from "../parallel/tasks.js";
+import type { Flow, Runner } from "../schedule/runner.js";
+import { allocFloat, allocFloat32, allocFloat64, type FloatArray } from "../util/alloc.js";
 import type { ChromaFoldParams } from "./chroma.js";
 import { FOLD_ROWS, foldKernels, type FoldKernels } from "./foldKernels.js";
 import { interiorFrameStart, loadFrame } from "../spectrum/frames.js";
@@ -158,7 +157,7 @@ const sparseRow = (d: Folder, heap: Float64Array, heap32: Float32Array, x: numbe
   return sum;
 };
 
-interface StftColumnsArgs {
+export interface StftColumnsArgs {
   source: ColumnSource;
   /** float32 power columns (float32 signal). */
   single: boolean;
@@ -287,9 +286,10 @@ const stftColumns = (a: StftColumnsArgs, t0: number, t1: number): void => {
   }
 };
 
-registerTask("chroma.stftColumns", (t0, t1, args: TaskArgs) => stftColumns(args as unknown as StftColumnsArgs, t0, t1));
+/** Task `chroma.stftColumns`. */
+export const stftColumnsTask = (t0: number, t1: number, a: StftColumnsArgs): void => stftColumns(a, t0, t1);
 
-interface FoldKeptArgs {
+export interface FoldKeptArgs {
   /** (frames, channels, bins) power columns; float32 or float64. */
   keep: FloatArray;
   fold: DenseFold;
@@ -319,9 +319,10 @@ const foldKept = (a: FoldKeptArgs, t0: number, t1: number): void => {
   }
 };
 
-registerTask("chroma.foldKept", (t0, t1, args: TaskArgs) => foldKept(args as unknown as FoldKeptArgs, t0, t1));
+/** Task `chroma.foldKept`. */
+export const foldKeptTask = (t0: number, t1: number, a: FoldKeptArgs): void => foldKept(a, t0, t1);
 
-interface FoldGivenArgs {
+export interface FoldGivenArgs {
   /** The request's (channels, bins, frames) spectrogram. */
   spectrogram: FloatArray;
   nFrames: number;
@@ -357,7 +358,8 @@ const foldGiven = (a: FoldGivenArgs, t0: number, t1: number): void => {
   }
 };
 
-registerTask("chroma.foldGiven", (t0, t1, args: TaskArgs) => foldGiven(args as unknown as FoldGivenArgs, t0, t1));
+/** Task `chroma.foldGiven`. */
+export const foldGivenTask = (t0: number, t1: number, a: FoldGivenArgs): void => foldGiven(a, t0, t1);
 
 /** Gathers the peaks of the columns (task parts wrote them from `starts`) in column order and estimates the tuning, as estimateTuningFrom does. */
 const tuningOfPeaks = (pitch: Float64Array, mag: Float64Array, counts: Int32Array, starts: Int32Array, columns: number, binsPerOctave: number, single: boolean): TuningEstimate =>
@@ -380,19 +382,19 @@ export interface ChromaStftRequest {
  * kernels: (frames, nChroma, channels) chroma and the tuning, or null where
  * they do not apply (no WebAssembly SIMD; an STFT whose n_fft is not a power of two).
  */
-export const chromaStftSimd = async (r: ChromaStftRequest, pool: WorkerPool | undefined): Promise<{ out: FloatArray; estimate: TuningEstimate } | null> => {
+export function* chromaStftSimd(runner: Runner, r: ChromaStftRequest): Flow<{ out: FloatArray; estimate: TuningEstimate } | null> {
   const { source, pp, p } = r;
   const nFft = source.plan?.nFft ?? 0;
   if (!source.spectrogram && (nFft < 4 || (nFft & (nFft - 1)) !== 0 || nFft > 2 ** 26)) return null;
   if (!threadKernels()) return null;
-  const shared = pool !== undefined;
+  const shared = runner.shared;
   const { nFrames, nBins, channels } = source;
   const out = allocFloat(nFrames * p.nChroma * channels, r.double, shared, { zero: false });
   const dense = (tuning: number): DenseFold => denseFold(r.filterbank(tuning), p.nChroma, nBins, shared);
   if (source.spectrogram) {
-    const estimate = r.tuning === null ? await estimateTuningFrom(source, pp, 0.01, p.nChroma, null, pool) : { tuning: r.tuning, empty: false };
+    const estimate = r.tuning === null ? yield* estimateTuningFrom(runner, source, pp, 0.01, p.nChroma, null) : { tuning: r.tuning, empty: false };
     const args: FoldGivenArgs = { spectrogram: source.spectrogram, nFrames, fold: dense(estimate.tuning), p, out };
-    await runTask(pool, "chroma.foldGiven", nFrames, args as unknown as TaskArgs, FOLD_GRAIN);
+    yield runner.run("chroma.foldGiven", nFrames, args, FOLD_GRAIN);
     return { out, estimate };
   }
   const single = pp.single;
@@ -400,7 +402,7 @@ export const chromaStftSimd = async (r: ChromaStftRequest, pool: WorkerPool | un
   if (p.single && !single) return null;
   const base: StftColumnsArgs = { source, single, pp: null, lo: 0, hi: 0, stride: 0, pitch: null, mag: null, counts: null, starts: null, keep: null, fold: null, p, out: null };
   if (r.tuning !== null) {
-    await runTask(pool, "chroma.stftColumns", nFrames, { ...base, fold: dense(r.tuning), out } as unknown as TaskArgs, FRAME_GRAIN);
+    yield runner.run("chroma.stftColumns", nFrames, { ...base, fold: dense(r.tuning), out }, FRAME_GRAIN);
     return { out, estimate: { tuning: r.tuning, empty: false } };
   }
   const [lo, hi] = piptrackBinRange(pp, nBins);
@@ -412,9 +414,9 @@ export const chromaStftSimd = async (r: ChromaStftRequest, pool: WorkerPool | un
   const starts = new Int32Array(shared ? new SharedArrayBuffer(4 * columns) : new ArrayBuffer(4 * columns));
   const keep = single ? allocFloat32(columns * nBins, shared, { zero: false }) : allocFloat64(columns * nBins, shared, { zero: false });
   const args: StftColumnsArgs = { ...base, pp, lo, hi, stride, pitch, mag, counts, starts, keep };
-  await runTask(pool, "chroma.stftColumns", nFrames, args as unknown as TaskArgs, FRAME_GRAIN);
+  yield runner.run("chroma.stftColumns", nFrames, args, FRAME_GRAIN);
   const estimate = tuningOfPeaks(pitch, mag, counts, starts, columns, p.nChroma, pp.single);
   const foldArgs: FoldKeptArgs = { keep, fold: dense(estimate.tuning), p, out };
-  await runTask(pool, "chroma.foldKept", nFrames, foldArgs as unknown as TaskArgs, FOLD_GRAIN);
+  yield runner.run("chroma.foldKept", nFrames, foldArgs, FOLD_GRAIN);
   return { out, estimate };
-};
+}

@@ -37,7 +37,7 @@
  * @see https://librosa.org/doc/0.11.0/generated/librosa.decompose.hpss.html
  * @see Fitzgerald, "Harmonic/percussive separation using median filtering", DAFx 2010.
  */
-import type { FloatArray } from "../parallel/alloc.js";
+import type { FloatArray } from "../util/alloc.js";
 import { ParameterError } from "../util/errors.js";
 import { MEDIAN_COLUMN_BLOCK, createMedianWorkspace, medianFilterColumns, medianFilterRows, type MedianWorkspace } from "./medianFilter.js";
 import { roundTo, softmaskValue, tinyOf, type Precision } from "./softmask.js";

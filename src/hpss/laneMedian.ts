@@ -23,7 +23,7 @@
  * callers use the scalar filters.
  */
 
-import type { FloatArray } from "../parallel/alloc.js";
+import type { FloatArray } from "../util/alloc.js";
 import { kernelMemory, type KernelMemory } from "../util/kernelMemory.js";
 import {
   BLOCK, BR_IF, END, F32X4_DIV, F32X4_EQ, F32X4_GT, F32X4_LT, F32X4_MUL, F32X4_ADD, F32X4_PMAX, F32X4_SQRT, F32X4_SUB, F64X2_ADD, F64X2_DIV, F64X2_EQ, F64X2_GT,

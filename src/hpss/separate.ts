@@ -20,7 +20,7 @@
  * runs copied whole into WebAssembly memory, where a pass by bin block would
  * touch a different page per frame in each of five arrays.
  */
-import type { FloatArray } from "../parallel/alloc.js";
+import type { FloatArray } from "../util/alloc.js";
 import { stftFrames, type SpectrumLayout, type StftPlan } from "../spectrum/stft.js";
 import { complexMagnitude, percussiveIsComplement, type HpssParams } from "./hpss.js";
 import { createLaneMedian, createMaskKernel, type LaneMedian } from "./laneMedian.js";
@@ -91,46 +91,97 @@ const reflectedPositions = (n: number, size: number): Int32Array => {
   return at;
 };
 
+/** The percussive median of pass 1 over frames `[t0, t1)`, whose magnitudes are in `b.mag`. */
+interface PercussivePass {
+  lanes: LaneMedian;
+  size: number;
+  at: Int32Array;
+}
+
+const percussivePass = (nBins: number, params: HpssParams): PercussivePass => ({
+  lanes: laneMedianOf(params.precision === "float32"),
+  size: params.winPerc,
+  at: reflectedPositions(nBins, params.winPerc),
+});
+
+/** Called after each block's transforms: they share the kernel memory, and growing it (a first transform of a size) ends the lane views. */
+const percussiveFrames = (pass: PercussivePass, b: SeparationBuffers, nBins: number, s: number, e: number): void => {
+  const { lanes, size, at } = pass;
+  const { inputs: [prepared], outputs: [result] } = lanes.prepare(nBins, size, 1);
+  const input = prepared!;
+  const output = result!;
+  const L = lanes.lanes;
+  const { mag, perc } = b;
+  for (let g = s; g < e; g += L) {
+    // Lanes past the block's end repeat its last frame; their results are dropped.
+    for (let l = 0; l < L; l++) {
+      const row = Math.min(g + l, e - 1) * nBins;
+      for (let k = 0, i = l; k < at.length; k++, i += L) input[i] = mag[row + at[k]!]!;
+    }
+    lanes.run(0);
+    for (let l = 0; l < L && g + l < e; l++) {
+      const row = (g + l) * nBins;
+      for (let i = 0, j = l; i < nBins; i++, j += L) perc[row + i] = output[j]!;
+    }
+  }
+};
+
+/** One channel of a signal and the STFT frames pass 1 makes of it. */
+export interface SignalFrames {
+  plan: StftPlan;
+  /** The channel's `length` samples. */
+  signal: FloatArray;
+  length: number;
+  window: Float64Array;
+}
+
 /**
  * Pass 1 for frames `[t0, t1)`: the STFT frames into `b.spectrum`, their
  * magnitudes into `b.mag`, the percussive median
  * (`median_filter(mag, size=(winPerc, 1), mode="reflect")`) into `b.perc`.
  */
-export const analyseFrames = (
-  plan: StftPlan,
-  signal: FloatArray,
-  length: number,
-  window: Float64Array,
-  b: SeparationBuffers,
-  params: HpssParams,
-  t0: number,
-  t1: number,
-): void => {
+export const analyseFrames = (source: SignalFrames, b: SeparationBuffers, params: HpssParams, t0: number, t1: number): void => {
+  const { plan, signal, length, window } = source;
   const { nBins } = plan;
   const layout: SpectrumLayout = { frameStride: nBins, binStride: 1, channelStride: 1 };
-  const size = params.winPerc;
-  const lanes = laneMedianOf(params.precision === "float32");
-  const L = lanes.lanes;
-  const at = reflectedPositions(nBins, size);
-  const { mag, perc } = b;
+  const pass = percussivePass(nBins, params);
   for (let s = t0; s < t1; s += FRAME_BLOCK) {
     const e = Math.min(t1, s + FRAME_BLOCK);
     stftFrames(plan, signal, 1, length, window, b.spectrum, layout, s, e);
-    complexMagnitude(b.spectrum, 0, 1, mag, params.precision, s * nBins, e * nBins);
-    // After the transforms: they share the kernel memory, and growing it (a first transform of a size) ends the views.
-    const { inputs: [input], outputs: [output] } = lanes.prepare(nBins, size, 1);
-    for (let g = s; g < e; g += L) {
-      // Lanes past the block's end repeat its last frame; their results are dropped.
-      for (let l = 0; l < L; l++) {
-        const row = Math.min(g + l, e - 1) * nBins;
-        for (let k = 0, i = l; k < at.length; k++, i += L) input![i] = mag[row + at[k]!]!;
+    complexMagnitude(b.spectrum, 0, 1, b.mag, params.precision, s * nBins, e * nBins);
+    percussiveFrames(pass, b, nBins, s, e);
+  }
+};
+
+/** One channel of a given (frames, bins, channels) spectrogram, interleaved complex or real (magnitudes). */
+export interface GivenSpectrogram {
+  data: FloatArray;
+  isComplex: boolean;
+  nBins: number;
+  channels: number;
+  channel: number;
+}
+
+/**
+ * Pass 1 for frames `[t0, t1)` of a given spectrogram (`decompose.hpss`): a
+ * complex one copied into `b.spectrum` and its magnitudes into `b.mag`, a real
+ * one (magnitudes) into `b.mag`; then the percussive median into `b.perc`.
+ */
+export const loadGivenFrames = (S: GivenSpectrogram, b: SeparationBuffers, params: HpssParams, t0: number, t1: number): void => {
+  const { nBins, channels, channel, data } = S;
+  const pass = percussivePass(nBins, params);
+  for (let s = t0; s < t1; s += FRAME_BLOCK) {
+    const e = Math.min(t1, s + FRAME_BLOCK);
+    if (S.isComplex) {
+      for (let i = s * nBins, at = 2 * (i * channels + channel); i < e * nBins; i++, at += 2 * channels) {
+        b.spectrum[2 * i] = data[at]!;
+        b.spectrum[2 * i + 1] = data[at + 1]!;
       }
-      lanes.run(0);
-      for (let l = 0; l < L && g + l < e; l++) {
-        const row = (g + l) * nBins;
-        for (let i = 0, j = l; i < nBins; i++, j += L) perc[row + i] = output![j]!;
-      }
+      complexMagnitude(b.spectrum, 0, 1, b.mag, params.precision, s * nBins, e * nBins);
+    } else {
+      for (let i = s * nBins, at = i * channels + channel; i < e * nBins; i++, at += channels) b.mag[i] = data[at]!;
     }
+    percussiveFrames(pass, b, nBins, s, e);
   }
 };
 

@@ -7,7 +7,7 @@
  *
  * @see {@link https://doi.org/10.1109/ICASSP.2014.6853678 | Mauch & Dixon 2014, "pYIN: A fundamental frequency estimator using probabilistic threshold distributions"}
  */
-import { allocFloat64 } from "../parallel/alloc.js";
+import { allocFloat64 } from "../util/alloc.js";
 import { ParameterError } from "../util/errors.js";
 import { roundHalfEven } from "../util/round.js";
 import { candidateSlots, observationScratch, observeFrame, pyinPrior, type FrameObservations, type PyinModel } from "./pyinObservations.js";

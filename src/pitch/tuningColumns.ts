@@ -6,9 +6,8 @@
  */
 import { getRealFft } from "../fft/index.js";
 import { fftMemory, type FftMemory } from "../fft/wasmRealFft.js";
-import { allocFloat64, type FloatArray } from "../parallel/alloc.js";
-import { runTask, type WorkerPool } from "../parallel/pool.js";
-import { registerTask, type TaskArgs } from "../parallel/tasks.js";
+import type { Flow, Runner } from "../schedule/runner.js";
+import { allocFloat64, type FloatArray } from "../util/alloc.js";
 import type { StftPlan } from "../spectrum/stft.js";
 import { interiorFrameStart, loadFrame } from "../spectrum/frames.js";
 import { tuningKernels, type TuningKernels } from "./tuningKernels.js";
@@ -34,7 +33,7 @@ export interface ColumnSource {
   power: number;
 }
 
-interface TuningTaskArgs {
+export interface TuningTaskArgs {
   source: ColumnSource;
   pp: PiptrackParams;
   lo: number;
@@ -373,8 +372,8 @@ const spectrogramPeaks = (a: TuningTaskArgs, t0: number, t1: number): void => {
   }
 };
 
-registerTask("cqt.tuningPeaks", (t0, t1, args: TaskArgs) => {
-  const a = args as unknown as TuningTaskArgs;
+/** Task `cqt.tuningPeaks`: the piptrack peaks (and kept columns) of frames [t0, t1). */
+export const tuningPeaksTask = (t0: number, t1: number, a: TuningTaskArgs): void => {
   if (a.source.spectrogram) {
     spectrogramPeaks(a, t0, t1);
     return;
@@ -382,29 +381,29 @@ registerTask("cqt.tuningPeaks", (t0, t1, args: TaskArgs) => {
   const fast = inPlace(a.source.plan!.nFft);
   if (fast) stftPeaksInPlace(a, t0, t1, fast.memory, fast.kernels);
   else stftPeaksCopied(a, t0, t1);
-});
+};
 
 /** piptrack over every column, then the median threshold and the histogram. */
-export const estimateTuningFrom = async (
+export function* estimateTuningFrom(
+  runner: Runner,
   source: ColumnSource,
   pp: PiptrackParams,
   resolution: number,
   binsPerOctave: number,
   keep: FloatArray | null,
-  pool: WorkerPool | undefined,
-): Promise<TuningEstimate> => {
+): Flow<TuningEstimate> {
   const [lo, hi] = piptrackBinRange(pp, source.nBins);
   const stride = Math.max(1, Math.ceil((hi - lo) / 2) + 1);
   const columns = source.nFrames * source.channels;
-  const shared = pool !== undefined;
+  const shared = runner.shared;
   const pitch = allocFloat64(columns * stride, shared, { zero: false });
   const mag = allocFloat64(columns * stride, shared, { zero: false });
   const counts = new Int32Array(shared ? new SharedArrayBuffer(4 * columns) : new ArrayBuffer(4 * columns));
   const starts = new Int32Array(shared ? new SharedArrayBuffer(4 * columns) : new ArrayBuffer(4 * columns));
-  await runTask(pool, "cqt.tuningPeaks", source.nFrames, { source, pp, lo, hi, stride, pitch, mag, counts, starts, keep }, FRAME_GRAIN);
+  yield runner.run("cqt.tuningPeaks", source.nFrames, { source, pp, lo, hi, stride, pitch, mag, counts, starts, keep }, FRAME_GRAIN);
   const n = gatherPeaks(pitch, mag, counts, starts, columns);
   return tuningFromPeaks(pitch, mag, n, resolution, binsPerOctave, pp.single);
-};
+}
 
 /**
  * Moves the peaks that task parts wrote from `starts[col]` (`counts[col]` per

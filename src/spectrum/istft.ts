@@ -12,7 +12,7 @@
  */
 import { getRealFft } from "../fft/index.js";
 import { ParameterError } from "../util/errors.js";
-import type { FloatArray } from "../parallel/alloc.js";
+import type { FloatArray } from "../util/alloc.js";
 import { inMemoryEngine, scratchArea, type SpectrumLayout } from "./stft.js";
 import type { StftKernels } from "./stftKernels.js";
 import type { FftMemory } from "../fft/wasmRealFft.js";

@@ -14,7 +14,7 @@
 import { getRealFft } from "../fft/index.js";
 import { fftMemory, type FftMemory } from "../fft/wasmRealFft.js";
 import { ParameterError } from "../util/errors.js";
-import type { FloatArray } from "../parallel/alloc.js";
+import type { FloatArray } from "../util/alloc.js";
 import { readPadded, type PadMode } from "./pad.js";
 import { stftKernels, type StftKernels } from "./stftKernels.js";
 import { onClearCaches } from "../util/clearCaches.js";

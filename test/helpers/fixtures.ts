@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parse } from "npyjs";
-import type { DType, NamedArray } from "../../src/bridge/registry.js";
+import type { DType, NamedArray } from "../../src/ops/types.js";
 
 export const FIXTURES = fileURLToPath(new URL("../../fixtures/", import.meta.url));
 

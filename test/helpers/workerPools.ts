@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { build, type BuildOptions } from "esbuild";
 import { afterAll, beforeAll } from "vitest";
-import { createWorkerPool, type ClosableWorkerPool, type WorkerPoolOptions } from "../../src/parallel/workerPool.js";
+import { createWorkerPool, type ClosableWorkerPool, type WorkerPoolOptions } from "../../src/schedule/workerPool.js";
 
 /** `entry`: esbuild's entryPoints or stdin for the worker script. Returns a pool factory. */
 export const useWorkerPools = (entry: Pick<BuildOptions, "entryPoints" | "stdin">): ((size: number, options?: WorkerPoolOptions) => ClosableWorkerPool) => {

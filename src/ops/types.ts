@@ -1,11 +1,14 @@
 /**
- * The op registry: the one table the stdio server and the Pyodide entry both
- * dispatch through. An op receives explicit parameters (the shims always send
- * every parameter) and named arrays, and returns named arrays plus optional
- * JSON-able metadata. Ops never see bytes, frames or processes.
+ * What an op is: a handler that receives explicit parameters (the shims always
+ * send every parameter) and named arrays, and returns named arrays plus
+ * optional JSON-able metadata, either at once or as a flow that hands its
+ * parallel work to the context's runner. Ops never see bytes, frames or
+ * processes. An op table is a plain `{ name: handler }` object, given to
+ * whoever serves calls (the stdio server, the Pyodide entry, `callOp`).
  */
-import type { ArenaStats } from "../parallel/arena.js";
-import type { WorkerPool } from "../parallel/pool.js";
+import type { ArenaStats } from "../schedule/arena.js";
+import type { Flow, Runner } from "../schedule/runner.js";
+import type { SegmentClaim } from "../spectrum/transforms.js";
 
 /** Element types that cross the bridge. Complex types are interleaved (re, im) pairs. */
 export type DType = "float32" | "float64" | "complex64" | "complex128" | "int32" | "int64" | "uint8" | "bool";
@@ -34,8 +37,8 @@ export interface OpResult {
 }
 
 export interface OpContext {
-  /** Present in the Node server (worker_threads); absent in-process (Pyodide, plain JS). */
-  pool?: WorkerPool;
+  /** Where the op's parallel work runs: worker threads in the server, this thread in-process. */
+  runner: Runner;
   /** The server's buffer arena, for diagnostics and clear_caches (absent in-process). */
   arena?: { stats(): ArenaStats; clear(): void };
   /** A full garbage collection of this thread, where the runtime offers one (the server). */
@@ -46,23 +49,10 @@ export interface OpContext {
    * undefined when it does not fit; the op (or its worker tasks) then writes the
    * array's bytes to `fd` at that offset and marks the array with `segmentOffset`.
    */
-  replySegment?: { fd: number; claim(nbytes: number): number | undefined };
+  replySegment?: SegmentClaim;
 }
 
-export type OpHandler = (
-  params: Record<string, unknown>,
-  arrays: NamedArray[],
-  ctx: OpContext,
-) => OpResult | Promise<OpResult>;
+export type OpHandler = (params: Record<string, unknown>, arrays: NamedArray[], ctx: OpContext) => OpResult | Flow<OpResult>;
 
-const ops = new Map<string, OpHandler>();
-
-/** Registers `handler` under `name`; a second registration of a name is a programming error. */
-export const registerOp = (name: string, handler: OpHandler): void => {
-  if (ops.has(name)) throw new Error(`op ${name} registered twice`);
-  ops.set(name, handler);
-};
-
-export const getOp = (name: string): OpHandler | undefined => ops.get(name);
-
-export const listOps = (): string[] => [...ops.keys()].sort();
+/** Ops by name. */
+export type OpTable = Readonly<Record<string, OpHandler>>;

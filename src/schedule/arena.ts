@@ -23,7 +23,7 @@
  * Dropped buffers are returned to the system once garbage-collected in every
  * isolate that saw them; `onDrop` lets the server force that (see gc.ts).
  */
-import type { BufferSource } from "./alloc.js";
+import type { BufferSource } from "../util/alloc.js";
 
 export interface ArenaOptions {
   maxRetainedBytes?: number;

@@ -1,6 +1,6 @@
 /** Looking up and checking the named arrays of a request. */
 import { ParameterError } from "../util/errors.js";
-import type { DType, NamedArray } from "./registry.js";
+import type { DType, NamedArray } from "./types.js";
 
 export const findArray = (arrays: NamedArray[], name: string): NamedArray | undefined => arrays.find((a) => a.name === name);
 
@@ -19,4 +19,10 @@ export const requireArray = (arrays: NamedArray[], name: string, dtypes: readonl
 export const floatData = (a: NamedArray): Float32Array | Float64Array => {
   if (a.data instanceof Float32Array || a.data instanceof Float64Array) return a.data;
   throw new ParameterError(`array '${a.name}' is not floating point`);
+};
+
+/** The request's explicit `window` array, if it has one. */
+export const explicitWindow = (arrays: NamedArray[]): Float32Array | Float64Array | undefined => {
+  const w = findArray(arrays, "window");
+  return w ? floatData(w) : undefined;
 };

@@ -14,7 +14,7 @@ import { clearCaches } from "../util/clearCaches.js";
 import { ParameterError } from "../util/errors.js";
 import { COLLECT_AFTER_DROPPED_BYTES, collectGarbage } from "./gc.js";
 import type { WorkerPool } from "./pool.js";
-import { getTask, type TaskArgs } from "./tasks.js";
+import { callTask, type TaskTable } from "./runner.js";
 
 /** Chunks per worker in one run: enough to balance uneven chunks, few enough to keep messaging cheap. */
 const CHUNKS_PER_WORKER = 4;
@@ -30,7 +30,7 @@ interface ChunkMessage {
   name: string;
   start: number;
   end: number;
-  args: TaskArgs;
+  args: unknown;
 }
 
 interface ChunkReply {
@@ -40,7 +40,7 @@ interface ChunkReply {
 
 interface Run {
   name: string;
-  args: TaskArgs;
+  args: unknown;
   pending: number;
   settled: boolean;
   resolve: () => void;
@@ -63,7 +63,7 @@ interface Slot {
 
 export interface WorkerPoolOptions {
   /**
-   * Report `ready()` false until a first worker has booted, so runTask runs
+   * Report `ready()` false until a first worker has booted, so a runner runs
    * work inline meanwhile, and give chunks to booted workers only (the
    * server: its first answers come sooner). Default false: chunks go to
    * every worker, booted or not (tests that check the work is spread).
@@ -74,9 +74,11 @@ export interface WorkerPoolOptions {
    * the run's first chunk, then any chunk still queued, instead of idling
    * until the replies come. A short run then costs at most what it costs
    * inline, even when the workers are slow to wake (a loaded machine), and a
-   * long one gains a third hand while it waits. Default false.
+   * long one gains a third hand while it waits. Default false. Needs `tasks`.
    */
   callerRuns?: boolean;
+  /** The task table, for the chunks the calling thread runs (`callerRuns`). */
+  tasks?: TaskTable;
 }
 
 /** A WorkerPool that can also be started ahead of use and shut down. */
@@ -92,6 +94,13 @@ export interface ClosableWorkerPool extends WorkerPool {
   /** Terminates every worker; runs in flight are rejected. */
   close(): Promise<void>;
 }
+
+/** Task `name` of `tasks` (a caller that runs chunks needs the table: see WorkerPoolOptions.tasks). */
+const runTaskOf = (tasks: TaskTable | undefined, name: string, start: number, end: number, args: unknown): void => {
+  const fn = tasks && Object.hasOwn(tasks, name) ? tasks[name] : undefined;
+  if (!fn) throw new Error(`unknown task ${name}`);
+  callTask(fn, start, end, args);
+};
 
 /** Rebuilds an error a worker reported, keeping ParameterError's identity for the bridge. */
 const reviveError = (reported: NonNullable<ChunkReply["error"]>): Error => {
@@ -197,7 +206,7 @@ export const createWorkerPool = (size: number, workerUrl: URL | string, options:
     const { run } = chunk;
     if (run.settled) return;
     try {
-      getTask(run.name)(chunk.start, chunk.end, run.args);
+      runTaskOf(options.tasks, run.name, chunk.start, chunk.end, run.args);
     } catch (error) {
       settle(run, error instanceof Error ? error : new Error(String(error)));
       return;
@@ -232,7 +241,7 @@ export const createWorkerPool = (size: number, workerUrl: URL | string, options:
       }
       return false;
     },
-    run(name: string, count: number, args: TaskArgs, maxChunks = Infinity): Promise<void> {
+    run(name: string, count: number, args: unknown, maxChunks = Infinity): Promise<void> {
       if (closed) return Promise.reject(new Error("worker pool is closed"));
       if (count <= 0) return Promise.resolve();
       let run!: Run;
@@ -282,9 +291,9 @@ export const createWorkerPool = (size: number, workerUrl: URL | string, options:
 /**
  * In a pool worker (a thread created by createWorkerPool), starts answering
  * chunk messages and returns true; on any other thread does nothing and
- * returns false. Call it once, after every task module is imported.
+ * returns false. `tasks`: the table the pool's runs name (the server's).
  */
-export const serveTasksIfWorker = (): boolean => {
+export const serveTasksIfWorker = (tasks: TaskTable): boolean => {
   const data = workerData as Record<string, unknown> | null;
   if (isMainThread || !parentPort || data?.[WORKER_MARK] !== true) return false;
   const port = parentPort;
@@ -301,7 +310,7 @@ export const serveTasksIfWorker = (): boolean => {
     }
     let reply: ChunkReply;
     try {
-      getTask(message.name)(message.start, message.end, message.args);
+      runTaskOf(tasks, message.name, message.start, message.end, message.args);
       reply = { chunkId: message.chunkId };
     } catch (error) {
       const e = error instanceof Error ? error : new Error(String(error));

@@ -1,0 +1,214 @@
+/**
+ * The HPSS pipelines of whole multichannel requests, channel after channel,
+ * each pass a task over an index range that a runner may cut across threads:
+ * - {@link hpssSpectrogramFlow}: `decompose.hpss` on a given spectrogram
+ *   (wire layout (frames, bins, channels)): the same three passes, the first
+ *   reading the given frames, then the parts scattered into the layout;
+ * - {@link separateSignalFlow}: `effects.hpss` / `harmonic` / `percussive` on
+ *   a signal: the three passes of separate.ts (by frame, by bin, by element),
+ *   then one inverse STFT of both parts.
+ * Both ops run one pipeline (separate.ts: SIMD medians and masks where
+ * WebAssembly SIMD exists). The per-channel work buffers are allocated once
+ * and reused.
+ */
+import type { Flow, Runner } from "../schedule/runner.js";
+import { istftFlow } from "../spectrum/transforms.js";
+import { frameMajorLayout, type StftPlan } from "../spectrum/stft.js";
+import { allocFloat, type FloatArray } from "../util/alloc.js";
+import { ParameterError } from "../util/errors.js";
+import type { HpssParams } from "./hpss.js";
+import { analyseFrames, harmonicBins, loadGivenFrames, separateElements, type GivenSpectrogram, type SeparationBuffers } from "./separate.js";
+
+export interface GivenArgs {
+  S: GivenSpectrogram;
+  nFrames: number;
+  buffers: SeparationBuffers;
+  params: HpssParams;
+}
+
+/** Task `hpss.givenFrames`: pass 1 of separate.ts on frames [t0, t1) of a given spectrogram. */
+export const givenFramesTask = (t0: number, t1: number, a: GivenArgs): void => {
+  loadGivenFrames(a.S, a.buffers, a.params, t0, t1);
+};
+
+/** Task `hpss.givenBins`: pass 2 over bins [f0, f1). */
+export const givenBinsTask = (f0: number, f1: number, a: GivenArgs): void => {
+  harmonicBins(a.buffers, a.S.nBins, a.nFrames, a.params, f0, f1);
+};
+
+/** Task `hpss.givenElements`: pass 3 over elements [e0, e1). */
+export const givenElementsTask = (e0: number, e1: number, a: GivenArgs): void => {
+  separateElements(a.buffers, a.params, e0, e1);
+};
+
+export interface ScatterArgs {
+  buffers: SeparationBuffers;
+  /** What pass 3 wrote: the masked spectra, or the masks (for masks requested, or a real S to multiply). */
+  mode: "spectra" | "masks" | "real";
+  channels: number;
+  channel: number;
+  float32: boolean;
+  outHarm: FloatArray;
+  outPerc: FloatArray;
+}
+
+/**
+ * Task `hpss.scatter`: elements [e0, e1) of pass 3's output (harmonic and
+ * percussive side by side) into the two (frames, bins, channels) outputs:
+ * the masked spectra, the masks, or for a real S `S * mask` (rounded to
+ * float32 for float32, as numpy's product of float32 S and float64 mask cast back).
+ */
+export const scatterTask = (e0: number, e1: number, a: ScatterArgs): void => {
+  const { out, mag } = a.buffers;
+  const { channels, channel, outHarm, outPerc } = a;
+  if (a.mode === "spectra") {
+    for (let i = e0, at = 2 * (e0 * channels + channel); i < e1; i++, at += 2 * channels) {
+      outHarm[at] = out[4 * i]!;
+      outHarm[at + 1] = out[4 * i + 1]!;
+      outPerc[at] = out[4 * i + 2]!;
+      outPerc[at + 1] = out[4 * i + 3]!;
+    }
+  } else if (a.mode === "masks") {
+    for (let i = e0, at = e0 * channels + channel; i < e1; i++, at += channels) {
+      outHarm[at] = out[4 * i]!;
+      outPerc[at] = out[4 * i + 2]!;
+    }
+  } else {
+    for (let i = e0, at = e0 * channels + channel; i < e1; i++, at += channels) {
+      const h = mag[i]! * out[4 * i]!;
+      const p = mag[i]! * out[4 * i + 2]!;
+      outHarm[at] = a.float32 ? Math.fround(h) : h;
+      outPerc[at] = a.float32 ? Math.fround(p) : p;
+    }
+  }
+};
+
+export interface SpectrogramHpssRequest {
+  /** (frames, bins, channels), interleaved complex when `isComplex`. */
+  spectrum: FloatArray;
+  isComplex: boolean;
+  nTime: number;
+  nFreq: number;
+  channels: number;
+  params: HpssParams;
+  /** Return the masks (float, (frames, bins, channels)) instead of the masked spectra. */
+  returnMasks: boolean;
+}
+
+/**
+ * `decompose.hpss`: the harmonic and percussive parts (or masks) of a
+ * spectrogram, in its layout. The passes of separate.ts (the SIMD medians and
+ * masks of effects.hpss), pass 1 reading the given frames instead of an STFT.
+ */
+export function* hpssSpectrogramFlow(runner: Runner, r: SpectrogramHpssRequest): Flow<{ harmonic: FloatArray; percussive: FloatArray }> {
+  const { spectrum, isComplex, nTime, nFreq, channels, params, returnMasks } = r;
+  const float32 = params.precision === "float32";
+  const shared = runner.shared;
+  const count = nFreq * nTime;
+  // Masks: float32/float64 (frames, bins, channels); spectra: the input's layout and type.
+  const outLength = returnMasks ? count * channels : spectrum.length;
+  const outHarm = allocFloat(outLength, !float32, shared, { zero: false });
+  const outPerc = allocFloat(outLength, !float32, shared, { zero: false });
+  if (count === 0) return { harmonic: outHarm, percussive: outPerc };
+  const mode = returnMasks ? "masks" : isComplex ? "spectra" : "real";
+  // Every element of these is written before it is read: no zero-fill.
+  const uninitialised = { zero: false };
+  const buffers: SeparationBuffers = {
+    spectrum: allocFloat(isComplex ? 2 * count : 0, !float32, shared, uninitialised),
+    mag: allocFloat(count, !float32, shared, uninitialised),
+    harm: allocFloat(count, !float32, shared, uninitialised),
+    perc: allocFloat(count, !float32, shared, uninitialised),
+    // Both parts side by side; the masks themselves (float64) unless the spectra are asked.
+    out: allocFloat(4 * count, !float32 || mode !== "spectra", shared, uninitialised),
+    parts: ["harmonic", "percussive"],
+    returnMasks: mode !== "spectra",
+  };
+  for (let c = 0; c < channels; c++) {
+    const args: GivenArgs = { S: { data: spectrum, isComplex, nBins: nFreq, channels, channel: c }, nFrames: nTime, buffers, params };
+    yield runner.run("hpss.givenFrames", nTime, args);
+    yield runner.run("hpss.givenBins", nFreq, args);
+    if (!isComplex) {
+      // librosa's softmask rejects negative input; with a real S it shows in the medians.
+      for (let i = 0; i < count; i++) {
+        if (buffers.harm[i]! < 0 || buffers.perc[i]! < 0) throw new ParameterError("X and X_ref must be non-negative");
+      }
+    }
+    yield runner.run("hpss.givenElements", count, args);
+    yield runner.run("hpss.scatter", count, { buffers, mode, channels, channel: c, float32, outHarm, outPerc });
+  }
+  return { harmonic: outHarm, percussive: outPerc };
+}
+
+export interface SeparationArgs {
+  plan: StftPlan;
+  signal: FloatArray;
+  length: number;
+  window: Float64Array;
+  buffers: SeparationBuffers;
+  params: HpssParams;
+}
+
+/** Task `hpss.analyseFrames`: pass 1 of separate.ts over frames [t0, t1). */
+export const analyseFramesTask = (t0: number, t1: number, a: SeparationArgs): void => {
+  analyseFrames(a, a.buffers, a.params, t0, t1);
+};
+
+/** Task `hpss.harmonicBins`: pass 2 over bins [f0, f1). */
+export const harmonicBinsTask = (f0: number, f1: number, a: SeparationArgs): void => {
+  harmonicBins(a.buffers, a.plan.nBins, a.plan.nFrames, a.params, f0, f1);
+};
+
+/** Task `hpss.separateElements`: pass 3 over elements [e0, e1). */
+export const separateElementsTask = (e0: number, e1: number, a: SeparationArgs): void => {
+  separateElements(a.buffers, a.params, e0, e1);
+};
+
+export type HpssPart = "harmonic" | "percussive";
+
+export interface SignalHpssRequest {
+  /** (channels, length) row-major. */
+  signal: FloatArray;
+  channels: number;
+  length: number;
+  plan: StftPlan;
+  window: Float64Array;
+  center: boolean;
+  parts: readonly HpssPart[];
+  returnMasks: boolean;
+  params: HpssParams;
+  /** float64 signal and output (else float32). */
+  double: boolean;
+}
+
+/** `effects.hpss`: the parts, each (channels, length), one after another in one array. */
+export function* separateSignalFlow(runner: Runner, r: SignalHpssRequest): Flow<FloatArray> {
+  const { plan, channels, length, parts, double, window } = r;
+  const shared = runner.shared;
+  const count = plan.nBins * plan.nFrames;
+  // Every element of these is written before it is read: no zero-fill.
+  const uninitialised = { zero: false };
+  const buffers: SeparationBuffers = {
+    spectrum: allocFloat(2 * count, double, shared, uninitialised),
+    mag: allocFloat(count, double, shared, uninitialised),
+    harm: allocFloat(count, double, shared, uninitialised),
+    perc: allocFloat(count, double, shared, uninitialised),
+    // masks are real: istft reads them from an interleaved buffer in float64, as numpy's irfft of a real array.
+    out: allocFloat(2 * count * parts.length, double || r.returnMasks, shared, uninitialised),
+    parts,
+    returnMasks: r.returnMasks,
+  };
+  const output = allocFloat(parts.length * channels * length, double, shared, uninitialised);
+  for (let c = 0; c < channels; c++) {
+    const args: SeparationArgs = { plan, signal: r.signal.subarray(c * length, (c + 1) * length), length, window, buffers, params: r.params };
+    yield runner.run("hpss.analyseFrames", plan.nFrames, args);
+    yield runner.run("hpss.harmonicBins", plan.nBins, args);
+    yield runner.run("hpss.separateElements", count, args);
+    // The parts are the channels of one spectrogram: one inverse STFT, one envelope.
+    const { out } = yield* istftFlow(runner, {
+      spectrum: buffers.out, layout: frameMajorLayout(plan.nBins, parts.length), nBins: plan.nBins, nFrames: plan.nFrames, channels: parts.length,
+      nFft: plan.nFft, hopLength: plan.hopLength, window, center: r.center, length, double,
+    });
+    for (let k = 0; k < parts.length; k++) output.set(out.subarray(k * length, (k + 1) * length), (k * channels + c) * length);
+  }
+  return output;
+}

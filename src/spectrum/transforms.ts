@@ -1,0 +1,144 @@
+/**
+ * The STFT and inverse STFT of whole multichannel requests: the task bodies
+ * (pure functions over frame or unit ranges, run by any thread) and the
+ * pipelines that size the outputs and hand the ranges to a runner.
+ *
+ * Wire layout: signals are (channels, n) row-major; spectrograms are
+ * (frames, bins, channels) complex, i.e. numpy's F order for
+ * (channels, bins, frames), which is what librosa.stft returns.
+ */
+import type { Flow, Runner } from "../schedule/runner.js";
+import { allocFloat, type FloatArray } from "../util/alloc.js";
+import { writeToSegment } from "../util/segmentWriter.js";
+import { istftUnitCount, istftUnits, planIstft, type IstftPlan } from "./istft.js";
+import type { PadMode } from "./pad.js";
+import { frameMajorLayout, planStft, stftFrames, type SpectrumLayout, type StftPlan } from "./stft.js";
+
+/** STFT frames per worker chunk at least (~5 µs a 2048-point frame). */
+const STFT_FRAME_GRAIN = 64;
+
+/** Where the stft tasks copy their frames as soon as they are computed (the reply segment). */
+export interface FrameSink {
+  fd: number;
+  /** Byte offset of frame 0. */
+  offset: number;
+  frameBytes: number;
+  /** Set to 1 by a task whose write failed; the op then leaves the array to the normal reply path. */
+  failed: Int32Array;
+}
+
+export interface StftTaskArgs {
+  plan: StftPlan;
+  signal: FloatArray;
+  channels: number;
+  length: number;
+  window: Float64Array;
+  out: FloatArray;
+  layout: SpectrumLayout;
+  /** Also write each chunk's frames into the reply segment. */
+  sink?: FrameSink;
+}
+
+export interface IstftTaskArgs {
+  plan: IstftPlan;
+  spectrum: FloatArray;
+  layout: SpectrumLayout;
+  channels: number;
+  window: Float64Array;
+  out: FloatArray;
+}
+
+/** Task `spectrum.stft`: frames [t0, t1) of every channel. */
+export const stftTask = (t0: number, t1: number, a: StftTaskArgs): void => {
+  stftFrames(a.plan, a.signal, a.channels, a.length, a.window, a.out, a.layout, t0, t1);
+  const sink = a.sink;
+  if (sink && t1 > t0 && Atomics.load(sink.failed, 0) === 0) {
+    // Frame-major output: frames [t0, t1) are one contiguous run of bytes; copy them out while the other chunks compute.
+    const bytes = new Uint8Array(a.out.buffer, a.out.byteOffset + t0 * sink.frameBytes, (t1 - t0) * sink.frameBytes);
+    try {
+      writeToSegment(sink.fd, bytes, sink.offset + t0 * sink.frameBytes);
+    } catch {
+      Atomics.store(sink.failed, 0, 1);
+    }
+  }
+};
+
+/** Task `spectrum.istft`: output units [u0, u1). */
+export const istftTask = (u0: number, u1: number, a: IstftTaskArgs): void => {
+  istftUnits(a.plan, a.spectrum, a.layout, a.channels, a.window, a.out, u0, u1);
+};
+
+/** A reply segment an op may write a result into (docs/protocol.md). */
+export interface SegmentClaim {
+  fd: number;
+  claim(nbytes: number): number | undefined;
+}
+
+export interface StftRequest {
+  /** (channels, length) row-major. */
+  signal: FloatArray;
+  channels: number;
+  length: number;
+  nFft: number;
+  hopLength: number;
+  window: Float64Array;
+  center: boolean;
+  padMode: PadMode;
+  /** complex128 output (else complex64). */
+  double: boolean;
+  /** The reply segment, where the frames go as soon as they are computed. */
+  segment?: SegmentClaim;
+}
+
+export interface StftResult {
+  plan: StftPlan;
+  out: FloatArray;
+  layout: SpectrumLayout;
+  /** Where the output already sits in the reply segment, when one was given and every write succeeded. */
+  segmentOffset?: number;
+}
+
+/** STFT of every channel of a (channels, length) signal, in the wire layout. */
+export function* stftFlow(runner: Runner, r: StftRequest): Flow<StftResult> {
+  const plan = planStft(r.length, r.nFft, r.hopLength, r.center, r.padMode);
+  const layout = frameMajorLayout(plan.nBins, r.channels);
+  // stftFrames writes every (frame, bin, channel) element: no zero-fill needed.
+  const out = allocFloat(2 * plan.nFrames * plan.nBins * r.channels, r.double, runner.shared, { zero: false });
+  const frameBytes = 2 * plan.nBins * r.channels * out.BYTES_PER_ELEMENT;
+  const segment = r.segment;
+  const offset = segment?.claim(plan.nFrames * frameBytes);
+  const sink = segment && offset !== undefined ? { fd: segment.fd, offset, frameBytes, failed: new Int32Array(new SharedArrayBuffer(4)) } : undefined;
+  const { signal, channels, length, window } = r;
+  yield runner.run("spectrum.stft", plan.nFrames, { plan, signal, channels, length, window, out, layout, sink }, STFT_FRAME_GRAIN);
+  return { plan, out, layout, segmentOffset: sink && sink.failed[0] === 0 ? sink.offset : undefined };
+}
+
+export interface IstftRequest {
+  spectrum: FloatArray;
+  layout: SpectrumLayout;
+  nBins: number;
+  nFrames: number;
+  channels: number;
+  nFft: number;
+  hopLength: number;
+  window: Float64Array;
+  center: boolean;
+  /** Output length, or null for the frames' own reach. */
+  length: number | null;
+  /** float64 output (else float32). */
+  double: boolean;
+}
+
+/** Inverse STFT of a spectrogram in `layout` into (channels, outLength). */
+export function* istftFlow(runner: Runner, r: IstftRequest): Flow<{ plan: IstftPlan; out: FloatArray }> {
+  const plan = planIstft(r.nBins, r.nFrames, r.nFft, r.hopLength, r.center, r.length, !r.double);
+  const { channels } = r;
+  // istftUnits writes every sample up to the last frame's reach; only a `length` beyond it needs zeros.
+  const out = allocFloat(channels * plan.outLength, r.double, runner.shared, { zero: false });
+  const reached = Math.min(plan.outLength, plan.nFft + plan.hopLength * (plan.nFrames - 1) - plan.offset);
+  if (reached < plan.outLength) {
+    for (let c = 0; c < channels; c++) out.fill(0, c * plan.outLength + reached, (c + 1) * plan.outLength);
+  }
+  yield runner.run("spectrum.istft", istftUnitCount(plan), { plan, spectrum: r.spectrum, layout: r.layout, channels, window: r.window, out });
+  return { plan, out };
+}
