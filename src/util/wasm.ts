@@ -50,9 +50,16 @@ export const vec = (items: readonly number[][]): number[] => [...uleb(items.leng
 /** A module section: id, byte length, content. */
 export const section = (id: number, content: readonly number[]): number[] => [id, ...uleb(content.length), ...content];
 
-/** A name: its UTF-8 length, then its bytes. */
+/**
+ * A name: its length, then its bytes. Names here are ASCII (UTF-8 is the same bytes), encoded
+ * without TextEncoder, which some embeddings (a bare JavaScript context) lack.
+ */
 export const text = (s: string): number[] => {
-  const bytes = Array.from(new TextEncoder().encode(s));
+  const bytes = Array.from(s, (c) => {
+    const code = c.charCodeAt(0);
+    if (code > 0x7f) throw new Error(`WebAssembly name ${JSON.stringify(s)}: only ASCII names are encoded here`);
+    return code;
+  });
   return [...uleb(bytes.length), ...bytes];
 };
 
