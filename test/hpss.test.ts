@@ -46,7 +46,7 @@ const load = (name: string): Loaded => {
   const data = new Float64Array(raw.length);
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
-      for (let k = 0; k < width; k++) data[(r * cols + c) * width + k] = raw[(c * rows + r) * width + k];
+      for (let k = 0; k < width; k++) data[(r * cols + c) * width + k] = raw[(c * rows + r) * width + k]!;
     }
   }
   return { data, shape: npy.shape, complex };
@@ -62,11 +62,11 @@ const metrics = (a: ArrayLike<number>, r: ArrayLike<number>) => {
   let maxRef = 0;
   let mismatches = 0;
   for (let i = 0; i < r.length; i++) {
-    const d = Math.abs(a[i] - r[i]);
+    const d = Math.abs(a[i]! - r[i]!);
     num += d * d;
-    den += r[i] * r[i];
+    den += r[i]! * r[i]!;
     maxErr = Math.max(maxErr, d);
-    maxRef = Math.max(maxRef, Math.abs(r[i]));
+    maxRef = Math.max(maxRef, Math.abs(r[i]!));
     if (a[i] !== r[i]) mismatches++;
   }
   return {
@@ -87,7 +87,7 @@ const transposed = (src: Float64Array, rows: number, cols: number, width = 1): F
   const out = new Float64Array(src.length);
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
-      for (let k = 0; k < width; k++) out[(c * rows + r) * width + k] = src[(r * cols + c) * width + k];
+      for (let k = 0; k < width; k++) out[(c * rows + r) * width + k] = src[(r * cols + c) * width + k]!;
     }
   }
   return out;
@@ -100,9 +100,9 @@ const bruteMedianRows = (src: Float64Array, rows: number, cols: number, size: nu
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
       const win: number[] = [];
-      for (let j = c - half; j < c - half + size; j++) win.push(src[r * cols + reflectIndex(j, cols)]);
+      for (let j = c - half; j < c - half + size; j++) win.push(src[r * cols + reflectIndex(j, cols)]!);
       win.sort((a, b) => a - b);
-      out[r * cols + c] = win[size >> 1];
+      out[r * cols + c] = win[size >> 1]!;
     }
   }
   return out;

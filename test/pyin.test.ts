@@ -45,8 +45,7 @@ describe("numpySum (np.sum's pairwise summation)", () => {
   it("skipping zeros outside the non-zero range changes nothing", () => {
     const c = reference.sums.find((s) => s.values.length === 601)!;
     const masked = (i: number): number => (i >= 200 && i < 301 ? c.values[i]! : 0);
-    let plain = 0;
-    plain = numpySum(masked, 601);
+    const plain = numpySum(masked, 601);
     expect(numpySum(masked, 601, 200, 301)).toBe(plain);
   });
 });

@@ -98,7 +98,7 @@ export class SegmentTable {
       try {
         fd = openSync(offer.path, fsConstants.O_RDWR | (fsConstants.O_NOFOLLOW ?? 0));
       } catch (error) {
-        throw new Error(`cannot open reply segment ${offer.path}: ${(error as Error).message}`);
+        throw new Error(`cannot open reply segment ${offer.path}: ${(error as Error).message}`, { cause: error });
       }
       try {
         const stat = fstatSync(fd);
@@ -106,7 +106,7 @@ export class SegmentTable {
         if (stat.size < offer.capacity) throw new Error(`its size ${stat.size} is below capacity ${offer.capacity}`);
       } catch (error) {
         closeSync(fd);
-        throw new Error(`unusable reply segment ${offer.path}: ${(error as Error).message}`);
+        throw new Error(`unusable reply segment ${offer.path}: ${(error as Error).message}`, { cause: error });
       }
       // Open here, so the name may go now: nothing is left behind if the client dies mid-call.
       try {

@@ -145,8 +145,8 @@ export const complexMagnitude = (
   const float32 = precision === "float32";
   for (let i = start; i < end; i++) {
     const at = 2 * (offset + i * stride);
-    const re = Math.abs(spectrum[at]);
-    const im = Math.abs(spectrum[at + 1]);
+    const re = Math.abs(spectrum[at]!);
+    const im = Math.abs(spectrum[at + 1]!);
     const larger = re > im ? re : im;
     const smaller = re > im ? im : re;
     if (larger === 0) {
@@ -236,8 +236,8 @@ export const hpssMasks = (
   const marginPerc = roundTo(params.marginPerc, float32);
   const complement = percussiveIsComplement(params);
   for (let i = start; i < end; i++) {
-    const h = harm[i];
-    const p = perc[i];
+    const h = harm[i]!;
+    const p = perc[i]!;
     const mh = softmaskValue(h, roundTo(p * marginHarm, float32), power, splitZeros, float32, tiny);
     maskHarm[i] = mh;
     maskPerc[i] = complement ? roundTo(1 - mh, float32) : softmaskValue(p, roundTo(h * marginPerc, float32), power, splitZeros, float32, tiny);
@@ -264,14 +264,14 @@ export const applyMask = (
   const float32 = precision === "float32";
   for (let i = start; i < end; i++) {
     const at = 2 * (offset + i * stride);
-    const m = mag[i];
+    const m = mag[i]!;
     let phaseRe = 1;
     let phaseIm = 0;
     if (m !== 0) {
-      phaseRe = roundTo(spectrum[at] / m, float32);
-      phaseIm = roundTo(spectrum[at + 1] / m, float32);
+      phaseRe = roundTo(spectrum[at]! / m, float32);
+      phaseIm = roundTo(spectrum[at + 1]! / m, float32);
     }
-    const scaled = roundTo(m * mask[i], float32);
+    const scaled = roundTo(m * mask[i]!, float32);
     out[at] = roundTo(scaled * phaseRe, float32);
     out[at + 1] = roundTo(scaled * phaseIm, float32);
   }
@@ -308,8 +308,8 @@ export const applyHpssMasksReal = (
 ): void => {
   const float32 = precision === "float32";
   for (let i = start; i < end; i++) {
-    outHarm[i] = roundTo(mag[i] * maskHarm[i], float32);
-    outPerc[i] = roundTo(mag[i] * maskPerc[i], float32);
+    outHarm[i] = roundTo(mag[i]! * maskHarm[i]!, float32);
+    outPerc[i] = roundTo(mag[i]! * maskPerc[i]!, float32);
   }
 };
 
@@ -352,7 +352,7 @@ export const hpss = (
   const perc = percussiveMedian(mag, geometry, params.winPerc, new Float64Array(count));
   // librosa's softmask rejects negative inputs; with a real S that shows up in the medians.
   for (let i = 0; i < count; i++) {
-    if (harm[i] < 0 || perc[i] < 0) throw new ParameterError("X and X_ref must be non-negative");
+    if (harm[i]! < 0 || perc[i]! < 0) throw new ParameterError("X and X_ref must be non-negative");
   }
   const maskHarm = new Float64Array(count);
   const maskPerc = new Float64Array(count);

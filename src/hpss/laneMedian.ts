@@ -351,6 +351,7 @@ export const createMaskKernel = (single: boolean, power: number, complement = fa
   if (complement && !Number.isFinite(power)) return null;
   const { km, wasm } = kernels;
   const kernel = wasm[maskName(single, power, complement) as "masks32_1"];
+  if (kernel === undefined) throw new Error(`mask kernel ${maskName(single, power, complement)} is missing from the module`);
   const View = single ? Float32Array : Float64Array;
   const bytes = single ? 4 : 8;
   let vectors = 0;

@@ -105,23 +105,23 @@ const slotOf = (window: Float64Array, size: number, value: number): number => {
   let base = 0;
   for (let span = size; span > 1; ) {
     const half = span >>> 1;
-    base += half & -(window[base + half] < value);
+    base += half & -(window[base + half]! < value);
     span -= half;
   }
-  return base + +(window[base] < value);
+  return base + +(window[base]! < value);
 };
 
 /** Replaces `leaving`, at `slot`, by `entering`, shifting the values between their places by one. */
 const replaceSorted = (window: Float64Array, slot: number, last: number, leaving: number, entering: number): void => {
   let j = slot;
   if (entering > leaving) {
-    while (j < last && window[j + 1] < entering) {
-      window[j] = window[j + 1];
+    while (j < last && window[j + 1]! < entering) {
+      window[j] = window[j + 1]!;
       j++;
     }
   } else {
-    while (j > 0 && window[j - 1] > entering) {
-      window[j] = window[j - 1];
+    while (j > 0 && window[j - 1]! > entering) {
+      window[j] = window[j - 1]!;
       j--;
     }
   }
@@ -152,21 +152,21 @@ const slidingMedianPair = (
   outB: number,
 ): void => {
   for (let k = 0; k < size; k++) {
-    windowA[k] = extended[startA + k];
-    windowB[k] = extended[startB + k];
+    windowA[k] = extended[startA + k]!;
+    windowB[k] = extended[startB + k]!;
   }
   windowA.sort();
   windowB.sort();
   const rank = size >> 1;
   const last = size - 1;
   for (let i = 0; ; i++) {
-    out[outA + i] = windowA[rank];
-    out[outB + i] = windowB[rank];
+    out[outA + i] = windowA[rank]!;
+    out[outB + i] = windowB[rank]!;
     if (i === n - 1) return;
-    const leavingA = extended[startA + i];
-    const enteringA = extended[startA + i + size];
-    const leavingB = extended[startB + i];
-    const enteringB = extended[startB + i + size];
+    const leavingA = extended[startA + i]!;
+    const enteringA = extended[startA + i + size]!;
+    const leavingB = extended[startB + i]!;
+    const enteringB = extended[startB + i + size]!;
     const slotA = slotOf(windowA, size, leavingA);
     const slotB = slotOf(windowB, size, leavingB);
     if (leavingA !== enteringA) replaceSorted(windowA, slotA, last, leavingA, enteringA);
@@ -226,9 +226,9 @@ export const medianFilterRows = (
     for (let q = 0; q < pair; q++) {
       const row = (r + q) * nCols;
       const line = q * extendedLength;
-      for (let k = 0; k < half; k++) extended[line + k] = src[row + reflectIndex(k - half, nCols)];
-      for (let k = 0; k < nCols; k++) extended[line + half + k] = src[row + k];
-      for (let k = half + nCols; k < extendedLength; k++) extended[line + k] = src[row + reflectIndex(k - half, nCols)];
+      for (let k = 0; k < half; k++) extended[line + k] = src[row + reflectIndex(k - half, nCols)]!;
+      for (let k = 0; k < nCols; k++) extended[line + half + k] = src[row + k]!;
+      for (let k = half + nCols; k < extendedLength; k++) extended[line + k] = src[row + reflectIndex(k - half, nCols)]!;
     }
     const second = pair - 1;
     slidingMedianPair(extended, 0, second * extendedLength, nCols, size, windowA, windowB, dst, r * nCols, (r + second) * nCols);
@@ -280,7 +280,7 @@ export const medianFilterColumns = (
     const width = Math.min(lines, colEnd - c0);
     for (let k = 0; k < extendedLength; k++) {
       const from = reflectIndex(k - half, nRows) * nCols + c0;
-      for (let b = 0, to = k; b < width; b++, to += extendedLength) extended[to] = src[from + b];
+      for (let b = 0, to = k; b < width; b++, to += extendedLength) extended[to] = src[from + b]!;
     }
     for (let b = 0; b < width; b += 2) {
       const second = Math.min(b + 1, width - 1);
@@ -288,7 +288,7 @@ export const medianFilterColumns = (
     }
     for (let r = 0; r < nRows; r++) {
       const to = r * nCols + c0;
-      for (let b = 0, from = r; b < width; b++, from += nRows) dst[to + b] = block[from];
+      for (let b = 0, from = r; b < width; b++, from += nRows) dst[to + b] = block[from]!;
     }
   }
   return dst;
@@ -316,7 +316,7 @@ export const transpose = (
       const c1 = Math.min(cols, c0 + tile);
       for (let r = r0; r < r1; r++) {
         const from = r * cols;
-        for (let c = c0; c < c1; c++) dst[c * rows + r] = src[from + c];
+        for (let c = c0; c < c1; c++) dst[c * rows + r] = src[from + c]!;
       }
     }
   }

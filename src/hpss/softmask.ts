@@ -98,11 +98,11 @@ export const softmask = (x: Float64Array, xRef: Float64Array, out: Float64Array,
   const { power = 1, splitZeros = false, precision = "float64", start = 0, end = x.length } = options;
   if (x.length !== xRef.length) throw new ParameterError(`Shape mismatch: ${x.length}!=${xRef.length}`);
   for (let i = start; i < end; i++) {
-    if (x[i] < 0 || xRef[i] < 0) throw new ParameterError("X and X_ref must be non-negative");
+    if (x[i]! < 0 || xRef[i]! < 0) throw new ParameterError("X and X_ref must be non-negative");
   }
   if (power <= 0) throw new ParameterError("power must be strictly positive");
   const float32 = precision === "float32";
   const tiny = tinyOf(precision);
-  for (let i = start; i < end; i++) out[i] = softmaskValue(x[i], xRef[i], power, splitZeros, float32, tiny);
+  for (let i = start; i < end; i++) out[i] = softmaskValue(x[i]!, xRef[i]!, power, splitZeros, float32, tiny);
   return out;
 };

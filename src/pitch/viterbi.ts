@@ -103,12 +103,11 @@ const bestOverRows = (
   stack: Int32Array,
 ): void => {
   const span = 2 * half + 1;
-  let sp = 0;
   stack[0] = 0;
   stack[1] = nRows - 1;
   stack[2] = 0;
   stack[3] = nPitch - 1;
-  sp = 4;
+  let sp = 4;
   while (sp > 0) {
     sp -= 4;
     let lo = stack[sp]!;

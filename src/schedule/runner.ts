@@ -126,7 +126,7 @@ export const inlineRunner = <Table extends TaskTable>(tasks: Table): Runner<Tabl
   shared: false,
   threads: 1,
   run(task, count, args) {
-    callTask(tasks[task], 0, count, args);
+    callTask(tasks[task]!, 0, count, args);
     return undefined;
   },
   start<T>(flow: Flow<T>): Started<T> {
@@ -162,7 +162,7 @@ export const poolRunner = <Table extends TaskTable>(pool: WorkerPool, tasks: Tab
     if (pool.size > 1 && count > 1 && count >= 2 * g && (pool.ready?.() ?? true)) {
       return pool.run(task, count, args, Math.floor(count / g));
     }
-    callTask(tasks[task], 0, count, args);
+    callTask(tasks[task]!, 0, count, args);
     return undefined;
   },
   start<T>(flow: Flow<T>): Started<T> {

@@ -226,7 +226,7 @@ const istftBlock = (
       const start = t * hopLength;
       const k0 = Math.max(0, pA - start);
       const k1 = Math.min(nFft, pB - start);
-      for (let k = k0; k < k1; k++) acc[start + k - pA] += window[k]! * frame[k]!;
+      for (let k = k0; k < k1; k++) acc[start + k - pA]! += window[k]! * frame[k]!;
     }
     const row = c * outLength + (pA - offset);
     for (let i = 0; i < width; i++) {
