@@ -1,6 +1,6 @@
 // `npm run bench`: set up (idempotent), then the Python benchmark, which times
 // auralis_dsp through the bridge against librosa (scripts/bench.py), then the
-// Pyodide path against the same kernels called from JavaScript (scripts/pyodide-bench.mjs).
+// Pyodide path against the same kernels called from JavaScript (scripts/pyodide_bench.mjs).
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
@@ -11,4 +11,4 @@ const run = (cmd, args) => {
 };
 run("./scripts/setup.sh", []);
 run(".venv/bin/python", ["scripts/bench.py", ...process.argv.slice(2)]);
-run(process.execPath, ["scripts/pyodide-bench.mjs", ...process.argv.slice(2)]);
+run(process.execPath, ["scripts/pyodide_bench.mjs", ...process.argv.slice(2)]);

@@ -24,10 +24,8 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import glob
 import os
 import platform
-import shutil
 import statistics
 import subprocess
 import sys
@@ -43,43 +41,10 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("AURALIS_DSP_DEBUG_OPS", "1")  # the echo op of the round-trip row
 
 import librosa  # noqa: E402
+from bench_audio import load_music  # noqa: E402
 
 import auralis_dsp  # noqa: E402
 from auralis_dsp._backend import node as node_backend  # noqa: E402
-from parity.signals import music_like  # noqa: E402
-
-MUSIC_DIR = "/usr/share/games/warzone2100/music"
-
-
-def _music_files() -> list[str]:
-    return sorted(f for ext in ("opus", "ogg") for f in glob.glob(f"{MUSIC_DIR}/**/*.{ext}", recursive=True))
-
-
-def find_music() -> list[str]:
-    files = _music_files()
-    if not files and os.geteuid() == 0 and shutil.which("apt-get"):
-        print("# installing warzone2100-music (real music for W1/W2)", file=sys.stderr)
-        subprocess.run(["apt-get", "install", "-y", "-q", "warzone2100-music"], check=False,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        files = _music_files()
-    return files
-
-
-def load_music(sr: int, seconds: float) -> tuple[np.ndarray, str]:
-    """``seconds`` of real music (tracks joined if one is too short), else a synthetic mix."""
-    files = find_music()
-    if not files:
-        return music_like(sr, int(seconds * sr)).astype(np.float32), "synthetic music_like (no real music found)"
-    parts, names, total = [], [], 0
-    for f in sorted(files, key=lambda p: -os.path.getsize(p)):
-        y, _ = librosa.load(f, sr=sr, mono=True, duration=seconds - total / sr)
-        parts.append(y)
-        names.append(Path(f).name)
-        total += len(y)
-        if total >= int(seconds * sr):
-            break
-    return np.concatenate(parts)[: int(seconds * sr)], "+".join(names)
-
 
 PYIN_KW = dict(fmin=65.40639132514966, fmax=2093.004522404789)  # C2 and C7, as issue 14
 

@@ -220,7 +220,7 @@ def tiny_stft_ms(calls: int = 500, warmup: int = 50) -> tuple[float, float]:
 def real_music(seconds: float, sr: int = SR) -> tuple[np.ndarray, str]:
     """``seconds`` of real music as scripts/bench.py loads it (W1), else the synthetic mix."""
     sys.path.insert(0, str(ROOT / "scripts"))
-    from bench import load_music  # the lead's loader: same audio as `npm run bench`
+    from bench_audio import load_music  # the lead's loader: same audio as `npm run bench`
 
     return load_music(sr, seconds)
 

@@ -39,7 +39,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT))
 
 import librosa  # noqa: E402
-from bench import WARMUP_CALLS, compare, load_music, set_threads, timed_with_op_ms  # noqa: E402
+from bench import WARMUP_CALLS, compare, set_threads, timed_with_op_ms  # noqa: E402
+from bench_audio import load_music  # noqa: E402
 
 import auralis_dsp  # noqa: E402
 

@@ -43,7 +43,7 @@ def make_clip(seconds: float) -> Path:
         return path
     sys.path.insert(0, str(ROOT))
     import librosa
-    from bench import find_music
+    from bench_audio import find_music
 
     from parity.signals import shaped
 

@@ -111,7 +111,7 @@ def main() -> int:
     args = ap.parse_args()
 
     import librosa
-    from bench import load_music
+    from bench_audio import load_music
 
     import auralis_dsp
 

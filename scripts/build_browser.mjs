@@ -1,7 +1,7 @@
 // The package as one ES module for browsers and other runtimes without Node (dist/browser/auralis-dsp.mjs):
 // src/index.ts with every dependency inlined (ndarray included), platform neutral, no Node built-ins,
 // no imports left. `import { stft } from "./auralis-dsp.mjs"` in a <script type="module"> works as is.
-// Unlike the Pyodide script (scripts/pyodide-bundle.mjs) async functions stay native: callers await them.
+// Unlike the Pyodide script (scripts/pyodide_bundle.mjs) async functions stay native: callers await them.
 // usage: node scripts/build_browser.mjs [OUTFILE]   (part of npm run build)
 import { build } from "esbuild";
 import { readFile } from "node:fs/promises";

@@ -1,10 +1,10 @@
 // Bundles the kernels for the Python distribution (python/auralis_dsp/_js/, build output):
 //   server.mjs       the stdio server and pool-worker entry, for CPython (src/bridge/server.ts)
-//   auralis_dsp.js   the public JS API as a classic script for Pyodide (src/index.ts; scripts/pyodide-bundle.mjs)
+//   auralis_dsp.js   the public JS API as a classic script for Pyodide (src/index.ts; scripts/pyodide_bundle.mjs)
 // Every dependency is inlined, so the wheel needs nothing but a Node >= 20 binary.
 import { build } from "esbuild";
 import { fileURLToPath } from "node:url";
-import { buildPyodideBundle } from "./pyodide-bundle.mjs";
+import { buildPyodideBundle } from "./pyodide_bundle.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const outdir = `${root}python/auralis_dsp/_js`;

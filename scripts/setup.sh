@@ -76,7 +76,7 @@ fi
 # Pyodide: numpy for it (verified against its lock file, see docs/pyodide.md), the wheel that
 # micropip installs, and Debian's chromium for the browser test (installed only as root).
 .venv/bin/python scripts/pyodide_packages.py
-./scripts/build-wheel.sh >/dev/null
+./scripts/build_wheel.sh >/dev/null
 if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "setup: apt-get install chromium (for the browser test)" >&2
   apt-get update -qq >/dev/null

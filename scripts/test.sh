@@ -10,7 +10,7 @@ echo "== lint: ruff, eslint, tsc" >&2
 .venv/bin/ruff check --config python/pyproject.toml python parity scripts
 npm run --silent lint
 npm run --silent typecheck
-./scripts/test-audio.sh
+./scripts/test_audio.sh
 echo "== vitest" >&2
 npx vitest run
 for venv in .venv .venv-lr10; do

@@ -6,7 +6,7 @@
  * of the bridge callable in-process (`callOp`, the same ops and parameters the
  * Python shims send; see docs/protocol.md).
  *
- * The same module, bundled by scripts/pyodide-bundle.mjs, is what Python loads
+ * The same module, bundled by scripts/pyodide_bundle.mjs, is what Python loads
  * into Pyodide's JavaScript realm: it calls `pyodideCall`.
  *
  * @example

@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT } from "../scripts/pyodide-env.mjs";
-import { serveDemo } from "../scripts/pyodide-serve.mjs";
+import { ROOT } from "../scripts/pyodide_env.mjs";
+import { serveDemo } from "../scripts/pyodide_serve.mjs";
 
 interface DemoResult {
   platform: string;

@@ -311,8 +311,8 @@ describe("WebAssembly real FFT", () => {
     expect(atob(FFT_PAIRS_WASM_BASE64).length).toBeLessThan(4096);
   });
 
-  it("is the output of scripts/gen-fft-wasm.mjs", () => {
-    const script = fileURLToPath(new URL("../scripts/gen-fft-wasm.mjs", import.meta.url));
+  it("is the output of scripts/gen_fft_wasm.mjs", () => {
+    const script = fileURLToPath(new URL("../scripts/gen_fft_wasm.mjs", import.meta.url));
     expect(() => execFileSync(process.execPath, [script, "--check"], { stdio: "pipe" })).not.toThrow();
   });
 });

@@ -5,7 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ROOT, mountHostDir, startPyodide } from "../scripts/pyodide-env.mjs";
+import { ROOT, mountHostDir, startPyodide } from "../scripts/pyodide_env.mjs";
 import { createPyodideCall } from "../src/bridge/pyodide.js";
 import { debugOps } from "../src/ops/debug.js";
 import { publicOps } from "../src/ops/index.js";
@@ -131,9 +131,9 @@ json.dumps(failures)
 });
 
 describe("Pyodide: the wheel", () => {
-  it("micropip installs the wheel of scripts/build-wheel.sh and its shims run", async () => {
+  it("micropip installs the wheel of scripts/build_wheel.sh and its shims run", async () => {
     const wheels = existsSync(`${ROOT}.cache/wheels`) ? readdirSync(`${ROOT}.cache/wheels`).filter((f) => f.endsWith("-py3-none-any.whl")) : [];
-    if (wheels.length === 0) execFileSync(`${ROOT}scripts/build-wheel.sh`, { stdio: "ignore" });
+    if (wheels.length === 0) execFileSync(`${ROOT}scripts/build_wheel.sh`, { stdio: "ignore" });
     const wheel = readdirSync(`${ROOT}.cache/wheels`).find((f) => f.startsWith("auralis_dsp-") && f.endsWith("-py3-none-any.whl"))!;
     const fresh = await startPyodide({ source: false, packages: ["numpy", "micropip"] });
     fresh.FS.writeFile(`/tmp/${wheel}`, readFileSync(`${ROOT}.cache/wheels/${wheel}`));

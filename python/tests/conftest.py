@@ -5,7 +5,8 @@ import os
 import sys
 from pathlib import Path
 
-os.environ.setdefault("AURALIS_DSP_DEBUG_OPS", "1")  # the servers the tests start answer the debug ops (ping, echo, memory, ...)
+# The servers the tests start answer the debug ops (ping, echo, memory, ...).
+os.environ.setdefault("AURALIS_DSP_DEBUG_OPS", "1")
 
 
 ROOT = Path(__file__).resolve().parents[2]

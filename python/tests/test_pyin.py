@@ -177,7 +177,7 @@ def test_real_music_if_installed():
 
     files = sorted(Path("/usr/share/games/warzone2100/music").rglob("*.opus"))
     if not files:
-        pytest.skip("warzone2100-music not installed (scripts/test-audio.sh)")
+        pytest.skip("warzone2100-music not installed (scripts/test_audio.sh)")
     y, _ = librosa.load(files[0], sr=SR, duration=8.0)
     assert_pyin(*_both(y, fmin=C2, fmax=C7))
 
@@ -194,7 +194,7 @@ def test_real_music_states_exact_and_identical_for_any_thread_count():
 
     files = sorted(Path("/usr/share/games/warzone2100/music").rglob("*.opus"))
     if not files:
-        pytest.skip("warzone2100-music not installed (scripts/test-audio.sh)")
+        pytest.skip("warzone2100-music not installed (scripts/test_audio.sh)")
     y, _ = librosa.load(files[-1], sr=SR, duration=6.0, mono=False)
     y = np.atleast_2d(y)[:, SR:]
     outputs = []

@@ -10,7 +10,8 @@
  * parallel run, so each halving uses every worker and the result does not
  * depend on how the blocks are split.
  */
-import type { Flow, Runner } from "../schedule/runner.js";
+import type { Flow, Runner, TaskTable } from "../schedule/types.js";
+
 import { allocFloat64 } from "../util/alloc.js";
 import { dftStage, dftStageBlockCount, dftStageDecimateBlocks, resample, soxrOutputLength, type DftStageOutputMap } from "../resample/index.js";
 import type { SignalPlan } from "./vqt.js";
@@ -49,9 +50,17 @@ export const halveTask = (u0: number, u1: number, a: HalveArgs): void => {
   }
 };
 
+/** This domain's tasks (joined into the runners' table by src/schedule/tasks.ts). */
+export const octaveTasks = {
+  "cqt.halve": halveTask,
+} satisfies TaskTable;
+
+/** The runner this file's pipelines hand their work to. */
+export type OctaveRunner = Runner<typeof octaveTasks>;
+
 /** `resample(source, 2, 1, scale=True)` of every channel (times `multiplier`), in parallel over blocks. */
 function* halve(
-  runner: Runner,
+  runner: OctaveRunner,
   source: Float64Array,
   sourceLength: number,
   targetLength: number,
@@ -94,7 +103,7 @@ const downsampleSerially = (sp: SignalPlan, y: Float64Array, channels: number, l
  * early downsampling the first signal is `y` itself (not copied).
  */
 export function* octaveSignals(
-  runner: Runner,
+  runner: OctaveRunner,
   sp: SignalPlan,
   y: Float64Array,
   channels: number,

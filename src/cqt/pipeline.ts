@@ -5,7 +5,9 @@
  */
 import { estimateTuningFrom, type ColumnSource } from "../pitch/tuningColumns.js";
 import type { TuningEstimate } from "../pitch/tuning.js";
-import type { Flow, Runner } from "../schedule/runner.js";
+import type { Flow, Runner, TaskTable } from "../schedule/types.js";
+import type { octaveTasks } from "./octaveSignals.js";
+import type { tuningTasks } from "../pitch/tuningColumns.js";
 import type { PadMode } from "../spectrum/pad.js";
 import { planStft, type SpectrumLayout } from "../spectrum/stft.js";
 import { fftWindow } from "../spectrum/window.js";
@@ -26,6 +28,14 @@ export interface CqtTaskArgs {
 export const cqtTask = (t0: number, t1: number, a: CqtTaskArgs): void => {
   cqtFrames(a.plan, a.signals, a.channels, a.out, a.layout, t0, t1);
 };
+
+/** This domain's tasks (joined into the runners' table by src/schedule/tasks.ts). */
+export const cqtTasks = {
+  "cqt.response": cqtTask,
+} satisfies TaskTable;
+
+/** The runner this file's pipelines hand their work to. */
+export type CqtRunner = Runner<typeof cqtTasks & typeof octaveTasks & typeof tuningTasks>;
 
 /** A (channels, length) float64 signal; `single`: it came as float32. */
 export interface CqtSignal {
@@ -55,7 +65,7 @@ export const stftSource = (r: StftSourceRequest): ColumnSource => {
 };
 
 /** `estimate_tuning(y=y, sr=sr, bins_per_octave=bpo)` with every other argument at its default. */
-const defaultTuning = (runner: Runner, y: CqtSignal, sr: number, binsPerOctave: number, semantics: LibrosaSemantics): Flow<TuningEstimate> =>
+const defaultTuning = (runner: CqtRunner, y: CqtSignal, sr: number, binsPerOctave: number, semantics: LibrosaSemantics): Flow<TuningEstimate> =>
   estimateTuningFrom(
     runner,
     stftSource({ signal: y.data, channels: y.channels, length: y.length, nFft: 2048, hopLength: 512, window: fftWindow("hann", 2048, 2048), center: true, padMode: "constant", power: 1 }),
@@ -80,7 +90,7 @@ export interface CqtRequest {
  * tuning in almost every case (see signalsBeforeTuning): then it is started
  * alongside the tuning estimate (on the pool, both run at once).
  */
-export function* prepareCqt(runner: Runner, r: CqtRequest, y: CqtSignal): Flow<{ plan: CqtPlan; signals: Float64Array[]; tuning: TuningEstimate }> {
+export function* prepareCqt(runner: CqtRunner, r: CqtRequest, y: CqtSignal): Flow<{ plan: CqtPlan; signals: Float64Array[]; tuning: TuningEstimate }> {
   const { base, nBins, given } = r;
   // With n_bins=None the bins, and so the signals, depend on the tuning: nothing runs ahead of it.
   const ahead = given === null && nBins !== null ? signalsBeforeTuning({ ...base, nBins }, y.length) : null;

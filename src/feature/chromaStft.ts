@@ -24,7 +24,9 @@
  * infinite or NaN (then 0 * x is NaN): a NaN sum is recomputed by the sparse loop.
  */
 import { fftMemory, type FftMemory } from "../fft/wasmRealFft.js";
-import type { Flow, Runner } from "../schedule/runner.js";
+import type { Flow, Runner, TaskTable } from "../schedule/types.js";
+import type { tuningTasks } from "../pitch/tuningColumns.js";
+import type { chromaTasks } from "./chromaTasks.js";
 import { allocFloat, allocFloat32, allocFloat64, type FloatArray } from "../util/alloc.js";
 import type { ChromaFoldParams } from "./chroma.js";
 import { FOLD_ROWS, foldKernels, type FoldKernels } from "./foldKernels.js";
@@ -361,6 +363,16 @@ const foldGiven = (a: FoldGivenArgs, t0: number, t1: number): void => {
 /** Task `chroma.foldGiven`. */
 export const foldGivenTask = (t0: number, t1: number, a: FoldGivenArgs): void => foldGiven(a, t0, t1);
 
+/** This domain's tasks (joined into the runners' table by src/schedule/tasks.ts). */
+export const chromaStftTasks = {
+  "chroma.stftColumns": stftColumnsTask,
+  "chroma.foldKept": foldKeptTask,
+  "chroma.foldGiven": foldGivenTask,
+} satisfies TaskTable;
+
+/** The runner this file's pipelines hand their work to. */
+export type ChromaStftRunner = Runner<typeof chromaStftTasks & typeof tuningTasks & typeof chromaTasks>;
+
 /** Gathers the peaks of the columns (task parts wrote them from `starts`) in column order and estimates the tuning, as estimateTuningFrom does. */
 const tuningOfPeaks = (pitch: Float64Array, mag: Float64Array, counts: Int32Array, starts: Int32Array, columns: number, binsPerOctave: number, single: boolean): TuningEstimate =>
   tuningFromPeaks(pitch, mag, gatherPeaks(pitch, mag, counts, starts, columns), 0.01, binsPerOctave, single);
@@ -382,7 +394,7 @@ export interface ChromaStftRequest {
  * kernels: (frames, nChroma, channels) chroma and the tuning, or null where
  * they do not apply (no WebAssembly SIMD; an STFT whose n_fft is not a power of two).
  */
-export function* chromaStftSimd(runner: Runner, r: ChromaStftRequest): Flow<{ out: FloatArray; estimate: TuningEstimate } | null> {
+export function* chromaStftSimd(runner: ChromaStftRunner, r: ChromaStftRequest): Flow<{ out: FloatArray; estimate: TuningEstimate } | null> {
   const { source, pp, p } = r;
   const nFft = source.plan?.nFft ?? 0;
   if (!source.spectrogram && (nFft < 4 || (nFft & (nFft - 1)) !== 0 || nFft > 2 ** 26)) return null;

@@ -4,7 +4,8 @@
  * with the pipeline that folds a whole spectrogram.
  */
 import type { CqtPlan } from "../cqt/vqt.js";
-import type { Flow, Runner } from "../schedule/runner.js";
+import type { Flow, Runner, TaskTable } from "../schedule/types.js";
+
 import { allocFloat, type FloatArray } from "../util/alloc.js";
 import { chromaCqtFrames, foldChromaFrames, type ChromaFoldParams, type SparseFold } from "./chroma.js";
 
@@ -36,8 +37,17 @@ export const chromaCqtTask = (t0: number, t1: number, a: ChromaCqtTaskArgs): voi
   chromaCqtFrames(a.plan, a.signals, a.fold, a.p, a.out, t0, t1);
 };
 
+/** This domain's tasks (joined into the runners' table by src/schedule/tasks.ts). */
+export const chromaTasks = {
+  "cqt.fold": foldTask,
+  "cqt.chroma": chromaCqtTask,
+} satisfies TaskTable;
+
+/** The runner this file's pipelines hand their work to. */
+export type ChromaRunner = Runner<typeof chromaTasks>;
+
 /** Fold + threshold + normalise a (frames, bins, channels) magnitude spectrogram into (frames, nChroma, channels). */
-export function* foldChromaFlow(runner: Runner, spectrogram: FloatArray, fold: SparseFold, p: ChromaFoldParams, nFrames: number, double: boolean): Flow<FloatArray> {
+export function* foldChromaFlow(runner: ChromaRunner, spectrogram: FloatArray, fold: SparseFold, p: ChromaFoldParams, nFrames: number, double: boolean): Flow<FloatArray> {
   const out = allocFloat(nFrames * p.nChroma * p.channels, double, runner.shared, { zero: false });
   yield runner.run("cqt.fold", nFrames, { spectrogram, fold, p, out }, FOLD_GRAIN);
   return out;

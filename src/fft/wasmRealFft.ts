@@ -4,7 +4,7 @@ import { unitRoot } from "./unitRoot.js";
 import { onClearCaches } from "../util/clearCaches.js";
 import { isCurrentKernelMemory, kernelMemory, type KernelMemory, type KernelRegion } from "../util/kernelMemory.js";
 
-/** The exports of the module built by scripts/gen-fft-wasm.mjs (byte addresses, counts in complex points). */
+/** The exports of the module built by scripts/gen_fft_wasm.mjs (byte addresses, counts in complex points). */
 interface FftKernels {
   pass4(src: number, dst: number, tw: number, m: number, s: number): void;
   pass8last(src: number, dst: number, s: number): void;
@@ -16,7 +16,7 @@ interface FftKernels {
   crossProduct(x: number, y: number, out: number, count: number): void;
 }
 
-/** The float32 pair kernels (the generator's second module; see scripts/gen-fft-wasm.mjs). */
+/** The float32 pair kernels (the generator's second module; see scripts/gen_fft_wasm.mjs). */
 interface PairKernels {
   pass4Pairs32(src: number, dst: number, tw: number, m: number, s: number): void;
   pass8lastPairs32(src: number, dst: number, s: number): void;
@@ -240,7 +240,7 @@ const complexForward = (wasm: FftKernels, plan: Plan, input: number = plan.buffe
   return dst;
 };
 
-/** {@link complexForward} of two transforms at once in float32 (the pair layout of scripts/gen-fft-wasm.mjs), from buffer A. */
+/** {@link complexForward} of two transforms at once in float32 (the pair layout of scripts/gen_fft_wasm.mjs), from buffer A. */
 const complexForwardPairs32 = (wasm: PairKernels, plan: Plan, tables: PairTables): number => {
   let src = plan.bufferA;
   let dst = plan.bufferB;

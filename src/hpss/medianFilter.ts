@@ -33,7 +33,7 @@
  * outgoing value by binary search and shifts the run between it and the
  * incoming value's place by one. For the window sizes HPSS uses (17 to 64)
  * this element shift beats a `copyWithin` memmove (measured in
- * `scripts/bench-hpss-median.mjs`), and two lines are filtered in one loop.
+ * `scripts/bench_hpss_median.mjs`), and two lines are filtered in one loop.
  *
  * @see https://docs.scipy.org/doc/scipy/reference/generated/scipy.ndimage.median_filter.html
  */

@@ -11,7 +11,8 @@
  * WebAssembly SIMD exists). The per-channel work buffers are allocated once
  * and reused.
  */
-import type { Flow, Runner } from "../schedule/runner.js";
+import type { Flow, Runner, TaskTable } from "../schedule/types.js";
+import type { spectrumTasks } from "../spectrum/transforms.js";
 import { istftFlow } from "../spectrum/transforms.js";
 import { frameMajorLayout, type StftPlan } from "../spectrum/stft.js";
 import { allocFloat, type FloatArray } from "../util/alloc.js";
@@ -100,7 +101,7 @@ export interface SpectrogramHpssRequest {
  * spectrogram, in its layout. The passes of separate.ts (the SIMD medians and
  * masks of effects.hpss), pass 1 reading the given frames instead of an STFT.
  */
-export function* hpssSpectrogramFlow(runner: Runner, r: SpectrogramHpssRequest): Flow<{ harmonic: FloatArray; percussive: FloatArray }> {
+export function* hpssSpectrogramFlow(runner: HpssRunner, r: SpectrogramHpssRequest): Flow<{ harmonic: FloatArray; percussive: FloatArray }> {
   const { spectrum, isComplex, nTime, nFreq, channels, params, returnMasks } = r;
   const float32 = params.precision === "float32";
   const shared = runner.shared;
@@ -163,6 +164,20 @@ export const separateElementsTask = (e0: number, e1: number, a: SeparationArgs):
   separateElements(a.buffers, a.params, e0, e1);
 };
 
+/** This domain's tasks (joined into the runners' table by src/schedule/tasks.ts). */
+export const hpssTasks = {
+  "hpss.givenFrames": givenFramesTask,
+  "hpss.givenBins": givenBinsTask,
+  "hpss.givenElements": givenElementsTask,
+  "hpss.scatter": scatterTask,
+  "hpss.analyseFrames": analyseFramesTask,
+  "hpss.harmonicBins": harmonicBinsTask,
+  "hpss.separateElements": separateElementsTask,
+} satisfies TaskTable;
+
+/** The runner this file's pipelines hand their work to. */
+export type HpssRunner = Runner<typeof hpssTasks & typeof spectrumTasks>;
+
 export type HpssPart = "harmonic" | "percussive";
 
 export interface SignalHpssRequest {
@@ -181,7 +196,7 @@ export interface SignalHpssRequest {
 }
 
 /** `effects.hpss`: the parts, each (channels, length), one after another in one array. */
-export function* separateSignalFlow(runner: Runner, r: SignalHpssRequest): Flow<FloatArray> {
+export function* separateSignalFlow(runner: HpssRunner, r: SignalHpssRequest): Flow<FloatArray> {
   const { plan, channels, length, parts, double, window } = r;
   const shared = runner.shared;
   const count = plan.nBins * plan.nFrames;

@@ -4,7 +4,8 @@
  * a runner. Signals are (channels, n) row-major; a unit is one frame of one
  * channel.
  */
-import type { Flow, Runner } from "../schedule/runner.js";
+import type { Flow, Runner, TaskTable } from "../schedule/types.js";
+
 import { allocFloat64 } from "../util/alloc.js";
 import type { FrameObservations } from "./pyinObservations.js";
 import type { PitchTransitions } from "./pitchTransitions.js";
@@ -45,6 +46,16 @@ export const decodeTask = (c0: number, c1: number, a: DecodeArgs): void => {
   decodeChannels(a.plan, a.transitions, a.observations, a.states, c0, c1);
 };
 
+/** This domain's tasks (joined into the runners' table by src/schedule/tasks.ts). */
+export const pitchTasks = {
+  "pitch.yin": yinTask,
+  "pitch.pyin.observe": observeTask,
+  "pitch.pyin.decode": decodeTask,
+} satisfies TaskTable;
+
+/** The runner this file's pipelines hand their work to. */
+export type PitchRunner = Runner<typeof pitchTasks>;
+
 /** Frames per chunk of the observation task: a chunk costs a message, a frame ~20 µs. */
 const OBSERVE_GRAIN = 32;
 
@@ -57,7 +68,7 @@ export interface PitchRequest<Options> {
 }
 
 /** yin's f0, (channels, nFrames) float64. */
-export function* yinFlow(runner: Runner, r: PitchRequest<YinOptions>): Flow<{ f0: Float64Array; nFrames: number }> {
+export function* yinFlow(runner: PitchRunner, r: PitchRequest<YinOptions>): Flow<{ f0: Float64Array; nFrames: number }> {
   const { signal, channels } = r;
   const plan = planYin(r.length, r.options);
   const units = channels * plan.nFrames;
@@ -67,7 +78,7 @@ export function* yinFlow(runner: Runner, r: PitchRequest<YinOptions>): Flow<{ f0
 }
 
 /** pyin's decoded states and voiced probabilities, each (channels, nFrames). */
-export function* pyinFlow(runner: Runner, r: PitchRequest<PyinOptions>): Flow<{ states: Int32Array; voicedProb: Float64Array; nFrames: number }> {
+export function* pyinFlow(runner: PitchRunner, r: PitchRequest<PyinOptions>): Flow<{ states: Int32Array; voicedProb: Float64Array; nFrames: number }> {
   const { signal, channels } = r;
   const plan = planPyin(r.length, r.options, signal instanceof Float32Array);
   const transitions = planTransitions(plan);

@@ -6,7 +6,8 @@
  */
 import { getRealFft } from "../fft/index.js";
 import { fftMemory, type FftMemory } from "../fft/wasmRealFft.js";
-import type { Flow, Runner } from "../schedule/runner.js";
+import type { Flow, Runner, TaskTable } from "../schedule/types.js";
+
 import { allocFloat64, type FloatArray } from "../util/alloc.js";
 import type { StftPlan } from "../spectrum/stft.js";
 import { interiorFrameStart, loadFrame } from "../spectrum/frames.js";
@@ -383,9 +384,17 @@ export const tuningPeaksTask = (t0: number, t1: number, a: TuningTaskArgs): void
   else stftPeaksCopied(a, t0, t1);
 };
 
+/** This domain's tasks (joined into the runners' table by src/schedule/tasks.ts). */
+export const tuningTasks = {
+  "cqt.tuningPeaks": tuningPeaksTask,
+} satisfies TaskTable;
+
+/** The runner this file's pipelines hand their work to. */
+export type TuningRunner = Runner<typeof tuningTasks>;
+
 /** piptrack over every column, then the median threshold and the histogram. */
 export function* estimateTuningFrom(
-  runner: Runner,
+  runner: TuningRunner,
   source: ColumnSource,
   pp: PiptrackParams,
   resolution: number,

@@ -17,49 +17,18 @@
  */
 import type { KernelTasks } from "./tasks.js";
 import type { WorkerPool } from "./pool.js";
+import type { Flow, Runner as RunnerOf, Started, TaskFn, TaskTable, Wait } from "./types.js";
 
-/** A task over [start, end) with its argument record. */
-export type TaskFn<Args> = (start: number, end: number, args: Args) => void;
-
-/** Any table of tasks (tests add their own). */
-export type TaskTable = Readonly<Record<string, TaskFn<never>>>;
-
-/** The argument record of task `K` of `Table`. */
-export type TaskArgsOf<Table, K extends keyof Table> = Table[K] extends TaskFn<infer Args> ? Args : never;
+export type { Flow, Started, TaskArgsOf, TaskFn, TaskTable, Wait } from "./types.js";
 
 /** Calls task `fn` on [start, end) with an argument record checked where it was made (Runner.run) or cloned from one. */
 export const callTask = (fn: TaskFn<never>, start: number, end: number, args: unknown): void => (fn as TaskFn<unknown>)(start, end, args);
 
-/** What a flow yields: nothing (the work is done) or work in progress. */
-export type Wait = PromiseLike<unknown> | undefined;
-
-/** A pipeline returning `T`: `yield runner.run(...)` for each parallel run, `yield* other(...)` for sub-pipelines. */
-export type Flow<T> = Generator<Wait, T, unknown>;
-
-/** A flow started ahead of the caller (see {@link Runner.start}); `yield* started.join()` waits for its value. */
-export interface Started<T> {
-  join(): Flow<T>;
-}
-
-export interface Runner<Table extends TaskTable = KernelTasks> {
-  /** Outputs that tasks write must live in SharedArrayBuffers (worker threads may write them). */
-  readonly shared: boolean;
-  /** Threads that take work (1 in-process). */
-  readonly threads: number;
-  /**
-   * Runs task `task` over [0, count). `grain`: the fewest units worth a chunk of
-   * their own (a chunk costs a message to a worker and a copy of `args`).
-   * Yield the returned value.
-   */
-  run<K extends keyof Table & string>(task: K, count: number, args: TaskArgsOf<Table, K>, grain?: number): Wait;
-  /**
-   * Starts `flow` now, alongside the caller's next runs; a failure is held
-   * until `join` (a flow never joined fails silently).
-   */
-  start<T>(flow: Flow<T>): Started<T>;
-  /** Asks every worker to drop its caches before its next chunk (the server's pool). */
-  clearWorkerCaches?(): void;
-}
+/**
+ * A runner over `Table`: by default the whole kernel table (what the server, the
+ * Pyodide entry and `callOp` hand to ops); pipelines name the tables they use.
+ */
+export type Runner<Table extends TaskTable = KernelTasks> = RunnerOf<Table>;
 
 /** A flow run synchronously yielded work in progress, which a synchronous caller cannot wait for. */
 export class AsyncWorkError extends Error {

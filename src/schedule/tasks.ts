@@ -7,23 +7,15 @@
  * every pool worker (which load the same bundle) are given this one table;
  * `Runner.run` checks a task's argument record against it at compile time.
  */
-import { cqtTask } from "../cqt/pipeline.js";
-import { halveTask } from "../cqt/octaveSignals.js";
-import { chromaCqtTask, foldTask } from "../feature/chromaTasks.js";
-import { foldGivenTask, foldKeptTask, stftColumnsTask } from "../feature/chromaStft.js";
-import {
-  analyseFramesTask,
-  givenBinsTask,
-  givenElementsTask,
-  givenFramesTask,
-  harmonicBinsTask,
-  scatterTask,
-  separateElementsTask,
-} from "../hpss/pipeline.js";
-import { decodeTask, observeTask, yinTask } from "../pitch/pipelines.js";
-import { tuningPeaksTask } from "../pitch/tuningColumns.js";
-import { istftTask, stftTask } from "../spectrum/transforms.js";
-import type { TaskTable } from "./runner.js";
+import { cqtTasks } from "../cqt/pipeline.js";
+import { octaveTasks } from "../cqt/octaveSignals.js";
+import { chromaTasks } from "../feature/chromaTasks.js";
+import { chromaStftTasks } from "../feature/chromaStft.js";
+import { hpssTasks } from "../hpss/pipeline.js";
+import { pitchTasks } from "../pitch/pipelines.js";
+import { tuningTasks } from "../pitch/tuningColumns.js";
+import { spectrumTasks } from "../spectrum/transforms.js";
+import type { TaskTable } from "./types.js";
 
 /** `debug.scale` {x, out, factor}: out = x * factor (the `scale` debug op's work). */
 const scaleTask = (start: number, end: number, a: { x: Float64Array; out: Float64Array; factor: number }): void => {
@@ -31,26 +23,14 @@ const scaleTask = (start: number, end: number, a: { x: Float64Array; out: Float6
 };
 
 export const kernelTasks = {
-  "spectrum.stft": stftTask,
-  "spectrum.istft": istftTask,
-  "hpss.givenFrames": givenFramesTask,
-  "hpss.givenBins": givenBinsTask,
-  "hpss.givenElements": givenElementsTask,
-  "hpss.scatter": scatterTask,
-  "hpss.analyseFrames": analyseFramesTask,
-  "hpss.harmonicBins": harmonicBinsTask,
-  "hpss.separateElements": separateElementsTask,
-  "pitch.yin": yinTask,
-  "pitch.pyin.observe": observeTask,
-  "pitch.pyin.decode": decodeTask,
-  "cqt.tuningPeaks": tuningPeaksTask,
-  "cqt.halve": halveTask,
-  "cqt.response": cqtTask,
-  "cqt.fold": foldTask,
-  "cqt.chroma": chromaCqtTask,
-  "chroma.stftColumns": stftColumnsTask,
-  "chroma.foldKept": foldKeptTask,
-  "chroma.foldGiven": foldGivenTask,
+  ...spectrumTasks,
+  ...hpssTasks,
+  ...pitchTasks,
+  ...tuningTasks,
+  ...octaveTasks,
+  ...cqtTasks,
+  ...chromaTasks,
+  ...chromaStftTasks,
   "debug.scale": scaleTask,
 } satisfies TaskTable;
 

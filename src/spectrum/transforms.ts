@@ -7,7 +7,8 @@
  * (frames, bins, channels) complex, i.e. numpy's F order for
  * (channels, bins, frames), which is what librosa.stft returns.
  */
-import type { Flow, Runner } from "../schedule/runner.js";
+import type { Flow, Runner, TaskTable } from "../schedule/types.js";
+
 import { allocFloat, type FloatArray } from "../util/alloc.js";
 import { writeToSegment } from "../util/segmentWriter.js";
 import { istftUnitCount, istftUnits, planIstft, type IstftPlan } from "./istft.js";
@@ -68,6 +69,15 @@ export const istftTask = (u0: number, u1: number, a: IstftTaskArgs): void => {
   istftUnits(a.plan, a.spectrum, a.layout, a.channels, a.window, a.out, u0, u1);
 };
 
+/** This domain's tasks (joined into the runners' table by src/schedule/tasks.ts). */
+export const spectrumTasks = {
+  "spectrum.stft": stftTask,
+  "spectrum.istft": istftTask,
+} satisfies TaskTable;
+
+/** The runner this file's pipelines hand their work to. */
+export type SpectrumRunner = Runner<typeof spectrumTasks>;
+
 /** A reply segment an op may write a result into (docs/protocol.md). */
 export interface SegmentClaim {
   fd: number;
@@ -99,7 +109,7 @@ export interface StftResult {
 }
 
 /** STFT of every channel of a (channels, length) signal, in the wire layout. */
-export function* stftFlow(runner: Runner, r: StftRequest): Flow<StftResult> {
+export function* stftFlow(runner: SpectrumRunner, r: StftRequest): Flow<StftResult> {
   const plan = planStft(r.length, r.nFft, r.hopLength, r.center, r.padMode);
   const layout = frameMajorLayout(plan.nBins, r.channels);
   // stftFrames writes every (frame, bin, channel) element: no zero-fill needed.
@@ -130,7 +140,7 @@ export interface IstftRequest {
 }
 
 /** Inverse STFT of a spectrogram in `layout` into (channels, outLength). */
-export function* istftFlow(runner: Runner, r: IstftRequest): Flow<{ plan: IstftPlan; out: FloatArray }> {
+export function* istftFlow(runner: SpectrumRunner, r: IstftRequest): Flow<{ plan: IstftPlan; out: FloatArray }> {
   const plan = planIstft(r.nBins, r.nFrames, r.nFft, r.hopLength, r.center, r.length, !r.double);
   const { channels } = r;
   // istftUnits writes every sample up to the last frame's reach; only a `length` beyond it needs zeros.

@@ -3,7 +3,7 @@
  * encodings, named instructions, a function builder with named locals and a
  * module builder. Every kernel module is written with it: the hand-written
  * SIMD kernels (cqt/bandProduct.ts, hpss/laneMedian.ts, pitch/yinKernels.ts,
- * ...) at load, and the FFT's module offline (scripts/gen-fft-wasm.mjs loads
+ * ...) at load, and the FFT's module offline (scripts/gen_fft_wasm.mjs loads
  * this file through esbuild, so there is one definition of every byte).
  *
  * Every module imports its memory as `env.memory`: they all work in the one

@@ -30,7 +30,7 @@ def _load_kernels() -> Any:
     if not _BUNDLE.is_file():
         raise BridgeError(
             f"the auralis-dsp kernel bundle {_BUNDLE} is missing; build it with `npm run build` "
-            "in the auralis-dsp source tree, or install the wheel made by scripts/build-wheel.sh"
+            "in the auralis-dsp source tree, or install the wheel made by scripts/build_wheel.sh"
         )
     # A function scope keeps the bundle's top-level names out of the page's globals.
     return run_js("(function () {\n" + _BUNDLE.read_text(encoding="utf-8") + "\nreturn auralisDsp;\n})()")

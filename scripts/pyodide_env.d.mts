@@ -1,4 +1,4 @@
-// Types of scripts/pyodide-env.mjs for the TypeScript tests.
+// Types of scripts/pyodide_env.mjs for the TypeScript tests.
 import type { PyodideInterface } from "pyodide";
 
 export declare const ROOT: string;

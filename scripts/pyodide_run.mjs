@@ -4,7 +4,7 @@
 // [FILE, ARGS...], the working directory is this one (mounted at the same path), and the exit
 // status is the script's (1 after an uncaught exception, with its traceback on stderr).
 import { dirname, resolve } from "node:path";
-import { mountHostDir, startPyodide } from "./pyodide-env.mjs";
+import { mountHostDir, startPyodide } from "./pyodide_env.mjs";
 
 const [file, ...args] = process.argv.slice(2);
 if (!file) {

@@ -22,7 +22,7 @@ export const buildPyodideBundle = async (root, outfile, entry = `${root}src/inde
     write: false,
     logLevel: "warning",
     banner: {
-      js: "// auralis-dsp kernels for Pyodide, built by scripts/pyodide-bundle.mjs.\nvar __auralisProcess = globalThis.process ?? { env: {}, pid: 0 };",
+      js: "// auralis-dsp kernels for Pyodide, built by scripts/pyodide_bundle.mjs.\nvar __auralisProcess = globalThis.process ?? { env: {}, pid: 0 };",
     },
   });
   const { writeFile } = await import("node:fs/promises");

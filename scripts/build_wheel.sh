@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-$( [ -x .venv/bin/python ] && echo .venv/bin/python || echo python3 )}
 for bundle in python/auralis_dsp/_js/auralis_dsp.js python/auralis_dsp/_js/server.mjs; do
-  [ -f "$bundle" ] || { echo "build-wheel: $bundle is missing; run npm run build" >&2; exit 1; }
+  [ -f "$bundle" ] || { echo "build_wheel: $bundle is missing; run npm run build" >&2; exit 1; }
 done
 mkdir -p .cache/wheels
 rm -f .cache/wheels/auralis_dsp-*.whl

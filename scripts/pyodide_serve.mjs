@@ -2,13 +2,13 @@
 //   /            web/
 //   /pyodide/    node_modules/pyodide/, then .cache/pyodide-packages/ (numpy, micropip, packaging:
 //                where Pyodide's lock file expects them, next to the runtime)
-//   /wheels/     .cache/wheels/ (scripts/build-wheel.sh), and /wheels/index.json listing its wheels
-// usage: node scripts/pyodide-serve.mjs [PORT]   (npm run web), then open the printed address.
+//   /wheels/     .cache/wheels/ (scripts/build_wheel.sh), and /wheels/index.json listing its wheels
+// usage: node scripts/pyodide_serve.mjs [PORT]   (npm run web), then open the printed address.
 import { createReadStream, existsSync, readdirSync, statSync } from "node:fs";
 import { createServer } from "node:http";
 import { extname, join, normalize } from "node:path";
 import { pathToFileURL } from "node:url";
-import { PACKAGE_DIR, PYODIDE_DIR, ROOT } from "./pyodide-env.mjs";
+import { PACKAGE_DIR, PYODIDE_DIR, ROOT } from "./pyodide_env.mjs";
 
 const WHEEL_DIR = `${ROOT}.cache/wheels/`;
 const ROUTES = [

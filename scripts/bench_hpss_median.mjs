@@ -2,7 +2,7 @@
 // 22050 Hz, n_fft 2048, hop 512), single thread, against
 // scipy.ndimage.median_filter on the same data in the parity venv.
 //
-//   node scripts/bench-hpss-median.mjs [--sizes 17,31,64] [--reps 3] [--no-scipy]
+//   node scripts/bench_hpss_median.mjs [--sizes 17,31,64] [--reps 3] [--no-scipy]
 //
 // Also times the mask pass, and two alternatives the kernels were chosen over:
 // one line at a time with a memmove (copyWithin) window update instead of two

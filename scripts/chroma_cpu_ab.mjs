@@ -9,7 +9,7 @@
  *   npx tsc -p tsconfig.build.json --outDir /tmp/before-dist   # at the older commit
  *   npm run build                                              # this one, into dist/
  *   python -c "import numpy as np, librosa; librosa.load(F, sr=22050)[0].astype(np.float32).tofile('w1.raw')"
- *   node scripts/chroma-cpu-ab.mjs /tmp/before-dist ./dist w1.raw [repeats=8] [chroma_cqt,cqt_given,estimate_tuning,chroma_stft]
+ *   node scripts/chroma_cpu_ab.mjs /tmp/before-dist ./dist w1.raw [repeats=8] [chroma_cqt,cqt_given,estimate_tuning,chroma_stft]
  *
  * The .raw file is float32 mono at 22050 Hz; F64=1 sends it as float64,
  * LR10=1 asks for librosa 1.0's semantics. Used for docs/benchmarks.md

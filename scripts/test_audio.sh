@@ -12,12 +12,12 @@ command -v fluidsynth >/dev/null 2>&1 || missing+=(fluidsynth)
 [ -f /usr/share/sounds/sf2/FluidR3_GM.sf2 ] || missing+=(fluid-soundfont-gm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-  echo "test-audio: installing ${missing[*]}" >&2
+  echo "test_audio: installing ${missing[*]}" >&2
   if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null 2>&1; then
     apt-get update -q >/dev/null 2>&1 || true
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null 2>&1 \
-      || echo "test-audio: could not install ${missing[*]}; the real-audio cases will be skipped" >&2
+      || echo "test_audio: could not install ${missing[*]}; the real-audio cases will be skipped" >&2
   fi
 else
-  echo "test-audio: ${missing[*]} not installed (needs root and apt-get); the real-audio cases will be skipped" >&2
+  echo "test_audio: ${missing[*]} not installed (needs root and apt-get); the real-audio cases will be skipped" >&2
 fi

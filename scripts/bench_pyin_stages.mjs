@@ -3,7 +3,7 @@
 // lazy (what the op runs) and eager (every voiced value computed), with a hash of the states.
 //
 //   npm run build   # dist/
-//   node scripts/bench-pyin-stages.mjs y.npy 22050 [1e-4|null] [repeats]
+//   node scripts/bench_pyin_stages.mjs y.npy 22050 [1e-4|null] [repeats]
 //
 // y.npy: mono float32 audio, e.g. numpy.save of librosa.load(track, sr=22050, duration=30).
 // The third argument is transition_min_prob: 1e-4 (librosa 1.0's default search) or null
@@ -14,7 +14,7 @@ import { pathToFileURL } from "node:url";
 
 const [npy, rate, minProbArg = "1e-4", repeatsArg = "7"] = process.argv.slice(2);
 if (!npy || !rate) {
-  console.error("usage: node scripts/bench-pyin-stages.mjs y.npy sr [1e-4|null] [repeats]");
+  console.error("usage: node scripts/bench_pyin_stages.mjs y.npy sr [1e-4|null] [repeats]");
   process.exit(2);
 }
 const dist = new URL("../dist/", import.meta.url);

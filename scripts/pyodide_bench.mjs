@@ -1,6 +1,6 @@
 // The Pyodide path against the same kernels called directly from JavaScript, on W1 (real music at
 // 22050 Hz, as scripts/bench.py loads it). Part of `npm run bench`; alone:
-//   node scripts/pyodide-bench.mjs [--seconds 180] [--repeat 5] [--only yin,stft]
+//   node scripts/pyodide_bench.mjs [--seconds 180] [--repeat 5] [--only yin,stft]
 // Each function: the Python shim inside Pyodide (Node), timed from the Python call to the returned
 // numpy array, and `callOp` of dist/index.js (in-process, no worker pool) with the very op, params
 // and arrays the shim sent; one untimed call per side, then both alternately; medians and their ratio.
@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
-import { ROOT, mountHostDir, startPyodide } from "./pyodide-env.mjs";
+import { ROOT, mountHostDir, startPyodide } from "./pyodide_env.mjs";
 
 const { values } = parseArgs({
   options: { seconds: { type: "string", default: "180" }, repeat: { type: "string", default: "5" }, only: { type: "string" } },

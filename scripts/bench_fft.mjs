@@ -3,7 +3,7 @@
  * FFT benchmark: our RealFft (src/fft; its WebAssembly path and its TypeScript engine)
  * against fft.js and numpy.fft, single thread.
  *
- *   node scripts/bench-fft.mjs [--quick]
+ *   node scripts/bench_fft.mjs [--quick]
  *
  * Bundles src/fft with esbuild to a temporary file (no TS runtime needed), checks
  * that the implementations agree, then prints ns per transform and the
