@@ -30,7 +30,7 @@ const isFloatData = (x: unknown): x is FloatData => x instanceof Float32Array ||
 const product = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
 /** C-order strides of `shape`. */
-export const cStrides = (shape: readonly number[]): number[] => {
+const cStrides = (shape: readonly number[]): number[] => {
   const stride = new Array<number>(shape.length);
   let step = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
@@ -109,7 +109,7 @@ export const signalFromWire = <D extends FloatData | Uint8Array>(data: D, lead: 
 };
 
 /** A spectrogram on the wire. */
-export interface WireSpectrum {
+interface WireSpectrum {
   data: FloatData;
   channels: number;
   bins: number;

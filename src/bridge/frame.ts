@@ -12,7 +12,7 @@ import { stringifyWireJson } from "./wireJson.js";
 export const MAGIC = Buffer.from("ADSP", "latin1");
 export const PROTOCOL_VERSION = 1;
 export const PREAMBLE_BYTES = 24;
-export const MAX_HEADER_BYTES = 1 << 20;
+const MAX_HEADER_BYTES = 1 << 20;
 export const DEFAULT_MAX_PAYLOAD_BYTES = 16 * 2 ** 30;
 
 export const FrameKind = { request: 1, reply: 2 } as const;
@@ -30,7 +30,7 @@ export interface DecodedFrame {
 }
 
 /** A frame that could not be accepted; `id` is the request id when the header was readable. */
-export interface FrameFault {
+interface FrameFault {
   type: "fault";
   id: number | null;
   errorType: WireErrorType;
@@ -122,7 +122,7 @@ const readArrayDescriptors = (header: Record<string, unknown>, payloadLength: nu
   return descriptors;
 };
 
-export interface FrameParserOptions {
+interface FrameParserOptions {
   /** The kind of frame this end accepts. */
   kind: FrameKind;
   /** Largest payload accepted, in bytes. */

@@ -49,7 +49,7 @@ export const inProcessRunner: Runner = inlineRunner(kernelTasks);
  * named `arrays`, on this thread, and returns its checked result. Throws
  * `ParameterError` for bad parameters, `Error` for anything else.
  */
-export const callOpSync = (ops: OpTable, op: string, params: Record<string, unknown>, arrays: NamedArray[]): OpResult => {
+const callOpSync = (ops: OpTable, op: string, params: Record<string, unknown>, arrays: NamedArray[]): OpResult => {
   const handler = findOp(ops, op);
   if (!handler) throw new Error(`unknown op ${op}`);
   return checkResult(op, opResult(handler(params, arrays, { runner: inProcessRunner }), runFlowSync));

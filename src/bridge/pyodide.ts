@@ -25,7 +25,7 @@ interface ArrayDescriptor {
 }
 
 /** A result array as Python receives it: its elements as bytes, which Python copies into a numpy array. */
-export interface ReplyArray {
+interface ReplyArray {
   name: string;
   dtype: string;
   shape: number[];
@@ -47,7 +47,7 @@ const viewOf = (descriptor: ArrayDescriptor, bytes: Uint8Array): NamedArray => {
 };
 
 /** The Pyodide entry's call function. */
-export type PyodideCall = (op: string, paramsJson: string, descriptorsJson: string, ...buffers: PyBufferProxy[]) => PyodideReply;
+type PyodideCall = (op: string, paramsJson: string, descriptorsJson: string, ...buffers: PyBufferProxy[]) => PyodideReply;
 
 /**
  * The entry over the ops of `ops`: runs `op` with `paramsJson` (wire JSON,

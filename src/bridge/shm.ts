@@ -18,11 +18,11 @@ import type { NamedArray } from "../ops/types.js";
 /** Arrays smaller than this travel inline: a pwrite's fixed cost beats the copy it saves. */
 export const SHM_MIN_ARRAY_BYTES = 64 * 1024;
 /** Offsets of arrays in a segment are multiples of this (cache lines, SIMD loads). */
-export const SHM_ALIGN = 64;
+const SHM_ALIGN = 64;
 /** Most segments the server keeps open for one client (each is one descriptor). */
-export const MAX_OPEN_SEGMENTS = 1024;
+const MAX_OPEN_SEGMENTS = 1024;
 /** Segment paths must start with this directory (a tmpfs on Linux). */
-export const SHM_DIR = "/dev/shm/";
+const SHM_DIR = "/dev/shm/";
 
 export interface ReplySegment {
   id: number;
@@ -30,7 +30,7 @@ export interface ReplySegment {
   capacity: number;
 }
 
-export interface PlacedArray {
+interface PlacedArray {
   name: string;
   dtype: NamedArray["dtype"];
   shape: number[];

@@ -19,7 +19,7 @@ const MAX_IO_BYTES = 1 << 30;
 /** writev accepts at most IOV_MAX (1024) buffers. */
 const MAX_IOV = 1024;
 
-export interface FrameReaderCallbacks {
+interface FrameReaderCallbacks {
   /** The parser to feed (the server may replace it after a parser failure). */
   parser: () => FrameParser;
   /** Events completed by a read (may be empty). */

@@ -241,7 +241,7 @@ export interface SlidingBand {
  * What one basis needs: its rows and their scales, and for a sliding DFT its
  * hop (a multiple of 4; 0: none), FFT length and the most frames one run may have.
  */
-export interface BandSpec {
+interface BandSpec {
   basis: BandRows;
   /** Per row; null: 1. */
   rowScale: Float64Array | null;
@@ -408,7 +408,7 @@ export const scalarSlidingBand = (spec: BandSpec, output: BandOutput = "complex"
 };
 
 /** Per basis: its product, and one sliding DFT per channel when it has a hop. */
-export interface BandKernelSet {
+interface BandKernelSet {
   products: BandProduct[];
   sliding: SlidingBand[][];
 }

@@ -115,7 +115,7 @@ export const waveletLengths = (
 };
 
 /** One octave's filters in the frequency domain. */
-export interface FilterBasis {
+interface FilterBasis {
   /** FFT length of the octave's STFT (a power of two covering the longest filter). */
   nFft: number;
   /** (filters, nFft / 2 + 1) sparse complex matrix. */
@@ -322,7 +322,7 @@ const remainder = (x: number, n: number): number => {
   return m !== 0 && m < 0 !== n < 0 ? m + n : m;
 };
 
-export interface ChromaFilterbankParams {
+interface ChromaFilterbankParams {
   sr: number;
   nFft: number;
   nChroma: number;

@@ -35,7 +35,7 @@ export interface HalveArgs {
 }
 
 /** Task `cqt.halve`: soxr blocks [u0, u1) of the channels' halvings, block u of channel floor(u / blocks). */
-export const halveTask = (u0: number, u1: number, a: HalveArgs): void => {
+const halveTask = (u0: number, u1: number, a: HalveArgs): void => {
   const stage = dftStage(1);
   // soxr's floor(len/2 + 1/2) outputs are already librosa's fix=True length ceil(len/2).
   const soxrLength = soxrOutputLength(a.sourceLength, 2);
@@ -56,7 +56,7 @@ export const octaveTasks = {
 } satisfies TaskTable;
 
 /** The runner this file's pipelines hand their work to. */
-export type OctaveRunner = Runner<typeof octaveTasks>;
+type OctaveRunner = Runner<typeof octaveTasks>;
 
 /** `resample(source, 2, 1, scale=True)` of every channel (times `multiplier`), in parallel over blocks. */
 function* halve(

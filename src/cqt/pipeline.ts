@@ -25,7 +25,7 @@ export interface CqtTaskArgs {
 }
 
 /** Task `cqt.response`: the CQT of frames [t0, t1). */
-export const cqtTask = (t0: number, t1: number, a: CqtTaskArgs): void => {
+const cqtTask = (t0: number, t1: number, a: CqtTaskArgs): void => {
   cqtFrames(a.plan, a.signals, a.channels, a.out, a.layout, t0, t1);
 };
 
@@ -35,7 +35,7 @@ export const cqtTasks = {
 } satisfies TaskTable;
 
 /** The runner this file's pipelines hand their work to. */
-export type CqtRunner = Runner<typeof cqtTasks & typeof octaveTasks & typeof tuningTasks>;
+type CqtRunner = Runner<typeof cqtTasks & typeof octaveTasks & typeof tuningTasks>;
 
 /** A (channels, length) float64 signal; `single`: it came as float32. */
 export interface CqtSignal {
@@ -45,7 +45,7 @@ export interface CqtSignal {
   single: boolean;
 }
 
-export interface StftSourceRequest {
+interface StftSourceRequest {
   signal: Float64Array;
   channels: number;
   length: number;

@@ -49,7 +49,7 @@ export interface CqtParams {
 }
 
 /** One octave of the plan: which signal it reads and how it turns frames into bins. */
-export interface CqtOctave {
+interface CqtOctave {
   /** Index into the list of octave signals (0: the input, after early downsampling). */
   signal: number;
   sr: number;
@@ -281,7 +281,7 @@ export const slidesOctave = (oct: CqtOctave): boolean => {
   const { hopLength } = oct;
   return hopLength <= SLIDE_MAX_HOP && hopLength % 4 === 0 && 2 * hopLength <= oct.stft.nFft;
 };
-export const SLIDE_MAX_HOP = 32;
+const SLIDE_MAX_HOP = 32;
 
 /** This thread's stretch of FFT kernel memory for runs of frames (grown, never freed: at most the largest run). */
 let staging: { kernels: object | undefined; at: number; capacity: number } | null = null;

@@ -45,7 +45,7 @@ const FOLD_GRAIN = 256;
 const GATHER_BLOCK = 16;
 
 /** A (nChroma, nBins) filter bank for the dense kernel: (groups, nBins, 12) weights, rows past nChroma zero. */
-export interface DenseFold {
+interface DenseFold {
   nChroma: number;
   nBins: number;
   groups: number;
@@ -53,7 +53,7 @@ export interface DenseFold {
 }
 
 /** The dense layout of a row-major (nChroma, nBins) fold matrix (in shared memory for a pool: not copied per chunk). */
-export const denseFold = (fold: Float64Array, nChroma: number, nBins: number, shared: boolean): DenseFold => {
+const denseFold = (fold: Float64Array, nChroma: number, nBins: number, shared: boolean): DenseFold => {
   const groups = Math.ceil(nChroma / FOLD_ROWS);
   const size = groups * nBins * FOLD_ROWS;
   const weights = new Float64Array(shared ? new SharedArrayBuffer(8 * size) : new ArrayBuffer(8 * size));
@@ -289,7 +289,7 @@ const stftColumns = (a: StftColumnsArgs, t0: number, t1: number): void => {
 };
 
 /** Task `chroma.stftColumns`. */
-export const stftColumnsTask = (t0: number, t1: number, a: StftColumnsArgs): void => stftColumns(a, t0, t1);
+const stftColumnsTask = (t0: number, t1: number, a: StftColumnsArgs): void => stftColumns(a, t0, t1);
 
 export interface FoldKeptArgs {
   /** (frames, channels, bins) power columns; float32 or float64. */
@@ -322,7 +322,7 @@ const foldKept = (a: FoldKeptArgs, t0: number, t1: number): void => {
 };
 
 /** Task `chroma.foldKept`. */
-export const foldKeptTask = (t0: number, t1: number, a: FoldKeptArgs): void => foldKept(a, t0, t1);
+const foldKeptTask = (t0: number, t1: number, a: FoldKeptArgs): void => foldKept(a, t0, t1);
 
 export interface FoldGivenArgs {
   /** The request's (channels, bins, frames) spectrogram. */
@@ -361,7 +361,7 @@ const foldGiven = (a: FoldGivenArgs, t0: number, t1: number): void => {
 };
 
 /** Task `chroma.foldGiven`. */
-export const foldGivenTask = (t0: number, t1: number, a: FoldGivenArgs): void => foldGiven(a, t0, t1);
+const foldGivenTask = (t0: number, t1: number, a: FoldGivenArgs): void => foldGiven(a, t0, t1);
 
 /** This domain's tasks (joined into the runners' table by src/schedule/tasks.ts). */
 export const chromaStftTasks = {
@@ -371,13 +371,13 @@ export const chromaStftTasks = {
 } satisfies TaskTable;
 
 /** The runner this file's pipelines hand their work to. */
-export type ChromaStftRunner = Runner<typeof chromaStftTasks & typeof tuningTasks & typeof chromaTasks>;
+type ChromaStftRunner = Runner<typeof chromaStftTasks & typeof tuningTasks & typeof chromaTasks>;
 
 /** Gathers the peaks of the columns (task parts wrote them from `starts`) in column order and estimates the tuning, as estimateTuningFrom does. */
 const tuningOfPeaks = (pitch: Float64Array, mag: Float64Array, counts: Int32Array, starts: Int32Array, columns: number, binsPerOctave: number, single: boolean): TuningEstimate =>
   tuningFromPeaks(pitch, mag, gatherPeaks(pitch, mag, counts, starts, columns), 0.01, binsPerOctave, single);
 
-export interface ChromaStftRequest {
+interface ChromaStftRequest {
   source: ColumnSource;
   /** The tuning estimate's piptrack parameters (power spectrogram, librosa's defaults). */
   pp: PiptrackParams;

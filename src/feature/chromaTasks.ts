@@ -28,12 +28,12 @@ export interface ChromaCqtTaskArgs {
 }
 
 /** Task `cqt.fold`: frames [t0, t1) of a (frames, bins, channels) magnitude spectrogram folded. */
-export const foldTask = (t0: number, t1: number, a: FoldTaskArgs): void => {
+const foldTask = (t0: number, t1: number, a: FoldTaskArgs): void => {
   foldChromaFrames(a.spectrogram, a.fold, a.p, a.out, t0, t1);
 };
 
 /** Task `cqt.chroma`: the CQT of frames [t0, t1) folded as it is computed. */
-export const chromaCqtTask = (t0: number, t1: number, a: ChromaCqtTaskArgs): void => {
+const chromaCqtTask = (t0: number, t1: number, a: ChromaCqtTaskArgs): void => {
   chromaCqtFrames(a.plan, a.signals, a.fold, a.p, a.out, t0, t1);
 };
 
@@ -44,7 +44,7 @@ export const chromaTasks = {
 } satisfies TaskTable;
 
 /** The runner this file's pipelines hand their work to. */
-export type ChromaRunner = Runner<typeof chromaTasks>;
+type ChromaRunner = Runner<typeof chromaTasks>;
 
 /** Fold + threshold + normalise a (frames, bins, channels) magnitude spectrogram into (frames, nChroma, channels). */
 export function* foldChromaFlow(runner: ChromaRunner, spectrogram: FloatArray, fold: SparseFold, p: ChromaFoldParams, nFrames: number, double: boolean): Flow<FloatArray> {

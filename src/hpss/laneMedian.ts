@@ -100,10 +100,10 @@ const BODY32 = medianBody(F32X4_LT, F32X4_PMAX, F32_MINUS_INF, 4);
 const BODY64 = medianBody(F64X2_LT, F64X2_PMAX, F64_MINUS_INF, 2);
 
 /** Where the mask kernels read their constants (splats of marginHarm, marginPerc, the empty-bin value, tiny), from the address they are given. */
-export const MASK_CONSTANTS = { marginHarm: 0, marginPerc: 16, empty: 32, tiny: 48, bytes: 64 } as const;
+const MASK_CONSTANTS = { marginHarm: 0, marginPerc: 16, empty: 32, tiny: 48, bytes: 64 } as const;
 
 /** Powers with a mask kernel: numpy special-cases 1, 2 and 0.5; infinity is the hard mask. */
-export const MASK_KERNEL_POWERS = [1, 2, 0.5, Infinity] as const;
+const MASK_KERNEL_POWERS = [1, 2, 0.5, Infinity] as const;
 
 /** A lane type's instructions and constants (one lane's bytes). */
 interface LaneOps {
@@ -316,7 +316,7 @@ export const createLaneMedian = (single: boolean): LaneMedian | null => {
 };
 
 /** Views of a mask kernel's elements in WebAssembly memory (see {@link MaskKernel}). */
-export interface MaskViews {
+interface MaskViews {
   /** Splats of marginHarm, marginPerc, the empty-bin mask value, tiny (see {@link MASK_CONSTANTS}). */
   constants: FloatArray;
   harm: FloatArray;
@@ -332,7 +332,7 @@ export interface MaskViews {
  * Masks and both masked spectra (`hpssMasks` then `applyMask` for each part)
  * of a run of elements, in WebAssembly SIMD.
  */
-export interface MaskKernel {
+interface MaskKernel {
   /** Makes room for `count` elements and returns the views to fill and read; valid until the next `prepare` on this thread or until its kernel memory grows. */
   prepare(count: number): MaskViews;
   /** Computes `out` from the other views for the `count` elements of the last `prepare`. */

@@ -28,17 +28,17 @@ export interface GivenArgs {
 }
 
 /** Task `hpss.givenFrames`: pass 1 of separate.ts on frames [t0, t1) of a given spectrogram. */
-export const givenFramesTask = (t0: number, t1: number, a: GivenArgs): void => {
+const givenFramesTask = (t0: number, t1: number, a: GivenArgs): void => {
   loadGivenFrames(a.S, a.buffers, a.params, t0, t1);
 };
 
 /** Task `hpss.givenBins`: pass 2 over bins [f0, f1). */
-export const givenBinsTask = (f0: number, f1: number, a: GivenArgs): void => {
+const givenBinsTask = (f0: number, f1: number, a: GivenArgs): void => {
   harmonicBins(a.buffers, a.S.nBins, a.nFrames, a.params, f0, f1);
 };
 
 /** Task `hpss.givenElements`: pass 3 over elements [e0, e1). */
-export const givenElementsTask = (e0: number, e1: number, a: GivenArgs): void => {
+const givenElementsTask = (e0: number, e1: number, a: GivenArgs): void => {
   separateElements(a.buffers, a.params, e0, e1);
 };
 
@@ -59,7 +59,7 @@ export interface ScatterArgs {
  * the masked spectra, the masks, or for a real S `S * mask` (rounded to
  * float32 for float32, as numpy's product of float32 S and float64 mask cast back).
  */
-export const scatterTask = (e0: number, e1: number, a: ScatterArgs): void => {
+const scatterTask = (e0: number, e1: number, a: ScatterArgs): void => {
   const { out, mag } = a.buffers;
   const { channels, channel, outHarm, outPerc } = a;
   if (a.mode === "spectra") {
@@ -84,7 +84,7 @@ export const scatterTask = (e0: number, e1: number, a: ScatterArgs): void => {
   }
 };
 
-export interface SpectrogramHpssRequest {
+interface SpectrogramHpssRequest {
   /** (frames, bins, channels), interleaved complex when `isComplex`. */
   spectrum: FloatArray;
   isComplex: boolean;
@@ -150,17 +150,17 @@ export interface SeparationArgs {
 }
 
 /** Task `hpss.analyseFrames`: pass 1 of separate.ts over frames [t0, t1). */
-export const analyseFramesTask = (t0: number, t1: number, a: SeparationArgs): void => {
+const analyseFramesTask = (t0: number, t1: number, a: SeparationArgs): void => {
   analyseFrames(a, a.buffers, a.params, t0, t1);
 };
 
 /** Task `hpss.harmonicBins`: pass 2 over bins [f0, f1). */
-export const harmonicBinsTask = (f0: number, f1: number, a: SeparationArgs): void => {
+const harmonicBinsTask = (f0: number, f1: number, a: SeparationArgs): void => {
   harmonicBins(a.buffers, a.plan.nBins, a.plan.nFrames, a.params, f0, f1);
 };
 
 /** Task `hpss.separateElements`: pass 3 over elements [e0, e1). */
-export const separateElementsTask = (e0: number, e1: number, a: SeparationArgs): void => {
+const separateElementsTask = (e0: number, e1: number, a: SeparationArgs): void => {
   separateElements(a.buffers, a.params, e0, e1);
 };
 
@@ -176,11 +176,11 @@ export const hpssTasks = {
 } satisfies TaskTable;
 
 /** The runner this file's pipelines hand their work to. */
-export type HpssRunner = Runner<typeof hpssTasks & typeof spectrumTasks>;
+type HpssRunner = Runner<typeof hpssTasks & typeof spectrumTasks>;
 
-export type HpssPart = "harmonic" | "percussive";
+type HpssPart = "harmonic" | "percussive";
 
-export interface SignalHpssRequest {
+interface SignalHpssRequest {
   /** (channels, length) row-major. */
   signal: FloatArray;
   channels: number;

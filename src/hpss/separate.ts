@@ -127,7 +127,7 @@ const percussiveFrames = (pass: PercussivePass, b: SeparationBuffers, nBins: num
 };
 
 /** One channel of a signal and the STFT frames pass 1 makes of it. */
-export interface SignalFrames {
+interface SignalFrames {
   plan: StftPlan;
   /** The channel's `length` samples. */
   signal: FloatArray;

@@ -19,7 +19,7 @@ const finiteNumber = (params: Record<string, unknown>, key: string): number => {
 };
 
 /** What `ping` reports about the server serving it. */
-export interface ServerFacts {
+interface ServerFacts {
   /** The frame protocol's version. */
   protocolVersion: number;
   /** The names of every op served. */

@@ -22,7 +22,7 @@ const LANCZOS = [
 const HALF_LOG_TWO_PI = 0.9189385332046728;
 
 /** log Γ(x) for x > 0. */
-export const logGamma = (x: number): number => {
+const logGamma = (x: number): number => {
   if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
   const z = x - 1;
   let sum = LANCZOS[0]!;

@@ -32,17 +32,17 @@ export interface DecodeArgs {
 }
 
 /** Task `pitch.yin`: f0 of units [u0, u1). */
-export const yinTask = (u0: number, u1: number, a: YinTaskArgs): void => {
+const yinTask = (u0: number, u1: number, a: YinTaskArgs): void => {
   yinUnits(a.plan, a.signal, a.out, u0, u1);
 };
 
 /** Task `pitch.pyin.observe`: the observation probabilities of units [u0, u1). */
-export const observeTask = (u0: number, u1: number, a: ObserveArgs): void => {
+const observeTask = (u0: number, u1: number, a: ObserveArgs): void => {
   observeUnits(a.plan, a.signal, a.observations, u0, u1);
 };
 
 /** Task `pitch.pyin.decode`: the Viterbi decoding of channels [c0, c1). */
-export const decodeTask = (c0: number, c1: number, a: DecodeArgs): void => {
+const decodeTask = (c0: number, c1: number, a: DecodeArgs): void => {
   decodeChannels(a.plan, a.transitions, a.observations, a.states, c0, c1);
 };
 
@@ -54,13 +54,13 @@ export const pitchTasks = {
 } satisfies TaskTable;
 
 /** The runner this file's pipelines hand their work to. */
-export type PitchRunner = Runner<typeof pitchTasks>;
+type PitchRunner = Runner<typeof pitchTasks>;
 
 /** Frames per chunk of the observation task: a chunk costs a message, a frame ~20 µs. */
 const OBSERVE_GRAIN = 32;
 
 /** A (channels, length) row-major signal and the estimator's options. */
-export interface PitchRequest<Options> {
+interface PitchRequest<Options> {
   signal: Float32Array | Float64Array;
   channels: number;
   length: number;

@@ -134,7 +134,7 @@ export interface PyinResult {
 }
 
 /** librosa's pitch-bin frequencies `fmin 2^(k / (12 binsPerSemitone))`. */
-export const pitchBinFrequencies = (plan: PyinPlan): Float64Array => {
+const pitchBinFrequencies = (plan: PyinPlan): Float64Array => {
   const { nPitch, binsPerSemitone, fmin } = plan.model;
   return Float64Array.from({ length: nPitch }, (_, k) => fmin * 2 ** (k / (12 * binsPerSemitone)));
 };

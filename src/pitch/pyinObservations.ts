@@ -21,7 +21,7 @@ import { parabolicShift } from "./yin.js";
 import { numpySum } from "../util/pairwiseSum.js";
 import { roundHalfEven } from "../util/round.js";
 
-export interface PyinPrior {
+interface PyinPrior {
   /** θ_1 .. θ_n. */
   thresholds: Float64Array;
   /** diff(beta.cdf(linspace(0, 1, n + 1))). */
@@ -75,7 +75,7 @@ export const pyinPrior = (nThresholds: number, betaA: number, betaB: number, bol
 };
 
 /** Per-frame scratch, sized for `slots` troughs. */
-export interface ObservationScratch {
+interface ObservationScratch {
   troughs: Int32Array;
   eligible: Int32Array;
   probs: Float64Array;

@@ -374,7 +374,7 @@ const spectrogramPeaks = (a: TuningTaskArgs, t0: number, t1: number): void => {
 };
 
 /** Task `cqt.tuningPeaks`: the piptrack peaks (and kept columns) of frames [t0, t1). */
-export const tuningPeaksTask = (t0: number, t1: number, a: TuningTaskArgs): void => {
+const tuningPeaksTask = (t0: number, t1: number, a: TuningTaskArgs): void => {
   if (a.source.spectrogram) {
     spectrogramPeaks(a, t0, t1);
     return;
@@ -390,7 +390,7 @@ export const tuningTasks = {
 } satisfies TaskTable;
 
 /** The runner this file's pipelines hand their work to. */
-export type TuningRunner = Runner<typeof tuningTasks>;
+type TuningRunner = Runner<typeof tuningTasks>;
 
 /** piptrack over every column, then the median threshold and the histogram. */
 export function* estimateTuningFrom(

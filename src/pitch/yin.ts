@@ -147,7 +147,7 @@ const directAcf = (plan: YinPlan, signal: Float32Array | Float64Array, memory: S
 };
 
 /** How frames split into blocks for `blockAcf`, or null where that costs more than `directAcf`. */
-export interface BlockLayout {
+interface BlockLayout {
   /** Block length: gcd(frameLength, hopLength). */
   size: number;
   /** Blocks per frame. */
@@ -384,7 +384,7 @@ export const parabolicShift = (x: Float64Array, i: number): number => {
  * Called with frame `unit`'s d' (k = minPeriod .. maxPeriod): `normalized` views it
  * in `memory.heap()` at `at`, valid until the callback returns.
  */
-export type NormalizedFrameVisitor = (unit: number, normalized: Float64Array, at: number, memory: SpectralMemory) => void;
+type NormalizedFrameVisitor = (unit: number, normalized: Float64Array, at: number, memory: SpectralMemory) => void;
 
 /**
  * The cumulative mean normalised difference d' of units [u0, u1), unit

@@ -14,7 +14,7 @@
 import { kernelsOverMemory } from "../util/kernelMemory.js";
 import { END, F64, F64X2_DIV, F64X2_SPLAT, I32, ROUND32, V128, V128_LOAD, V128_STORE, addConst, countedLoop, get, locals, set, wasmModule, type WasmFunction } from "../util/wasm.js";
 
-export interface OutputKernels {
+interface OutputKernels {
   /** x[i] = fround(x[i] / divisor) for the `bytes / 8` float64 values at byte address `x` (bytes a multiple of 32). */
   divide32(x: number, bytes: number, divisor: number): void;
   /** x[i] = x[i] / divisor, likewise. */

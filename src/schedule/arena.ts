@@ -25,7 +25,7 @@
  */
 import type { BufferSource } from "../util/alloc.js";
 
-export interface ArenaOptions {
+interface ArenaOptions {
   maxRetainedBytes?: number;
   minPooledBytes?: number;
   keepRequests?: number;
@@ -51,7 +51,7 @@ interface FreeEntry {
 }
 
 /** A request's view of the arena: the allocation source alloc.ts uses while the request runs. */
-export interface ArenaScope extends BufferSource {
+interface ArenaScope extends BufferSource {
   /** Adds a buffer taken outside the scope (the request payload) to what `release` gives back. */
   adopt(buffer: SharedArrayBuffer): void;
   /** Gives every buffer of the request back to the arena and applies the trimming policy. Idempotent. */

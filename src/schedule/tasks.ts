@@ -35,4 +35,3 @@ export const kernelTasks = {
 } satisfies TaskTable;
 
 export type KernelTasks = typeof kernelTasks;
-export type TaskName = keyof KernelTasks;

@@ -13,7 +13,7 @@ import { ParameterError } from "../util/errors.js";
 
 export type PadMode = "constant" | "edge" | "reflect" | "symmetric";
 
-export const PAD_MODES: readonly PadMode[] = ["constant", "edge", "reflect", "symmetric"];
+const PAD_MODES: readonly PadMode[] = ["constant", "edge", "reflect", "symmetric"];
 
 /** Validates a pad mode name, with librosa's error for the unsupported ones. */
 export const checkPadMode = (mode: unknown): PadMode => {

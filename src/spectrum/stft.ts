@@ -174,7 +174,7 @@ const even = (n: number): number => n + (n & 1);
  * of `nBins * channels` complex values exactly, so a frame staged in that
  * layout is copied out (or in) with one `set`.
  */
-export const denseFrame = (layout: SpectrumLayout, nBins: number, channels: number): boolean =>
+const denseFrame = (layout: SpectrumLayout, nBins: number, channels: number): boolean =>
   (layout.binStride === channels && layout.channelStride === 1) ||
   (layout.binStride === 1 && layout.channelStride === nBins) ||
   (channels === 1 && layout.binStride === 1);

@@ -19,7 +19,7 @@ import { frameMajorLayout, planStft, stftFrames, type SpectrumLayout, type StftP
 const STFT_FRAME_GRAIN = 64;
 
 /** Where the stft tasks copy their frames as soon as they are computed (the reply segment). */
-export interface FrameSink {
+interface FrameSink {
   fd: number;
   /** Byte offset of frame 0. */
   offset: number;
@@ -50,7 +50,7 @@ export interface IstftTaskArgs {
 }
 
 /** Task `spectrum.stft`: frames [t0, t1) of every channel. */
-export const stftTask = (t0: number, t1: number, a: StftTaskArgs): void => {
+const stftTask = (t0: number, t1: number, a: StftTaskArgs): void => {
   stftFrames(a.plan, a.signal, a.channels, a.length, a.window, a.out, a.layout, t0, t1);
   const sink = a.sink;
   if (sink && t1 > t0 && Atomics.load(sink.failed, 0) === 0) {
@@ -65,7 +65,7 @@ export const stftTask = (t0: number, t1: number, a: StftTaskArgs): void => {
 };
 
 /** Task `spectrum.istft`: output units [u0, u1). */
-export const istftTask = (u0: number, u1: number, a: IstftTaskArgs): void => {
+const istftTask = (u0: number, u1: number, a: IstftTaskArgs): void => {
   istftUnits(a.plan, a.spectrum, a.layout, a.channels, a.window, a.out, u0, u1);
 };
 
@@ -76,7 +76,7 @@ export const spectrumTasks = {
 } satisfies TaskTable;
 
 /** The runner this file's pipelines hand their work to. */
-export type SpectrumRunner = Runner<typeof spectrumTasks>;
+type SpectrumRunner = Runner<typeof spectrumTasks>;
 
 /** A reply segment an op may write a result into (docs/protocol.md). */
 export interface SegmentClaim {
@@ -100,7 +100,7 @@ export interface StftRequest {
   segment?: SegmentClaim;
 }
 
-export interface StftResult {
+interface StftResult {
   plan: StftPlan;
   out: FloatArray;
   layout: SpectrumLayout;
@@ -123,7 +123,7 @@ export function* stftFlow(runner: SpectrumRunner, r: StftRequest): Flow<StftResu
   return { plan, out, layout, segmentOffset: sink && sink.failed[0] === 0 ? sink.offset : undefined };
 }
 
-export interface IstftRequest {
+interface IstftRequest {
   spectrum: FloatArray;
   layout: SpectrumLayout;
   nBins: number;

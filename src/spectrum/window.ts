@@ -61,12 +61,6 @@ const ALIASES: Record<string, string> = {
 /** Names (and aliases) this module builds; others must be sent as explicit arrays. */
 export const supportedWindowNames = (): string[] => Object.keys(ALIASES).sort();
 
-/** True when `spec` names a window this module can build. */
-export const isSupportedWindow = (spec: WindowName): boolean => {
-  const name = Array.isArray(spec) ? spec[0] : spec;
-  return typeof name === "string" && stripSuffix(name).name in ALIASES;
-};
-
 const stripSuffix = (name: string): { name: string; sym?: boolean } => {
   if (name.endsWith("_symmetric")) return { name: name.slice(0, -10), sym: true };
   if (name.endsWith("_periodic")) return { name: name.slice(0, -9), sym: false };

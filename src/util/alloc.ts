@@ -17,7 +17,7 @@
  */
 export type FloatArray = Float32Array | Float64Array;
 
-export interface AllocOptions {
+interface AllocOptions {
   /** Zero-fill the elements (default true). Pass false only when the caller overwrites every element. */
   zero?: boolean;
 }

@@ -32,7 +32,7 @@ export type KernelRegion = "fft" | "yin" | "stft" | "cqt" | "chroma" | "tuning" 
  * comment): well above what one call of the benchmarks needs (a 30 s clip's
  * effects.hpss holds about 40 MB), so a steady workload never rebuilds.
  */
-export const KERNEL_MEMORY_BUDGET_BYTES = 256 * 2 ** 20;
+const KERNEL_MEMORY_BUDGET_BYTES = 256 * 2 ** 20;
 
 let budget = KERNEL_MEMORY_BUDGET_BYTES;
 

@@ -6,7 +6,7 @@
  * is ever given a segment.
  */
 
-export type SegmentWriter = (fd: number, bytes: Uint8Array, offset: number) => void;
+type SegmentWriter = (fd: number, bytes: Uint8Array, offset: number) => void;
 
 let writer: SegmentWriter | undefined;
 

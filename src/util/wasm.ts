@@ -17,7 +17,7 @@
 // ---- encodings ----
 
 /** Unsigned LEB128 of a non-negative integer below 2^32. */
-export const uleb = (value: number): number[] => {
+const uleb = (value: number): number[] => {
   const out: number[] = [];
   let v = value >>> 0;
   do {
@@ -30,7 +30,7 @@ export const uleb = (value: number): number[] => {
 };
 
 /** Signed LEB128 of a 32-bit integer. */
-export const sleb = (value: number): number[] => {
+const sleb = (value: number): number[] => {
   const out: number[] = [];
   let v = value | 0;
   for (;;) {
@@ -45,10 +45,10 @@ export const sleb = (value: number): number[] => {
 };
 
 /** A vector: its length, then its items. */
-export const vec = (items: readonly number[][]): number[] => [...uleb(items.length), ...items.flat()];
+const vec = (items: readonly number[][]): number[] => [...uleb(items.length), ...items.flat()];
 
 /** A module section: id, byte length, content. */
-export const section = (id: number, content: readonly number[]): number[] => [id, ...uleb(content.length), ...content];
+const section = (id: number, content: readonly number[]): number[] => [id, ...uleb(content.length), ...content];
 
 /**
  * A name: its length, then its bytes. Names here are ASCII (UTF-8 is the same bytes), encoded
