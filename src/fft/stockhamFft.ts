@@ -18,10 +18,19 @@ import { unitRoot } from "./unitRoot.js";
  */
 export class StockhamFft implements ComplexFft {
   readonly size: number;
+  /** The radix of each pass, in order (factorize: 4s first, at most one 8, then 2, 3, 5, larger primes). */
   private readonly radices: Int32Array;
+  /** Where pass i's twiddles start in `twiddles`. */
   private readonly twiddleOffsets: Int32Array;
+  /**
+   * Per pass of radix r over sub-length len = r m: for each p < m the r - 1 values
+   * ω_len^{pk} (k = 1 .. r - 1; k = 0 is 1 and never stored), interleaved (re, im);
+   * for a generic prime radix the r roots ω_r^t (t < r) follow.
+   */
   private readonly twiddles: Float64Array;
+  /** The other buffer of the ping-pong between passes (none for a single pass). */
   private readonly scratch: Float64Array;
+  /** Work space of the generic butterfly: its r outputs for one (p, q). */
   private readonly butterfly: Float64Array;
 
   constructor(size: number) {
@@ -30,6 +39,7 @@ export class StockhamFft implements ComplexFft {
     const radices = factorize(size);
     this.radices = Int32Array.from(radices);
     this.twiddleOffsets = new Int32Array(radices.length);
+    // Sizes first: pass i has len / r groups p of r - 1 twiddles (2 * len - 2 * len / r doubles).
     let total = 0;
     let len = size;
     let largestGeneric = 0;
@@ -69,6 +79,9 @@ export class StockhamFft implements ComplexFft {
       return;
     }
     const tw = this.twiddles;
+    // Pass i turns `passes - i` remaining stages of sub-length `len` (stride `stride` between
+    // the interleaved sub-transforms) into sub-length len / r with stride * r; the last pass
+    // has len = r and leaves the spectrum in natural order (Stockham: no bit reversal).
     let src = input;
     let srcOff = inOffset;
     // Choose the first destination so that the last pass lands in `out`.
@@ -107,6 +120,12 @@ export class StockhamFft implements ComplexFft {
   }
 }
 
+/**
+ * One radix-2 pass (see the class remarks): for each group p < m and each of the
+ * `s` interleaved transforms q, the pair x[q + s p], x[q + s (p + m)] becomes
+ * their sum and their difference times ω_{2m}^p, written to y[q + s 2p], y[q + s (2p + 1)].
+ * Offsets are in doubles: `gap` = 2 s m separates the butterfly's inputs, `s2` = 2 s its outputs.
+ */
 const pass2 = (src: Float64Array, srcOff: number, dst: Float64Array, m: number, s: number, tw: Float64Array, twOff: number): void => {
   const gap = 2 * s * m;
   const s2 = 2 * s;
@@ -134,6 +153,11 @@ const pass2 = (src: Float64Array, srcOff: number, dst: Float64Array, m: number, 
   }
 };
 
+/**
+ * One radix-4 pass: the four inputs x[q + s (p + j m)], j < 4, go through a 4-point
+ * DFT (two radix-2 stages, the multiplication by -i done by swapping re and im),
+ * and output k (k > 0) is multiplied by ω_{4m}^{pk}, stored as twiddles 1, 2, 3 of group p.
+ */
 const pass4 = (src: Float64Array, srcOff: number, dst: Float64Array, m: number, s: number, tw: Float64Array, twOff: number): void => {
   const gap = 2 * s * m;
   const s2 = 2 * s;
@@ -283,6 +307,11 @@ const storeTwiddled = (dst: Float64Array, at: number, re: number, im: number, tw
 /** sin(2π/3), the only irrational constant of the radix-3 butterfly. */
 const SIN_2PI_3 = 0.8660254037844386; // nearest 0.86602540378443864676...
 
+/**
+ * One radix-3 pass: the 3-point DFT of x[q + s (p + j m)], j < 3, written as the sum
+ * and the rotations by ±2π/3 (cos = -1/2, so only sin(2π/3) is a constant), outputs
+ * 1 and 2 multiplied by ω_{3m}^{p}, ω_{3m}^{2p}.
+ */
 const pass3 = (src: Float64Array, srcOff: number, dst: Float64Array, m: number, s: number, tw: Float64Array, twOff: number): void => {
   const gap = 2 * s * m;
   const s2 = 2 * s;
@@ -334,6 +363,11 @@ const C2_5 = -0.8090169943749475; // nearest -0.80901699437494742410...
 const S1_5 = 0.9510565162951535; // nearest 0.95105651629515357211...
 const S2_5 = 0.5877852522924731; // nearest 0.58778525229247312916...
 
+/**
+ * One radix-5 pass: the 5-point DFT of x[q + s (p + j m)], j < 5, from the sums and
+ * differences of the symmetric pairs (1, 4) and (2, 3), combined with cos/sin of
+ * 2π/5 and 4π/5; outputs k > 0 multiplied by ω_{5m}^{pk}.
+ */
 const pass5 = (src: Float64Array, srcOff: number, dst: Float64Array, m: number, s: number, tw: Float64Array, twOff: number): void => {
   const gap = 2 * s * m;
   const s2 = 2 * s;
