@@ -82,7 +82,7 @@ describe("effects.hpss passes (analyseFrames, harmonicBins, separateElements)", 
         separateElements(b, params, 0, 9001);
         separateElements(b, params, 9001, count);
         const spectrum = make(2 * count);
-        stftFrames(plan, y, 1, length, window, spectrum, { frameStride: nBins, binStride: 1, channelStride: 1 }, 0, nFrames);
+        stftFrames({ plan, signal: y, channels: 1, length, window, out: spectrum, layout: { frameStride: nBins, binStride: 1, channelStride: 1 } }, 0, nFrames);
         expect(b.spectrum).toEqual(spectrum);
         const whole = hpss(spectrum, true, { nFreq: nBins, nTime: nFrames, order: "frame-major" }, params);
         let mismatches = 0;

@@ -69,11 +69,11 @@ describe("stft/istft in kernel memory", () => {
           for (const outSingle of [true, false]) {
             const make = (): FloatArray => (outSingle ? new Float32Array(size) : new Float64Array(size));
             const expected = make();
-            stftFramesScalar(plan, signal, channels, length, window, expected, layout, 0, plan.nFrames);
+            stftFramesScalar({ plan, signal, channels, length, window, out: expected, layout }, 0, plan.nFrames);
             const actual = make();
             // Uneven ranges: every range boundary starts a new staging batch.
             const cuts = [0, 1, Math.floor(plan.nFrames / 3), plan.nFrames - 1, plan.nFrames].filter((v, i, a) => v >= 0 && (i === 0 || v > a[i - 1]!));
-            for (let i = 1; i < cuts.length; i++) stftFrames(plan, signal, channels, length, window, actual, layout, cuts[i - 1]!, cuts[i]!);
+            for (let i = 1; i < cuts.length; i++) stftFrames({ plan, signal, channels, length, window, out: actual, layout }, cuts[i - 1]!, cuts[i]!);
             expect(firstDifference(actual, expected), `${name} ${outSingle ? "complex64" : "complex128"}`).toBe(-1);
           }
         }
@@ -115,10 +115,10 @@ describe("stft/istft in kernel memory", () => {
               const units = istftUnitCount(plan);
               const make = (): FloatArray => (outSingle ? new Float32Array(channels * plan.outLength) : new Float64Array(channels * plan.outLength));
               const expected = make();
-              istftUnitsScalar(plan, spectrum, layout, channels, window, expected, 0, units);
+              istftUnitsScalar({ plan, spectrum, layout, channels, window, out: expected }, 0, units);
               const actual = make();
               const cuts = [0, 1, Math.floor(units / 2), units - 1, units].filter((v, i, a) => i === 0 || v > a[i - 1]!);
-              for (let i = 1; i < cuts.length; i++) istftUnits(plan, spectrum, layout, channels, window, actual, cuts[i - 1]!, cuts[i]!);
+              for (let i = 1; i < cuts.length; i++) istftUnits({ plan, spectrum, layout, channels, window, out: actual }, cuts[i - 1]!, cuts[i]!);
               expect(firstDifference(actual, expected), `${name} in ${inSingle ? "complex64" : "complex128"} out ${outSingle ? "float32" : "float64"}`).toBe(-1);
             }
           }

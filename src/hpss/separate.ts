@@ -147,7 +147,7 @@ export const analyseFrames = (source: SignalFrames, b: SeparationBuffers, params
   const pass = percussivePass(nBins, params);
   for (let s = t0; s < t1; s += FRAME_BLOCK) {
     const e = Math.min(t1, s + FRAME_BLOCK);
-    stftFrames(plan, signal, 1, length, window, b.spectrum, layout, s, e);
+    stftFrames({ plan, signal, channels: 1, length, window, out: b.spectrum, layout }, s, e);
     complexMagnitude(b.spectrum, 0, 1, b.mag, params.precision, s * nBins, e * nBins);
     percussiveFrames(pass, b, nBins, s, e);
   }

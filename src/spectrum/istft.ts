@@ -118,6 +118,16 @@ const envelopePeriod = (plan: IstftPlan, window: Float64Array): Float64Array => 
 /** Number of work units (hop-sized output slices) for `istftUnits`. */
 export const istftUnitCount = (plan: IstftPlan): number => plan.nFrames;
 
+/** One inverse STFT's inputs and output: the spectrum in `layout`, the analysis window padded to n_fft, `channels` output rows of `plan.outLength`. */
+export interface IstftJob {
+  plan: IstftPlan;
+  spectrum: FloatArray;
+  layout: SpectrumLayout;
+  channels: number;
+  window: Float64Array;
+  out: FloatArray;
+}
+
 /**
  * Computes the output samples owned by units [u0, u1) of channel range
  * [0, channels): unit u owns padded positions [u * hop, (u + 1) * hop), the
@@ -126,20 +136,12 @@ export const istftUnitCount = (plan: IstftPlan): number => plan.nFrames;
  * `spectrum` is interleaved complex in `layout`; `window` is the analysis
  * window padded to nFft; `out` holds `channels` rows of `plan.outLength`.
  */
-export const istftUnits = (
-  plan: IstftPlan,
-  spectrum: FloatArray,
-  layout: SpectrumLayout,
-  channels: number,
-  window: Float64Array,
-  out: FloatArray,
-  u0: number,
-  u1: number,
-): void => {
+export const istftUnits = (job: IstftJob, u0: number, u1: number): void => {
+  const { plan, channels } = job;
   if (u1 <= u0 || channels < 1) return;
   const engine = inMemoryEngine(plan.nFft);
-  if (engine !== null) istftUnitsInMemory(engine.memory, engine.kernels, plan, spectrum, layout, channels, window, out, u0, u1);
-  else istftUnitsScalar(plan, spectrum, layout, channels, window, out, u0, u1);
+  if (engine !== null) istftUnitsInMemory(engine, job, u0, u1);
+  else istftUnitsScalar(job, u0, u1);
 };
 
 /**
@@ -147,16 +149,8 @@ export const istftUnits = (
  * {@link UNITS_PER_BLOCK} units that re-read the frames they share): any
  * n_fft, no WebAssembly needed. Exported for tests (the in-memory path must match it bit for bit).
  */
-export const istftUnitsScalar = (
-  plan: IstftPlan,
-  spectrum: FloatArray,
-  layout: SpectrumLayout,
-  channels: number,
-  window: Float64Array,
-  out: FloatArray,
-  u0: number,
-  u1: number,
-): void => {
+export const istftUnitsScalar = (job: IstftJob, u0: number, u1: number): void => {
+  const { plan } = job;
   const nBinsFull = Math.floor(plan.nFft / 2) + 1;
   const scratch: IstftScratch = {
     spec: new Float64Array(2 * nBinsFull),
@@ -165,7 +159,7 @@ export const istftUnitsScalar = (
     envelope: new Float64Array(UNITS_PER_BLOCK * plan.hopLength + plan.nFft),
   };
   for (let b = u0; b < u1; b += UNITS_PER_BLOCK) {
-    istftBlock(plan, spectrum, layout, channels, window, out, b, Math.min(b + UNITS_PER_BLOCK, u1), scratch);
+    istftBlock(job, b, Math.min(b + UNITS_PER_BLOCK, u1), scratch);
   }
 };
 
@@ -190,17 +184,8 @@ const unitPositions = (plan: IstftPlan, u0: number, u1: number): [number, number
   return [Math.max(u0 * hopLength, offset), Math.min(u1 === nFrames ? paddedEnd : u1 * hopLength, offset + outLength)];
 };
 
-const istftBlock = (
-  plan: IstftPlan,
-  spectrum: FloatArray,
-  layout: SpectrumLayout,
-  channels: number,
-  window: Float64Array,
-  out: FloatArray,
-  u0: number,
-  u1: number,
-  scratch: IstftScratch,
-): void => {
+const istftBlock = (job: IstftJob, u0: number, u1: number, scratch: IstftScratch): void => {
+  const { plan, spectrum, layout, channels, window, out } = job;
   const { nFft, hopLength, nFrames, nBinsUsed, outLength, offset, single } = plan;
   const [pA, pB] = unitPositions(plan, u0, u1);
   if (pB <= pA) return;
@@ -283,18 +268,9 @@ const BLOCK_SAMPLES = 1 << 14;
  * one `set` copies out. Every position gets the same terms in the same
  * (frame) order as in {@link istftBlock}, its first term added to +0.
  */
-const istftUnitsInMemory = (
-  memory: FftMemory,
-  kernels: StftKernels,
-  plan: IstftPlan,
-  spectrum: FloatArray,
-  layout: SpectrumLayout,
-  channels: number,
-  window: Float64Array,
-  out: FloatArray,
-  u0: number,
-  u1: number,
-): void => {
+const istftUnitsInMemory = (engine: { memory: FftMemory; kernels: StftKernels }, job: IstftJob, u0: number, u1: number): void => {
+  const { memory, kernels } = engine;
+  const { plan, spectrum, layout, channels, window, out } = job;
   const { nFft, hopLength, nFrames, nBinsUsed, outLength, offset, single } = plan;
   const [PA, PB] = unitPositions(plan, u0, u1);
   if (PB <= PA) return;

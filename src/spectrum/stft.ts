@@ -108,6 +108,17 @@ export const frameMajorLayout = (nBins: number, channels: number): SpectrumLayou
   channelStride: 1,
 });
 
+/** One STFT's inputs and output: `channels` rows of `length` samples, the window padded to n_fft, and where the frames go. */
+export interface StftJob {
+  plan: StftPlan;
+  signal: FloatArray;
+  channels: number;
+  length: number;
+  window: Float64Array;
+  out: FloatArray;
+  layout: SpectrumLayout;
+}
+
 /**
  * Computes frames [t0, t1) of the STFT of every channel of `signal`
  * (`channels` rows of `length` samples, row-major) into `out`.
@@ -119,21 +130,12 @@ export const frameMajorLayout = (nBins: number, channels: number): SpectrumLayou
  * transformed and converted inside the FFT kernels' memory (see
  * {@link stftFramesInMemory}); otherwise TypeScript loops. Both give the same bits.
  */
-export const stftFrames = (
-  plan: StftPlan,
-  signal: FloatArray,
-  channels: number,
-  length: number,
-  window: Float64Array,
-  out: FloatArray,
-  layout: SpectrumLayout,
-  t0: number,
-  t1: number,
-): void => {
+export const stftFrames = (job: StftJob, t0: number, t1: number): void => {
+  const { plan, channels } = job;
   if (t1 <= t0 || channels < 1) return;
   const memory = inMemoryEngine(plan.nFft);
-  if (memory !== null) stftFramesInMemory(memory.memory, memory.kernels, plan, signal, channels, length, window, out, layout, t0, t1);
-  else stftFramesScalar(plan, signal, channels, length, window, out, layout, t0, t1);
+  if (memory !== null) stftFramesInMemory(memory, job, t0, t1);
+  else stftFramesScalar(job, t0, t1);
 };
 
 /** The FFT memory and this module's kernels over it, when n is a power of two the WebAssembly FFT serves. */
@@ -187,19 +189,9 @@ const denseFrame = (layout: SpectrumLayout, nBins: number, channels: number): bo
  * element type and layout in a staging area that one `set` copies out.
  * Frames that reach into the padding are read as in the TypeScript path.
  */
-const stftFramesInMemory = (
-  memory: FftMemory,
-  kernels: StftKernels,
-  plan: StftPlan,
-  signal: FloatArray,
-  channels: number,
-  length: number,
-  window: Float64Array,
-  out: FloatArray,
-  layout: SpectrumLayout,
-  t0: number,
-  t1: number,
-): void => {
+const stftFramesInMemory = (engine: { memory: FftMemory; kernels: StftKernels }, job: StftJob, t0: number, t1: number): void => {
+  const { memory, kernels } = engine;
+  const { plan, signal, channels, length, window, out, layout } = job;
   const { nFft, hopLength, nBins, padMode } = plan;
   const single = signal instanceof Float32Array;
   const outSingle = out instanceof Float32Array;
@@ -284,17 +276,8 @@ const stftFramesInMemory = (
  * {@link stftFrames} in TypeScript loops around `getRealFft`: any n_fft, any
  * layout, no WebAssembly needed. Exported for tests (the in-memory path must match it bit for bit).
  */
-export const stftFramesScalar = (
-  plan: StftPlan,
-  signal: FloatArray,
-  channels: number,
-  length: number,
-  window: Float64Array,
-  out: FloatArray,
-  layout: SpectrumLayout,
-  t0: number,
-  t1: number,
-): void => {
+export const stftFramesScalar = (job: StftJob, t0: number, t1: number): void => {
+  const { plan, signal, channels, length, window, out, layout } = job;
   const { nFft, hopLength, nBins, padMode } = plan;
   const fft = getRealFft(nFft);
   const frame = new Float64Array(nFft);

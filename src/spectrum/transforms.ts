@@ -51,7 +51,7 @@ export interface IstftTaskArgs {
 
 /** Task `spectrum.stft`: frames [t0, t1) of every channel. */
 const stftTask = (t0: number, t1: number, a: StftTaskArgs): void => {
-  stftFrames(a.plan, a.signal, a.channels, a.length, a.window, a.out, a.layout, t0, t1);
+  stftFrames(a, t0, t1);
   const sink = a.sink;
   if (sink && t1 > t0 && Atomics.load(sink.failed, 0) === 0) {
     // Frame-major output: frames [t0, t1) are one contiguous run of bytes; copy them out while the other chunks compute.
@@ -66,7 +66,7 @@ const stftTask = (t0: number, t1: number, a: StftTaskArgs): void => {
 
 /** Task `spectrum.istft`: output units [u0, u1). */
 const istftTask = (u0: number, u1: number, a: IstftTaskArgs): void => {
-  istftUnits(a.plan, a.spectrum, a.layout, a.channels, a.window, a.out, u0, u1);
+  istftUnits(a, u0, u1);
 };
 
 /** This domain's tasks (joined into the runners' table by src/schedule/tasks.ts). */
