@@ -143,6 +143,7 @@ def shims(y: np.ndarray, sr: int = SR) -> dict[str, tuple[Callable, Callable]]:
         "stft": (lambda: auralis_dsp.stft(y), lambda: librosa.stft(y)),
         "istft": (lambda: auralis_dsp.istft(D, length=len(y)), lambda: librosa.istft(D, length=len(y))),
         "effects.hpss": (lambda: auralis_dsp.effects.hpss(y), lambda: librosa.effects.hpss(y)),
+        "decompose.hpss": (lambda: auralis_dsp.decompose.hpss(D), lambda: librosa.decompose.hpss(D)),
         "yin": (
             lambda: auralis_dsp.yin(y, fmin=50, fmax=2000, sr=sr),
             lambda: librosa.yin(y, fmin=50, fmax=2000, sr=sr),
@@ -258,12 +259,12 @@ def server_cpu_s(client: node._Client) -> float:
     return total / 1e9
 
 
-def compare_servers(old_server: str, names: list[str], repeat: int, clips: int) -> None:
+def compare_servers(old_server: str, names: list[str], repeat: int, clips: int, before_pipe: bool = False) -> None:
     """W1 (180 s of real music, one call) and W4 (``clips`` clips of 5 s, each function once per clip):
-    librosa, the ``old_server`` bundle (pipe only, as before segments) and this tree, alternating
+    librosa, the ``old_server`` bundle (reply segments too, unless --before-pipe) and this tree, alternating
     in one process; medians over ``repeat`` rounds (W1) or totals per round (W4)."""
 
-    old = _client_for(old_server, segments=False)
+    old = _client_for(old_server, segments=not before_pipe)
     new = _client_for(None, segments=True)
     time.sleep(1.0)  # workers booted
     y, source = real_music(180.0)
@@ -340,9 +341,11 @@ def main() -> int:
     ap.add_argument(
         "--compare-server",
         metavar="SERVER_MJS",
-        help="W1/W4 table: librosa, that server bundle (pipe only) and this tree",
+        help="W1/W4 table: librosa, that server bundle and this tree",
     )
     ap.add_argument("--clips", type=int, default=36, help="W4 clips for --compare-server")
+    ap.add_argument("--before-pipe", action="store_true",
+                    help="--compare-server: the other bundle replies through the pipe only (one from before segments)")
     args = ap.parse_args()
     only = [s for s in args.only.split(",") if s]
     with open("/proc/loadavg") as f:
@@ -350,7 +353,7 @@ def main() -> int:
     threads = os.environ.get("AURALIS_DSP_THREADS", "all cores")
     print(f"# bench_bridge: threads {threads}, load {load}, {time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())} UTC\n")
     if args.compare_server:
-        compare_servers(args.compare_server, only or ["stft", "istft"], args.repeat, args.clips)
+        compare_servers(args.compare_server, only or ["stft", "istft"], args.repeat, args.clips, args.before_pipe)
         with open("/proc/loadavg") as f:
             print(f"\n# load at the end: {' '.join(f.read().split()[:3])}")
         return 0
