@@ -30,19 +30,12 @@ const loadAssembler = async () => {
   return import(`data:text/javascript;base64,${Buffer.from(bundled.text).toString("base64")}`);
 };
 const {
-  F64, I32, V128, F64X2_SPLAT, F32X4_SPLAT, F32_DEMOTE_F64, I32_ADD, I32_SUB, I32_MUL, I32_SHL, I32_LT_U, I32_LE_U,
-  V128_XOR, I8X16_SHUFFLE, V128_CONST, V128_ZERO, V128_LOAD, V128_STORE, F32X4_DEMOTE_F64X2_ZERO, F64X2_PROMOTE_LOW_F32X4,
+  F64, I32, V128, F64X2_SPLAT, F32X4_SPLAT, F32_DEMOTE_F64,
+  V128_CONST, V128_ZERO, F32X4_DEMOTE_F64X2_ZERO, F64X2_PROMOTE_LOW_F32X4,
   F64X2_ADD, F64X2_SUB, F64X2_MUL, F32X4_ADD, F32X4_SUB, F32X4_MUL, declare, doWhile, f32, f64, func, get, i32, set, wasmModule,
+  BYTE_ORDER: LOW_HIGH, i32Add: add, i32Sub: sub, i32Mul: mul, i32Shl: shl, i32LtU: ltU, i32LeU: leU,
+  v128Load: load, v128Store: store, v128Xor: xor, i8x16Shuffle: shuffle,
 } = await loadAssembler();
-
-const add = (a, b) => [...a, ...b, ...I32_ADD];
-const sub = (a, b) => [...a, ...b, ...I32_SUB];
-const mul = (a, b) => [...a, ...b, ...I32_MUL];
-const shl = (a, b) => [...a, ...b, ...I32_SHL];
-const ltU = (a, b) => [...a, ...b, ...I32_LT_U];
-const leU = (a, b) => [...a, ...b, ...I32_LE_U];
-const load = (addr, offset = 0) => [...addr, ...V128_LOAD(offset)];
-const store = (addr, value, offset = 0) => [...addr, ...value, ...V128_STORE(offset)];
 
 /**
  * The lane arithmetic of the kernels being generated. float64: one complex
@@ -82,9 +75,6 @@ let lanes = FLOAT64;
 const fadd = (a, b) => [...a, ...b, ...lanes.add];
 const fsub = (a, b) => [...a, ...b, ...lanes.sub];
 const fmul = (a, b) => [...a, ...b, ...lanes.mul];
-const xor = (a, b) => [...a, ...b, ...V128_XOR];
-const shuffle = (a, b, bytes) => [...a, ...b, ...I8X16_SHUFFLE(bytes)];
-const LOW_HIGH = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
 /** (im, re) of a local. */
 const swap = (local) => shuffle(get(local), get(local), lanes.swapLanes);
 /** (0, -0): xor flips the sign of the imaginary part, i.e. conjugates. */

@@ -12,8 +12,10 @@
 import { kernelsOverMemory } from "../util/kernelMemory.js";
 import {
   F64, F64_ADD, F64_EQ, F64_LOAD, F64_MIN, F64_MUL, F64_STORE, F64_SUB, F64X2_ADD, F64X2_DIV, F64X2_EXTRACT_LANE, F64X2_LT, F64X2_MIN, F64X2_MUL, F64X2_NE,
-  F64X2_REPLACE_LANE, F64X2_SPLAT, I32, I32_ADD, I32_LE_U, I32_LT_U, I32_SHL, I32_SHR_U, I32_SUB, I8X16_SHUFFLE, RETURN, V128, V128_ANY_TRUE, V128_CONST,
-  V128_LOAD, V128_OR, V128_STORE, V128_XOR, V128_ZERO, declare, doWhile, f64, func, get, i32, ifThen, set, wasmModule,
+  F64X2_REPLACE_LANE, F64X2_SPLAT, I32, I32_SHR_U, RETURN, V128, V128_ANY_TRUE, V128_CONST,
+  V128_OR, V128_ZERO, declare, doWhile, f64, func, get, i32, ifThen, set, wasmModule,
+  BYTE_ORDER, binary, i32Add as add, i32LeU as leU, i32LtU as ltU, i32Shl as shl, i32Sub as sub, i8x16Shuffle as shuffle,
+  v128Load as load, v128Store as store, v128Xor as xor,
 } from "../util/wasm.js";
 
 export interface YinKernels {
@@ -33,19 +35,10 @@ export interface YinKernels {
   firstMinimum(x: number, count: number, threshold: number): number;
 }
 
-const add = (a: number[], b: number[]): number[] => [...a, ...b, ...I32_ADD];
-const sub = (a: number[], b: number[]): number[] => [...a, ...b, ...I32_SUB];
-const shl = (a: number[], b: number[]): number[] => [...a, ...b, ...I32_SHL];
-const ltU = (a: number[], b: number[]): number[] => [...a, ...b, ...I32_LT_U];
-const leU = (a: number[], b: number[]): number[] => [...a, ...b, ...I32_LE_U];
-const load = (addr: number[], offset = 0): number[] => [...addr, ...V128_LOAD(offset)];
-const store = (addr: number[], value: number[], offset = 0): number[] => [...addr, ...value, ...V128_STORE(offset)];
-const fadd = (a: number[], b: number[]): number[] => [...a, ...b, ...F64X2_ADD];
-const fmul = (a: number[], b: number[]): number[] => [...a, ...b, ...F64X2_MUL];
-const xor = (a: number[], b: number[]): number[] => [...a, ...b, ...V128_XOR];
+const fadd = binary(F64X2_ADD);
+const fmul = binary(F64X2_MUL);
 const splat = (a: number[]): number[] => [...a, ...F64X2_SPLAT];
-const shuffle = (a: number[], b: number[], bytes: number[]): number[] => [...a, ...b, ...I8X16_SHUFFLE(bytes)];
-const LOW_HIGH = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
+const LOW_HIGH = BYTE_ORDER;
 /** (a.re, b.re) */
 const LOWS = [...LOW_HIGH.slice(0, 8), 16, 17, 18, 19, 20, 21, 22, 23];
 /** (im, re) of a local. */
@@ -148,9 +141,9 @@ const differenceSums = func("differenceSums", [["acf", I32], ["head", I32], ["d"
   declare({ k: I32, acf0: F64, energy: F64, sum: F64, x: F64, dv: F64 });
   const fload = (addr: number[]): number[] => [...addr, ...F64_LOAD(0)];
   const fstore = (addr: number[], value: number[]): number[] => [...addr, ...value, ...F64_STORE(0)];
-  const fa = (a: number[], b: number[]): number[] => [...a, ...b, ...F64_ADD];
-  const fs = (a: number[], b: number[]): number[] => [...a, ...b, ...F64_SUB];
-  const fm = (a: number[], b: number[]): number[] => [...a, ...b, ...F64_MUL];
+  const fa = binary(F64_ADD);
+  const fs = binary(F64_SUB);
+  const fm = binary(F64_MUL);
   const step = [
     ...set("x", fload(get("head"))),
     ...set("energy", fa(get("energy"), fm(get("x"), get("x")))),
@@ -189,7 +182,7 @@ const differenceSums = func("differenceSums", [["acf", I32], ["head", I32], ["d"
  */
 const normalizeByMean = func("normalizeByMean", [["d", I32], ["sums", I32], ["out", I32], ["first", F64], ["count", I32], ["guard", F64]], () => {
   declare({ end: I32, lag: V128, two: V128, tiny: V128 });
-  const fdiv = (a: number[], b: number[]): number[] => [...a, ...b, ...F64X2_DIV];
+  const fdiv = binary(F64X2_DIV);
   const replaceLane1 = (v: number[], x: number[]): number[] => [...v, ...x, ...F64X2_REPLACE_LANE(1)];
   return [
     ...set("lag", replaceLane1(splat(get("first")), [...get("first"), ...f64(1), ...F64_ADD])),
@@ -218,10 +211,10 @@ const firstMinimum = func(
   [["x", I32], ["count", I32], ["threshold", F64]],
   () => {
     declare({ at: I32, lastPair: I32, low: V128, limit: V128, flags: V128, v: V128, lowest: F64 });
-    const fmin = (a: number[], b: number[]): number[] => [...a, ...b, ...F64X2_MIN];
-    const flt = (a: number[], b: number[]): number[] => [...a, ...b, ...F64X2_LT];
-    const fne = (a: number[], b: number[]): number[] => [...a, ...b, ...F64X2_NE];
-    const or = (a: number[], b: number[]): number[] => [...a, ...b, ...V128_OR];
+    const fmin = binary(F64X2_MIN);
+    const flt = binary(F64X2_LT);
+    const fne = binary(F64X2_NE);
+    const or = binary(V128_OR);
     const lane = (local: string, l: number): number[] => [...get(local), ...F64X2_EXTRACT_LANE(l)];
     const visit = (addr: number[]): number[] => [
       ...set("v", load(addr)),

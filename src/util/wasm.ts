@@ -212,6 +212,26 @@ export const addConst = (local: Local, value: number): number[] => [...get(local
 export const addLocal = (local: Local, other: Local): number[] => [...get(local), ...get(other), ...I32_ADD, ...set(local)];
 /** do { body } while (cond) */
 export const doWhile = (body: readonly number[], cond: readonly number[]): number[] => [...LOOP, ...body, ...cond, ...BR_IF(0), ...END];
+
+/** An expression of a two-operand instruction `op`: both operands' code, then `op` (stack order). */
+export const binary =
+  (op: readonly number[]) =>
+  (a: readonly number[], b: readonly number[]): number[] => [...a, ...b, ...op];
+export const i32Add = binary(I32_ADD);
+export const i32Sub = binary(I32_SUB);
+export const i32Mul = binary(I32_MUL);
+export const i32Shl = binary(I32_SHL);
+export const i32LtU = binary(I32_LT_U);
+export const i32LeU = binary(I32_LE_U);
+export const v128Xor = binary(V128_XOR);
+/** The vector at `addr + offset`. */
+export const v128Load = (addr: readonly number[], offset = 0): number[] => [...addr, ...V128_LOAD(offset)];
+/** Stores `value` at `addr + offset`. */
+export const v128Store = (addr: readonly number[], value: readonly number[], offset = 0): number[] => [...addr, ...value, ...V128_STORE(offset)];
+/** The bytes of `a` and `b` picked by `bytes` (0-15 from a, 16-31 from b). */
+export const i8x16Shuffle = (a: readonly number[], b: readonly number[], bytes: readonly number[]): number[] => [...a, ...b, ...I8X16_SHUFFLE(bytes)];
+/** A vector's 16 bytes in order: shuffle masks are built from its halves. */
+export const BYTE_ORDER: readonly number[] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
 /** while (local `count` != 0) { body; count -= step } */
 export const countedLoop = (count: Local, step: number, body: readonly number[]): number[] => [
   ...BLOCK,
