@@ -11,9 +11,9 @@ import type { Flow, Runner, TaskTable } from "../schedule/types.js";
 
 import { allocFloat, type FloatArray } from "../util/alloc.js";
 import { writeToSegment } from "../util/segmentWriter.js";
-import { istftUnitCount, istftUnits, planIstft, type IstftPlan } from "./istft.js";
+import { istftUnitCount, istftUnits, planIstft, type IstftJob, type IstftPlan } from "./istft.js";
 import type { PadMode } from "./pad.js";
-import { frameMajorLayout, planStft, stftFrames, type SpectrumLayout, type StftPlan } from "./stft.js";
+import { frameMajorLayout, planStft, stftFrames, type SpectrumLayout, type StftJob, type StftPlan } from "./stft.js";
 
 /** STFT frames per worker chunk at least (~5 µs a 2048-point frame). */
 const STFT_FRAME_GRAIN = 64;
@@ -28,26 +28,12 @@ interface FrameSink {
   failed: Int32Array;
 }
 
-export interface StftTaskArgs {
-  plan: StftPlan;
-  signal: FloatArray;
-  channels: number;
-  length: number;
-  window: Float64Array;
-  out: FloatArray;
-  layout: SpectrumLayout;
+export interface StftTaskArgs extends StftJob {
   /** Also write each chunk's frames into the reply segment. */
   sink?: FrameSink;
 }
 
-export interface IstftTaskArgs {
-  plan: IstftPlan;
-  spectrum: FloatArray;
-  layout: SpectrumLayout;
-  channels: number;
-  window: Float64Array;
-  out: FloatArray;
-}
+export type IstftTaskArgs = IstftJob;
 
 /** Task `spectrum.stft`: frames [t0, t1) of every channel. */
 const stftTask = (t0: number, t1: number, a: StftTaskArgs): void => {
