@@ -3,7 +3,7 @@
  * zeroing on request, and the trimming policy that keeps memory bounded.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { allocFloat, allocFloat32, allocFloat64, setBufferSource } from "../src/util/alloc.js";
+import { allocFloat, allocFloat32, allocFloat64, allocInt32, allocUint8, setBufferSource } from "../src/util/alloc.js";
 import { BufferArena } from "../src/schedule/arena.js";
 
 const KiB = 1024;
@@ -98,6 +98,19 @@ describe("BufferArena", () => {
     const b = arena.take(MiB, false);
     expect(a).toBe(buffer);
     expect(b).not.toBe(buffer);
+  });
+
+  it("reuses small buffers too (power-of-two sizes below 64 KiB), and drops those below minPooledBytes at once", () => {
+    const onDrop = vi.fn();
+    const arena = new BufferArena({ onDrop });
+    const first = request(arena, () => [allocFloat64(700, false), allocInt32(100, false), allocUint8(10, false)]);
+    expect(first[0]!.buffer.byteLength).toBe(8 * KiB); // 5600 bytes, rounded up to a power of two
+    expect(first[1]!.buffer.byteLength).toBe(400); // below 4 KiB: an ordinary allocation...
+    expect(onDrop.mock.calls).toEqual([[400], [10]]); // ...dropped when the request ends
+    const second = request(arena, () => [allocFloat64(600, false), allocInt32(100, false)]);
+    expect(second[0]!.buffer).toBe(first[0]!.buffer);
+    expect(second[1]!.buffer).not.toBe(first[1]!.buffer);
+    expect(second[0]!.length).toBe(600);
   });
 
   it("drops buffers no request used for keepRequests requests", () => {

@@ -7,7 +7,7 @@
  *
  * @see {@link https://doi.org/10.1109/ICASSP.2014.6853678 | Mauch & Dixon 2014, "pYIN: A fundamental frequency estimator using probabilistic threshold distributions"}
  */
-import { allocFloat64 } from "../util/alloc.js";
+import { allocFloat64, allocInt32, allocUint8 } from "../util/alloc.js";
 import { ParameterError } from "../util/errors.js";
 import { roundHalfEven } from "../util/round.js";
 import { candidateSlots, observationScratch, observeFrame, pyinPrior, type FrameObservations, type PyinModel } from "./pyinObservations.js";
@@ -88,14 +88,13 @@ export const planTransitions = (plan: PyinPlan): PitchTransitions => {
 
 /** Buffers of `units` frames' observations; shared when workers fill them. */
 export const allocObservations = (plan: PyinPlan, units: number, shared: boolean): FrameObservations => {
-  const buffer = (bytes: number): ArrayBufferLike => (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
   return {
-    count: new Int32Array(buffer(4 * units)),
-    bin: new Int32Array(buffer(4 * units * plan.slots)),
-    logProb: new Float64Array(buffer(8 * units * plan.slots)),
-    logUnvoiced: new Float64Array(buffer(8 * units)),
+    count: allocInt32(units, shared),
+    bin: allocInt32(units * plan.slots, shared),
+    logProb: allocFloat64(units * plan.slots, shared),
+    logUnvoiced: allocFloat64(units, shared),
     voicedProb: allocFloat64(units, shared, { zero: false }),
-    invalid: new Uint8Array(buffer(units)),
+    invalid: allocUint8(units, shared),
   };
 };
 

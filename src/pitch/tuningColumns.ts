@@ -8,7 +8,7 @@ import { getRealFft } from "../fft/index.js";
 import { fftMemory, type FftMemory } from "../fft/wasmRealFft.js";
 import type { Flow, Runner, TaskTable } from "../schedule/types.js";
 
-import { allocFloat64, type FloatArray } from "../util/alloc.js";
+import { allocFloat64, allocInt32, type FloatArray } from "../util/alloc.js";
 import type { StftPlan } from "../spectrum/stft.js";
 import { interiorFrameStart, loadFrame } from "../spectrum/frames.js";
 import { tuningKernels, type TuningKernels } from "./tuningKernels.js";
@@ -407,8 +407,8 @@ export function* estimateTuningFrom(
   const shared = runner.shared;
   const pitch = allocFloat64(columns * stride, shared, { zero: false });
   const mag = allocFloat64(columns * stride, shared, { zero: false });
-  const counts = new Int32Array(shared ? new SharedArrayBuffer(4 * columns) : new ArrayBuffer(4 * columns));
-  const starts = new Int32Array(shared ? new SharedArrayBuffer(4 * columns) : new ArrayBuffer(4 * columns));
+  const counts = allocInt32(columns, shared);
+  const starts = allocInt32(columns, shared);
   yield runner.run("cqt.tuningPeaks", source.nFrames, { source, pp, lo, hi, stride, pitch, mag, counts, starts, keep }, FRAME_GRAIN);
   const n = gatherPeaks(pitch, mag, counts, starts, columns);
   return tuningFromPeaks(pitch, mag, n, resolution, binsPerOctave, pp.single);

@@ -10,10 +10,12 @@
  * never handed to two live requests.
  *
  * Policy (keeps memory bounded; see docs/protocol.md, "Server memory"):
- * - Buffers below `minPooledBytes` (256 KiB) are ordinary allocations, never kept.
+ * - Buffers below `minPooledBytes` (4 KiB) are ordinary allocations, never kept.
+ *   Small ones are kept too: a short clip's call is made of them, and each one
+ *   dropped is garbage in every isolate it was posted to (see gc.ts).
  * - A request takes the smallest free buffer that fits and wastes at most half
  *   of it (so a 1 MB request never pins a 100 MB buffer); otherwise a new one,
- *   rounded up to 64 KiB.
+ *   rounded up to 64 KiB (below 64 KiB, to a power of two).
  * - After each request, free buffers not used by any of the last
  *   `keepRequests` (8) requests are dropped: a large job followed by small ones
  *   shrinks back within a few calls.
@@ -30,7 +32,7 @@ interface ArenaOptions {
   minPooledBytes?: number;
   keepRequests?: number;
   idleTrimMs?: number;
-  /** Called with the bytes of the free buffers just dropped (e.g. to trigger a garbage collection). */
+  /** Called with the bytes of buffers just dropped (free ones trimmed, small ones given back), e.g. to trigger a garbage collection. */
   onDrop?: (bytes: number) => void;
 }
 
@@ -61,7 +63,8 @@ interface ArenaScope extends BufferSource {
 const GRANULE = 64 * 1024;
 export const DEFAULT_ARENA_MAX_BYTES = 2 ** 30;
 
-const roundUp = (n: number, granule: number): number => Math.ceil(n / granule) * granule;
+/** The size of a new pooled buffer for `n` bytes: a multiple of GRANULE, or below it a power of two. */
+const pooledSize = (n: number): number => (n >= GRANULE ? Math.ceil(n / GRANULE) * GRANULE : 2 ** Math.ceil(Math.log2(n)));
 
 /** Zeroes the first `bytes` bytes (Float64 stores: a byte fill on shared memory is several times slower). */
 const zeroPrefix = (buffer: SharedArrayBuffer, bytes: number): void => {
@@ -86,7 +89,7 @@ export class BufferArena {
 
   constructor(options: ArenaOptions = {}) {
     this.maxRetainedBytes = options.maxRetainedBytes ?? DEFAULT_ARENA_MAX_BYTES;
-    this.minPooledBytes = options.minPooledBytes ?? 256 * 1024;
+    this.minPooledBytes = options.minPooledBytes ?? 4096;
     this.keepRequests = options.keepRequests ?? 8;
     this.idleTrimMs = options.idleTrimMs ?? 10_000;
     this.onDrop = options.onDrop;
@@ -109,12 +112,19 @@ export class BufferArena {
       return buffer;
     }
     this.misses++;
-    return new SharedArrayBuffer(roundUp(bytes, GRANULE));
+    return new SharedArrayBuffer(pooledSize(bytes));
   }
 
-  /** Returns `buffer` for reuse by later requests (small and already returned buffers are ignored). */
+  /**
+   * Returns `buffer` for reuse by later requests. Already returned buffers are
+   * ignored; small ones (and every one when reuse is off) are dropped.
+   */
   give(buffer: SharedArrayBuffer): void {
-    if (buffer.byteLength < this.minPooledBytes || this.maxRetainedBytes <= 0 || this.inFree.has(buffer)) return;
+    if (this.inFree.has(buffer)) return;
+    if (buffer.byteLength < this.minPooledBytes || this.maxRetainedBytes <= 0) {
+      this.onDrop?.(buffer.byteLength);
+      return;
+    }
     this.inFree.add(buffer);
     this.free.push({ buffer, lastUsed: this.serial });
   }

@@ -25,12 +25,21 @@ const CLEAR_MESSAGE = "auralisDspClearCaches";
 /** What a worker posts once it serves chunks. */
 const READY_MESSAGE = "auralisDspReady";
 
+/**
+ * A chunk for a worker. The run's arguments go with the first chunk of the run
+ * the worker gets, and the worker keeps them for the run's later chunks:
+ * cloned once per worker and run, not once per chunk (a chroma_cqt run's
+ * filter bases are hundreds of KB; cloning them per chunk cost the server
+ * ~0.2 ms a chunk and each worker as much in allocations, see gc.ts).
+ */
 interface ChunkMessage {
   chunkId: number;
+  runId: number;
   name: string;
   start: number;
   end: number;
-  args: unknown;
+  /** Present on the worker's first chunk of the run. */
+  args?: unknown;
 }
 
 interface ChunkReply {
@@ -39,6 +48,7 @@ interface ChunkReply {
 }
 
 interface Run {
+  id: number;
   name: string;
   args: unknown;
   pending: number;
@@ -58,6 +68,8 @@ interface Slot {
   busy?: { chunkId: number; chunk: Chunk };
   /** The worker has loaded its bundle and listens for chunks. */
   ready: boolean;
+  /** The run whose arguments the worker holds (see ChunkMessage). */
+  argsOf?: number;
   dead: boolean;
 }
 
@@ -118,6 +130,7 @@ export const createWorkerPool = (size: number, workerUrl: URL | string, options:
   const slots: (Slot | undefined)[] = new Array(size).fill(undefined);
   const queue: Chunk[] = [];
   let nextChunkId = 0;
+  let nextRunId = 0;
   let closed = false;
   const gated = options.inlineWhileBooting === true;
   const callerRuns = options.callerRuns === true;
@@ -192,7 +205,12 @@ export const createWorkerPool = (size: number, workerUrl: URL | string, options:
       const chunkId = nextChunkId++;
       slot.busy = { chunkId, chunk };
       slot.worker.ref();
-      const message: ChunkMessage = { chunkId, name: chunk.run.name, start: chunk.start, end: chunk.end, args: chunk.run.args };
+      const { run } = chunk;
+      const message: ChunkMessage = { chunkId, runId: run.id, name: run.name, start: chunk.start, end: chunk.end };
+      if (slot.argsOf !== run.id) {
+        message.args = run.args;
+        slot.argsOf = run.id;
+      }
       try {
         slot.worker.postMessage(message);
       } catch (error) {
@@ -247,7 +265,7 @@ export const createWorkerPool = (size: number, workerUrl: URL | string, options:
       let run!: Run;
       const done = new Promise<void>((resolve, reject) => {
         const chunks = Math.max(1, Math.min(count, size * CHUNKS_PER_WORKER, Math.floor(maxChunks)));
-        run = { name, args, pending: chunks, settled: false, resolve, reject };
+        run = { id: nextRunId++, name, args, pending: chunks, settled: false, resolve, reject };
         for (let i = 0; i < chunks; i++) {
           queue.push({ run, start: Math.floor((i * count) / chunks), end: Math.floor(((i + 1) * count) / chunks) });
         }
@@ -276,7 +294,9 @@ export const createWorkerPool = (size: number, workerUrl: URL | string, options:
       broadcast(GC_MESSAGE);
     },
     clearCaches(): void {
-      // Messages are handled in order, so every later chunk runs on cleared state.
+      // Messages are handled in order, so every later chunk runs on cleared state
+      // (the workers drop the run arguments they hold: the next chunk brings its own).
+      for (const slot of slots) if (slot) slot.argsOf = undefined;
       broadcast(CLEAR_MESSAGE);
     },
     async close(): Promise<void> {
@@ -302,15 +322,22 @@ export const serveTasksIfWorker = (tasks: TaskTable): boolean => {
   onCacheEviction((bytes) => {
     evicted += bytes;
   });
+  // The arguments of the run this worker last got a chunk of (see ChunkMessage).
+  let held: { runId: number; args: unknown } | undefined;
   port.on("message", (message: ChunkMessage | typeof GC_MESSAGE | typeof CLEAR_MESSAGE) => {
     if (message === GC_MESSAGE || message === CLEAR_MESSAGE) {
-      if (message === CLEAR_MESSAGE) clearCaches();
+      if (message === CLEAR_MESSAGE) {
+        held = undefined;
+        clearCaches();
+      }
       collectGarbage();
       return;
     }
+    if (Object.hasOwn(message, "args")) held = { runId: message.runId, args: message.args };
     let reply: ChunkReply;
     try {
-      runTaskOf(tasks, message.name, message.start, message.end, message.args);
+      if (held?.runId !== message.runId) throw new Error(`chunk ${message.chunkId} of run ${message.runId} came without the run's arguments`);
+      runTaskOf(tasks, message.name, message.start, message.end, held.args);
       reply = { chunkId: message.chunkId };
     } catch (error) {
       const e = error instanceof Error ? error : new Error(String(error));

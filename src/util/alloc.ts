@@ -48,6 +48,12 @@ export const allocFloat64 = (length: number, shared: boolean, options?: AllocOpt
 export const allocFloat32 = (length: number, shared: boolean, options?: AllocOptions): Float32Array =>
   new Float32Array(buffer(length * 4, shared, options), 0, length);
 
+export const allocInt32 = (length: number, shared: boolean, options?: AllocOptions): Int32Array =>
+  new Int32Array(buffer(length * 4, shared, options), 0, length);
+
+export const allocUint8 = (length: number, shared: boolean, options?: AllocOptions): Uint8Array =>
+  new Uint8Array(buffer(length, shared, options), 0, length);
+
 /** A float array of `length` elements of the given precision. */
 export const allocFloat = (length: number, double: boolean, shared: boolean, options?: AllocOptions): FloatArray =>
   double ? allocFloat64(length, shared, options) : allocFloat32(length, shared, options);
