@@ -81,6 +81,43 @@ describe("stft/istft in kernel memory", () => {
     }
   }
 
+  // float32Pairs: float32 transforms of two frames at once, against the float64 path (not bit for bit).
+  for (const [nFft, hop] of geometries) {
+    for (const channels of [1, 2]) {
+      it(`stft float32Pairs n_fft=${nFft} hop=${hop} channels=${channels}: within 2e-6 of the float64 frames, NaN where they are NaN`, () => {
+        const length = 3 * nFft + 5 * hop + 17;
+        const window = fftWindow("hann", nFft, nFft);
+        const plan = planStft(length, nFft, hop, true, "constant");
+        for (const specials of [false, true]) {
+          const signal = filled(channels * length, true, specials);
+          for (const [name, layout] of layouts(plan.nBins, channels)) {
+            const size = 2 * (layout.frameStride * (plan.nFrames - 1) + layout.binStride * (plan.nBins - 1) + layout.channelStride * (channels - 1) + 1);
+            const expected = new Float32Array(size);
+            stftFramesScalar({ plan, signal, channels, length, window, out: expected, layout }, 0, plan.nFrames);
+            const actual = new Float32Array(size);
+            const cuts = [0, 1, Math.floor(plan.nFrames / 3), plan.nFrames];
+            for (let i = 1; i < cuts.length; i++) {
+              if (cuts[i]! > cuts[i - 1]!) stftFrames({ plan, signal, channels, length, window, out: actual, layout, float32Pairs: true }, cuts[i - 1]!, cuts[i]!);
+            }
+            let peak = 0;
+            let worst = 0;
+            let nanMismatch = -1;
+            for (let i = 0; i < size; i++) {
+              if (Number.isNaN(actual[i]!) !== Number.isNaN(expected[i]!) && nanMismatch < 0) nanMismatch = i;
+              if (!Number.isFinite(expected[i]!)) continue;
+              peak = Math.max(peak, Math.abs(expected[i]!));
+              worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!));
+            }
+            expect(nanMismatch, `${name}: first element NaN on one side only`).toBe(-1);
+            expect(worst, name).toBeLessThanOrEqual(2e-6 * peak);
+            // The pair transforms ran where the layout allows them (frames inside the signal, adjacent in the output): float32 rounding shows.
+            if (!specials && nFft >= 8 && plan.nFrames > 4) expect(firstDifference(actual, expected) >= 0, name).toBe(layout.frameStride === plan.nBins * channels);
+          }
+        }
+      });
+    }
+  }
+
   const inverseCases: [number, number, boolean, number | null, number][] = [
     [4, 1, false, null, 3],
     [8, 3, true, 100, 5],

@@ -373,6 +373,8 @@ export interface FftMemory {
    * re_b, im_b as float32), valid until the next size-n transform.
    */
   spectrumPairs32?(n: number, a: number, b: number): number;
+  /** Makes the size-n pair transform's tables now (it may grow the memory: call it before taking views). */
+  planPairs32?(n: number): void;
   /** `count` complex values (interleaved float64) as the float32 table {@link inversePairs32} multiplies by; reserved for `region`, returns its index. */
   quadsPairs32?(values: Float64Array, count: number, region: KernelRegion): number;
   /**
@@ -426,6 +428,9 @@ const fftMemoryOver = (k: Instance): FftMemory => {
         const result = complexForwardPairs32(pairs, plan, tables);
         pairs.realForwardPairs32(result, tables.forwardSplit, plan.m);
         if (hi > lo) pairs.unpackPairs32(result + 16 * lo, 8 * outA, 8 * outB, hi - lo);
+      },
+      planPairs32(n: number): void {
+        pairs32Of(k, planOf(k, n));
       },
       spectrumPairs32(n: number, a: number, b: number): number {
         const plan = planOf(k, n);

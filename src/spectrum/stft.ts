@@ -117,6 +117,14 @@ export interface StftJob {
   window: Float64Array;
   out: FloatArray;
   layout: SpectrumLayout;
+  /**
+   * float32 samples into complex64 frames: transform two frames at once in
+   * float32 where the kernels can (the pair transform, ~2x a float64 one), as
+   * librosa's float32 results allow (errors ~1e-7 of the largest value, against
+   * the 1e-4 of a float32 input's tolerance). Off: float64 transforms, the same
+   * bits as the TypeScript path (what HPSS's masks are compared against).
+   */
+  float32Pairs?: boolean;
 }
 
 /**
@@ -205,9 +213,15 @@ const stftFramesInMemory = (engine: { memory: FftMemory; kernels: StftKernels },
   // Consecutive frames adjacent in `out` are staged together and copied out with one `set`.
   const outFrames = dense && layout.frameStride === nBins * channels ? OUT_FRAMES : 1;
   const outValues = outFrames * frameValues;
-  const winAt = scratchArea(memory, nFft + 2 + channels * stretchDoubles + even(outSingle ? outValues / 2 : outValues) + 2);
+  // Frames t, t + 1 (t - s even) of a batch starting at s share a staging block when its frames are adjacent in `out`.
+  const pairs = job.float32Pairs === true && single && outSingle && outFrames % 2 === 0 && memory.spectrumPairs32 !== undefined;
+  if (pairs) memory.planPairs32!(nFft);
+  const stagingDoubles = even(outSingle ? outValues / 2 : outValues);
+  const winAt = scratchArea(memory, nFft + 2 + channels * stretchDoubles + stagingDoubles + 2 + (pairs ? 2 * nFft : 0));
   const sigAt = winAt + nFft + 2;
   const outAt = sigAt + channels * stretchDoubles;
+  // The two windowed frames of a pair transform.
+  const pairAt = outAt + stagingDoubles + 2;
   const heap = memory.heap();
   const heap32 = new Float32Array(heap.buffer);
   heap.set(window, winAt);
@@ -238,7 +252,31 @@ const stftFramesInMemory = (engine: { memory: FftMemory; kernels: StftKernels },
           else heap.set(signal.subarray(from, from + count), sigAt + c * stretchDoubles);
         }
       }
+      /** Copies the staging block that frame t ends (if it ends one) to `out`. */
+      const flush = (t: number): void => {
+        if (dense && ((t - s) % outFrames === outFrames - 1 || t === e - 1)) {
+          const head = t - ((t - s) % outFrames);
+          out.set(staged.subarray(stagedAt, stagedAt + (t + 1 - head) * frameValues), 2 * head * layout.frameStride);
+        }
+      };
       for (let t = s; t < e; t++) {
+        if (pairs && t >= ia && t < ib) {
+          // Every frame inside the signal goes through a pair transform (with t + 1 when it can, else with itself),
+          // so its values do not depend on how the frames were cut into chunks.
+          const both = (t - s) % 2 === 0 && t + 1 < ib;
+          const slot = (t - s) % outFrames;
+          for (let c = 0; c < channels; c++) {
+            const src = 8 * (sigAt + c * stretchDoubles) + 4 * (positionOf(t) - first);
+            kernels.window32(src, 8 * winAt, 8 * pairAt, nFft / 2);
+            if (both) kernels.window32(src + 4 * hopLength, 8 * winAt, 8 * (pairAt + nFft), nFft / 2);
+            const spectrum = memory.spectrumPairs32!(nFft, pairAt, both ? pairAt + nFft : pairAt);
+            const to = 8 * outAt + pairBytes * (slot * nBins * channels + layout.channelStride * c);
+            kernels.splitPairs32(8 * spectrum, to, both ? to + pairBytes * nBins * channels : to, pairBytes * layout.binStride, nBins);
+          }
+          if (both) t++;
+          flush(t);
+          continue;
+        }
         const position = positionOf(t);
         for (let c = 0; c < channels; c++) {
           if (t >= ia && t < ib) {
@@ -263,10 +301,7 @@ const stftFramesInMemory = (engine: { memory: FftMemory; kernels: StftKernels },
             }
           }
         }
-        if (dense && ((t - s) % outFrames === outFrames - 1 || t === e - 1)) {
-          const head = t - ((t - s) % outFrames);
-          out.set(staged.subarray(stagedAt, stagedAt + (t + 1 - head) * frameValues), 2 * head * layout.frameStride);
-        }
+        flush(t);
       }
     }
   }

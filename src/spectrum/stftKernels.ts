@@ -44,6 +44,11 @@ export interface StftKernels {
   demotePacked(src: number, dst: number, count: number): void;
   /** {@link promote} of adjacent pairs to adjacent pairs (strides 8 and 16). */
   promotePacked(src: number, dst: number, count: number): void;
+  /**
+   * count points of a float32 pair spectrum (16 bytes each: re_a, im_a, re_b, im_b)
+   * at `src` to complex64 values every `stride` bytes: the first transform's from `dstA`, the second's from `dstB`.
+   */
+  splitPairs32(src: number, dstA: number, dstB: number, stride: number, count: number): void;
   /** dst[k] = env[k] > tiny ? acc[k] / env[k] : acc[k] for 2 * pairs float64 values, dst float32. */
   normalize32(acc: number, env: number, dst: number, pairs: number, tiny: number): void;
   /** {@link normalize32} with a float64 `dst`. */
@@ -167,6 +172,19 @@ const promotePackedBody = [
   ...END,
 ];
 
+// splitPairs32. Params: 0 src, 1 dstA, 2 dstB, 3 stride, 4 count.
+const splitPairsBody = [
+  ...locals(),
+  ...countedLoop(4, 1, [
+    ...get(1), ...get(0), ...V128_LOAD(0), ...V128_STORE64_LANE0(0),
+    ...get(2), ...get(0), ...V128_LOAD(0), ...V128_STORE64_LANE(0, 1),
+    ...addConst(0, 16),
+    ...addLocal(1, 3),
+    ...addLocal(2, 3),
+  ]),
+  ...END,
+];
+
 const W4 = { params: [I32, I32, I32, I32], results: [] };
 const W5 = { params: [I32, I32, I32, I32, I32], results: [] };
 const WN = { params: [I32, I32, I32, I32, F64], results: [] };
@@ -181,6 +199,7 @@ const functions: WasmFunction[] = [
   { name: "promote", ...W5, body: convertBody("promote") },
   { name: "demotePacked", ...W3, body: demotePackedBody },
   { name: "promotePacked", ...W3, body: promotePackedBody },
+  { name: "splitPairs32", ...W5, body: splitPairsBody },
   { name: "normalize32", ...WN, body: normalizeBody(true) },
   { name: "normalize64", ...WN, body: normalizeBody(false) },
 ];

@@ -105,7 +105,9 @@ export function* stftFlow(runner: SpectrumRunner, r: StftRequest): Flow<StftResu
   const offset = segment?.claim(plan.nFrames * frameBytes);
   const sink = segment && offset !== undefined ? { fd: segment.fd, offset, frameBytes, failed: new Int32Array(new SharedArrayBuffer(4)) } : undefined;
   const { signal, channels, length, window } = r;
-  yield runner.run("spectrum.stft", plan.nFrames, { plan, signal, channels, length, window, out, layout, sink }, STFT_FRAME_GRAIN);
+  // librosa's float32 stft is complex64: float32 precision is all it promises (see StftJob.float32Pairs).
+  const float32Pairs = !r.double;
+  yield runner.run("spectrum.stft", plan.nFrames, { plan, signal, channels, length, window, out, layout, sink, float32Pairs }, STFT_FRAME_GRAIN);
   return { plan, out, layout, segmentOffset: sink && sink.failed[0] === 0 ? sink.offset : undefined };
 }
 
