@@ -163,4 +163,44 @@ describe("stft/istft in kernel memory", () => {
       });
     }
   }
+
+  // float32Pairs: complex64 frames inverse-transformed two at a time in float32, against the float64 path.
+  for (const [nFft, hop, center, length, extraBins] of inverseCases) {
+    for (const channels of [1, 2]) {
+      it(`istft float32Pairs n_fft=${nFft} hop=${hop} bins ${extraBins >= 0 ? "+" : ""}${extraBins} channels=${channels}: within 2e-6 of the float64 path, the same bits however the units are cut`, () => {
+        const nBins = Math.max(1, Math.floor(nFft / 2) + 1 + extraBins);
+        const nFrames = 3 + Math.floor(20000 / hop / (1 + channels)) % 400;
+        const window = fftWindow("hann", nFft, nFft);
+        for (const [name, layout] of layouts(nBins, channels)) {
+          const size = 2 * (layout.frameStride * (nFrames - 1) + layout.binStride * (nBins - 1) + layout.channelStride * (channels - 1) + 1);
+          const spectrum = filled(size, true);
+          spectrum[2 * layout.binStride] = NaN; // frame 0, bin 1: NaN samples in frame 0's reach only
+          const plan = planIstft(nBins, nFrames, nFft, hop, center, length, true);
+          const units = istftUnitCount(plan);
+          const expected = new Float32Array(channels * plan.outLength);
+          istftUnitsScalar({ plan, spectrum, layout, channels, window, out: expected }, 0, units);
+          const whole = new Float32Array(expected.length);
+          istftUnits({ plan, spectrum, layout, channels, window, out: whole, float32Pairs: true }, 0, units);
+          const cut = new Float32Array(expected.length);
+          const cuts = [0, 1, Math.floor(units / 3), units - 1, units].filter((v, i, a) => i === 0 || v > a[i - 1]!);
+          for (let i = 1; i < cuts.length; i++) istftUnits({ plan, spectrum, layout, channels, window, out: cut, float32Pairs: true }, cuts[i - 1]!, cuts[i]!);
+          expect(firstDifference(cut, whole), name).toBe(-1);
+          let peak = 0;
+          let worst = 0;
+          let nanMismatch = -1;
+          for (let i = 0; i < expected.length; i++) {
+            if (Number.isNaN(whole[i]!) !== Number.isNaN(expected[i]!) && nanMismatch < 0) nanMismatch = i;
+            if (!Number.isFinite(expected[i]!)) continue;
+            peak = Math.max(peak, Math.abs(expected[i]!));
+            worst = Math.max(worst, Math.abs(whole[i]! - expected[i]!));
+          }
+          expect(nanMismatch, `${name}: first sample NaN on one side only`).toBe(-1);
+          expect(worst, name).toBeLessThanOrEqual(2e-6 * peak);
+          // The pair transforms ran where frames are staged together (adjacent in the spectrum): float32 rounding shows.
+          const adjacent = layout.frameStride === (plan.nBinsUsed - 1) * layout.binStride + 1 + (channels - 1) * layout.channelStride;
+          expect(firstDifference(whole, expected) >= 0, name).toBe(adjacent && nFft >= 8);
+        }
+      });
+    }
+  }
 });

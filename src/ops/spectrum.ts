@@ -39,6 +39,8 @@ export const spectrumOps = {
     const { plan, out } = yield* istftFlow(ctx.runner, {
       spectrum: floatData(s), layout: frameMajorLayout(nBins, channels), nBins, nFrames, channels,
       nFft, hopLength, window, center, length: length === 0 ? null : length, double: dtype === "float64",
+      // numpy's irfft of complex64 values runs in float32 (librosa's float32 istft).
+      float32Pairs: true,
     });
     return { arrays: [{ name: "y", dtype, shape: [channels, plan.outLength], data: out }] };
   },

@@ -126,6 +126,13 @@ export interface IstftJob {
   channels: number;
   window: Float64Array;
   out: FloatArray;
+  /**
+   * complex64 frames into float32 samples: inverse-transform two frames at once
+   * in float32 where the kernels can, as numpy's irfft of complex64 values runs
+   * in float32 too (see StftJob.float32Pairs). Off: float64 transforms, the same
+   * bits as the TypeScript path.
+   */
+  float32Pairs?: boolean;
 }
 
 /**
@@ -251,6 +258,20 @@ const envelopeTile = (memory: FftMemory, plan: IstftPlan, window: Float64Array, 
   return at;
 };
 
+/**
+ * An all-ones table for `inversePairs32` (which multiplies the spectrum by it),
+ * n/2 + 1 points in an area of the memory (reused while large enough): the
+ * layout `quadsPairs32` writes, float32 (re, re, re, re, -im, im, -im, im) of 1 + 0i.
+ */
+const onesTable = (memory: FftMemory, n: number): number => {
+  const count = n / 2 + 1;
+  const at = memory.area("stft", "istft.ones", 4 * count);
+  const quads = new Float32Array(memory.heap().buffer, 8 * at, 8 * count);
+  for (let i = 0; i < 8 * count; i += 8) quads.set(ONE_QUAD, i);
+  return at;
+};
+const ONE_QUAD = [1, 1, 1, 1, -0, 0, -0, 0];
+
 /** Input frames staged at most per copy in {@link istftUnitsInMemory}. */
 const STAGED_FRAMES = 8;
 
@@ -290,15 +311,27 @@ const istftUnitsInMemory = (engine: { memory: FftMemory; kernels: StftKernels },
   const accLength = maxWidth + nFft + 2;
   const interiorStart = Math.max(0, nFft - hopLength);
   const interiorEnd = nFrames * hopLength;
+  // Frames that reach a position outside the interior keep float64 transforms: where the window's sum-square
+  // envelope is tiny (past the last full frame, before the first), dividing by it magnifies float32 rounding
+  // beyond the float32 tolerance (librosa's float32 answer there is ~1e-4 from its float64 one; ours stays within 1e-6).
+  const interiorFrame = (t: number): boolean => t * hopLength >= interiorStart && t * hopLength + nFft <= interiorEnd;
 
-  // The size-n plan first (it may grow the memory), then the scratch areas, then the views.
+  // Frames t, t + 1 of a channel inverse-transformed together (both staged: frames adjacent in `spectrum`).
+  const pairs = job.float32Pairs === true && inSingle && outSingle && stageFrames > 1 && memory.inversePairs32 !== undefined;
+  // The size-n plans and tables first (they may grow the memory), then the scratch areas, then the views.
   const input = memory.input(nFft);
+  if (pairs) memory.planPairs32!(nFft);
+  const onesAt = pairs ? onesTable(memory, nFft) : 0;
   const tileAt = envelopeTile(memory, plan, window, maxWidth + hopLength + 2);
-  const winAt = scratchArea(memory, nFft + 2 + 2 * specPairs + channels * accLength + 2 * (maxWidth + 2));
+  // With pairs: the pair spectrum (2 values a point), then both frames of every channel.
+  const pairDoubles = pairs ? 2 * nBinsFull + 2 + 2 * channels * nFft : 0;
+  const winAt = scratchArea(memory, nFft + 2 + 2 * specPairs + channels * accLength + 2 * (maxWidth + 2) + pairDoubles);
   const specAt = winAt + nFft + 2;
   const accAt = specAt + 2 * specPairs;
   const envAt = accAt + channels * accLength;
   const stageAt = envAt + maxWidth + 2;
+  const pairSpecAt = stageAt + maxWidth + 2;
+  const pairFramesAt = pairSpecAt + 2 * nBinsFull + 2;
   const heap = memory.heap();
   const heap32 = new Float32Array(heap.buffer);
   heap.set(window, winAt);
@@ -327,14 +360,11 @@ const istftUnitsInMemory = (engine: { memory: FftMemory; kernels: StftKernels },
     const pB = unitEnd >= u1 ? PB : Math.min(PB, unitEnd * hopLength);
     const width = pB - pA;
     const lastFrame = Math.min(nFrames - 1, Math.floor((pB - 1) / hopLength));
-    for (; t <= lastFrame; t++) {
-      const base = 2 * t * frameStride;
-      if (staging === "frame" && !direct && t >= stagedEnd) {
-        stagedFrom = t;
-        stagedEnd = Math.min(t + stageFrames, lastNeeded + 1);
-        staged.set(spectrum.subarray(base, base + 2 * frameSpan * (stagedEnd - t)), stagedAt);
-      }
-      const frameAt = 8 * specAt + inPair * frameSpan * (t - stagedFrom);
+    /**
+     * Adds frame t's windowed samples into the accumulators, channel by channel:
+     * channel c's are at the heap index `frameOf(c)` returns (which may transform them just then).
+     */
+    const accumulate = (t: number, frameOf: (c: number) => number): void => {
       const start = t * hopLength;
       // This frame's positions in [pA, PB): add where an earlier frame reached, set beyond.
       const k0 = Math.max(0, pA - start);
@@ -344,6 +374,39 @@ const istftUnitsInMemory = (engine: { memory: FftMemory; kernels: StftKernels },
         for (let c = 0; c < channels; c++) heap.fill(0, accAt + c * accLength + reach - pA, accAt + c * accLength + start + k0 - pA);
       }
       for (let c = 0; c < channels; c++) {
+        const frame = frameOf(c);
+        const acc = accAt + c * accLength + start - pA;
+        overlap(kernels.overlapAdd, heap, acc, winAt, frame, k0, kSet, false);
+        overlap(kernels.overlapSet, heap, acc, winAt, frame, kSet, k1, true);
+      }
+      reach = Math.max(reach, start + k1);
+    };
+    for (; t <= lastFrame; t++) {
+      const base = 2 * t * frameStride;
+      // With pairs, frame t + 1 (when this block reads it) is staged with frame t.
+      const paired = pairs && interiorFrame(t);
+      const both = paired && t + 1 <= lastFrame && interiorFrame(t + 1);
+      if (staging === "frame" && !direct && (t >= stagedEnd || (both && t + 1 >= stagedEnd))) {
+        stagedFrom = t;
+        stagedEnd = Math.min(t + stageFrames, lastNeeded + 1);
+        staged.set(spectrum.subarray(base, base + 2 * frameSpan * (stagedEnd - t)), stagedAt);
+      }
+      const frameAt = 8 * specAt + inPair * frameSpan * (t - stagedFrom);
+      if (paired) {
+        // Every interior frame through a pair transform (with t + 1 when this block reads it, else with
+        // itself), so its samples do not depend on how the units were cut into chunks.
+        for (let c = 0; c < channels; c++) {
+          const from = frameAt + inPair * c * channelStride;
+          kernels.joinPairs32(from, both ? from + inPair * frameSpan : from, inPair * binStride, 8 * pairSpecAt, nBinsUsed);
+          if (nBinsUsed < nBinsFull) heap.fill(0, pairSpecAt + 2 * nBinsUsed, pairSpecAt + 2 * nBinsFull);
+          const frameA = pairFramesAt + 2 * c * nFft;
+          memory.inversePairs32!(nFft, pairSpecAt, onesAt, frameA, frameA + nFft);
+        }
+        accumulate(t, (c) => pairFramesAt + 2 * c * nFft);
+        if (both) accumulate(++t, (c) => pairFramesAt + 2 * c * nFft + nFft);
+        continue;
+      }
+      accumulate(t, (c) => {
         if (direct) {
           const from = base + 2 * c * channelStride;
           heap.set(spectrum.subarray(from, from + 2 * nBinsUsed), input);
@@ -362,12 +425,8 @@ const istftUnitsInMemory = (engine: { memory: FftMemory; kernels: StftKernels },
           }
         }
         if (nBinsUsed < nBinsFull) heap.fill(0, input + 2 * nBinsUsed, input + 2 * nBinsFull);
-        const frame = memory.inverse(nFft);
-        const acc = accAt + c * accLength + start - pA;
-        overlap(kernels.overlapAdd, heap, acc, winAt, frame, k0, kSet, false);
-        overlap(kernels.overlapSet, heap, acc, winAt, frame, kSet, k1, true);
-      }
-      reach = Math.max(reach, start + k1);
+        return memory.inverse(nFft);
+      });
     }
     if (reach < pB) {
       for (let c = 0; c < channels; c++) heap.fill(0, accAt + c * accLength + reach - pA, accAt + c * accLength + width);

@@ -49,6 +49,11 @@ export interface StftKernels {
    * at `src` to complex64 values every `stride` bytes: the first transform's from `dstA`, the second's from `dstB`.
    */
   splitPairs32(src: number, dstA: number, dstB: number, stride: number, count: number): void;
+  /**
+   * count complex64 values every `stride` bytes from `srcA` and from `srcB` as the
+   * points of a float32 pair spectrum at `dst` (16 bytes each: re_a, im_a, re_b, im_b); {@link splitPairs32} undone.
+   */
+  joinPairs32(srcA: number, srcB: number, stride: number, dst: number, count: number): void;
   /** dst[k] = env[k] > tiny ? acc[k] / env[k] : acc[k] for 2 * pairs float64 values, dst float32. */
   normalize32(acc: number, env: number, dst: number, pairs: number, tiny: number): void;
   /** {@link normalize32} with a float64 `dst`. */
@@ -185,6 +190,18 @@ const splitPairsBody = [
   ...END,
 ];
 
+// joinPairs32. Params: 0 srcA, 1 srcB, 2 stride, 3 dst, 4 count.
+const joinPairsBody = [
+  ...locals(),
+  ...countedLoop(4, 1, [
+    ...get(3), ...get(0), ...V128_LOAD64_ZERO(0), ...get(1), ...V128_LOAD64_ZERO(0), ...LOW_HALVES, ...V128_STORE(0),
+    ...addLocal(0, 2),
+    ...addLocal(1, 2),
+    ...addConst(3, 16),
+  ]),
+  ...END,
+];
+
 const W4 = { params: [I32, I32, I32, I32], results: [] };
 const W5 = { params: [I32, I32, I32, I32, I32], results: [] };
 const WN = { params: [I32, I32, I32, I32, F64], results: [] };
@@ -200,6 +217,7 @@ const functions: WasmFunction[] = [
   { name: "demotePacked", ...W3, body: demotePackedBody },
   { name: "promotePacked", ...W3, body: promotePackedBody },
   { name: "splitPairs32", ...W5, body: splitPairsBody },
+  { name: "joinPairs32", ...W5, body: joinPairsBody },
   { name: "normalize32", ...WN, body: normalizeBody(true) },
   { name: "normalize64", ...WN, body: normalizeBody(false) },
 ];

@@ -125,6 +125,8 @@ interface IstftRequest {
   length: number | null;
   /** float64 output (else float32). */
   double: boolean;
+  /** complex64 frames may go through float32 pair transforms (the istft op: see IstftJob.float32Pairs). */
+  float32Pairs?: boolean;
 }
 
 /** Inverse STFT of a spectrogram in `layout` into (channels, outLength). */
@@ -137,6 +139,6 @@ export function* istftFlow(runner: SpectrumRunner, r: IstftRequest): Flow<{ plan
   if (reached < plan.outLength) {
     for (let c = 0; c < channels; c++) out.fill(0, c * plan.outLength + reached, (c + 1) * plan.outLength);
   }
-  yield runner.run("spectrum.istft", istftUnitCount(plan), { plan, spectrum: r.spectrum, layout: r.layout, channels, window: r.window, out });
+  yield runner.run("spectrum.istft", istftUnitCount(plan), { plan, spectrum: r.spectrum, layout: r.layout, channels, window: r.window, out, float32Pairs: r.float32Pairs });
   return { plan, out };
 }
