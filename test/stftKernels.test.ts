@@ -38,6 +38,21 @@ const firstDifference = (a: FloatArray, b: FloatArray): number => {
   return -1;
 };
 
+/** NaN exactly where `expected` is NaN, and every finite element within 2e-6 of `expected`'s largest magnitude. */
+const expectFloat32Close = (actual: FloatArray, expected: FloatArray, name: string): void => {
+  let peak = 0;
+  let worst = 0;
+  let nanMismatch = -1;
+  for (let i = 0; i < expected.length; i++) {
+    if (Number.isNaN(actual[i]!) !== Number.isNaN(expected[i]!) && nanMismatch < 0) nanMismatch = i;
+    if (!Number.isFinite(expected[i]!)) continue;
+    peak = Math.max(peak, Math.abs(expected[i]!));
+    worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!));
+  }
+  expect(nanMismatch, `${name}: first element NaN on one side only`).toBe(-1);
+  expect(worst, name).toBeLessThanOrEqual(2e-6 * peak);
+};
+
 const layouts = (nBins: number, channels: number): [string, SpectrumLayout][] => [
   ["frame-major", frameMajorLayout(nBins, channels)],
   ["channel-blocks", { frameStride: nBins * channels, binStride: 1, channelStride: nBins }],
@@ -99,17 +114,7 @@ describe("stft/istft in kernel memory", () => {
             for (let i = 1; i < cuts.length; i++) {
               if (cuts[i]! > cuts[i - 1]!) stftFrames({ plan, signal, channels, length, window, out: actual, layout, float32Pairs: true }, cuts[i - 1]!, cuts[i]!);
             }
-            let peak = 0;
-            let worst = 0;
-            let nanMismatch = -1;
-            for (let i = 0; i < size; i++) {
-              if (Number.isNaN(actual[i]!) !== Number.isNaN(expected[i]!) && nanMismatch < 0) nanMismatch = i;
-              if (!Number.isFinite(expected[i]!)) continue;
-              peak = Math.max(peak, Math.abs(expected[i]!));
-              worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!));
-            }
-            expect(nanMismatch, `${name}: first element NaN on one side only`).toBe(-1);
-            expect(worst, name).toBeLessThanOrEqual(2e-6 * peak);
+            expectFloat32Close(actual, expected, name);
             // The pair transforms ran where the layout allows them (frames inside the signal, adjacent in the output): float32 rounding shows.
             if (!specials && nFft >= 8 && plan.nFrames > 4) expect(firstDifference(actual, expected) >= 0, name).toBe(layout.frameStride === plan.nBins * channels);
           }
@@ -185,17 +190,7 @@ describe("stft/istft in kernel memory", () => {
           const cuts = [0, 1, Math.floor(units / 3), units - 1, units].filter((v, i, a) => i === 0 || v > a[i - 1]!);
           for (let i = 1; i < cuts.length; i++) istftUnits({ plan, spectrum, layout, channels, window, out: cut, float32Pairs: true }, cuts[i - 1]!, cuts[i]!);
           expect(firstDifference(cut, whole), name).toBe(-1);
-          let peak = 0;
-          let worst = 0;
-          let nanMismatch = -1;
-          for (let i = 0; i < expected.length; i++) {
-            if (Number.isNaN(whole[i]!) !== Number.isNaN(expected[i]!) && nanMismatch < 0) nanMismatch = i;
-            if (!Number.isFinite(expected[i]!)) continue;
-            peak = Math.max(peak, Math.abs(expected[i]!));
-            worst = Math.max(worst, Math.abs(whole[i]! - expected[i]!));
-          }
-          expect(nanMismatch, `${name}: first sample NaN on one side only`).toBe(-1);
-          expect(worst, name).toBeLessThanOrEqual(2e-6 * peak);
+          expectFloat32Close(whole, expected, name);
           // The pair transforms ran where frames are staged together (adjacent in the spectrum): float32 rounding shows.
           const adjacent = layout.frameStride === (plan.nBinsUsed - 1) * layout.binStride + 1 + (channels - 1) * layout.channelStride;
           expect(firstDifference(whole, expected) >= 0, name).toBe(adjacent && nFft >= 8);
