@@ -50,6 +50,20 @@ describe("createWorkerPool", () => {
     expect(four.owner.includes(-1)).toBe(false);
   });
 
+  it("clones a run's arguments once per worker, not once per chunk", async () => {
+    const p = pool(2);
+    for (let run = 0; run < 3; run++) {
+      const seen = new Int32Array(new SharedArrayBuffer(4 * 64)).fill(-1);
+      await p.run("test.argsIdentity", 64, { seen });
+      // 8 chunks over 2 workers: one arguments object per worker that took part, new for each run.
+      const ids = new Set(seen);
+      expect(seen.includes(-1)).toBe(false);
+      expect(ids.size).toBeGreaterThanOrEqual(1);
+      expect(ids.size).toBeLessThanOrEqual(2);
+      expect(new Set([...ids].map((id) => Math.floor(id / 1000))).size).toBe(ids.size);
+    }
+  });
+
   it("handles counts smaller than the number of chunks, and zero", async () => {
     const p = pool(3);
     for (const n of [1, 2, 7, 13]) {

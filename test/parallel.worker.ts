@@ -14,6 +14,8 @@ export interface WaveArgs {
   owner: Int32Array;
 }
 
+const argsIds = new Map<object, number>();
+
 export const testTasks = {
   // The spectrum tasks too, for the stft/istft thread-count tests.
   ...kernelTasks,
@@ -23,6 +25,12 @@ export const testTasks = {
       a.out[i] = Math.sin(0.001 * i) * Math.exp(-a.x[i]! / 7) + Math.sqrt(i);
       a.owner[i] = threadId;
     }
+  },
+  /** seen[i] = an id of the arguments object chunk [start, end) got on its thread (the same id: the same object). */
+  "test.argsIdentity": (start: number, end: number, a: { seen: Int32Array }): void => {
+    let id = argsIds.get(a);
+    if (id === undefined) argsIds.set(a, (id = threadId * 1000 + argsIds.size));
+    for (let i = start; i < end; i++) a.seen[i] = id;
   },
   "test.failAt": (start: number, end: number, a: { failIndex: number; parameterError: boolean }): void => {
     if (a.failIndex >= start && a.failIndex < end) {
