@@ -30,7 +30,7 @@ const READY_MESSAGE = "auralisDspReady";
  * the worker gets, and the worker keeps them for the run's later chunks:
  * cloned once per worker and run, not once per chunk (a chroma_cqt run's
  * filter bases are hundreds of KB; cloning them per chunk cost the server
- * ~0.2 ms a chunk and each worker as much in allocations, see gc.ts).
+ * ~0.2 ms a chunk, and each worker as many allocations).
  */
 interface ChunkMessage {
   chunkId: number;
@@ -207,12 +207,10 @@ export const createWorkerPool = (size: number, workerUrl: URL | string, options:
       slot.worker.ref();
       const { run } = chunk;
       const message: ChunkMessage = { chunkId, runId: run.id, name: run.name, start: chunk.start, end: chunk.end };
-      if (slot.argsOf !== run.id) {
-        message.args = run.args;
-        slot.argsOf = run.id;
-      }
+      if (slot.argsOf !== run.id) message.args = run.args;
       try {
         slot.worker.postMessage(message);
+        slot.argsOf = run.id;
       } catch (error) {
         finishChunk(slot, error as Error);
       }
