@@ -8,8 +8,8 @@ import type { TuningEstimate } from "../pitch/tuning.js";
 import type { Flow, Runner, TaskTable } from "../schedule/types.js";
 import type { octaveTasks } from "./octaveSignals.js";
 import type { tuningTasks } from "../pitch/tuningColumns.js";
-import type { PadMode } from "../spectrum/pad.js";
 import { planStft, type SpectrumLayout } from "../spectrum/stft.js";
+import type { FramingRequest } from "../spectrum/transforms.js";
 import { fftWindow } from "../spectrum/window.js";
 import type { FloatArray } from "../util/alloc.js";
 import type { LibrosaSemantics } from "../util/params.js";
@@ -45,15 +45,8 @@ export interface CqtSignal {
   single: boolean;
 }
 
-interface StftSourceRequest {
+interface StftSourceRequest extends FramingRequest {
   signal: Float64Array;
-  channels: number;
-  length: number;
-  nFft: number;
-  hopLength: number;
-  window: Float64Array;
-  center: boolean;
-  padMode: PadMode;
   /** Magnitude exponent of the columns. */
   power: number;
 }

@@ -78,16 +78,21 @@ export interface SegmentClaim {
   claim(nbytes: number): number | undefined;
 }
 
-export interface StftRequest {
-  /** (channels, length) row-major. */
-  signal: FloatArray;
+/** How a (channels, length) row-major signal is cut into frames (the STFT's and its users' requests). */
+export interface FramingRequest {
   channels: number;
   length: number;
   nFft: number;
   hopLength: number;
+  /** The window, padded to nFft. */
   window: Float64Array;
   center: boolean;
   padMode: PadMode;
+}
+
+export interface StftRequest extends FramingRequest {
+  /** (channels, length) row-major. */
+  signal: FloatArray;
   /** complex128 output (else complex64). */
   double: boolean;
   /** The reply segment, where the frames go as soon as they are computed. */
