@@ -177,6 +177,22 @@ describe("retained memory over varied parameters", () => {
     expect(BoundedCache.allWithinBounds()).toBe(true);
   });
 
+  it("pyin over varied pitch ranges: one transition table per setting, bounded, every one dropped reported as garbage", async () => {
+    // A table dropped without a report is garbage nothing collects until V8's own external-memory
+    // limit (~64 MB): the soak's pyin varied row grew that much before tables were cached like this.
+    const y = clip();
+    const told: number[] = [];
+    onCacheEviction((bytes) => told.push(bytes));
+    try {
+      for (let i = 0; i < 16; i++) await callOp("pyin", { ...pyinParams, fmin: 50, fmax: 600 + 200 * i }, [y]);
+    } finally {
+      onCacheEviction(undefined);
+    }
+    expect(BoundedCache.allWithinBounds()).toBe(true);
+    // 16 settings, 0.7-1.2 MB each (2 tables of nPitch (2 half + 1) float64; ~15 MB): those beyond the bound were dropped, and said so.
+    expect(told.reduce((a, b) => a + b, 0)).toBeGreaterThan(4 * 2 ** 20);
+  });
+
   it("istft of spectra of varied sizes keeps the kernels' memory after one pass", async () => {
     const y = clip();
     const spectra: { params: Record<string, unknown>; S: NamedArray }[] = [];

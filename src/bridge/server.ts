@@ -93,6 +93,11 @@ const serve = (): void => {
     });
   };
   onCacheEviction(noteDropped);
+  /** A full collection here and, when each is next idle, in every worker (the `memory` and `clear_caches` ops). */
+  const collectEverywhere = (): void => {
+    collectGarbage();
+    pool?.collectGarbage();
+  };
   const arena = new BufferArena({
     maxRetainedBytes: integerFromEnv("AURALIS_DSP_ARENA_MAX", DEFAULT_ARENA_MAX_BYTES, 0),
     onDrop: noteDropped,
@@ -137,7 +142,7 @@ const serve = (): void => {
           writeReply(errorReply(frameId(event.header), "ProtocolError", (error as Error).message));
           continue;
         }
-        writeReply(await handleRequest(ops, event.header, event.arrays, { runner, arena, collectGarbage }, segment));
+        writeReply(await handleRequest(ops, event.header, event.arrays, { runner, arena, collectGarbage: collectEverywhere }, segment));
       } finally {
         // The reply is in the kernel's hands: its buffers may serve the next request.
         setBufferSource(undefined);

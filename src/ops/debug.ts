@@ -57,7 +57,8 @@ export const debugOps = (server: ServerFacts): OpTable => ({
    * kernel memory's bytes by region, and `free`), `arena_bytes` (the server's free
    * request buffers) and Node's `process.memoryUsage()` (`rss`, `heap_total`,
    * `heap_used`, `external`, `array_buffers`).
-   * With `collect`, a full garbage collection runs first (where one is offered).
+   * With `collect`, a full garbage collection runs first (where one is offered), and
+   * in each pool worker once it is next idle (a second call sees their effect).
    */
   memory: (params, _arrays, ctx) => {
     if (params.collect === true) ctx.collectGarbage?.();

@@ -6,7 +6,7 @@
  */
 import type { Flow, Runner, TaskTable } from "../schedule/types.js";
 
-import { allocFloat64 } from "../util/alloc.js";
+import { allocFloat64, allocInt32 } from "../util/alloc.js";
 import type { FrameObservations } from "./pyinObservations.js";
 import type { PitchTransitions } from "./pitchTransitions.js";
 import { allocObservations, checkObservations, decodeChannels, observeUnits, planPyin, planTransitions, type PyinOptions, type PyinPlan } from "./pyin.js";
@@ -87,7 +87,7 @@ export function* pyinFlow(runner: PitchRunner, r: PitchRequest<PyinOptions>): Fl
   const observations = allocObservations(plan, units, shared);
   yield runner.run("pitch.pyin.observe", units, { plan, signal, observations }, OBSERVE_GRAIN);
   checkObservations(observations);
-  const states = new Int32Array(shared ? new SharedArrayBuffer(4 * units) : new ArrayBuffer(4 * units));
+  const states = allocInt32(units, shared, { zero: false });
   yield runner.run("pitch.pyin.decode", channels, { plan, transitions, observations, states });
   return { states, voicedProb: observations.voicedProb, nFrames: plan.yin.nFrames };
 }

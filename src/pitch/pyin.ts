@@ -8,6 +8,7 @@
  * @see {@link https://doi.org/10.1109/ICASSP.2014.6853678 | Mauch & Dixon 2014, "pYIN: A fundamental frequency estimator using probabilistic threshold distributions"}
  */
 import { allocFloat64, allocInt32, allocUint8 } from "../util/alloc.js";
+import { BoundedCache } from "../util/boundedCache.js";
 import { ParameterError } from "../util/errors.js";
 import { roundHalfEven } from "../util/round.js";
 import { candidateSlots, observationScratch, observeFrame, pyinPrior, type FrameObservations, type PyinModel } from "./pyinObservations.js";
@@ -74,16 +75,19 @@ export const planPyin = (length: number, o: PyinOptions, single: boolean): PyinP
   };
 };
 
-/** The last transitions built: calls with the same settings (every chunk of a long file, say) reuse them. */
-let lastTransitions: { key: string; transitions: PitchTransitions } | null = null;
+/**
+ * Transitions by settings: calls with the same settings (every chunk of a long file,
+ * say) reuse them. A table is about 2 nPitch (2 half + 1) float64 (1.2 MB for C2-C7 at
+ * 22050 Hz), so the bound holds a handful; each one dropped is reported as garbage
+ * (see util/boundedCache.ts), so loops over varied fmin/fmax/frame lengths pace full
+ * collections instead of leaving the runtime ~60 MB of old tables (issue 17).
+ */
+const transitionCache = new BoundedCache<string, PitchTransitions>(8 * 2 ** 20);
 
 /** The transitions of `plan` (librosa's checks on them included). */
 export const planTransitions = (plan: PyinPlan): PitchTransitions => {
   const key = [plan.model.nPitch, plan.transitionWidth, plan.switchProb, plan.minLogProb].join(" ");
-  if (lastTransitions?.key !== key) {
-    lastTransitions = { key, transitions: pitchTransitions(plan.model.nPitch, plan.transitionWidth, plan.switchProb, plan.minLogProb) };
-  }
-  return lastTransitions.transitions;
+  return transitionCache.getOrCreate(key, () => pitchTransitions(plan.model.nPitch, plan.transitionWidth, plan.switchProb, plan.minLogProb));
 };
 
 /** Buffers of `units` frames' observations; shared when workers fill them. */
