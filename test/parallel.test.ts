@@ -280,6 +280,32 @@ describe("the hpss op (decompose.hpss) on the pool", () => {
     });
   }
 
+  it.each([1, 2])("effects.hpss of %i channel(s) over many inverse-STFT chunks: bit-identical inline and on 2 threads, and to stft -> decompose.hpss -> istft", async (channels) => {
+    // n_fft 256, hop 64: 1300+ frames, so the parts' frames are made in three windows of 512 (src/hpss/pipeline.ts).
+    const length = 85_013;
+    const y = new Float64Array(new SharedArrayBuffer(8 * channels * length)).map((_, i) => {
+      const t = i % length;
+      return 0.5 * Math.sin(0.031 * t * (1 + (i >= length ? 0.5 : 0))) + (t % 2011 < 3 ? 0.9 : 0) + 0.05 * Math.sin(0.0007 * t * t);
+    });
+    const frame = { n_fft: 256, hop_length: 64, win_length: 256, center: true, window: "hann" };
+    const params = { ...frame, pad_mode: "constant", win_harm: 17, win_perc: 9, power: 2, margin_harm: 1, margin_perc: 1, mask: false, which: "both", librosa: "0.11" };
+    const Y: NamedArray = { name: "y", dtype: "float64", shape: [channels, length], data: y };
+    const results = [];
+    for (const p of [undefined, pool(2)]) results.push(await runOp("effects.hpss", params, [Y], p));
+    const [inline, two] = results;
+    for (const k of [0, 1]) expect(bytesOf(two!.arrays[k]!.data).equals(bytesOf(inline!.arrays[k]!.data))).toBe(true);
+
+    const { arrays: [D] } = await runOp("stft", { ...frame, pad_mode: "constant", dtype: "complex128" }, [Y]);
+    expect(D!.shape[0]).toBeGreaterThan(2 * 512);
+    const hp = { win_harm: 17, win_perc: 9, power: 2, margin_harm: 1, margin_perc: 1, mask: false, librosa: "0.11" };
+    const { arrays: parts } = await runOp("hpss", hp, [{ ...D!, name: "S" }]);
+    for (const k of [0, 1]) {
+      const { arrays: [part] } = await runOp("istft", { ...frame, length, dtype: "float64" }, [{ ...parts[k]!, name: "stft_matrix" }]);
+      expect(bytesOf(inline!.arrays[k]!.data).equals(bytesOf(part!.data))).toBe(true);
+    }
+    expect(inline!.arrays[1]!.data.some((v) => v !== 0)).toBe(true);
+  });
+
   it("a real S with negative values fails with librosa's message on the pool too", async () => {
     const [nTime, nFreq] = [20, 30];
     const data = new Float64Array(new SharedArrayBuffer(8 * nTime * nFreq)).fill(-1);

@@ -159,9 +159,9 @@ const harmonicBinsTask = (f0: number, f1: number, a: SeparationArgs): void => {
   harmonicBins(a.buffers, a.plan.nBins, a.plan.nFrames, a.params, f0, f1);
 };
 
-/** Task `hpss.separateElements`: pass 3 over elements [e0, e1). */
-const separateElementsTask = (e0: number, e1: number, a: SeparationArgs): void => {
-  separateElements(a.buffers, a.params, e0, e1);
+/** Task `hpss.separateElements`: pass 3 over elements [outFirst + e0, outFirst + e1), `buffers.out` holding them from its start. */
+const separateElementsTask = (e0: number, e1: number, a: SeparationArgs & { outFirst: number }): void => {
+  separateElements(a.buffers, a.params, a.outFirst + e0, a.outFirst + e1, a.outFirst);
 };
 
 /** This domain's tasks (joined into the runners' table by src/schedule/tasks.ts). */
@@ -195,11 +195,22 @@ interface SignalHpssRequest {
   double: boolean;
 }
 
+/**
+ * Frames of the masked parts made per inverse-STFT chunk: pass 3 writes a window of
+ * this many frames (plus the few each chunk shares with the last) instead of both
+ * parts of the whole signal, which were the largest buffer of a long call (127 MB of
+ * 254 MB for 180 s at 22050 Hz in float32, issue 13's peak memory).
+ */
+const PART_FRAMES_PER_CHUNK = 512;
+
 /** `effects.hpss`: the parts, each (channels, length), one after another in one array. */
 export function* separateSignalFlow(runner: HpssRunner, r: SignalHpssRequest): Flow<FloatArray> {
   const { plan, channels, length, parts, double, window } = r;
   const shared = runner.shared;
-  const count = plan.nBins * plan.nFrames;
+  const { nBins, nFrames } = plan;
+  const count = nBins * nFrames;
+  // The frames one chunk of units reads: its units' frames and those reaching into them.
+  const windowFrames = Math.min(nFrames, PART_FRAMES_PER_CHUNK + Math.ceil(plan.nFft / plan.hopLength) + 1);
   // Every element of these is written before it is read: no zero-fill.
   const uninitialised = { zero: false };
   const buffers: SeparationBuffers = {
@@ -208,22 +219,30 @@ export function* separateSignalFlow(runner: HpssRunner, r: SignalHpssRequest): F
     harm: allocFloat(count, double, shared, uninitialised),
     perc: allocFloat(count, double, shared, uninitialised),
     // masks are real: istft reads them from an interleaved buffer in float64, as numpy's irfft of a real array.
-    out: allocFloat(2 * count * parts.length, double || r.returnMasks, shared, uninitialised),
+    out: allocFloat(2 * nBins * windowFrames * parts.length, double || r.returnMasks, shared, uninitialised),
     parts,
     returnMasks: r.returnMasks,
   };
   const output = allocFloat(parts.length * channels * length, double, shared, uninitialised);
+  // One channel's parts are the rows of `output` itself; with more channels, rows copied into it.
+  const channelParts = channels === 1 ? output : allocFloat(parts.length * length, double, shared, uninitialised);
   for (let c = 0; c < channels; c++) {
     const args: SeparationArgs = { plan, signal: r.signal.subarray(c * length, (c + 1) * length), length, window, buffers, params: r.params };
-    yield runner.run("hpss.analyseFrames", plan.nFrames, args);
-    yield runner.run("hpss.harmonicBins", plan.nBins, args);
-    yield runner.run("hpss.separateElements", count, args);
-    // The parts are the channels of one spectrogram: one inverse STFT, one envelope.
-    const { out } = yield* istftFlow(runner, {
-      spectrum: buffers.out, layout: frameMajorLayout(plan.nBins, parts.length), nBins: plan.nBins, nFrames: plan.nFrames, channels: parts.length,
-      nFft: plan.nFft, hopLength: plan.hopLength, window, center: r.center, length, double,
+    yield runner.run("hpss.analyseFrames", nFrames, args);
+    yield runner.run("hpss.harmonicBins", nBins, args);
+    // The parts are the channels of one spectrogram: one inverse STFT, one envelope, its frames made chunk by chunk.
+    function* partFrames(f0: number, f1: number): Flow<void> {
+      if ((f1 - f0) > windowFrames) throw new Error(`hpss: ${f1 - f0} frames for a window of ${windowFrames}`);
+      yield runner.run("hpss.separateElements", (f1 - f0) * nBins, { ...args, outFirst: f0 * nBins });
+    }
+    yield* istftFlow(runner, {
+      spectrum: buffers.out, layout: frameMajorLayout(nBins, parts.length), nBins, nFrames, channels: parts.length,
+      nFft: plan.nFft, hopLength: plan.hopLength, window, center: r.center, length, double, out: channelParts,
+      frames: { chunkUnits: PART_FRAMES_PER_CHUNK, make: partFrames },
     });
-    for (let k = 0; k < parts.length; k++) output.set(out.subarray(k * length, (k + 1) * length), (k * channels + c) * length);
+    if (channels > 1) {
+      for (let k = 0; k < parts.length; k++) output.set(channelParts.subarray(k * length, (k + 1) * length), (k * channels + c) * length);
+    }
   }
   return output;
 }

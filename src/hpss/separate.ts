@@ -228,13 +228,14 @@ const ELEMENT_BLOCK = 8192;
 /**
  * Pass 3 for elements `[e0, e1)` (`t * nBins + f`), after passes 1 and 2: the
  * masks of {@link hpssMasks} and the masked spectra of {@link applyMask}, or
- * the masks themselves, written to `b.out`.
+ * the masks themselves, written to `b.out`, whose first element is element
+ * `outFirst` (a window of frames: see separateSignalFlow).
  */
-export const separateElements = (b: SeparationBuffers, params: HpssParams, e0: number, e1: number): void => {
+export const separateElements = (b: SeparationBuffers, params: HpssParams, e0: number, e1: number, outFirst = 0): void => {
   const float32 = params.precision === "float32";
   const kernel = !b.returnMasks && b.parts.length === 2 ? createMaskKernel(float32, params.power, percussiveIsComplement(params)) : null;
   if (kernel === null) {
-    maskElements(b, params, e0, e1);
+    maskElements(b, params, e0, e1, outFirst);
     return;
   }
   const empty = params.marginHarm === 1 && params.marginPerc === 1 ? 0.5 : 0;
@@ -249,12 +250,12 @@ export const separateElements = (b: SeparationBuffers, params: HpssParams, e0: n
     v.mag.set(b.mag.subarray(s, e));
     v.spectrum.set(b.spectrum.subarray(2 * s, 2 * e));
     kernel.run();
-    b.out.set(v.out, 4 * s);
+    b.out.set(v.out, 4 * (s - outFirst));
   }
 };
 
 /** {@link separateElements} in scalar code, for any power, one part, or the masks themselves. */
-const maskElements = (b: SeparationBuffers, params: HpssParams, e0: number, e1: number): void => {
+const maskElements = (b: SeparationBuffers, params: HpssParams, e0: number, e1: number, outFirst: number): void => {
   const float32 = params.precision === "float32";
   const { spectrum, mag, harm, perc, out, parts, returnMasks } = b;
   const nParts = parts.length;
@@ -273,7 +274,7 @@ const maskElements = (b: SeparationBuffers, params: HpssParams, e0: number, e1: 
     const maskPerc = complement
       ? roundTo(1 - maskHarm, float32)
       : softmaskValue(p, roundTo(h * marginPerc, float32), power, splitZeros, float32, tiny);
-    const o = 2 * i * nParts;
+    const o = 2 * (i - outFirst) * nParts;
     if (returnMasks) {
       if (harmAt >= 0) {
         out[o + 2 * harmAt] = maskHarm;

@@ -133,7 +133,17 @@ export interface IstftJob {
    * bits as the TypeScript path.
    */
   float32Pairs?: boolean;
+  /** The first frame `spectrum` holds (frame t at t - firstFrame in `layout`): a window of frames made for these units (see {@link istftFrameRange}). Default 0. */
+  firstFrame?: number;
 }
+
+/** The frames [first, end) that units [u0, u1) read. */
+export const istftFrameRange = (plan: IstftPlan, u0: number, u1: number): [number, number] => {
+  const [pA, pB] = unitPositions(plan, u0, u1);
+  if (pB <= pA) return [0, 0];
+  const first = Math.max(0, Math.floor((pA - plan.nFft) / plan.hopLength) + 1);
+  return [first, Math.min(plan.nFrames - 1, Math.floor((pB - 1) / plan.hopLength)) + 1];
+};
 
 /**
  * Computes the output samples owned by units [u0, u1) of channel range
@@ -194,6 +204,7 @@ const unitPositions = (plan: IstftPlan, u0: number, u1: number): [number, number
 const istftBlock = (job: IstftJob, u0: number, u1: number, scratch: IstftScratch): void => {
   const { plan, spectrum, layout, channels, window, out } = job;
   const { nFft, hopLength, nFrames, nBinsUsed, outLength, offset, single } = plan;
+  const held = job.firstFrame ?? 0;
   const [pA, pB] = unitPositions(plan, u0, u1);
   if (pB <= pA) return;
   const width = pB - pA;
@@ -209,7 +220,7 @@ const istftBlock = (job: IstftJob, u0: number, u1: number, scratch: IstftScratch
   for (let c = 0; c < channels; c++) {
     acc.fill(0, 0, width);
     for (let t = firstFrame; t <= lastFrame; t++) {
-      let o = 2 * (t * layout.frameStride + c * layout.channelStride);
+      let o = 2 * ((t - held) * layout.frameStride + c * layout.channelStride);
       for (let f = 0; f < nBinsUsed; f++, o += step) {
         spec[2 * f] = spectrum[o]!;
         spec[2 * f + 1] = spectrum[o + 1]!;
@@ -293,6 +304,7 @@ const istftUnitsInMemory = (engine: { memory: FftMemory; kernels: StftKernels },
   const { memory, kernels } = engine;
   const { plan, spectrum, layout, channels, window, out } = job;
   const { nFft, hopLength, nFrames, nBinsUsed, outLength, offset, single } = plan;
+  const held = job.firstFrame ?? 0;
   const [PA, PB] = unitPositions(plan, u0, u1);
   if (PB <= PA) return;
   const nBinsFull = Math.floor(nFft / 2) + 1;
@@ -382,7 +394,7 @@ const istftUnitsInMemory = (engine: { memory: FftMemory; kernels: StftKernels },
       reach = Math.max(reach, start + k1);
     };
     for (; t <= lastFrame; t++) {
-      const base = 2 * t * frameStride;
+      const base = 2 * (t - held) * frameStride;
       // With pairs, frame t + 1 (when this block reads it) is staged with frame t.
       const paired = pairs && interiorFrame(t);
       const both = paired && t + 1 <= lastFrame && interiorFrame(t + 1);

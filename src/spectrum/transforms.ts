@@ -11,7 +11,7 @@ import type { Flow, Runner, TaskTable } from "../schedule/types.js";
 
 import { allocFloat, type FloatArray } from "../util/alloc.js";
 import { writeToSegment } from "../util/segmentWriter.js";
-import { istftUnitCount, istftUnits, planIstft, type IstftJob, type IstftPlan } from "./istft.js";
+import { istftFrameRange, istftUnitCount, istftUnits, planIstft, type IstftJob, type IstftPlan } from "./istft.js";
 import type { PadMode } from "./pad.js";
 import { frameMajorLayout, planStft, stftFrames, type SpectrumLayout, type StftJob, type StftPlan } from "./stft.js";
 
@@ -41,7 +41,10 @@ export interface StftTaskArgs extends StftJob {
   sink?: FrameSink;
 }
 
-export type IstftTaskArgs = IstftJob;
+export interface IstftTaskArgs extends IstftJob {
+  /** The run's unit 0 (a run over a range of the units). */
+  firstUnit?: number;
+}
 
 /** Task `spectrum.stft`: frames [t0, t1) of every channel. */
 const stftTask = (t0: number, t1: number, a: StftTaskArgs): void => {
@@ -58,9 +61,10 @@ const stftTask = (t0: number, t1: number, a: StftTaskArgs): void => {
   }
 };
 
-/** Task `spectrum.istft`: output units [u0, u1). */
+/** Task `spectrum.istft`: output units [firstUnit + u0, firstUnit + u1). */
 const istftTask = (u0: number, u1: number, a: IstftTaskArgs): void => {
-  istftUnits(a, u0, u1);
+  const first = a.firstUnit ?? 0;
+  istftUnits(a, first + u0, first + u1);
 };
 
 /** This domain's tasks (joined into the runners' table by src/schedule/tasks.ts). */
@@ -140,6 +144,14 @@ interface IstftRequest {
   double: boolean;
   /** complex64 frames may go through float32 pair transforms (the istft op: see IstftJob.float32Pairs). */
   float32Pairs?: boolean;
+  /** Write into these rows (channels x the plan's outLength) instead of a new array. */
+  out?: FloatArray;
+  /**
+   * Frames made on demand, so no signal-long spectrum need exist (effects.hpss): the
+   * units are inverted `chunkUnits` at a time, each chunk after `make(f0, f1)` has put
+   * frames [f0, f1) at the start of `spectrum` (frame f at f - f0 in `layout`).
+   */
+  frames?: { chunkUnits: number; make: (f0: number, f1: number) => Flow<void> };
 }
 
 /** Inverse STFT of a spectrogram in `layout` into (channels, outLength). */
@@ -147,11 +159,23 @@ export function* istftFlow(runner: SpectrumRunner, r: IstftRequest): Flow<{ plan
   const plan = planIstft(r.nBins, r.nFrames, r.nFft, r.hopLength, r.center, r.length, !r.double);
   const { channels } = r;
   // istftUnits writes every sample up to the last frame's reach; only a `length` beyond it needs zeros.
-  const out = allocFloat(channels * plan.outLength, r.double, runner.shared, { zero: false });
+  const out = r.out ?? allocFloat(channels * plan.outLength, r.double, runner.shared, { zero: false });
   const reached = Math.min(plan.outLength, plan.nFft + plan.hopLength * (plan.nFrames - 1) - plan.offset);
   if (reached < plan.outLength) {
     for (let c = 0; c < channels; c++) out.fill(0, c * plan.outLength + reached, (c + 1) * plan.outLength);
   }
-  yield runner.run("spectrum.istft", istftUnitCount(plan), { plan, spectrum: r.spectrum, layout: r.layout, channels, window: r.window, out, float32Pairs: r.float32Pairs }, Math.ceil(ISTFT_UNIT_GRAIN / channels));
+  const job: IstftTaskArgs = { plan, spectrum: r.spectrum, layout: r.layout, channels, window: r.window, out, float32Pairs: r.float32Pairs };
+  const grain = Math.ceil(ISTFT_UNIT_GRAIN / channels);
+  const units = istftUnitCount(plan);
+  if (r.frames === undefined) {
+    yield runner.run("spectrum.istft", units, job, grain);
+    return { plan, out };
+  }
+  for (let u0 = 0; u0 < units; u0 += r.frames.chunkUnits) {
+    const u1 = Math.min(units, u0 + r.frames.chunkUnits);
+    const [f0, f1] = istftFrameRange(plan, u0, u1);
+    yield* r.frames.make(f0, f1);
+    yield runner.run("spectrum.istft", u1 - u0, { ...job, firstFrame: f0, firstUnit: u0 }, grain);
+  }
   return { plan, out };
 }
