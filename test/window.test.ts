@@ -1,6 +1,6 @@
 /** Windows against scipy.signal.get_window(..., fftbins=True), and the pad-mode index map against numpy.pad. */
 import { describe, expect, it } from "vitest";
-import { getWindow, padCenter, type WindowName } from "../src/spectrum/window.js";
+import { fftWindow, getWindow, padCenter, type WindowName } from "../src/spectrum/window.js";
 import { paddedIndex } from "../src/spectrum/pad.js";
 import { ParameterError } from "../src/util/errors.js";
 import { loadManifest, loadNpy } from "./helpers/fixtures.js";
@@ -50,4 +50,18 @@ describe("paddedIndex follows numpy.pad", () => {
       });
     }
   }
+});
+
+describe("fftWindow", () => {
+  it("is get_window centre-padded to n_fft, one shared array per named setting, a new one per explicit array", () => {
+    const w = fftWindow("hann", 1000, 1024);
+    expect(Array.from(w)).toEqual(Array.from(padCenter(getWindow("hann", 1000, true), 1024)));
+    // Every call of the same settings reads the same array (no per-call window to compute and collect).
+    expect(fftWindow("hann", 1000, 1024)).toBe(w);
+    expect(fftWindow(["kaiser", 4], 1000, 1024)).not.toBe(fftWindow(["kaiser", 8], 1000, 1024));
+    expect(fftWindow("hann", 1000, 2048)).not.toBe(w);
+    const explicit = Float64Array.from({ length: 1000 }, (_, i) => i);
+    expect(fftWindow(explicit, 1000, 1024)).not.toBe(fftWindow(explicit, 1000, 1024));
+    expect(() => fftWindow(explicit, 999, 1024)).toThrow(ParameterError);
+  });
 });

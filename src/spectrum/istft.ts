@@ -248,6 +248,17 @@ onClearCaches(() => {
   tile = null;
 });
 
+/** Whether a and b hold the same values (Object.is per element), in a loop that allocates nothing (a callback boxes each value). */
+const sameValues = (a: Float64Array, b: Float64Array): boolean => {
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) {
+    const x = a[k]!;
+    const y = b[k]!;
+    if (x === y ? x === 0 && 1 / x !== 1 / y : x === x || y === y) return false;
+  }
+  return true;
+};
+
 /**
  * The interior envelope tiled: index j holds period[j % hop] for j < length.
  * A block whose positions are all interior reads it from index pA % hop.
@@ -256,7 +267,7 @@ const envelopeTile = (memory: FftMemory, plan: IstftPlan, window: Float64Array, 
   const { hopLength, single } = plan;
   if (
     tile !== null && tile.kernels === memory.memory && tile.hop === hopLength && tile.single === single && tile.length >= length &&
-    tile.window.length === window.length && tile.window.every((w, k) => Object.is(w, window[k]))
+    sameValues(tile.window, window)
   ) {
     return tile.at;
   }

@@ -189,6 +189,13 @@ const denseFrame = (layout: SpectrumLayout, nBins: number, channels: number): bo
   (layout.binStride === 1 && layout.channelStride === nBins) ||
   (channels === 1 && layout.binStride === 1);
 
+/** This thread's buffer for a padded edge frame (grown, never shrunk: one n_fft of float64 at most). */
+let edgeFrame = new Float64Array(0);
+const paddedFrame = (nFft: number): Float64Array => {
+  if (edgeFrame.length < nFft) edgeFrame = new Float64Array(nFft);
+  return edgeFrame;
+};
+
 /**
  * {@link stftFrames} inside the FFT kernels' memory: per batch of frames
  * and channel, the stretch of signal the batch's frames cover is copied in
@@ -230,7 +237,7 @@ const stftFramesInMemory = (engine: { memory: FftMemory; kernels: StftKernels },
   const pairBytes = outSingle ? 8 : 16;
   const convert = outSingle ? kernels.demote : kernels.copyPairs;
   const packed = layout.binStride === 1;
-  const frame = new Float64Array(nFft);
+  const frame = paddedFrame(nFft);
   const step = 2 * layout.binStride;
   for (const seg of plan.segments) {
     const a = Math.max(t0, seg.frameStart);

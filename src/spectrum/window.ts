@@ -9,6 +9,7 @@
  *
  * @see https://docs.scipy.org/doc/scipy/reference/generated/scipy.signal.get_window.html
  */
+import { BoundedCache } from "../util/boundedCache.js";
 import { ParameterError } from "../util/errors.js";
 
 /** A window given by name (`"hann"`) or by name and parameters (`["kaiser", 4]`). */
@@ -185,18 +186,20 @@ export const padCenter = (data: Float64Array, size: number): Float64Array => {
   return out;
 };
 
+/** Named analysis windows by (name, winLength, nFft): every stft/istft/hpss call of the same settings reads one array. */
+const namedWindows = new BoundedCache<string, Float64Array>(2 ** 20);
+
 /**
  * The analysis window librosa's stft/istft use: `get_window(window, winLength,
  * fftbins=True)` centre-padded to `nFft`, or an explicit array of length
- * `winLength` centre-padded likewise.
+ * `winLength` centre-padded likewise. A named window is kept and shared by
+ * every call of the same settings: callers read it, never write to it.
  */
 export const fftWindow = (window: WindowName | Float64Array, winLength: number, nFft: number): Float64Array => {
-  let w: Float64Array;
   if (window instanceof Float64Array) {
     if (window.length !== winLength) throw new ParameterError(`Window size mismatch: ${window.length} != ${winLength}`);
-    w = window;
-  } else {
-    w = getWindow(window, winLength, true);
+    return padCenter(window, nFft);
   }
-  return padCenter(w, nFft);
+  const key = `${JSON.stringify(window)} ${winLength} ${nFft}`;
+  return namedWindows.getOrCreate(key, () => padCenter(getWindow(window, winLength, true), nFft));
 };
