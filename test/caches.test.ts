@@ -193,6 +193,19 @@ describe("retained memory over varied parameters", () => {
     expect(told.reduce((a, b) => a + b, 0)).toBeGreaterThan(4 * 2 ** 20);
   });
 
+  it("chroma_stft's kept filter banks follow the tuning: each tuning's chroma as from a cleared state", async () => {
+    const y = clip();
+    const tunings = [0.1, -0.23, 0.1, 0.37, -0.23];
+    const warm = [];
+    for (const tuning of tunings) warm.push((await callOp("chroma_stft", { ...chromaStftParams, tuning }, [y])).arrays[0]!);
+    for (const [i, tuning] of tunings.entries()) {
+      clearCaches();
+      const { arrays: [fresh] } = await callOp("chroma_stft", { ...chromaStftParams, tuning }, [y]);
+      expect(bytesOf(warm[i]!.data).equals(bytesOf(fresh!.data))).toBe(true);
+    }
+    expect(bytesOf(warm[0]!.data).equals(bytesOf(warm[1]!.data))).toBe(false);
+  });
+
   it("istft of spectra of varied sizes keeps the kernels' memory after one pass", async () => {
     const y = clip();
     const spectra: { params: Record<string, unknown>; S: NamedArray }[] = [];

@@ -343,7 +343,18 @@ interface ChromaFilterbankParams {
  *
  * @see https://librosa.org/doc/0.11.0/generated/librosa.filters.chroma.html
  */
-export const chromaFilterbank = (p: ChromaFilterbankParams): Float64Array => {
+export const chromaFilterbank = (p: ChromaFilterbankParams): Float64Array =>
+  chromaFilterbanks.getOrCreate(JSON.stringify([p.sr, p.nFft, p.nChroma, p.tuning, p.ctroct, p.octwidth, p.norm, p.baseC, p.single]), () => buildChromaFilterbank(p));
+
+/**
+ * Filter banks by settings and tuning (read only): chroma_stft estimates the tuning of
+ * each clip, and clips of one recording share a few tunings (0.01 steps); a bank is
+ * 12 x 1025 float64 (98 KB) at n_fft 2048, rebuilt in ~6 % of a 5 s clip's call (the dense
+ * layouts chroma_stft makes of them live as long as they do, see feature/chromaStft.ts).
+ */
+const chromaFilterbanks = new BoundedCache<string, Float64Array>(2 * 2 ** 20);
+
+const buildChromaFilterbank = (p: ChromaFilterbankParams): Float64Array => {
   const { nFft, nChroma } = p;
   // librosa builds all nFft columns and keeps the first 1 + nFft / 2; every column is
   // computed on its own (its frequency, its width, its own norm), so only those are built

@@ -52,6 +52,21 @@ interface DenseFold {
   weights: Float64Array;
 }
 
+/** Dense layouts of the (kept, read-only) filter banks, living as long as their bank. */
+const denseLayouts = new WeakMap<Float64Array, { shared?: DenseFold; local?: DenseFold }>();
+
+/** {@link denseFold} of `fold`, made once per bank and kind of memory. */
+const denseFoldOf = (fold: Float64Array, nChroma: number, nBins: number, shared: boolean): DenseFold => {
+  let layouts = denseLayouts.get(fold);
+  if (layouts === undefined) denseLayouts.set(fold, (layouts = {}));
+  const known = shared ? layouts.shared : layouts.local;
+  if (known !== undefined && known.nChroma === nChroma && known.nBins === nBins) return known;
+  const made = denseFold(fold, nChroma, nBins, shared);
+  if (shared) layouts.shared = made;
+  else layouts.local = made;
+  return made;
+};
+
 /** The dense layout of a row-major (nChroma, nBins) fold matrix (in shared memory for a pool: not copied per chunk). */
 const denseFold = (fold: Float64Array, nChroma: number, nBins: number, shared: boolean): DenseFold => {
   const groups = Math.ceil(nChroma / FOLD_ROWS);
@@ -402,7 +417,7 @@ export function* chromaStftSimd(runner: ChromaStftRunner, r: ChromaStftRequest):
   const shared = runner.shared;
   const { nFrames, nBins, channels } = source;
   const out = allocFloat(nFrames * p.nChroma * channels, r.double, shared, { zero: false });
-  const dense = (tuning: number): DenseFold => denseFold(r.filterbank(tuning), p.nChroma, nBins, shared);
+  const dense = (tuning: number): DenseFold => denseFoldOf(r.filterbank(tuning), p.nChroma, nBins, shared);
   if (source.spectrogram) {
     const estimate = r.tuning === null ? yield* estimateTuningFrom(runner, source, pp, 0.01, p.nChroma, null) : { tuning: r.tuning, empty: false };
     const args: FoldGivenArgs = { spectrogram: source.spectrogram, nFrames, fold: dense(estimate.tuning), p, out };
