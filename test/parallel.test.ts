@@ -304,6 +304,17 @@ describe("the hpss op (decompose.hpss) on the pool", () => {
       expect(bytesOf(inline!.arrays[k]!.data).equals(bytesOf(part!.data))).toBe(true);
     }
     expect(inline!.arrays[1]!.data.some((v) => v !== 0)).toBe(true);
+
+    // float32 (the SIMD float32 masks, float32 windows of frames): within float32 rounding of the float64 parts.
+    const Y32: NamedArray = { ...Y, dtype: "float32", data: new Float32Array(new SharedArrayBuffer(4 * y.length)).map((_, i) => y[i]!) };
+    const single = await runOp("effects.hpss", params, [Y32], pool(2));
+    for (const k of [0, 1]) {
+      const want = inline!.arrays[k]!.data;
+      const got = single.arrays[k]!.data;
+      const peak = want.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      const worst = got.reduce((m, v, i) => Math.max(m, Math.abs(v - want[i]!)), 0);
+      expect(worst).toBeLessThan(1e-5 * peak);
+    }
   });
 
   it("a real S with negative values fails with librosa's message on the pool too", async () => {
