@@ -137,12 +137,16 @@ export interface IstftJob {
   firstFrame?: number;
 }
 
+/** The frames [first, end) that reach padded positions [pA, pB) (pA < pB). */
+const framesReaching = (plan: IstftPlan, pA: number, pB: number): [number, number] => [
+  Math.max(0, Math.floor((pA - plan.nFft) / plan.hopLength) + 1),
+  Math.min(plan.nFrames - 1, Math.floor((pB - 1) / plan.hopLength)) + 1,
+];
+
 /** The frames [first, end) that units [u0, u1) read. */
 export const istftFrameRange = (plan: IstftPlan, u0: number, u1: number): [number, number] => {
   const [pA, pB] = unitPositions(plan, u0, u1);
-  if (pB <= pA) return [0, 0];
-  const first = Math.max(0, Math.floor((pA - plan.nFft) / plan.hopLength) + 1);
-  return [first, Math.min(plan.nFrames - 1, Math.floor((pB - 1) / plan.hopLength)) + 1];
+  return pB <= pA ? [0, 0] : framesReaching(plan, pA, pB);
 };
 
 /**
@@ -203,15 +207,14 @@ const unitPositions = (plan: IstftPlan, u0: number, u1: number): [number, number
 
 const istftBlock = (job: IstftJob, u0: number, u1: number, scratch: IstftScratch): void => {
   const { plan, spectrum, layout, channels, window, out } = job;
-  const { nFft, hopLength, nFrames, nBinsUsed, outLength, offset, single } = plan;
+  const { nFft, hopLength, nBinsUsed, outLength, offset, single } = plan;
   const held = job.firstFrame ?? 0;
   const [pA, pB] = unitPositions(plan, u0, u1);
   if (pB <= pA) return;
   const width = pB - pA;
   const fft = getRealFft(nFft);
   const { spec, frame, acc, envelope } = scratch;
-  const firstFrame = Math.max(0, Math.floor((pA - nFft) / hopLength) + 1);
-  const lastFrame = Math.min(nFrames - 1, Math.floor((pB - 1) / hopLength));
+  const [firstFrame, endFrame] = framesReaching(plan, pA, pB);
 
   sumSquareEnvelope(plan, window, pA, pB, envelope);
   const tiny = single ? TINY_FLOAT32 : TINY_FLOAT64;
@@ -219,7 +222,7 @@ const istftBlock = (job: IstftJob, u0: number, u1: number, scratch: IstftScratch
 
   for (let c = 0; c < channels; c++) {
     acc.fill(0, 0, width);
-    for (let t = firstFrame; t <= lastFrame; t++) {
+    for (let t = firstFrame; t < endFrame; t++) {
       let o = 2 * ((t - held) * layout.frameStride + c * layout.channelStride);
       for (let f = 0; f < nBinsUsed; f++, o += step) {
         spec[2 * f] = spectrum[o]!;
@@ -371,10 +374,10 @@ const istftUnitsInMemory = (engine: { memory: FftMemory; kernels: StftKernels },
   const tiny = single ? TINY_FLOAT32 : TINY_FLOAT64;
 
   // Accumulator index 0 is position pA; positions [pA, reach) have a term (or are never reached and zeroed).
-  let t = Math.max(0, Math.floor((PA - nFft) / hopLength) + 1);
+  const [firstNeeded, endNeeded] = framesReaching(plan, PA, PB);
+  let t = firstNeeded;
   let reach = PA;
-  // The last frame these units read, and the frames [stagedFrom, stagedEnd) staged at specAt.
-  const lastNeeded = Math.min(nFrames - 1, Math.floor((PB - 1) / hopLength));
+  // The frames [stagedFrom, stagedEnd) staged at specAt (within those these units read).
   let stagedFrom = t;
   let stagedEnd = t;
   for (let pA = PA; pA < PB; ) {
@@ -382,7 +385,7 @@ const istftUnitsInMemory = (engine: { memory: FftMemory; kernels: StftKernels },
     const unitEnd = Math.floor(pA / hopLength) + blockUnits;
     const pB = unitEnd >= u1 ? PB : Math.min(PB, unitEnd * hopLength);
     const width = pB - pA;
-    const lastFrame = Math.min(nFrames - 1, Math.floor((pB - 1) / hopLength));
+    const lastFrame = framesReaching(plan, pA, pB)[1] - 1;
     /**
      * Adds frame t's windowed samples into the accumulators, channel by channel:
      * channel c's are at the heap index `frameOf(c)` returns (which may transform them just then).
@@ -411,7 +414,7 @@ const istftUnitsInMemory = (engine: { memory: FftMemory; kernels: StftKernels },
       const both = paired && t + 1 <= lastFrame && interiorFrame(t + 1);
       if (staging === "frame" && !direct && (t >= stagedEnd || (both && t + 1 >= stagedEnd))) {
         stagedFrom = t;
-        stagedEnd = Math.min(t + stageFrames, lastNeeded + 1);
+        stagedEnd = Math.min(t + stageFrames, endNeeded);
         staged.set(spectrum.subarray(base, base + 2 * frameSpan * (stagedEnd - t)), stagedAt);
       }
       const frameAt = 8 * specAt + inPair * frameSpan * (t - stagedFrom);
