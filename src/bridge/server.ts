@@ -77,6 +77,11 @@ const serve = (): void => {
   setImmediate(() => pool?.warm());
   const maxPayloadBytes = integerFromEnv("AURALIS_DSP_MAX_PAYLOAD", DEFAULT_MAX_PAYLOAD_BYTES);
   // Request payloads and op outputs reuse the memory of earlier requests (see arena.ts for the policy).
+  /** A full collection here and, when each is next idle, in every worker (paced below; the `memory` and `clear_caches` ops). */
+  const collectEverywhere = (): void => {
+    collectGarbage();
+    pool?.collectGarbage();
+  };
   let dropped = 0;
   let collecting = false;
   /** Counts dropped arena buffers and evicted cache entries; enough of them make a full collection everywhere. */
@@ -88,16 +93,10 @@ const serve = (): void => {
     setImmediate(() => {
       collecting = false;
       dropped = 0;
-      collectGarbage();
-      pool?.collectGarbage();
+      collectEverywhere();
     });
   };
   onCacheEviction(noteDropped);
-  /** A full collection here and, when each is next idle, in every worker (the `memory` and `clear_caches` ops). */
-  const collectEverywhere = (): void => {
-    collectGarbage();
-    pool?.collectGarbage();
-  };
   const arena = new BufferArena({
     maxRetainedBytes: integerFromEnv("AURALIS_DSP_ARENA_MAX", DEFAULT_ARENA_MAX_BYTES, 0),
     onDrop: noteDropped,

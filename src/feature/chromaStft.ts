@@ -55,12 +55,12 @@ interface DenseFold {
 /** Dense layouts of the (kept, read-only) filter banks, living as long as their bank. */
 const denseLayouts = new WeakMap<Float64Array, { shared?: DenseFold; local?: DenseFold }>();
 
-/** {@link denseFold} of `fold`, made once per bank and kind of memory. */
+/** {@link denseFold} of `fold`, made once per bank and kind of memory (a bank's settings fix its shape). */
 const denseFoldOf = (fold: Float64Array, nChroma: number, nBins: number, shared: boolean): DenseFold => {
   let layouts = denseLayouts.get(fold);
   if (layouts === undefined) denseLayouts.set(fold, (layouts = {}));
   const known = shared ? layouts.shared : layouts.local;
-  if (known !== undefined && known.nChroma === nChroma && known.nBins === nBins) return known;
+  if (known !== undefined) return known;
   const made = denseFold(fold, nChroma, nBins, shared);
   if (shared) layouts.shared = made;
   else layouts.local = made;
