@@ -46,7 +46,7 @@ export interface CqtSignal {
 }
 
 interface StftSourceRequest extends FramingRequest {
-  signal: Float64Array;
+  signal: FloatArray;
   /** Magnitude exponent of the columns. */
   power: number;
 }

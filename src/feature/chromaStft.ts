@@ -34,7 +34,7 @@ import { interiorFrameStart, loadFrame } from "../spectrum/frames.js";
 import { normalizeStrided, TINY_FLOAT32, TINY_FLOAT64 } from "../util/normalize.js";
 import { isPeak, peakDouble, peakSingle, piptrackBinRange, piptrackRef, tuningFromPeaks, type PiptrackParams, type TuningEstimate } from "../pitch/tuning.js";
 import type { ColumnSource } from "../pitch/tuningColumns.js";
-import { estimateTuningFrom, gatherPeaks } from "../pitch/tuningColumns.js";
+import { estimateTuningFrom, frameWindower, gatherPeaks } from "../pitch/tuningColumns.js";
 import { tuningKernels, type TuningKernels } from "../pitch/tuningKernels.js";
 import { onClearCaches } from "../util/clearCaches.js";
 
@@ -187,7 +187,7 @@ export interface StftColumnsArgs {
   mag: Float64Array | null;
   counts: Int32Array | null;
   starts: Int32Array | null;
-  /** The power columns to keep, (frames, channels, bins); float32 when `single`. */
+  /** The power columns to keep, (frames, channels, bins), a column every {@link keptPitch} values; float32 when `single`. */
   keep: FloatArray | null;
   /** The fold to apply at once (tuning given). */
   fold: DenseFold | null;
@@ -229,8 +229,7 @@ const stftColumns = (a: StftColumnsArgs, t0: number, t1: number): void => {
   heap.set(window.subarray(0, nFft), win);
   const x32 = 2 * x32d;
   const frame = new Float64Array(nFft);
-  let stagedFrom = 0;
-  let stagedTo = 0;
+  const windowAt = frameWindower(memory, k.tuning, signal, channels, staging, stagingSize, win, input, nFft);
   const pairs = nBins >> 1;
   const pp = a.pp;
   const { lo, hi, stride, pitch, mag, counts, starts, keep } = a;
@@ -243,12 +242,7 @@ const stftColumns = (a: StftColumnsArgs, t0: number, t1: number): void => {
     for (let c = 0; c < channels; c++) {
       const start = interiorFrameStart(plan, c * channelLength, t);
       if (start >= 0) {
-        if (start < stagedFrom || start + nFft > stagedTo) {
-          stagedFrom = start;
-          stagedTo = Math.min(signal.length, start + stagingSize);
-          heap.set(signal.subarray(stagedFrom, stagedTo), staging);
-        }
-        k.tuning.window(8 * (staging + start - stagedFrom), 8 * win, 8 * input, 8 * nFft);
+        windowAt(start, c);
       } else {
         loadFrame(plan, signal, c * channelLength, t, frame);
         for (let i = 0; i < nFft; i++) heap[input + i] = frame[i]! * window[i]!;
@@ -295,7 +289,7 @@ const stftColumns = (a: StftColumnsArgs, t0: number, t1: number): void => {
         next += count;
       }
       if (keep) {
-        if (single) keep.set(heap32.subarray(x32, x32 + nBins), column * nBins);
+        if (single) keep.set(heap32.subarray(x32, x32 + nBins), column * keptPitch(nBins, true));
         else keep.set(heap.subarray(x, x + nBins), column * nBins);
       }
       if (d) foldAt(d, heap, heap32, x, false, t * a.p.nChroma * channels + c);
@@ -305,6 +299,14 @@ const stftColumns = (a: StftColumnsArgs, t0: number, t1: number): void => {
 
 /** Task `chroma.stftColumns`. */
 const stftColumnsTask = (t0: number, t1: number, a: StftColumnsArgs): void => stftColumns(a, t0, t1);
+
+/**
+ * Values from one kept column to the next: float32 columns start on 8-byte boundaries, as the kernels'
+ * areas do. V8 copies between a SharedArrayBuffer and another buffer with word moves only where both
+ * addresses have the same alignment, else byte by byte (about 4x slower): an odd number of float32 bins
+ * (1025) would make every other column's copy the slow one.
+ */
+const keptPitch = (nBins: number, single: boolean): number => (single ? nBins + (nBins & 1) : nBins);
 
 export interface FoldKeptArgs {
   /** (frames, channels, bins) power columns; float32 or float64. */
@@ -321,6 +323,7 @@ const foldKept = (a: FoldKeptArgs, t0: number, t1: number): void => {
   const { nBins } = a.fold;
   const { channels, nChroma } = a.p;
   const f32 = a.keep instanceof Float32Array;
+  const pitch = keptPitch(nBins, f32);
   const block = area(k.memory, "block", GATHER_BLOCK * channels * nBins);
   const d = folder(k.memory, k.fold, a.fold, a.p, a.out);
   const heap = k.memory.heap();
@@ -329,9 +332,9 @@ const foldKept = (a: FoldKeptArgs, t0: number, t1: number): void => {
   const at = f32 ? 2 * block : block;
   for (let b0 = t0; b0 < t1; b0 += GATHER_BLOCK) {
     const b1 = Math.min(t1, b0 + GATHER_BLOCK);
-    target.set(a.keep.subarray(b0 * channels * nBins, b1 * channels * nBins), at);
+    target.set(a.keep.subarray(b0 * channels * pitch, b1 * channels * pitch), at);
     for (let t = b0; t < b1; t++) {
-      for (let c = 0; c < channels; c++) foldAt(d, heap, heap32, at + ((t - b0) * channels + c) * nBins, f32, t * nChroma * channels + c);
+      for (let c = 0; c < channels; c++) foldAt(d, heap, heap32, at + ((t - b0) * channels + c) * pitch, f32, t * nChroma * channels + c);
     }
   }
 };
@@ -439,7 +442,7 @@ export function* chromaStftSimd(runner: ChromaStftRunner, r: ChromaStftRequest):
   const mag = allocFloat64(columns * stride, shared, { zero: false });
   const counts = allocInt32(columns, shared);
   const starts = allocInt32(columns, shared);
-  const keep = single ? allocFloat32(columns * nBins, shared, { zero: false }) : allocFloat64(columns * nBins, shared, { zero: false });
+  const keep = single ? allocFloat32(columns * keptPitch(nBins, true), shared, { zero: false }) : allocFloat64(columns * nBins, shared, { zero: false });
   const args: StftColumnsArgs = { ...base, pp, lo, hi, stride, pitch, mag, counts, starts, keep };
   yield runner.run("chroma.stftColumns", nFrames, args, FRAME_GRAIN);
   const estimate = tuningOfPeaks(pitch, mag, counts, starts, columns, p.nChroma, pp.single);

@@ -40,20 +40,21 @@ const normParam = (params: Params, name: string): number | null => {
   return norm;
 };
 
-/** A (channels, n) float signal from `y`, as float64 (kernels read it many times; one element type keeps them monomorphic). */
-const signalArray = (arrays: NamedArray[], shared: boolean): CqtSignal => {
+/** The (channels, n) samples of `y` as the request gave them (the STFT frames read float32 ones exactly as float64). */
+const signalInput = (arrays: NamedArray[]): Omit<CqtSignal, "data"> & { data: FloatArray } => {
   const y = requireArray(arrays, "y", ["float32", "float64"], 2);
   const [channels, length] = y.shape as [number, number];
   if (length === 0) throw new ParameterError("Audio data must be non-empty");
-  const raw = floatData(y);
-  let data: Float64Array;
-  if (raw instanceof Float64Array) {
-    data = raw;
-  } else {
-    data = allocFloat64(raw.length, shared, { zero: false });
-    data.set(raw);
-  }
-  return { data, channels, length, single: y.dtype === "float32" };
+  return { data: floatData(y), channels, length, single: y.dtype === "float32" };
+};
+
+/** {@link signalInput} as float64 (the CQT's kernels read it many times; one element type keeps them monomorphic). */
+const signalArray = (arrays: NamedArray[], shared: boolean): CqtSignal => {
+  const y = signalInput(arrays);
+  if (y.data instanceof Float64Array) return { ...y, data: y.data };
+  const data = allocFloat64(y.data.length, shared, { zero: false });
+  data.set(y.data);
+  return { ...y, data };
 };
 
 /**
@@ -74,7 +75,7 @@ const requestSpectrogram = (
     const nFft = requested !== null && Math.floor(requested / 2) + 1 === nBins ? requested : 2 * (nBins - 1);
     return { source: { spectrogram: floatData(s), nFrames, nBins, channels, power: 1 }, nFft, single: s.dtype === "float32" };
   }
-  const y = signalArray(arrays, shared);
+  const y = signalInput(arrays);
   const nFft = intParam(params, "n_fft", 1);
   const winLength = optionalIntParam(params, "win_length", 1) ?? nFft;
   const hopLength = optionalIntParam(params, "hop_length", 1) ?? Math.floor(winLength / 4);

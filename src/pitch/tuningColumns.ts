@@ -12,6 +12,7 @@ import { allocFloat64, allocInt32, type FloatArray } from "../util/alloc.js";
 import type { StftPlan } from "../spectrum/stft.js";
 import { interiorFrameStart, loadFrame } from "../spectrum/frames.js";
 import { tuningKernels, type TuningKernels } from "./tuningKernels.js";
+import { stftKernels } from "../spectrum/stftKernels.js";
 import { isPeak, peakDouble, peakSingle, piptrackBinRange, piptrackColumn, piptrackDouble, piptrackRef, piptrackSingle, tuningFromPeaks, type PiptrackParams, type TuningEstimate } from "./tuning.js";
 import { onClearCaches } from "../util/clearCaches.js";
 
@@ -22,7 +23,8 @@ const FRAME_GRAIN = 64;
 export interface ColumnSource {
   /** STFT of a signal ... */
   plan?: StftPlan;
-  signal?: Float64Array;
+  /** (channels, length) samples, float32 as the request gave them (frames read them exactly as float64). */
+  signal?: FloatArray;
   length?: number;
   window?: Float64Array;
   /** ... or a given (channels, bins, frames) spectrogram. */
@@ -197,6 +199,56 @@ const workspaceFor = (memory: FftMemory, nFft: number, nBins: number): Workspace
 };
 
 /**
+ * Interior frames of a signal times the window into the transform's input at
+ * heap index `input`, by the vector kernels from stretches of the signal
+ * staged in the kernels' memory (`stagingSize` float64 slots at `staging`,
+ * one part per channel when each part holds two frames, so the frames of
+ * channels taken in turn do not stage again each time): float64 samples
+ * through the tuning kernels' window, float32 ones staged as they are and
+ * promoted by stft's `window32` (the same products: promotion is exact), so
+ * a float32 request needs no float64 copy of its signal. `nFft` a power of
+ * two >= 4 (the in-place paths' sizes; window32 takes pairs of pairs).
+ * Returns the function windowing the frame of channel `c` that starts at sample `start`.
+ */
+export const frameWindower = (
+  memory: FftMemory,
+  kernels: TuningKernels,
+  signal: FloatArray,
+  channels: number,
+  staging: number,
+  stagingSize: number,
+  win: number,
+  input: number,
+  nFft: number,
+): ((start: number, c: number) => void) => {
+  const heap = memory.heap();
+  const parts = Math.floor(stagingSize / channels) >= 2 * nFft ? channels : 1;
+  const partSize = Math.floor(stagingSize / parts);
+  // Per part: the staged samples [from, to) and where they sit (float64 slots).
+  const from = new Float64Array(parts);
+  const to = new Float64Array(parts);
+  const single = !(signal instanceof Float64Array);
+  const skew = (signal.byteOffset >> 2) & 1;
+  const heap32 = new Float32Array(heap.buffer, 0, 2 * heap.length);
+  const vector = single ? stftKernels(memory.memory!) : null;
+  return (start, c) => {
+    const part = parts === 1 ? 0 : c;
+    const at = staging + part * partSize;
+    if (start < from[part]! || start + nFft > to[part]!) {
+      // float32: from an 8-byte boundary of the signal's buffer, as the area is (see keptPitch in chromaStft.ts).
+      const first = single && start > 0 ? start - ((skew + start) & 1) : start;
+      from[part] = first;
+      to[part] = Math.min(signal.length, first + partSize);
+      if (single) heap32.set(signal.subarray(first, to[part]), 2 * at);
+      else heap.set(signal.subarray(first, to[part]), at);
+    }
+    const offset = start - from[part]!;
+    if (vector) vector.window32(4 * (2 * at + offset), 8 * win, 8 * input, nFft / 2);
+    else kernels.window(8 * (at + offset), 8 * win, 8 * input, 8 * nFft);
+  };
+};
+
+/**
  * Peaks (and kept columns) of the STFT columns of frames [t0, t1) with the
  * transform done in place in the FFT kernels' memory: the frame's window
  * product is written straight into the transform's input (interior frames by
@@ -224,8 +276,7 @@ const stftPeaksInPlace = (a: TuningTaskArgs, t0: number, t1: number, memory: Fft
   const heap = memory.heap();
   const peakBins = new Int32Array(heap.buffer, 8 * ws.peaks, nBins);
   heap.set(window.subarray(0, nFft), ws.window);
-  let stagedFrom = 0;
-  let stagedTo = 0;
+  const windowAt = frameWindower(memory, kernels, signal, channels, ws.staging, ws.stagingSize, ws.window, input, nFft);
   const peaksOnly = keep === null && power === 1;
   // piptrack reads x[lo - 1 .. hi] (its neighbours test).
   const from = peaksOnly ? Math.max(0, lo - 1) : 0;
@@ -250,12 +301,7 @@ const stftPeaksInPlace = (a: TuningTaskArgs, t0: number, t1: number, memory: Fft
     for (let c = 0; c < channels; c++) {
       const start = interiorFrameStart(plan, c * channelLength, t);
       if (start >= 0) {
-        if (start < stagedFrom || start + nFft > stagedTo) {
-          stagedFrom = start;
-          stagedTo = Math.min(signal.length, start + ws.stagingSize);
-          heap.set(signal.subarray(stagedFrom, stagedTo), ws.staging);
-        }
-        kernels.window(8 * (ws.staging + start - stagedFrom), 8 * ws.window, 8 * input, 8 * nFft);
+        windowAt(start, c);
       } else {
         loadFrame(plan, signal, c * channelLength, t, frame);
         for (let k = 0; k < nFft; k++) heap[input + k] = frame[k]! * window[k]!;

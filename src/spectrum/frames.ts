@@ -25,7 +25,7 @@ export const interiorFrameStart = (plan: StftPlan, channelBase: number, t: numbe
  * Copies frame `t` of the channel whose samples start at `channelBase` in
  * `signal` into `out[0 .. nFft)` (unwindowed, padded as planned).
  */
-export const loadFrame = (plan: StftPlan, signal: Float64Array, channelBase: number, t: number, out: Float64Array): void => {
+export const loadFrame = (plan: StftPlan, signal: Float32Array | Float64Array, channelBase: number, t: number, out: Float64Array): void => {
   const segments = plan.segments;
   for (let i = 0; i < segments.length; i++) {
     const seg = segments[i]!;
