@@ -30,7 +30,7 @@ const loadKernels = async () => {
   const outfile = join(dir, "fft.mjs");
   try {
     await build({
-      stdin: { contents: 'export * from "./src/fft/index.ts"; export { createScalarRealFft } from "./src/fft/realFft.ts";', resolveDir: root, loader: "ts" },
+      stdin: { contents: 'export * from "./src/fft/index.ts";', resolveDir: root, loader: "ts" },
       bundle: true,
       format: "esm",
       platform: "node",
