@@ -12,7 +12,10 @@ import { createBandProducts, scalarBandProduct } from "../src/cqt/bandProduct.js
 import { automaticBinCount, planCqt, signalsBeforeTuning } from "../src/cqt/vqt.js";
 import { cqtFrequencies } from "../src/cqt/filters.js";
 import { useWorkerPools } from "./helpers/workerPools.js";
-import { setGrainOverride } from "../src/schedule/runner.js";
+import { inlineRunner, poolRunner, runFlow, setGrainOverride } from "../src/schedule/runner.js";
+import { kernelTasks } from "../src/schedule/tasks.js";
+import { tuningOfPeaks } from "../src/pitch/tuningColumns.js";
+import { tuningFromPeaks } from "../src/pitch/tuning.js";
 
 const pool = useWorkerPools({
   stdin: {
@@ -99,6 +102,30 @@ describe("bit-identical for any thread count", () => {
     const params = { sr: 22050, resolution: 0.01, bins_per_octave: 36, fmin: 150, fmax: 4000, threshold: 0.1, ref: null, n_fft: 2048, win_length: null, hop_length: null, window: "hann", center: true, pad_mode: "constant" };
     const inline = await runOp("estimate_tuning", params, [y]);
     for (const p of [pool(2), pool(3)]) expect((await runOp("estimate_tuning", params, [y], p)).meta).toEqual(inline.meta);
+  });
+
+  it("the tuning's histogram bins computed over chunks give tuningFromPeaks's estimate", async () => {
+    // Peaks around a detuned A (the fullest bin well defined), some without pitch, many chunks of BIN_GRAIN.
+    const n = 100_003;
+    const pitch = new Float64Array(new SharedArrayBuffer(8 * n));
+    const mag = new Float64Array(new SharedArrayBuffer(8 * n));
+    let seed = 7;
+    const random = (): number => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    for (let i = 0; i < n; i++) {
+      const octave = 2 ** Math.floor(5 * random());
+      pitch[i] = i % 97 === 0 ? 0 : 110 * octave * 2 ** ((0.23 + 0.05 * (random() - 0.5)) / 12 + Math.floor(12 * random()) / 12);
+      mag[i] = random();
+    }
+    for (const single of [false, true]) {
+      for (const bpo of [12, 36]) {
+        const expected = tuningFromPeaks(pitch, mag, n, 0.01, bpo, single);
+        expect(expected.tuning).not.toBe(-0.5);
+        for (const runner of [inlineRunner(kernelTasks), poolRunner(pool(2), kernelTasks), poolRunner(pool(3), kernelTasks)]) {
+          expect(await runFlow(tuningOfPeaks(runner, pitch, mag, n, 0.01, bpo, single))).toEqual(expected);
+        }
+      }
+    }
+    expect(await runFlow(tuningOfPeaks(inlineRunner(kernelTasks), pitch, mag, 0, 0.01, 12, false))).toEqual({ tuning: 0, empty: true });
   });
 });
 

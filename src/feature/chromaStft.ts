@@ -32,9 +32,9 @@ import type { ChromaFoldParams } from "./chroma.js";
 import { FOLD_ROWS, foldKernels, type FoldKernels } from "./foldKernels.js";
 import { interiorFrameStart, loadFrame } from "../spectrum/frames.js";
 import { normalizeStrided, TINY_FLOAT32, TINY_FLOAT64 } from "../util/normalize.js";
-import { isPeak, peakDouble, peakSingle, piptrackBinRange, piptrackRef, tuningFromPeaks, type PiptrackParams, type TuningEstimate } from "../pitch/tuning.js";
+import { isPeak, peakDouble, peakSingle, piptrackBinRange, piptrackRef, type PiptrackParams, type TuningEstimate } from "../pitch/tuning.js";
 import type { ColumnSource } from "../pitch/tuningColumns.js";
-import { estimateTuningFrom, frameWindower, gatherPeaks } from "../pitch/tuningColumns.js";
+import { estimateTuningFrom, frameWindower, gatherPeaks, tuningOfPeaks } from "../pitch/tuningColumns.js";
 import { tuningKernels, type TuningKernels } from "../pitch/tuningKernels.js";
 import { onClearCaches } from "../util/clearCaches.js";
 
@@ -391,10 +391,6 @@ export const chromaStftTasks = {
 /** The runner this file's pipelines hand their work to. */
 type ChromaStftRunner = Runner<typeof chromaStftTasks & typeof tuningTasks & typeof chromaTasks>;
 
-/** Gathers the peaks of the columns (task parts wrote them from `starts`) in column order and estimates the tuning, as estimateTuningFrom does. */
-const tuningOfPeaks = (pitch: Float64Array, mag: Float64Array, counts: Int32Array, starts: Int32Array, columns: number, binsPerOctave: number, single: boolean): TuningEstimate =>
-  tuningFromPeaks(pitch, mag, gatherPeaks(pitch, mag, counts, starts, columns), 0.01, binsPerOctave, single);
-
 interface ChromaStftRequest {
   source: ColumnSource;
   /** The tuning estimate's piptrack parameters (power spectrogram, librosa's defaults). */
@@ -445,7 +441,8 @@ export function* chromaStftSimd(runner: ChromaStftRunner, r: ChromaStftRequest):
   const keep = single ? allocFloat32(columns * keptPitch(nBins, true), shared, { zero: false }) : allocFloat64(columns * nBins, shared, { zero: false });
   const args: StftColumnsArgs = { ...base, pp, lo, hi, stride, pitch, mag, counts, starts, keep };
   yield runner.run("chroma.stftColumns", nFrames, args, FRAME_GRAIN);
-  const estimate = tuningOfPeaks(pitch, mag, counts, starts, columns, p.nChroma, pp.single);
+  // The peaks the task parts wrote from `starts`, gathered in column order, then the estimate as estimateTuningFrom makes it.
+  const estimate = yield* tuningOfPeaks(runner, pitch, mag, gatherPeaks(pitch, mag, counts, starts, columns), 0.01, p.nChroma, pp.single);
   const foldArgs: FoldKeptArgs = { keep, fold: dense(estimate.tuning), p, out };
   yield runner.run("chroma.foldKept", nFrames, foldArgs, FOLD_GRAIN);
   return { out, estimate };

@@ -263,6 +263,50 @@ export interface TuningEstimate {
   empty: boolean;
 }
 
+/** The bins of `pitch_tuning`'s histogram: `linspace(-0.5, 0.5, ceil(1 / resolution) + 1)`. */
+export interface TuningHistogram {
+  edges: Float64Array;
+  step: number;
+}
+
+export const tuningHistogram = (resolution: number): TuningHistogram => {
+  const nEdges = Math.ceil(1.0 / resolution) + 1;
+  if (!(nEdges >= 2) || !Number.isFinite(nEdges)) throw new ParameterError(`resolution=${resolution} must be positive and at most 1`);
+  const step = 1.0 / (nEdges - 1);
+  const edges = new Float64Array(nEdges);
+  for (let j = 0; j < nEdges; j++) edges[j] = j * step + -0.5;
+  edges[nEdges - 1] = 0.5;
+  return { edges, step };
+};
+
+/**
+ * The histogram bin of frequency `f` (> 0): `bpo * log2(f / 27.5) mod 1`,
+ * wrapped to [-0.5, 0.5), as np.histogram places it; -1 outside the edges.
+ */
+export const tuningBin = (f: number, binsPerOctave: number, h: TuningHistogram, single: boolean): number => {
+  const r = single ? Math.fround : identity;
+  const { edges, step } = h;
+  const nEdges = edges.length;
+  const octs = r(Math.log2(r(f / 27.5)));
+  const x = r(binsPerOctave * octs);
+  let residual = x % 1.0;
+  if (residual !== 0 && residual < 0) residual += 1.0;
+  residual = r(residual);
+  if (residual >= 0.5) residual = r(residual - 1.0);
+  if (residual < edges[0]! || residual > edges[nEdges - 1]!) return -1;
+  let j = Math.min(nEdges - 2, Math.max(0, Math.floor((residual + 0.5) / step)));
+  while (j > 0 && residual < edges[j]!) j--;
+  while (j < nEdges - 2 && residual >= edges[j + 1]!) j++;
+  return j;
+};
+
+/** The left edge of the fullest bin (the first on ties), as np.argmax picks it. */
+const fullestBin = (counts: Float64Array, h: TuningHistogram): number => {
+  let best = 0;
+  for (let j = 1; j < counts.length; j++) if (counts[j]! > counts[best]!) best = j;
+  return h.edges[best]!;
+};
+
 /**
  * `pitch_tuning(frequencies, resolution, bins_per_octave)`: the left edge of
  * the fullest bin of the histogram of `bpo * log2(f / 27.5) mod 1` (wrapped to
@@ -275,35 +319,44 @@ export const pitchTuning = (
   binsPerOctave: number,
   single: boolean,
 ): TuningEstimate => {
-  const r = single ? Math.fround : identity;
-  const nEdges = Math.ceil(1.0 / resolution) + 1;
-  if (!(nEdges >= 2) || !Number.isFinite(nEdges)) throw new ParameterError(`resolution=${resolution} must be positive and at most 1`);
-  const step = 1.0 / (nEdges - 1);
-  const edges = new Float64Array(nEdges);
-  for (let j = 0; j < nEdges; j++) edges[j] = j * step + -0.5;
-  edges[nEdges - 1] = 0.5;
-  const counts = new Float64Array(nEdges - 1);
+  const h = tuningHistogram(resolution);
+  const counts = new Float64Array(h.edges.length - 1);
   let any = false;
   for (let i = 0; i < n; i++) {
     const f = frequencies[i]!;
     if (!(f > 0)) continue;
     any = true;
-    const octs = r(Math.log2(r(f / 27.5)));
-    const x = r(binsPerOctave * octs);
-    let residual = x % 1.0;
-    if (residual !== 0 && residual < 0) residual += 1.0;
-    residual = r(residual);
-    if (residual >= 0.5) residual = r(residual - 1.0);
-    if (residual < edges[0]! || residual > edges[nEdges - 1]!) continue;
-    let j = Math.min(nEdges - 2, Math.max(0, Math.floor((residual + 0.5) / step)));
-    while (j > 0 && residual < edges[j]!) j--;
-    while (j < nEdges - 2 && residual >= edges[j + 1]!) j++;
-    counts[j] = counts[j]! + 1;
+    const j = tuningBin(f, binsPerOctave, h, single);
+    if (j >= 0) counts[j] = counts[j]! + 1;
   }
   if (!any) return { tuning: 0.0, empty: true };
-  let best = 0;
-  for (let j = 1; j < counts.length; j++) if (counts[j]! > counts[best]!) best = j;
-  return { tuning: edges[best]!, empty: false };
+  return { tuning: fullestBin(counts, h), empty: false };
+};
+
+/**
+ * {@link tuningFromPeaks} with the histogram bin of every peak already known
+ * (`bins[i]`, {@link tuningBin} of `pitch[i]`, -1 for none): the median
+ * magnitude, then a count of the peaks at or above it, without a logarithm.
+ */
+export const tuningFromBins = (
+  pitch: Float64Array,
+  mag: Float64Array,
+  bins: Int32Array,
+  n: number,
+  h: TuningHistogram,
+  single: boolean,
+): TuningEstimate => {
+  const threshold = n > 0 ? median(mag, n, single) : 0.0;
+  const counts = new Float64Array(h.edges.length - 1);
+  let any = false;
+  for (let i = 0; i < n; i++) {
+    if (!(mag[i]! >= threshold && pitch[i]! > 0)) continue;
+    any = true;
+    const j = bins[i]!;
+    if (j >= 0) counts[j] = counts[j]! + 1;
+  }
+  if (!any) return { tuning: 0.0, empty: true };
+  return { tuning: fullestBin(counts, h), empty: false };
 };
 
 /**

@@ -13,7 +13,10 @@ import type { StftPlan } from "../spectrum/stft.js";
 import { interiorFrameStart, loadFrame } from "../spectrum/frames.js";
 import { tuningKernels, type TuningKernels } from "./tuningKernels.js";
 import { stftKernels } from "../spectrum/stftKernels.js";
-import { isPeak, peakDouble, peakSingle, piptrackBinRange, piptrackColumn, piptrackDouble, piptrackRef, piptrackSingle, tuningFromPeaks, type PiptrackParams, type TuningEstimate } from "./tuning.js";
+import {
+  isPeak, peakDouble, peakSingle, piptrackBinRange, piptrackColumn, piptrackDouble, piptrackRef, piptrackSingle, tuningBin, tuningFromBins, tuningHistogram,
+  type PiptrackParams, type TuningEstimate, type TuningHistogram,
+} from "./tuning.js";
 import { onClearCaches } from "../util/clearCaches.js";
 
 /** Frames per worker chunk at least (a frame is a 2048-point FFT and its peaks, ~7 µs): short signals stay on one thread. */
@@ -430,9 +433,31 @@ const tuningPeaksTask = (t0: number, t1: number, a: TuningTaskArgs): void => {
   else stftPeaksCopied(a, t0, t1);
 };
 
+/** Peaks per worker chunk at least (a logarithm and a few roundings each, ~15 ns). */
+const BIN_GRAIN = 16384;
+
+export interface TuningBinsArgs {
+  pitch: Float64Array;
+  /** Out: the histogram bin of each peak, -1 for none. */
+  bins: Int32Array;
+  binsPerOctave: number;
+  h: TuningHistogram;
+  single: boolean;
+}
+
+/** Task `cqt.tuningBins`: {@link tuningBin} of peaks [i0, i1). */
+const tuningBinsTask = (i0: number, i1: number, a: TuningBinsArgs): void => {
+  const { pitch, bins, binsPerOctave, h, single } = a;
+  for (let i = i0; i < i1; i++) {
+    const f = pitch[i]!;
+    bins[i] = f > 0 ? tuningBin(f, binsPerOctave, h, single) : -1;
+  }
+};
+
 /** This domain's tasks (joined into the runners' table by src/schedule/tasks.ts). */
 export const tuningTasks = {
   "cqt.tuningPeaks": tuningPeaksTask,
+  "cqt.tuningBins": tuningBinsTask,
 } satisfies TaskTable;
 
 /** The runner this file's pipelines hand their work to. */
@@ -456,8 +481,26 @@ export function* estimateTuningFrom(
   const counts = allocInt32(columns, shared);
   const starts = allocInt32(columns, shared);
   yield runner.run("cqt.tuningPeaks", source.nFrames, { source, pp, lo, hi, stride, pitch, mag, counts, starts, keep }, FRAME_GRAIN);
-  const n = gatherPeaks(pitch, mag, counts, starts, columns);
-  return tuningFromPeaks(pitch, mag, n, resolution, binsPerOctave, pp.single);
+  return yield* tuningOfPeaks(runner, pitch, mag, gatherPeaks(pitch, mag, counts, starts, columns), resolution, binsPerOctave, pp.single);
+}
+
+/**
+ * estimate_tuning's last steps over the gathered peaks [0, n) (`tuningFromPeaks`'s answer): the
+ * histogram bin of every peak in parallel (the logarithms), then the median magnitude and the count.
+ */
+export function* tuningOfPeaks(
+  runner: TuningRunner,
+  pitch: Float64Array,
+  mag: Float64Array,
+  n: number,
+  resolution: number,
+  binsPerOctave: number,
+  single: boolean,
+): Flow<TuningEstimate> {
+  const h = tuningHistogram(resolution);
+  const bins = allocInt32(n, runner.shared, { zero: false });
+  yield runner.run("cqt.tuningBins", n, { pitch, bins, binsPerOctave, h, single }, BIN_GRAIN);
+  return tuningFromBins(pitch, mag, bins, n, h, single);
 }
 
 /**
