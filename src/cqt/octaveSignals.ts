@@ -50,9 +50,23 @@ const halveTask = (u0: number, u1: number, a: HalveArgs): void => {
   }
 };
 
+/** Samples per worker chunk at least when widening a float32 signal (a conversion each, ~1 ns). */
+const WIDEN_GRAIN = 1 << 17;
+
+export interface WidenArgs {
+  source: Float32Array;
+  target: Float64Array;
+}
+
+/** Task `cqt.widen`: samples [i0, i1) of a float32 signal as float64. */
+const widenTask = (i0: number, i1: number, a: WidenArgs): void => {
+  a.target.set(a.source.subarray(i0, i1), i0);
+};
+
 /** This domain's tasks (joined into the runners' table by src/schedule/tasks.ts). */
 export const octaveTasks = {
   "cqt.halve": halveTask,
+  "cqt.widen": widenTask,
 } satisfies TaskTable;
 
 /** The runner this file's pipelines hand their work to. */
@@ -72,6 +86,14 @@ function* halve(
   const blocks = dftStageBlockCount(dftStage(1), soxrOutputLength(sourceLength, 2));
   const args: HalveArgs = { source, sourceLength, target, targetLength, blocks, divisor: Math.sqrt(1 / 2), multiplier, single };
   yield runner.run("cqt.halve", channels * blocks, args, HALVE_GRAIN);
+  return target;
+}
+
+/** `data` as float64 (itself when it is): the signal the octave kernels read. */
+export function* widenSignal(runner: OctaveRunner, data: Float32Array | Float64Array): Flow<Float64Array> {
+  if (data instanceof Float64Array) return data;
+  const target = allocFloat64(data.length, runner.shared, { zero: false });
+  yield runner.run("cqt.widen", data.length, { source: data, target }, WIDEN_GRAIN);
   return target;
 }
 

@@ -13,8 +13,8 @@ import type { FramingRequest } from "../spectrum/transforms.js";
 import { fftWindow } from "../spectrum/window.js";
 import type { FloatArray } from "../util/alloc.js";
 import type { LibrosaSemantics } from "../util/params.js";
-import { octaveSignals } from "./octaveSignals.js";
-import { automaticBinCount, cqtFrames, planCqt, sameSignals, signalsBeforeTuning, type CqtParams, type CqtPlan } from "./vqt.js";
+import { octaveSignals, widenSignal } from "./octaveSignals.js";
+import { automaticBinCount, cqtFrames, planCqt, sameSignals, signalsBeforeTuning, type CqtParams, type CqtPlan, type SignalPlan } from "./vqt.js";
 
 export interface CqtTaskArgs {
   plan: CqtPlan;
@@ -37,9 +37,9 @@ export const cqtTasks = {
 /** The runner this file's pipelines hand their work to. */
 type CqtRunner = Runner<typeof cqtTasks & typeof octaveTasks & typeof tuningTasks>;
 
-/** A (channels, length) float64 signal; `single`: it came as float32. */
+/** A request's (channels, length) signal, float32 or float64 as given; `single`: it came as float32. */
 export interface CqtSignal {
-  data: Float64Array;
+  data: FloatArray;
   channels: number;
   length: number;
   single: boolean;
@@ -87,13 +87,16 @@ export function* prepareCqt(runner: CqtRunner, r: CqtRequest, y: CqtSignal): Flo
   const { base, nBins, given } = r;
   // With n_bins=None the bins, and so the signals, depend on the tuning: nothing runs ahead of it.
   const ahead = given === null && nBins !== null ? signalsBeforeTuning({ ...base, nBins }, y.length) : null;
+  // The octave kernels read float64: a float32 signal is widened over worker chunks, alongside the tuning
+  // estimate (which reads the samples as given), not on this thread before anything else starts.
+  const wide = runner.start(widenSignal(runner, y.data));
+  const signalsOf = function* (sp: SignalPlan): Flow<Float64Array[]> {
+    return yield* octaveSignals(runner, sp, yield* wide.join(), y.channels, y.length, base.scale, y.single);
+  };
   // A failure there is the plan's to report (planCqt below checks the same conditions).
-  const aheadSignals = ahead ? runner.start(octaveSignals(runner, ahead, y.data, y.channels, y.length, base.scale, y.single)) : null;
+  const aheadSignals = ahead ? runner.start(signalsOf(ahead)) : null;
   const tuning = given === null ? yield* defaultTuning(runner, y, base.sr, base.binsPerOctave, base.semantics) : { tuning: given, empty: false };
   const plan = planCqt({ ...base, nBins: nBins ?? automaticBinCount(base, tuning.tuning), tuning: tuning.tuning }, y.length, y.single);
-  const signals =
-    aheadSignals && sameSignals(ahead!, plan)
-      ? yield* aheadSignals.join()
-      : yield* octaveSignals(runner, plan, y.data, y.channels, y.length, base.scale, y.single);
+  const signals = aheadSignals && sameSignals(ahead!, plan) ? yield* aheadSignals.join() : yield* signalsOf(plan);
   return { plan, signals, tuning };
 }

@@ -41,20 +41,11 @@ const normParam = (params: Params, name: string): number | null => {
 };
 
 /** The (channels, n) samples of `y` as the request gave them (the STFT frames read float32 ones exactly as float64). */
-const signalInput = (arrays: NamedArray[]): Omit<CqtSignal, "data"> & { data: FloatArray } => {
+const signalInput = (arrays: NamedArray[]): CqtSignal => {
   const y = requireArray(arrays, "y", ["float32", "float64"], 2);
   const [channels, length] = y.shape as [number, number];
   if (length === 0) throw new ParameterError("Audio data must be non-empty");
   return { data: floatData(y), channels, length, single: y.dtype === "float32" };
-};
-
-/** {@link signalInput} as float64 (the CQT's kernels read it many times; one element type keeps them monomorphic). */
-const signalArray = (arrays: NamedArray[], shared: boolean): CqtSignal => {
-  const y = signalInput(arrays);
-  if (y.data instanceof Float64Array) return { ...y, data: y.data };
-  const data = allocFloat64(y.data.length, shared, { zero: false });
-  data.set(y.data);
-  return { ...y, data };
 };
 
 /**
@@ -65,7 +56,6 @@ const signalArray = (arrays: NamedArray[], shared: boolean): CqtSignal => {
 const requestSpectrogram = (
   params: Params,
   arrays: NamedArray[],
-  shared: boolean,
   stftPower: number,
 ): { source: ColumnSource; nFft: number; single: boolean } => {
   if (findArray(arrays, "S")) {
@@ -167,7 +157,7 @@ export const cqtOps = {
       threshold: numberParam(params, "threshold"),
       ref: optionalNumber(params, "ref"),
     };
-    const { source, nFft, single } = requestSpectrogram(params, arrays, ctx.runner.shared, 1);
+    const { source, nFft, single } = requestSpectrogram(params, arrays, 1);
     const roundCurvature = librosaParam(params) === "1.0";
     const estimate = yield* estimateTuningFrom(ctx.runner, source, { sr, nFft, ...piptrack, single, roundCurvature }, resolution, binsPerOctave, null);
     return { arrays: [], meta: { ...estimate } };
@@ -175,7 +165,7 @@ export const cqtOps = {
 
   *cqt(params, arrays, ctx) {
     const { runner } = ctx;
-    const y = signalArray(arrays, runner.shared);
+    const y = signalInput(arrays);
     const dtype = stringParam(params, "dtype", ["complex64", "complex128"] as const);
     const { plan, signals, tuning } = yield* prepareCqt(runner, cqtParams(params), y);
     const out = allocFloat(2 * plan.nFrames * plan.nBins * y.channels, dtype === "complex128", runner.shared, { zero: false });
@@ -207,7 +197,7 @@ export const cqtOps = {
       const out = yield* foldChromaFlow(runner, spectrogram, fold, { nChroma, nBins, channels, threshold, norm, single: !double }, nFrames, double);
       return { arrays: [{ name: "chroma", dtype, shape: [nFrames, nChroma, channels], data: out }], meta: {} };
     }
-    const y = signalArray(arrays, runner.shared);
+    const y = signalInput(arrays);
     const nBins = intParam(params, "n_octaves", 1) * binsPerOctave;
     const { plan, signals, tuning } = yield* prepareCqt(
       runner,
@@ -231,7 +221,7 @@ export const cqtOps = {
     const dtype = stringParam(params, "dtype", ["float32", "float64"] as const);
     const fbSingle = stringParam(params, "fb_dtype", ["float32", "float64"] as const) === "float32";
     const given = optionalNumber(params, "tuning");
-    const { source, nFft, single } = requestSpectrogram(params, arrays, runner.shared, 2);
+    const { source, nFft, single } = requestSpectrogram(params, arrays, 2);
     // estimate_tuning(S=S, n_fft=2048 default): piptrack re-derives n_fft from the bins unless 2048 fits.
     const tuningFft = Math.floor(2048 / 2) + 1 === source.nBins ? 2048 : 2 * (source.nBins - 1);
     const pp: PiptrackParams = { sr, nFft: tuningFft, fmin: 150.0, fmax: 4000.0, threshold: 0.1, ref: null, single, roundCurvature: librosaParam(params) === "1.0" };
