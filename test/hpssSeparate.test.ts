@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { createLaneMedian, type LaneMedian } from "../src/hpss/laneMedian.js";
+import { createLaneMedian, createMagnitudeKernel, type LaneMedian } from "../src/hpss/laneMedian.js";
 import { medianFilterRows, reflectIndex } from "../src/hpss/medianFilter.js";
 import { analyseFrames, harmonicBins, scalarLaneMedian, separateElements, type SeparationBuffers } from "../src/hpss/separate.js";
 import { hpss, hpssMasks, type HpssParams, type Precision } from "../src/hpss/index.js";
+import { complexMagnitude } from "../src/hpss/hpss.js";
 import { planStft, stftFrames } from "../src/spectrum/stft.js";
 import { fftWindow } from "../src/spectrum/window.js";
 
@@ -47,6 +48,26 @@ const checkLanes = (make: (single: boolean) => LaneMedian | null): void => {
 describe("running medians over SIMD lanes", () => {
   it("WebAssembly SIMD lanes equal the scalar filter, ties included, groups run in any order", () => checkLanes(createLaneMedian));
   it("the scalar stand-in equals the scalar filter", () => checkLanes(scalarLaneMedian));
+});
+
+describe("float32 magnitudes in WebAssembly SIMD", () => {
+  it("equal complexMagnitude bit for bit: zeros, signs, ties, tiny and huge values, odd runs", () => {
+    const kernel = createMagnitudeKernel();
+    expect(kernel).not.toBeNull();
+    const n = 20_001;
+    const spectrum = new Float32Array(new SharedArrayBuffer(8 * n));
+    const special = [0, -0, 1, -1, 3e-45, -1e-40, 1e-20, 3.4e38, -3.4e38, Infinity, -Infinity, 0.5, 2 ** -24, 1 + 2 ** -23];
+    for (let i = 0; i < 2 * n; i++) {
+      const k = Math.floor(uniform() * 8);
+      spectrum[i] = k === 0 ? special[Math.floor(uniform() * special.length)]! : k === 1 ? spectrum[i - 1] ?? 0 : (uniform() - 0.5) * 10 ** (Math.floor(uniform() * 12) - 6);
+    }
+    const expected = complexMagnitude(spectrum, 0, 1, new Float32Array(n), "float32");
+    const got = new Float32Array(new SharedArrayBuffer(4 * n));
+    for (const [i0, i1] of [[0, 16], [16, 17], [17, 9000], [9000, n]] as const) kernel!.run(spectrum, got, i0, i1);
+    let mismatches = 0;
+    for (let i = 0; i < n; i++) if (!Object.is(got[i], expected[i]!)) mismatches++;
+    expect(mismatches).toBe(0);
+  });
 });
 
 describe("effects.hpss passes (analyseFrames, harmonicBins, separateElements)", () => {

@@ -26,12 +26,15 @@
 import type { FloatArray } from "../util/alloc.js";
 import { kernelMemory, type KernelMemory } from "../util/kernelMemory.js";
 import {
-  BLOCK, BR_IF, END, F32X4_DIV, F32X4_EQ, F32X4_GT, F32X4_LT, F32X4_MUL, F32X4_ADD, F32X4_PMAX, F32X4_SQRT, F32X4_SUB, F64X2_ADD, F64X2_DIV, F64X2_EQ, F64X2_GT,
-  F64X2_LT, F64X2_MUL, F64X2_PMAX, F64X2_SQRT, F64X2_SUB, I32, I32_ADD, I32_EQZ, I32_LT_U, I32_SHL, I32_SUB, I8X16_SHUFFLE, LOOP, V128, V128_AND, V128_BITSELECT,
-  V128_CONST, V128_LOAD, V128_STORE, get, i32, locals, set, wasmModule, type WasmFunction,
+  BLOCK, BR_IF, END, F32X4_DEMOTE_F64X2_ZERO, F32X4_DIV, F32X4_EQ, F32X4_GT, F32X4_LT, F32X4_MUL, F32X4_ADD, F32X4_PMAX, F32X4_SQRT, F32X4_SUB, F64X2_ABS,
+  F64X2_ADD, F64X2_DIV, F64X2_EQ, F64X2_GT, F64X2_LT, F64X2_MUL, F64X2_PMAX, F64X2_PMIN, F64X2_PROMOTE_LOW_F32X4, F64X2_SPLAT, F64X2_SQRT, F64X2_SUB, I32, I32_ADD,
+  I32_EQZ, I32_LT_U, I32_SHL, I32_SUB, I8X16_SHUFFLE, LOOP, ROUND32, V128, V128_AND, V128_BITSELECT, V128_CONST, V128_LOAD, V128_STORE, V128_STORE64_LANE, V128_ZERO,
+  addConst, countedLoop, f64, get, i32, locals, set, tee, wasmModule, type WasmFunction,
 } from "../util/wasm.js";
 
 interface LaneKernels {
+  /** `count` (even) complex64 values at `src` to their float32 magnitudes at `dst`: {@link magnitudeBody}. */
+  magnitude32(src: number, count: number, dst: number): void;
   /**
    * `steps` window updates: step q removes the vector at `leaving + 16 q`,
    * inserts the one at `leaving + 16 (q + size)` into the window at `window`
@@ -223,12 +226,40 @@ const MASK_FUNCTIONS = [true, false].flatMap((single) =>
   ),
 );
 
+/**
+ * magnitude32: hpss.ts's `complexMagnitude` on float32 (numpy's complex64 abs), two values a step, each
+ * operation the scalar loop's in float64 with the same float32 roundings (ROUND32 where it calls Math.fround):
+ * larger = re > im ? re : im = pmax(im, re), smaller = pmin(re, im) of |re|, |im|; 0 where larger is 0, else
+ * fround(larger * fround(sqrt(fround(r * r + 1)))) with r = fround(smaller / larger).
+ * Params: 0 src, 1 count, 2 dst. Locals: 3 v, 4 re, 5 im, 6 larger, 7 value, 8 one (v128).
+ */
+const DEINTERLEAVE_RE = I8X16_SHUFFLE([0, 1, 2, 3, 8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11]);
+const DEINTERLEAVE_IM = I8X16_SHUFFLE([4, 5, 6, 7, 12, 13, 14, 15, 4, 5, 6, 7, 12, 13, 14, 15]);
+const magnitudeBody: number[] = [
+  ...locals([6, V128]),
+  ...f64(1), ...F64X2_SPLAT, ...set(8),
+  ...countedLoop(1, 2, [
+    ...get(0), ...V128_LOAD(0), ...tee(3), ...get(3), ...DEINTERLEAVE_RE, ...F64X2_PROMOTE_LOW_F32X4, ...F64X2_ABS, ...set(4),
+    ...get(3), ...get(3), ...DEINTERLEAVE_IM, ...F64X2_PROMOTE_LOW_F32X4, ...F64X2_ABS, ...set(5),
+    ...get(5), ...get(4), ...F64X2_PMAX, ...set(6),
+    ...get(4), ...get(5), ...F64X2_PMIN, ...get(6), ...F64X2_DIV, ...ROUND32, ...tee(7),
+    ...get(7), ...F64X2_MUL, ...get(8), ...F64X2_ADD, ...ROUND32, ...F64X2_SQRT, ...ROUND32, ...set(7),
+    ...get(2),
+    ...V128_ZERO, ...get(6), ...get(7), ...F64X2_MUL, ...get(6), ...V128_ZERO, ...F64X2_EQ, ...V128_BITSELECT,
+    ...F32X4_DEMOTE_F64X2_ZERO, ...V128_STORE64_LANE(0, 0),
+    ...addConst(0, 16),
+    ...addConst(2, 8),
+  ]),
+  ...END,
+];
+
 const SIGNATURE_MEDIAN = { params: new Array<number>(6).fill(I32), results: [] };
 const SIGNATURE_MASKS = { params: new Array<number>(10).fill(I32), results: [] };
 const FUNCTIONS: WasmFunction[] = [
   { name: "median32", ...SIGNATURE_MEDIAN, body: BODY32 },
   { name: "median64", ...SIGNATURE_MEDIAN, body: BODY64 },
   ...MASK_FUNCTIONS.map(({ name, body }) => ({ name, ...SIGNATURE_MASKS, body })),
+  { name: "magnitude32", params: [I32, I32, I32], results: [], body: magnitudeBody },
 ];
 const MODULE = wasmModule(FUNCTIONS);
 
@@ -377,6 +408,31 @@ export const createMaskKernel = (single: boolean, power: number, complement = fa
     },
     run() {
       kernel.call(wasm, vectors, at.harm, at.perc, at.mag, 16, at.spectrum, 32, at.out, 64, at.constants);
+    },
+  };
+};
+
+/** Float32 magnitudes of complex64 values in WebAssembly SIMD (see {@link magnitudeBody}). */
+export interface MagnitudeKernel {
+  /** `mag[i0 .. i1)` = complexMagnitude of `spectrum` values `i0 .. i1` (interleaved complex), as hpss.ts computes them in float32. */
+  run(spectrum: Float32Array, mag: Float32Array, i0: number, i1: number): void;
+}
+
+/** This thread's magnitude kernel, or null where WebAssembly SIMD is missing. */
+export const createMagnitudeKernel = (): MagnitudeKernel | null => {
+  const kernels = loadKernels();
+  if (kernels === null) return null;
+  const { km, wasm } = kernels;
+  return {
+    run(spectrum, mag, i0, i1) {
+      const count = i1 - i0;
+      // Whole pairs: a last odd value's partner is garbage nobody reads.
+      const even = count + (count & 1);
+      const src = km.area("hpss", "magnitudes", 12 * even);
+      const dst = src + 8 * even;
+      new Float32Array(km.memory.buffer, src, 2 * count).set(spectrum.subarray(2 * i0, 2 * i1));
+      wasm.magnitude32(src, even, dst);
+      mag.set(new Float32Array(km.memory.buffer, dst, count), i0);
     },
   };
 };

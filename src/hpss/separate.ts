@@ -23,7 +23,7 @@
 import type { FloatArray } from "../util/alloc.js";
 import { stftFrames, type SpectrumLayout, type StftPlan } from "../spectrum/stft.js";
 import { complexMagnitude, percussiveIsComplement, type HpssParams } from "./hpss.js";
-import { createLaneMedian, createMaskKernel, type LaneMedian } from "./laneMedian.js";
+import { createLaneMedian, createMagnitudeKernel, createMaskKernel, type LaneMedian } from "./laneMedian.js";
 import { reflectIndex, slidingMedianLine } from "./medianFilter.js";
 import { roundTo, softmaskValue, tinyOf } from "./softmask.js";
 
@@ -126,6 +126,14 @@ const percussiveFrames = (pass: PercussivePass, b: SeparationBuffers, nBins: num
   }
 };
 
+/** The function filling `b.mag[i0 .. i1)` from `b.spectrum`: complexMagnitude, by the WebAssembly kernel on float32 (the same values). */
+const magnitudesOf = (b: SeparationBuffers, params: HpssParams): ((i0: number, i1: number) => void) => {
+  const { spectrum, mag } = b;
+  const kernel = params.precision === "float32" && spectrum instanceof Float32Array && mag instanceof Float32Array ? createMagnitudeKernel() : null;
+  if (kernel) return (i0, i1) => kernel.run(spectrum as Float32Array, mag as Float32Array, i0, i1);
+  return (i0, i1) => complexMagnitude(spectrum, 0, 1, mag, params.precision, i0, i1);
+};
+
 /** One channel of a signal and the STFT frames pass 1 makes of it. */
 interface SignalFrames {
   plan: StftPlan;
@@ -145,10 +153,11 @@ export const analyseFrames = (source: SignalFrames, b: SeparationBuffers, params
   const { nBins } = plan;
   const layout: SpectrumLayout = { frameStride: nBins, binStride: 1, channelStride: 1 };
   const pass = percussivePass(nBins, params);
+  const magnitudes = magnitudesOf(b, params);
   for (let s = t0; s < t1; s += FRAME_BLOCK) {
     const e = Math.min(t1, s + FRAME_BLOCK);
     stftFrames({ plan, signal, channels: 1, length, window, out: b.spectrum, layout }, s, e);
-    complexMagnitude(b.spectrum, 0, 1, b.mag, params.precision, s * nBins, e * nBins);
+    magnitudes(s * nBins, e * nBins);
     percussiveFrames(pass, b, nBins, s, e);
   }
 };
@@ -170,6 +179,7 @@ export interface GivenSpectrogram {
 export const loadGivenFrames = (S: GivenSpectrogram, b: SeparationBuffers, params: HpssParams, t0: number, t1: number): void => {
   const { nBins, channels, channel, data } = S;
   const pass = percussivePass(nBins, params);
+  const magnitudes = magnitudesOf(b, params);
   for (let s = t0; s < t1; s += FRAME_BLOCK) {
     const e = Math.min(t1, s + FRAME_BLOCK);
     if (S.isComplex) {
@@ -177,7 +187,7 @@ export const loadGivenFrames = (S: GivenSpectrogram, b: SeparationBuffers, param
         b.spectrum[2 * i] = data[at]!;
         b.spectrum[2 * i + 1] = data[at + 1]!;
       }
-      complexMagnitude(b.spectrum, 0, 1, b.mag, params.precision, s * nBins, e * nBins);
+      magnitudes(s * nBins, e * nBins);
     } else {
       for (let i = s * nBins, at = i * channels + channel; i < e * nBins; i++, at += channels) b.mag[i] = data[at]!;
     }

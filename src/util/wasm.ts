@@ -173,12 +173,14 @@ export const F32X4_SUB = simd(0xe5);
 export const F32X4_MUL = simd(0xe6);
 export const F32X4_DIV = simd(0xe7);
 export const F32X4_PMAX = simd(0xeb);
+export const F64X2_ABS = simd(0xec);
 export const F64X2_SQRT = simd(0xef);
 export const F64X2_ADD = simd(0xf0);
 export const F64X2_SUB = simd(0xf1);
 export const F64X2_MUL = simd(0xf2);
 export const F64X2_DIV = simd(0xf3);
 export const F64X2_MIN = simd(0xf4);
+export const F64X2_PMIN = simd(0xf6);
 export const F64X2_PMAX = simd(0xf7);
 
 // ---- functions ----
