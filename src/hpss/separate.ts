@@ -113,6 +113,28 @@ const percussiveFrames = (pass: PercussivePass, b: SeparationBuffers, nBins: num
   const L = lanes.lanes;
   const { mag, perc } = b;
   for (let g = s; g < e; g += L) {
+    if (L === 4 && g + 4 <= e) {
+      // Four whole frames (float32), unrolled: the index arithmetic of the general loops was most of their time.
+      const r0 = g * nBins;
+      const r1 = r0 + nBins;
+      const r2 = r1 + nBins;
+      const r3 = r2 + nBins;
+      for (let k = 0, i = 0; k < at.length; k++, i += 4) {
+        const a = at[k]!;
+        input[i] = mag[r0 + a]!;
+        input[i + 1] = mag[r1 + a]!;
+        input[i + 2] = mag[r2 + a]!;
+        input[i + 3] = mag[r3 + a]!;
+      }
+      lanes.run(0);
+      for (let f = 0, j = 0; f < nBins; f++, j += 4) {
+        perc[r0 + f] = output[j]!;
+        perc[r1 + f] = output[j + 1]!;
+        perc[r2 + f] = output[j + 2]!;
+        perc[r3 + f] = output[j + 3]!;
+      }
+      continue;
+    }
     // Lanes past the block's end repeat its last frame; their results are dropped.
     for (let l = 0; l < L; l++) {
       const row = Math.min(g + l, e - 1) * nBins;
@@ -202,6 +224,57 @@ export const loadGivenFrames = (S: GivenSpectrogram, b: SeparationBuffers, param
 const BIN_BLOCK = 16;
 
 /**
+ * harmonicBins's copies for a whole block of 16 bins in 4 groups of 4 lanes (float32), unrolled: value
+ * `b0 + 4 g + l` of row `at[k]` to lane l of step k of group g (the index arithmetic of the general loop
+ * was most of pass 2's time), and back from the outputs to `harm`.
+ */
+const gatherBins16 = (mag: FloatArray, inputs: FloatArray[], at: Int32Array, nBins: number, b0: number): void => {
+  const [i0, i1, i2, i3] = inputs as [FloatArray, FloatArray, FloatArray, FloatArray];
+  for (let k = 0, o = 0; k < at.length; k++, o += 4) {
+    const r = at[k]! * nBins + b0;
+    i0[o] = mag[r]!;
+    i0[o + 1] = mag[r + 1]!;
+    i0[o + 2] = mag[r + 2]!;
+    i0[o + 3] = mag[r + 3]!;
+    i1[o] = mag[r + 4]!;
+    i1[o + 1] = mag[r + 5]!;
+    i1[o + 2] = mag[r + 6]!;
+    i1[o + 3] = mag[r + 7]!;
+    i2[o] = mag[r + 8]!;
+    i2[o + 1] = mag[r + 9]!;
+    i2[o + 2] = mag[r + 10]!;
+    i2[o + 3] = mag[r + 11]!;
+    i3[o] = mag[r + 12]!;
+    i3[o + 1] = mag[r + 13]!;
+    i3[o + 2] = mag[r + 14]!;
+    i3[o + 3] = mag[r + 15]!;
+  }
+};
+
+const scatterBins16 = (outputs: FloatArray[], harm: FloatArray, nFrames: number, nBins: number, b0: number): void => {
+  const [o0, o1, o2, o3] = outputs as [FloatArray, FloatArray, FloatArray, FloatArray];
+  for (let t = 0, o = 0; t < nFrames; t++, o += 4) {
+    const r = t * nBins + b0;
+    harm[r] = o0[o]!;
+    harm[r + 1] = o0[o + 1]!;
+    harm[r + 2] = o0[o + 2]!;
+    harm[r + 3] = o0[o + 3]!;
+    harm[r + 4] = o1[o]!;
+    harm[r + 5] = o1[o + 1]!;
+    harm[r + 6] = o1[o + 2]!;
+    harm[r + 7] = o1[o + 3]!;
+    harm[r + 8] = o2[o]!;
+    harm[r + 9] = o2[o + 1]!;
+    harm[r + 10] = o2[o + 2]!;
+    harm[r + 11] = o2[o + 3]!;
+    harm[r + 12] = o3[o]!;
+    harm[r + 13] = o3[o + 1]!;
+    harm[r + 14] = o3[o + 2]!;
+    harm[r + 15] = o3[o + 3]!;
+  }
+};
+
+/**
  * Pass 2 for bins `[f0, f1)`, after pass 1 has run on every frame: the
  * harmonic median (`median_filter(mag, size=(1, winHarm), mode="reflect")`)
  * into `b.harm`.
@@ -216,6 +289,12 @@ export const harmonicBins = (b: SeparationBuffers, nBins: number, nFrames: numbe
   for (let b0 = f0; b0 < f1; b0 += BIN_BLOCK) {
     const width = Math.min(BIN_BLOCK, f1 - b0);
     const groups = Math.ceil(width / L);
+    if (L === 4 && width === BIN_BLOCK) {
+      gatherBins16(mag, inputs, at, nBins, b0);
+      for (let g = 0; g < groups; g++) lanes.run(g);
+      scatterBins16(outputs, harm, nFrames, nBins, b0);
+      continue;
+    }
     for (let k = 0; k < at.length; k++) {
       const row = at[k]! * nBins + b0;
       for (let g = 0; g < groups; g++) {
@@ -250,8 +329,10 @@ export const separateElements = (b: SeparationBuffers, params: HpssParams, e0: n
   }
   const empty = params.marginHarm === 1 && params.marginPerc === 1 ? 0.5 : 0;
   const constants = [roundTo(params.marginHarm, float32), roundTo(params.marginPerc, float32), empty, tinyOf(params.precision)];
-  for (let s = e0; s < e1; s += ELEMENT_BLOCK) {
-    const e = Math.min(e1, s + ELEMENT_BLOCK);
+  // Blocks end at multiples of ELEMENT_BLOCK: after the first, each starts on an 8-byte boundary of the float32
+  // arrays, where V8 copies between the shared buffers and the kernel memory by words (see keptPitch in chromaStft.ts).
+  for (let s = e0; s < e1; s = (Math.floor(s / ELEMENT_BLOCK) + 1) * ELEMENT_BLOCK) {
+    const e = Math.min(e1, (Math.floor(s / ELEMENT_BLOCK) + 1) * ELEMENT_BLOCK);
     const v = kernel.prepare(e - s);
     const perVector = v.constants.length / constants.length;
     constants.forEach((value, i) => v.constants.fill(value, i * perVector, (i + 1) * perVector));
