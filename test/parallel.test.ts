@@ -12,6 +12,7 @@ import { ParameterError } from "../src/util/errors.js";
 import { istftFlow, stftFlow } from "../src/spectrum/transforms.js";
 import { checkPadMode } from "../src/spectrum/pad.js";
 import { fftWindow } from "../src/spectrum/window.js";
+import { PART_FRAMES_PER_CHUNK } from "../src/hpss/pipeline.js";
 import { testTasks } from "./parallel.worker.js";
 import { runOp } from "./helpers/ops.js";
 import { hpss, type HpssParams } from "../src/hpss/hpss.js";
@@ -281,8 +282,8 @@ describe("the hpss op (decompose.hpss) on the pool", () => {
   }
 
   it.each([1, 2])("effects.hpss of %i channel(s) over many inverse-STFT chunks: bit-identical inline and on 2 threads, and to stft -> decompose.hpss -> istft", async (channels) => {
-    // n_fft 256, hop 64: 1300+ frames, so the parts' frames are made in three windows of 512 (src/hpss/pipeline.ts).
-    const length = 85_013;
+    // n_fft 256, hop 64: the parts' frames are made in three windows of PART_FRAMES_PER_CHUNK (src/hpss/pipeline.ts).
+    const length = (2 * PART_FRAMES_PER_CHUNK + 300) * 64 + 13;
     const y = new Float64Array(new SharedArrayBuffer(8 * channels * length)).map((_, i) => {
       const t = i % length;
       return 0.5 * Math.sin(0.031 * t * (1 + (i >= length ? 0.5 : 0))) + (t % 2011 < 3 ? 0.9 : 0) + 0.05 * Math.sin(0.0007 * t * t);
@@ -296,7 +297,7 @@ describe("the hpss op (decompose.hpss) on the pool", () => {
     for (const k of [0, 1]) expect(bytesOf(two!.arrays[k]!.data).equals(bytesOf(inline!.arrays[k]!.data))).toBe(true);
 
     const { arrays: [D] } = await runOp("stft", { ...frame, pad_mode: "constant", dtype: "complex128" }, [Y]);
-    expect(D!.shape[0]).toBeGreaterThan(2 * 512);
+    expect(D!.shape[0]).toBeGreaterThan(2 * PART_FRAMES_PER_CHUNK);
     const hp = { win_harm: 17, win_perc: 9, power: 2, margin_harm: 1, margin_perc: 1, mask: false, librosa: "0.11" };
     const { arrays: parts } = await runOp("hpss", hp, [{ ...D!, name: "S" }]);
     for (const k of [0, 1]) {

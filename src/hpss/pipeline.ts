@@ -199,9 +199,12 @@ interface SignalHpssRequest {
  * Frames of the masked parts made per inverse-STFT chunk: pass 3 writes a window of
  * this many frames (plus the few each chunk shares with the last) instead of both
  * parts of the whole signal, which were the largest buffer of a long call (127 MB of
- * 254 MB for 180 s at 22050 Hz in float32, issue 13's peak memory).
+ * 254 MB for 180 s at 22050 Hz in float32, issue 13's peak memory). Each chunk is two
+ * pool runs with a barrier after each: 2048 frames (4 chunks for W1, a 34 MB window)
+ * instead of 512 (16 chunks, 8.5 MB) measured 611 -> 551 ms for W1 effects.hpss, the
+ * peak 337 -> 360 MB (librosa's: 758 MB).
  */
-const PART_FRAMES_PER_CHUNK = 512;
+export const PART_FRAMES_PER_CHUNK = 2048;
 
 /** `effects.hpss`: the parts, each (channels, length), one after another in one array. */
 export function* separateSignalFlow(runner: HpssRunner, r: SignalHpssRequest): Flow<FloatArray> {
