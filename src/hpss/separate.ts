@@ -205,11 +205,17 @@ export const loadGivenFrames = (S: GivenSpectrogram, b: SeparationBuffers, param
   for (let s = t0; s < t1; s += FRAME_BLOCK) {
     const e = Math.min(t1, s + FRAME_BLOCK);
     if (S.isComplex) {
-      for (let i = s * nBins, at = 2 * (i * channels + channel); i < e * nBins; i++, at += 2 * channels) {
-        b.spectrum[2 * i] = data[at]!;
-        b.spectrum[2 * i + 1] = data[at + 1]!;
+      if (channels === 1 && data.constructor === b.spectrum.constructor) {
+        b.spectrum.set(data.subarray(2 * s * nBins, 2 * e * nBins), 2 * s * nBins);
+      } else {
+        for (let i = s * nBins, at = 2 * (i * channels + channel); i < e * nBins; i++, at += 2 * channels) {
+          b.spectrum[2 * i] = data[at]!;
+          b.spectrum[2 * i + 1] = data[at + 1]!;
+        }
       }
       magnitudes(s * nBins, e * nBins);
+    } else if (channels === 1 && data.constructor === b.mag.constructor) {
+      b.mag.set(data.subarray(s * nBins, e * nBins), s * nBins);
     } else {
       for (let i = s * nBins, at = i * channels + channel; i < e * nBins; i++, at += channels) b.mag[i] = data[at]!;
     }
