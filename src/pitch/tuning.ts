@@ -300,11 +300,12 @@ export const tuningBin = (f: number, binsPerOctave: number, h: TuningHistogram, 
   return j;
 };
 
-/** The left edge of the fullest bin (the first on ties), as np.argmax picks it. */
-const fullestBin = (counts: Float64Array, h: TuningHistogram): number => {
+/** The estimate of a filled histogram: the left edge of the fullest bin (the first on ties, as np.argmax), or empty when nothing was counted. */
+const histogramEstimate = (counts: Float64Array, any: boolean, h: TuningHistogram): TuningEstimate => {
+  if (!any) return { tuning: 0.0, empty: true };
   let best = 0;
   for (let j = 1; j < counts.length; j++) if (counts[j]! > counts[best]!) best = j;
-  return h.edges[best]!;
+  return { tuning: h.edges[best]!, empty: false };
 };
 
 /**
@@ -329,8 +330,7 @@ export const pitchTuning = (
     const j = tuningBin(f, binsPerOctave, h, single);
     if (j >= 0) counts[j] = counts[j]! + 1;
   }
-  if (!any) return { tuning: 0.0, empty: true };
-  return { tuning: fullestBin(counts, h), empty: false };
+  return histogramEstimate(counts, any, h);
 };
 
 /**
@@ -355,8 +355,7 @@ export const tuningFromBins = (
     const j = bins[i]!;
     if (j >= 0) counts[j] = counts[j]! + 1;
   }
-  if (!any) return { tuning: 0.0, empty: true };
-  return { tuning: fullestBin(counts, h), empty: false };
+  return histogramEstimate(counts, any, h);
 };
 
 /**
