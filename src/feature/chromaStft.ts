@@ -27,7 +27,7 @@ import { fftMemory, type FftMemory } from "../fft/wasmRealFft.js";
 import type { Flow, Runner, TaskTable } from "../schedule/types.js";
 import type { tuningTasks } from "../pitch/tuningColumns.js";
 import type { chromaTasks } from "./chromaTasks.js";
-import { allocFloat, allocFloat32, allocFloat64, allocInt32, type FloatArray } from "../util/alloc.js";
+import { allocFloat, allocFloat64, allocInt32, type FloatArray } from "../util/alloc.js";
 import type { ChromaFoldParams } from "./chroma.js";
 import { FOLD_ROWS, foldKernels, type FoldKernels } from "./foldKernels.js";
 import { interiorFrameStart, loadFrame } from "../spectrum/frames.js";
@@ -289,8 +289,9 @@ const stftColumns = (a: StftColumnsArgs, t0: number, t1: number): void => {
         next += count;
       }
       if (keep) {
-        if (single) keep.set(heap32.subarray(x32, x32 + nBins), column * keptPitch(nBins, true));
-        else keep.set(heap.subarray(x, x + nBins), column * nBins);
+        const at = column * keptPitch(nBins, single);
+        if (single) keep.set(heap32.subarray(x32, x32 + nBins), at);
+        else keep.set(heap.subarray(x, x + nBins), at);
       }
       if (d) foldAt(d, heap, heap32, x, false, t * a.p.nChroma * channels + c);
     }
@@ -438,7 +439,7 @@ export function* chromaStftSimd(runner: ChromaStftRunner, r: ChromaStftRequest):
   const mag = allocFloat64(columns * stride, shared, { zero: false });
   const counts = allocInt32(columns, shared);
   const starts = allocInt32(columns, shared);
-  const keep = single ? allocFloat32(columns * keptPitch(nBins, true), shared, { zero: false }) : allocFloat64(columns * nBins, shared, { zero: false });
+  const keep = allocFloat(columns * keptPitch(nBins, single), !single, shared, { zero: false });
   const args: StftColumnsArgs = { ...base, pp, lo, hi, stride, pitch, mag, counts, starts, keep };
   yield runner.run("chroma.stftColumns", nFrames, args, FRAME_GRAIN);
   // The peaks the task parts wrote from `starts`, gathered in column order, then the estimate as estimateTuningFrom makes it.
