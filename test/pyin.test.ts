@@ -5,13 +5,15 @@
  * python/tests/test_pyin.py and the parity harness.
  */
 import { readFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NamedArray } from "../src/ops/types.js";
 import { runOp } from "./helpers/ops.js";
 import { betaCdf } from "../src/pitch/betaCdf.js";
 import { LOG_TINY, pitchTransitions, TINY, type PitchTransitions } from "../src/pitch/pitchTransitions.js";
 import { allocObservations, observeUnits, planPyin, planTransitions, pyin, type PyinOptions } from "../src/pitch/pyin.js";
-import { lazyFallbacks, viterbiEager, viterbiPyin, type PyinObservations } from "../src/pitch/viterbi.js";
+import { clearCaches } from "../src/util/clearCaches.js";
+import { kernelMemoryBytes } from "../src/util/kernelMemory.js";
+import { lazyFallbacks, viterbiBackend, viterbiEager, viterbiPyin, type PyinObservations } from "../src/pitch/viterbi.js";
 import { numpySum } from "../src/util/pairwiseSum.js";
 import { FIXTURES } from "./helpers/fixtures.js";
 
@@ -143,7 +145,17 @@ const plainViterbi = (logTrans: Float64Array, logObs: Float64Array, nStates: num
   return states;
 };
 
-describe("Viterbi over the banded transitions (librosa's states, without the dense search)", () => {
+describe.each([
+  ["WebAssembly kernels", true],
+  ["their JavaScript twins", false],
+] as const)("Viterbi over the banded transitions (librosa's states, without the dense search), %s", (_backend, wasm) => {
+  beforeAll(() => {
+    viterbiBackend.wasm = wasm;
+    clearCaches();
+  });
+  afterAll(() => {
+    viterbiBackend.wasm = true;
+  });
   const nPitch = 61;
   const width = 41;
   const nFrames = 60;
@@ -203,7 +215,17 @@ describe("Viterbi over the banded transitions (librosa's states, without the den
   });
 });
 
-describe("lazy voiced states on pyin's own observations (601 pitches, 2 x 601 states)", () => {
+describe.each([
+  ["WebAssembly kernels", true],
+  ["their JavaScript twins", false],
+] as const)("lazy voiced states on pyin's own observations (601 pitches, 2 x 601 states), %s", (_backend, wasm) => {
+  beforeAll(() => {
+    viterbiBackend.wasm = wasm;
+    clearCaches();
+  });
+  afterAll(() => {
+    viterbiBackend.wasm = true;
+  });
   // Three seconds of a gliding harmonic tone over noise, with pauses: voiced runs, jumps and unvoiced stretches.
   const sr = 22050;
   const r = random(5);
@@ -229,6 +251,8 @@ describe("lazy voiced states on pyin's own observations (601 pitches, 2 x 601 st
     const lazy = new Int32Array(units);
     viterbiPyin(transitions, view, 0, units, lazy);
     expect(lazyFallbacks.count).toBe(fallbacks);
+    // The kernels ran in this thread's kernel memory (or not at all, for the twins).
+    expect((kernelMemoryBytes().pyin ?? 0) > 0).toBe(wasm);
     const eager = new Int32Array(units);
     viterbiEager(transitions, view, 0, units, eager);
     expect(Array.from(lazy)).toEqual(Array.from(eager));

@@ -18,7 +18,9 @@
  *
  * @see {@link https://doi.org/10.1109/TIT.1967.1054010 | Viterbi 1967}
  */
+import { kernelMemory } from "../util/kernelMemory.js";
 import { LOG_TINY, TINY, type PitchTransitions } from "./pitchTransitions.js";
+import { NO_POINTER, viterbiKernels, type ViterbiKernels } from "./viterbiKernels.js";
 
 /** Observations of one channel, frame t at `first + t` of the arrays. */
 export interface PyinObservations {
@@ -307,11 +309,173 @@ export const viterbiEager = (
   }
 };
 
+/**
+ * The JavaScript twins of viterbiKernels.ts over a plain buffer (same byte
+ * addresses, same operations in the same order), where WebAssembly is missing.
+ */
+const scalarKernels = (buffer: ArrayBuffer): ViterbiKernels => {
+  const f64 = new Float64Array(buffer);
+  const i32 = new Int32Array(buffer);
+  const u16 = new Uint16Array(buffer);
+  const u8 = new Uint8Array(buffer);
+  /** cost and source of row q: the voiced block's (d) unless the other's (c) is larger; null where none or limit >= cost. */
+  const better = (q: number, costC: number, fromC: number, costD: number, fromD: number, limit: number): [number, number] | null => {
+    let cost = f64[(costD >> 3) + q]!;
+    let k = i32[(fromD >> 2) + q]!;
+    if (f64[(costC >> 3) + q]! > cost) {
+      cost = f64[(costC >> 3) + q]!;
+      k = i32[(fromC >> 2) + q]!;
+    }
+    return k < 0 || limit >= cost ? null : [cost, k];
+  };
+  return {
+    bestOverRows(previous, base, banded, nPitch, half, rows, nRows, cost, from, stack) {
+      bestOverRows(f64.subarray(previous >> 3), base, f64.subarray(banded >> 3), nPitch, half, i32.subarray(rows >> 2), nRows, f64.subarray(cost >> 3), i32.subarray(from >> 2), i32.subarray(stack >> 2));
+    },
+    slidingMax(x, n, half, out, padded, prefix, suffix) {
+      slidingMax(f64, x >> 3, n, half, f64.subarray(out >> 3), f64.subarray(padded >> 3), f64.subarray(prefix >> 3), f64.subarray(suffix >> 3));
+    },
+    selectRows(windowVoiced, costA, unvoicedPrevious, stayMax, switchMax, selfSwitch, keptCurrent, exactPrevious, rowsSwitch, rows, n, half, counts) {
+      let nSwitch = 0;
+      let nRows = 0;
+      let reach = -1;
+      for (let q = 0; q < n; q++) {
+        const bound = f64[(windowVoiced >> 3) + q]!;
+        const switching = bound + f64[(switchMax >> 3) + q]! < f64[(costA >> 3) + q]! ? 0 : 1;
+        if (switching === 1) i32[(rowsSwitch >> 2) + nSwitch++] = q;
+        const staying = bound + f64[(stayMax >> 3) + q]! < f64[(unvoicedPrevious >> 3) + q]! + f64[(selfSwitch >> 3) + q]! ? 0 : 1;
+        u8[keptCurrent + q] = staying;
+        if (switching + staying > 0) {
+          const from = q - half > reach + 1 ? q - half : reach + 1;
+          reach = q + half < n - 1 ? q + half : n - 1;
+          for (let k = from; k <= reach; k++) if (u8[exactPrevious + k] === 0) i32[(rows >> 2) + nRows++] = k;
+        }
+      }
+      i32[counts >> 2] = nSwitch;
+      i32[(counts >> 2) + 1] = nRows;
+    },
+    prepareVoiced(rows, nRows, costD, fromD, keptPrevious, rowsVoiced) {
+      let nVoiced = 0;
+      for (let r = 0; r < nRows; r++) {
+        const q = i32[(rows >> 2) + r]!;
+        f64[(costD >> 3) + q] = -Infinity;
+        i32[(fromD >> 2) + q] = -1;
+        if (u8[keptPrevious + q] === 1) i32[(rowsVoiced >> 2) + nVoiced++] = q;
+      }
+      return nVoiced;
+    },
+    settleVoiced(rows, nRows, costC, fromC, costD, fromD, limit, values, observed, pointerRow, exact) {
+      for (let r = 0; r < nRows; r++) {
+        const q = i32[(rows >> 2) + r]!;
+        const found = better(q, costC, fromC, costD, fromD, limit);
+        if (found === null) return 0;
+        f64[(values >> 3) + q] = f64[(observed >> 3) + q]! + found[0];
+        u16[(pointerRow >> 1) + q] = found[1];
+        u8[exact + q] = 1;
+      }
+      return 1;
+    },
+    unvoicedValues(costA, fromA, costB, fromB, limit, observed, values, pointerRow, n) {
+      for (let q = 0; q < n; q++) {
+        const found = better(q, costA, fromA, costB, fromB, limit);
+        if (found === null) return 0;
+        f64[(values >> 3) + q] = observed + found[0];
+        u16[(pointerRow >> 1) + q] = found[1];
+        f64[(costB >> 3) + q] = -Infinity;
+        i32[(fromB >> 2) + q] = -1;
+      }
+      return 1;
+    },
+    voicedBounds(windowUnvoiced, windowVoiced, switchMax, stayMax, observed, outside, values, pointerRow, exact, n) {
+      for (let q = 0; q < n; q++) {
+        const fromUnvoiced = f64[(windowUnvoiced >> 3) + q]! + f64[(switchMax >> 3) + q]!;
+        const fromVoiced = f64[(windowVoiced >> 3) + q]! + f64[(stayMax >> 3) + q]!;
+        const bound = fromVoiced > fromUnvoiced ? fromVoiced : fromUnvoiced;
+        f64[(values >> 3) + q] = f64[(observed >> 3) + q]! + (outside > bound ? outside : bound);
+        u16[(pointerRow >> 1) + q] = NO_POINTER;
+        u8[exact + q] = 0;
+      }
+    },
+    maxOf(x, count) {
+      let highest = -Infinity;
+      for (let i = 0; i < count; i++) highest = f64[(x >> 3) + i]! > highest ? f64[(x >> 3) + i]! : highest;
+      return highest;
+    },
+  };
+};
+
 /** How often {@link viterbiPyin} handed a channel to {@link viterbiEager} (tests read it). */
 export const lazyFallbacks = { count: 0 };
 
-/** A pointer not written (a voiced state never materialised): the path must not meet one. */
-const NO_POINTER = 0xffff;
+/** Whether the lazy decoding uses the WebAssembly kernels where they run (tests turn it off to run the twins). */
+export const viterbiBackend = { wasm: true };
+
+/**
+ * The lazy decoding's arrays (byte addresses), laid out by `take`: voiced states
+ * first in each frame's values, then unvoiced ones.
+ */
+const layOut = (n: number, half: number, take: (bytes: number) => number) => {
+  const nStates = 2 * n;
+  const span = 2 * half + 1;
+  const doubles = (count: number): number => take(8 * count);
+  const ints = (count: number): number => take(8 * Math.ceil(count / 2));
+  const shorts = (count: number): number => take(8 * Math.ceil(count / 4));
+  const bytes = (count: number): number => take(8 * Math.ceil(count / 8));
+  return {
+    // Values of frames t - 2, t - 1 and t (rotated): exact where `exact*`, else bounds, for voiced states.
+    values: [doubles(nStates), doubles(nStates), doubles(nStates)],
+    // Voiced observations of frames t - 1 and t (rotated).
+    observed: [doubles(n), doubles(n)],
+    // Exact voiced values of frames t - 1 and t; rows of frames t - 1 and t whose voiced -> voiced block counts.
+    exact: [bytes(n), bytes(n)],
+    kept: [bytes(n), bytes(n)],
+    // Pointers of frames t - 1 and t, written as the values become exact.
+    pointerRows: [shorts(nStates), shorts(nStates)],
+    stay: doubles(n * span),
+    across: doubles(n * span),
+    stayMax: doubles(n),
+    switchMax: doubles(n),
+    // log P(unvoiced q -> voiced q).
+    selfSwitch: doubles(n),
+    windowVoiced: doubles(n),
+    windowUnvoiced: doubles(n),
+    padded: doubles(n + 2 * half),
+    prefix: doubles(n + 2 * half),
+    suffix: doubles(n + 2 * half),
+    // Best costs into each target and their sources: A unvoiced -> unvoiced, B voiced -> unvoiced, C unvoiced -> voiced, D voiced -> voiced.
+    costA: doubles(n),
+    costB: doubles(n),
+    costC: doubles(n),
+    costD: doubles(n),
+    fromA: ints(n),
+    fromB: ints(n),
+    fromC: ints(n),
+    fromD: ints(n),
+    allRows: ints(n),
+    rows: ints(n),
+    rowsVoiced: ints(n),
+    rowsSwitch: ints(n),
+    levels: ints(4 * (n + 1)),
+    counts: ints(2),
+  };
+};
+
+/**
+ * The lazy decoding's workspace: one area of this thread's kernel memory with
+ * its WebAssembly kernels, else a plain buffer with their twins. Nothing else
+ * takes kernel memory while a decoding runs, so addresses and views stay valid.
+ */
+const workspace = (n: number, half: number) => {
+  let size = 0;
+  layOut(n, half, (bytes) => (size += bytes) - bytes);
+  const memory = viterbiBackend.wasm ? kernelMemory() : null;
+  const wasm = memory === null ? null : viterbiKernels(memory);
+  const base = memory !== null && wasm !== null ? memory.area("pyin", "viterbi", size) : 0;
+  const buffer = memory !== null && wasm !== null ? memory.memory.buffer : new ArrayBuffer(size);
+  let next = base;
+  const at = layOut(n, half, (bytes) => (next += bytes) - bytes);
+  return { at, kernels: wasm ?? scalarKernels(buffer), f64: new Float64Array(buffer), i32: new Int32Array(buffer), u8: new Uint8Array(buffer), u16: new Uint16Array(buffer) };
+};
 
 /**
  * The decoded states of frames [first, first + nFrames) into `states`: librosa's
@@ -328,6 +492,7 @@ const NO_POINTER = 0xffff;
  * frame t's test kept, whose sources were made exact in the step before. Unvoiced
  * values are always exact. The path only meets exact states (each pointer it follows
  * was the winner of a scan over exact values); `NO_POINTER` marks the others.
+ * The per-frame passes are the kernels of viterbiKernels.ts.
  *
  * Answers false (and leaves `states` to the caller) where librosa's exact search
  * would need the log(tiny) transitions outside the band, which this does not follow.
@@ -344,155 +509,94 @@ const viterbiLazy = (
   if (nStates >= NO_POINTER || nFrames < 2) return false;
   const { count, slots, bin, logProb, logUnvoiced } = observations;
   const pointers = new Uint16Array(nFrames * nStates);
-  // Values of frames t - 2, t - 1 and t: voiced states first (exact where `exact*`, else bounds), then unvoiced ones.
-  let older = new Float64Array(nStates);
-  let previous = new Float64Array(nStates);
-  let current = new Float64Array(nStates);
-  let exactPrevious = new Uint8Array(n).fill(1);
-  let exactCurrent = new Uint8Array(n);
-  // Rows of frame t - 1 / t whose voiced -> voiced block was not excluded.
-  let keptPrevious = new Uint8Array(n);
-  let keptCurrent = new Uint8Array(n);
-  // Voiced observations of frames t - 1 and t.
-  let obsPrevious = new Float64Array(n).fill(LOG_TINY);
-  let obsCurrent = new Float64Array(n).fill(LOG_TINY);
-  const windowVoiced = new Float64Array(n);
-  const windowUnvoiced = new Float64Array(n);
-  const padded = new Float64Array(n + 2 * half).fill(-Infinity);
-  const prefix = new Float64Array(n + 2 * half);
-  const suffix = new Float64Array(n + 2 * half);
-  const allRows = Int32Array.from({ length: n }, (_, q) => q);
-  const rows = new Int32Array(n);
-  const rowsVoiced = new Int32Array(n);
-  const rowsSwitch = new Int32Array(n);
-  const costA = new Float64Array(n);
-  const fromA = new Int32Array(n);
-  const costB = new Float64Array(n);
-  const fromB = new Int32Array(n);
-  // The same for frame t - 1's voiced targets.
-  const costC = new Float64Array(n);
-  const fromC = new Int32Array(n);
-  const costD = new Float64Array(n);
-  const fromD = new Int32Array(n);
-  const levels = new Int32Array(4 * (n + 1));
-  // log P(unvoiced q -> voiced q), read once a frame per pitch.
-  const selfSwitch = Float64Array.from({ length: n }, (_, q) => logSwitch[q * span + half]!);
+  const { at, kernels: k, f64, i32, u8, u16 } = workspace(n, half);
+  f64.set(logStay, at.stay >> 3);
+  f64.set(logSwitch, at.across >> 3);
+  f64.set(stayMax, at.stayMax >> 3);
+  f64.set(switchMax, at.switchMax >> 3);
+  for (let q = 0; q < n; q++) {
+    f64[(at.selfSwitch >> 3) + q] = logSwitch[q * span + half]!;
+    i32[(at.allRows >> 2) + q] = q;
+    f64[(at.costB >> 3) + q] = -Infinity;
+    i32[(at.fromB >> 2) + q] = -1;
+  }
+  f64.fill(-Infinity, at.padded >> 3, (at.padded >> 3) + n + 2 * half);
+  for (const o of at.observed) f64.fill(LOG_TINY, o >> 3, (o >> 3) + n);
+  u8.fill(1, at.exact[0]!, at.exact[0]! + n);
+  let [older, previous, current] = at.values as [number, number, number];
+  let [obsPrevious, obsCurrent] = at.observed as [number, number];
+  let [exactPrevious, exactCurrent] = at.exact as [number, number];
+  let [keptPrevious, keptCurrent] = at.kept as [number, number];
+  let [rowPrevious, rowCurrent] = at.pointerRows as [number, number];
 
-  const setObs = (target: Float64Array, t: number, on: boolean): void => {
+  const setObs = (target: number, t: number, on: boolean): void => {
     const u = first + t;
-    for (let c = 0; c < count[u]!; c++) target[bin[u * slots + c]!] = on ? logProb[u * slots + c]! : LOG_TINY;
+    for (let c = 0; c < count[u]!; c++) f64[(target >> 3) + bin[u * slots + c]!] = on ? logProb[u * slots + c]! : LOG_TINY;
   };
+  const scan = (values: number, offset: number, banded: number, rows: number, nRows: number, cost: number, from: number): void =>
+    k.bestOverRows(values, offset, banded, n, half, rows, nRows, cost, from, at.levels, SLACK);
 
   /**
-   * Makes the voiced values of frame `t` (in `previous`, predecessors in `older`)
-   * exact on `rows[0 .. nRows)`; `keptPrevious`: its rows whose voiced block counts.
+   * Makes the voiced values of frame `t` (at `previous`, predecessors at `older`)
+   * exact on `rows[0 .. nRows)`, then frame t's pointers are complete.
    * False where the log(tiny) transitions could take part (exact search).
    */
   const materialise = (t: number, nRows: number, highestOlder: number): boolean => {
-    if (nRows === 0) return true;
-    bestOverRows(older, n, logSwitch, n, half, rows, nRows, costC, fromC, levels);
-    let nVoiced = 0;
-    for (let r = 0; r < nRows; r++) {
-      const q = rows[r]!;
-      costD[q] = -Infinity;
-      fromD[q] = -1;
-      if (keptPrevious[q] === 1) rowsVoiced[nVoiced++] = q;
+    if (nRows > 0) {
+      scan(older, n, at.across, at.rows, nRows, at.costC, at.fromC);
+      const nVoiced = k.prepareVoiced(at.rows, nRows, at.costD, at.fromD, keptPrevious, at.rowsVoiced);
+      if (nVoiced > 0) scan(older, 0, at.stay, at.rowsVoiced, nVoiced, at.costD, at.fromD);
+      const limit = outsideBand ? highestOlder + LOG_TINY : -Infinity;
+      if (k.settleVoiced(at.rows, nRows, at.costC, at.fromC, at.costD, at.fromD, limit, previous, obsPrevious, rowPrevious, exactPrevious) === 0) return false;
     }
-    if (nVoiced > 0) bestOverRows(older, 0, logStay, n, half, rowsVoiced, nVoiced, costD, fromD, levels);
-    const row = t * nStates;
-    for (let r = 0; r < nRows; r++) {
-      const q = rows[r]!;
-      // Equal costs: the voiced predecessor, whose state number is lower.
-      let cost = costD[q]!;
-      let k = fromD[q]!;
-      if (costC[q]! > cost) {
-        cost = costC[q]!;
-        k = fromC[q]!;
-      }
-      if (k < 0 || (outsideBand && highestOlder + LOG_TINY >= cost)) return false;
-      previous[q] = obsPrevious[q]! + cost;
-      pointers[row + q] = k;
-      exactPrevious[q] = 1;
-    }
+    pointers.set(u16.subarray(rowPrevious >> 1, (rowPrevious >> 1) + nStates), t * nStates);
     return true;
   };
 
   const logInit = Math.log(1 / nStates + TINY);
   setObs(obsPrevious, 0, true);
   for (let q = 0; q < n; q++) {
-    previous[q] = obsPrevious[q]! + logInit;
-    previous[n + q] = logUnvoiced[first]! + logInit;
+    f64[(previous >> 3) + q] = f64[(obsPrevious >> 3) + q]! + logInit;
+    f64[(previous >> 3) + n + q] = logUnvoiced[first]! + logInit;
   }
+  u16.fill(0, rowPrevious >> 1, (rowPrevious >> 1) + nStates);
   let highestOlder = -Infinity;
 
   for (let t = 1; t < nFrames; t++) {
     setObs(obsCurrent, t, true);
-    slidingMax(previous, 0, n, half, windowVoiced, padded, prefix, suffix);
-    slidingMax(previous, n, n, half, windowUnvoiced, padded, prefix, suffix);
-    let highest = -Infinity;
-    if (outsideBand) for (let k = 0; k < nStates; k++) highest = previous[k]! > highest ? previous[k]! : highest;
+    k.slidingMax(previous, n, half, at.windowVoiced, at.padded, at.prefix, at.suffix);
+    k.slidingMax(previous + 8 * n, n, half, at.windowUnvoiced, at.padded, at.prefix, at.suffix);
+    const highest = outsideBand ? k.maxOf(previous, nStates) : -Infinity;
     // Unvoiced targets from unvoiced sources: every row.
-    bestOverRows(previous, n, logStay, n, half, allRows, n, costA, fromA, levels);
+    scan(previous, n, at.stay, at.allRows, n, at.costA, at.fromA);
     // Rows whose voiced sources may count: unvoiced targets (against the exact unvoiced
-    // cost) and voiced ones (against the unvoiced source of the same pitch).
-    let nSwitch = 0;
-    let nRows = 0;
-    let reach = -1;
-    for (let q = 0; q < n; q++) {
-      const bound = windowVoiced[q]!;
-      const switching = bound + switchMax[q]! < costA[q]! ? 0 : 1;
-      if (switching === 1) rowsSwitch[nSwitch++] = q;
-      const staying = bound + stayMax[q]! < previous[n + q]! + selfSwitch[q]! ? 0 : 1;
-      keptCurrent[q] = staying;
-      // Their sources within half must be exact: those not yet exact, in ascending order.
-      if (switching + staying > 0) {
-        const from = q - half > reach + 1 ? q - half : reach + 1;
-        reach = q + half < n - 1 ? q + half : n - 1;
-        for (let k = from; k <= reach; k++) if (exactPrevious[k] === 0) rows[nRows++] = k;
-      }
-    }
-    if (!materialise(t - 1, nRows, highestOlder)) return false;
+    // cost) and voiced ones (against the unvoiced source of the same pitch); the sources
+    // within half of them made exact.
+    k.selectRows(at.windowVoiced, at.costA, previous + 8 * n, at.stayMax, at.switchMax, at.selfSwitch, keptCurrent, exactPrevious, at.rowsSwitch, at.rows, n, half, at.counts);
+    const nSwitch = i32[at.counts >> 2]!;
+    if (!materialise(t - 1, i32[(at.counts >> 2) + 1]!, highestOlder)) return false;
     // Unvoiced targets from voiced sources, then the unvoiced values.
-    costB.fill(-Infinity);
-    fromB.fill(-1);
-    if (nSwitch > 0) bestOverRows(previous, 0, logSwitch, n, half, rowsSwitch, nSwitch, costB, fromB, levels);
-    const row = t * nStates;
-    const unvoicedObs = logUnvoiced[first + t]!;
-    for (let q = 0; q < n; q++) {
-      let cost = costB[q]!;
-      let k = fromB[q]!;
-      if (costA[q]! > cost) {
-        cost = costA[q]!;
-        k = fromA[q]!;
-      }
-      if (k < 0 || (outsideBand && highest + LOG_TINY >= cost)) return false;
-      current[n + q] = unvoicedObs + cost;
-      pointers[row + n + q] = k;
-    }
+    if (nSwitch > 0) scan(previous, 0, at.across, at.rowsSwitch, nSwitch, at.costB, at.fromB);
+    const limit = outsideBand ? highest + LOG_TINY : -Infinity;
+    if (k.unvoicedValues(at.costA, at.fromA, at.costB, at.fromB, limit, logUnvoiced[first + t]!, current + 8 * n, rowCurrent + 2 * n, n) === 0) return false;
     // Voiced targets: bounds for now (with the exact search, any state's log(tiny) transition is one more source).
-    const outside = highest + LOG_TINY;
-    for (let q = 0; q < n; q++) {
-      const fromUnvoiced = windowUnvoiced[q]! + switchMax[q]!;
-      const fromVoiced = windowVoiced[q]! + stayMax[q]!;
-      const bound = fromVoiced > fromUnvoiced ? fromVoiced : fromUnvoiced;
-      current[q] = obsCurrent[q]! + (outside > bound ? outside : bound);
-    }
-    pointers.fill(NO_POINTER, row, row + n);
-    exactCurrent.fill(0);
+    k.voicedBounds(at.windowUnvoiced, at.windowVoiced, at.switchMax, at.stayMax, obsCurrent, highest + LOG_TINY, current, rowCurrent, exactCurrent, n);
     // Frame t becomes frame t - 1.
     setObs(obsPrevious, t - 1, false);
     [obsPrevious, obsCurrent] = [obsCurrent, obsPrevious];
     [older, previous, current] = [previous, current, older];
     [exactPrevious, exactCurrent] = [exactCurrent, exactPrevious];
     [keptPrevious, keptCurrent] = [keptCurrent, keptPrevious];
+    [rowPrevious, rowCurrent] = [rowCurrent, rowPrevious];
     highestOlder = highest;
   }
   // The last frame exact everywhere, its first argmax, then back along the pointers.
   let nRows = 0;
-  for (let q = 0; q < n; q++) if (exactPrevious[q] === 0) rows[nRows++] = q;
+  for (let q = 0; q < n; q++) if (u8[exactPrevious + q] === 0) i32[(at.rows >> 2) + nRows++] = q;
   if (!materialise(nFrames - 1, nRows, highestOlder)) return false;
+  const values = f64.subarray(previous >> 3, (previous >> 3) + nStates);
   let last = 0;
-  for (let k = 1; k < nStates; k++) if (previous[k]! > previous[last]!) last = k;
+  for (let s = 1; s < nStates; s++) if (values[s]! > values[last]!) last = s;
   states[first + nFrames - 1] = last;
   for (let t = nFrames - 2; t >= 0; t--) {
     last = pointers[(t + 1) * nStates + last]!;

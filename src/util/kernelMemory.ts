@@ -25,7 +25,7 @@
 import { onClearCaches } from "./clearCaches.js";
 
 /** The kernel families, one region each (what the bytes are counted under). */
-export type KernelRegion = "fft" | "yin" | "stft" | "cqt" | "chroma" | "tuning" | "hpss" | "resample";
+export type KernelRegion = "fft" | "yin" | "pyin" | "stft" | "cqt" | "chroma" | "tuning" | "hpss" | "resample";
 
 /**
  * Bytes of kernel memory per thread after which it is retired (see the file

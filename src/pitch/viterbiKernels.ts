@@ -1,0 +1,359 @@
+/**
+ * pyin's Viterbi kernels in WebAssembly (scalar: the comparisons are sequential),
+ * each the operation of its JavaScript twin in viterbi.ts on the same float64
+ * values in the same order, so the decoded states are the same to the bit.
+ * Byte addresses; counts in elements.
+ */
+import { kernelsOverMemory } from "../util/kernelMemory.js";
+import {
+  BLOCK, BR, BR_IF, ELSE, END, F64, F64_ADD, F64_GE, F64_GT, F64_LOAD, F64_LT, F64_STORE, I32, I32_EQ, I32_EQZ, I32_GE_S, I32_GT_S, I32_LE_S, I32_LE_U,
+  I32_LOAD, I32_LOAD8_U, I32_LT_S, I32_OR, I32_SHR_S, I32_STORE, I32_STORE16, I32_STORE8, IF, LOOP, RETURN, SELECT, declare, f64, func, get, i32, set, tee, wasmModule,
+  i32Add as add, i32Mul as mul, i32Shl as shl, i32Sub as sub,
+} from "../util/wasm.js";
+
+export interface ViterbiKernels {
+  /** See viterbi.ts `bestOverRows`; `previous` the address of state 0's value, `slack` its SLACK. */
+  bestOverRows(
+    previous: number, base: number, banded: number, nPitch: number, half: number, rows: number, nRows: number,
+    cost: number, from: number, stack: number, slack: number,
+  ): void;
+  /** See viterbi.ts `slidingMax`; `x` the address of the first of the n values. */
+  slidingMax(x: number, n: number, half: number, out: number, padded: number, prefix: number, suffix: number): void;
+  /**
+   * Which rows of frame t read voiced sources: `rowsSwitch` (unvoiced targets whose voiced block's bound
+   * reaches their unvoiced cost), `keptCurrent` (voiced targets whose voiced block's bound reaches the
+   * unvoiced twin's cost), and `rows`, the not yet exact voiced sources within half of either, ascending.
+   * Writes the two counts to `counts`.
+   */
+  selectRows(
+    windowVoiced: number, costA: number, unvoicedPrevious: number, stayMax: number, switchMax: number, selfSwitch: number,
+    keptCurrent: number, exactPrevious: number, rowsSwitch: number, rows: number, n: number, half: number, counts: number,
+  ): void;
+  /** For each row: no voiced source yet (cost -Infinity, from -1); those whose voiced block counts into `rowsVoiced`, their count returned. */
+  prepareVoiced(rows: number, nRows: number, costD: number, fromD: number, keptPrevious: number, rowsVoiced: number): number;
+  /**
+   * The rows' voiced values made exact: the better of the two blocks (the voiced one on a tie), plus the
+   * observation; their pointers and exact flags. 0 where a row has no source or `limit >= cost`.
+   */
+  settleVoiced(
+    rows: number, nRows: number, costC: number, fromC: number, costD: number, fromD: number, limit: number,
+    values: number, observed: number, pointerRow: number, exact: number,
+  ): number;
+  /** Every unvoiced value and pointer of frame t (blocks A unvoiced, B voiced; B reset after); 0 as settleVoiced. */
+  unvoicedValues(costA: number, fromA: number, costB: number, fromB: number, limit: number, observed: number, values: number, pointerRow: number, n: number): number;
+  /** Voiced values of frame t as bounds, their pointers unset and not exact. */
+  voicedBounds(
+    windowUnvoiced: number, windowVoiced: number, switchMax: number, stayMax: number, observed: number, outside: number,
+    values: number, pointerRow: number, exact: number, n: number,
+  ): void;
+  /** The largest of `count` values (-Infinity if none). */
+  maxOf(x: number, count: number): number;
+}
+
+/** A pointer not written (a voiced state never materialised). */
+export const NO_POINTER = 0xffff;
+
+const lts = (a: number[], b: number[]): number[] => [...a, ...b, ...I32_LT_S];
+const gts = (a: number[], b: number[]): number[] => [...a, ...b, ...I32_GT_S];
+const les = (a: number[], b: number[]): number[] => [...a, ...b, ...I32_LE_S];
+const leU = (a: number[], b: number[]): number[] => [...a, ...b, ...I32_LE_U];
+/** a if cond else b (both evaluated). */
+const pick = (a: number[], b: number[], cond: number[]): number[] => [...a, ...b, ...cond, ...SELECT];
+const loadI = (addr: number[], offset = 0): number[] => [...addr, ...I32_LOAD(offset)];
+const storeI = (addr: number[], value: number[], offset = 0): number[] => [...addr, ...value, ...I32_STORE(offset)];
+const loadF = (addr: number[], offset = 0): number[] => [...addr, ...F64_LOAD(offset)];
+const storeF = (addr: number[], value: number[], offset = 0): number[] => [...addr, ...value, ...F64_STORE(offset)];
+const at8 = (base: string, index: number[]): number[] => add(get(base), shl(index, i32(3)));
+const at4 = (base: string, index: number[]): number[] => add(get(base), shl(index, i32(2)));
+/** while (cond) { body } */
+const whileLoop = (cond: number[], body: number[]): number[] => [...BLOCK, ...LOOP, ...cond, ...I32_EQZ, ...BR_IF(1), ...body, ...BR(0), ...END, ...END];
+const ifElse = (cond: number[], then: number[], otherwise: number[]): number[] => [...cond, ...IF, ...then, ...ELSE, ...otherwise, ...END];
+const when = (cond: number[], then: number[]): number[] => [...cond, ...IF, ...then, ...END];
+
+const bestOverRows = func(
+  "bestOverRows",
+  [["previous", I32], ["base", I32], ["banded", I32], ["nPitch", I32], ["half", I32], ["rows", I32], ["nRows", I32], ["cost", I32], ["from", I32], ["stack", I32], ["slack", I32]],
+  () => {
+    declare({
+      span: I32, sp: I32, lo: I32, hi: I32, kLow: I32, kHigh: I32, mid: I32, q: I32, first: I32, last: I32,
+      p: I32, b: I32, end: I32, argAt: I32, arg: I32, gt: I32, t: I32, best: F64, c: F64,
+    });
+    const push = (lo: number[], hi: number[], kLow: number[], kHigh: number[]): number[] => [
+      ...storeI(add(get("stack"), get("sp")), lo),
+      ...storeI(add(get("stack"), get("sp")), hi, 4),
+      ...storeI(add(get("stack"), get("sp")), kLow, 8),
+      ...storeI(add(get("stack"), get("sp")), kHigh, 12),
+      ...set("sp", add(get("sp"), i32(16))),
+    ];
+    // The scan of row q over sources [first, last], ascending, strict comparison.
+    const scan = [
+      ...set("best", f64(-Infinity)),
+      ...set("argAt", i32(-1)),
+      ...set("p", at8("previous", add(get("base"), get("first")))),
+      ...set("end", at8("previous", add(get("base"), get("last")))),
+      ...set("b", at8("banded", add(sub(add(mul(get("q"), get("span")), get("half")), get("q")), get("first")))),
+      ...whileLoop(leU(get("p"), get("end")), [
+        ...set("c", [...loadF(get("p")), ...loadF(get("b")), ...F64_ADD]),
+        ...set("gt", [...get("c"), ...get("best"), ...F64_GT]),
+        ...set("best", pick(get("c"), get("best"), get("gt"))),
+        ...set("argAt", pick(get("p"), get("argAt"), get("gt"))),
+        ...set("p", add(get("p"), i32(8))),
+        ...set("b", add(get("b"), i32(8))),
+      ]),
+    ];
+    return [
+      ...set("span", add(shl(get("half"), i32(1)), i32(1))),
+      ...storeI(get("stack"), i32(0)),
+      ...storeI(get("stack"), sub(get("nRows"), i32(1)), 4),
+      ...storeI(get("stack"), i32(0), 8),
+      ...storeI(get("stack"), sub(get("nPitch"), i32(1)), 12),
+      ...set("sp", i32(16)),
+      ...whileLoop(gts(get("sp"), i32(0)), [
+        ...set("sp", sub(get("sp"), i32(16))),
+        ...set("lo", loadI(add(get("stack"), get("sp")))),
+        ...set("hi", loadI(add(get("stack"), get("sp")), 4)),
+        ...set("kLow", loadI(add(get("stack"), get("sp")), 8)),
+        ...set("kHigh", loadI(add(get("stack"), get("sp")), 12)),
+        // The right halves by this loop, the left ones pushed.
+        ...whileLoop(les(get("lo"), get("hi")), [
+          ...set("mid", [...add(get("lo"), get("hi")), ...i32(1), ...I32_SHR_S]),
+          ...set("q", loadI(at4("rows", get("mid")))),
+          ...set("first", pick(get("kLow"), sub(get("q"), get("half")), gts(get("kLow"), sub(get("q"), get("half"))))),
+          ...set("last", pick(get("kHigh"), add(get("q"), get("half")), lts(get("kHigh"), add(get("q"), get("half"))))),
+          ...scan,
+          ...storeF(at8("cost", get("q")), get("best")),
+          ...ifElse(
+            [...get("argAt"), ...i32(-1), ...I32_EQ],
+            [
+              ...storeI(at4("from", get("q")), i32(-1)),
+              ...when(lts(get("lo"), get("mid")), push(get("lo"), sub(get("mid"), i32(1)), get("kLow"), get("kHigh"))),
+            ],
+            [
+              ...set("arg", sub([...sub(get("argAt"), get("previous")), ...i32(3), ...I32_SHR_S], get("base"))),
+              ...storeI(at4("from", get("q")), add(get("base"), get("arg"))),
+              ...when(
+                lts(get("lo"), get("mid")),
+                push(
+                  get("lo"),
+                  sub(get("mid"), i32(1)),
+                  get("kLow"),
+                  pick(get("kHigh"), tee("t", add(get("arg"), get("slack"))), lts(get("kHigh"), get("t"))),
+                ),
+              ),
+              ...when(gts(sub(get("arg"), get("slack")), get("kLow")), set("kLow", sub(get("arg"), get("slack")))),
+            ],
+          ),
+          ...set("lo", add(get("mid"), i32(1))),
+        ]),
+      ]),
+    ];
+  },
+);
+
+const slidingMax = func(
+  "slidingMax",
+  [["x", I32], ["n", I32], ["half", I32], ["out", I32], ["padded", I32], ["prefix", I32], ["suffix", I32]],
+  () => {
+    declare({ w: I32, length: I32, start: I32, end: I32, i: I32, run: F64, v: F64, a: F64, bb: F64 });
+    const running = (i: number[], into: string): number[] => [
+      ...set("v", loadF(at8("padded", i))),
+      ...set("run", pick(get("v"), get("run"), [...get("v"), ...get("run"), ...F64_GT])),
+      ...storeF(at8(into, i), get("run")),
+    ];
+    return [
+      ...set("w", add(shl(get("half"), i32(1)), i32(1))),
+      ...set("length", add(get("n"), shl(get("half"), i32(1)))),
+      ...set("i", i32(0)),
+      ...whileLoop(lts(get("i"), get("n")), [
+        ...storeF(at8("padded", add(get("i"), get("half"))), loadF(at8("x", get("i")))),
+        ...set("i", add(get("i"), i32(1))),
+      ]),
+      ...set("start", i32(0)),
+      ...whileLoop(lts(get("start"), get("length")), [
+        ...set("end", add(get("start"), get("w"))),
+        ...when(gts(get("end"), get("length")), set("end", get("length"))),
+        ...set("run", f64(-Infinity)),
+        ...set("i", get("start")),
+        ...whileLoop(lts(get("i"), get("end")), [...running(get("i"), "prefix"), ...set("i", add(get("i"), i32(1)))]),
+        ...set("run", f64(-Infinity)),
+        ...set("i", sub(get("end"), i32(1))),
+        ...whileLoop([...get("i"), ...get("start"), ...I32_GE_S], [...running(get("i"), "suffix"), ...set("i", sub(get("i"), i32(1)))]),
+        ...set("start", get("end")),
+      ]),
+      ...set("i", i32(0)),
+      ...whileLoop(lts(get("i"), get("n")), [
+        ...set("a", loadF(at8("suffix", get("i")))),
+        ...set("bb", loadF(at8("prefix", sub(add(get("i"), get("w")), i32(1))))),
+        ...storeF(at8("out", get("i")), pick(get("a"), get("bb"), [...get("a"), ...get("bb"), ...F64_GT])),
+        ...set("i", add(get("i"), i32(1))),
+      ]),
+    ];
+  },
+);
+
+const loadB = (addr: number[]): number[] => [...addr, ...I32_LOAD8_U()];
+const storeB = (addr: number[], value: number[]): number[] => [...addr, ...value, ...I32_STORE8()];
+const store16 = (addr: number[], value: number[]): number[] => [...addr, ...value, ...I32_STORE16()];
+const flt = (a: number[], b: number[]): number[] => [...a, ...b, ...F64_LT];
+const fgt = (a: number[], b: number[]): number[] => [...a, ...b, ...F64_GT];
+const fadd = (a: number[], b: number[]): number[] => [...a, ...b, ...F64_ADD];
+const not = (a: number[]): number[] => [...a, ...I32_EQZ];
+/** The float64 / int32 / uint16 / byte at element `index` of the array at local `base`. */
+const F = (base: string, index: string): number[] => loadF(at8(base, get(index)));
+const I = (base: string, index: string): number[] => loadI(at4(base, get(index)));
+const B = (base: string, index: string): number[] => loadB(add(get(base), get(index)));
+const at2 = (base: string, index: number[]): number[] => add(get(base), shl(index, i32(1)));
+/** for (i = from; i < to; i++) body */
+const forRange = (i: string, from: number[], to: number[], body: number[]): number[] => [
+  ...set(i, from),
+  ...whileLoop(lts(get(i), to), [...body, ...set(i, add(get(i), i32(1)))]),
+];
+
+const selectRows = func(
+  "selectRows",
+  [
+    ["windowVoiced", I32], ["costA", I32], ["unvoicedPrevious", I32], ["stayMax", I32], ["switchMax", I32], ["selfSwitch", I32],
+    ["keptCurrent", I32], ["exactPrevious", I32], ["rowsSwitch", I32], ["rows", I32], ["n", I32], ["half", I32], ["counts", I32],
+  ],
+  () => {
+    declare({ q: I32, k: I32, nSwitch: I32, nRows: I32, reach: I32, from: I32, switching: I32, staying: I32, bound: F64 });
+    return [
+      ...set("nSwitch", i32(0)),
+      ...set("nRows", i32(0)),
+      ...set("reach", i32(-1)),
+      ...forRange("q", i32(0), get("n"), [
+        ...set("bound", F("windowVoiced", "q")),
+        ...set("switching", not(flt(fadd(get("bound"), F("switchMax", "q")), F("costA", "q")))),
+        ...when(get("switching"), [...storeI(at4("rowsSwitch", get("nSwitch")), get("q")), ...set("nSwitch", add(get("nSwitch"), i32(1)))]),
+        ...set("staying", not(flt(fadd(get("bound"), F("stayMax", "q")), fadd(F("unvoicedPrevious", "q"), F("selfSwitch", "q"))))),
+        ...storeB(add(get("keptCurrent"), get("q")), get("staying")),
+        ...when([...get("switching"), ...get("staying"), ...I32_OR], [
+          ...set("from", sub(get("q"), get("half"))),
+          ...when(les(get("from"), get("reach")), set("from", add(get("reach"), i32(1)))),
+          ...set("reach", add(get("q"), get("half"))),
+          ...when(gts(get("reach"), sub(get("n"), i32(1))), set("reach", sub(get("n"), i32(1)))),
+          ...set("k", get("from")),
+          ...whileLoop(les(get("k"), get("reach")), [
+            ...when(not(B("exactPrevious", "k")), [...storeI(at4("rows", get("nRows")), get("k")), ...set("nRows", add(get("nRows"), i32(1)))]),
+            ...set("k", add(get("k"), i32(1))),
+          ]),
+        ]),
+      ]),
+      ...storeI(get("counts"), get("nSwitch")),
+      ...storeI(get("counts"), get("nRows"), 4),
+    ];
+  },
+);
+
+const prepareVoiced = func(
+  "prepareVoiced",
+  [["rows", I32], ["nRows", I32], ["costD", I32], ["fromD", I32], ["keptPrevious", I32], ["rowsVoiced", I32]],
+  () => {
+    declare({ r: I32, q: I32, nVoiced: I32 });
+    return [
+      ...set("nVoiced", i32(0)),
+      ...forRange("r", i32(0), get("nRows"), [
+        ...set("q", I("rows", "r")),
+        ...storeF(at8("costD", get("q")), f64(-Infinity)),
+        ...storeI(at4("fromD", get("q")), i32(-1)),
+        ...when(B("keptPrevious", "q"), [...storeI(at4("rowsVoiced", get("nVoiced")), get("q")), ...set("nVoiced", add(get("nVoiced"), i32(1)))]),
+      ]),
+      ...get("nVoiced"),
+    ];
+  },
+  [I32],
+);
+
+/** cost, k = the voiced block's (D) unless the other's (C) is larger; 0 returned where no source or limit >= cost. */
+const better = (costC: string, fromC: string, costD: string, fromD: string): number[] => [
+  ...set("cost", F(costD, "q")),
+  ...set("k", I(fromD, "q")),
+  ...when(fgt(F(costC, "q"), get("cost")), [...set("cost", F(costC, "q")), ...set("k", I(fromC, "q"))]),
+  ...when([...lts(get("k"), i32(0)), ...get("limit"), ...get("cost"), ...F64_GE, ...I32_OR], [...i32(0), ...RETURN]),
+];
+
+const settleVoiced = func(
+  "settleVoiced",
+  [
+    ["rows", I32], ["nRows", I32], ["costC", I32], ["fromC", I32], ["costD", I32], ["fromD", I32], ["limit", F64],
+    ["values", I32], ["observed", I32], ["pointerRow", I32], ["exact", I32],
+  ],
+  () => {
+    declare({ r: I32, q: I32, k: I32, cost: F64 });
+    return [
+      ...forRange("r", i32(0), get("nRows"), [
+        ...set("q", I("rows", "r")),
+        ...better("costC", "fromC", "costD", "fromD"),
+        ...storeF(at8("values", get("q")), fadd(F("observed", "q"), get("cost"))),
+        ...store16(at2("pointerRow", get("q")), get("k")),
+        ...storeB(add(get("exact"), get("q")), i32(1)),
+      ]),
+      ...i32(1),
+    ];
+  },
+  [I32],
+);
+
+const unvoicedValues = func(
+  "unvoicedValues",
+  [["costA", I32], ["fromA", I32], ["costB", I32], ["fromB", I32], ["limit", F64], ["observed", F64], ["values", I32], ["pointerRow", I32], ["n", I32]],
+  () => {
+    declare({ q: I32, k: I32, cost: F64 });
+    return [
+      ...forRange("q", i32(0), get("n"), [
+        // The voiced block's (B) unless the unvoiced one's (A) is larger.
+        ...better("costA", "fromA", "costB", "fromB"),
+        ...storeF(at8("values", get("q")), fadd(get("observed"), get("cost"))),
+        ...store16(at2("pointerRow", get("q")), get("k")),
+        ...storeF(at8("costB", get("q")), f64(-Infinity)),
+        ...storeI(at4("fromB", get("q")), i32(-1)),
+      ]),
+      ...i32(1),
+    ];
+  },
+  [I32],
+);
+
+const voicedBounds = func(
+  "voicedBounds",
+  [
+    ["windowUnvoiced", I32], ["windowVoiced", I32], ["switchMax", I32], ["stayMax", I32], ["observed", I32], ["outside", F64],
+    ["values", I32], ["pointerRow", I32], ["exact", I32], ["n", I32],
+  ],
+  () => {
+    declare({ q: I32, fromUnvoiced: F64, fromVoiced: F64, bound: F64 });
+    return [
+      ...forRange("q", i32(0), get("n"), [
+        ...set("fromUnvoiced", fadd(F("windowUnvoiced", "q"), F("switchMax", "q"))),
+        ...set("fromVoiced", fadd(F("windowVoiced", "q"), F("stayMax", "q"))),
+        ...set("bound", pick(get("fromVoiced"), get("fromUnvoiced"), fgt(get("fromVoiced"), get("fromUnvoiced")))),
+        ...set("bound", pick(get("outside"), get("bound"), fgt(get("outside"), get("bound")))),
+        ...storeF(at8("values", get("q")), fadd(F("observed", "q"), get("bound"))),
+        ...store16(at2("pointerRow", get("q")), i32(NO_POINTER)),
+        ...storeB(add(get("exact"), get("q")), i32(0)),
+      ]),
+    ];
+  },
+);
+
+const maxOf = func(
+  "maxOf",
+  [["x", I32], ["count", I32]],
+  () => {
+    declare({ i: I32, v: F64, highest: F64 });
+    return [
+      ...set("highest", f64(-Infinity)),
+      ...forRange("i", i32(0), get("count"), [
+        ...set("v", F("x", "i")),
+        ...set("highest", pick(get("v"), get("highest"), fgt(get("v"), get("highest")))),
+      ]),
+      ...get("highest"),
+    ];
+  },
+  [F64],
+);
+
+const MODULE = wasmModule([bestOverRows, slidingMax, selectRows, prepareVoiced, settleVoiced, unvoicedValues, voicedBounds, maxOf]);
+
+/** The kernels over a kernel memory (its instance there); null where WebAssembly is missing. */
+export const viterbiKernels = kernelsOverMemory<ViterbiKernels>(MODULE);
