@@ -31,6 +31,9 @@ export interface PitchTransitions {
   /** Per target, the largest logStay / logSwitch into it. */
   stayMax: Float64Array;
   switchMax: Float64Array;
+  /** {@link mongeGap} of logStay / logSwitch. */
+  stayGap: number;
+  switchGap: number;
   /**
    * Whether transitions outside the band (probability 0, log LOG_TINY) take part:
    * true for librosa's exact search (0.11, or 1.0 with `transition_min_prob` None or 0).
@@ -109,8 +112,37 @@ export const pitchTransitions = (nPitch: number, width: number, switchProb: numb
     logSwitch,
     stayMax: rowMaxima(logStay, nPitch, span),
     switchMax: rowMaxima(logSwitch, nPitch, span),
+    stayGap: mongeGap(logStay, nPitch, half),
+    switchGap: mongeGap(logSwitch, nPitch, half),
     outsideBand,
   };
+};
+
+/**
+ * How far a banded table is from breaking the Monge inequality
+ * `M(k1, q1) + M(k2, q2) >= M(k1, q2) + M(k2, q1)` (k1 < k2, q1 < q2; M(k, q) = log P(k -> q)):
+ * the smallest margin over adjacent sources and targets, or 0 unless exactly the band
+ * |q - k| <= half (within the pitch range) is finite. With a positive margin every
+ * rectangle of finite entries sums adjacent margins, so over any values v the first
+ * argmax of `v[k] + M(k, q)` does not decrease with q unless rounding the sums moves
+ * them by half that margin (a triangle kernel's log is strictly concave: the margin is
+ * at least ~1 / width², where the sums' rounding is ~1e-16 of the values).
+ * librosa 1.0's threshold makes the band narrower for sources near the range's ends (their
+ * rows are normalised by smaller sums), which breaks it: such tables answer 0.
+ */
+export const mongeGap = (banded: Float64Array, nPitch: number, half: number): number => {
+  const span = 2 * half + 1;
+  const at = (k: number, q: number): number => (Math.abs(q - k) <= half ? banded[q * span + (k - q + half)]! : -Infinity);
+  let gap = Infinity;
+  for (let q = 0; q < nPitch; q++) {
+    for (let k = Math.max(0, q - half); k <= Math.min(nPitch - 1, q + half); k++) {
+      if (at(k, q) === -Infinity) return 0;
+      if (k + 1 < nPitch && q + 1 < nPitch && Math.abs(q + 1 - k) <= half && Math.abs(q - k - 1) <= half) {
+        gap = Math.min(gap, at(k, q) + at(k + 1, q + 1) - at(k, q + 1) - at(k + 1, q));
+      }
+    }
+  }
+  return gap > 0 ? gap : 0;
 };
 
 const rowMaxima = (banded: Float64Array, nPitch: number, span: number): Float64Array =>

@@ -76,11 +76,15 @@ const slidingMax = (
 };
 
 /**
- * Real-arithmetic ties between neighbouring predecessors are common here (the log
- * triangle kernels differ by the same log ratio), so the float answer may sit a
- * bin away from where monotonicity puts it: each half keeps this many bins of slack.
+ * Bins of slack each half of the divide and conquer keeps around a neighbour's argmax
+ * where monotonicity is not certain: a table whose Monge margin is 0 (librosa 1.0's
+ * threshold narrows the band near the range's ends; even widths) or too small for the
+ * rounding of values this large. Where the margin holds (see `mongeGap`), none.
  */
 const SLACK = 2;
+
+/** The slack for a table of Monge margin `gap` over nFrames frames: values stay within 2 log(tiny) a frame of 0. */
+const slackFor = (gap: number, nFrames: number): number => (gap > 4 * -2 * LOG_TINY * (nFrames + 1) * Number.EPSILON ? 0 : SLACK);
 
 /**
  * For every target pitch q in `rows[0 .. nRows)` (ascending), the best cost
@@ -103,6 +107,7 @@ const bestOverRows = (
   cost: Float64Array,
   from: Int32Array,
   stack: Int32Array,
+  slack: number,
 ): void => {
   const span = 2 * half + 1;
   stack[0] = 0;
@@ -150,10 +155,10 @@ const bestOverRows = (
           stack[sp] = lo;
           stack[sp + 1] = mid - 1;
           stack[sp + 2] = kLow;
-          stack[sp + 3] = kHigh < arg + SLACK ? kHigh : arg + SLACK;
+          stack[sp + 3] = kHigh < arg + slack ? kHigh : arg + slack;
           sp += 4;
         }
-        if (arg - SLACK > kLow) kLow = arg - SLACK;
+        if (arg - slack > kLow) kLow = arg - slack;
       }
       lo = mid + 1;
     }
@@ -205,6 +210,8 @@ export const viterbiEager = (
   states: Int32Array | Uint32Array,
 ): void => {
   const { nPitch, half, logStay, logSwitch, stayMax, switchMax, outsideBand } = transitions;
+  const staySlack = slackFor(transitions.stayGap, nFrames);
+  const switchSlack = slackFor(transitions.switchGap, nFrames);
   const nStates = 2 * nPitch;
   const { count, slots, bin, logProb, logUnvoiced } = observations;
   const pointers = nStates <= 65536 ? new Uint16Array(nFrames * nStates) : new Uint32Array(nFrames * nStates);
@@ -255,7 +262,7 @@ export const viterbiEager = (
     for (let target = 0; target < 2; target++) {
       const voicedTarget = target === 0;
       const fromVoicedBand = voicedTarget ? logStay : logSwitch;
-      bestOverRows(previous, nPitch, voicedTarget ? logSwitch : logStay, nPitch, half, allRows, nPitch, fromUnvoicedCost, fromUnvoiced, stack);
+      bestOverRows(previous, nPitch, voicedTarget ? logSwitch : logStay, nPitch, half, allRows, nPitch, fromUnvoicedCost, fromUnvoiced, stack, voicedTarget ? switchSlack : staySlack);
       // Voiced states are log(tiny) away from the rest except near the few candidates:
       // rows whose best possible voiced cost is below the unvoiced one are left out.
       const kernelMax = voicedTarget ? stayMax : switchMax;
@@ -268,7 +275,7 @@ export const viterbiEager = (
           liveRows[nLive++] = q;
         }
       }
-      if (nLive > 0) bestOverRows(previous, 0, fromVoicedBand, nPitch, half, liveRows, nLive, fromVoicedCost, fromVoiced, stack);
+      if (nLive > 0) bestOverRows(previous, 0, fromVoicedBand, nPitch, half, liveRows, nLive, fromVoicedCost, fromVoiced, stack, voicedTarget ? staySlack : switchSlack);
       for (let q = 0; q < nPitch; q++) {
         // Equal costs: the voiced predecessor, whose state number is lower.
         let cost = fromVoicedCost[q]!;
@@ -329,8 +336,9 @@ const scalarKernels = (buffer: ArrayBuffer): ViterbiKernels => {
     return k < 0 || limit >= cost ? null : [cost, k];
   };
   return {
-    bestOverRows(previous, base, banded, nPitch, half, rows, nRows, cost, from, stack) {
-      bestOverRows(f64.subarray(previous >> 3), base, f64.subarray(banded >> 3), nPitch, half, i32.subarray(rows >> 2), nRows, f64.subarray(cost >> 3), i32.subarray(from >> 2), i32.subarray(stack >> 2));
+    bestOverRows(previous, base, banded, nPitch, half, rows, nRows, cost, from, stack, slack) {
+      const [values, table, cells, costs, sources, levels] = [f64.subarray(previous >> 3), f64.subarray(banded >> 3), i32.subarray(rows >> 2), f64.subarray(cost >> 3), i32.subarray(from >> 2), i32.subarray(stack >> 2)];
+      bestOverRows(values, base, table, nPitch, half, cells, nRows, costs, sources, levels, slack);
     },
     slidingMax(x, n, half, out, padded, prefix, suffix) {
       slidingMax(f64, x >> 3, n, half, f64.subarray(out >> 3), f64.subarray(padded >> 3), f64.subarray(prefix >> 3), f64.subarray(suffix >> 3));
@@ -510,6 +518,8 @@ const viterbiLazy = (
   const { count, slots, bin, logProb, logUnvoiced } = observations;
   const pointers = new Uint16Array(nFrames * nStates);
   const { at, kernels: k, f64, i32, u8, u16 } = workspace(n, half);
+  const staySlack = slackFor(transitions.stayGap, nFrames);
+  const switchSlack = slackFor(transitions.switchGap, nFrames);
   f64.set(logStay, at.stay >> 3);
   f64.set(logSwitch, at.across >> 3);
   f64.set(stayMax, at.stayMax >> 3);
@@ -534,7 +544,7 @@ const viterbiLazy = (
     for (let c = 0; c < count[u]!; c++) f64[(target >> 3) + bin[u * slots + c]!] = on ? logProb[u * slots + c]! : LOG_TINY;
   };
   const scan = (values: number, offset: number, banded: number, rows: number, nRows: number, cost: number, from: number): void =>
-    k.bestOverRows(values, offset, banded, n, half, rows, nRows, cost, from, at.levels, SLACK);
+    k.bestOverRows(values, offset, banded, n, half, rows, nRows, cost, from, at.levels, banded === at.stay ? staySlack : switchSlack);
 
   /**
    * Makes the voiced values of frame `t` (at `previous`, predecessors at `older`)
