@@ -17,6 +17,7 @@ import { testTasks } from "./parallel.worker.js";
 import { runOp } from "./helpers/ops.js";
 import { hpss, type HpssParams } from "../src/hpss/hpss.js";
 import type { NamedArray } from "../src/ops/types.js";
+import { allocObservations, decodeChannels, planPyin, planTransitions, type PyinOptions } from "../src/pitch/pyin.js";
 
 /** A pool's runner, or the inline one. */
 const runnerOf = (p: WorkerPool | undefined) => (p ? poolRunner(p, kernelTasks) : inlineRunner(kernelTasks));
@@ -327,5 +328,71 @@ describe("the hpss op (decompose.hpss) on the pool", () => {
     const data = new Float64Array(new SharedArrayBuffer(8 * nTime * nFreq)).fill(-1);
     const params = { win_harm: 5, win_perc: 5, power: 2, margin_harm: 1, margin_perc: 1, mask: false, librosa: "0.11" };
     await expect(runOp("hpss", params, [{ name: "S", dtype: "float64", shape: [nTime, nFreq, 1], data }], pool(2))).rejects.toThrow("X and X_ref must be non-negative");
+  });
+});
+
+describe("the pyin op on the pool", () => {
+  /** A gliding harmonic tone with pauses over noise: voiced runs, jumps and unvoiced stretches. */
+  const tone = (channels: number, length: number, sr: number): Float64Array => {
+    const y = new Float64Array(new SharedArrayBuffer(8 * channels * length));
+    for (let c = 0; c < channels; c++) {
+      let phase = 0;
+      for (let i = 0; i < length; i++) {
+        const t = i / sr;
+        phase += (2 * Math.PI * 140 * (c + 1) * 2 ** Math.sin(2 * Math.PI * 0.8 * t)) / sr;
+        const on = t % 0.9 < 0.6 ? 1 : 0;
+        y[c * length + i] = on * (0.5 * Math.sin(phase) + 0.2 * Math.sin(2 * phase)) + 0.02 * Math.sin(12345.678 * i * i);
+      }
+    }
+    return y;
+  };
+  const params = {
+    sr: 22050, fmin: 65.40639132514966, fmax: 2093.004522404789, frame_length: 2048, hop_length: 512, center: true, pad_mode: "constant",
+    n_thresholds: 100, beta_parameters: [2, 18], boltzmann_parameter: 2, resolution: 0.1, max_transition_rate: 35.92, switch_prob: 0.01,
+    no_trough_prob: 0.01, transition_min_prob: 1e-4,
+  };
+  const bytesOf = (a: NamedArray["data"]): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+  const pyinOptionsOf = (p: typeof params): PyinOptions => ({
+    sr: p.sr, fmin: p.fmin, fmax: p.fmax, frameLength: p.frame_length, hopLength: p.hop_length, center: p.center, padMode: "constant",
+    nThresholds: p.n_thresholds, betaParameters: [2, 18], boltzmannParameter: p.boltzmann_parameter, resolution: p.resolution,
+    maxTransitionRate: p.max_transition_rate, switchProb: p.switch_prob, noTroughProb: p.no_trough_prob, transitionMinProb: p.transition_min_prob,
+  });
+
+  it.each([1, 2])("%i channel(s): the same states and voiced probabilities inline and on 2 and 3 threads (one channel: decoded while observed)", async (channels) => {
+    const length = 2 * 22050;
+    const Y: NamedArray = { name: "y", dtype: "float64", shape: [channels, length], data: tone(channels, length, 22050) };
+    const results = [];
+    for (const p of [undefined, pool(2), pool(3)]) results.push(await runOp("pyin", params, [Y], p));
+    const [inline, two, three] = results;
+    for (const k of [0, 1]) {
+      expect(bytesOf(two!.arrays[k]!.data).equals(bytesOf(inline!.arrays[k]!.data))).toBe(true);
+      expect(bytesOf(three!.arrays[k]!.data).equals(bytesOf(inline!.arrays[k]!.data))).toBe(true);
+    }
+    const states = inline!.arrays[0]!.data as Int32Array;
+    expect(states.some((s) => s < 601) && states.some((s) => s >= 601)).toBe(true);
+  });
+
+  it("the pipelined task: a decoding whose observations were abandoned gives up and flags it; with every frame observed it decodes", () => {
+    const length = 22050;
+    const signal = tone(1, length, 22050);
+    const plan = planPyin(length, pyinOptionsOf(params), false);
+    const units = plan.yin.nFrames;
+    const observations = allocObservations(plan, units, true);
+    const states = new Int32Array(new SharedArrayBuffer(4 * units)).fill(-7);
+    const ready = new Int32Array(new SharedArrayBuffer(4 * (units + 1)));
+    const pipeline = kernelTasks["pitch.pyin.pipeline"];
+    // Nothing observed, and the observer gave up: the decoding returns at once, states untouched.
+    ready[units] = 1;
+    pipeline(1, 2, { plan, signal, observations, states, ready });
+    expect(ready[units]).toBe(1);
+    expect(states.every((s) => s === -7)).toBe(true);
+    // Both units on one thread: observe, then decode, as decodeChannels does after the observations.
+    ready.fill(0);
+    pipeline(0, 2, { plan, signal, observations, states, ready });
+    expect(ready[units]).toBe(0);
+    expect(ready.subarray(0, units).every((f) => f === 1)).toBe(true);
+    const want = new Int32Array(units);
+    decodeChannels(plan, planTransitions(plan), observations, want, 0, 1);
+    expect(Array.from(states)).toEqual(Array.from(want));
   });
 });

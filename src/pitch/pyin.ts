@@ -13,7 +13,7 @@ import { ParameterError } from "../util/errors.js";
 import { roundHalfEven } from "../util/round.js";
 import { candidateSlots, observationScratch, observeFrame, pyinPrior, type FrameObservations, type PyinModel } from "./pyinObservations.js";
 import { pitchTransitions, TINY, type PitchTransitions } from "./pitchTransitions.js";
-import { viterbiPyin } from "./viterbi.js";
+import { viterbiPyin, type FrameWait } from "./viterbi.js";
 import { normalizedDifferenceUnits, planYin, type YinOptions, type YinPlan } from "./yin.js";
 
 export interface PyinOptions extends Omit<YinOptions, "troughThreshold"> {
@@ -102,10 +102,19 @@ export const allocObservations = (plan: PyinPlan, units: number, shared: boolean
   };
 };
 
-/** Observations of units [u0, u1) (yin's numbering: frame t of channel c is c nFrames + t). */
-export const observeUnits = (plan: PyinPlan, signal: Float32Array | Float64Array, out: FrameObservations, u0: number, u1: number): void => {
+/**
+ * Observations of units [u0, u1) (yin's numbering: frame t of channel c is c nFrames + t).
+ * `ready` (shared): each unit's flag set to 1 (and waiters woken) once its observations are written.
+ */
+export const observeUnits = (plan: PyinPlan, signal: Float32Array | Float64Array, out: FrameObservations, u0: number, u1: number, ready?: Int32Array): void => {
   const scratch = observationScratch(plan.slots);
-  normalizedDifferenceUnits(plan.yin, signal, u0, u1, (u, normalized) => observeFrame(plan.model, normalized, u, plan.slots, out, scratch));
+  normalizedDifferenceUnits(plan.yin, signal, u0, u1, (u, normalized) => {
+    observeFrame(plan.model, normalized, u, plan.slots, out, scratch);
+    if (ready !== undefined) {
+      Atomics.store(ready, u, 1);
+      Atomics.notify(ready, u);
+    }
+  });
 };
 
 /** librosa's Viterbi refuses observation probabilities outside [0, 1]. */
@@ -113,7 +122,7 @@ export const checkObservations = (observations: FrameObservations): void => {
   if (observations.invalid.includes(1)) throw new ParameterError("Invalid probability values: must be between 0 and 1.");
 };
 
-/** Decoded states of channels [c0, c1) into `states` (channels x nFrames). */
+/** Decoded states of channels [c0, c1) into `states` (channels x nFrames); `waitFor` as viterbiPyin's. */
 export const decodeChannels = (
   plan: PyinPlan,
   transitions: PitchTransitions,
@@ -121,10 +130,11 @@ export const decodeChannels = (
   states: Int32Array,
   c0: number,
   c1: number,
+  waitFor?: FrameWait,
 ): void => {
   const { nFrames } = plan.yin;
   const view = { ...observations, slots: plan.slots };
-  for (let c = c0; c < c1; c++) viterbiPyin(transitions, view, c * nFrames, nFrames, states);
+  for (let c = c0; c < c1; c++) viterbiPyin(transitions, view, c * nFrames, nFrames, states, waitFor);
 };
 
 export interface PyinResult {

@@ -22,6 +22,13 @@ import { kernelMemory } from "../util/kernelMemory.js";
 import { LOG_TINY, TINY, type PitchTransitions } from "./pitchTransitions.js";
 import { NO_POINTER, viterbiKernels, type ViterbiKernels } from "./viterbiKernels.js";
 
+/**
+ * Called with frame u's index before its observations are read: returns once they
+ * are written (the decoding follows the workers observing the frames), or throws.
+ */
+export type FrameWait = (u: number) => void;
+const noWait: FrameWait = () => undefined;
+
 /** Observations of one channel, frame t at `first + t` of the arrays. */
 export interface PyinObservations {
   /** Candidates per frame. */
@@ -208,6 +215,7 @@ export const viterbiEager = (
   first: number,
   nFrames: number,
   states: Int32Array | Uint32Array,
+  waitFor: FrameWait = noWait,
 ): void => {
   const { nPitch, half, logStay, logSwitch, stayMax, switchMax, outsideBand } = transitions;
   const staySlack = slackFor(transitions.stayGap, nFrames);
@@ -236,6 +244,7 @@ export const viterbiEager = (
 
   const observe = (t: number): void => {
     const u = first + t;
+    waitFor(u);
     for (let c = 0; c < count[u]!; c++) voicedObs[bin[u * slots + c]!] = logProb[u * slots + c]!;
   };
   const forget = (t: number): void => {
@@ -511,6 +520,7 @@ const viterbiLazy = (
   first: number,
   nFrames: number,
   states: Int32Array | Uint32Array,
+  waitFor: FrameWait,
 ): boolean => {
   const { nPitch: n, half, span, logStay, logSwitch, stayMax, switchMax, outsideBand } = transitions;
   const nStates = 2 * n;
@@ -564,6 +574,7 @@ const viterbiLazy = (
   };
 
   const logInit = Math.log(1 / nStates + TINY);
+  waitFor(first);
   setObs(obsPrevious, 0, true);
   for (let q = 0; q < n; q++) {
     f64[(previous >> 3) + q] = f64[(obsPrevious >> 3) + q]! + logInit;
@@ -573,6 +584,7 @@ const viterbiLazy = (
   let highestOlder = -Infinity;
 
   for (let t = 1; t < nFrames; t++) {
+    waitFor(first + t);
     setObs(obsCurrent, t, true);
     k.slidingMax(previous, n, half, at.windowVoiced, at.padded, at.prefix, at.suffix);
     k.slidingMax(previous + 8 * n, n, half, at.windowUnvoiced, at.padded, at.prefix, at.suffix);
@@ -627,8 +639,9 @@ export const viterbiPyin = (
   first: number,
   nFrames: number,
   states: Int32Array | Uint32Array,
+  waitFor: FrameWait = noWait,
 ): void => {
-  if (viterbiLazy(transitions, observations, first, nFrames, states)) return;
+  if (viterbiLazy(transitions, observations, first, nFrames, states, waitFor)) return;
   if (nFrames >= 2) lazyFallbacks.count++;
-  viterbiEager(transitions, observations, first, nFrames, states);
+  viterbiEager(transitions, observations, first, nFrames, states, waitFor);
 };
