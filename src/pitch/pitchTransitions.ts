@@ -121,25 +121,38 @@ export const pitchTransitions = (nPitch: number, width: number, switchProb: numb
 /**
  * How far a banded table is from breaking the Monge inequality
  * `M(k1, q1) + M(k2, q2) >= M(k1, q2) + M(k2, q1)` (k1 < k2, q1 < q2; M(k, q) = log P(k -> q)):
- * the smallest margin over adjacent sources and targets, or 0 unless exactly the band
- * |q - k| <= half (within the pitch range) is finite. With a positive margin every
- * rectangle of finite entries sums adjacent margins, so over any values v the first
- * argmax of `v[k] + M(k, q)` does not decrease with q unless rounding the sums moves
- * them by half that margin (a triangle kernel's log is strictly concave: the margin is
- * at least ~1 / width², where the sums' rounding is ~1e-16 of the values).
- * librosa 1.0's threshold makes the band narrower for sources near the range's ends (their
- * rows are normalised by smaller sums), which breaks it: such tables answer 0.
+ * the smallest margin over adjacent sources and targets with all four entries finite,
+ * or 0 unless each source reaches an interval of targets [first(k), last(k)] whose ends
+ * do not decrease with k. With that shape, any k1 < k2, q1 < q2 with M(k2, q1) and
+ * M(k1, q2) finite have their whole rectangle finite (first(k) <= first(k2) <= q1,
+ * last(k) >= last(k1) >= q2), so its margin is a sum of adjacent ones; then over any
+ * values v the first argmax of `v[k] + M(k, q)` does not decrease with q unless
+ * rounding the sums moves them by half that margin. A triangle kernel's log is strictly
+ * concave: the margin is at least ~1 / width², where the sums' rounding is ~1e-16 of
+ * the values. librosa 1.0's threshold leaves sources near the range's ends (rows
+ * normalised by smaller sums) a wider interval, which keeps this shape.
  */
 export const mongeGap = (banded: Float64Array, nPitch: number, half: number): number => {
   const span = 2 * half + 1;
-  const at = (k: number, q: number): number => (Math.abs(q - k) <= half ? banded[q * span + (k - q + half)]! : -Infinity);
+  const at = (k: number, q: number): number => (q >= 0 && q < nPitch && Math.abs(q - k) <= half ? banded[q * span + (k - q + half)]! : -Infinity);
   let gap = Infinity;
-  for (let q = 0; q < nPitch; q++) {
-    for (let k = Math.max(0, q - half); k <= Math.min(nPitch - 1, q + half); k++) {
-      if (at(k, q) === -Infinity) return 0;
-      if (k + 1 < nPitch && q + 1 < nPitch && Math.abs(q + 1 - k) <= half && Math.abs(q - k - 1) <= half) {
-        gap = Math.min(gap, at(k, q) + at(k + 1, q + 1) - at(k, q + 1) - at(k + 1, q));
-      }
+  let lastFirst = -Infinity;
+  let lastLast = -Infinity;
+  for (let k = 0; k < nPitch; k++) {
+    let first = -1;
+    let last = -1;
+    for (let q = k - half; q <= k + half; q++) {
+      if (at(k, q) === -Infinity) continue;
+      if (first < 0) first = q;
+      else if (last !== q - 1) return 0;
+      last = q;
+    }
+    if (first < 0 || first < lastFirst || last < lastLast) return 0;
+    lastFirst = first;
+    lastLast = last;
+    for (let q = first; q < last && k + 1 < nPitch; q++) {
+      const corners = [at(k, q), at(k + 1, q + 1), at(k, q + 1), at(k + 1, q)];
+      if (corners.every((c) => c > -Infinity)) gap = Math.min(gap, corners[0]! + corners[1]! - corners[2]! - corners[3]!);
     }
   }
   return gap > 0 ? gap : 0;

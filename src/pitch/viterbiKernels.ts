@@ -6,8 +6,8 @@
  */
 import { kernelsOverMemory } from "../util/kernelMemory.js";
 import {
-  BLOCK, BR, BR_IF, ELSE, END, F64, F64_ADD, F64_GE, F64_GT, F64_LOAD, F64_LT, F64_STORE, I32, I32_EQ, I32_EQZ, I32_GE_S, I32_GT_S, I32_LE_S, I32_LE_U,
-  I32_LOAD, I32_LOAD8_U, I32_LT_S, I32_OR, I32_SHR_S, I32_STORE, I32_STORE16, I32_STORE8, IF, LOOP, RETURN, SELECT, declare, f64, func, get, i32, set, tee, wasmModule,
+  BLOCK, BR, BR_IF, ELSE, END, F64, F64_ADD, F64_GE, F64_GT, F64_LOAD, F64_LT, F64_MAX, F64_STORE, I32, I32_EQ, I32_EQZ, I32_GE_S, I32_GT_S, I32_LE_S, I32_LE_U,
+  I32_AND, I32_LOAD, I32_LOAD8_U, I32_LT_S, I32_LT_U, I32_WRAP_I64, I64_EXTEND_I32_U, I64X2_ADD, I64X2_EXTRACT_LANE, I64X2_SPLAT, F64X2_ADD, F64X2_EXTRACT_LANE, F64X2_GT, F64X2_SPLAT, V128, V128_BITSELECT, V128_CONST, V128_LOAD, F64_EQ, I32_OR, I32_SHR_S, I32_STORE, I32_STORE16, I32_STORE8, IF, LOOP, RETURN, SELECT, declare, f64, func, get, i32, set, tee, wasmModule,
   i32Add as add, i32Mul as mul, i32Shl as shl, i32Sub as sub,
 } from "../util/wasm.js";
 
@@ -57,6 +57,12 @@ const lts = (a: number[], b: number[]): number[] => [...a, ...b, ...I32_LT_S];
 const gts = (a: number[], b: number[]): number[] => [...a, ...b, ...I32_GT_S];
 const les = (a: number[], b: number[]): number[] => [...a, ...b, ...I32_LE_S];
 const leU = (a: number[], b: number[]): number[] => [...a, ...b, ...I32_LE_U];
+const ltU = (a: number[], b: number[]): number[] => [...a, ...b, ...I32_LT_U];
+const fgtS = (a: number[], b: number[]): number[] => [...a, ...b, ...F64_GT];
+/** Little-endian int64 lanes (0, 8) and (16, 16): the two positions of a step, and the step. */
+const int64Lanes = (a: number, b: number): number[] => [a, 0, 0, 0, 0, 0, 0, 0, b, 0, 0, 0, 0, 0, 0, 0];
+const PAIR_OFFSETS = int64Lanes(0, 8);
+const PAIR_STEP = int64Lanes(16, 16);
 /** a if cond else b (both evaluated). */
 const pick = (a: number[], b: number[], cond: number[]): number[] => [...a, ...b, ...cond, ...SELECT];
 const loadI = (addr: number[], offset = 0): number[] => [...addr, ...I32_LOAD(offset)];
@@ -76,7 +82,7 @@ const bestOverRows = func(
   () => {
     declare({
       span: I32, sp: I32, lo: I32, hi: I32, kLow: I32, kHigh: I32, mid: I32, q: I32, first: I32, last: I32,
-      p: I32, b: I32, end: I32, argAt: I32, arg: I32, gt: I32, t: I32, best: F64, c: F64,
+      p: I32, b: I32, end: I32, argAt: I32, arg: I32, t: I32, best: F64, c: F64, bestV: V128, argV: V128, posV: V128, cV: V128, mV: V128,
     });
     const push = (lo: number[], hi: number[], kLow: number[], kHigh: number[]): number[] => [
       ...storeI(add(get("stack"), get("sp")), lo),
@@ -85,21 +91,41 @@ const bestOverRows = func(
       ...storeI(add(get("stack"), get("sp")), kHigh, 12),
       ...set("sp", add(get("sp"), i32(16))),
     ];
-    // The scan of row q over sources [first, last], ascending, strict comparison.
+    // The scan of row q over sources [first, last], ascending, strict comparison, two
+    // sources a step: lane 0 keeps the first best of first, first + 2, ..., lane 1 of
+    // first + 1, first + 3, ...; then the larger lane, the lower position on a tie.
+    const lane = (v: string, i: number, kind: "f" | "i"): number[] =>
+      kind === "f" ? [...get(v), ...F64X2_EXTRACT_LANE(i)] : [...get(v), ...I64X2_EXTRACT_LANE(i), ...I32_WRAP_I64];
     const scan = [
-      ...set("best", f64(-Infinity)),
-      ...set("argAt", i32(-1)),
       ...set("p", at8("previous", add(get("base"), get("first")))),
       ...set("end", at8("previous", add(get("base"), get("last")))),
       ...set("b", at8("banded", add(sub(add(mul(get("q"), get("span")), get("half")), get("q")), get("first")))),
-      ...whileLoop(leU(get("p"), get("end")), [
-        ...set("c", [...loadF(get("p")), ...loadF(get("b")), ...F64_ADD]),
-        ...set("gt", [...get("c"), ...get("best"), ...F64_GT]),
-        ...set("best", pick(get("c"), get("best"), get("gt"))),
-        ...set("argAt", pick(get("p"), get("argAt"), get("gt"))),
-        ...set("p", add(get("p"), i32(8))),
-        ...set("b", add(get("b"), i32(8))),
+      ...set("bestV", [...f64(-Infinity), ...F64X2_SPLAT]),
+      ...set("argV", [...i32(-1), ...I64_EXTEND_I32_U, ...I64X2_SPLAT]),
+      ...set("posV", [...get("p"), ...I64_EXTEND_I32_U, ...I64X2_SPLAT, ...V128_CONST(PAIR_OFFSETS), ...I64X2_ADD]),
+      ...whileLoop(ltU(get("p"), get("end")), [
+        ...set("cV", [...get("p"), ...V128_LOAD(), ...get("b"), ...V128_LOAD(), ...F64X2_ADD]),
+        ...set("mV", [...get("cV"), ...get("bestV"), ...F64X2_GT]),
+        ...set("bestV", [...get("cV"), ...get("bestV"), ...get("mV"), ...V128_BITSELECT]),
+        ...set("argV", [...get("posV"), ...get("argV"), ...get("mV"), ...V128_BITSELECT]),
+        ...set("posV", [...get("posV"), ...V128_CONST(PAIR_STEP), ...I64X2_ADD]),
+        ...set("p", add(get("p"), i32(16))),
+        ...set("b", add(get("b"), i32(16))),
       ]),
+      ...set("best", lane("bestV", 0, "f")),
+      ...set("argAt", lane("argV", 0, "i")),
+      // One source left (p == end): lane 0's.
+      ...when(leU(get("p"), get("end")), [
+        ...set("c", [...loadF(get("p")), ...loadF(get("b")), ...F64_ADD]),
+        ...when(fgtS(get("c"), get("best")), [...set("best", get("c")), ...set("argAt", get("p"))]),
+      ]),
+      ...set("c", lane("bestV", 1, "f")),
+      ...set("t", lane("argV", 1, "i")),
+      ...ifElse(
+        fgtS(get("c"), get("best")),
+        [...set("best", get("c")), ...set("argAt", get("t"))],
+        when([...get("c"), ...get("best"), ...F64_EQ, ...ltU(get("t"), get("argAt")), ...I32_AND], set("argAt", get("t"))),
+      ),
     ];
     return [
       ...set("span", add(shl(get("half"), i32(1)), i32(1))),
@@ -155,9 +181,9 @@ const slidingMax = func(
   [["x", I32], ["n", I32], ["half", I32], ["out", I32], ["padded", I32], ["prefix", I32], ["suffix", I32]],
   () => {
     declare({ w: I32, length: I32, start: I32, end: I32, i: I32, run: F64, v: F64, a: F64, bb: F64 });
+    // f64.max: these maxima only bound costs (a -0 for a +0 changes no comparison), and hold no NaN.
     const running = (i: number[], into: string): number[] => [
-      ...set("v", loadF(at8("padded", i))),
-      ...set("run", pick(get("v"), get("run"), [...get("v"), ...get("run"), ...F64_GT])),
+      ...set("run", [...get("run"), ...loadF(at8("padded", i)), ...F64_MAX]),
       ...storeF(at8(into, i), get("run")),
     ];
     return [
@@ -184,7 +210,7 @@ const slidingMax = func(
       ...whileLoop(lts(get("i"), get("n")), [
         ...set("a", loadF(at8("suffix", get("i")))),
         ...set("bb", loadF(at8("prefix", sub(add(get("i"), get("w")), i32(1))))),
-        ...storeF(at8("out", get("i")), pick(get("a"), get("bb"), [...get("a"), ...get("bb"), ...F64_GT])),
+        ...storeF(at8("out", get("i")), [...get("a"), ...get("bb"), ...F64_MAX]),
         ...set("i", add(get("i"), i32(1))),
       ]),
     ];

@@ -138,8 +138,11 @@ export const F64_ADD = [0xa0];
 export const F64_SUB = [0xa1];
 export const F64_MUL = [0xa2];
 export const F64_MIN = [0xa4];
+export const F64_MAX = [0xa5];
 export const F32_DEMOTE_F64 = [0xb6];
 export const F64_PROMOTE_F32 = [0xbb];
+export const I32_WRAP_I64 = [0xa7];
+export const I64_EXTEND_I32_U = [0xad];
 
 /** A SIMD instruction: the 0xfd prefix, its opcode (LEB128), then its immediates. */
 export const simd = (opcode: number, ...immediates: number[]): number[] => [0xfd, ...uleb(opcode), ...immediates];
@@ -180,6 +183,9 @@ export const F64X2_PROMOTE_LOW_F32X4 = simd(0x5f);
 /** Both float64 lanes rounded to float32 and back, as Math.fround. */
 export const ROUND32 = [...F32X4_DEMOTE_F64X2_ZERO, ...F64X2_PROMOTE_LOW_F32X4];
 export const I64X2_BITMASK = simd(0xc4);
+export const I64X2_SPLAT = simd(0x12);
+export const I64X2_EXTRACT_LANE = (lane: number): number[] => simd(0x1d, lane);
+export const I64X2_ADD = simd(0xce);
 export const F32X4_SQRT = simd(0xe3);
 export const F32X4_ADD = simd(0xe4);
 export const F32X4_SUB = simd(0xe5);
