@@ -352,20 +352,31 @@ const scalarKernels = (buffer: ArrayBuffer): ViterbiKernels => {
     slidingMax(x, n, half, out, padded, prefix, suffix) {
       slidingMax(f64, x >> 3, n, half, f64.subarray(out >> 3), f64.subarray(padded >> 3), f64.subarray(prefix >> 3), f64.subarray(suffix >> 3));
     },
-    selectRows(windowVoiced, costA, unvoicedPrevious, stayMax, switchMax, selfSwitch, keptCurrent, exactPrevious, rowsSwitch, rows, n, half, counts) {
+    selectRows(windowVoiced, costA, unvoicedPrevious, stayMax, switchMax, selfSwitch, keptCurrent, exactPrevious, rowsSwitch, rows, n, half, counts, values, largest, needed) {
       let nSwitch = 0;
+      let floor = Infinity;
+      for (let q = 0; q < n; q++) {
+        const bound = f64[(windowVoiced >> 3) + q]!;
+        let certain = f64[(costA >> 3) + q]!;
+        const switching = bound + f64[(switchMax >> 3) + q]! < certain ? 0 : 1;
+        if (switching === 1) {
+          i32[(rowsSwitch >> 2) + nSwitch++] = q;
+          if (certain < floor) floor = certain;
+        }
+        certain = f64[(unvoicedPrevious >> 3) + q]! + f64[(selfSwitch >> 3) + q]!;
+        const staying = bound + f64[(stayMax >> 3) + q]! < certain ? 0 : 1;
+        if (staying === 1 && certain < floor) floor = certain;
+        u8[keptCurrent + q] = staying;
+        u8[needed + q] = switching | staying;
+      }
       let nRows = 0;
       let reach = -1;
       for (let q = 0; q < n; q++) {
-        const bound = f64[(windowVoiced >> 3) + q]!;
-        const switching = bound + f64[(switchMax >> 3) + q]! < f64[(costA >> 3) + q]! ? 0 : 1;
-        if (switching === 1) i32[(rowsSwitch >> 2) + nSwitch++] = q;
-        const staying = bound + f64[(stayMax >> 3) + q]! < f64[(unvoicedPrevious >> 3) + q]! + f64[(selfSwitch >> 3) + q]! ? 0 : 1;
-        u8[keptCurrent + q] = staying;
-        if (switching + staying > 0) {
-          const from = q - half > reach + 1 ? q - half : reach + 1;
-          reach = q + half < n - 1 ? q + half : n - 1;
-          for (let k = from; k <= reach; k++) if (u8[exactPrevious + k] === 0) i32[(rows >> 2) + nRows++] = k;
+        if (u8[needed + q] === 0) continue;
+        const from = q - half > reach + 1 ? q - half : reach + 1;
+        reach = q + half < n - 1 ? q + half : n - 1;
+        for (let k = from; k <= reach; k++) {
+          if (u8[exactPrevious + k] === 0 && !(f64[(values >> 3) + k]! + largest < floor)) i32[(rows >> 2) + nRows++] = k;
         }
       }
       i32[counts >> 2] = nSwitch;
@@ -446,6 +457,7 @@ const layOut = (n: number, half: number, take: (bytes: number) => number) => {
     // Exact voiced values of frames t - 1 and t; rows of frames t - 1 and t whose voiced -> voiced block counts.
     exact: [bytes(n), bytes(n)],
     kept: [bytes(n), bytes(n)],
+    needed: bytes(n),
     // Pointers of frames t - 1 and t, written as the values become exact.
     pointerRows: [shorts(nStates), shorts(nStates)],
     stay: doubles(n * span),
@@ -503,9 +515,11 @@ const workspace = (n: number, half: number) => {
  * kept as upper bounds (`obs + max(window max of frame t - 1 + largest transition)`,
  * monotone rounding makes them bounds of the float values), and made exact one frame
  * later only where frame t + 1 scans them: within `half` of a row whose voiced block
- * is not excluded by those bounds. The exclusions test bounds against a cost the row
- * certainly reaches (an unvoiced predecessor's), so an excluded block cannot win or
- * tie. Making frame t - 1 exact scans frame t - 2's voiced values only for rows that
+ * is not excluded by those bounds, and only those whose bound plus the largest
+ * transition reaches the lowest cost such a row certainly reaches. The exclusions test
+ * bounds against a cost the row certainly reaches (an unvoiced predecessor's), so an
+ * excluded block, or a source left as a bound, cannot win or tie: its scanned cost is
+ * below that certain cost, which the row's final comparison then takes. Making frame t - 1 exact scans frame t - 2's voiced values only for rows that
  * frame t's test kept, whose sources were made exact in the step before. Unvoiced
  * values are always exact. The path only meets exact states (each pointer it follows
  * was the winner of a scan over exact values); `NO_POINTER` marks the others.
@@ -530,6 +544,8 @@ const viterbiLazy = (
   const { at, kernels: k, f64, i32, u8, u16 } = workspace(n, half);
   const staySlack = slackFor(transitions.stayGap, nFrames);
   const switchSlack = slackFor(transitions.switchGap, nFrames);
+  // The largest transition of either table: a voiced bound this far below every certain cost cannot win.
+  const largest = Math.max(...stayMax, ...switchMax);
   f64.set(logStay, at.stay >> 3);
   f64.set(logSwitch, at.across >> 3);
   f64.set(stayMax, at.stayMax >> 3);
@@ -594,7 +610,7 @@ const viterbiLazy = (
     // Rows whose voiced sources may count: unvoiced targets (against the exact unvoiced
     // cost) and voiced ones (against the unvoiced source of the same pitch); the sources
     // within half of them made exact.
-    k.selectRows(at.windowVoiced, at.costA, previous + 8 * n, at.stayMax, at.switchMax, at.selfSwitch, keptCurrent, exactPrevious, at.rowsSwitch, at.rows, n, half, at.counts);
+    k.selectRows(at.windowVoiced, at.costA, previous + 8 * n, at.stayMax, at.switchMax, at.selfSwitch, keptCurrent, exactPrevious, at.rowsSwitch, at.rows, n, half, at.counts, previous, largest, at.needed);
     const nSwitch = i32[at.counts >> 2]!;
     if (!materialise(t - 1, i32[(at.counts >> 2) + 1]!, highestOlder)) return false;
     // Unvoiced targets from voiced sources, then the unvoiced values.

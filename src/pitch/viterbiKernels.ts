@@ -22,12 +22,15 @@ export interface ViterbiKernels {
   /**
    * Which rows of frame t read voiced sources: `rowsSwitch` (unvoiced targets whose voiced block's bound
    * reaches their unvoiced cost), `keptCurrent` (voiced targets whose voiced block's bound reaches the
-   * unvoiced twin's cost), and `rows`, the not yet exact voiced sources within half of either, ascending.
-   * Writes the two counts to `counts`.
+   * unvoiced twin's cost), and `rows`, the voiced sources to make exact, ascending: within half of either,
+   * not yet exact, and whose value (a bound) plus the `largest` transition reaches the lowest of those
+   * rows' certain costs (the others cannot win a scan or tie: see viterbiLazy). Writes the two counts to
+   * `counts`; `needed` is scratch (n bytes).
    */
   selectRows(
     windowVoiced: number, costA: number, unvoicedPrevious: number, stayMax: number, switchMax: number, selfSwitch: number,
     keptCurrent: number, exactPrevious: number, rowsSwitch: number, rows: number, n: number, half: number, counts: number,
+    values: number, largest: number, needed: number,
   ): void;
   /** For each row: no voiced source yet (cost -Infinity, from -1); those whose voiced block counts into `rowsVoiced`, their count returned. */
   prepareVoiced(rows: number, nRows: number, costD: number, fromD: number, keptPrevious: number, rowsVoiced: number): number;
@@ -240,27 +243,42 @@ const selectRows = func(
   [
     ["windowVoiced", I32], ["costA", I32], ["unvoicedPrevious", I32], ["stayMax", I32], ["switchMax", I32], ["selfSwitch", I32],
     ["keptCurrent", I32], ["exactPrevious", I32], ["rowsSwitch", I32], ["rows", I32], ["n", I32], ["half", I32], ["counts", I32],
+    ["values", I32], ["largest", F64], ["needed", I32],
   ],
   () => {
-    declare({ q: I32, k: I32, nSwitch: I32, nRows: I32, reach: I32, from: I32, switching: I32, staying: I32, bound: F64 });
+    declare({ q: I32, k: I32, nSwitch: I32, nRows: I32, reach: I32, from: I32, switching: I32, staying: I32, bound: F64, floor: F64, certain: F64 });
     return [
       ...set("nSwitch", i32(0)),
       ...set("nRows", i32(0)),
       ...set("reach", i32(-1)),
+      ...set("floor", f64(Infinity)),
       ...forRange("q", i32(0), get("n"), [
         ...set("bound", F("windowVoiced", "q")),
-        ...set("switching", not(flt(fadd(get("bound"), F("switchMax", "q")), F("costA", "q")))),
-        ...when(get("switching"), [...storeI(at4("rowsSwitch", get("nSwitch")), get("q")), ...set("nSwitch", add(get("nSwitch"), i32(1)))]),
-        ...set("staying", not(flt(fadd(get("bound"), F("stayMax", "q")), fadd(F("unvoicedPrevious", "q"), F("selfSwitch", "q"))))),
+        ...set("certain", F("costA", "q")),
+        ...set("switching", not(flt(fadd(get("bound"), F("switchMax", "q")), get("certain")))),
+        ...when(get("switching"), [
+          ...storeI(at4("rowsSwitch", get("nSwitch")), get("q")),
+          ...set("nSwitch", add(get("nSwitch"), i32(1))),
+          ...when(flt(get("certain"), get("floor")), set("floor", get("certain"))),
+        ]),
+        ...set("certain", fadd(F("unvoicedPrevious", "q"), F("selfSwitch", "q"))),
+        ...set("staying", not(flt(fadd(get("bound"), F("stayMax", "q")), get("certain")))),
+        ...when(get("staying"), when(flt(get("certain"), get("floor")), set("floor", get("certain")))),
         ...storeB(add(get("keptCurrent"), get("q")), get("staying")),
-        ...when([...get("switching"), ...get("staying"), ...I32_OR], [
+        ...storeB(add(get("needed"), get("q")), [...get("switching"), ...get("staying"), ...I32_OR]),
+      ]),
+      ...forRange("q", i32(0), get("n"), [
+        ...when(B("needed", "q"), [
           ...set("from", sub(get("q"), get("half"))),
           ...when(les(get("from"), get("reach")), set("from", add(get("reach"), i32(1)))),
           ...set("reach", add(get("q"), get("half"))),
           ...when(gts(get("reach"), sub(get("n"), i32(1))), set("reach", sub(get("n"), i32(1)))),
           ...set("k", get("from")),
           ...whileLoop(les(get("k"), get("reach")), [
-            ...when(not(B("exactPrevious", "k")), [...storeI(at4("rows", get("nRows")), get("k")), ...set("nRows", add(get("nRows"), i32(1)))]),
+            ...when([...not(B("exactPrevious", "k")), ...not(flt(fadd(F("values", "k"), get("largest")), get("floor"))), ...I32_AND], [
+              ...storeI(at4("rows", get("nRows")), get("k")),
+              ...set("nRows", add(get("nRows"), i32(1))),
+            ]),
             ...set("k", add(get("k"), i32(1))),
           ]),
         ]),
