@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NamedArray } from "../src/ops/types.js";
 import { runOp } from "./helpers/ops.js";
 import { betaCdf } from "../src/pitch/betaCdf.js";
-import { LOG_TINY, pitchTransitions, TINY, type PitchTransitions } from "../src/pitch/pitchTransitions.js";
+import { LOG_TINY, mongeGap, pitchTransitions, type PitchTransitions, TINY } from "../src/pitch/pitchTransitions.js";
 import { allocObservations, observeUnits, planPyin, planTransitions, pyin, type PyinOptions } from "../src/pitch/pyin.js";
 import { clearCaches } from "../src/util/clearCaches.js";
 import { kernelMemoryBytes } from "../src/util/kernelMemory.js";
@@ -339,5 +339,35 @@ describe("pyin", () => {
     await expect(op({ ...params, transition_min_prob: -1 }, [y])).rejects.toThrow(/Invalid transition_min_prob=-1/);
     await expect(op({ ...params, beta_parameters: [2] }, [y])).rejects.toThrow(/beta_parameters/);
     await expect(op({ ...params, fmax: 20000 }, [y])).rejects.toThrow(/Nyquist/);
+  });
+});
+
+describe("mongeGap (when the Viterbi's first argmax is monotone without slack)", () => {
+  const threshold = Math.log(1e-4 + TINY);
+  it.each([
+    [101, threshold],
+    [101, -Infinity],
+    [51, threshold],
+    [40, -Infinity],
+  ])("librosa's tables of width %i (min log prob %f): a positive margin, far above rounding", (width, minLog) => {
+    const t = pitchTransitions(601, width, 0.01, minLog);
+    expect(t.stayGap).toBeGreaterThan(1e-4);
+    expect(t.switchGap).toBeGreaterThan(1e-4);
+    expect(mongeGap(t.logStay, 601, t.half)).toBe(t.stayGap);
+  });
+  it("0 for a hole inside a source's interval, a convex bump, or interval ends that go back", () => {
+    const t = pitchTransitions(61, 21, 0.01, -Infinity);
+    const { half, span } = t;
+    const hole = t.logStay.slice();
+    hole[30 * span + half + 3] = -Infinity;
+    expect(mongeGap(hole, 61, half)).toBe(0);
+    const bump = t.logStay.slice();
+    bump[30 * span + half + 5] = bump[30 * span + half + 5]! + 1;
+    expect(mongeGap(bump, 61, half)).toBe(0);
+    // Source 20 reaches fewer targets above it than source 19: its interval's last end goes back.
+    const narrow = t.logStay.slice();
+    for (let q = 20 + half - 1; q <= 20 + half; q++) narrow[q * span + half + (20 - q)] = -Infinity;
+    expect(mongeGap(narrow, 61, half)).toBe(0);
+    expect(mongeGap(t.logStay, 61, half)).toBeGreaterThan(0);
   });
 });

@@ -173,6 +173,96 @@ const bestOverRows = (
 };
 
 /**
+ * {@link bestOverRows} over every target q = 0 .. nPitch - 1 of a table whose first
+ * argmax a(q) is monotone with no slack (`mongeGap`), by two sweeps instead of divide
+ * and conquer. Left to right, g(q) is the first best of row q over sources from g(q - 1)
+ * to `step` further, extended while the best is the last source scanned, and up to the
+ * previous frame's source of q (read from `from` on entry) plus `step` when that one is
+ * better (the sources jump there, a frame rarely moves them much); the first and last
+ * rows scan their whole band. Right to left, each row is scanned on up to g(q + 1)
+ * (which only raises g(q), never above g(q + 1)). Then every g(q) is the first argmax of
+ * its row over [g(q - 1), g(q + 1)] within the band, and that makes g the true first
+ * argmax: were a(q) > g(q) for some q, the Monge margin carries row q's strict
+ * preference of a(q) over lower sources to the last row r >= q with g(r) < a(q), whose
+ * window holds a(q) (g(r + 1) >= a(q), or r is the last row, scanned to its band's end):
+ * g(r) would not be its first argmax. Were a(q) < g(q), the (weak) preference of a(q)
+ * over higher sources carries down to the first row r <= q with g(r) > a(q), whose window
+ * holds a(q), and ties go to the lower source. (The rectangle between the two finite
+ * corners is finite by the table's interval shape, and the margin exceeds the rounding.)
+ * About 3 candidate costs per row instead of ~8, with no stack. False where a row has
+ * no finite source (nothing settled: divide and conquer then).
+ */
+const sweepRows = (
+  previous: Float64Array,
+  base: number,
+  banded: Float64Array,
+  nPitch: number,
+  half: number,
+  cost: Float64Array,
+  from: Int32Array,
+  reached: Int32Array,
+  step: number,
+): boolean => {
+  const span = 2 * half + 1;
+  let best = -Infinity;
+  let arg = 0;
+  let row = 0;
+  const scanTo = (k0: number, k1: number): void => {
+    for (let k = k0; k <= k1; k++) {
+      const c = previous[base + k]! + banded[row + k]!;
+      if (c > best) {
+        best = c;
+        arg = k;
+      }
+    }
+  };
+  const gallop = (hi: number, bandHi: number): number => {
+    while (arg === hi && hi < bandHi) {
+      const next = hi + step < bandHi ? hi + step : bandHi;
+      scanTo(hi + 1, next);
+      hi = next;
+    }
+    return hi;
+  };
+  for (let q = 0; q < nPitch; q++) {
+    row = q * span + half - q;
+    const bandLo = q - half > 0 ? q - half : 0;
+    const bandHi = q + half < nPitch - 1 ? q + half : nPitch - 1;
+    const lo = arg > bandLo ? arg : bandLo;
+    let hi = q === 0 || q === nPitch - 1 ? bandHi : arg + step < bandHi ? arg + step : bandHi;
+    best = -Infinity;
+    arg = -1;
+    scanTo(lo, hi);
+    hi = gallop(hi, bandHi);
+    const hint = from[q]! - base;
+    if (hint > hi && hint <= bandHi && previous[base + hint]! + banded[row + hint]! > best) {
+      const next = hint + step < bandHi ? hint + step : bandHi;
+      scanTo(hi + 1, next);
+      hi = gallop(next, bandHi);
+    }
+    if (arg < 0) return false;
+    cost[q] = best;
+    from[q] = base + arg;
+    reached[q] = hi;
+  }
+  for (let q = nPitch - 2; q >= 0; q--) {
+    row = q * span + half - q;
+    const successor = from[q + 1]! - base;
+    const next = successor < q + half ? successor : q + half;
+    if (next <= reached[q]!) continue;
+    best = cost[q]!;
+    arg = from[q]! - base;
+    scanTo(reached[q]! + 1, next);
+    cost[q] = best;
+    from[q] = base + arg;
+  }
+  return true;
+};
+
+/** Sources scanned past the predecessor's by {@link sweepRows} before it extends. */
+const SWEEP_STEP = 1;
+
+/**
  * Transitions of probability 0 cost log(tiny) (exact search only): the best of `cost`
  * (from state `k`) and those predecessors, visited largest value first (`order`) while
  * they can compete, into `best` as [cost, state].
@@ -424,6 +514,10 @@ const scalarKernels = (buffer: ArrayBuffer): ViterbiKernels => {
         u8[exact + q] = 0;
       }
     },
+    sweepRows(previous, base, banded, n, half, cost, from, reached, step) {
+      const [values, table, costs, sources, scanned] = [f64.subarray(previous >> 3), f64.subarray(banded >> 3), f64.subarray(cost >> 3), i32.subarray(from >> 2), i32.subarray(reached >> 2)];
+      return sweepRows(values, base, table, n, half, costs, sources, scanned, step) ? 1 : 0;
+    },
     maxOf(x, count) {
       let highest = -Infinity;
       for (let i = 0; i < count; i++) highest = f64[(x >> 3) + i]! > highest ? f64[(x >> 3) + i]! : highest;
@@ -484,6 +578,7 @@ const layOut = (n: number, half: number, take: (bytes: number) => number) => {
     rows: ints(n),
     rowsVoiced: ints(n),
     rowsSwitch: ints(n),
+    reached: ints(n),
     levels: ints(4 * (n + 1)),
     counts: ints(2),
   };
@@ -555,6 +650,7 @@ const viterbiLazy = (
     i32[(at.allRows >> 2) + q] = q;
     f64[(at.costB >> 3) + q] = -Infinity;
     i32[(at.fromB >> 2) + q] = -1;
+    i32[(at.fromA >> 2) + q] = -1;
   }
   f64.fill(-Infinity, at.padded >> 3, (at.padded >> 3) + n + 2 * half);
   for (const o of at.observed) f64.fill(LOG_TINY, o >> 3, (o >> 3) + n);
@@ -605,8 +701,10 @@ const viterbiLazy = (
     k.slidingMax(previous, n, half, at.windowVoiced, at.padded, at.prefix, at.suffix);
     k.slidingMax(previous + 8 * n, n, half, at.windowUnvoiced, at.padded, at.prefix, at.suffix);
     const highest = outsideBand ? k.maxOf(previous, nStates) : -Infinity;
-    // Unvoiced targets from unvoiced sources: every row.
-    scan(previous, n, at.stay, at.allRows, n, at.costA, at.fromA);
+    // Unvoiced targets from unvoiced sources: every row (fromA holds frame t - 1's sources, hints for the sweep).
+    if (staySlack !== 0 || k.sweepRows(previous, n, at.stay, n, half, at.costA, at.fromA, at.reached, SWEEP_STEP) === 0) {
+      scan(previous, n, at.stay, at.allRows, n, at.costA, at.fromA);
+    }
     // Rows whose voiced sources may count: unvoiced targets (against the exact unvoiced
     // cost) and voiced ones (against the unvoiced source of the same pitch); the sources
     // within half of them made exact.

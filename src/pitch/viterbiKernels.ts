@@ -51,6 +51,12 @@ export interface ViterbiKernels {
   ): void;
   /** The largest of `count` values (-Infinity if none). */
   maxOf(x: number, count: number): number;
+  /**
+   * bestOverRows over every target of a table whose first argmax is monotone with no slack
+   * (see viterbi.ts `sweepRows`); `from` holds the previous frame's sources on entry (hints),
+   * `reached` is scratch (n int32). 0 where a target has no finite source (then nothing is settled).
+   */
+  sweepRows(previous: number, base: number, banded: number, n: number, half: number, cost: number, from: number, reached: number, step: number): number;
 }
 
 /** A pointer not written (a voiced state never materialised). */
@@ -397,7 +403,90 @@ const maxOf = func(
   [F64],
 );
 
-const MODULE = wasmModule([bestOverRows, slidingMax, selectRows, prepareVoiced, settleVoiced, unvoicedValues, voicedBounds, maxOf]);
+const sweepRows = func(
+  "sweepRows",
+  [["previous", I32], ["base", I32], ["banded", I32], ["n", I32], ["half", I32], ["cost", I32], ["from", I32], ["reached", I32], ["step", I32]],
+  () => {
+    declare({ q: I32, span: I32, row: I32, bandLo: I32, bandHi: I32, lo: I32, hi: I32, k: I32, p: I32, arg: I32, next: I32, gt: I32, best: F64, c: F64 });
+    /** The cost of source `k` (an expression) into row q (`row` = q span + half - q). */
+    const candidate = (k: number[]): number[] => fadd(loadF(at8("previous", add(get("base"), k))), loadF(at8("banded", add(get("row"), k))));
+    /** Sources k = from .. to (inclusive) of row q, ascending, into best / arg (strict comparison). */
+    const scanTo = (from: number[], to: string): number[] => [
+      ...set("k", from),
+      ...whileLoop(les(get("k"), get(to)), [
+        ...set("c", candidate(get("k"))),
+        ...set("gt", fgtS(get("c"), get("best"))),
+        ...set("best", pick(get("c"), get("best"), get("gt"))),
+        ...set("arg", pick(get("k"), get("arg"), get("gt"))),
+        ...set("k", add(get("k"), i32(1))),
+      ]),
+    ];
+    /** While the best is the last source scanned, `step` more. */
+    const gallop = whileLoop([...[...get("arg"), ...get("hi"), ...I32_EQ], ...lts(get("hi"), get("bandHi")), ...I32_AND], [
+      ...set("next", add(get("hi"), get("step"))),
+      ...when(gts(get("next"), get("bandHi")), set("next", get("bandHi"))),
+      ...scanTo(add(get("hi"), i32(1)), "next"),
+      ...set("hi", get("next")),
+    ]);
+    const rowOf = (q: string): number[] => set("row", sub(add(mul(get(q), get("span")), get("half")), get(q)));
+    return [
+      ...set("span", add(shl(get("half"), i32(1)), i32(1))),
+      // Left to right: each target from its predecessor's source, a few sources on, further while the best is the last.
+      ...set("arg", i32(0)),
+      ...forRange("q", i32(0), get("n"), [
+        ...rowOf("q"),
+        ...set("bandLo", sub(get("q"), get("half"))),
+        ...when(lts(get("bandLo"), i32(0)), set("bandLo", i32(0))),
+        ...set("bandHi", add(get("q"), get("half"))),
+        ...when(gts(get("bandHi"), sub(get("n"), i32(1))), set("bandHi", sub(get("n"), i32(1)))),
+        ...set("lo", pick(get("arg"), get("bandLo"), gts(get("arg"), get("bandLo")))),
+        ...set("hi", add(get("arg"), get("step"))),
+        ...when(gts(get("hi"), get("bandHi")), set("hi", get("bandHi"))),
+        // The first and last targets: their whole band.
+        ...when([...[...get("q"), ...I32_EQZ], ...[...get("q"), ...sub(get("n"), i32(1)), ...I32_EQ], ...I32_OR], set("hi", get("bandHi"))),
+        ...set("best", f64(-Infinity)),
+        ...set("arg", i32(-1)),
+        ...scanTo(get("lo"), "hi"),
+        ...gallop,
+        // The previous frame's source of this target, beyond: if better, scan up to it.
+        ...set("p", sub(loadI(at4("from", get("q"))), get("base"))),
+        ...when([...gts(get("p"), get("hi")), ...les(get("p"), get("bandHi")), ...I32_AND], [
+          ...when(fgtS(candidate(get("p")), get("best")), [
+            ...set("next", add(get("p"), get("step"))),
+            ...when(gts(get("next"), get("bandHi")), set("next", get("bandHi"))),
+            ...scanTo(add(get("hi"), i32(1)), "next"),
+            ...set("hi", get("next")),
+            ...gallop,
+          ]),
+        ]),
+        ...when(lts(get("arg"), i32(0)), [...i32(0), ...RETURN]),
+        ...storeF(at8("cost", get("q")), get("best")),
+        ...storeI(at4("from", get("q")), add(get("base"), get("arg"))),
+        ...storeI(at4("reached", get("q")), get("hi")),
+      ]),
+      // Right to left: each target scanned up to its successor's source (its first argmax there then holds).
+      ...set("q", sub(get("n"), i32(2))),
+      ...whileLoop([...get("q"), ...i32(0), ...I32_GE_S], [
+        ...rowOf("q"),
+        ...set("next", sub(loadI(at4("from", add(get("q"), i32(1)))), get("base"))),
+        ...when(gts(get("next"), add(get("q"), get("half"))), set("next", add(get("q"), get("half")))),
+        ...set("hi", loadI(at4("reached", get("q")))),
+        ...when(gts(get("next"), get("hi")), [
+          ...set("best", loadF(at8("cost", get("q")))),
+          ...set("arg", sub(loadI(at4("from", get("q"))), get("base"))),
+          ...scanTo(add(get("hi"), i32(1)), "next"),
+          ...storeF(at8("cost", get("q")), get("best")),
+          ...storeI(at4("from", get("q")), add(get("base"), get("arg"))),
+        ]),
+        ...set("q", sub(get("q"), i32(1))),
+      ]),
+      ...i32(1),
+    ];
+  },
+  [I32],
+);
+
+const MODULE = wasmModule([bestOverRows, slidingMax, selectRows, prepareVoiced, settleVoiced, unvoicedValues, voicedBounds, maxOf, sweepRows]);
 
 /** The kernels over a kernel memory (its instance there); null where WebAssembly is missing. */
 export const viterbiKernels = kernelsOverMemory<ViterbiKernels>(MODULE);
