@@ -90,6 +90,22 @@ const slidingMax = (
  */
 const SLACK = 2;
 
+/**
+ * The most a switching transition exceeds the staying one between the same pitches, plus
+ * what rounding two sums of values this large can move (see slackFor): so a voiced
+ * target's best unvoiced source costs at most the unvoiced target's best unvoiced cost
+ * (`costA`, over the staying table, whose band holds the switching one) plus this.
+ */
+const liftOver = (logSwitch: Float64Array, logStay: Float64Array, nFrames: number): number => {
+  let lift = -Infinity;
+  for (let i = 0; i < logSwitch.length; i++) {
+    if (logSwitch[i]! === -Infinity) continue;
+    if (logStay[i]! === -Infinity) return Infinity;
+    lift = Math.max(lift, logSwitch[i]! - logStay[i]!);
+  }
+  return lift + 2 * 4 * -2 * LOG_TINY * (nFrames + 1) * Number.EPSILON;
+};
+
 /** The slack for a table of Monge margin `gap` over nFrames frames: values stay within 2 log(tiny) a frame of 0. */
 const slackFor = (gap: number, nFrames: number): number => (gap > 4 * -2 * LOG_TINY * (nFrames + 1) * Number.EPSILON ? 0 : SLACK);
 
@@ -504,9 +520,9 @@ const scalarKernels = (buffer: ArrayBuffer): ViterbiKernels => {
       }
       return 1;
     },
-    voicedBounds(windowUnvoiced, windowVoiced, switchMax, stayMax, observed, outside, values, pointerRow, exact, n) {
+    voicedBounds(unvoicedBest, windowVoiced, switchLift, stayMax, observed, outside, values, pointerRow, exact, n) {
       for (let q = 0; q < n; q++) {
-        const fromUnvoiced = f64[(windowUnvoiced >> 3) + q]! + f64[(switchMax >> 3) + q]!;
+        const fromUnvoiced = f64[(unvoicedBest >> 3) + q]! + switchLift;
         const fromVoiced = f64[(windowVoiced >> 3) + q]! + f64[(stayMax >> 3) + q]!;
         const bound = fromVoiced > fromUnvoiced ? fromVoiced : fromUnvoiced;
         f64[(values >> 3) + q] = f64[(observed >> 3) + q]! + (outside > bound ? outside : bound);
@@ -561,7 +577,6 @@ const layOut = (n: number, half: number, take: (bytes: number) => number) => {
     // log P(unvoiced q -> voiced q).
     selfSwitch: doubles(n),
     windowVoiced: doubles(n),
-    windowUnvoiced: doubles(n),
     padded: doubles(n + 2 * half),
     prefix: doubles(n + 2 * half),
     suffix: doubles(n + 2 * half),
@@ -641,6 +656,7 @@ const viterbiLazy = (
   const switchSlack = slackFor(transitions.switchGap, nFrames);
   // The largest transition of either table: a voiced bound this far below every certain cost cannot win.
   const largest = Math.max(...stayMax, ...switchMax);
+  const switchLift = liftOver(logSwitch, logStay, nFrames);
   f64.set(logStay, at.stay >> 3);
   f64.set(logSwitch, at.across >> 3);
   f64.set(stayMax, at.stayMax >> 3);
@@ -699,7 +715,6 @@ const viterbiLazy = (
     waitFor(first + t);
     setObs(obsCurrent, t, true);
     k.slidingMax(previous, n, half, at.windowVoiced, at.padded, at.prefix, at.suffix);
-    k.slidingMax(previous + 8 * n, n, half, at.windowUnvoiced, at.padded, at.prefix, at.suffix);
     const highest = outsideBand ? k.maxOf(previous, nStates) : -Infinity;
     // Unvoiced targets from unvoiced sources: every row (fromA holds frame t - 1's sources, hints for the sweep).
     if (staySlack !== 0 || k.sweepRows(previous, n, at.stay, n, half, at.costA, at.fromA, at.reached, SWEEP_STEP) === 0) {
@@ -716,7 +731,7 @@ const viterbiLazy = (
     const limit = outsideBand ? highest + LOG_TINY : -Infinity;
     if (k.unvoicedValues(at.costA, at.fromA, at.costB, at.fromB, limit, logUnvoiced[first + t]!, current + 8 * n, rowCurrent + 2 * n, n) === 0) return false;
     // Voiced targets: bounds for now (with the exact search, any state's log(tiny) transition is one more source).
-    k.voicedBounds(at.windowUnvoiced, at.windowVoiced, at.switchMax, at.stayMax, obsCurrent, highest + LOG_TINY, current, rowCurrent, exactCurrent, n);
+    k.voicedBounds(at.costA, at.windowVoiced, switchLift, at.stayMax, obsCurrent, highest + LOG_TINY, current, rowCurrent, exactCurrent, n);
     // Frame t becomes frame t - 1.
     setObs(obsPrevious, t - 1, false);
     [obsPrevious, obsCurrent] = [obsCurrent, obsPrevious];

@@ -44,9 +44,12 @@ export interface ViterbiKernels {
   ): number;
   /** Every unvoiced value and pointer of frame t (blocks A unvoiced, B voiced; B reset after); 0 as settleVoiced. */
   unvoicedValues(costA: number, fromA: number, costB: number, fromB: number, limit: number, observed: number, values: number, pointerRow: number, n: number): number;
-  /** Voiced values of frame t as bounds, their pointers unset and not exact. */
+  /**
+   * Voiced values of frame t as bounds (their best unvoiced source bounded by `unvoicedBest`, the
+   * unvoiced targets' best unvoiced cost, plus `switchLift`), their pointers unset and not exact.
+   */
   voicedBounds(
-    windowUnvoiced: number, windowVoiced: number, switchMax: number, stayMax: number, observed: number, outside: number,
+    unvoicedBest: number, windowVoiced: number, switchLift: number, stayMax: number, observed: number, outside: number,
     values: number, pointerRow: number, exact: number, n: number,
   ): void;
   /** The largest of `count` values (-Infinity if none). */
@@ -367,14 +370,14 @@ const unvoicedValues = func(
 const voicedBounds = func(
   "voicedBounds",
   [
-    ["windowUnvoiced", I32], ["windowVoiced", I32], ["switchMax", I32], ["stayMax", I32], ["observed", I32], ["outside", F64],
+    ["unvoicedBest", I32], ["windowVoiced", I32], ["switchLift", F64], ["stayMax", I32], ["observed", I32], ["outside", F64],
     ["values", I32], ["pointerRow", I32], ["exact", I32], ["n", I32],
   ],
   () => {
     declare({ q: I32, fromUnvoiced: F64, fromVoiced: F64, bound: F64 });
     return [
       ...forRange("q", i32(0), get("n"), [
-        ...set("fromUnvoiced", fadd(F("windowUnvoiced", "q"), F("switchMax", "q"))),
+        ...set("fromUnvoiced", fadd(F("unvoicedBest", "q"), get("switchLift"))),
         ...set("fromVoiced", fadd(F("windowVoiced", "q"), F("stayMax", "q"))),
         ...set("bound", pick(get("fromVoiced"), get("fromUnvoiced"), fgt(get("fromVoiced"), get("fromUnvoiced")))),
         ...set("bound", pick(get("outside"), get("bound"), fgt(get("outside"), get("bound")))),
