@@ -410,18 +410,26 @@ const sweepRows = func(
   "sweepRows",
   [["previous", I32], ["base", I32], ["banded", I32], ["n", I32], ["half", I32], ["cost", I32], ["from", I32], ["reached", I32], ["step", I32]],
   () => {
-    declare({ q: I32, span: I32, row: I32, bandLo: I32, bandHi: I32, lo: I32, hi: I32, k: I32, p: I32, arg: I32, next: I32, gt: I32, best: F64, c: F64 });
+    declare({
+      q: I32, span: I32, row: I32, bandLo: I32, bandHi: I32, lo: I32, hi: I32, k: I32, p: I32, arg: I32, next: I32, gt: I32,
+      pp: I32, bb: I32, pEnd: I32, best: F64, c: F64,
+    });
     /** The cost of source `k` (an expression) into row q (`row` = q span + half - q). */
     const candidate = (k: number[]): number[] => fadd(loadF(at8("previous", add(get("base"), k))), loadF(at8("banded", add(get("row"), k))));
     /** Sources k = from .. to (inclusive) of row q, ascending, into best / arg (strict comparison). */
     const scanTo = (from: number[], to: string): number[] => [
       ...set("k", from),
-      ...whileLoop(les(get("k"), get(to)), [
-        ...set("c", candidate(get("k"))),
+      ...set("pp", at8("previous", add(get("base"), get("k")))),
+      ...set("bb", at8("banded", add(get("row"), get("k")))),
+      ...set("pEnd", at8("previous", add(get("base"), get(to)))),
+      ...whileLoop(leU(get("pp"), get("pEnd")), [
+        ...set("c", fadd(loadF(get("pp")), loadF(get("bb")))),
         ...set("gt", fgtS(get("c"), get("best"))),
         ...set("best", pick(get("c"), get("best"), get("gt"))),
         ...set("arg", pick(get("k"), get("arg"), get("gt"))),
         ...set("k", add(get("k"), i32(1))),
+        ...set("pp", add(get("pp"), i32(8))),
+        ...set("bb", add(get("bb"), i32(8))),
       ]),
     ];
     /** While the best is the last source scanned, `step` more. */
