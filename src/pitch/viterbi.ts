@@ -18,6 +18,7 @@
  *
  * @see {@link https://doi.org/10.1109/TIT.1967.1054010 | Viterbi 1967}
  */
+import { onClearCaches } from "../util/clearCaches.js";
 import { kernelMemory } from "../util/kernelMemory.js";
 import { LOG_TINY, TINY, type PitchTransitions } from "./pitchTransitions.js";
 import { NO_POINTER, viterbiKernels, type ViterbiKernels } from "./viterbiKernels.js";
@@ -542,6 +543,23 @@ const scalarKernels = (buffer: ArrayBuffer): ViterbiKernels => {
   };
 };
 
+/**
+ * The lazy decoding's pointers, one row per frame, every element written before it is
+ * read: the buffer of the last call is kept for the next (fresh pages cost a fault
+ * each, ~2 ms for 30 s at 44100 Hz), up to this many bytes (180 s at 22050 Hz).
+ */
+const SPARE_POINTER_BYTES = 24 * 2 ** 20;
+let sparePointers: Uint16Array | null = null;
+onClearCaches(() => {
+  sparePointers = null;
+});
+const pointerRows = (length: number): Uint16Array => {
+  if (sparePointers !== null && sparePointers.length >= length) return sparePointers.subarray(0, length);
+  const fresh = new Uint16Array(length);
+  if (2 * length <= SPARE_POINTER_BYTES) sparePointers = fresh;
+  return fresh;
+};
+
 /** How often {@link viterbiPyin} handed a channel to {@link viterbiEager} (tests read it). */
 export const lazyFallbacks = { count: 0 };
 
@@ -650,7 +668,7 @@ const viterbiLazy = (
   const nStates = 2 * n;
   if (nStates >= NO_POINTER || nFrames < 2) return false;
   const { count, slots, bin, logProb, logUnvoiced } = observations;
-  const pointers = new Uint16Array(nFrames * nStates);
+  const pointers = pointerRows(nFrames * nStates);
   const { at, kernels: k, f64, i32, u8, u16 } = workspace(n, half);
   const staySlack = slackFor(transitions.stayGap, nFrames);
   const switchSlack = slackFor(transitions.switchGap, nFrames);
