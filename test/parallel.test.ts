@@ -26,6 +26,18 @@ const pool = useWorkerPools({
   entryPoints: [new URL("./parallel.worker.ts", import.meta.url).pathname],
 });
 
+const bytesOf = (a: NamedArray["data"]): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+/** Op `name` inline and on pools of 2 and 3 workers: its first two outputs bit-identical; the inline result. */
+const sameOnPools = async (name: string, params: Record<string, unknown>, arrays: NamedArray[]) => {
+  const [inline, two, three] = [await runOp(name, params, arrays), await runOp(name, params, arrays, pool(2)), await runOp(name, params, arrays, pool(3))];
+  for (const k of [0, 1]) {
+    expect(bytesOf(two.arrays[k]!.data).equals(bytesOf(inline.arrays[k]!.data))).toBe(true);
+    expect(bytesOf(three.arrays[k]!.data).equals(bytesOf(inline.arrays[k]!.data))).toBe(true);
+  }
+  return inline;
+};
+
 const wave = async (p: ClosableWorkerPool | undefined, n: number) => {
   const x = new Float64Array(new SharedArrayBuffer(8 * n)).map((_, i) => (i % 17) * 0.25);
   const out = new Float64Array(new SharedArrayBuffer(8 * n));
@@ -153,7 +165,6 @@ describe("spectrum ops on the pool", () => {
   // Short signals would stay on one thread: cut every run into as many chunks as the pool takes.
   beforeAll(() => setGrainOverride(1));
   afterAll(() => setGrainOverride(null));
-  const bytesOf = (a: Float32Array | Float64Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
   /** A stereo test signal in shared memory (so workers see it without a copy). */
   const signal = (channels: number, length: number, double: boolean): Float32Array | Float64Array => {
@@ -215,7 +226,6 @@ describe("the hpss op (decompose.hpss) on the pool", () => {
   // Short spectrograms would stay on one thread: cut every run into as many chunks as the pool takes.
   beforeAll(() => setGrainOverride(1));
   afterAll(() => setGrainOverride(null));
-  const bytesOf = (a: NamedArray["data"]): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
   /** A (frames, bins, channels) spectrogram with tonal lines, clicks and noise-like texture. */
   const spectrogram = (nTime: number, nFreq: number, channels: number, complex: boolean, double: boolean): Float32Array | Float64Array => {
@@ -260,19 +270,13 @@ describe("the hpss op (decompose.hpss) on the pool", () => {
       const double = dtype === "complex128" || dtype === "float64";
       const S: NamedArray = { name: "S", dtype, shape: [nTime, nFreq, channels], data: spectrogram(nTime, nFreq, channels, complex, double) };
       const params = { win_harm: 9, win_perc: 7, power: 2, margin_harm: 1, margin_perc: 1, mask, librosa: "0.11" };
-      const results = [];
-      for (const p of [undefined, pool(2), pool(3)]) results.push(await runOp("hpss", params, [S], p));
-      const [inline, two, three] = results;
-      for (const k of [0, 1]) {
-        expect(bytesOf(two!.arrays[k]!.data).equals(bytesOf(inline!.arrays[k]!.data))).toBe(true);
-        expect(bytesOf(three!.arrays[k]!.data).equals(bytesOf(inline!.arrays[k]!.data))).toBe(true);
-      }
+      const inline = await sameOnPools("hpss", params, [S]);
       const hp: HpssParams = { winHarm: 9, winPerc: 7, power: 2, marginHarm: 1, marginPerc: 1, precision: double ? "float64" : "float32" };
       const lanes = complex ? 2 : 1;
       for (let c = 0; c < channels; c++) {
         const ref = hpss(channelOf(S.data as Float32Array | Float64Array, channels, c, lanes), complex, { nFreq, nTime, order: "frame-major" }, hp, mask);
         const outLanes = mask ? 1 : lanes;
-        const got = [0, 1].map((k) => channelOf(inline!.arrays[k]!.data as Float32Array | Float64Array, channels, c, outLanes));
+        const got = [0, 1].map((k) => channelOf(inline.arrays[k]!.data as Float32Array | Float64Array, channels, c, outLanes));
         // Masks come back in the working precision (float32 for complex64), the reference gives float64.
         const want = [ref.harmonic, ref.percussive].map((r) => (got[0] instanceof Float32Array ? Float32Array.from(r) : r));
         expect(bytesOf(got[0]!).equals(bytesOf(want[0]!))).toBe(true);
@@ -351,7 +355,6 @@ describe("the pyin op on the pool", () => {
     n_thresholds: 100, beta_parameters: [2, 18], boltzmann_parameter: 2, resolution: 0.1, max_transition_rate: 35.92, switch_prob: 0.01,
     no_trough_prob: 0.01, transition_min_prob: 1e-4,
   };
-  const bytesOf = (a: NamedArray["data"]): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
   const pyinOptionsOf = (p: typeof params): PyinOptions => ({
     sr: p.sr, fmin: p.fmin, fmax: p.fmax, frameLength: p.frame_length, hopLength: p.hop_length, center: p.center, padMode: "constant",
     nThresholds: p.n_thresholds, betaParameters: [2, 18], boltzmannParameter: p.boltzmann_parameter, resolution: p.resolution,
@@ -361,14 +364,8 @@ describe("the pyin op on the pool", () => {
   it.each([1, 2])("%i channel(s): the same states and voiced probabilities inline and on 2 and 3 threads (one channel: decoded while observed)", async (channels) => {
     const length = 2 * 22050;
     const Y: NamedArray = { name: "y", dtype: "float64", shape: [channels, length], data: tone(channels, length, 22050) };
-    const results = [];
-    for (const p of [undefined, pool(2), pool(3)]) results.push(await runOp("pyin", params, [Y], p));
-    const [inline, two, three] = results;
-    for (const k of [0, 1]) {
-      expect(bytesOf(two!.arrays[k]!.data).equals(bytesOf(inline!.arrays[k]!.data))).toBe(true);
-      expect(bytesOf(three!.arrays[k]!.data).equals(bytesOf(inline!.arrays[k]!.data))).toBe(true);
-    }
-    const states = inline!.arrays[0]!.data as Int32Array;
+    const inline = await sameOnPools("pyin", params, [Y]);
+    const states = inline.arrays[0]!.data as Int32Array;
     expect(states.some((s) => s < 601) && states.some((s) => s >= 601)).toBe(true);
   });
 

@@ -145,10 +145,14 @@ const plainViterbi = (logTrans: Float64Array, logObs: Float64Array, nStates: num
   return states;
 };
 
-describe.each([
+/** The Viterbi's WebAssembly kernels, or their JavaScript twins (run where WebAssembly is missing). */
+const VITERBI_BACKENDS = [
   ["WebAssembly kernels", true],
   ["their JavaScript twins", false],
-] as const)("Viterbi over the banded transitions (librosa's states, without the dense search), %s", (_backend, wasm) => {
+] as const;
+
+/** Runs the enclosing describe's tests on one backend (a fresh kernel memory first). */
+const useViterbiBackend = (wasm: boolean): void => {
   beforeAll(() => {
     viterbiBackend.wasm = wasm;
     clearCaches();
@@ -156,6 +160,10 @@ describe.each([
   afterAll(() => {
     viterbiBackend.wasm = true;
   });
+};
+
+describe.each(VITERBI_BACKENDS)("Viterbi over the banded transitions (librosa's states, without the dense search), %s", (_backend, wasm) => {
+  useViterbiBackend(wasm);
   const nPitch = 61;
   const width = 41;
   const nFrames = 60;
@@ -215,17 +223,8 @@ describe.each([
   });
 });
 
-describe.each([
-  ["WebAssembly kernels", true],
-  ["their JavaScript twins", false],
-] as const)("lazy voiced states on pyin's own observations (601 pitches, 2 x 601 states), %s", (_backend, wasm) => {
-  beforeAll(() => {
-    viterbiBackend.wasm = wasm;
-    clearCaches();
-  });
-  afterAll(() => {
-    viterbiBackend.wasm = true;
-  });
+describe.each(VITERBI_BACKENDS)("lazy voiced states on pyin's own observations (601 pitches, 2 x 601 states), %s", (_backend, wasm) => {
+  useViterbiBackend(wasm);
   // Three seconds of a gliding harmonic tone over noise, with pauses: voiced runs, jumps and unvoiced stretches.
   const sr = 22050;
   const r = random(5);
