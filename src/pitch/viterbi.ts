@@ -640,14 +640,16 @@ const workspace = (n: number, half: number) => {
  *
  * Voiced states away from the frame's candidates observe log(tiny), so their values
  * sit some 700 below the rest and rarely take part. Frame t's voiced values are first
- * kept as upper bounds (`obs + max(window max of frame t - 1 + largest transition)`,
- * monotone rounding makes them bounds of the float values), and made exact one frame
- * later only where frame t + 1 scans them: within `half` of a row whose voiced block
- * is not excluded by those bounds, and only those whose bound plus the largest
- * transition reaches the lowest cost such a row certainly reaches. The exclusions test
- * bounds against a cost the row certainly reaches (an unvoiced predecessor's), so an
- * excluded block, or a source left as a bound, cannot win or tie: its scanned cost is
- * below that certain cost, which the row's final comparison then takes. Making frame t - 1 exact scans frame t - 2's voiced values only for rows that
+ * kept as upper bounds (the observation plus the larger of frame t - 1's voiced window
+ * maximum plus the largest staying transition and the unvoiced target's best cost plus
+ * the switching table's lift; monotone rounding makes them bounds of the float values),
+ * and made exact one frame later only where frame t + 1 scans them: within `half` of a
+ * row whose voiced block is not excluded by those bounds, and only those whose bound
+ * plus the largest transition reaches the lowest cost such a row certainly reaches.
+ * The exclusions test bounds against a cost the row certainly reaches (an unvoiced
+ * predecessor's), so an excluded block, or a source left as a bound, cannot win or tie:
+ * its scanned cost is below that certain cost, which the row's final comparison then
+ * takes. Making frame t - 1 exact scans frame t - 2's voiced values only for rows that
  * frame t's test kept, whose sources were made exact in the step before. Unvoiced
  * values are always exact. The path only meets exact states (each pointer it follows
  * was the winner of a scan over exact values); `NO_POINTER` marks the others.

@@ -112,11 +112,9 @@ export const f64 = (value: number): number[] => [0x44, ...float64Bytes(value)];
 
 export const I32_EQZ = [0x45];
 export const I32_EQ = [0x46];
-export const I32_NE = [0x47];
 export const I32_LT_S = [0x48];
 export const I32_LT_U = [0x49];
 export const I32_GT_S = [0x4a];
-export const I32_GT_U = [0x4b];
 export const I32_LE_S = [0x4c];
 export const I32_LE_U = [0x4d];
 export const I32_GE_S = [0x4e];
