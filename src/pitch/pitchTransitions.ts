@@ -34,6 +34,8 @@ export interface PitchTransitions {
   /** {@link mongeGap} of logStay / logSwitch. */
   stayGap: number;
   switchGap: number;
+  /** The most logSwitch exceeds logStay between the same pitches (Infinity where only the switch is finite). */
+  switchLift: number;
   /**
    * Whether transitions outside the band (probability 0, log LOG_TINY) take part:
    * true for librosa's exact search (0.11, or 1.0 with `transition_min_prob` None or 0).
@@ -114,6 +116,7 @@ export const pitchTransitions = (nPitch: number, width: number, switchProb: numb
     switchMax: rowMaxima(logSwitch, nPitch, span),
     stayGap: mongeGap(logStay, nPitch, half),
     switchGap: mongeGap(logSwitch, nPitch, half),
+    switchLift: liftOver(logSwitch, logStay),
     outsideBand,
   };
 };
@@ -156,6 +159,17 @@ export const mongeGap = (banded: Float64Array, nPitch: number, half: number): nu
     }
   }
   return gap > 0 ? gap : 0;
+};
+
+/** The largest upper - lower over entries where upper is finite (Infinity where lower is not). */
+const liftOver = (upper: Float64Array, lower: Float64Array): number => {
+  let lift = -Infinity;
+  for (let i = 0; i < upper.length; i++) {
+    if (upper[i]! === -Infinity) continue;
+    if (lower[i]! === -Infinity) return Infinity;
+    lift = Math.max(lift, upper[i]! - lower[i]!);
+  }
+  return lift;
 };
 
 const rowMaxima = (banded: Float64Array, nPitch: number, span: number): Float64Array =>

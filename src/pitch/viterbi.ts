@@ -91,24 +91,11 @@ const slidingMax = (
  */
 const SLACK = 2;
 
-/**
- * The most a switching transition exceeds the staying one between the same pitches, plus
- * what rounding two sums of values this large can move (see slackFor): so a voiced
- * target's best unvoiced source costs at most the unvoiced target's best unvoiced cost
- * (`costA`, over the staying table, whose band holds the switching one) plus this.
- */
-const liftOver = (logSwitch: Float64Array, logStay: Float64Array, nFrames: number): number => {
-  let lift = -Infinity;
-  for (let i = 0; i < logSwitch.length; i++) {
-    if (logSwitch[i]! === -Infinity) continue;
-    if (logStay[i]! === -Infinity) return Infinity;
-    lift = Math.max(lift, logSwitch[i]! - logStay[i]!);
-  }
-  return lift + 2 * 4 * -2 * LOG_TINY * (nFrames + 1) * Number.EPSILON;
-};
+/** The rounding two sums of values over nFrames frames can move (values stay within 2 log(tiny) a frame of 0). */
+const roundingOver = (nFrames: number): number => 4 * -2 * LOG_TINY * (nFrames + 1) * Number.EPSILON;
 
-/** The slack for a table of Monge margin `gap` over nFrames frames: values stay within 2 log(tiny) a frame of 0. */
-const slackFor = (gap: number, nFrames: number): number => (gap > 4 * -2 * LOG_TINY * (nFrames + 1) * Number.EPSILON ? 0 : SLACK);
+/** The slack for a table of Monge margin `gap` over nFrames frames. */
+const slackFor = (gap: number, nFrames: number): number => (gap > roundingOver(nFrames) ? 0 : SLACK);
 
 /**
  * For every target pitch q in `rows[0 .. nRows)` (ascending), the best cost
@@ -676,7 +663,9 @@ const viterbiLazy = (
   const switchSlack = slackFor(transitions.switchGap, nFrames);
   // The largest transition of either table: a voiced bound this far below every certain cost cannot win.
   const largest = Math.max(...stayMax, ...switchMax);
-  const switchLift = liftOver(logSwitch, logStay, nFrames);
+  // A voiced target's best unvoiced source costs at most the unvoiced target's best unvoiced cost (costA,
+  // over the staying table, whose band holds the switching one) plus this, with the sums' rounding.
+  const switchLift = transitions.switchLift + 2 * roundingOver(nFrames);
   f64.set(logStay, at.stay >> 3);
   f64.set(logSwitch, at.across >> 3);
   f64.set(stayMax, at.stayMax >> 3);
