@@ -6,9 +6,11 @@
  */
 import { kernelsOverMemory } from "../util/kernelMemory.js";
 import {
-  BLOCK, BR, BR_IF, ELSE, END, F64, F64_ADD, F64_GE, F64_GT, F64_LOAD, F64_LT, F64_MAX, F64_STORE, I32, I32_EQ, I32_EQZ, I32_GE_S, I32_GT_S, I32_LE_S, I32_LE_U,
-  I32_AND, I32_LOAD, I32_LOAD8_U, I32_LT_S, I32_LT_U, I32_WRAP_I64, I64_EXTEND_I32_U, I64X2_ADD, I64X2_EXTRACT_LANE, I64X2_SPLAT, F64X2_ADD, F64X2_EXTRACT_LANE, F64X2_GT, F64X2_SPLAT, V128, V128_BITSELECT, V128_CONST, V128_LOAD, F64_EQ, I32_OR, I32_SHR_S, I32_STORE, I32_STORE16, I32_STORE8, IF, LOOP, RETURN, SELECT, declare, f64, func, get, i32, set, tee, wasmModule,
-  i32Add as add, i32Mul as mul, i32Shl as shl, i32Sub as sub,
+  F64, F64_ADD, F64_EQ, F64_GE, F64_GT, F64_LOAD, F64_LT, F64_MAX, F64_STORE, F64X2_ADD, F64X2_EXTRACT_LANE, F64X2_GT, F64X2_SPLAT,
+  I32, I32_AND, I32_EQ, I32_EQZ, I32_GE_S, I32_GT_S, I32_LE_S, I32_LOAD, I32_LOAD8_U, I32_LT_S, I32_OR, I32_SHR_S, I32_STORE, I32_STORE16,
+  I32_STORE8, I32_WRAP_I64, I64_EXTEND_I32_U, I64X2_ADD, I64X2_EXTRACT_LANE, I64X2_SPLAT, RETURN, SELECT, V128, V128_BITSELECT, V128_CONST,
+  V128_LOAD, binary, declare, f64, func, get, i32, ifElse, ifThen, set, tee, wasmModule, whileLoop,
+  i32Add as add, i32LeU, i32LtU, i32Mul as mul, i32Shl as shl, i32Sub as sub,
 } from "../util/wasm.js";
 
 export interface ViterbiKernels {
@@ -65,12 +67,13 @@ export interface ViterbiKernels {
 /** A pointer not written (a voiced state never materialised). */
 export const NO_POINTER = 0xffff;
 
-const lts = (a: number[], b: number[]): number[] => [...a, ...b, ...I32_LT_S];
-const gts = (a: number[], b: number[]): number[] => [...a, ...b, ...I32_GT_S];
-const les = (a: number[], b: number[]): number[] => [...a, ...b, ...I32_LE_S];
-const leU = (a: number[], b: number[]): number[] => [...a, ...b, ...I32_LE_U];
-const ltU = (a: number[], b: number[]): number[] => [...a, ...b, ...I32_LT_U];
-const fgtS = (a: number[], b: number[]): number[] => [...a, ...b, ...F64_GT];
+const lts = binary(I32_LT_S);
+const gts = binary(I32_GT_S);
+const les = binary(I32_LE_S);
+const flt = binary(F64_LT);
+const fgt = binary(F64_GT);
+const fadd = binary(F64_ADD);
+const not = (a: number[]): number[] => [...a, ...I32_EQZ];
 /** Little-endian int64 lanes (0, 8) and (16, 16): the two positions of a step, and the step. */
 const int64Lanes = (a: number, b: number): number[] => [a, 0, 0, 0, 0, 0, 0, 0, b, 0, 0, 0, 0, 0, 0, 0];
 const PAIR_OFFSETS = int64Lanes(0, 8);
@@ -81,12 +84,22 @@ const loadI = (addr: number[], offset = 0): number[] => [...addr, ...I32_LOAD(of
 const storeI = (addr: number[], value: number[], offset = 0): number[] => [...addr, ...value, ...I32_STORE(offset)];
 const loadF = (addr: number[], offset = 0): number[] => [...addr, ...F64_LOAD(offset)];
 const storeF = (addr: number[], value: number[], offset = 0): number[] => [...addr, ...value, ...F64_STORE(offset)];
+const loadB = (addr: number[]): number[] => [...addr, ...I32_LOAD8_U()];
+const storeB = (addr: number[], value: number[]): number[] => [...addr, ...value, ...I32_STORE8()];
+const store16 = (addr: number[], value: number[]): number[] => [...addr, ...value, ...I32_STORE16()];
+/** The address of element `index` of the array at local `base`, elements of 8 / 4 / 2 bytes. */
 const at8 = (base: string, index: number[]): number[] => add(get(base), shl(index, i32(3)));
 const at4 = (base: string, index: number[]): number[] => add(get(base), shl(index, i32(2)));
-/** while (cond) { body } */
-const whileLoop = (cond: number[], body: number[]): number[] => [...BLOCK, ...LOOP, ...cond, ...I32_EQZ, ...BR_IF(1), ...body, ...BR(0), ...END, ...END];
-const ifElse = (cond: number[], then: number[], otherwise: number[]): number[] => [...cond, ...IF, ...then, ...ELSE, ...otherwise, ...END];
-const when = (cond: number[], then: number[]): number[] => [...cond, ...IF, ...then, ...END];
+const at2 = (base: string, index: number[]): number[] => add(get(base), shl(index, i32(1)));
+/** The float64 / int32 / byte at element `index` (a local) of the array at local `base`. */
+const F = (base: string, index: string): number[] => loadF(at8(base, get(index)));
+const I = (base: string, index: string): number[] => loadI(at4(base, get(index)));
+const B = (base: string, index: string): number[] => loadB(add(get(base), get(index)));
+/** for (i = from; i < to; i++) body */
+const forRange = (i: string, from: number[], to: number[], body: number[]): number[] => [
+  ...set(i, from),
+  ...whileLoop(lts(get(i), to), [...body, ...set(i, add(get(i), i32(1)))]),
+];
 
 const bestOverRows = func(
   "bestOverRows",
@@ -115,7 +128,7 @@ const bestOverRows = func(
       ...set("bestV", [...f64(-Infinity), ...F64X2_SPLAT]),
       ...set("argV", [...i32(-1), ...I64_EXTEND_I32_U, ...I64X2_SPLAT]),
       ...set("posV", [...get("p"), ...I64_EXTEND_I32_U, ...I64X2_SPLAT, ...V128_CONST(PAIR_OFFSETS), ...I64X2_ADD]),
-      ...whileLoop(ltU(get("p"), get("end")), [
+      ...whileLoop(i32LtU(get("p"), get("end")), [
         ...set("cV", [...get("p"), ...V128_LOAD(), ...get("b"), ...V128_LOAD(), ...F64X2_ADD]),
         ...set("mV", [...get("cV"), ...get("bestV"), ...F64X2_GT]),
         ...set("bestV", [...get("cV"), ...get("bestV"), ...get("mV"), ...V128_BITSELECT]),
@@ -127,16 +140,16 @@ const bestOverRows = func(
       ...set("best", lane("bestV", 0, "f")),
       ...set("argAt", lane("argV", 0, "i")),
       // One source left (p == end): lane 0's.
-      ...when(leU(get("p"), get("end")), [
+      ...ifThen(i32LeU(get("p"), get("end")), [
         ...set("c", [...loadF(get("p")), ...loadF(get("b")), ...F64_ADD]),
-        ...when(fgtS(get("c"), get("best")), [...set("best", get("c")), ...set("argAt", get("p"))]),
+        ...ifThen(fgt(get("c"), get("best")), [...set("best", get("c")), ...set("argAt", get("p"))]),
       ]),
       ...set("c", lane("bestV", 1, "f")),
       ...set("t", lane("argV", 1, "i")),
       ...ifElse(
-        fgtS(get("c"), get("best")),
+        fgt(get("c"), get("best")),
         [...set("best", get("c")), ...set("argAt", get("t"))],
-        when([...get("c"), ...get("best"), ...F64_EQ, ...ltU(get("t"), get("argAt")), ...I32_AND], set("argAt", get("t"))),
+        ifThen([...get("c"), ...get("best"), ...F64_EQ, ...i32LtU(get("t"), get("argAt")), ...I32_AND], set("argAt", get("t"))),
       ),
     ];
     return [
@@ -164,12 +177,12 @@ const bestOverRows = func(
             [...get("argAt"), ...i32(-1), ...I32_EQ],
             [
               ...storeI(at4("from", get("q")), i32(-1)),
-              ...when(lts(get("lo"), get("mid")), push(get("lo"), sub(get("mid"), i32(1)), get("kLow"), get("kHigh"))),
+              ...ifThen(lts(get("lo"), get("mid")), push(get("lo"), sub(get("mid"), i32(1)), get("kLow"), get("kHigh"))),
             ],
             [
               ...set("arg", sub([...sub(get("argAt"), get("previous")), ...i32(3), ...I32_SHR_S], get("base"))),
               ...storeI(at4("from", get("q")), add(get("base"), get("arg"))),
-              ...when(
+              ...ifThen(
                 lts(get("lo"), get("mid")),
                 push(
                   get("lo"),
@@ -178,7 +191,7 @@ const bestOverRows = func(
                   pick(get("kHigh"), tee("t", add(get("arg"), get("slack"))), lts(get("kHigh"), get("t"))),
                 ),
               ),
-              ...when(gts(sub(get("arg"), get("slack")), get("kLow")), set("kLow", sub(get("arg"), get("slack")))),
+              ...ifThen(gts(sub(get("arg"), get("slack")), get("kLow")), set("kLow", sub(get("arg"), get("slack")))),
             ],
           ),
           ...set("lo", add(get("mid"), i32(1))),
@@ -209,7 +222,7 @@ const slidingMax = func(
       ...set("start", i32(0)),
       ...whileLoop(lts(get("start"), get("length")), [
         ...set("end", add(get("start"), get("w"))),
-        ...when(gts(get("end"), get("length")), set("end", get("length"))),
+        ...ifThen(gts(get("end"), get("length")), set("end", get("length"))),
         ...set("run", f64(-Infinity)),
         ...set("i", get("start")),
         ...whileLoop(lts(get("i"), get("end")), [...running(get("i"), "prefix"), ...set("i", add(get("i"), i32(1)))]),
@@ -229,24 +242,6 @@ const slidingMax = func(
   },
 );
 
-const loadB = (addr: number[]): number[] => [...addr, ...I32_LOAD8_U()];
-const storeB = (addr: number[], value: number[]): number[] => [...addr, ...value, ...I32_STORE8()];
-const store16 = (addr: number[], value: number[]): number[] => [...addr, ...value, ...I32_STORE16()];
-const flt = (a: number[], b: number[]): number[] => [...a, ...b, ...F64_LT];
-const fgt = (a: number[], b: number[]): number[] => [...a, ...b, ...F64_GT];
-const fadd = (a: number[], b: number[]): number[] => [...a, ...b, ...F64_ADD];
-const not = (a: number[]): number[] => [...a, ...I32_EQZ];
-/** The float64 / int32 / uint16 / byte at element `index` of the array at local `base`. */
-const F = (base: string, index: string): number[] => loadF(at8(base, get(index)));
-const I = (base: string, index: string): number[] => loadI(at4(base, get(index)));
-const B = (base: string, index: string): number[] => loadB(add(get(base), get(index)));
-const at2 = (base: string, index: number[]): number[] => add(get(base), shl(index, i32(1)));
-/** for (i = from; i < to; i++) body */
-const forRange = (i: string, from: number[], to: number[], body: number[]): number[] => [
-  ...set(i, from),
-  ...whileLoop(lts(get(i), to), [...body, ...set(i, add(get(i), i32(1)))]),
-];
-
 const selectRows = func(
   "selectRows",
   [
@@ -265,26 +260,26 @@ const selectRows = func(
         ...set("bound", F("windowVoiced", "q")),
         ...set("certain", F("costA", "q")),
         ...set("switching", not(flt(fadd(get("bound"), F("switchMax", "q")), get("certain")))),
-        ...when(get("switching"), [
+        ...ifThen(get("switching"), [
           ...storeI(at4("rowsSwitch", get("nSwitch")), get("q")),
           ...set("nSwitch", add(get("nSwitch"), i32(1))),
-          ...when(flt(get("certain"), get("floor")), set("floor", get("certain"))),
+          ...ifThen(flt(get("certain"), get("floor")), set("floor", get("certain"))),
         ]),
         ...set("certain", fadd(F("unvoicedPrevious", "q"), F("selfSwitch", "q"))),
         ...set("staying", not(flt(fadd(get("bound"), F("stayMax", "q")), get("certain")))),
-        ...when(get("staying"), when(flt(get("certain"), get("floor")), set("floor", get("certain")))),
+        ...ifThen(get("staying"), ifThen(flt(get("certain"), get("floor")), set("floor", get("certain")))),
         ...storeB(add(get("keptCurrent"), get("q")), get("staying")),
         ...storeB(add(get("needed"), get("q")), [...get("switching"), ...get("staying"), ...I32_OR]),
       ]),
       ...forRange("q", i32(0), get("n"), [
-        ...when(B("needed", "q"), [
+        ...ifThen(B("needed", "q"), [
           ...set("from", sub(get("q"), get("half"))),
-          ...when(les(get("from"), get("reach")), set("from", add(get("reach"), i32(1)))),
+          ...ifThen(les(get("from"), get("reach")), set("from", add(get("reach"), i32(1)))),
           ...set("reach", add(get("q"), get("half"))),
-          ...when(gts(get("reach"), sub(get("n"), i32(1))), set("reach", sub(get("n"), i32(1)))),
+          ...ifThen(gts(get("reach"), sub(get("n"), i32(1))), set("reach", sub(get("n"), i32(1)))),
           ...set("k", get("from")),
           ...whileLoop(les(get("k"), get("reach")), [
-            ...when([...not(B("exactPrevious", "k")), ...not(flt(fadd(F("values", "k"), get("largest")), get("floor"))), ...I32_AND], [
+            ...ifThen([...not(B("exactPrevious", "k")), ...not(flt(fadd(F("values", "k"), get("largest")), get("floor"))), ...I32_AND], [
               ...storeI(at4("rows", get("nRows")), get("k")),
               ...set("nRows", add(get("nRows"), i32(1))),
             ]),
@@ -309,7 +304,7 @@ const prepareVoiced = func(
         ...set("q", I("rows", "r")),
         ...storeF(at8("costD", get("q")), f64(-Infinity)),
         ...storeI(at4("fromD", get("q")), i32(-1)),
-        ...when(B("keptPrevious", "q"), [...storeI(at4("rowsVoiced", get("nVoiced")), get("q")), ...set("nVoiced", add(get("nVoiced"), i32(1)))]),
+        ...ifThen(B("keptPrevious", "q"), [...storeI(at4("rowsVoiced", get("nVoiced")), get("q")), ...set("nVoiced", add(get("nVoiced"), i32(1)))]),
       ]),
       ...get("nVoiced"),
     ];
@@ -321,8 +316,8 @@ const prepareVoiced = func(
 const better = (costC: string, fromC: string, costD: string, fromD: string): number[] => [
   ...set("cost", F(costD, "q")),
   ...set("k", I(fromD, "q")),
-  ...when(fgt(F(costC, "q"), get("cost")), [...set("cost", F(costC, "q")), ...set("k", I(fromC, "q"))]),
-  ...when([...lts(get("k"), i32(0)), ...get("limit"), ...get("cost"), ...F64_GE, ...I32_OR], [...i32(0), ...RETURN]),
+  ...ifThen(fgt(F(costC, "q"), get("cost")), [...set("cost", F(costC, "q")), ...set("k", I(fromC, "q"))]),
+  ...ifThen([...lts(get("k"), i32(0)), ...get("limit"), ...get("cost"), ...F64_GE, ...I32_OR], [...i32(0), ...RETURN]),
 ];
 
 const settleVoiced = func(
@@ -422,9 +417,9 @@ const sweepRows = func(
       ...set("pp", at8("previous", add(get("base"), get("k")))),
       ...set("bb", at8("banded", add(get("row"), get("k")))),
       ...set("pEnd", at8("previous", add(get("base"), get(to)))),
-      ...whileLoop(leU(get("pp"), get("pEnd")), [
+      ...whileLoop(i32LeU(get("pp"), get("pEnd")), [
         ...set("c", fadd(loadF(get("pp")), loadF(get("bb")))),
-        ...set("gt", fgtS(get("c"), get("best"))),
+        ...set("gt", fgt(get("c"), get("best"))),
         ...set("best", pick(get("c"), get("best"), get("gt"))),
         ...set("arg", pick(get("k"), get("arg"), get("gt"))),
         ...set("k", add(get("k"), i32(1))),
@@ -435,7 +430,7 @@ const sweepRows = func(
     /** While the best is the last source scanned, `step` more. */
     const gallop = whileLoop([...[...get("arg"), ...get("hi"), ...I32_EQ], ...lts(get("hi"), get("bandHi")), ...I32_AND], [
       ...set("next", add(get("hi"), get("step"))),
-      ...when(gts(get("next"), get("bandHi")), set("next", get("bandHi"))),
+      ...ifThen(gts(get("next"), get("bandHi")), set("next", get("bandHi"))),
       ...scanTo(add(get("hi"), i32(1)), "next"),
       ...set("hi", get("next")),
     ]);
@@ -447,30 +442,30 @@ const sweepRows = func(
       ...forRange("q", i32(0), get("n"), [
         ...rowOf("q"),
         ...set("bandLo", sub(get("q"), get("half"))),
-        ...when(lts(get("bandLo"), i32(0)), set("bandLo", i32(0))),
+        ...ifThen(lts(get("bandLo"), i32(0)), set("bandLo", i32(0))),
         ...set("bandHi", add(get("q"), get("half"))),
-        ...when(gts(get("bandHi"), sub(get("n"), i32(1))), set("bandHi", sub(get("n"), i32(1)))),
+        ...ifThen(gts(get("bandHi"), sub(get("n"), i32(1))), set("bandHi", sub(get("n"), i32(1)))),
         ...set("lo", pick(get("arg"), get("bandLo"), gts(get("arg"), get("bandLo")))),
         ...set("hi", add(get("arg"), get("step"))),
-        ...when(gts(get("hi"), get("bandHi")), set("hi", get("bandHi"))),
+        ...ifThen(gts(get("hi"), get("bandHi")), set("hi", get("bandHi"))),
         // The first and last targets: their whole band.
-        ...when([...[...get("q"), ...I32_EQZ], ...[...get("q"), ...sub(get("n"), i32(1)), ...I32_EQ], ...I32_OR], set("hi", get("bandHi"))),
+        ...ifThen([...[...get("q"), ...I32_EQZ], ...[...get("q"), ...sub(get("n"), i32(1)), ...I32_EQ], ...I32_OR], set("hi", get("bandHi"))),
         ...set("best", f64(-Infinity)),
         ...set("arg", i32(-1)),
         ...scanTo(get("lo"), "hi"),
         ...gallop,
         // The previous frame's source of this target, beyond: if better, scan up to it.
         ...set("p", sub(loadI(at4("from", get("q"))), get("base"))),
-        ...when([...gts(get("p"), get("hi")), ...les(get("p"), get("bandHi")), ...I32_AND], [
-          ...when(fgtS(candidate(get("p")), get("best")), [
+        ...ifThen([...gts(get("p"), get("hi")), ...les(get("p"), get("bandHi")), ...I32_AND], [
+          ...ifThen(fgt(candidate(get("p")), get("best")), [
             ...set("next", add(get("p"), get("step"))),
-            ...when(gts(get("next"), get("bandHi")), set("next", get("bandHi"))),
+            ...ifThen(gts(get("next"), get("bandHi")), set("next", get("bandHi"))),
             ...scanTo(add(get("hi"), i32(1)), "next"),
             ...set("hi", get("next")),
             ...gallop,
           ]),
         ]),
-        ...when(lts(get("arg"), i32(0)), [...i32(0), ...RETURN]),
+        ...ifThen(lts(get("arg"), i32(0)), [...i32(0), ...RETURN]),
         ...storeF(at8("cost", get("q")), get("best")),
         ...storeI(at4("from", get("q")), add(get("base"), get("arg"))),
         ...storeI(at4("reached", get("q")), get("hi")),
@@ -480,9 +475,9 @@ const sweepRows = func(
       ...whileLoop([...get("q"), ...i32(0), ...I32_GE_S], [
         ...rowOf("q"),
         ...set("next", sub(loadI(at4("from", add(get("q"), i32(1)))), get("base"))),
-        ...when(gts(get("next"), add(get("q"), get("half"))), set("next", add(get("q"), get("half")))),
+        ...ifThen(gts(get("next"), add(get("q"), get("half"))), set("next", add(get("q"), get("half")))),
         ...set("hi", loadI(at4("reached", get("q")))),
-        ...when(gts(get("next"), get("hi")), [
+        ...ifThen(gts(get("next"), get("hi")), [
           ...set("best", loadF(at8("cost", get("q")))),
           ...set("arg", sub(loadI(at4("from", get("q"))), get("base"))),
           ...scanTo(add(get("hi"), i32(1)), "next"),

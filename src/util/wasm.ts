@@ -264,6 +264,18 @@ export const countedLoop = (count: Local, step: number, body: readonly number[])
 ];
 /** if (cond) { body } */
 export const ifThen = (cond: readonly number[], body: readonly number[]): number[] => [...cond, ...IF, ...body, ...END];
+/** if (cond) { then } else { otherwise } */
+export const ifElse = (cond: readonly number[], then: readonly number[], otherwise: readonly number[]): number[] => [...cond, ...IF, ...then, ...ELSE, ...otherwise, ...END];
+/** while (cond) { body }: the condition before each pass. */
+export const whileLoop = (cond: readonly number[], body: readonly number[]): number[] => [
+  ...BLOCK,
+  ...LOOP,
+  ...cond, ...I32_EQZ, ...BR_IF(1),
+  ...body,
+  ...BR(0),
+  ...END,
+  ...END,
+];
 
 /** The locals vector of a hand-indexed body: runs of (count, type), numbered on from the parameters. */
 export const locals = (...runs: (readonly [number, number])[]): number[] => vec(runs.map(([count, type]) => [...uleb(count), type]));
