@@ -680,11 +680,28 @@ const viterbiLazy = (
   f64.fill(-Infinity, at.padded >> 3, (at.padded >> 3) + n + 2 * half);
   for (const o of at.observed) f64.fill(LOG_TINY, o >> 3, (o >> 3) + n);
   u8.fill(1, at.exact[0]!, at.exact[0]! + n);
+  // The rotating arrays of frames t (current), t - 1 (previous) and t - 2 (older): frame f's values in
+  // values[(f + 1) % 3], its other arrays in [f & 1] (`toFrame` points them at frame t).
   let [older, previous, current] = at.values as [number, number, number];
   let [obsPrevious, obsCurrent] = at.observed as [number, number];
   let [exactPrevious, exactCurrent] = at.exact as [number, number];
   let [keptPrevious, keptCurrent] = at.kept as [number, number];
   let [rowPrevious, rowCurrent] = at.pointerRows as [number, number];
+  const toFrame = (t: number): void => {
+    older = at.values[(t + 2) % 3]!;
+    previous = at.values[t % 3]!;
+    current = at.values[(t + 1) % 3]!;
+    const now = t & 1;
+    const before = now ^ 1;
+    obsCurrent = at.observed[now]!;
+    obsPrevious = at.observed[before]!;
+    exactCurrent = at.exact[now]!;
+    exactPrevious = at.exact[before]!;
+    keptCurrent = at.kept[now]!;
+    keptPrevious = at.kept[before]!;
+    rowCurrent = at.pointerRows[now]!;
+    rowPrevious = at.pointerRows[before]!;
+  };
 
   const setObs = (target: number, t: number, on: boolean): void => {
     const u = first + t;
@@ -743,11 +760,7 @@ const viterbiLazy = (
     k.voicedBounds(at.costA, at.windowVoiced, switchLift, at.stayMax, obsCurrent, highest + LOG_TINY, current, rowCurrent, exactCurrent, n);
     // Frame t becomes frame t - 1.
     setObs(obsPrevious, t - 1, false);
-    [obsPrevious, obsCurrent] = [obsCurrent, obsPrevious];
-    [older, previous, current] = [previous, current, older];
-    [exactPrevious, exactCurrent] = [exactCurrent, exactPrevious];
-    [keptPrevious, keptCurrent] = [keptCurrent, keptPrevious];
-    [rowPrevious, rowCurrent] = [rowCurrent, rowPrevious];
+    toFrame(t + 1);
     highestOlder = highest;
   }
   // The last frame exact everywhere, its first argmax, then back along the pointers.
