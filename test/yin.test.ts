@@ -101,6 +101,43 @@ describe("firstMinimum kernel (argmin when nothing is below the threshold)", () 
   });
 });
 
+describe("troughs kernel (pyin's trough list)", () => {
+  const kinds = ["wasm", "typescript"] as const;
+  /** librosa's localmin with pyin's first-bin rule, written out. */
+  const reference = (x: number[]): number[] =>
+    x.flatMap((v, i) => {
+      const last = x.length - 1;
+      const trough = i === 0 ? v < x[1]! : i === last ? v < x[last - 1]! : v < x[i - 1]! && v <= x[i + 1]!;
+      return trough ? [i] : [];
+    });
+  it.each(kinds)("%s: localmin with the first-bin rule, plateaus, NaN, every length's tail", (kind) => {
+    const memory = createSpectralMemory(kind)!;
+    const at = memory.reserve(64);
+    const out = memory.reserve(64);
+    const run = (...values: number[]): number[] => {
+      memory.heap().set(values, at);
+      memory.heap().fill(-1, out, out + 64);
+      const n = memory.troughs(at, values.length, out);
+      return Array.from(memory.heap().subarray(out, out + n));
+    };
+    expect(run(0.5, 0.3)).toEqual([1]);
+    expect(run(0.3, 0.5)).toEqual([0]);
+    expect(run(0.3, 0.3)).toEqual([]);
+    expect(run(0.9, 0.4, 0.7, 0.4, 0.8)).toEqual([1, 3]);
+    expect(run(0.9, 0.4, 0.4, 0.7)).toEqual([1]); // x[i] <= x[i+1]: the plateau's first bin
+    expect(run(0.9, NaN, 0.4, 0.3, 0.7, NaN, 0.2)).toEqual([3]); // a NaN neighbour compares false
+    let seed = 7;
+    const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let length = 2; length <= 40; length++) {
+      for (let trial = 0; trial < 20; trial++) {
+        // coarse values, so ties and plateaus are common; now and then a NaN
+        const x = Array.from({ length }, () => (random() < 0.03 ? NaN : Math.floor(random() * 4) / 4));
+        expect(run(...x)).toEqual(reference(x));
+      }
+    }
+  });
+});
+
 describe("yinUnits", () => {
   const signal = new Float64Array(30000).map((_, i) => Math.sin(0.05 * i + 1e-6 * i * i) + 0.3 * Math.sin(0.31 * i));
   const base: YinOptions = {

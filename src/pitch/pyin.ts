@@ -107,9 +107,10 @@ export const allocObservations = (plan: PyinPlan, units: number, shared: boolean
  * `ready` (shared): each unit's flag set to 1 (and waiters woken) once its observations are written.
  */
 export const observeUnits = (plan: PyinPlan, signal: Float32Array | Float64Array, out: FrameObservations, u0: number, u1: number, ready?: Int32Array): void => {
-  const scratch = observationScratch(plan.slots);
-  normalizedDifferenceUnits(plan.yin, signal, u0, u1, (u, normalized) => {
-    observeFrame(plan.model, normalized, u, plan.slots, out, scratch);
+  const scratch = observationScratch(plan.slots, plan.model.prior.thresholds.length);
+  normalizedDifferenceUnits(plan.yin, signal, u0, u1, (u, normalized, at, memory, spare) => {
+    const nTroughs = memory.troughs(at, normalized.length, spare);
+    observeFrame(plan.model, normalized, memory.heap(), spare, nTroughs, u, plan.slots, out, scratch);
     if (ready !== undefined) {
       Atomics.store(ready, u, 1);
       Atomics.notify(ready, u);

@@ -79,13 +79,31 @@ interface ObservationScratch {
   troughs: Int32Array;
   eligible: Int32Array;
   probs: Float64Array;
+  /** Eligible troughs by the first threshold they are below (a counting sort: `starts` per threshold). */
+  byThreshold: Int32Array;
+  starts: Int32Array;
+  /** The troughs below the current threshold, ascending. */
+  joined: Int32Array;
 }
 
-export const observationScratch = (slots: number): ObservationScratch => ({
+export const observationScratch = (slots: number, nThresholds: number): ObservationScratch => ({
   troughs: new Int32Array(slots),
   eligible: new Int32Array(slots),
   probs: new Float64Array(slots),
+  byThreshold: new Int32Array(slots),
+  starts: new Int32Array(nThresholds + 2),
+  joined: new Int32Array(slots),
 });
+
+/** The first m with x < thresholds[m] (ascending thresholds, linspace's), or thresholds.length. */
+const firstAbove = (thresholds: Float64Array, x: number): number => {
+  const n = thresholds.length;
+  let m = Math.floor(x * n) - 1;
+  m = m > 0 ? (m < n ? m : n) : 0;
+  while (m > 0 && x < thresholds[m - 1]!) m--;
+  while (m < n && !(x < thresholds[m]!)) m++;
+  return m;
+};
 
 /** Where one frame's observations go: candidates at `at .. at + slots` of `bin` / `logProb`. */
 export interface FrameObservations {
@@ -98,43 +116,68 @@ export interface FrameObservations {
   invalid: Uint8Array;
 }
 
-/** Frame `unit`'s observations from its d' `x` (length >= 2) into `out`, `slots` per frame. */
-export const observeFrame = (model: PyinModel, x: Float64Array, unit: number, slots: number, out: FrameObservations, scratch: ObservationScratch): void => {
+/**
+ * Frame `unit`'s observations from its d' `x` (length >= 2) and its troughs (`found[at ..
+ * at + nFound)`, ascending indices into x, as `SpectralMemory.troughs` lists them) into
+ * `out`, `slots` per frame.
+ */
+export const observeFrame = (
+  model: PyinModel,
+  x: Float64Array,
+  found: Float64Array,
+  at: number,
+  nFound: number,
+  unit: number,
+  slots: number,
+  out: FrameObservations,
+  scratch: ObservationScratch,
+): void => {
   const { prior, sr, fmin, minPeriod, nPitch, binsPerSemitone, single } = model;
   const { thresholds, betaProbs, noTroughMass, boltzmannDecay, boltzmannScale } = prior;
   const { troughs, eligible, probs } = scratch;
   const nThresholds = thresholds.length;
   const top = nThresholds > 0 ? thresholds[nThresholds - 1]! : -Infinity;
-  const last = x.length - 1;
-  let nTroughs = 0;
+  const nTroughs = nFound;
   let nEligible = 0;
   let lowest = 0;
-  for (let i = 0; i <= last; i++) {
+  for (let r = 0; r < nTroughs; r++) {
+    const i = found[at + r]!;
     const v = x[i]!;
-    const trough = i === 0 ? v < x[1]! : i === last ? v < x[last - 1]! : v < x[i - 1]! && v <= x[i + 1]!;
-    if (!trough) continue;
-    if (nTroughs === 0 || v < x[troughs[lowest]!]!) lowest = nTroughs;
-    probs[nTroughs] = 0;
-    if (v < top) eligible[nEligible++] = nTroughs;
-    troughs[nTroughs++] = i;
+    if (r === 0 || v < x[troughs[lowest]!]!) lowest = r;
+    probs[r] = 0;
+    if (v < top) eligible[nEligible++] = r;
+    troughs[r] = i;
   }
   const base = unit * slots;
   let nCandidates = 0;
   let voiced = 0;
   let invalid = 0;
   if (nTroughs > 0) {
-    // Thresholds in order; the troughs below each share its mass by rank.
-    for (let m = 0; m < nThresholds; m++) {
-      const theta = thresholds[m]!;
-      let below = 0;
-      for (let e = 0; e < nEligible; e++) if (x[troughs[eligible[e]!]!]! < theta) below++;
-      if (below === 0) continue;
+    // Thresholds in order; the troughs below each share its mass by rank (troughs join the
+    // ascending list `joined` at the first threshold above them and stay: thresholds ascend).
+    const { byThreshold, starts, joined } = scratch;
+    starts.fill(0, 0, nThresholds + 2);
+    let first = nThresholds;
+    for (let e = 0; e < nEligible; e++) {
+      const m = firstAbove(thresholds, x[troughs[eligible[e]!]!]!);
+      first = m < first ? m : first;
+      starts[m + 2]!++;
+    }
+    for (let m = 2; m <= nThresholds + 1; m++) starts[m] = starts[m]! + starts[m - 1]!;
+    for (let e = 0; e < nEligible; e++) byThreshold[starts[firstAbove(thresholds, x[troughs[eligible[e]!]!]!) + 1]!++] = eligible[e]!;
+    let below = 0;
+    for (let m = first; m < nThresholds; m++) {
+      for (let j = starts[m]!; j < starts[m + 1]!; j++) {
+        const r = byThreshold[j]!;
+        let k = below++;
+        for (; k > 0 && joined[k - 1]! > r; k--) joined[k] = joined[k - 1]!;
+        joined[k] = r;
+      }
       const scale = boltzmannScale[below]!;
       const mass = betaProbs[m]!;
-      let rank = 0;
-      for (let e = 0; e < nEligible; e++) {
-        const r = eligible[e]!;
-        if (x[troughs[r]!]! < theta) probs[r] = probs[r]! + scale * boltzmannDecay[rank++]! * mass;
+      for (let rank = 0; rank < below; rank++) {
+        const r = joined[rank]!;
+        probs[r] = probs[r]! + scale * boltzmannDecay[rank]! * mass;
       }
     }
     const lowestHeight = x[troughs[lowest]!]!;

@@ -38,6 +38,12 @@ export interface SpectralMemory extends Pick<FftMemory, "heap" | "input" | "forw
   normalizeByMean(d: number, sums: number, out: number, first: number, count: number, guard: number): void;
   /** The first index of the minimum of the count >= 2 values at x, or -1 if one is below `threshold` or NaN. */
   firstMinimum(x: number, count: number, threshold: number): number;
+  /**
+   * The troughs of the count >= 2 values at x as pyin finds them (`localmin`: x[i] < x[i-1] and
+   * x[i] <= x[i+1]; the first when x[0] < x[1], the last when below the one before): their indices,
+   * ascending, as float64 values at `out` (at most ceil(count / 2)); returns how many.
+   */
+  troughs(x: number, count: number, out: number): number;
 }
 
 /** The FFT memory with yin's kernels over it (byte addresses for the kernels, float64 indices for yin). */
@@ -56,6 +62,7 @@ const wasmSpectralMemory = (fft: FftMemory, kernels: YinKernels): SpectralMemory
   accumulatePair: (dst, a, b, count) => kernels.accumulatePair(8 * dst, 8 * a, 8 * b, count),
   differenceSums: (acf, head, d, sums, first, last) => kernels.differenceSums(8 * acf, 8 * head, 8 * d, 8 * sums, first, last),
   firstMinimum: (x, count, threshold) => kernels.firstMinimum(8 * x, count, threshold),
+  troughs: (x, count, out) => kernels.troughs(8 * x, count, 8 * out),
   normalizeByMean: (d, sums, out, first, count, guard) => kernels.normalizeByMean(8 * d, 8 * sums, 8 * out, first, count, guard),
 });
 
@@ -179,6 +186,16 @@ const jsSpectralMemory = (): SpectralMemory => {
         if (v < memory[x + best]!) best = i;
       }
       return best;
+    },
+    troughs(x, count, out) {
+      const last = count - 1;
+      let n = 0;
+      for (let i = 0; i <= last; i++) {
+        const v = memory[x + i]!;
+        const trough = i === 0 ? v < memory[x + 1]! : i === last ? v < memory[x + last - 1]! : v < memory[x + i - 1]! && v <= memory[x + i + 1]!;
+        if (trough) memory[out + n++] = i;
+      }
+      return n;
     },
     normalizeByMean(d, sums, out, first, count, guard) {
       for (let i = 0; i < count; i++) memory[out + i] = memory[d + i]! / (memory[sums + i]! / (first + i) + guard);

@@ -382,9 +382,10 @@ export const parabolicShift = (x: Float64Array, i: number): number => {
 
 /**
  * Called with frame `unit`'s d' (k = minPeriod .. maxPeriod): `normalized` views it
- * in `memory.heap()` at `at`, valid until the callback returns.
+ * in `memory.heap()` at `at`, valid until the callback returns; `spare` is the index of
+ * count + 1 float64 values of the heap the callback may use meanwhile.
  */
-type NormalizedFrameVisitor = (unit: number, normalized: Float64Array, at: number, memory: SpectralMemory) => void;
+type NormalizedFrameVisitor = (unit: number, normalized: Float64Array, at: number, memory: SpectralMemory, spare: number) => void;
 
 /**
  * The cumulative mean normalised difference d' of units [u0, u1), unit
@@ -420,7 +421,8 @@ export const normalizedDifferenceUnits = (
       heap = memory.heap();
       normalized = heap.subarray(at, at + count);
     }
-    visit(u, normalized, at, memory);
+    // d and its sums are spent: their area is the visitor's.
+    visit(u, normalized, at, memory, scratch);
   }
 };
 

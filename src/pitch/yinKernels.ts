@@ -11,9 +11,9 @@
  */
 import { kernelsOverMemory } from "../util/kernelMemory.js";
 import {
-  F64, F64_ADD, F64_EQ, F64_LOAD, F64_MIN, F64_MUL, F64_STORE, F64_SUB, F64X2_ADD, F64X2_DIV, F64X2_EXTRACT_LANE, F64X2_LT, F64X2_MIN, F64X2_MUL, F64X2_NE,
+  F64, F64_ADD, F64_CONVERT_I32_S, F64_EQ, F64_GE, F64_LT, F64X2_GE, I32_AND, I64X2_BITMASK, V128_AND, F64_LOAD, F64_MIN, F64_MUL, F64_STORE, F64_SUB, F64X2_ADD, F64X2_DIV, F64X2_EXTRACT_LANE, F64X2_LT, F64X2_MIN, F64X2_MUL, F64X2_NE,
   F64X2_REPLACE_LANE, F64X2_SPLAT, I32, I32_SHR_U, RETURN, V128, V128_ANY_TRUE, V128_CONST,
-  V128_OR, V128_ZERO, declare, doWhile, f64, func, get, i32, ifThen, set, wasmModule,
+  V128_OR, V128_ZERO, declare, doWhile, f64, func, get, i32, ifThen, set, wasmModule, whileLoop,
   BYTE_ORDER, binary, i32Add as add, i32LeU as leU, i32LtU as ltU, i32Shl as shl, i32Sub as sub, i8x16Shuffle as shuffle,
   v128Load as load, v128Store as store, v128Xor as xor,
 } from "../util/wasm.js";
@@ -33,6 +33,8 @@ export interface YinKernels {
   normalizeByMean(d: number, sums: number, out: number, first: number, count: number, guard: number): void;
   /** The first index of the minimum, or -1 (see SpectralMemory.firstMinimum). */
   firstMinimum(x: number, count: number, threshold: number): number;
+  /** The troughs' indices as float64 into out; how many (see SpectralMemory.troughs). */
+  troughs(x: number, count: number, out: number): number;
 }
 
 const fadd = binary(F64X2_ADD);
@@ -246,8 +248,57 @@ const firstMinimum = func(
   [I32],
 );
 
+/**
+ * The troughs of x[0 .. count), count >= 2, as pyin finds them (librosa's `localmin`
+ * with the first-bin rule): 0 when x[0] < x[1]; i in (0, last) when x[i] < x[i-1] and
+ * x[i] <= x[i+1]; last when x[last] < x[last-1]. Their indices, ascending, into `out`
+ * as float64; returns how many. Interior bins two at a time (a NaN compares false, as
+ * in the scalar code).
+ */
+const troughs = func(
+  "troughs",
+  [["x", I32], ["count", I32], ["out", I32]],
+  () => {
+    declare({ n: I32, i: I32, last: I32, at: I32, v: V128, mask: I32 });
+    const flt = binary(F64X2_LT);
+    const fge = binary(F64X2_GE);
+    const and = binary(V128_AND);
+    const value = (addr: number[]): number[] => [...addr, ...F64_LOAD(0)];
+    const emit = (index: number[]): number[] => [
+      ...get("out"), ...index, ...F64_CONVERT_I32_S, ...F64_STORE(0),
+      ...set("out", add(get("out"), i32(8))),
+      ...set("n", add(get("n"), i32(1))),
+    ];
+    const bit = (b: number): number[] => [...get("mask"), ...i32(b), ...I32_AND];
+    const before = sub(get("at"), i32(8));
+    const after = add(get("at"), i32(8));
+    return [
+      ...set("last", sub(get("count"), i32(1))),
+      ...ifThen([...value(get("x")), ...value(add(get("x"), i32(8))), ...F64_LT], emit(i32(0))),
+      ...set("i", i32(1)),
+      ...set("at", add(get("x"), i32(8))),
+      // bins i and i + 1 while i + 1 < last
+      ...whileLoop(ltU(add(get("i"), i32(1)), get("last")), [
+        ...set("v", load(get("at"))),
+        ...set("mask", [...and(flt(get("v"), load(before)), fge(load(after), get("v"))), ...I64X2_BITMASK]),
+        ...ifThen(get("mask"), [...ifThen(bit(1), emit(get("i"))), ...ifThen(bit(2), emit(add(get("i"), i32(1))))]),
+        ...set("i", add(get("i"), i32(2))),
+        ...set("at", add(get("at"), i32(16))),
+      ]),
+      // an odd interior bin left over
+      ...ifThen(ltU(get("i"), get("last")), [
+        ...ifThen([...value(get("at")), ...value(before), ...F64_LT, ...value(after), ...value(get("at")), ...F64_GE, ...I32_AND], emit(get("i"))),
+      ]),
+      ...set("at", add(get("x"), shl(get("last"), i32(3)))),
+      ...ifThen([...value(get("at")), ...value(before), ...F64_LT], emit(get("last"))),
+      ...get("n"),
+    ];
+  },
+  [I32],
+);
+
 /** In the order of the FFT generator's module they came from. */
-const MODULE = wasmModule([powerSpectrum, crossAccumulate, accumulatePair, accumulate, differenceSums, normalizeByMean, firstMinimum]);
+const MODULE = wasmModule([powerSpectrum, crossAccumulate, accumulatePair, accumulate, differenceSums, normalizeByMean, firstMinimum, troughs]);
 
 /** The kernels over a kernel memory (its instance there); null where WebAssembly SIMD is missing. */
 export const yinKernels = kernelsOverMemory<YinKernels>(MODULE);

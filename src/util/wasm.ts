@@ -139,6 +139,7 @@ export const F64_MIN = [0xa4];
 export const F64_MAX = [0xa5];
 export const F32_DEMOTE_F64 = [0xb6];
 export const F64_PROMOTE_F32 = [0xbb];
+export const F64_CONVERT_I32_S = [0xb7];
 export const I32_WRAP_I64 = [0xa7];
 export const I64_EXTEND_I32_U = [0xad];
 
