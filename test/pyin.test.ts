@@ -185,11 +185,10 @@ describe.each(VITERBI_BACKENDS)("Viterbi over the banded transitions (librosa's 
   it.each(cases)("%s", (label, threshold, frame) => {
     const transitions = pitchTransitions(nPitch, width, label.includes("0.5") ? 0.5 : 0.01, threshold);
     const nStates = 2 * nPitch;
-    const slots = 4;
+    const slots = 4; // candidate rows
     const r = random(11);
     const obs: PyinObservations = {
       count: new Int32Array(nFrames),
-      slots,
       bin: new Int32Array(nFrames * slots),
       logProb: new Float64Array(nFrames * slots),
       logUnvoiced: new Float64Array(nFrames),
@@ -204,9 +203,9 @@ describe.each(VITERBI_BACKENDS)("Viterbi over the banded transitions (librosa's 
       centre = fixed ?? Math.min(nPitch - 1, Math.max(0, centre + Math.round((r() - 0.5) * 12)));
       for (let c = 0; c < count; c++) {
         const bin = fixed ?? Math.min(nPitch - 1, Math.max(0, centre + c * 17 - Math.floor(r() * 3)));
-        obs.bin[t * slots + c] = bin;
-        obs.logProb[t * slots + c] = Math.log((fixed === undefined ? r() * 0.5 : 0.9) + TINY);
-        logObs[t * nStates + bin] = obs.logProb[t * slots + c]!;
+        obs.bin[c * nFrames + t] = bin;
+        obs.logProb[c * nFrames + t] = Math.log((fixed === undefined ? r() * 0.5 : 0.9) + TINY);
+        logObs[t * nStates + bin] = obs.logProb[c * nFrames + t]!;
       }
     }
     const logTrans = denseLogTransitions(transitions, threshold);
@@ -245,15 +244,14 @@ describe.each(VITERBI_BACKENDS)("lazy voiced states on pyin's own observations (
     const units = plan.yin.nFrames;
     const observations = allocObservations(plan, units, false);
     observeUnits(plan, signal, observations, 0, units);
-    const view = { ...observations, slots: plan.slots };
     const fallbacks = lazyFallbacks.count;
     const lazy = new Int32Array(units);
-    viterbiPyin(transitions, view, 0, units, lazy);
+    viterbiPyin(transitions, observations, 0, units, lazy);
     expect(lazyFallbacks.count).toBe(fallbacks);
     // The kernels ran in this thread's kernel memory (or not at all, for the twins).
     expect((kernelMemoryBytes().pyin ?? 0) > 0).toBe(wasm);
     const eager = new Int32Array(units);
-    viterbiEager(transitions, view, 0, units, eager);
+    viterbiEager(transitions, observations, 0, units, eager);
     expect(Array.from(lazy)).toEqual(Array.from(eager));
     expect(new Set(lazy).size).toBeGreaterThan(20);
     expect(lazy.some((s) => s < plan.model.nPitch) && lazy.some((s) => s >= plan.model.nPitch)).toBe(true);
@@ -265,12 +263,12 @@ describe.each(VITERBI_BACKENDS)("lazy voiced states on pyin's own observations (
     const logObs = new Float64Array(nFrames * nStates);
     for (let t = 0; t < nFrames; t++) {
       for (let s = 0; s < nStates; s++) logObs[t * nStates + s] = s < nPitch ? LOG_TINY : observations.logUnvoiced[t]!;
-      for (let c = 0; c < observations.count[t]!; c++) logObs[t * nStates + observations.bin[t * plan.slots + c]!] = observations.logProb[t * plan.slots + c]!;
+      for (let c = 0; c < observations.count[t]!; c++) logObs[t * nStates + observations.bin[c * units + t]!] = observations.logProb[c * units + t]!;
     }
     const threshold = minProb === null ? -Infinity : Math.log(minProb + TINY);
     const logTrans = denseLogTransitions(transitions, threshold);
     const prefix = new Int32Array(nFrames);
-    viterbiPyin(transitions, view, 0, nFrames, prefix);
+    viterbiPyin(transitions, observations, 0, nFrames, prefix);
     expect(Array.from(prefix)).toEqual(Array.from(plainViterbi(logTrans, logObs, nStates, nFrames, threshold)));
   });
 });

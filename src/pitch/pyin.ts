@@ -110,7 +110,7 @@ export const observeUnits = (plan: PyinPlan, signal: Float32Array | Float64Array
   const scratch = observationScratch(plan.slots, plan.model.prior.thresholds.length);
   normalizedDifferenceUnits(plan.yin, signal, u0, u1, (u, normalized, at, memory, spare) => {
     const nTroughs = memory.troughs(at, normalized.length, spare);
-    observeFrame(plan.model, normalized, memory.heap(), spare, nTroughs, u, plan.slots, out, scratch);
+    observeFrame(plan.model, normalized, memory.heap(), spare, nTroughs, u, out, scratch);
     if (ready !== undefined) {
       Atomics.store(ready, u, 1);
       Atomics.notify(ready, u);
@@ -134,8 +134,7 @@ export const decodeChannels = (
   waitFor?: FrameWait,
 ): void => {
   const { nFrames } = plan.yin;
-  const view = { ...observations, slots: plan.slots };
-  for (let c = c0; c < c1; c++) viterbiPyin(transitions, view, c * nFrames, nFrames, states, waitFor);
+  for (let c = c0; c < c1; c++) viterbiPyin(transitions, observations, c * nFrames, nFrames, states, waitFor);
 };
 
 export interface PyinResult {

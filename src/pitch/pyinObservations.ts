@@ -84,6 +84,9 @@ interface ObservationScratch {
   starts: Int32Array;
   /** The troughs below the current threshold, ascending. */
   joined: Int32Array;
+  /** The frame's candidates (bin, probability) before they are written out. */
+  bins: Int32Array;
+  chances: Float64Array;
 }
 
 export const observationScratch = (slots: number, nThresholds: number): ObservationScratch => ({
@@ -93,6 +96,8 @@ export const observationScratch = (slots: number, nThresholds: number): Observat
   byThreshold: new Int32Array(slots),
   starts: new Int32Array(nThresholds + 2),
   joined: new Int32Array(slots),
+  bins: new Int32Array(slots),
+  chances: new Float64Array(slots),
 });
 
 /** The first m with x < thresholds[m] (ascending thresholds, linspace's), or thresholds.length. */
@@ -105,7 +110,11 @@ const firstAbove = (thresholds: Float64Array, x: number): number => {
   return m;
 };
 
-/** Where one frame's observations go: candidates at `at .. at + slots` of `bin` / `logProb`. */
+/**
+ * Where frames' observations go: candidate c of unit u at `c * count.length + u` of `bin` /
+ * `logProb` (candidate-major: frames have a few candidates, mostly, of up to `slots`, so the
+ * pages of the later rows are rarely touched).
+ */
 export interface FrameObservations {
   count: Int32Array;
   bin: Int32Array;
@@ -119,7 +128,7 @@ export interface FrameObservations {
 /**
  * Frame `unit`'s observations from its d' `x` (length >= 2) and its troughs (`found[at ..
  * at + nFound)`, ascending indices into x, as `SpectralMemory.troughs` lists them) into
- * `out`, `slots` per frame.
+ * `out`.
  */
 export const observeFrame = (
   model: PyinModel,
@@ -128,7 +137,6 @@ export const observeFrame = (
   at: number,
   nFound: number,
   unit: number,
-  slots: number,
   out: FrameObservations,
   scratch: ObservationScratch,
 ): void => {
@@ -148,7 +156,7 @@ export const observeFrame = (
     if (v < top) eligible[nEligible++] = r;
     troughs[r] = i;
   }
-  const base = unit * slots;
+  const { bins, chances } = scratch;
   let nCandidates = 0;
   let voiced = 0;
   let invalid = 0;
@@ -194,22 +202,21 @@ export const observeFrame = (
       const b = Math.min(Math.max(roundHalfEven(12 * binsPerSemitone * Math.log2(f0 / fmin)), 0), nPitch);
       if (b === previousBin) nCandidates--;
       previousBin = b;
-      out.bin[base + nCandidates] = b;
-      out.logProb[base + nCandidates] = p;
+      bins[nCandidates] = b;
+      chances[nCandidates] = p;
       nCandidates++;
     }
     // Bin nPitch is the first unvoiced state, which librosa overwrites: drop it (it can only be the first).
-    if (nCandidates > 0 && out.bin[base]! === nPitch) {
-      out.bin.copyWithin(base, base + 1, base + nCandidates);
-      out.logProb.copyWithin(base, base + 1, base + nCandidates);
-      nCandidates--;
-    }
+    const from = nCandidates > 0 && bins[0]! === nPitch ? 1 : 0;
+    nCandidates -= from;
     // librosa sums the voiced rows in bin order, i.e. from the last candidate back.
+    const stride = out.count.length;
     for (let c = nCandidates - 1; c >= 0; c--) {
-      const p = out.logProb[base + c]!;
+      const p = chances[from + c]!;
       if (!(p >= 0 && p <= 1)) invalid = 1;
       voiced += p;
-      out.logProb[base + c] = Math.log(p + TINY);
+      out.bin[c * stride + unit] = bins[from + c]!;
+      out.logProb[c * stride + unit] = Math.log(p + TINY);
     }
   }
   voiced = Math.min(Math.max(voiced, 0), 1);

@@ -34,9 +34,7 @@ const noWait: FrameWait = () => undefined;
 export interface PyinObservations {
   /** Candidates per frame. */
   count: Int32Array;
-  /** Slots per frame in `bin` and `logProb`. */
-  slots: number;
-  /** Voiced pitch bin of each candidate. */
+  /** Voiced pitch bin of each candidate: candidate c of frame u at `c * count.length + u` (here and in `logProb`). */
   bin: Int32Array;
   /** log(probability + tiny) of each candidate. */
   logProb: Float64Array;
@@ -315,7 +313,8 @@ export const viterbiEager = (
   const staySlack = slackFor(transitions.stayGap, nFrames);
   const switchSlack = slackFor(transitions.switchGap, nFrames);
   const nStates = 2 * nPitch;
-  const { count, slots, bin, logProb, logUnvoiced } = observations;
+  const { count, bin, logProb, logUnvoiced } = observations;
+  const stride = count.length;
   const pointers = nStates <= 65536 ? new Uint16Array(nFrames * nStates) : new Uint32Array(nFrames * nStates);
   let previous = new Float64Array(nStates);
   let current = new Float64Array(nStates);
@@ -339,11 +338,11 @@ export const viterbiEager = (
   const observe = (t: number): void => {
     const u = first + t;
     waitFor(u);
-    for (let c = 0; c < count[u]!; c++) voicedObs[bin[u * slots + c]!] = logProb[u * slots + c]!;
+    for (let c = 0; c < count[u]!; c++) voicedObs[bin[c * stride + u]!] = logProb[c * stride + u]!;
   };
   const forget = (t: number): void => {
     const u = first + t;
-    for (let c = 0; c < count[u]!; c++) voicedObs[bin[u * slots + c]!] = LOG_TINY;
+    for (let c = 0; c < count[u]!; c++) voicedObs[bin[c * stride + u]!] = LOG_TINY;
   };
 
   const logInit = Math.log(1 / nStates + TINY);
@@ -656,7 +655,8 @@ const viterbiLazy = (
   const { nPitch: n, half, span, logStay, logSwitch, stayMax, switchMax, outsideBand } = transitions;
   const nStates = 2 * n;
   if (nStates >= NO_POINTER || nFrames < 2) return false;
-  const { count, slots, bin, logProb, logUnvoiced } = observations;
+  const { count, bin, logProb, logUnvoiced } = observations;
+  const stride = count.length;
   const pointers = pointerRows(nFrames * nStates);
   const { at, kernels: k, f64, i32, u8, u16 } = workspace(n, half);
   const staySlack = slackFor(transitions.stayGap, nFrames);
@@ -705,7 +705,7 @@ const viterbiLazy = (
 
   const setObs = (target: number, t: number, on: boolean): void => {
     const u = first + t;
-    for (let c = 0; c < count[u]!; c++) f64[(target >> 3) + bin[u * slots + c]!] = on ? logProb[u * slots + c]! : LOG_TINY;
+    for (let c = 0; c < count[u]!; c++) f64[(target >> 3) + bin[c * stride + u]!] = on ? logProb[c * stride + u]! : LOG_TINY;
   };
   const scan = (values: number, offset: number, banded: number, rows: number, nRows: number, cost: number, from: number): void =>
     k.bestOverRows(values, offset, banded, n, half, rows, nRows, cost, from, at.levels, banded === at.stay ? staySlack : switchSlack);
