@@ -9,7 +9,7 @@
  *
  * Here each block of predecessors (voiced or unvoiced) of each block of targets is
  * searched by divide and conquer over the monotone first argmax (`bestOverRows`);
- * a voiced block is searched only for rows where a bound of it (window maximum plus
+ * a voiced block is searched only for rows where a bound of it (window maximum bound plus
  * largest transition; rounding is monotone) reaches a cost the row certainly has, and
  * voiced values are computed only where a later frame reads them (`viterbiLazy`).
  * Out-of-band predecessors (exact search only) are visited, largest value first, only
@@ -442,8 +442,15 @@ const scalarKernels = (buffer: ArrayBuffer): ViterbiKernels => {
       const [values, table, cells, costs, sources, levels] = [f64.subarray(previous >> 3), f64.subarray(banded >> 3), i32.subarray(rows >> 2), f64.subarray(cost >> 3), i32.subarray(from >> 2), i32.subarray(stack >> 2)];
       bestOverRows(values, base, table, nPitch, half, cells, nRows, costs, sources, levels, slack);
     },
-    slidingMax(x, n, half, out, padded, prefix, suffix) {
-      slidingMax(f64, x >> 3, n, half, f64.subarray(out >> 3), f64.subarray(padded >> 3), f64.subarray(prefix >> 3), f64.subarray(suffix >> 3));
+    windowOfCandidates(out, n, half, low, values, candidates, nCandidates) {
+      f64.fill(low, out >> 3, (out >> 3) + n);
+      for (let j = 0; j < nCandidates; j++) {
+        const c = i32[(candidates >> 2) + j]!;
+        const v = f64[(values >> 3) + c]!;
+        if (!(v > low)) continue;
+        const to = c + half < n - 1 ? c + half : n - 1;
+        for (let q = c - half > 0 ? c - half : 0; q <= to; q++) if (v > f64[(out >> 3) + q]!) f64[(out >> 3) + q] = v;
+      }
     },
     selectRows(windowVoiced, costA, unvoicedPrevious, stayMax, switchMax, selfSwitch, keptCurrent, exactPrevious, rowsSwitch, rows, n, half, counts, values, largest, needed) {
       let nSwitch = 0;
@@ -508,14 +515,18 @@ const scalarKernels = (buffer: ArrayBuffer): ViterbiKernels => {
       return 1;
     },
     voicedBounds(unvoicedBest, windowVoiced, switchLift, stayMax, observed, outside, values, pointerRow, exact, n) {
+      let largest = -Infinity;
       for (let q = 0; q < n; q++) {
         const fromUnvoiced = f64[(unvoicedBest >> 3) + q]! + switchLift;
         const fromVoiced = f64[(windowVoiced >> 3) + q]! + f64[(stayMax >> 3) + q]!;
         const bound = fromVoiced > fromUnvoiced ? fromVoiced : fromUnvoiced;
-        f64[(values >> 3) + q] = f64[(observed >> 3) + q]! + (outside > bound ? outside : bound);
+        const within = outside > bound ? outside : bound;
+        if (within > largest) largest = within;
+        f64[(values >> 3) + q] = f64[(observed >> 3) + q]! + within;
         u16[(pointerRow >> 1) + q] = NO_POINTER;
         u8[exact + q] = 0;
       }
+      return largest;
     },
     sweepRows(previous, base, banded, n, half, cost, from, reached, step) {
       const [values, table, costs, sources, scanned] = [f64.subarray(previous >> 3), f64.subarray(banded >> 3), f64.subarray(cost >> 3), i32.subarray(from >> 2), i32.subarray(reached >> 2)];
@@ -566,8 +577,9 @@ const layOut = (n: number, half: number, take: (bytes: number) => number) => {
   return {
     // Values of frames t - 2, t - 1 and t (rotated): exact where `exact*`, else bounds, for voiced states.
     values: [doubles(nStates), doubles(nStates), doubles(nStates)],
-    // Voiced observations of frames t - 1 and t (rotated).
+    // Voiced observations of frames t - 1 and t (rotated), and their candidates' bins.
     observed: [doubles(n), doubles(n)],
+    candidates: [ints(n), ints(n)],
     // Exact voiced values of frames t - 1 and t; rows of frames t - 1 and t whose voiced -> voiced block counts.
     exact: [bytes(n), bytes(n)],
     kept: [bytes(n), bytes(n)],
@@ -581,9 +593,6 @@ const layOut = (n: number, half: number, take: (bytes: number) => number) => {
     // log P(unvoiced q -> voiced q).
     selfSwitch: doubles(n),
     windowVoiced: doubles(n),
-    padded: doubles(n + 2 * half),
-    prefix: doubles(n + 2 * half),
-    suffix: doubles(n + 2 * half),
     // Best costs into each target and their sources: A unvoiced -> unvoiced, B voiced -> unvoiced, C unvoiced -> voiced, D voiced -> voiced.
     costA: doubles(n),
     costB: doubles(n),
@@ -626,9 +635,12 @@ const workspace = (n: number, half: number) => {
  *
  * Voiced states away from the frame's candidates observe log(tiny), so their values
  * sit some 700 below the rest and rarely take part. Frame t's voiced values are first
- * kept as upper bounds (the observation plus the larger of frame t - 1's voiced window
- * maximum plus the largest staying transition and the unvoiced target's best cost plus
- * the switching table's lift; monotone rounding makes them bounds of the float values),
+ * kept as upper bounds (the observation plus the larger of a bound of frame t - 1's voiced
+ * window maximum plus the largest staying transition and the unvoiced target's best cost
+ * plus the switching table's lift; monotone rounding makes them bounds of the float values).
+ * That window bound (`windowOfCandidates`) is the window's candidate values where they are
+ * larger, else log(tiny) plus frame t - 1's largest bound: every other voiced state observed
+ * log(tiny), so its value is at most that (and bounds need not be tight, only above),
  * and made exact one frame later only where frame t + 1 scans them: within `half` of a
  * row whose voiced block is not excluded by those bounds, and only those whose bound
  * plus the largest transition reaches the lowest cost such a row certainly reaches.
@@ -677,13 +689,13 @@ const viterbiLazy = (
     i32[(at.fromB >> 2) + q] = -1;
     i32[(at.fromA >> 2) + q] = -1;
   }
-  f64.fill(-Infinity, at.padded >> 3, (at.padded >> 3) + n + 2 * half);
   for (const o of at.observed) f64.fill(LOG_TINY, o >> 3, (o >> 3) + n);
   u8.fill(1, at.exact[0]!, at.exact[0]! + n);
   // The rotating arrays of frames t (current), t - 1 (previous) and t - 2 (older): frame f's values in
   // values[(f + 1) % 3], its other arrays in [f & 1] (`toFrame` points them at frame t).
   let [older, previous, current] = at.values as [number, number, number];
   let [obsPrevious, obsCurrent] = at.observed as [number, number];
+  let [candidatesPrevious, candidatesCurrent] = at.candidates as [number, number];
   let [exactPrevious, exactCurrent] = at.exact as [number, number];
   let [keptPrevious, keptCurrent] = at.kept as [number, number];
   let [rowPrevious, rowCurrent] = at.pointerRows as [number, number];
@@ -695,6 +707,8 @@ const viterbiLazy = (
     const before = now ^ 1;
     obsCurrent = at.observed[now]!;
     obsPrevious = at.observed[before]!;
+    candidatesCurrent = at.candidates[now]!;
+    candidatesPrevious = at.candidates[before]!;
     exactCurrent = at.exact[now]!;
     exactPrevious = at.exact[before]!;
     keptCurrent = at.kept[now]!;
@@ -706,6 +720,11 @@ const viterbiLazy = (
   const setObs = (target: number, t: number, on: boolean): void => {
     const u = first + t;
     for (let c = 0; c < count[u]!; c++) f64[(target >> 3) + bin[c * stride + u]!] = on ? logProb[c * stride + u]! : LOG_TINY;
+  };
+  /** Frame t's candidate bins into `list`: its voiced states that observe more than log(tiny). */
+  const listCandidates = (list: number, t: number): void => {
+    const u = first + t;
+    for (let c = 0; c < count[u]!; c++) i32[(list >> 2) + c] = bin[c * stride + u]!;
   };
   const scan = (values: number, offset: number, banded: number, rows: number, nRows: number, cost: number, from: number): void =>
     k.bestOverRows(values, offset, banded, n, half, rows, nRows, cost, from, at.levels, banded === at.stay ? staySlack : switchSlack);
@@ -730,6 +749,9 @@ const viterbiLazy = (
   const logInit = Math.log(1 / nStates + TINY);
   waitFor(first);
   setObs(obsPrevious, 0, true);
+  listCandidates(candidatesPrevious, 0);
+  // The previous frame's voiced values outside its candidates are at most this (log(tiny) observed).
+  let lowPrevious = LOG_TINY + logInit;
   for (let q = 0; q < n; q++) {
     f64[(previous >> 3) + q] = f64[(obsPrevious >> 3) + q]! + logInit;
     f64[(previous >> 3) + n + q] = logUnvoiced[first]! + logInit;
@@ -740,7 +762,8 @@ const viterbiLazy = (
   for (let t = 1; t < nFrames; t++) {
     waitFor(first + t);
     setObs(obsCurrent, t, true);
-    k.slidingMax(previous, n, half, at.windowVoiced, at.padded, at.prefix, at.suffix);
+    listCandidates(candidatesCurrent, t);
+    k.windowOfCandidates(at.windowVoiced, n, half, lowPrevious, previous, candidatesPrevious, count[first + t - 1]!);
     const highest = outsideBand ? k.maxOf(previous, nStates) : -Infinity;
     // Unvoiced targets from unvoiced sources: every row (fromA holds frame t - 1's sources, hints for the sweep).
     if (staySlack !== 0 || k.sweepRows(previous, n, at.stay, n, half, at.costA, at.fromA, at.reached, SWEEP_STEP) === 0) {
@@ -757,7 +780,7 @@ const viterbiLazy = (
     const limit = outsideBand ? highest + LOG_TINY : -Infinity;
     if (k.unvoicedValues(at.costA, at.fromA, at.costB, at.fromB, limit, logUnvoiced[first + t]!, current + 8 * n, rowCurrent + 2 * n, n) === 0) return false;
     // Voiced targets: bounds for now (with the exact search, any state's log(tiny) transition is one more source).
-    k.voicedBounds(at.costA, at.windowVoiced, switchLift, at.stayMax, obsCurrent, highest + LOG_TINY, current, rowCurrent, exactCurrent, n);
+    lowPrevious = LOG_TINY + k.voicedBounds(at.costA, at.windowVoiced, switchLift, at.stayMax, obsCurrent, highest + LOG_TINY, current, rowCurrent, exactCurrent, n);
     // Frame t becomes frame t - 1.
     setObs(obsPrevious, t - 1, false);
     toFrame(t + 1);

@@ -19,8 +19,12 @@ export interface ViterbiKernels {
     previous: number, base: number, banded: number, nPitch: number, half: number, rows: number, nRows: number,
     cost: number, from: number, stack: number, slack: number,
   ): void;
-  /** See viterbi.ts `slidingMax`; `x` the address of the first of the n values. */
-  slidingMax(x: number, n: number, half: number, out: number, padded: number, prefix: number, suffix: number): void;
+  /**
+   * An upper bound of the voiced values' sliding maximum (window 2 half + 1) into `out`: `low`, or the
+   * value of a candidate state (`candidates`, int32 bins) within half of the row where larger.
+   * (Every other voiced state observes log(tiny): `low` bounds them.)
+   */
+  windowOfCandidates(out: number, n: number, half: number, low: number, values: number, candidates: number, nCandidates: number): void;
   /**
    * Which rows of frame t read voiced sources: `rowsSwitch` (unvoiced targets whose voiced block's bound
    * reaches their unvoiced cost), `keptCurrent` (voiced targets whose voiced block's bound reaches the
@@ -49,11 +53,12 @@ export interface ViterbiKernels {
   /**
    * Voiced values of frame t as bounds (their best unvoiced source bounded by `unvoicedBest`, the
    * unvoiced targets' best unvoiced cost, plus `switchLift`), their pointers unset and not exact.
+   * Returns the largest bound (before the observation).
    */
   voicedBounds(
     unvoicedBest: number, windowVoiced: number, switchLift: number, stayMax: number, observed: number, outside: number,
     values: number, pointerRow: number, exact: number, n: number,
-  ): void;
+  ): number;
   /** The largest of `count` values (-Infinity if none). */
   maxOf(x: number, count: number): number;
   /**
@@ -201,42 +206,27 @@ const bestOverRows = func(
   },
 );
 
-const slidingMax = func(
-  "slidingMax",
-  [["x", I32], ["n", I32], ["half", I32], ["out", I32], ["padded", I32], ["prefix", I32], ["suffix", I32]],
+const windowOfCandidates = func(
+  "windowOfCandidates",
+  [["out", I32], ["n", I32], ["half", I32], ["low", F64], ["values", I32], ["candidates", I32], ["nCandidates", I32]],
   () => {
-    declare({ w: I32, length: I32, start: I32, end: I32, i: I32, run: F64, v: F64, a: F64, bb: F64 });
+    declare({ q: I32, j: I32, c: I32, to: I32, v: F64 });
     // f64.max: these maxima only bound costs (a -0 for a +0 changes no comparison), and hold no NaN.
-    const running = (i: number[], into: string): number[] => [
-      ...set("run", [...get("run"), ...loadF(at8("padded", i)), ...F64_MAX]),
-      ...storeF(at8(into, i), get("run")),
-    ];
     return [
-      ...set("w", add(shl(get("half"), i32(1)), i32(1))),
-      ...set("length", add(get("n"), shl(get("half"), i32(1)))),
-      ...set("i", i32(0)),
-      ...whileLoop(lts(get("i"), get("n")), [
-        ...storeF(at8("padded", add(get("i"), get("half"))), loadF(at8("x", get("i")))),
-        ...set("i", add(get("i"), i32(1))),
-      ]),
-      ...set("start", i32(0)),
-      ...whileLoop(lts(get("start"), get("length")), [
-        ...set("end", add(get("start"), get("w"))),
-        ...ifThen(gts(get("end"), get("length")), set("end", get("length"))),
-        ...set("run", f64(-Infinity)),
-        ...set("i", get("start")),
-        ...whileLoop(lts(get("i"), get("end")), [...running(get("i"), "prefix"), ...set("i", add(get("i"), i32(1)))]),
-        ...set("run", f64(-Infinity)),
-        ...set("i", sub(get("end"), i32(1))),
-        ...whileLoop([...get("i"), ...get("start"), ...I32_GE_S], [...running(get("i"), "suffix"), ...set("i", sub(get("i"), i32(1)))]),
-        ...set("start", get("end")),
-      ]),
-      ...set("i", i32(0)),
-      ...whileLoop(lts(get("i"), get("n")), [
-        ...set("a", loadF(at8("suffix", get("i")))),
-        ...set("bb", loadF(at8("prefix", sub(add(get("i"), get("w")), i32(1))))),
-        ...storeF(at8("out", get("i")), [...get("a"), ...get("bb"), ...F64_MAX]),
-        ...set("i", add(get("i"), i32(1))),
+      ...forRange("q", i32(0), get("n"), storeF(at8("out", get("q")), get("low"))),
+      ...forRange("j", i32(0), get("nCandidates"), [
+        ...set("c", I("candidates", "j")),
+        ...set("v", F("values", "c")),
+        ...ifThen(fgt(get("v"), get("low")), [
+          ...set("q", sub(get("c"), get("half"))),
+          ...ifThen(lts(get("q"), i32(0)), set("q", i32(0))),
+          ...set("to", add(get("c"), get("half"))),
+          ...ifThen(gts(get("to"), sub(get("n"), i32(1))), set("to", sub(get("n"), i32(1)))),
+          ...whileLoop(les(get("q"), get("to")), [
+            ...storeF(at8("out", get("q")), [...F("out", "q"), ...get("v"), ...F64_MAX]),
+            ...set("q", add(get("q"), i32(1))),
+          ]),
+        ]),
       ]),
     ];
   },
@@ -369,19 +359,23 @@ const voicedBounds = func(
     ["values", I32], ["pointerRow", I32], ["exact", I32], ["n", I32],
   ],
   () => {
-    declare({ q: I32, fromUnvoiced: F64, fromVoiced: F64, bound: F64 });
+    declare({ q: I32, fromUnvoiced: F64, fromVoiced: F64, bound: F64, largest: F64 });
     return [
+      ...set("largest", f64(-Infinity)),
       ...forRange("q", i32(0), get("n"), [
         ...set("fromUnvoiced", fadd(F("unvoicedBest", "q"), get("switchLift"))),
         ...set("fromVoiced", fadd(F("windowVoiced", "q"), F("stayMax", "q"))),
         ...set("bound", pick(get("fromVoiced"), get("fromUnvoiced"), fgt(get("fromVoiced"), get("fromUnvoiced")))),
         ...set("bound", pick(get("outside"), get("bound"), fgt(get("outside"), get("bound")))),
+        ...set("largest", [...get("largest"), ...get("bound"), ...F64_MAX]),
         ...storeF(at8("values", get("q")), fadd(F("observed", "q"), get("bound"))),
         ...store16(at2("pointerRow", get("q")), i32(NO_POINTER)),
         ...storeB(add(get("exact"), get("q")), i32(0)),
       ]),
+      ...get("largest"),
     ];
   },
+  [F64],
 );
 
 const maxOf = func(
@@ -452,7 +446,23 @@ const sweepRows = func(
         ...ifThen([...[...get("q"), ...I32_EQZ], ...[...get("q"), ...sub(get("n"), i32(1)), ...I32_EQ], ...I32_OR], set("hi", get("bandHi"))),
         ...set("best", f64(-Infinity)),
         ...set("arg", i32(-1)),
-        ...scanTo(get("lo"), "hi"),
+        // Mostly two sources then one more by the gallop: those three unrolled (a wider scan only
+        // widens the window each first argmax holds over; see viterbi.ts sweepRows).
+        ...ifElse(
+          [...[...get("hi"), ...add(get("lo"), i32(1)), ...I32_EQ], ...lts(get("hi"), get("bandHi")), ...I32_AND],
+          [
+            ...set("pp", at8("previous", add(get("base"), get("lo")))),
+            ...set("bb", at8("banded", add(get("row"), get("lo")))),
+            ...[0, 1, 2].flatMap((j) => [
+              ...set("c", fadd(loadF(get("pp"), 8 * j), loadF(get("bb"), 8 * j))),
+              ...set("gt", fgt(get("c"), get("best"))),
+              ...set("best", pick(get("c"), get("best"), get("gt"))),
+              ...set("arg", pick(add(get("lo"), i32(j)), get("arg"), get("gt"))),
+            ]),
+            ...set("hi", add(get("lo"), i32(2))),
+          ],
+          scanTo(get("lo"), "hi"),
+        ),
         ...gallop,
         // The previous frame's source of this target, beyond: if better, scan up to it.
         ...set("p", sub(loadI(at4("from", get("q"))), get("base"))),
@@ -492,7 +502,7 @@ const sweepRows = func(
   [I32],
 );
 
-const MODULE = wasmModule([bestOverRows, slidingMax, selectRows, prepareVoiced, settleVoiced, unvoicedValues, voicedBounds, maxOf, sweepRows]);
+const MODULE = wasmModule([bestOverRows, windowOfCandidates, selectRows, prepareVoiced, settleVoiced, unvoicedValues, voicedBounds, maxOf, sweepRows]);
 
 /** The kernels over a kernel memory (its instance there); null where WebAssembly is missing. */
 export const viterbiKernels = kernelsOverMemory<ViterbiKernels>(MODULE);
