@@ -452,6 +452,7 @@ const scalarKernels = (buffer: ArrayBuffer): ViterbiKernels => {
         for (let q = c - half > 0 ? c - half : 0; q <= to; q++) if (v > f64[(out >> 3) + q]!) f64[(out >> 3) + q] = v;
       }
     },
+    // Every row tested (the kernel's shortcut near the candidates gives the same rows).
     selectRows(windowVoiced, costA, unvoicedPrevious, stayMax, switchMax, selfSwitch, keptCurrent, exactPrevious, rowsSwitch, rows, n, half, counts, values, largest, needed) {
       let nSwitch = 0;
       let floor = Infinity;
@@ -503,15 +504,19 @@ const scalarKernels = (buffer: ArrayBuffer): ViterbiKernels => {
       }
       return 1;
     },
-    unvoicedValues(costA, fromA, costB, fromB, limit, observed, values, pointerRow, n) {
+    unvoicedValues(costA, fromA, costB, fromB, limit, observed, values, pointerRow, n, lowestOut) {
+      let lowest = Infinity;
       for (let q = 0; q < n; q++) {
         const found = better(q, costA, fromA, costB, fromB, limit);
         if (found === null) return 0;
-        f64[(values >> 3) + q] = observed + found[0];
+        const v = observed + found[0];
+        if (v < lowest) lowest = v;
+        f64[(values >> 3) + q] = v;
         u16[(pointerRow >> 1) + q] = found[1];
         f64[(costB >> 3) + q] = -Infinity;
         i32[(fromB >> 2) + q] = -1;
       }
+      f64[lowestOut >> 3] = lowest;
       return 1;
     },
     voicedBounds(unvoicedBest, windowVoiced, switchLift, stayMax, observed, outside, values, pointerRow, exact, n) {
@@ -609,6 +614,7 @@ const layOut = (n: number, half: number, take: (bytes: number) => number) => {
     reached: ints(n),
     levels: ints(4 * (n + 1)),
     counts: ints(2),
+    lowestUnvoiced: doubles(1),
   };
 };
 
@@ -721,10 +727,16 @@ const viterbiLazy = (
     const u = first + t;
     for (let c = 0; c < count[u]!; c++) f64[(target >> 3) + bin[c * stride + u]!] = on ? logProb[c * stride + u]! : LOG_TINY;
   };
-  /** Frame t's candidate bins into `list`: its voiced states that observe more than log(tiny). */
+  /** Frame t's candidate bins into `list`, ascending: its voiced states that observe more than log(tiny). */
   const listCandidates = (list: number, t: number): void => {
     const u = first + t;
-    for (let c = 0; c < count[u]!; c++) i32[(list >> 2) + c] = bin[c * stride + u]!;
+    const at = list >> 2;
+    for (let c = 0; c < count[u]!; c++) {
+      const b = bin[c * stride + u]!;
+      let j = c;
+      for (; j > 0 && i32[at + j - 1]! > b; j--) i32[at + j] = i32[at + j - 1]!;
+      i32[at + j] = b;
+    }
   };
   const scan = (values: number, offset: number, banded: number, rows: number, nRows: number, cost: number, from: number): void =>
     k.bestOverRows(values, offset, banded, n, half, rows, nRows, cost, from, at.levels, banded === at.stay ? staySlack : switchSlack);
@@ -752,6 +764,15 @@ const viterbiLazy = (
   listCandidates(candidatesPrevious, 0);
   // The previous frame's voiced values outside its candidates are at most this (log(tiny) observed).
   let lowPrevious = LOG_TINY + logInit;
+  // Its lowest unvoiced value: every row's certain costs are at least this plus the lowest self
+  // transition (staying, the unvoiced source of the same pitch; switching, its voiced twin's).
+  let lowestUnvoiced = logUnvoiced[first]! + logInit;
+  let lowestStay = Infinity;
+  let lowestSwitch = Infinity;
+  for (let q = 0; q < n; q++) {
+    lowestStay = Math.min(lowestStay, logStay[q * span + half]!);
+    lowestSwitch = Math.min(lowestSwitch, logSwitch[q * span + half]!);
+  }
   for (let q = 0; q < n; q++) {
     f64[(previous >> 3) + q] = f64[(obsPrevious >> 3) + q]! + logInit;
     f64[(previous >> 3) + n + q] = logUnvoiced[first]! + logInit;
@@ -772,13 +793,18 @@ const viterbiLazy = (
     // Rows whose voiced sources may count: unvoiced targets (against the exact unvoiced
     // cost) and voiced ones (against the unvoiced source of the same pitch); the sources
     // within half of them made exact.
-    k.selectRows(at.windowVoiced, at.costA, previous + 8 * n, at.stayMax, at.switchMax, at.selfSwitch, keptCurrent, exactPrevious, at.rowsSwitch, at.rows, n, half, at.counts, previous, largest, at.needed);
+    const lowest = Math.min(lowestUnvoiced + lowestStay, lowestUnvoiced + lowestSwitch);
+    k.selectRows(
+      at.windowVoiced, at.costA, previous + 8 * n, at.stayMax, at.switchMax, at.selfSwitch, keptCurrent, exactPrevious, at.rowsSwitch, at.rows, n, half,
+      at.counts, previous, largest, at.needed, lowPrevious, lowest, candidatesPrevious, count[first + t - 1]!,
+    );
     const nSwitch = i32[at.counts >> 2]!;
     if (!materialise(t - 1, i32[(at.counts >> 2) + 1]!, highestOlder)) return false;
     // Unvoiced targets from voiced sources, then the unvoiced values.
     if (nSwitch > 0) scan(previous, 0, at.across, at.rowsSwitch, nSwitch, at.costB, at.fromB);
     const limit = outsideBand ? highest + LOG_TINY : -Infinity;
-    if (k.unvoicedValues(at.costA, at.fromA, at.costB, at.fromB, limit, logUnvoiced[first + t]!, current + 8 * n, rowCurrent + 2 * n, n) === 0) return false;
+    if (k.unvoicedValues(at.costA, at.fromA, at.costB, at.fromB, limit, logUnvoiced[first + t]!, current + 8 * n, rowCurrent + 2 * n, n, at.lowestUnvoiced) === 0) return false;
+    lowestUnvoiced = f64[at.lowestUnvoiced >> 3]!;
     // Voiced targets: bounds for now (with the exact search, any state's log(tiny) transition is one more source).
     lowPrevious = LOG_TINY + k.voicedBounds(at.costA, at.windowVoiced, switchLift, at.stayMax, obsCurrent, highest + LOG_TINY, current, rowCurrent, exactCurrent, n);
     // Frame t becomes frame t - 1.

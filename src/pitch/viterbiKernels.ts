@@ -6,7 +6,7 @@
  */
 import { kernelsOverMemory } from "../util/kernelMemory.js";
 import {
-  F64, F64_ADD, F64_EQ, F64_GE, F64_GT, F64_LOAD, F64_LT, F64_MAX, F64_STORE, F64X2_ADD, F64X2_EXTRACT_LANE, F64X2_GT, F64X2_SPLAT,
+  F64, F64_ADD, F64_EQ, F64_GE, F64_GT, F64_LOAD, F64_LT, F64_MAX, F64_MIN, F64_STORE, F64X2_ADD, F64X2_EXTRACT_LANE, F64X2_GT, F64X2_SPLAT,
   I32, I32_AND, I32_EQ, I32_EQZ, I32_GE_S, I32_GT_S, I32_LE_S, I32_LOAD, I32_LOAD8_U, I32_LT_S, I32_OR, I32_SHR_S, I32_STORE, I32_STORE16,
   I32_STORE8, I32_WRAP_I64, I64_EXTEND_I32_U, I64X2_ADD, I64X2_EXTRACT_LANE, I64X2_SPLAT, RETURN, SELECT, V128, V128_BITSELECT, V128_CONST,
   V128_LOAD, binary, declare, f64, func, get, i32, ifElse, ifThen, set, tee, wasmModule, whileLoop,
@@ -31,12 +31,14 @@ export interface ViterbiKernels {
    * unvoiced twin's cost), and `rows`, the voiced sources to make exact, ascending: within half of either,
    * not yet exact, and whose value (a bound) plus the `largest` transition reaches the lowest of those
    * rows' certain costs (the others cannot win a scan or tie: see viterbiLazy). Writes the two counts to
-   * `counts`; `needed` is scratch (n bytes).
+   * `counts`; `needed` is scratch (n bytes). Where `low + largest < lowest` (`low` the window bound away
+   * from the `candidates`, int32 bins in ascending order; `lowest` at most every row's certain costs),
+   * only the rows within half of a candidate are tested.
    */
   selectRows(
     windowVoiced: number, costA: number, unvoicedPrevious: number, stayMax: number, switchMax: number, selfSwitch: number,
     keptCurrent: number, exactPrevious: number, rowsSwitch: number, rows: number, n: number, half: number, counts: number,
-    values: number, largest: number, needed: number,
+    values: number, largest: number, needed: number, low: number, lowest: number, candidates: number, nCandidates: number,
   ): void;
   /** For each row: no voiced source yet (cost -Infinity, from -1); those whose voiced block counts into `rowsVoiced`, their count returned. */
   prepareVoiced(rows: number, nRows: number, costD: number, fromD: number, keptPrevious: number, rowsVoiced: number): number;
@@ -48,8 +50,11 @@ export interface ViterbiKernels {
     rows: number, nRows: number, costC: number, fromC: number, costD: number, fromD: number, limit: number,
     values: number, observed: number, pointerRow: number, exact: number,
   ): number;
-  /** Every unvoiced value and pointer of frame t (blocks A unvoiced, B voiced; B reset after); 0 as settleVoiced. */
-  unvoicedValues(costA: number, fromA: number, costB: number, fromB: number, limit: number, observed: number, values: number, pointerRow: number, n: number): number;
+  /** Every unvoiced value and pointer of frame t (blocks A unvoiced, B voiced; B reset after), the lowest value to `lowestOut`; 0 as settleVoiced. */
+  unvoicedValues(
+    costA: number, fromA: number, costB: number, fromB: number, limit: number, observed: number, values: number, pointerRow: number, n: number,
+    lowestOut: number,
+  ): number;
   /**
    * Voiced values of frame t as bounds (their best unvoiced source bounded by `unvoicedBest`, the
    * unvoiced targets' best unvoiced cost, plus `switchLift`), their pointers unset and not exact.
@@ -237,46 +242,73 @@ const selectRows = func(
   [
     ["windowVoiced", I32], ["costA", I32], ["unvoicedPrevious", I32], ["stayMax", I32], ["switchMax", I32], ["selfSwitch", I32],
     ["keptCurrent", I32], ["exactPrevious", I32], ["rowsSwitch", I32], ["rows", I32], ["n", I32], ["half", I32], ["counts", I32],
-    ["values", I32], ["largest", F64], ["needed", I32],
+    ["values", I32], ["largest", F64], ["needed", I32], ["low", F64], ["lowest", F64], ["candidates", I32], ["nCandidates", I32],
   ],
   () => {
-    declare({ q: I32, k: I32, nSwitch: I32, nRows: I32, reach: I32, from: I32, switching: I32, staying: I32, bound: F64, floor: F64, certain: F64 });
+    declare({
+      q: I32, k: I32, j: I32, to: I32, next: I32, nSwitch: I32, nRows: I32, reach: I32, from: I32, switching: I32, staying: I32, few: I32,
+      bound: F64, floor: F64, certain: F64,
+    });
+    const test = [
+      ...set("bound", F("windowVoiced", "q")),
+      ...set("certain", F("costA", "q")),
+      ...set("switching", not(flt(fadd(get("bound"), F("switchMax", "q")), get("certain")))),
+      ...ifThen(get("switching"), [
+        ...storeI(at4("rowsSwitch", get("nSwitch")), get("q")),
+        ...set("nSwitch", add(get("nSwitch"), i32(1))),
+        ...ifThen(flt(get("certain"), get("floor")), set("floor", get("certain"))),
+      ]),
+      ...set("certain", fadd(F("unvoicedPrevious", "q"), F("selfSwitch", "q"))),
+      ...set("staying", not(flt(fadd(get("bound"), F("stayMax", "q")), get("certain")))),
+      ...ifThen(get("staying"), ifThen(flt(get("certain"), get("floor")), set("floor", get("certain")))),
+      ...storeB(add(get("keptCurrent"), get("q")), get("staying")),
+      ...storeB(add(get("needed"), get("q")), [...get("switching"), ...get("staying"), ...I32_OR]),
+    ];
+    const gather = ifThen(B("needed", "q"), [
+      ...set("from", sub(get("q"), get("half"))),
+      ...ifThen(les(get("from"), get("reach")), set("from", add(get("reach"), i32(1)))),
+      ...set("reach", add(get("q"), get("half"))),
+      ...ifThen(gts(get("reach"), sub(get("n"), i32(1))), set("reach", sub(get("n"), i32(1)))),
+      ...set("k", get("from")),
+      ...whileLoop(les(get("k"), get("reach")), [
+        ...ifThen([...not(B("exactPrevious", "k")), ...not(flt(fadd(F("values", "k"), get("largest")), get("floor"))), ...I32_AND], [
+          ...storeI(at4("rows", get("nRows")), get("k")),
+          ...set("nRows", add(get("nRows"), i32(1))),
+        ]),
+        ...set("k", add(get("k"), i32(1))),
+      ]),
+    ]);
+    /** body over the rows within half of a candidate, ascending (the candidates are listed ascending). */
+    const nearCandidates = (body: number[]): number[] => [
+      ...set("next", i32(0)),
+      ...set("j", i32(0)),
+      ...whileLoop(lts(get("j"), get("nCandidates")), [
+        ...set("q", sub(I("candidates", "j"), get("half"))),
+        ...ifThen(lts(get("q"), get("next")), set("q", get("next"))),
+        ...set("to", add(I("candidates", "j"), get("half"))),
+        ...ifThen(gts(get("to"), sub(get("n"), i32(1))), set("to", sub(get("n"), i32(1)))),
+        ...whileLoop(les(get("q"), get("to")), [...body, ...set("q", add(get("q"), i32(1)))]),
+        ...ifThen(gts(add(get("to"), i32(1)), get("next")), set("next", add(get("to"), i32(1)))),
+        ...set("j", add(get("j"), i32(1))),
+      ]),
+    ];
     return [
       ...set("nSwitch", i32(0)),
       ...set("nRows", i32(0)),
       ...set("reach", i32(-1)),
       ...set("floor", f64(Infinity)),
-      ...forRange("q", i32(0), get("n"), [
-        ...set("bound", F("windowVoiced", "q")),
-        ...set("certain", F("costA", "q")),
-        ...set("switching", not(flt(fadd(get("bound"), F("switchMax", "q")), get("certain")))),
-        ...ifThen(get("switching"), [
-          ...storeI(at4("rowsSwitch", get("nSwitch")), get("q")),
-          ...set("nSwitch", add(get("nSwitch"), i32(1))),
-          ...ifThen(flt(get("certain"), get("floor")), set("floor", get("certain"))),
-        ]),
-        ...set("certain", fadd(F("unvoicedPrevious", "q"), F("selfSwitch", "q"))),
-        ...set("staying", not(flt(fadd(get("bound"), F("stayMax", "q")), get("certain")))),
-        ...ifThen(get("staying"), ifThen(flt(get("certain"), get("floor")), set("floor", get("certain")))),
-        ...storeB(add(get("keptCurrent"), get("q")), get("staying")),
-        ...storeB(add(get("needed"), get("q")), [...get("switching"), ...get("staying"), ...I32_OR]),
-      ]),
-      ...forRange("q", i32(0), get("n"), [
-        ...ifThen(B("needed", "q"), [
-          ...set("from", sub(get("q"), get("half"))),
-          ...ifThen(les(get("from"), get("reach")), set("from", add(get("reach"), i32(1)))),
-          ...set("reach", add(get("q"), get("half"))),
-          ...ifThen(gts(get("reach"), sub(get("n"), i32(1))), set("reach", sub(get("n"), i32(1)))),
-          ...set("k", get("from")),
-          ...whileLoop(les(get("k"), get("reach")), [
-            ...ifThen([...not(B("exactPrevious", "k")), ...not(flt(fadd(F("values", "k"), get("largest")), get("floor"))), ...I32_AND], [
-              ...storeI(at4("rows", get("nRows")), get("k")),
-              ...set("nRows", add(get("nRows"), i32(1))),
-            ]),
-            ...set("k", add(get("k"), i32(1))),
-          ]),
-        ]),
-      ]),
+      // Rows away from every candidate have the window bound `low`: where even low plus the largest
+      // transition stays below the lowest certain cost, their tests fail and only the candidates' rows are run.
+      ...set("few", flt(fadd(get("low"), get("largest")), get("lowest"))),
+      ...ifElse(
+        get("few"),
+        [
+          ...forRange("q", i32(0), get("n"), [...storeB(add(get("keptCurrent"), get("q")), i32(0)), ...storeB(add(get("needed"), get("q")), i32(0))]),
+          ...nearCandidates(test),
+          ...nearCandidates(gather),
+        ],
+        [...forRange("q", i32(0), get("n"), test), ...forRange("q", i32(0), get("n"), gather)],
+      ),
       ...storeI(get("counts"), get("nSwitch")),
       ...storeI(get("counts"), get("nRows"), 4),
     ];
@@ -334,18 +366,25 @@ const settleVoiced = func(
 
 const unvoicedValues = func(
   "unvoicedValues",
-  [["costA", I32], ["fromA", I32], ["costB", I32], ["fromB", I32], ["limit", F64], ["observed", F64], ["values", I32], ["pointerRow", I32], ["n", I32]],
+  [
+    ["costA", I32], ["fromA", I32], ["costB", I32], ["fromB", I32], ["limit", F64], ["observed", F64], ["values", I32], ["pointerRow", I32], ["n", I32],
+    ["lowestOut", I32],
+  ],
   () => {
-    declare({ q: I32, k: I32, cost: F64 });
+    declare({ q: I32, k: I32, cost: F64, v: F64, lowest: F64 });
     return [
+      ...set("lowest", f64(Infinity)),
       ...forRange("q", i32(0), get("n"), [
         // The voiced block's (B) unless the unvoiced one's (A) is larger.
         ...better("costA", "fromA", "costB", "fromB"),
-        ...storeF(at8("values", get("q")), fadd(get("observed"), get("cost"))),
+        ...set("v", fadd(get("observed"), get("cost"))),
+        ...storeF(at8("values", get("q")), get("v")),
+        ...set("lowest", [...get("lowest"), ...get("v"), ...F64_MIN]),
         ...store16(at2("pointerRow", get("q")), get("k")),
         ...storeF(at8("costB", get("q")), f64(-Infinity)),
         ...storeI(at4("fromB", get("q")), i32(-1)),
       ]),
+      ...storeF(get("lowestOut"), get("lowest")),
       ...i32(1),
     ];
   },
