@@ -182,6 +182,38 @@ describe.each(VITERBI_BACKENDS)("Viterbi over the banded transitions (librosa's 
     ["a steady tone with gaps", -Infinity, (_r, t) => (t % 10 < 6 ? { count: 1, unvoiced: 0.1, centre: 30 } : { count: 0, unvoiced: 1 })],
     ["a steady tone with gaps, transitions >= 1e-4", Math.log(1e-4 + TINY), (_r, t) => (t % 10 < 6 ? { count: 1, unvoiced: 0.1, centre: 30 } : { count: 0, unvoiced: 1 })],
   ];
+  it("random sparse candidates, unvoiced often all but impossible, probabilities often near 0: the eager decoding's states", () => {
+    // Where the unvoiced states observe ~log(tiny), a voiced state away from every candidate (also
+    // ~log(tiny)) can be the best voiced source of an unvoiced target: the candidates' shortcut must see it.
+    const r = random(1);
+    let compared = 0;
+    for (let trial = 0; trial < 400; trial++) {
+      const w = [41, 21, 11][trial % 3]!;
+      const threshold = trial % 2 ? Math.log(1e-4 + TINY) : -Infinity;
+      const transitions = pitchTransitions(nPitch, w, 0.01, threshold);
+      const obs: PyinObservations = { count: new Int32Array(nFrames), bin: new Int32Array(nFrames * 2), logProb: new Float64Array(nFrames * 2), logUnvoiced: new Float64Array(nFrames) };
+      const mode = trial % 5;
+      for (let t = 0; t < nFrames; t++) {
+        const count = Math.floor(r() * 3);
+        const unvoiced = [0, t % 2 ? 0 : r(), r() < 0.3 ? 0 : 1e-300, r() * 1e-200, r()][mode]!;
+        obs.count[t] = count;
+        obs.logUnvoiced[t] = Math.log(unvoiced / nPitch + TINY);
+        for (let c = 0; c < count; c++) {
+          const bin = Math.floor(r() * nPitch);
+          obs.bin[c * nFrames + t] = c === 1 && bin === obs.bin[t] ? (bin + 1) % nPitch : bin;
+          obs.logProb[c * nFrames + t] = Math.log((r() < 0.5 ? r() * 1e-250 : r()) + TINY);
+        }
+      }
+      const lazy = new Int32Array(nFrames);
+      const eager = new Int32Array(nFrames);
+      viterbiPyin(transitions, obs, 0, nFrames, lazy);
+      viterbiEager(transitions, obs, 0, nFrames, eager);
+      expect(Array.from(lazy)).toEqual(Array.from(eager));
+      compared++;
+    }
+    expect(compared).toBe(400);
+  });
+
   it.each(cases)("%s", (label, threshold, frame) => {
     const transitions = pitchTransitions(nPitch, width, label.includes("0.5") ? 0.5 : 0.01, threshold);
     const nStates = 2 * nPitch;

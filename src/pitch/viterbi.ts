@@ -483,6 +483,30 @@ const scalarKernels = (buffer: ArrayBuffer): ViterbiKernels => {
       i32[counts >> 2] = nSwitch;
       i32[(counts >> 2) + 1] = nRows;
     },
+    switchFromCandidates(values, banded, n, half, rows, nRows, candidates, nCandidates, low, rowMax, costA, cost, from, left) {
+      const span = 2 * half + 1;
+      let nLeft = 0;
+      for (let r = 0; r < nRows; r++) {
+        const q = i32[(rows >> 2) + r]!;
+        let best = -Infinity;
+        let arg = -1;
+        for (let j = 0; j < nCandidates; j++) {
+          const c = i32[(candidates >> 2) + j]!;
+          if (c < q - half || c > q + half) continue;
+          const v = f64[(values >> 3) + c]! + f64[(banded >> 3) + q * span + half - q + c]!;
+          if (v > best) {
+            best = v;
+            arg = c;
+          }
+        }
+        const reach = low + f64[(rowMax >> 3) + q]!;
+        if (best > reach) {
+          f64[(cost >> 3) + q] = best;
+          i32[(from >> 2) + q] = arg;
+        } else if (!(reach < f64[(costA >> 3) + q]!)) i32[(left >> 2) + nLeft++] = q;
+      }
+      return nLeft;
+    },
     prepareVoiced(rows, nRows, costD, fromD, keptPrevious, rowsVoiced) {
       let nVoiced = 0;
       for (let r = 0; r < nRows; r++) {
@@ -800,8 +824,11 @@ const viterbiLazy = (
     );
     const nSwitch = i32[at.counts >> 2]!;
     if (!materialise(t - 1, i32[(at.counts >> 2) + 1]!, highestOlder)) return false;
-    // Unvoiced targets from voiced sources, then the unvoiced values.
-    if (nSwitch > 0) scan(previous, 0, at.across, at.rowsSwitch, nSwitch, at.costB, at.fromB);
+    // Unvoiced targets from voiced sources (where a candidate is above every other voiced value's reach, it decides), then the unvoiced values.
+    if (nSwitch > 0) {
+      const nLeft = k.switchFromCandidates(previous, at.across, n, half, at.rowsSwitch, nSwitch, candidatesPrevious, count[first + t - 1]!, lowPrevious, at.switchMax, at.costA, at.costB, at.fromB, at.rows);
+      if (nLeft > 0) scan(previous, 0, at.across, at.rows, nLeft, at.costB, at.fromB);
+    }
     const limit = outsideBand ? highest + LOG_TINY : -Infinity;
     if (k.unvoicedValues(at.costA, at.fromA, at.costB, at.fromB, limit, logUnvoiced[first + t]!, current + 8 * n, rowCurrent + 2 * n, n, at.lowestUnvoiced) === 0) return false;
     lowestUnvoiced = f64[at.lowestUnvoiced >> 3]!;

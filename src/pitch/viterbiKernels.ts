@@ -40,6 +40,18 @@ export interface ViterbiKernels {
     keptCurrent: number, exactPrevious: number, rowsSwitch: number, rows: number, n: number, half: number, counts: number,
     values: number, largest: number, needed: number, low: number, lowest: number, candidates: number, nCandidates: number,
   ): void;
+  /**
+   * Unvoiced targets `rows[0 .. nRows)` from the voiced sources of frame t - 1 (`values`, the switching
+   * table `banded`) where a candidate decides: the best over the `candidates` (int32 bins, ascending) within
+   * the band, first on ties, kept as the row's `cost` / `from` when above `low` (a bound of every other
+   * voiced value) plus the row's largest transition `rowMax`. Where not, and that sum is below `costA`
+   * (the row's unvoiced block), the block cannot win and the row keeps no voiced source; the other rows
+   * into `left`, their count returned.
+   */
+  switchFromCandidates(
+    values: number, banded: number, n: number, half: number, rows: number, nRows: number, candidates: number, nCandidates: number,
+    low: number, rowMax: number, costA: number, cost: number, from: number, left: number,
+  ): number;
   /** For each row: no voiced source yet (cost -Infinity, from -1); those whose voiced block counts into `rowsVoiced`, their count returned. */
   prepareVoiced(rows: number, nRows: number, costD: number, fromD: number, keptPrevious: number, rowsVoiced: number): number;
   /**
@@ -315,6 +327,41 @@ const selectRows = func(
   },
 );
 
+const switchFromCandidates = func(
+  "switchFromCandidates",
+  [
+    ["values", I32], ["banded", I32], ["n", I32], ["half", I32], ["rows", I32], ["nRows", I32], ["candidates", I32], ["nCandidates", I32],
+    ["low", F64], ["rowMax", I32], ["costA", I32], ["cost", I32], ["from", I32], ["left", I32],
+  ],
+  () => {
+    declare({ r: I32, q: I32, j: I32, c: I32, arg: I32, nLeft: I32, span: I32, best: F64, v: F64, reach: F64 });
+    return [
+      ...set("span", add(shl(get("half"), i32(1)), i32(1))),
+      ...set("nLeft", i32(0)),
+      ...forRange("r", i32(0), get("nRows"), [
+        ...set("q", I("rows", "r")),
+        ...set("best", f64(-Infinity)),
+        ...set("arg", i32(-1)),
+        ...forRange("j", i32(0), get("nCandidates"), [
+          ...set("c", I("candidates", "j")),
+          ...ifThen([...les(sub(get("q"), get("half")), get("c")), ...les(get("c"), add(get("q"), get("half"))), ...I32_AND], [
+            ...set("v", fadd(F("values", "c"), loadF(at8("banded", add(sub(add(mul(get("q"), get("span")), get("half")), get("q")), get("c")))))),
+            ...ifThen(fgt(get("v"), get("best")), [...set("best", get("v")), ...set("arg", get("c"))]),
+          ]),
+        ]),
+        ...set("reach", fadd(get("low"), F("rowMax", "q"))),
+        ...ifElse(
+          fgt(get("best"), get("reach")),
+          [...storeF(at8("cost", get("q")), get("best")), ...storeI(at4("from", get("q")), get("arg"))],
+          ifThen(not(flt(get("reach"), F("costA", "q"))), [...storeI(at4("left", get("nLeft")), get("q")), ...set("nLeft", add(get("nLeft"), i32(1)))]),
+        ),
+      ]),
+      ...get("nLeft"),
+    ];
+  },
+  [I32],
+);
+
 const prepareVoiced = func(
   "prepareVoiced",
   [["rows", I32], ["nRows", I32], ["costD", I32], ["fromD", I32], ["keptPrevious", I32], ["rowsVoiced", I32]],
@@ -541,7 +588,7 @@ const sweepRows = func(
   [I32],
 );
 
-const MODULE = wasmModule([bestOverRows, windowOfCandidates, selectRows, prepareVoiced, settleVoiced, unvoicedValues, voicedBounds, maxOf, sweepRows]);
+const MODULE = wasmModule([bestOverRows, windowOfCandidates, selectRows, switchFromCandidates, prepareVoiced, settleVoiced, unvoicedValues, voicedBounds, maxOf, sweepRows]);
 
 /** The kernels over a kernel memory (its instance there); null where WebAssembly is missing. */
 export const viterbiKernels = kernelsOverMemory<ViterbiKernels>(MODULE);
