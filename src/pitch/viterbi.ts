@@ -528,6 +528,7 @@ const scalarKernels = (buffer: ArrayBuffer): ViterbiKernels => {
       }
       return 1;
     },
+    // Every row's two blocks compared (the kernel visits B's rows only: elsewhere B holds -Infinity).
     unvoicedValues(costA, fromA, costB, fromB, limit, observed, values, pointerRow, n, lowestOut) {
       let lowest = Infinity;
       for (let q = 0; q < n; q++) {
@@ -830,7 +831,9 @@ const viterbiLazy = (
       if (nLeft > 0) scan(previous, 0, at.across, at.rows, nLeft, at.costB, at.fromB);
     }
     const limit = outsideBand ? highest + LOG_TINY : -Infinity;
-    if (k.unvoicedValues(at.costA, at.fromA, at.costB, at.fromB, limit, logUnvoiced[first + t]!, current + 8 * n, rowCurrent + 2 * n, n, at.lowestUnvoiced) === 0) return false;
+    if (k.unvoicedValues(at.costA, at.fromA, at.costB, at.fromB, limit, logUnvoiced[first + t]!, current + 8 * n, rowCurrent + 2 * n, n, at.lowestUnvoiced, at.rowsSwitch, nSwitch) === 0) {
+      return false;
+    }
     lowestUnvoiced = f64[at.lowestUnvoiced >> 3]!;
     // Voiced targets: bounds for now (with the exact search, any state's log(tiny) transition is one more source).
     lowPrevious = LOG_TINY + k.voicedBounds(at.costA, at.windowVoiced, switchLift, at.stayMax, obsCurrent, highest + LOG_TINY, current, rowCurrent, exactCurrent, n);

@@ -9,7 +9,7 @@ import {
   F64, F64_ADD, F64_EQ, F64_GE, F64_GT, F64_LOAD, F64_LT, F64_MAX, F64_MIN, F64_STORE, F64X2_ADD, F64X2_EXTRACT_LANE, F64X2_GT, F64X2_SPLAT,
   I32, I32_AND, I32_EQ, I32_EQZ, I32_GE_S, I32_GT_S, I32_LE_S, I32_LOAD, I32_LOAD8_U, I32_LT_S, I32_OR, I32_SHR_S, I32_STORE, I32_STORE16,
   I32_STORE8, I32_WRAP_I64, I64_EXTEND_I32_U, I64X2_ADD, I64X2_EXTRACT_LANE, I64X2_SPLAT, RETURN, SELECT, V128, V128_BITSELECT, V128_CONST,
-  V128_LOAD, binary, declare, f64, func, get, i32, ifElse, ifThen, set, tee, wasmModule, whileLoop,
+  MEMORY_FILL, V128_LOAD, binary, declare, f64, func, get, i32, ifElse, ifThen, set, tee, wasmModule, whileLoop,
   i32Add as add, i32LeU, i32LtU, i32Mul as mul, i32Shl as shl, i32Sub as sub,
 } from "../util/wasm.js";
 
@@ -62,10 +62,13 @@ export interface ViterbiKernels {
     rows: number, nRows: number, costC: number, fromC: number, costD: number, fromD: number, limit: number,
     values: number, observed: number, pointerRow: number, exact: number,
   ): number;
-  /** Every unvoiced value and pointer of frame t (blocks A unvoiced, B voiced; B reset after), the lowest value to `lowestOut`; 0 as settleVoiced. */
+  /**
+   * Every unvoiced value and pointer of frame t (blocks A unvoiced, B voiced, B only on `rows` and reset
+   * there after), at most the lowest value to `lowestOut`; 0 as settleVoiced.
+   */
   unvoicedValues(
     costA: number, fromA: number, costB: number, fromB: number, limit: number, observed: number, values: number, pointerRow: number, n: number,
-    lowestOut: number,
+    lowestOut: number, rows: number, nRows: number,
   ): number;
   /**
    * Voiced values of frame t as bounds (their best unvoiced source bounded by `unvoicedBest`, the
@@ -117,6 +120,8 @@ const at2 = (base: string, index: number[]): number[] => add(get(base), shl(inde
 const F = (base: string, index: string): number[] => loadF(at8(base, get(index)));
 const I = (base: string, index: string): number[] => loadI(at4(base, get(index)));
 const B = (base: string, index: string): number[] => loadB(add(get(base), get(index)));
+/** `count` bytes from `addr` set to `value` (memory.fill). */
+const fillBytes = (addr: number[], value: number, count: number[]): number[] => [...addr, ...i32(value), ...count, ...MEMORY_FILL];
 /** for (i = from; i < to; i++) body */
 const forRange = (i: string, from: number[], to: number[], body: number[]): number[] => [
   ...set(i, from),
@@ -315,7 +320,8 @@ const selectRows = func(
       ...ifElse(
         get("few"),
         [
-          ...forRange("q", i32(0), get("n"), [...storeB(add(get("keptCurrent"), get("q")), i32(0)), ...storeB(add(get("needed"), get("q")), i32(0))]),
+          ...fillBytes(get("keptCurrent"), 0, get("n")),
+          ...fillBytes(get("needed"), 0, get("n")),
           ...nearCandidates(test),
           ...nearCandidates(gather),
         ],
@@ -415,24 +421,42 @@ const unvoicedValues = func(
   "unvoicedValues",
   [
     ["costA", I32], ["fromA", I32], ["costB", I32], ["fromB", I32], ["limit", F64], ["observed", F64], ["values", I32], ["pointerRow", I32], ["n", I32],
-    ["lowestOut", I32],
+    ["lowestOut", I32], ["rows", I32], ["nRows", I32],
   ],
   () => {
-    declare({ q: I32, k: I32, cost: F64, v: F64, lowest: F64 });
+    declare({ q: I32, r: I32, k: I32, bad: I32, cost: F64, v: F64, lowest: F64 });
+    /** 1 where source k at `cost` is none, or the log(tiny) transitions could reach it (limit >= cost). */
+    const fails = (k: number[], cost: number[]): number[] => [...lts(k, i32(0)), ...get("limit"), ...cost, ...F64_GE, ...I32_OR];
     return [
       ...set("lowest", f64(Infinity)),
+      ...set("bad", i32(0)),
+      // The unvoiced block's everywhere (B holds -Infinity outside the rows)...
       ...forRange("q", i32(0), get("n"), [
-        // The voiced block's (B) unless the unvoiced one's (A) is larger.
-        ...better("costA", "fromA", "costB", "fromB"),
+        ...set("cost", F("costA", "q")),
+        ...set("k", I("fromA", "q")),
+        ...set("bad", add(get("bad"), fails(get("k"), get("cost")))),
         ...set("v", fadd(get("observed"), get("cost"))),
         ...storeF(at8("values", get("q")), get("v")),
         ...set("lowest", [...get("lowest"), ...get("v"), ...F64_MIN]),
         ...store16(at2("pointerRow", get("q")), get("k")),
+      ]),
+      // ...then the voiced block's on the rows that have one, unless the unvoiced one's is larger (B reset after).
+      ...forRange("r", i32(0), get("nRows"), [
+        ...set("q", I("rows", "r")),
+        ...ifThen(not(fgt(F("costA", "q"), F("costB", "q"))), [
+          ...set("bad", sub(get("bad"), fails(I("fromA", "q"), F("costA", "q")))),
+          ...set("cost", F("costB", "q")),
+          ...set("k", I("fromB", "q")),
+          ...set("bad", add(get("bad"), fails(get("k"), get("cost")))),
+          ...storeF(at8("values", get("q")), fadd(get("observed"), get("cost"))),
+          ...store16(at2("pointerRow", get("q")), get("k")),
+        ]),
         ...storeF(at8("costB", get("q")), f64(-Infinity)),
         ...storeI(at4("fromB", get("q")), i32(-1)),
       ]),
+      // (a voiced source only raises a value: `lowest` stays at most the lowest value)
       ...storeF(get("lowestOut"), get("lowest")),
-      ...i32(1),
+      ...not(get("bad")),
     ];
   },
   [I32],
@@ -455,9 +479,9 @@ const voicedBounds = func(
         ...set("bound", pick(get("outside"), get("bound"), fgt(get("outside"), get("bound")))),
         ...set("largest", [...get("largest"), ...get("bound"), ...F64_MAX]),
         ...storeF(at8("values", get("q")), fadd(F("observed", "q"), get("bound"))),
-        ...store16(at2("pointerRow", get("q")), i32(NO_POINTER)),
-        ...storeB(add(get("exact"), get("q")), i32(0)),
       ]),
+      ...fillBytes(get("pointerRow"), NO_POINTER & 0xff, shl(get("n"), i32(1))),
+      ...fillBytes(get("exact"), 0, get("n")),
       ...get("largest"),
     ];
   },

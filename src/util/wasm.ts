@@ -104,6 +104,8 @@ export const I32_STORE = (offset = 0): number[] => [0x36, 2, ...uleb(offset)];
 export const I32_LOAD8_U = (offset = 0): number[] => [0x2d, 0, ...uleb(offset)];
 export const I32_STORE8 = (offset = 0): number[] => [0x3a, 0, ...uleb(offset)];
 export const I32_STORE16 = (offset = 0): number[] => [0x3b, 1, ...uleb(offset)];
+/** memory.fill (bulk memory) of memory 0: operands destination, byte value, length. */
+export const MEMORY_FILL = [0xfc, 0x0b, 0x00];
 export const F64_STORE = (offset = 0): number[] => [0x39, 3, ...uleb(offset)];
 
 export const i32 = (value: number): number[] => [0x41, ...sleb(value)];
