@@ -1,7 +1,9 @@
 /**
  * pyin's Viterbi kernels in WebAssembly (scalar: the comparisons are sequential),
  * each the operation of its JavaScript twin in viterbi.ts on the same float64
- * values in the same order, so the decoded states are the same to the bit.
+ * values in the same order, so the decoded states are the same to the bit
+ * (`selectRows` and `unvoicedValues` skip rows whose outcome is known, which
+ * their twins compute: the same rows and values).
  * Byte addresses; counts in elements.
  */
 import { kernelsOverMemory } from "../util/kernelMemory.js";
