@@ -107,7 +107,7 @@ export const allocObservations = (plan: PyinPlan, units: number, shared: boolean
  * `ready` (shared): each unit's flag set to 1 (and waiters woken) once its observations are written.
  */
 export const observeUnits = (plan: PyinPlan, signal: Float32Array | Float64Array, out: FrameObservations, u0: number, u1: number, ready?: Int32Array): void => {
-  const scratch = observationScratch(plan.slots, plan.model.prior.thresholds.length);
+  const scratch = observationScratch(plan.slots);
   normalizedDifferenceUnits(plan.yin, signal, u0, u1, (u, normalized, at, memory, spare) => {
     const nTroughs = memory.troughs(at, normalized.length, spare);
     observeFrame(plan.model, normalized, memory.heap(), spare, nTroughs, u, out, scratch);

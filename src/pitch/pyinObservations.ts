@@ -79,9 +79,9 @@ interface ObservationScratch {
   troughs: Int32Array;
   eligible: Int32Array;
   probs: Float64Array;
-  /** Eligible troughs by the first threshold they are below (a counting sort: `starts` per threshold). */
+  /** Eligible troughs by the first threshold they are below (`joinAt`), ties in trough order. */
   byThreshold: Int32Array;
-  starts: Int32Array;
+  joinAt: Int32Array;
   /** The troughs below the current threshold, ascending. */
   joined: Int32Array;
   /** The frame's candidates (bin, probability) before they are written out. */
@@ -89,12 +89,12 @@ interface ObservationScratch {
   chances: Float64Array;
 }
 
-export const observationScratch = (slots: number, nThresholds: number): ObservationScratch => ({
+export const observationScratch = (slots: number): ObservationScratch => ({
   troughs: new Int32Array(slots),
   eligible: new Int32Array(slots),
   probs: new Float64Array(slots),
   byThreshold: new Int32Array(slots),
-  starts: new Int32Array(nThresholds + 2),
+  joinAt: new Int32Array(slots),
   joined: new Int32Array(slots),
   bins: new Int32Array(slots),
   chances: new Float64Array(slots),
@@ -163,20 +163,23 @@ export const observeFrame = (
   if (nTroughs > 0) {
     // Thresholds in order; the troughs below each share its mass by rank (troughs join the
     // ascending list `joined` at the first threshold above them and stay: thresholds ascend).
-    const { byThreshold, starts, joined } = scratch;
-    starts.fill(0, 0, nThresholds + 2);
-    let first = nThresholds;
+    // Eligible troughs ordered by that threshold (`joinAt`), ties in trough order.
+    const { byThreshold, joinAt, joined } = scratch;
     for (let e = 0; e < nEligible; e++) {
-      const m = firstAbove(thresholds, x[troughs[eligible[e]!]!]!);
-      first = m < first ? m : first;
-      starts[m + 2]!++;
+      const r = eligible[e]!;
+      const m = firstAbove(thresholds, x[troughs[r]!]!);
+      let k = e;
+      for (; k > 0 && joinAt[k - 1]! > m; k--) {
+        joinAt[k] = joinAt[k - 1]!;
+        byThreshold[k] = byThreshold[k - 1]!;
+      }
+      joinAt[k] = m;
+      byThreshold[k] = r;
     }
-    for (let m = 2; m <= nThresholds + 1; m++) starts[m] = starts[m]! + starts[m - 1]!;
-    for (let e = 0; e < nEligible; e++) byThreshold[starts[firstAbove(thresholds, x[troughs[eligible[e]!]!]!) + 1]!++] = eligible[e]!;
     let below = 0;
-    for (let m = first; m < nThresholds; m++) {
-      for (let j = starts[m]!; j < starts[m + 1]!; j++) {
-        const r = byThreshold[j]!;
+    for (let m = nEligible > 0 ? joinAt[0]! : nThresholds, next = 0; m < nThresholds; m++) {
+      for (; next < nEligible && joinAt[next] === m; next++) {
+        const r = byThreshold[next]!;
         let k = below++;
         for (; k > 0 && joined[k - 1]! > r; k--) joined[k] = joined[k - 1]!;
         joined[k] = r;
@@ -188,9 +191,7 @@ export const observeFrame = (
         probs[r] = probs[r]! + scale * boltzmannDecay[rank]! * mass;
       }
     }
-    const lowestHeight = x[troughs[lowest]!]!;
-    let above = 0;
-    while (above < nThresholds && !(lowestHeight < thresholds[above]!)) above++;
+    const above = firstAbove(thresholds, x[troughs[lowest]!]!);
     probs[lowest] = probs[lowest]! + prior.noTroughProb * noTroughMass[above]!;
     // Candidates by ascending period, so bins do not increase: a repeated bin replaces the one before.
     let previousBin = -1;
