@@ -140,7 +140,7 @@ def _entries() -> list[tuple[Any, str, Callable, Any]]:
         raise ImportError("auralis_dsp.patch() needs librosa installed") from exc
     found = []
     for module_name, attr, dotted in _TABLE:
-        shim = _shim(dotted)  # pyin applies only once auralis_dsp has it
+        shim = _shim(dotted)  # None for a name this auralis_dsp does not have
         if shim is None:
             continue
         module = importlib.import_module(module_name)
@@ -161,7 +161,7 @@ def patch() -> None:
     """Route librosa's entry points to auralis_dsp's shims (idempotent).
 
     Covers ``librosa.stft``, ``istft``, ``effects.hpss``/``harmonic``/``percussive``,
-    ``decompose.hpss``, ``yin``, ``pyin`` (when auralis_dsp has it), ``cqt``,
+    ``decompose.hpss``, ``yin``, ``pyin``, ``cqt``,
     ``estimate_tuning``, ``feature.chroma_cqt``, ``feature.chroma_stft`` and
     their aliases in ``librosa.core``. Calls with options the shims do not
     implement are answered by librosa's original function.
