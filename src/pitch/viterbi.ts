@@ -713,8 +713,13 @@ const viterbiLazy = (
   f64.set(logSwitch, at.across >> 3);
   f64.set(stayMax, at.stayMax >> 3);
   f64.set(switchMax, at.switchMax >> 3);
+  // The lowest self transition of either table: every row's certain costs (selectRows) are at least the
+  // previous frame's lowest unvoiced value plus this (costA through the unvoiced source of the same pitch,
+  // the voiced target's through the switch from its unvoiced twin).
+  let lowestSelf = Infinity;
   for (let q = 0; q < n; q++) {
     f64[(at.selfSwitch >> 3) + q] = logSwitch[q * span + half]!;
+    lowestSelf = Math.min(lowestSelf, logStay[q * span + half]!, logSwitch[q * span + half]!);
     i32[(at.allRows >> 2) + q] = q;
     f64[(at.costB >> 3) + q] = -Infinity;
     i32[(at.fromB >> 2) + q] = -1;
@@ -789,15 +794,8 @@ const viterbiLazy = (
   listCandidates(candidatesPrevious, 0);
   // The previous frame's voiced values outside its candidates are at most this (log(tiny) observed).
   let lowPrevious = LOG_TINY + logInit;
-  // Its lowest unvoiced value: every row's certain costs are at least this plus the lowest self
-  // transition (staying, the unvoiced source of the same pitch; switching, its voiced twin's).
+  // Its lowest unvoiced value (all equal in frame 0).
   let lowestUnvoiced = logUnvoiced[first]! + logInit;
-  let lowestStay = Infinity;
-  let lowestSwitch = Infinity;
-  for (let q = 0; q < n; q++) {
-    lowestStay = Math.min(lowestStay, logStay[q * span + half]!);
-    lowestSwitch = Math.min(lowestSwitch, logSwitch[q * span + half]!);
-  }
   for (let q = 0; q < n; q++) {
     f64[(previous >> 3) + q] = f64[(obsPrevious >> 3) + q]! + logInit;
     f64[(previous >> 3) + n + q] = logUnvoiced[first]! + logInit;
@@ -809,7 +807,8 @@ const viterbiLazy = (
     waitFor(first + t);
     setObs(obsCurrent, t, true);
     listCandidates(candidatesCurrent, t);
-    k.windowOfCandidates(at.windowVoiced, n, half, lowPrevious, previous, candidatesPrevious, count[first + t - 1]!);
+    const nCandidates = count[first + t - 1]!;
+    k.windowOfCandidates(at.windowVoiced, n, half, lowPrevious, previous, candidatesPrevious, nCandidates);
     const highest = outsideBand ? k.maxOf(previous, nStates) : -Infinity;
     // Unvoiced targets from unvoiced sources: every row (fromA holds frame t - 1's sources, hints for the sweep).
     if (staySlack !== 0 || k.sweepRows(previous, n, at.stay, n, half, at.costA, at.fromA, at.reached, SWEEP_STEP) === 0) {
@@ -818,16 +817,16 @@ const viterbiLazy = (
     // Rows whose voiced sources may count: unvoiced targets (against the exact unvoiced
     // cost) and voiced ones (against the unvoiced source of the same pitch); the sources
     // within half of them made exact.
-    const lowest = Math.min(lowestUnvoiced + lowestStay, lowestUnvoiced + lowestSwitch);
+    // (rounding is monotone: the sum with the lowest self transition is the lowest of the sums)
     k.selectRows(
       at.windowVoiced, at.costA, previous + 8 * n, at.stayMax, at.switchMax, at.selfSwitch, keptCurrent, exactPrevious, at.rowsSwitch, at.rows, n, half,
-      at.counts, previous, largest, at.needed, lowPrevious, lowest, candidatesPrevious, count[first + t - 1]!,
+      at.counts, previous, largest, at.needed, lowPrevious, lowestUnvoiced + lowestSelf, candidatesPrevious, nCandidates,
     );
     const nSwitch = i32[at.counts >> 2]!;
     if (!materialise(t - 1, i32[(at.counts >> 2) + 1]!, highestOlder)) return false;
     // Unvoiced targets from voiced sources (where a candidate is above every other voiced value's reach, it decides), then the unvoiced values.
     if (nSwitch > 0) {
-      const nLeft = k.switchFromCandidates(previous, at.across, n, half, at.rowsSwitch, nSwitch, candidatesPrevious, count[first + t - 1]!, lowPrevious, at.switchMax, at.costA, at.costB, at.fromB, at.rows);
+      const nLeft = k.switchFromCandidates(previous, at.across, n, half, at.rowsSwitch, nSwitch, candidatesPrevious, nCandidates, lowPrevious, at.switchMax, at.costA, at.costB, at.fromB, at.rows);
       if (nLeft > 0) scan(previous, 0, at.across, at.rows, nLeft, at.costB, at.fromB);
     }
     const limit = outsideBand ? highest + LOG_TINY : -Infinity;
