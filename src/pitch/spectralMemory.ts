@@ -46,6 +46,16 @@ export interface SpectralMemory extends Pick<FftMemory, "heap" | "input" | "forw
   troughs(x: number, count: number, out: number): number;
 }
 
+/**
+ * Whether bin i of the values x[at .. at + last] is a trough as pyin and yin find them (librosa's
+ * `localmin`, x[i] < x[i-1] and x[i] <= x[i+1], with the first bin a trough when below the second
+ * and the last when below the one before); a NaN compares false. last >= 1.
+ */
+export const isTrough = (x: Float64Array, at: number, i: number, last: number): boolean => {
+  const v = x[at + i]!;
+  return i === 0 ? v < x[at + 1]! : i === last ? v < x[at + last - 1]! : v < x[at + i - 1]! && v <= x[at + i + 1]!;
+};
+
 /** The FFT memory with yin's kernels over it (byte addresses for the kernels, float64 indices for yin). */
 const wasmSpectralMemory = (fft: FftMemory, kernels: YinKernels): SpectralMemory => ({
   heap: () => fft.heap(),
@@ -190,11 +200,7 @@ const jsSpectralMemory = (): SpectralMemory => {
     troughs(x, count, out) {
       const last = count - 1;
       let n = 0;
-      for (let i = 0; i <= last; i++) {
-        const v = memory[x + i]!;
-        const trough = i === 0 ? v < memory[x + 1]! : i === last ? v < memory[x + last - 1]! : v < memory[x + i - 1]! && v <= memory[x + i + 1]!;
-        if (trough) memory[out + n++] = i;
-      }
+      for (let i = 0; i <= last; i++) if (isTrough(memory, x, i, last)) memory[out + n++] = i;
       return n;
     },
     normalizeByMean(d, sums, out, first, count, guard) {

@@ -31,7 +31,7 @@
  */
 import { unitRoot } from "../fft/unitRoot.js";
 import { readPadded, type PadMode } from "../spectrum/pad.js";
-import { spectralMemory, spectralScratch, type SpectralMemory } from "./spectralMemory.js";
+import { isTrough, spectralMemory, spectralScratch, type SpectralMemory } from "./spectralMemory.js";
 
 /** numpy's `finfo(float64).tiny`, librosa's `util.tiny` guard in the denominator. */
 const TINY64 = 2.2250738585072014e-308;
@@ -356,8 +356,7 @@ export const pickTrough = (x: Float64Array, threshold: number): number => {
   for (let i = 0; i <= last; i++) {
     const v = x[i]!;
     if (v < threshold) {
-      const trough = i === 0 ? v < x[1]! : i === last ? v < x[last - 1]! : v < x[i - 1]! && v <= x[i + 1]!;
-      if (trough) return i;
+      if (isTrough(x, 0, i, last)) return i;
     }
     if (v < lowest) {
       lowest = v;
