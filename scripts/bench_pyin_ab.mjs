@@ -8,24 +8,18 @@
 //
 // y.npy: mono float32 audio (numpy.save of librosa.load(track, sr=..., duration=30)).
 // EXACT=1 decodes with librosa 0.11's exact search (transition_min_prob None), else 1e-4.
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { pyinOptions, readFloat32Npy } from "./pyin_input.mjs";
 
 const [npy, rate, roundsArg = "10", ...dists] = process.argv.slice(2);
 if (!npy || !rate || dists.length === 0) {
   console.error("usage: node scripts/bench_pyin_ab.mjs y.npy sr [rounds] distA [distB ...]");
   process.exit(2);
 }
-const buf = readFileSync(npy);
-if (!buf.toString("latin1", 10, 10 + buf.readUInt16LE(8)).includes("'<f4'")) throw new Error("expected float32 .npy");
-const y = new Float32Array(buf.buffer.slice(buf.byteOffset + 10 + buf.readUInt16LE(8)));
+const y = readFloat32Npy(npy);
 const sr = Number(rate);
-const options = {
-  sr, fmin: 65.40639132514966, fmax: 2093.004522404789, frameLength: 2048, hopLength: 512, center: true, padMode: "constant",
-  nThresholds: 100, betaParameters: [2, 18], boltzmannParameter: 2, resolution: 0.1, maxTransitionRate: 35.92,
-  switchProb: 0.01, noTroughProb: 0.01, transitionMinProb: process.env.EXACT ? null : 1e-4,
-};
+const options = pyinOptions(sr, process.env.EXACT ? null : 1e-4);
 const cpu = (run) => {
   const start = process.cpuUsage();
   run();
