@@ -127,7 +127,7 @@ export interface FrameObservations {
 
 /**
  * Frame `unit`'s observations from its d' `x` (length >= 2) and its troughs (`found[at ..
- * at + nFound)`, ascending indices into x, as `SpectralMemory.troughs` lists them) into
+ * at + nTroughs)`, ascending indices into x, as `SpectralMemory.troughs` lists them) into
  * `out`.
  */
 export const observeFrame = (
@@ -135,7 +135,7 @@ export const observeFrame = (
   x: Float64Array,
   found: Float64Array,
   at: number,
-  nFound: number,
+  nTroughs: number,
   unit: number,
   out: FrameObservations,
   scratch: ObservationScratch,
@@ -145,7 +145,6 @@ export const observeFrame = (
   const { troughs, eligible, probs } = scratch;
   const nThresholds = thresholds.length;
   const top = nThresholds > 0 ? thresholds[nThresholds - 1]! : -Infinity;
-  const nTroughs = nFound;
   let nEligible = 0;
   let lowest = 0;
   for (let r = 0; r < nTroughs; r++) {
