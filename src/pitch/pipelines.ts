@@ -8,7 +8,6 @@ import type { Flow, Runner, TaskTable } from "../schedule/types.js";
 
 import { allocFloat64, allocInt32 } from "../util/alloc.js";
 import type { FrameObservations } from "./pyinObservations.js";
-import type { PitchTransitions } from "./pitchTransitions.js";
 import { allocObservations, checkObservations, decodeChannels, observeUnits, planPyin, planTransitions, type PyinOptions, type PyinPlan } from "./pyin.js";
 import type { FrameWait } from "./viterbi.js";
 import { planYin, yinUnits, type YinOptions, type YinPlan } from "./yin.js";
@@ -32,9 +31,9 @@ export interface PipelineArgs extends ObserveArgs {
   ready: Int32Array;
 }
 
+/** As the pipeline's: the transitions from the worker's own cache. */
 export interface DecodeArgs {
   plan: PyinPlan;
-  transitions: PitchTransitions;
   observations: FrameObservations;
   states: Int32Array;
 }
@@ -51,7 +50,7 @@ const observeTask = (u0: number, u1: number, a: ObserveArgs): void => {
 
 /** Task `pitch.pyin.decode`: the Viterbi decoding of channels [c0, c1). */
 const decodeTask = (c0: number, c1: number, a: DecodeArgs): void => {
-  decodeChannels(a.plan, a.transitions, a.observations, a.states, c0, c1);
+  decodeChannels(a.plan, planTransitions(a.plan), a.observations, a.states, c0, c1);
 };
 
 /**
@@ -147,7 +146,7 @@ export function* yinFlow(runner: PitchRunner, r: PitchRequest<YinOptions>): Flow
 export function* pyinFlow(runner: PitchRunner, r: PitchRequest<PyinOptions>): Flow<{ states: Int32Array; voicedProb: Float64Array; nFrames: number }> {
   const { signal, channels } = r;
   const plan = planPyin(r.length, r.options, signal instanceof Float32Array);
-  const transitions = planTransitions(plan);
+  planTransitions(plan); // librosa's checks of the transitions before any work (the tables stay in this thread's cache)
   const units = channels * plan.yin.nFrames;
   const shared = runner.shared;
   const observations = allocObservations(plan, units, shared);
@@ -162,6 +161,6 @@ export function* pyinFlow(runner: PitchRunner, r: PitchRequest<PyinOptions>): Fl
     yield runner.run("pitch.pyin.observe", units, { plan, signal, observations }, OBSERVE_GRAIN);
     checkObservations(observations);
   }
-  yield runner.run("pitch.pyin.decode", channels, { plan, transitions, observations, states });
+  yield runner.run("pitch.pyin.decode", channels, { plan, observations, states });
   return result;
 }
