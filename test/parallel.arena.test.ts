@@ -115,7 +115,7 @@ describe("BufferArena", () => {
 
   it("drops buffers no request used for keepRequests requests", () => {
     const onDrop = vi.fn();
-    const arena = new BufferArena({ keepRequests: 3, onDrop });
+    const arena = new BufferArena({ keepRequests: 3, warmBytes: 0, onDrop });
     request(arena, () => allocFloat64(8 * MiB, false));
     expect(arena.stats().retainedBytes).toBe(64 * MiB);
     for (let i = 0; i < 2; i++) request(arena, () => allocFloat64(10, false));
@@ -124,6 +124,28 @@ describe("BufferArena", () => {
     request(arena, () => allocFloat64(10, false));
     expect(arena.stats().retainedBytes).toBe(0);
     expect(onDrop).toHaveBeenCalledWith(64 * MiB);
+  });
+
+  it("keeps stale buffers while the free ones fit the warm set, least recently used out first", () => {
+    // A loop calling three functions per clip: requests of 1, 3 and 7 MiB (none fits another's buffer).
+    const sizes = [1, 3, 7];
+    const call = (arena: BufferArena, k: number): SharedArrayBuffer =>
+      request(arena, () => allocFloat64((sizes[k % 3]! * MiB) / 8, false)).buffer as SharedArrayBuffer;
+    // A warm set of 11 MiB: nothing goes, every round reuses the first round's buffers.
+    const onDropWarm = vi.fn();
+    const warm = new BufferArena({ keepRequests: 2, warmBytes: 11 * MiB, onDrop: onDropWarm });
+    const first = [0, 1, 2].map((k) => call(warm, k));
+    for (let k = 3; k < 9; k++) expect(call(warm, k)).toBe(first[k % 3]);
+    expect(onDropWarm).not.toHaveBeenCalled();
+    expect(warm.stats()).toMatchObject({ retainedBytes: 11 * MiB, hits: 6, misses: 3 });
+    // 10 MiB: the stale buffers go least recently used first until the free ones fit.
+    const onDrop = vi.fn();
+    const arena = new BufferArena({ keepRequests: 2, warmBytes: 10 * MiB, onDrop });
+    for (let k = 0; k < 3; k++) call(arena, k);
+    expect(onDrop.mock.calls).toEqual([[MiB]]); // the 1 MiB buffer, stale after two requests without it
+    call(arena, 3); // a new 1 MiB buffer; the 3 MiB one is now the stale one
+    expect(onDrop.mock.calls).toEqual([[MiB], [3 * MiB]]);
+    expect(arena.stats()).toMatchObject({ retainedBytes: 8 * MiB, freeBuffers: 2 });
   });
 
   it("keeps at most maxRetainedBytes, least recently used first", () => {

@@ -17,8 +17,14 @@
  *   of it (so a 1 MB request never pins a 100 MB buffer); otherwise a new one,
  *   rounded up to 64 KiB (below 64 KiB, to a power of two).
  * - After each request, free buffers not used by any of the last
- *   `keepRequests` (8) requests are dropped: a large job followed by small ones
- *   shrinks back within a few calls.
+ *   `keepRequests` (8) requests are dropped, beyond a warm set: the most
+ *   recently used of them are kept while all the free buffers add up to at most
+ *   `warmBytes` (32 MiB). A large job followed by small ones shrinks back within
+ *   a few calls, while a loop over clips calling several functions per clip
+ *   (more than 8 requests a round) keeps reusing its buffers: dropping them made
+ *   a full collection everywhere every ~50 calls of 5 s clips, and each one slowed
+ *   the next ~20 calls (yin on a 5 s clip: median 2.4 ms, 16 ms just after a
+ *   collection, 3-7 ms for the 15 calls after it).
  * - Free buffers never add up to more than `maxRetainedBytes` (1 GiB, env
  *   AURALIS_DSP_ARENA_MAX; 0 disables reuse): the least recently used go first.
  * - After `idleTrimMs` (10 s) without a request, every free buffer is dropped.
@@ -31,6 +37,7 @@ interface ArenaOptions {
   maxRetainedBytes?: number;
   minPooledBytes?: number;
   keepRequests?: number;
+  warmBytes?: number;
   idleTrimMs?: number;
   /** Called with the bytes of buffers just dropped (free ones trimmed, small ones given back), e.g. to trigger a garbage collection. */
   onDrop?: (bytes: number) => void;
@@ -62,6 +69,7 @@ interface ArenaScope extends BufferSource {
 
 const GRANULE = 64 * 1024;
 export const DEFAULT_ARENA_MAX_BYTES = 2 ** 30;
+const DEFAULT_WARM_BYTES = 32 * 2 ** 20;
 
 /** The size of a new pooled buffer for `n` bytes: a multiple of GRANULE, or below it a power of two. */
 const pooledSize = (n: number): number => (n >= GRANULE ? Math.ceil(n / GRANULE) * GRANULE : 2 ** Math.ceil(Math.log2(n)));
@@ -77,6 +85,7 @@ export class BufferArena {
   readonly maxRetainedBytes: number;
   readonly minPooledBytes: number;
   readonly keepRequests: number;
+  readonly warmBytes: number;
   readonly idleTrimMs: number;
   private readonly onDrop?: (bytes: number) => void;
   private free: FreeEntry[] = [];
@@ -91,6 +100,7 @@ export class BufferArena {
     this.maxRetainedBytes = options.maxRetainedBytes ?? DEFAULT_ARENA_MAX_BYTES;
     this.minPooledBytes = options.minPooledBytes ?? 4096;
     this.keepRequests = options.keepRequests ?? 8;
+    this.warmBytes = options.warmBytes ?? DEFAULT_WARM_BYTES;
     this.idleTrimMs = options.idleTrimMs ?? 10_000;
     this.onDrop = options.onDrop;
   }
@@ -150,21 +160,26 @@ export class BufferArena {
     };
   }
 
-  /** Applies the per-request policy: drop buffers unused for `keepRequests` requests, then enforce the byte cap. */
+  /**
+   * Applies the per-request policy: drop buffers unused for `keepRequests` requests
+   * beyond the warm set, then enforce the byte cap.
+   */
   private endRequest(): void {
     this.serial++;
     const oldest = this.serial - this.keepRequests;
-    const drop = new Set(this.free.filter((e) => e.lastUsed < oldest));
-    let retained = this.retainedBytes() - [...drop].reduce((sum, e) => sum + e.buffer.byteLength, 0);
-    if (retained > this.maxRetainedBytes) {
-      // Least recently used first, the larger of equals first.
-      const order = this.free.filter((e) => !drop.has(e)).sort((a, b) => a.lastUsed - b.lastUsed || b.buffer.byteLength - a.buffer.byteLength);
-      for (const e of order) {
-        if (retained <= this.maxRetainedBytes) break;
+    let retained = this.retainedBytes();
+    const drop = new Set<FreeEntry>();
+    /** Drops `entries`, least recently used first (the larger of equals first), until the free buffers add up to `limit`. */
+    const trimTo = (limit: number, entries: FreeEntry[]): void => {
+      entries.sort((a, b) => a.lastUsed - b.lastUsed || b.buffer.byteLength - a.buffer.byteLength);
+      for (const e of entries) {
+        if (retained <= limit) break;
         drop.add(e);
         retained -= e.buffer.byteLength;
       }
-    }
+    };
+    trimTo(this.warmBytes, this.free.filter((e) => e.lastUsed < oldest));
+    trimTo(this.maxRetainedBytes, this.free.filter((e) => !drop.has(e)));
     this.dropEntries(drop);
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
