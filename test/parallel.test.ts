@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { WorkerPool } from "../src/schedule/pool.js";
 import { inlineRunner, poolRunner, runFlow, setGrainOverride } from "../src/schedule/runner.js";
 import { kernelTasks } from "../src/schedule/tasks.js";
-import type { ClosableWorkerPool } from "../src/schedule/workerPool.js";
+import { chunkCount, type ClosableWorkerPool } from "../src/schedule/workerPool.js";
 import { useWorkerPools } from "./helpers/workerPools.js";
 import { ParameterError } from "../src/util/errors.js";
 import { istftFlow, stftFlow } from "../src/spectrum/transforms.js";
@@ -129,6 +129,20 @@ describe("createWorkerPool", () => {
     await wave(p, 100);
     await p.close();
     await expect(p.run("test.wave", 10, {})).rejects.toThrow("closed");
+  });
+});
+
+describe("chunkCount", () => {
+  it("cuts a run into at most 4 chunks a worker and the grain's count, beyond one a multiple of the workers", () => {
+    expect(chunkCount(216, 2, 216)).toBe(8);
+    expect(chunkCount(216, 2, 3)).toBe(2);
+    expect(chunkCount(216, 2, 5)).toBe(4);
+    expect(chunkCount(216, 3, 5)).toBe(3);
+    expect(chunkCount(216, 3, 2)).toBe(2);
+    expect(chunkCount(7, 2)).toBe(6);
+    expect(chunkCount(1, 4)).toBe(1);
+    expect(chunkCount(0, 2)).toBe(1);
+    expect(chunkCount(100, 1, 7)).toBe(4);
   });
 });
 

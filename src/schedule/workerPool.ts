@@ -19,6 +19,18 @@ import { callTask, type TaskTable } from "./runner.js";
 /** Chunks per worker in one run: enough to balance uneven chunks, few enough to keep messaging cheap. */
 const CHUNKS_PER_WORKER = 4;
 const WORKER_MARK = "auralisDspTaskWorker";
+
+/**
+ * How many chunks a run of `count` units is cut into: at most CHUNKS_PER_WORKER
+ * per worker and `maxChunks` (the caller's grain), and beyond one, a multiple of
+ * the workers. A short run's equal chunks then end together: a 5 s yin (216
+ * frames, ~11 µs each) took 1.71 ms in 3 chunks on 2 workers, 1.30 ms in 2 and
+ * 1.38 ms in 4, where the third chunk ran alone after the other two.
+ */
+export const chunkCount = (count: number, size: number, maxChunks = Infinity): number => {
+  const chunks = Math.max(1, Math.min(count, size * CHUNKS_PER_WORKER, Math.floor(maxChunks)));
+  return chunks > size ? chunks - (chunks % size) : chunks;
+};
 /** The control messages asking a worker to collect garbage, or to clear its caches and then collect (chunk messages are objects with a chunkId). */
 const GC_MESSAGE = "auralisDspCollectGarbage";
 const CLEAR_MESSAGE = "auralisDspClearCaches";
@@ -262,7 +274,7 @@ export const createWorkerPool = (size: number, workerUrl: URL | string, options:
       if (count <= 0) return Promise.resolve();
       let run!: Run;
       const done = new Promise<void>((resolve, reject) => {
-        const chunks = Math.max(1, Math.min(count, size * CHUNKS_PER_WORKER, Math.floor(maxChunks)));
+        const chunks = chunkCount(count, size, maxChunks);
         run = { id: nextRunId++, name, args, pending: chunks, settled: false, resolve, reject };
         for (let i = 0; i < chunks; i++) {
           queue.push({ run, start: Math.floor((i * count) / chunks), end: Math.floor(((i + 1) * count) / chunks) });
