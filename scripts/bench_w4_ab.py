@@ -1,0 +1,77 @@
+"""Short clips (W4), two or more server bundles alternating in one process.
+
+    .venv/bin/python scripts/bench_w4_ab.py --rounds 3 --clips 36 --only stft,yin <server.mjs> <server.mjs> ...
+
+Each round starts every bundle's server in turn (``AURALIS_DSP_SERVER``) and, clip by clip,
+calls each function once after a warm-up call on the same clip, as ``bench.py``'s W4 does:
+the calls of one clip interleave, so what one function leaves behind (buffers, collections)
+meets the next. Prints the median and minimum per call and bundle, in ms. Build a bundle of
+another commit with ``npx tsc -p tsconfig.build.json && node scripts/bundle.mjs`` in a worktree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+import warnings
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_audio import load_music  # noqa: E402
+
+import auralis_dsp as ad  # noqa: E402
+from auralis_dsp._backend import node  # noqa: E402
+
+SR = 22050
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("servers", nargs="+", help="server.mjs bundles to compare")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--clips", type=int, default=36)
+    ap.add_argument("--only", default="stft,istft,yin,estimate_tuning,chroma_stft")
+    args = ap.parse_args()
+    warnings.simplefilter("ignore")
+    y, source = load_music(SR, 5 * args.clips)
+    clips = [y[i * 5 * SR:(i + 1) * 5 * SR].copy() for i in range(min(args.clips, len(y) // (5 * SR)))]
+    spectra = [ad.stft(c) for c in clips]
+    calls = {
+        "stft": lambda i: ad.stft(clips[i]),
+        "istft": lambda i: ad.istft(spectra[i]),
+        "yin": lambda i: ad.yin(clips[i], fmin=50, fmax=2000, sr=SR),
+        "estimate_tuning": lambda i: ad.estimate_tuning(y=clips[i], sr=SR),
+        "chroma_stft": lambda i: ad.feature.chroma_stft(y=clips[i], sr=SR),
+        "chroma_cqt": lambda i: ad.feature.chroma_cqt(y=clips[i], sr=SR),
+        "cqt": lambda i: ad.cqt(clips[i], sr=SR),
+        "hpss": lambda i: ad.effects.hpss(clips[i]),
+    }
+    names = args.only.split(",")
+    unknown = [n for n in names if n not in calls]
+    if unknown:
+        ap.error(f"unknown function(s) {unknown}; choose from {sorted(calls)}")
+    times: dict[tuple[str, str], list[float]] = {(s, n): [] for s in args.servers for n in names}
+    for _ in range(args.rounds):
+        for server in args.servers:
+            os.environ["AURALIS_DSP_SERVER"] = server
+            node.close()
+            for name in names:
+                calls[name](0)
+            for i in range(len(clips)):
+                for name in names:
+                    calls[name](i)
+                    t0 = time.perf_counter()
+                    calls[name](i)
+                    times[(server, name)].append(time.perf_counter() - t0)
+    print(f"# {source}: {len(clips)} clips of 5 s, {args.rounds} rounds; median / minimum per call (ms)")
+    for name in names:
+        runs = [times[(s, name)] for s in args.servers]
+        cells = [f"{statistics.median(t) * 1e3:7.2f} / {min(t) * 1e3:6.2f}" for t in runs]
+        print(f"{name:16s} " + " | ".join(cells))
+    print("# columns: " + " | ".join(args.servers))
+
+
+if __name__ == "__main__":
+    main()
