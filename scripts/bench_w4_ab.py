@@ -42,6 +42,7 @@ def main() -> None:
         "stft": lambda i: ad.stft(clips[i]),
         "istft": lambda i: ad.istft(spectra[i]),
         "yin": lambda i: ad.yin(clips[i], fmin=50, fmax=2000, sr=SR),
+        "pyin": lambda i: ad.pyin(clips[i], fmin=65.40639132514966, fmax=2093.004522404789, sr=SR),
         "estimate_tuning": lambda i: ad.estimate_tuning(y=clips[i], sr=SR),
         "chroma_stft": lambda i: ad.feature.chroma_stft(y=clips[i], sr=SR),
         "chroma_cqt": lambda i: ad.feature.chroma_cqt(y=clips[i], sr=SR),
