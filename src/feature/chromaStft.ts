@@ -38,8 +38,16 @@ import { estimateTuningFrom, frameWindower, gatherPeaks, tuningOfPeaks } from ".
 import { tuningKernels, type TuningKernels } from "../pitch/tuningKernels.js";
 import { onClearCaches } from "../util/clearCaches.js";
 
-/** Frames per worker chunk at least: a frame with its transform ~8 µs; a fold alone ~2 µs. */
-const FRAME_GRAIN = 64;
+/**
+ * Frames per worker chunk at least: a frame with its transform ~8 µs; a fold alone ~2 µs.
+ * Runs of fewer than two grains stay on the server's thread: a 5 s clip (216 frames)
+ * there took 3.40-3.67 ms a call against 3.94-4.23 ms in two chunks on the workers
+ * (bench.py's W4, librosa's call between two of ours, 3 runs each; back to back the
+ * workers win, 2.4-2.7 vs 3.1-3.2 ms): after the workers sleep, waking them and
+ * folding on this thread the columns they wrote cost more than their half of the
+ * transforms saves.
+ */
+const FRAME_GRAIN = 128;
 const FOLD_GRAIN = 256;
 /** Frames of a given spectrogram gathered (transposed) at a time. */
 const GATHER_BLOCK = 16;
