@@ -19,9 +19,9 @@ import time
 import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench import workloads  # noqa: E402  (the same calls as bench.py's W4)
 from bench_audio import load_music  # noqa: E402
 
-import auralis_dsp as ad  # noqa: E402
 from auralis_dsp._backend import node  # noqa: E402
 
 SR = 22050
@@ -32,45 +32,35 @@ def main() -> None:
     ap.add_argument("servers", nargs="+", help="server.mjs bundles to compare")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--clips", type=int, default=36)
-    ap.add_argument("--only", default="stft,istft,yin,estimate_tuning,chroma_stft")
+    ap.add_argument("--only", default="stft,istft,yin,estimate_tuning,feature.chroma_stft")
     args = ap.parse_args()
     warnings.simplefilter("ignore")
     y, source = load_music(SR, 5 * args.clips)
     clips = [y[i * 5 * SR:(i + 1) * 5 * SR].copy() for i in range(min(args.clips, len(y) // (5 * SR)))]
-    spectra = [ad.stft(c) for c in clips]
-    calls = {
-        "stft": lambda i: ad.stft(clips[i]),
-        "istft": lambda i: ad.istft(spectra[i]),
-        "yin": lambda i: ad.yin(clips[i], fmin=50, fmax=2000, sr=SR),
-        "pyin": lambda i: ad.pyin(clips[i], fmin=65.40639132514966, fmax=2093.004522404789, sr=SR),
-        "estimate_tuning": lambda i: ad.estimate_tuning(y=clips[i], sr=SR),
-        "chroma_stft": lambda i: ad.feature.chroma_stft(y=clips[i], sr=SR),
-        "chroma_cqt": lambda i: ad.feature.chroma_cqt(y=clips[i], sr=SR),
-        "cqt": lambda i: ad.cqt(clips[i], sr=SR),
-        "hpss": lambda i: ad.effects.hpss(clips[i]),
-    }
+    # bench.py's (librosa, ours) pairs per clip; only ours is timed here.
+    ours = [{name: pair[1] for name, pair in workloads(c, SR).items()} for c in clips]
     names = args.only.split(",")
-    unknown = [n for n in names if n not in calls]
+    unknown = [n for n in names if n not in ours[0]]
     if unknown:
-        ap.error(f"unknown function(s) {unknown}; choose from {sorted(calls)}")
+        ap.error(f"unknown function(s) {unknown}; choose from {sorted(ours[0])}")
     times: dict[tuple[str, str], list[float]] = {(s, n): [] for s in args.servers for n in names}
     for _ in range(args.rounds):
         for server in args.servers:
             os.environ["AURALIS_DSP_SERVER"] = server
             node.close()
             for name in names:
-                calls[name](0)
-            for i in range(len(clips)):
+                ours[0][name]()
+            for calls in ours:
                 for name in names:
-                    calls[name](i)
+                    calls[name]()
                     t0 = time.perf_counter()
-                    calls[name](i)
+                    calls[name]()
                     times[(server, name)].append(time.perf_counter() - t0)
     print(f"# {source}: {len(clips)} clips of 5 s, {args.rounds} rounds; median / minimum per call (ms)")
     for name in names:
         runs = [times[(s, name)] for s in args.servers]
         cells = [f"{statistics.median(t) * 1e3:7.2f} / {min(t) * 1e3:6.2f}" for t in runs]
-        print(f"{name:16s} " + " | ".join(cells))
+        print(f"{name:20s} " + " | ".join(cells))
     print("# columns: " + " | ".join(args.servers))
 
 
