@@ -239,8 +239,9 @@ const blockScratch = ({ size, perFrame, fftSize, span, groups }: BlockLayout): n
  * from one frame to the next.
  *
  * A class whose last instance the thread keeps (released: without the signal and
- * the kernel memory), not closures made per chunk: optimised code that checks an object's map is thrown away when a full
- * collection frees that map, and a map built by the constructor's field stores is
+ * the kernel memory), not closures made per chunk: optimised code that checks an
+ * object's map is thrown away when a full collection frees that map, and a map
+ * built by the constructor's field stores is
  * held only by the objects that have it (V8 keeps such transitions weakly). With no
  * instance alive, each collection the server forces to give memory back sent the
  * next ~18 calls of yin on a 5 s clip on two workers to 2-7 ms instead of 1.4; with
@@ -255,19 +256,12 @@ class BlockAcf implements AcfSource {
   // Null once released (see release).
   private signal: Float32Array | Float64Array | null;
   private memory: SpectralMemory | null;
-  private readonly offset: number;
-  private readonly padMode: PadMode;
-  private readonly length: number;
-  private readonly maxPeriod: number;
-  private readonly size: number;
-  private readonly perFrame: number;
-  private readonly perHop: number;
-  private readonly reach: number;
-  private readonly fftSize: number;
-  private readonly span: number;
-  private readonly groups: number;
+  private readonly plan: YinPlan;
+  private readonly layout: BlockLayout;
+  /** Values per spectrum (fftSize / 2 + 1 complex bins) and between spectra (fftSize + 2). */
   private readonly bins: number;
   private readonly stride: number;
+  /** Where the scratch areas start: phases, spectra ring, partial sums, block samples, joined ACF. */
   private readonly phases: number;
   private readonly spectra: number;
   private readonly partial: number;
@@ -285,8 +279,8 @@ class BlockAcf implements AcfSource {
   constructor(plan: YinPlan, signal: Float32Array | Float64Array, layout: BlockLayout, memory: SpectralMemory, phases: number) {
     this.signal = signal;
     this.memory = memory;
-    ({ offset: this.offset, padMode: this.padMode, length: this.length, maxPeriod: this.maxPeriod } = plan);
-    ({ size: this.size, perFrame: this.perFrame, perHop: this.perHop, reach: this.reach, fftSize: this.fftSize, span: this.span, groups: this.groups } = layout);
+    this.plan = plan;
+    this.layout = layout;
     const { size, perFrame, fftSize, span, groups } = layout;
     const bins = (this.bins = fftSize / 2 + 1);
     const stride = (this.stride = fftSize + 2);
@@ -324,14 +318,15 @@ class BlockAcf implements AcfSource {
   }
 
   frame(channel: number, t: number): number {
-    const { perFrame, groups, span, reach, fftSize, stride, bins, maxPeriod, size, joined } = this;
+    const { perFrame, perHop, groups, span, reach, fftSize, size } = this.layout;
+    const { stride, bins, joined } = this;
     const memory = this.memory!;
     const heap = (this.heap = memory.heap());
     if (channel !== this.currentChannel) {
       this.held.fill(-1);
       this.currentChannel = channel;
     }
-    const first = t * this.perHop;
+    const first = t * perHop;
     for (let p = 0; p < perFrame; p++) this.loadSpectrum(channel, first + p);
     this.first = this.samples + (first % perFrame) * size;
     let at = 0;
@@ -347,19 +342,21 @@ class BlockAcf implements AcfSource {
       for (; p + 1 < blocks; p += 2) memory.accumulatePair(sum, this.term(first, p, g, last, low), this.term(first, p + 1, g, last, low), bins);
       if (p < blocks) memory.accumulate(sum, this.term(first, p, g, last, low), bins);
       at = memory.inverse(fftSize);
-      if (groups > 1) heap.copyWithin(joined + low * size, at, at + Math.min(span * size, maxPeriod + 1 - low * size));
+      if (groups > 1) heap.copyWithin(joined + low * size, at, at + Math.min(span * size, this.plan.maxPeriod + 1 - low * size));
     }
     return groups > 1 ? joined : at;
   }
 
   /** Block a's samples and spectrum into its ring slot, unless there already. */
   private loadSpectrum(channel: number, a: number): void {
-    const { heap, held, perFrame, size, fftSize, samples, stride, groups } = this;
+    const { perFrame, size, fftSize, groups } = this.layout;
+    const { offset, padMode, length } = this.plan;
+    const { heap, held, samples, stride } = this;
     const memory = this.memory!;
     const slot = a % perFrame;
     if (held[slot] === a) return;
     const input = memory.input(fftSize);
-    readSamples(this.signal!, channel * this.length, this.length, this.padMode, a * size + this.offset, size, heap, input);
+    readSamples(this.signal!, channel * length, length, padMode, a * size + offset, size, heap, input);
     heap.copyWithin(samples + slot * size, input, input + size);
     heap.copyWithin(samples + (slot + perFrame) * size, input, input + size);
     heap.fill(0, input + size, input + fftSize);
@@ -371,7 +368,8 @@ class BlockAcf implements AcfSource {
 
   /** Index of Q_{a,g}^(r); the blocks a .. a + g span + r must be loaded. */
   private partialSum(a: number, g: number, r: number): number {
-    const { perFrame, groups, span, stride, bins, spectra, done } = this;
+    const { perFrame, groups, span } = this.layout;
+    const { stride, bins, spectra, done } = this;
     const memory = this.memory!;
     const slot = a % perFrame;
     const base = this.partial + (slot * groups + g) * (span + 1) * stride;
@@ -390,7 +388,7 @@ class BlockAcf implements AcfSource {
 
   /** Partial sum of block `first + p` for inverse g, lags from band `low`, distances up to `last` (the frame starts at block `first`). */
   private term(first: number, p: number, g: number, last: number, low: number): number {
-    return this.partialSum(first + p, g, Math.min(last, this.perFrame - 1 - p) - low);
+    return this.partialSum(first + p, g, Math.min(last, this.layout.perFrame - 1 - p) - low);
   }
 }
 
