@@ -17,7 +17,9 @@ import { testTasks } from "./parallel.worker.js";
 import { runOp } from "./helpers/ops.js";
 import { hpss, type HpssParams } from "../src/hpss/hpss.js";
 import type { NamedArray } from "../src/ops/types.js";
-import { allocObservations, decodeChannels, planPyin, planTransitions, type PyinOptions } from "../src/pitch/pyin.js";
+import { allocObservations, decodeChannels, observeUnits, planPyin, planTransitions, type PyinOptions } from "../src/pitch/pyin.js";
+import { pipelineCells } from "../src/pitch/pipelines.js";
+import { clearCaches } from "../src/util/clearCaches.js";
 
 /** A pool's runner, or the inline one. */
 const runnerOf = (p: WorkerPool | undefined) => (p ? poolRunner(p, kernelTasks) : inlineRunner(kernelTasks));
@@ -390,20 +392,46 @@ describe("the pyin op on the pool", () => {
     const units = plan.yin.nFrames;
     const observations = allocObservations(plan, units, true);
     const states = new Int32Array(new SharedArrayBuffer(4 * units)).fill(-7);
-    const ready = new Int32Array(new SharedArrayBuffer(4 * (units + 1)));
+    const ready = new Int32Array(new SharedArrayBuffer(4 * pipelineCells(units)));
+    const abandoned = units;
     const pipeline = kernelTasks["pitch.pyin.pipeline"];
     // Nothing observed, and the observer gave up: the decoding returns at once, states untouched.
-    ready[units] = 1;
+    ready[abandoned] = 1;
     pipeline(1, 2, { plan, signal, observations, states, ready });
-    expect(ready[units]).toBe(1);
+    expect(ready[abandoned]).toBe(1);
     expect(states.every((s) => s === -7)).toBe(true);
     // Both units on one thread: observe, then decode, as decodeChannels does after the observations.
     ready.fill(0);
     pipeline(0, 2, { plan, signal, observations, states, ready });
-    expect(ready[units]).toBe(0);
+    expect(ready[abandoned]).toBe(0);
     expect(ready.subarray(0, units).every((f) => f === 1)).toBe(true);
     const want = new Int32Array(units);
     decodeChannels(plan, planTransitions(plan), observations, want, 0, 1);
     expect(Array.from(states)).toEqual(Array.from(want));
   });
+
+  it("the pipelined task: a decoding nobody observes for takes every block itself, with the same observations and states", () => {
+    const length = 3 * 22050; // 130 frames: three blocks, the last one short
+    const signal = tone(1, length, 22050);
+    const plan = planPyin(length, pyinOptionsOf(params), false);
+    const units = plan.yin.nFrames;
+    const want = allocObservations(plan, units, false);
+    observeUnits(plan, signal, want, 0, units);
+    const wantStates = new Int32Array(units);
+    decodeChannels(plan, planTransitions(plan), want, wantStates, 0, 1);
+    const observations = allocObservations(plan, units, true);
+    const states = new Int32Array(new SharedArrayBuffer(4 * units)).fill(-7);
+    const ready = new Int32Array(new SharedArrayBuffer(4 * pipelineCells(units)));
+    // The decoding unit alone: no observer will come. In a fresh kernel memory, which its observing grows
+    // after the decoding laid out its workspace (its views are then renewed).
+    clearCaches();
+    kernelTasks["pitch.pyin.pipeline"](1, 2, { plan, signal, observations, states, ready });
+    expect(ready[units]).toBe(0);
+    expect(ready.subarray(0, units).every((f) => f === 1)).toBe(true);
+    expect(Array.from(states)).toEqual(Array.from(wantStates));
+    for (const key of ["count", "bin", "logProb", "logUnvoiced", "voicedProb"] as const) {
+      expect(Array.from(observations[key])).toEqual(Array.from(want[key]));
+    }
+  });
+
 });

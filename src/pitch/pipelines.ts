@@ -8,9 +8,9 @@ import type { Flow, Runner, TaskTable } from "../schedule/types.js";
 
 import { allocFloat64, allocInt32 } from "../util/alloc.js";
 import type { FrameObservations } from "./pyinObservations.js";
-import { allocObservations, checkObservations, decodeChannels, observeUnits, planPyin, planTransitions, type PyinOptions, type PyinPlan } from "./pyin.js";
+import { allocObservations, checkObservations, decodeChannels, observeRanges, observeUnits, planPyin, planTransitions, type PyinOptions, type PyinPlan } from "./pyin.js";
 import type { FrameWait } from "./viterbi.js";
-import { planYin, yinUnits, type YinOptions, type YinPlan } from "./yin.js";
+import { planYin, yinUnits, type UnitRanges, type YinOptions, type YinPlan } from "./yin.js";
 
 export interface YinTaskArgs {
   plan: YinPlan;
@@ -27,7 +27,7 @@ export interface ObserveArgs {
 /** The transitions are the worker's own (planTransitions' cache): no 1 MB table in every message. */
 export interface PipelineArgs extends ObserveArgs {
   states: Int32Array;
-  /** One flag per unit (set once its observations are written), then the abandoned flag (see pipelineTask). */
+  /** One flag per unit (set once its observations are written), the abandoned flag, the next block (see pipelineCells). */
   ready: Int32Array;
 }
 
@@ -60,16 +60,46 @@ const decodeTask = (c0: number, c1: number, a: DecodeArgs): void => {
 const PATIENCE_MS = 2000;
 const WAIT_SLICE_MS = 20;
 
+/**
+ * Frames per block of the pipelined observation. Both threads take blocks in
+ * turn: the observing one all along, the decoding one whenever it has caught up
+ * with the frames observed. A block costs its first frame the spectra of the
+ * blocks before it (3 forward FFTs of 1024 points at 2048 / 512 samples) and a
+ * setup; 64 frames are 0.4 (22050 Hz) to 1.1 ms (44100 Hz) of observing.
+ */
+const PIPELINE_BLOCK = 64;
+
 /** The pipelined decoding stopped waiting for a frame. */
 class NotObserved extends Error {}
 
-/** Returns once unit u's flag in `ready` is set; throws NotObserved once its last cell (abandoned) is, or after PATIENCE_MS. */
+/**
+ * `ready` of the pipelined task over `units` frames: a flag per unit (set once its
+ * observations are written), then the abandoned flag, then the next block to observe.
+ */
+export const pipelineCells = (units: number): number => units + 2;
+
+/** The next untaken block of frames into `range`; false once every block is taken. */
+const takeBlock = (ready: Int32Array, range: Int32Array): boolean => {
+  const units = ready.length - 2;
+  const u0 = Atomics.add(ready, units + 1, 1) * PIPELINE_BLOCK;
+  if (u0 >= units) return false;
+  range[0] = u0;
+  range[1] = Math.min(units, u0 + PIPELINE_BLOCK);
+  return true;
+};
+
+/**
+ * Returns once unit u's flag in `ready` is set; meanwhile observes the next untaken
+ * block itself (`observeBlock`) while there is one. Throws NotObserved once the
+ * abandoned flag is set, or after PATIENCE_MS without a block to observe.
+ */
 const waitObserved =
-  (ready: Int32Array): FrameWait =>
+  (ready: Int32Array, observeBlock: () => boolean): FrameWait =>
   (u) => {
-    const abandoned = ready.length - 1;
+    const abandoned = ready.length - 2;
     for (let waited = 0; Atomics.load(ready, u) === 0; ) {
       if (Atomics.load(ready, abandoned) !== 0) throw new NotObserved();
+      if (observeBlock()) continue;
       if (Atomics.wait(ready, u, 0, WAIT_SLICE_MS) !== "timed-out") continue;
       waited += WAIT_SLICE_MS;
       if (waited >= PATIENCE_MS) throw new NotObserved();
@@ -78,29 +108,37 @@ const waitObserved =
 
 /**
  * Task `pitch.pyin.pipeline` over [0, 2) of a one-channel request: unit 0
- * observes every frame, flagging each in `ready`; unit 1 decodes them as they
- * come. Two chunks on two workers overlap; on one thread, unit 0 runs first, so
- * the decoding never waits for work queued behind it. A failed observation sets
- * `ready`'s last cell, and a decoding that stops waiting sets it too (the flow
- * then decodes again once the run is over).
+ * observes blocks of frames in turn, flagging each frame in `ready`; unit 1 decodes
+ * the frames as they come, and observes the next block itself whenever it would
+ * wait (at 44100 Hz observing a frame costs more than decoding it, at 22050 Hz
+ * less). Two chunks on two workers overlap; on one thread, unit 0 runs first. A
+ * failed observation sets `ready`'s abandoned cell, and a decoding that stops
+ * waiting sets it too (the flow then decodes again once the run is over).
  */
 const pipelineTask = (u0: number, u1: number, a: PipelineArgs): void => {
-  const { plan, observations, ready } = a;
-  const units = plan.yin.nFrames;
-  if (u0 <= 0 && u1 > 0) {
+  const { plan, signal, observations, ready } = a;
+  const abandoned = ready.length - 2;
+  const observing = (ranges: UnitRanges): void => {
     try {
-      observeUnits(plan, a.signal, observations, 0, units, ready);
+      observeRanges(plan, signal, observations, ranges, ready);
     } catch (error) {
-      Atomics.store(ready, units, 1);
+      Atomics.store(ready, abandoned, 1);
       throw error;
     }
-  }
+  };
+  if (u0 <= 0 && u1 > 0) observing((range) => takeBlock(ready, range));
   if (u0 <= 1 && u1 > 1) {
+    // One block at a time: the decoding goes back to its frames after each.
+    const observeBlock = (): boolean => {
+      let taken = false;
+      observing((range) => !taken && (taken = takeBlock(ready, range)));
+      return taken;
+    };
     try {
-      decodeChannels(plan, planTransitions(plan), observations, a.states, 0, 1, waitObserved(ready));
+      decodeChannels(plan, planTransitions(plan), observations, a.states, 0, 1, waitObserved(ready, observeBlock));
     } catch (error) {
       if (!(error instanceof NotObserved)) throw error;
-      Atomics.store(ready, units, 1);
+      Atomics.store(ready, abandoned, 1);
     }
   }
 };
@@ -159,7 +197,7 @@ export function* pyinFlow(runner: PitchRunner, r: PitchRequest<PyinOptions>): Fl
   const states = allocInt32(units, shared, { zero: false });
   const result = { states, voicedProb: observations.voicedProb, nFrames: plan.yin.nFrames };
   if (shared && channels === 1 && runner.threads > 1) {
-    const ready = allocInt32(units + 1, true);
+    const ready = allocInt32(pipelineCells(units), true);
     yield runner.run("pitch.pyin.pipeline", 2, { plan, signal, observations, states, ready });
     checkObservations(observations);
     if (ready[units] === 0) return result;

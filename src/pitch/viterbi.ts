@@ -643,10 +643,15 @@ const layOut = (n: number, half: number, take: (bytes: number) => number) => {
   };
 };
 
+/** Views of a workspace's buffer. */
+const viewsOf = (buffer: ArrayBufferLike) => ({ f64: new Float64Array(buffer), i32: new Int32Array(buffer), u8: new Uint8Array(buffer), u16: new Uint16Array(buffer) });
+
 /**
  * The lazy decoding's workspace: one area of this thread's kernel memory with
- * its WebAssembly kernels, else a plain buffer with their twins. Nothing else
- * takes kernel memory while a decoding runs, so addresses and views stay valid.
+ * its WebAssembly kernels, else a plain buffer with their twins. Its address stays
+ * valid while the decoding runs; the views do until something else on this thread
+ * grows the kernel memory (the pipelined task observing frames while it waits):
+ * `views` gives them anew then.
  */
 const workspace = (n: number, half: number) => {
   let size = 0;
@@ -657,7 +662,8 @@ const workspace = (n: number, half: number) => {
   const buffer = memory !== null && wasm !== null ? memory.memory.buffer : new ArrayBuffer(size);
   let next = base;
   const at = layOut(n, half, (bytes) => (next += bytes) - bytes);
-  return { at, kernels: wasm ?? scalarKernels(buffer), f64: new Float64Array(buffer), i32: new Int32Array(buffer), u8: new Uint8Array(buffer), u16: new Uint16Array(buffer) };
+  const current = (): ArrayBufferLike => (memory !== null && wasm !== null ? memory.memory.buffer : buffer);
+  return { at, kernels: wasm ?? scalarKernels(buffer), ...viewsOf(buffer), views: () => viewsOf(current()), current };
 };
 
 /**
@@ -701,7 +707,14 @@ const viterbiLazy = (
   const { count, bin, logProb, logUnvoiced } = observations;
   const stride = count.length;
   const pointers = pointerRows(nFrames * nStates);
-  const { at, kernels: k, f64, i32, u8, u16 } = workspace(n, half);
+  const space = workspace(n, half);
+  const { at, kernels: k } = space;
+  let { f64, i32, u8, u16 } = space;
+  /** waitFor, then views anew if the kernel memory grew meanwhile. */
+  const observed = (u: number): void => {
+    waitFor(u);
+    if (f64.buffer !== space.current()) ({ f64, i32, u8, u16 } = space.views());
+  };
   const staySlack = slackFor(transitions.stayGap, nFrames);
   const switchSlack = slackFor(transitions.switchGap, nFrames);
   // The largest transition of either table: a voiced bound this far below every certain cost cannot win.
@@ -789,7 +802,7 @@ const viterbiLazy = (
   };
 
   const logInit = Math.log(1 / nStates + TINY);
-  waitFor(first);
+  observed(first);
   setObs(obsPrevious, 0, true);
   listCandidates(candidatesPrevious, 0);
   // The previous frame's voiced values outside its candidates are at most this (log(tiny) observed).
@@ -804,7 +817,7 @@ const viterbiLazy = (
   let highestOlder = -Infinity;
 
   for (let t = 1; t < nFrames; t++) {
-    waitFor(first + t);
+    observed(first + t);
     setObs(obsCurrent, t, true);
     listCandidates(candidatesCurrent, t);
     const nCandidates = count[first + t - 1]!;

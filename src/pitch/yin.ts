@@ -446,7 +446,13 @@ export const parabolicShift = (x: Float64Array, i: number): number => {
  * in `memory.heap()` at `at`, valid until the callback returns; `spare` is the index of
  * count + 1 float64 values of the heap the callback may use meanwhile.
  */
-type NormalizedFrameVisitor = (unit: number, normalized: Float64Array, at: number, memory: SpectralMemory, spare: number) => void;
+export type NormalizedFrameVisitor = (unit: number, normalized: Float64Array, at: number, memory: SpectralMemory, spare: number) => void;
+
+/**
+ * Ranges of units handed out one at a time: the next [u0, u1) into `range[0]`,
+ * `range[1]`, or false once none is left (e.g. blocks that threads take in turn).
+ */
+export type UnitRanges = (range: Int32Array) => boolean;
 
 /**
  * The cumulative mean normalised difference d' of units [u0, u1), unit
@@ -462,6 +468,29 @@ export const normalizedDifferenceUnits = (
   u1: number,
   visit: NormalizedFrameVisitor,
   memory: SpectralMemory = spectralMemory(),
+): void => differenceOver(plan, signal, u0, u1, null, visit, memory);
+
+/** As {@link normalizedDifferenceUnits}, over each range `ranges` hands out, in turn (one setup for all of them). */
+export const normalizedDifferenceRanges = (
+  plan: YinPlan,
+  signal: Float32Array | Float64Array,
+  ranges: UnitRanges,
+  visit: NormalizedFrameVisitor,
+  memory: SpectralMemory = spectralMemory(),
+): void => {
+  const range = new Int32Array(2);
+  if (ranges(range)) differenceOver(plan, signal, range[0]!, range[1]!, ranges, visit, memory);
+};
+
+/** Units [u0, u1), then each range `more` hands out. */
+const differenceOver = (
+  plan: YinPlan,
+  signal: Float32Array | Float64Array,
+  u0: number,
+  u1: number,
+  more: UnitRanges | null,
+  visit: NormalizedFrameVisitor,
+  memory: SpectralMemory,
 ): void => {
   const { nFrames, minPeriod, maxPeriod } = plan;
   const layout = blockLayout(plan.frameLength, plan.hopLength, maxPeriod);
@@ -474,18 +503,21 @@ export const normalizedDifferenceUnits = (
   let heap = memory.heap();
   let normalized = heap.subarray(at, at + count);
   try {
-    for (let u = u0; u < u1; u++) {
-      const channel = Math.floor(u / nFrames);
-      const t = u - channel * nFrames;
-      const acf = source.frame(channel, t);
-      normalizedDifference(plan, memory, acf, source.head(), scratch, scratch + lagDoubles, at);
-      if (memory.heap() !== heap) {
-        heap = memory.heap();
-        normalized = heap.subarray(at, at + count);
+    const range = Int32Array.of(u0, u1);
+    do {
+      for (let u = range[0]!, end = range[1]!; u < end; u++) {
+        const channel = Math.floor(u / nFrames);
+        const t = u - channel * nFrames;
+        const acf = source.frame(channel, t);
+        normalizedDifference(plan, memory, acf, source.head(), scratch, scratch + lagDoubles, at);
+        if (memory.heap() !== heap) {
+          heap = memory.heap();
+          normalized = heap.subarray(at, at + count);
+        }
+        // d and its sums are spent: their area is the visitor's.
+        visit(u, normalized, at, memory, scratch);
       }
-      // d and its sums are spent: their area is the visitor's.
-      visit(u, normalized, at, memory, scratch);
-    }
+    } while (more !== null && more(range));
   } finally {
     if (source instanceof BlockAcf) {
       source.release();
