@@ -580,12 +580,19 @@ let sparePointers: Uint16Array | null = null;
 onClearCaches(() => {
   sparePointers = null;
 });
-const pointerRows = (length: number): Uint16Array => {
+const pointerRows = (length: number, given?: Uint16Array): Uint16Array => {
+  if (given !== undefined && given.length >= length) return given.subarray(0, length);
   if (sparePointers !== null && sparePointers.length >= length) return sparePointers.subarray(0, length);
   const fresh = new Uint16Array(length);
   if (2 * length <= SPARE_POINTER_BYTES) sparePointers = fresh;
   return fresh;
 };
+
+/**
+ * Elements of the pointer rows the lazy decoding of `nFrames` frames over `nPitch` pitches
+ * takes (see {@link viterbiPyin}'s `pointers`); 0 where it does not run.
+ */
+export const lazyPointerCount = (nPitch: number, nFrames: number): number => (2 * nPitch < NO_POINTER && nFrames >= 2 ? 2 * nPitch * nFrames : 0);
 
 /** How often {@link viterbiPyin} handed a channel to {@link viterbiEager} (tests read it). */
 export const lazyFallbacks = { count: 0 };
@@ -700,13 +707,14 @@ const viterbiLazy = (
   nFrames: number,
   states: Int32Array | Uint32Array,
   waitFor: FrameWait,
+  pointerBuffer?: Uint16Array,
 ): boolean => {
   const { nPitch: n, half, span, logStay, logSwitch, stayMax, switchMax, outsideBand } = transitions;
   const nStates = 2 * n;
   if (nStates >= NO_POINTER || nFrames < 2) return false;
   const { count, bin, logProb, logUnvoiced } = observations;
   const stride = count.length;
-  const pointers = pointerRows(nFrames * nStates);
+  const pointers = pointerRows(nFrames * nStates, pointerBuffer);
   const space = workspace(n, half);
   const { at, kernels: k } = space;
   let { f64, i32, u8, u16 } = space;
@@ -873,7 +881,9 @@ const viterbiLazy = (
 /**
  * The decoded states (0 .. nPitch - 1 voiced, nPitch .. 2 nPitch - 1 unvoiced) of
  * frames [first, first + nFrames) into `states`: librosa's `_viterbi` path, ties to
- * the first argmax, by {@link viterbiLazy}, else {@link viterbiEager}.
+ * the first argmax, by {@link viterbiLazy}, else {@link viterbiEager}. `pointers`
+ * (at least {@link lazyPointerCount} elements, e.g. from the server's arena): the lazy
+ * decoding's pointer rows, else this thread's own.
  */
 export const viterbiPyin = (
   transitions: PitchTransitions,
@@ -882,8 +892,9 @@ export const viterbiPyin = (
   nFrames: number,
   states: Int32Array | Uint32Array,
   waitFor: FrameWait = noWait,
+  pointers?: Uint16Array,
 ): void => {
-  if (viterbiLazy(transitions, observations, first, nFrames, states, waitFor)) return;
+  if (viterbiLazy(transitions, observations, first, nFrames, states, waitFor, pointers)) return;
   if (nFrames >= 2) lazyFallbacks.count++;
   viterbiEager(transitions, observations, first, nFrames, states, waitFor);
 };
