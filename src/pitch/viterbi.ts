@@ -670,7 +670,10 @@ const workspace = (n: number, half: number) => {
   let next = base;
   const at = layOut(n, half, (bytes) => (next += bytes) - bytes);
   const current = (): ArrayBufferLike => (memory !== null && wasm !== null ? memory.memory.buffer : buffer);
-  return { at, kernels: wasm ?? scalarKernels(buffer), ...viewsOf(buffer), views: () => viewsOf(current()), current };
+  const views = viewsOf(buffer);
+  // A plain literal (no spread: a spread's map is a transition V8 holds weakly, and a collection that frees it
+  // throws away viterbiLazy's optimised code).
+  return { at, kernels: wasm ?? scalarKernels(buffer), f64: views.f64, i32: views.i32, u8: views.u8, u16: views.u16, views: () => viewsOf(current()), current };
 };
 
 /**
