@@ -121,8 +121,16 @@ export const chromaCqtFrames = (
   t0: number,
   t1: number,
 ): void => {
-  const s = foldScratch(p);
   const engine = new ResponseEngine(plan, signals, p.channels, p.single ? "magnitude32" : "magnitude");
+  try {
+    foldedFrames(engine, plan, fold, p, out, t0, t1);
+  } finally {
+    engine.release();
+  }
+};
+
+const foldedFrames = (engine: ResponseEngine, plan: CqtPlan, fold: SparseFold, p: ChromaFoldParams, out: FloatArray, t0: number, t1: number): void => {
+  const s = foldScratch(p);
   const { nBins } = plan;
   const response = new Float64Array(Math.max(...engine.frameValues) * ANCHOR_INTERVAL);
   const columns = new Float64Array(nBins * ANCHOR_INTERVAL);
