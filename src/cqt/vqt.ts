@@ -323,6 +323,10 @@ const pairSpectraArea = (memory: FftMemory, n: number): number => {
  * ~10 chroma_cqt calls on a 5 s clip ran up to 2x slower). As yin's BlockAcf.
  */
 const keptEngine: { last?: ResponseEngine } = {};
+// It still holds its plan (the filter bases): clear_caches lets that go too.
+onClearCaches(() => {
+  keptEngine.last = undefined;
+});
 
 /**
  * The complex responses of a plan's octaves, for one thread. Ranges of frames
