@@ -20,7 +20,6 @@ import { hpss, type HpssParams } from "../src/hpss/hpss.js";
 import type { NamedArray } from "../src/ops/types.js";
 import { allocObservations, decodeChannels, observeUnits, planPyin, planTransitions, type PyinOptions } from "../src/pitch/pyin.js";
 import { pipelineCells } from "../src/pitch/pipelines.js";
-import { lazyPointerCount } from "../src/pitch/viterbi.js";
 import { clearCaches } from "../src/util/clearCaches.js";
 
 /** A pool's runner, or the inline one. */
@@ -430,15 +429,14 @@ describe("the pyin op on the pool", () => {
     const ready = new Int32Array(new SharedArrayBuffer(4 * pipelineCells(units)));
     const abandoned = units;
     const pipeline = kernelTasks["pitch.pyin.pipeline"];
-    const pointers = new Uint16Array(lazyPointerCount(plan.model.nPitch, units));
     // Nothing observed, and the observer gave up: the decoding returns at once, states untouched.
     ready[abandoned] = 1;
-    pipeline(1, 2, { plan, signal, observations, states, ready, pointers });
+    pipeline(1, 2, { plan, signal, observations, states, ready });
     expect(ready[abandoned]).toBe(1);
     expect(states.every((s) => s === -7)).toBe(true);
     // Both units on one thread: observe, then decode, as decodeChannels does after the observations.
     ready.fill(0);
-    pipeline(0, 2, { plan, signal, observations, states, ready, pointers });
+    pipeline(0, 2, { plan, signal, observations, states, ready });
     expect(ready[abandoned]).toBe(0);
     expect(ready.subarray(0, units).every((f) => f === 1)).toBe(true);
     const want = new Int32Array(units);
@@ -459,12 +457,9 @@ describe("the pyin op on the pool", () => {
     const states = new Int32Array(new SharedArrayBuffer(4 * units)).fill(-7);
     const ready = new Int32Array(new SharedArrayBuffer(4 * pipelineCells(units)));
     // The decoding unit alone: no observer will come. In a fresh kernel memory, which its observing grows
-    // after the decoding laid out its workspace (its views are then renewed). Pointer rows given full of
-    // garbage: each element is written before it is read.
-    const pointers = new Uint16Array(lazyPointerCount(plan.model.nPitch, units)).fill(12345);
+    // after the decoding laid out its workspace (its views are then renewed).
     clearCaches();
-    kernelTasks["pitch.pyin.pipeline"](1, 2, { plan, signal, observations, states, ready, pointers });
-    expect(pointers.subarray(0, 2 * plan.model.nPitch).includes(12345)).toBe(false); // the rows given were the ones used
+    kernelTasks["pitch.pyin.pipeline"](1, 2, { plan, signal, observations, states, ready });
     expect(ready[units]).toBe(0);
     expect(ready.subarray(0, units).every((f) => f === 1)).toBe(true);
     expect(Array.from(states)).toEqual(Array.from(wantStates));

@@ -6,10 +6,10 @@
  */
 import type { Flow, Runner, TaskTable } from "../schedule/types.js";
 
-import { allocFloat64, allocInt32, allocUint16 } from "../util/alloc.js";
+import { allocFloat64, allocInt32 } from "../util/alloc.js";
 import type { FrameObservations } from "./pyinObservations.js";
 import { allocObservations, checkObservations, decodeChannels, observeRanges, observeUnits, planPyin, planTransitions, type PyinOptions, type PyinPlan } from "./pyin.js";
-import { lazyPointerCount, type FrameWait } from "./viterbi.js";
+import type { FrameWait } from "./viterbi.js";
 import { planYin, yinUnits, type UnitRanges, type YinOptions, type YinPlan } from "./yin.js";
 
 export interface YinTaskArgs {
@@ -29,11 +29,6 @@ export interface PipelineArgs extends ObserveArgs {
   states: Int32Array;
   /** One flag per unit (set once its observations are written), the abandoned flag, the next block (see pipelineCells). */
   ready: Int32Array;
-  /**
-   * The decoding's pointer rows, from the request's allocations (the server's arena keeps them for the
-   * next call: 37 MB of fresh pages at 180 s / 44100 Hz, which the worker's own spare does not hold).
-   */
-  pointers: Uint16Array;
 }
 
 /** As the pipeline's: the transitions from the worker's own cache. */
@@ -140,7 +135,7 @@ const pipelineTask = (u0: number, u1: number, a: PipelineArgs): void => {
       return taken;
     };
     try {
-      decodeChannels(plan, planTransitions(plan), observations, a.states, 0, 1, waitObserved(ready, observeBlock), a.pointers);
+      decodeChannels(plan, planTransitions(plan), observations, a.states, 0, 1, waitObserved(ready, observeBlock));
     } catch (error) {
       if (!(error instanceof NotObserved)) throw error;
       Atomics.store(ready, abandoned, 1);
@@ -203,8 +198,7 @@ export function* pyinFlow(runner: PitchRunner, r: PitchRequest<PyinOptions>): Fl
   const result = { states, voicedProb: observations.voicedProb, nFrames: plan.yin.nFrames };
   if (shared && channels === 1 && runner.threads > 1) {
     const ready = allocInt32(pipelineCells(units), true);
-    const pointers = allocUint16(lazyPointerCount(plan.model.nPitch, units), true, { zero: false });
-    yield runner.run("pitch.pyin.pipeline", 2, { plan, signal, observations, states, ready, pointers });
+    yield runner.run("pitch.pyin.pipeline", 2, { plan, signal, observations, states, ready });
     checkObservations(observations);
     if (ready[units] === 0) return result;
   } else {

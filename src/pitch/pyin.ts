@@ -136,7 +136,7 @@ export const checkObservations = (observations: FrameObservations): void => {
   if (observations.invalid.includes(1)) throw new ParameterError("Invalid probability values: must be between 0 and 1.");
 };
 
-/** Decoded states of channels [c0, c1) into `states` (channels x nFrames); `waitFor` and `pointers` as viterbiPyin's. */
+/** Decoded states of channels [c0, c1) into `states` (channels x nFrames); `waitFor` as viterbiPyin's. */
 export const decodeChannels = (
   plan: PyinPlan,
   transitions: PitchTransitions,
@@ -145,10 +145,9 @@ export const decodeChannels = (
   c0: number,
   c1: number,
   waitFor?: FrameWait,
-  pointers?: Uint16Array,
 ): void => {
   const { nFrames } = plan.yin;
-  for (let c = c0; c < c1; c++) viterbiPyin(transitions, observations, c * nFrames, nFrames, states, waitFor, pointers);
+  for (let c = c0; c < c1; c++) viterbiPyin(transitions, observations, c * nFrames, nFrames, states, waitFor);
 };
 
 export interface PyinResult {

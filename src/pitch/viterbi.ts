@@ -573,26 +573,21 @@ const scalarKernels = (buffer: ArrayBuffer): ViterbiKernels => {
 /**
  * The lazy decoding's pointers, one row per frame, every element written before it is
  * read: the buffer of the last call is kept for the next (fresh pages cost a fault
- * each, ~2 ms for 30 s at 44100 Hz), up to this many bytes (180 s at 22050 Hz).
+ * each, ~2 ms for 30 s at 44100 Hz, 20-30 ms for 180 s), up to this many bytes (180 s
+ * at 44100 Hz: 37 MB). Pointer rows in a shared buffer from the request's arena
+ * instead cost 3-4 % at 22050 Hz (copies into shared memory are slower).
  */
-const SPARE_POINTER_BYTES = 24 * 2 ** 20;
+const SPARE_POINTER_BYTES = 40 * 2 ** 20;
 let sparePointers: Uint16Array | null = null;
 onClearCaches(() => {
   sparePointers = null;
 });
-const pointerRows = (length: number, given?: Uint16Array): Uint16Array => {
-  if (given !== undefined && given.length >= length) return given.subarray(0, length);
+const pointerRows = (length: number): Uint16Array => {
   if (sparePointers !== null && sparePointers.length >= length) return sparePointers.subarray(0, length);
   const fresh = new Uint16Array(length);
   if (2 * length <= SPARE_POINTER_BYTES) sparePointers = fresh;
   return fresh;
 };
-
-/**
- * Elements of the pointer rows the lazy decoding of `nFrames` frames over `nPitch` pitches
- * takes (see {@link viterbiPyin}'s `pointers`); 0 where it does not run.
- */
-export const lazyPointerCount = (nPitch: number, nFrames: number): number => (2 * nPitch < NO_POINTER && nFrames >= 2 ? 2 * nPitch * nFrames : 0);
 
 /** How often {@link viterbiPyin} handed a channel to {@link viterbiEager} (tests read it). */
 export const lazyFallbacks = { count: 0 };
@@ -710,14 +705,13 @@ const viterbiLazy = (
   nFrames: number,
   states: Int32Array | Uint32Array,
   waitFor: FrameWait,
-  pointerBuffer?: Uint16Array,
 ): boolean => {
   const { nPitch: n, half, span, logStay, logSwitch, stayMax, switchMax, outsideBand } = transitions;
   const nStates = 2 * n;
   if (nStates >= NO_POINTER || nFrames < 2) return false;
   const { count, bin, logProb, logUnvoiced } = observations;
   const stride = count.length;
-  const pointers = pointerRows(nFrames * nStates, pointerBuffer);
+  const pointers = pointerRows(nFrames * nStates);
   const space = workspace(n, half);
   const { at, kernels: k } = space;
   let { f64, i32, u8, u16 } = space;
@@ -884,9 +878,7 @@ const viterbiLazy = (
 /**
  * The decoded states (0 .. nPitch - 1 voiced, nPitch .. 2 nPitch - 1 unvoiced) of
  * frames [first, first + nFrames) into `states`: librosa's `_viterbi` path, ties to
- * the first argmax, by {@link viterbiLazy}, else {@link viterbiEager}. `pointers`
- * (at least {@link lazyPointerCount} elements, e.g. from the server's arena): the lazy
- * decoding's pointer rows, else this thread's own.
+ * the first argmax, by {@link viterbiLazy}, else {@link viterbiEager}.
  */
 export const viterbiPyin = (
   transitions: PitchTransitions,
@@ -895,9 +887,8 @@ export const viterbiPyin = (
   nFrames: number,
   states: Int32Array | Uint32Array,
   waitFor: FrameWait = noWait,
-  pointers?: Uint16Array,
 ): void => {
-  if (viterbiLazy(transitions, observations, first, nFrames, states, waitFor, pointers)) return;
+  if (viterbiLazy(transitions, observations, first, nFrames, states, waitFor)) return;
   if (nFrames >= 2) lazyFallbacks.count++;
   viterbiEager(transitions, observations, first, nFrames, states, waitFor);
 };

@@ -54,9 +54,6 @@ export const allocInt32 = (length: number, shared: boolean, options?: AllocOptio
 export const allocUint8 = (length: number, shared: boolean, options?: AllocOptions): Uint8Array =>
   new Uint8Array(buffer(length, shared, options), 0, length);
 
-export const allocUint16 = (length: number, shared: boolean, options?: AllocOptions): Uint16Array =>
-  new Uint16Array(buffer(length * 2, shared, options), 0, length);
-
 /** A float array of `length` elements of the given precision. */
 export const allocFloat = (length: number, double: boolean, shared: boolean, options?: AllocOptions): FloatArray =>
   double ? allocFloat64(length, shared, options) : allocFloat32(length, shared, options);
