@@ -90,21 +90,26 @@ const takeBlock = (ready: Int32Array, range: Int32Array): boolean => {
 
 /**
  * Returns once unit u's flag in `ready` is set; meanwhile observes the next untaken
- * block itself (`observeBlock`) while there is one. Throws NotObserved once the
- * abandoned flag is set, or after PATIENCE_MS without a block to observe.
+ * block itself (`observeBlock`) while there is one, except for the first frame the
+ * decoding waits for (the observing thread is just starting; a block taken then held
+ * up the decoding, the longer part at 22050 Hz, by ~0.7 ms) unless a wait slice passes
+ * without it. Throws NotObserved once the abandoned flag is set, or after PATIENCE_MS
+ * without a block to observe.
  */
-const waitObserved =
-  (ready: Int32Array, observeBlock: () => boolean): FrameWait =>
-  (u) => {
-    const abandoned = ready.length - 2;
+const waitObserved = (ready: Int32Array, observeBlock: () => boolean): FrameWait => {
+  const abandoned = ready.length - 2;
+  let first = true;
+  return (u) => {
     for (let waited = 0; Atomics.load(ready, u) === 0; ) {
       if (Atomics.load(ready, abandoned) !== 0) throw new NotObserved();
-      if (observeBlock()) continue;
+      if ((!first || waited > 0) && observeBlock()) continue;
       if (Atomics.wait(ready, u, 0, WAIT_SLICE_MS) !== "timed-out") continue;
       waited += WAIT_SLICE_MS;
       if (waited >= PATIENCE_MS) throw new NotObserved();
     }
+    first = false;
   };
+};
 
 /**
  * Task `pitch.pyin.pipeline` over [0, 2) of a one-channel request: unit 0
