@@ -162,9 +162,10 @@ describe("skeletonOf (what a pool worker keeps of a run's arguments)", () => {
     expect(sameMap({ signal, plan, double, sink }, received)).toBe(false);
   });
 
-  it("stops copying past its budget", () => {
+  it("stops copying past its budget (objects and array elements)", () => {
     const skeleton = skeletonOf(received, { left: 2 }) as Record<string, unknown>;
     expect(skeleton.signal).toBe(null);
+    expect(skeletonOf({ numbers: Array.from({ length: 100 }, (_, i) => i) }, { left: 50 })).toEqual({ numbers: null });
   });
 });
 

@@ -325,14 +325,19 @@ const SKELETON_NODES = 4096;
  * A copy of `value` with the same object shapes and none of its memory: plain
  * objects and arrays copied key by key in the same order (so they take the same
  * hidden classes as the structured clone that made `value`), views replaced by
- * empty views of the same type, primitives kept. Null once `budget.left` runs out.
+ * empty views of the same type, primitives kept. Null once `budget.left` (objects
+ * and array elements) runs out.
  */
 export const skeletonOf = (value: unknown, budget: { left: number }): unknown => {
   if (value === null || typeof value !== "object") return value;
   if (--budget.left < 0) return null;
   if (ArrayBuffer.isView(value)) return value instanceof DataView ? new DataView(new ArrayBuffer(0)) : new (value.constructor as new (n: number) => unknown)(0);
   if (value instanceof ArrayBuffer || value instanceof SharedArrayBuffer) return new ArrayBuffer(0);
-  if (Array.isArray(value)) return value.map((v: unknown) => skeletonOf(v, budget));
+  if (Array.isArray(value)) {
+    // Elements count too: a long array of numbers is data, not shape.
+    budget.left -= value.length;
+    return budget.left < 0 ? null : value.map((v: unknown) => skeletonOf(v, budget));
+  }
   if (value instanceof Map) return new Map([...value].map(([k, v]) => [k, skeletonOf(v, budget)]));
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value)) out[key] = skeletonOf((value as Record<string, unknown>)[key], budget);
