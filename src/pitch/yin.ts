@@ -468,7 +468,7 @@ export const normalizedDifferenceUnits = (
   u1: number,
   visit: NormalizedFrameVisitor,
   memory: SpectralMemory = spectralMemory(),
-): void => differenceOver(plan, signal, u0, u1, null, visit, memory);
+): void => differenceOver(plan, signal, Int32Array.of(u0, u1), null, visit, memory);
 
 /** As {@link normalizedDifferenceUnits}, over each range `ranges` hands out, in turn (one setup for all of them). */
 export const normalizedDifferenceRanges = (
@@ -479,15 +479,14 @@ export const normalizedDifferenceRanges = (
   memory: SpectralMemory = spectralMemory(),
 ): void => {
   const range = new Int32Array(2);
-  if (ranges(range)) differenceOver(plan, signal, range[0]!, range[1]!, ranges, visit, memory);
+  if (ranges(range)) differenceOver(plan, signal, range, ranges, visit, memory);
 };
 
-/** Units [u0, u1), then each range `more` hands out. */
+/** Units [range[0], range[1]), then each range `more` hands out into `range`. */
 const differenceOver = (
   plan: YinPlan,
   signal: Float32Array | Float64Array,
-  u0: number,
-  u1: number,
+  range: Int32Array,
   more: UnitRanges | null,
   visit: NormalizedFrameVisitor,
   memory: SpectralMemory,
@@ -503,7 +502,6 @@ const differenceOver = (
   let heap = memory.heap();
   let normalized = heap.subarray(at, at + count);
   try {
-    const range = Int32Array.of(u0, u1);
     do {
       for (let u = range[0]!, end = range[1]!; u < end; u++) {
         const channel = Math.floor(u / nFrames);
