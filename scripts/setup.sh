@@ -25,19 +25,6 @@ fi
 # The build (TypeScript to dist/, the bundled server into the Python package); a few seconds.
 npm run --silent build >/dev/null
 
-# pip with a few more tries: a download cut short on a flaky connection fails the whole install (pip
-# resumes a file only from the same cut-off point), while each retry starts again with the wheels that
-# did complete already in pip's cache.
-pip_retrying() {
-  local attempt
-  for attempt in 1 2 3; do
-    "$@" && return 0
-    echo "setup: pip failed (attempt $attempt of 4), trying again" >&2
-    sleep 5
-  done
-  "$@"
-}
-
 # A Python environment at $1 from interpreter $2 with the package (editable), its test
 # dependencies and librosa==$3; redone when python/pyproject.toml or the pin changed.
 python_env() {
@@ -50,8 +37,8 @@ python_env() {
   py_stamp=$( (cat python/pyproject.toml; echo "librosa==$librosa") | sha1sum | cut -d' ' -f1)
   if [ ! -f "$venv/.auralis-stamp" ] || [ "$(cat "$venv/.auralis-stamp")" != "$py_stamp" ]; then
     echo "setup: installing the Python package and its test dependencies into $venv" >&2
-    pip_retrying "$venv/bin/python" -m pip install --quiet --upgrade pip
-    pip_retrying "$venv/bin/python" -m pip install --quiet -e "python[test]" "librosa==$librosa"
+    "$venv/bin/python" -m pip install --quiet --upgrade pip
+    "$venv/bin/python" -m pip install --quiet -e "python[test]" "librosa==$librosa"
     echo "$py_stamp" > "$venv/.auralis-stamp"
   fi
 }
@@ -70,7 +57,7 @@ python_for_lr10() {
     runs_312 "$candidate" && { command -v "$candidate"; return; }
   done
   echo "setup: no Python >= 3.12 found; installing one with uv" >&2
-  pip_retrying .venv/bin/python -m pip install --quiet uv
+  .venv/bin/python -m pip install --quiet uv
   if ! .venv/bin/python -m uv python install 3.12 >&2; then
     echo "setup: uv could not install Python 3.12 (it downloads from GitHub); set PYTHON_LR10 to a Python >= 3.12" >&2
     return 1
