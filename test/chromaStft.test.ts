@@ -3,7 +3,8 @@
  * against the scalar code it replaces: the kernels against their scalar
  * loops, the fold of a given spectrogram against foldChromaFrames with the
  * sparse fold, and a signal's chroma against the chroma of its power
- * spectrogram computed here with the scalar expressions (same tuning, same bytes).
+ * spectrogram (same tuning, same bytes): computed here with the scalar
+ * expressions for float64, from the stft op's complex64 frames for float32.
  */
 import { describe, expect, it } from "vitest";
 import type { NamedArray } from "../src/ops/types.js";
@@ -59,6 +60,28 @@ const powerSpectrogram = (y: Float32Array | Float64Array, channels: number, powe
         const im = r(spectrum[2 * f + 1]!);
         const m = r(Math.sqrt(re * re + im * im));
         out[(c * nBins + f) * nFrames + t] = power === 2 ? r(m * m) : m;
+      }
+    }
+  }
+  return out;
+};
+
+/** |stft(y)|² (or |stft(y)|) of a float32 (channels, n) signal by the stft op (complex64), as (channels, bins, frames), rounded as `_spectrogram(power=2)` (1). */
+const stftPower = async (y: Float32Array, channels: number, power: 1 | 2 = 2): Promise<Float32Array> => {
+  const n = y.length / channels;
+  const params = { n_fft: 2048, hop_length: 512, win_length: 2048, window: "hann", center: true, pad_mode: "constant", dtype: "complex64" };
+  const { arrays: [D] } = await runOp("stft", params, [{ name: "y", dtype: "float32", shape: [channels, n], data: y }]);
+  const [nFrames, nBins] = D!.shape as [number, number, number];
+  const values = D!.data as Float32Array;
+  const out = new Float32Array(channels * nBins * nFrames);
+  for (let t = 0; t < nFrames; t++) {
+    for (let f = 0; f < nBins; f++) {
+      for (let c = 0; c < channels; c++) {
+        const at = 2 * ((t * nBins + f) * channels + c);
+        const re = values[at]!;
+        const im = values[at + 1]!;
+        const m = Math.fround(Math.sqrt(re * re + im * im));
+        out[(c * nBins + f) * nFrames + t] = power === 2 ? Math.fround(m * m) : m;
       }
     }
   }
@@ -146,7 +169,8 @@ describe("chroma_stft SIMD path", () => {
       // Longer than a channel's part of the staging area (32768 samples): frames are staged again within each channel.
       const channels = 2;
       const y = signal(channels, 70_000, double);
-      const S = powerSpectrogram(y, channels);
+      // float32: the power of the stft op's complex64 frames (those inside the signal from its float32 pair transform).
+      const S = y instanceof Float32Array ? await stftPower(y, channels) : powerSpectrogram(y, channels);
       const dtype = double ? "float64" : "float32";
       const nFrames = S.length / channels / 1025;
       for (const tuning of [null, -0.21]) {
@@ -164,7 +188,7 @@ describe("chroma_stft SIMD path", () => {
       const params = { sr: 22050, resolution: 0.01, bins_per_octave: 12, fmin: 150, fmax: 4000, threshold: 0.1, ref: null, n_fft: 2048, win_length: null, hop_length: null, window: "hann", center: true, pad_mode: "constant" };
       for (const channels of [1, 2]) {
         const y = signal(channels, 70_000, double);
-        const S = powerSpectrogram(y, channels, 1);
+        const S = y instanceof Float32Array ? await stftPower(y, channels, 1) : powerSpectrogram(y, channels, 1);
         const fromSignal = await runOp("estimate_tuning", params, [{ name: "y", dtype, shape: [channels, y.length / channels], data: y }]);
         const fromMagnitude = await runOp("estimate_tuning", params, [{ name: "S", dtype, shape: [channels, 1025, S.length / channels / 1025], data: S }]);
         expect(fromSignal.meta!.tuning).not.toBe(0);

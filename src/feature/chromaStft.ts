@@ -17,7 +17,9 @@
  * kept copy, then the fold reads |S| straight from S, a block of frames at a time.
  *
  * Values: the power columns, the peaks and the tuning are those of
- * `cqt.tuningPeaks` bit for bit, and each chroma value is the scalar sparse
+ * `cqt.tuningPeaks` bit for bit (a float32 signal's frames inside it from the
+ * float32 pair transform, as the stft op makes its complex64 frames: see
+ * `frameSpectra` in src/pitch/tuningColumns.ts), and each chroma value is the scalar sparse
  * fold's `sum += w * x` over the non-zero weights in bin order: the dense
  * kernel adds the same products in the same order plus `0 * x = +0` for the
  * zero weights, which leaves a sum that starts at +0 unchanged, unless x is
@@ -30,11 +32,10 @@ import type { chromaTasks } from "./chromaTasks.js";
 import { allocFloat, allocFloat64, allocInt32, type FloatArray } from "../util/alloc.js";
 import type { ChromaFoldParams } from "./chroma.js";
 import { FOLD_ROWS, foldKernels, type FoldKernels } from "./foldKernels.js";
-import { interiorFrameStart, loadFrame } from "../spectrum/frames.js";
 import { normalizeStrided, TINY_FLOAT32, TINY_FLOAT64 } from "../util/normalize.js";
 import { isPeak, peakDouble, peakSingle, piptrackBinRange, piptrackRef, type PiptrackParams, type TuningEstimate } from "../pitch/tuning.js";
 import type { ColumnSource } from "../pitch/tuningColumns.js";
-import { estimateTuningFrom, frameWindower, gatherPeaks, tuningOfPeaks } from "../pitch/tuningColumns.js";
+import { estimateTuningFrom, frameSpectra, gatherPeaks, tuningOfPeaks } from "../pitch/tuningColumns.js";
 import { tuningKernels, type TuningKernels } from "../pitch/tuningKernels.js";
 import { onClearCaches } from "../util/clearCaches.js";
 
@@ -231,14 +232,15 @@ const stftColumns = (a: StftColumnsArgs, t0: number, t1: number): void => {
   const x32d = area(memory, "x32", (nBins >> 1) + 1);
   const peaksAt = area(memory, "peaks", (nBins >> 1) + 1);
   const d = a.fold ? folder(memory, k.fold, a.fold, a.p, a.out!) : null;
+  // float32 frames inside the signal two at a time through the float32 pair transform, as the stft op transforms them
+  // (last of the reservations: its windowing keeps a view of the memory).
+  const spectrumAt = frameSpectra(memory, k.tuning, plan, { signal, window, channels, channelLength }, { staging, stagingSize, window: win }, input, t1);
   const heap = memory.heap();
   const heap32 = new Float32Array(heap.buffer, 0, heap.length * 2);
   const peakBins = new Int32Array(heap.buffer, 8 * peaksAt, (nBins >> 1) + 1);
   heap.set(window.subarray(0, nFft), win);
   const x32 = 2 * x32d;
-  const frame = new Float64Array(nFft);
-  const windowAt = frameWindower(memory, k.tuning, signal, channels, staging, stagingSize, win, input, nFft);
-  const pairs = nBins >> 1;
+  const binPairs = nBins >> 1;
   const pp = a.pp;
   const { lo, hi, stride, pitch, mag, counts, starts, keep } = a;
   // The vector peak test covers bins [first, first + 2 testPairs) (never bin 0 nor the last), the scalar one the rest up to hi.
@@ -248,15 +250,8 @@ const stftColumns = (a: StftColumnsArgs, t0: number, t1: number): void => {
   let next = t0 * channels * stride;
   for (let t = t0; t < t1; t++) {
     for (let c = 0; c < channels; c++) {
-      const start = interiorFrameStart(plan, c * channelLength, t);
-      if (start >= 0) {
-        windowAt(start, c);
-      } else {
-        loadFrame(plan, signal, c * channelLength, t, frame);
-        for (let i = 0; i < nFft; i++) heap[input + i] = frame[i]! * window[i]!;
-      }
-      const at = memory.forward(nFft);
-      let max = single ? k.fold.power32(8 * at, pairs, 8 * x, 4 * x32) : k.fold.power64(8 * at, pairs, 8 * x, 0);
+      const at = spectrumAt(t, c);
+      let max = single ? k.fold.power32(8 * at, binPairs, 8 * x, 4 * x32) : k.fold.power64(8 * at, binPairs, 8 * x, 0);
       if (nBins % 2 === 1) {
         const f = nBins - 1;
         let power: number;

@@ -213,7 +213,7 @@ const workspaceFor = (memory: FftMemory, nFft: number, nBins: number): Workspace
  * two >= 4 (the in-place paths' sizes; window32 takes pairs of pairs).
  * Returns the function windowing the frame of channel `c` that starts at sample `start`.
  */
-export const frameWindower = (
+const frameWindower = (
   memory: FftMemory,
   kernels: TuningKernels,
   signal: FloatArray,
@@ -223,7 +223,7 @@ export const frameWindower = (
   win: number,
   input: number,
   nFft: number,
-): ((start: number, c: number) => void) => {
+): ((start: number, c: number, into?: number) => void) => {
   const heap = memory.heap();
   const parts = Math.floor(stagingSize / channels) >= 2 * nFft ? channels : 1;
   const partSize = Math.floor(stagingSize / parts);
@@ -234,7 +234,7 @@ export const frameWindower = (
   const skew = (signal.byteOffset >> 2) & 1;
   const heap32 = new Float32Array(heap.buffer, 0, 2 * heap.length);
   const vector = single ? stftKernels(memory.memory!) : null;
-  return (start, c) => {
+  return (start, c, into = input) => {
     const part = parts === 1 ? 0 : c;
     const at = staging + part * partSize;
     if (start < from[part]! || start + nFft > to[part]!) {
@@ -246,8 +246,81 @@ export const frameWindower = (
       else heap.set(signal.subarray(first, to[part]), at);
     }
     const offset = start - from[part]!;
-    if (vector) vector.window32(4 * (2 * at + offset), 8 * win, 8 * input, nFft / 2);
-    else kernels.window(8 * (at + offset), 8 * win, 8 * input, 8 * nFft);
+    if (vector) vector.window32(4 * (2 * at + offset), 8 * win, 8 * into, nFft / 2);
+    else kernels.window(8 * (at + offset), 8 * win, 8 * into, 8 * nFft);
+  };
+};
+
+/** This thread's areas for {@link frameSpectra}'s pair transforms: two windowed frames, and two spectra per channel. */
+let pairAreas: { memory: FftMemory; input: number; inputSize: number; out: number; outSize: number } | null = null;
+onClearCaches(() => {
+  pairAreas = null;
+});
+
+/**
+ * A function giving the index in `memory.heap()` of the spectrum of frame t of
+ * channel c (float64 re, im pairs, valid until its next call), for frames taken
+ * in ascending order within each channel, below `end`. float32 signals: frames
+ * inside the signal go through the float32 pair transform two at a time (frame t
+ * with t + 1 when that one is inside the signal and below `end`, else with itself;
+ * a frame's values never depend on its partner), as the stft op transforms a
+ * float32 signal into complex64; padded frames, and float64 signals, through the
+ * float64 transform at `input`. Interior frames are windowed by {@link frameWindower}
+ * (`area`: its staging area and the window's copy in the memory, which the caller
+ * writes before the first frame), padded ones from `window`. Reserves its areas
+ * now and its windowing keeps a view of the memory: call it after the caller's
+ * other reservations, before taking views.
+ */
+export const frameSpectra = (
+  memory: FftMemory,
+  kernels: TuningKernels,
+  plan: StftPlan,
+  source: { signal: FloatArray; window: Float64Array; channels: number; channelLength: number },
+  area: { staging: number; stagingSize: number; window: number },
+  input: number,
+  end: number,
+): ((t: number, c: number) => number) => {
+  const { nFft, nBins } = plan;
+  const { signal, window, channels, channelLength } = source;
+  const pairs = signal instanceof Float32Array && memory.forwardPairs32 !== undefined;
+  // Per channel, the two spectra of its last pair.
+  const stride = 4 * nBins + 4;
+  let areas = pairAreas;
+  if (pairs) {
+    memory.planPairs32!(nFft);
+    if (areas === null || areas.memory !== memory) areas = pairAreas = { memory, input: 0, inputSize: 0, out: 0, outSize: 0 };
+    if (areas.inputSize < 2 * nFft) areas.input = memory.reserve((areas.inputSize = 2 * nFft), "tuning");
+    if (areas.outSize < channels * stride) areas.out = memory.reserve((areas.outSize = channels * stride), "tuning");
+  }
+  const pairIn = areas?.input ?? 0;
+  const pairOut = areas?.out ?? 0;
+  const windowAt = frameWindower(memory, kernels, signal, channels, area.staging, area.stagingSize, area.window, input, nFft);
+  const frame = new Float64Array(nFft);
+  /** Whether channel c's pair spectra hold frame t + 1 of its last frame t transformed. */
+  const held = new Uint8Array(channels);
+  return (t, c) => {
+    const out = pairOut + c * stride;
+    if (held[c] === 1) {
+      held[c] = 0;
+      return out + 2 * nBins + 2;
+    }
+    const start = interiorFrameStart(plan, c * channelLength, t);
+    if (pairs && start >= 0) {
+      const partner = t + 1 < end ? interiorFrameStart(plan, c * channelLength, t + 1) : -1;
+      windowAt(start, c, pairIn);
+      if (partner >= 0) windowAt(partner, c, pairIn + nFft);
+      memory.forwardPairs32!(nFft, pairIn, partner >= 0 ? pairIn + nFft : pairIn, 0, nBins, out, out + 2 * nBins + 2);
+      held[c] = partner >= 0 ? 1 : 0;
+      return out;
+    }
+    const heap = memory.heap();
+    if (start >= 0) {
+      windowAt(start, c);
+    } else {
+      loadFrame(plan, signal, c * channelLength, t, frame);
+      for (let k = 0; k < nFft; k++) heap[input + k] = frame[k]! * window[k]!;
+    }
+    return memory.forward(nFft);
   };
 };
 
@@ -259,7 +332,10 @@ export const frameWindower = (
  * the scalar loop), the spectrum is read where the transform leaves it, and
  * for piptrack alone (no kept columns, power 1) the magnitudes stay there
  * and the vector peak test picks the bins to interpolate. Same values as
- * {@link stftPeaksCopied}.
+ * {@link stftPeaksCopied} for float64 signals; a float32 signal's frames inside
+ * it come from the float32 pair transform ({@link frameSpectra}), so its columns
+ * are those of the stft op's complex64 frames (~1e-7 from the float64
+ * transform's, as librosa's float32 results allow).
  */
 const stftPeaksInPlace = (a: TuningTaskArgs, t0: number, t1: number, memory: FftMemory, kernels: TuningKernels): void => {
   const s = a.source;
@@ -272,14 +348,13 @@ const stftPeaksInPlace = (a: TuningTaskArgs, t0: number, t1: number, memory: Fft
   const channelLength = s.length!;
   const nFft = plan.nFft;
   const x = new Float64Array(nBins);
-  const frame = new Float64Array(nFft);
-  // input() makes the size's tables and workspaceFor reserves: nothing below grows the memory, so the views stay valid.
+  // input() makes the size's tables, workspaceFor and frameSpectra reserve: nothing below grows the memory, so the views stay valid.
   const input = memory.input(nFft);
   const ws = workspaceFor(memory, nFft, nBins);
+  const spectrumAt = frameSpectra(memory, kernels, plan, { signal, window, channels, channelLength }, ws, input, t1);
   const heap = memory.heap();
   const peakBins = new Int32Array(heap.buffer, 8 * ws.peaks, nBins);
   heap.set(window.subarray(0, nFft), ws.window);
-  const windowAt = frameWindower(memory, kernels, signal, channels, ws.staging, ws.stagingSize, ws.window, input, nFft);
   const peaksOnly = keep === null && power === 1;
   // piptrack reads x[lo - 1 .. hi] (its neighbours test).
   const from = peaksOnly ? Math.max(0, lo - 1) : 0;
@@ -302,14 +377,7 @@ const stftPeaksInPlace = (a: TuningTaskArgs, t0: number, t1: number, memory: Fft
   let next = t0 * channels * stride;
   for (let t = t0; t < t1; t++) {
     for (let c = 0; c < channels; c++) {
-      const start = interiorFrameStart(plan, c * channelLength, t);
-      if (start >= 0) {
-        windowAt(start, c);
-      } else {
-        loadFrame(plan, signal, c * channelLength, t, frame);
-        for (let k = 0; k < nFft; k++) heap[input + k] = frame[k]! * window[k]!;
-      }
-      const at = memory.forward(nFft);
+      const at = spectrumAt(t, c);
       let square = single ? kernels.column32(8 * at, head, body, tail, 8 * ws.x) : kernels.column64(8 * at, head, body, tail, 8 * ws.x);
       if (covered < to) magnitudes(heap, at, covered, to, single, heap, base);
       const slot = t * channels + c;
