@@ -234,7 +234,7 @@ const stftColumns = (a: StftColumnsArgs, t0: number, t1: number): void => {
   const d = a.fold ? folder(memory, k.fold, a.fold, a.p, a.out!) : null;
   // float32 frames inside the signal two at a time through the float32 pair transform, as the stft op transforms them
   // (last of the reservations: its windowing keeps a view of the memory).
-  const spectrumAt = frameSpectra(memory, k.tuning, plan, { signal, window, channels, channelLength }, { staging, stagingSize, window: win }, input, t1);
+  const spectrumAt = frameSpectra(memory, k.tuning, plan, { signal, channels, channelLength }, { staging, stagingSize, window: win }, input, t1);
   const heap = memory.heap();
   const heap32 = new Float32Array(heap.buffer, 0, heap.length * 2);
   const peakBins = new Int32Array(heap.buffer, 8 * peaksAt, (nBins >> 1) + 1);

@@ -252,7 +252,7 @@ const frameWindower = (
 };
 
 /** This thread's areas for {@link frameSpectra}'s pair transforms: two windowed frames, and two spectra per channel. */
-let pairAreas: { memory: FftMemory; input: number; inputSize: number; out: number; outSize: number } | null = null;
+let pairAreas: { memory: FftMemory; input: number; inputSize: number; out: number; outSize: number; edge: number; edgeSize: number } | null = null;
 onClearCaches(() => {
   pairAreas = null;
 });
@@ -265,9 +265,10 @@ onClearCaches(() => {
  * with t + 1 when that one is inside the signal and below `end`, else with itself;
  * a frame's values never depend on its partner), as the stft op transforms a
  * float32 signal into complex64; padded frames, and float64 signals, through the
- * float64 transform at `input`. Interior frames are windowed by {@link frameWindower}
- * (`area`: its staging area and the window's copy in the memory, which the caller
- * writes before the first frame), padded ones from `window`. Reserves its areas
+ * float64 transform at `input`. Frames are windowed by the kernels with the
+ * window's copy in the memory (`area.window`, which the caller writes before the
+ * first frame), interior ones by {@link frameWindower} from its staging area.
+ * Reserves its areas
  * now and its windowing keeps a view of the memory: call it after the caller's
  * other reservations, before taking views.
  */
@@ -275,27 +276,27 @@ export const frameSpectra = (
   memory: FftMemory,
   kernels: TuningKernels,
   plan: StftPlan,
-  source: { signal: FloatArray; window: Float64Array; channels: number; channelLength: number },
+  source: { signal: FloatArray; channels: number; channelLength: number },
   area: { staging: number; stagingSize: number; window: number },
   input: number,
   end: number,
 ): ((t: number, c: number) => number) => {
   const { nFft, nBins } = plan;
-  const { signal, window, channels, channelLength } = source;
+  const { signal, channels, channelLength } = source;
   const pairs = signal instanceof Float32Array && memory.forwardPairs32 !== undefined;
   // Per channel, the two spectra of its last pair.
   const stride = 4 * nBins + 4;
-  let areas = pairAreas;
+  if (pairAreas === null || pairAreas.memory !== memory) pairAreas = { memory, input: 0, inputSize: 0, out: 0, outSize: 0, edge: 0, edgeSize: 0 };
+  const areas = pairAreas;
   if (pairs) {
     memory.planPairs32!(nFft);
-    if (areas === null || areas.memory !== memory) areas = pairAreas = { memory, input: 0, inputSize: 0, out: 0, outSize: 0 };
     if (areas.inputSize < 2 * nFft) areas.input = memory.reserve((areas.inputSize = 2 * nFft), "tuning");
     if (areas.outSize < channels * stride) areas.out = memory.reserve((areas.outSize = channels * stride), "tuning");
   }
-  const pairIn = areas?.input ?? 0;
-  const pairOut = areas?.out ?? 0;
+  // A frame reaching into the padding, unwindowed.
+  if (areas.edgeSize < nFft) areas.edge = memory.reserve((areas.edgeSize = nFft), "tuning");
+  const { input: pairIn, out: pairOut, edge: edgeAt } = areas;
   const windowAt = frameWindower(memory, kernels, signal, channels, area.staging, area.stagingSize, area.window, input, nFft);
-  const frame = new Float64Array(nFft);
   /** Whether channel c's pair spectra hold frame t + 1 of its last frame t transformed. */
   const held = new Uint8Array(channels);
   return (t, c) => {
@@ -313,12 +314,11 @@ export const frameSpectra = (
       held[c] = partner >= 0 ? 1 : 0;
       return out;
     }
-    const heap = memory.heap();
     if (start >= 0) {
       windowAt(start, c);
     } else {
-      loadFrame(plan, signal, c * channelLength, t, frame);
-      for (let k = 0; k < nFft; k++) heap[input + k] = frame[k]! * window[k]!;
+      loadFrame(plan, signal, c * channelLength, t, memory.heap().subarray(edgeAt, edgeAt + nFft));
+      kernels.window(8 * edgeAt, 8 * area.window, 8 * input, 8 * nFft);
     }
     return memory.forward(nFft);
   };
@@ -351,7 +351,7 @@ const stftPeaksInPlace = (a: TuningTaskArgs, t0: number, t1: number, memory: Fft
   // input() makes the size's tables, workspaceFor and frameSpectra reserve: nothing below grows the memory, so the views stay valid.
   const input = memory.input(nFft);
   const ws = workspaceFor(memory, nFft, nBins);
-  const spectrumAt = frameSpectra(memory, kernels, plan, { signal, window, channels, channelLength }, ws, input, t1);
+  const spectrumAt = frameSpectra(memory, kernels, plan, { signal, channels, channelLength }, ws, input, t1);
   const heap = memory.heap();
   const peakBins = new Int32Array(heap.buffer, 8 * ws.peaks, nBins);
   heap.set(window.subarray(0, nFft), ws.window);

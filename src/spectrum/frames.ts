@@ -31,16 +31,6 @@ export const loadFrame = (plan: StftPlan, signal: Float32Array | Float64Array, c
     const seg = segments[i]!;
     if (t < seg.frameStart || t >= seg.frameEnd) continue;
     const position = seg.firstPosition + (t - seg.frameStart) * plan.hopLength;
-    if (plan.padMode === "constant") {
-      // Zeros around the samples the frame overlaps: two fills and one copy instead of an index map per sample.
-      const from = Math.min(plan.nFft, Math.max(0, -position));
-      const to = Math.max(from, Math.min(plan.nFft, seg.segmentLength - position));
-      const base = channelBase + seg.segmentOffset + position;
-      out.fill(0, 0, from);
-      out.set(signal.subarray(base + from, base + to), from);
-      out.fill(0, to, plan.nFft);
-      return;
-    }
     readPadded(signal, channelBase + seg.segmentOffset, seg.segmentLength, plan.padMode, position, plan.nFft, out);
     return;
   }

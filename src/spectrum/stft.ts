@@ -189,13 +189,6 @@ const denseFrame = (layout: SpectrumLayout, nBins: number, channels: number): bo
   (layout.binStride === 1 && layout.channelStride === nBins) ||
   (channels === 1 && layout.binStride === 1);
 
-/** This thread's buffer for a padded edge frame (grown, never shrunk: one n_fft of float64 at most). */
-let edgeFrame = new Float64Array(0);
-const paddedFrame = (nFft: number): Float64Array => {
-  if (edgeFrame.length < nFft) edgeFrame = new Float64Array(nFft);
-  return edgeFrame;
-};
-
 /**
  * {@link stftFrames} inside the FFT kernels' memory: per batch of frames
  * and channel, the stretch of signal the batch's frames cover is copied in
@@ -224,11 +217,13 @@ const stftFramesInMemory = (engine: { memory: FftMemory; kernels: StftKernels },
   const pairs = job.float32Pairs === true && single && outSingle && outFrames % 2 === 0 && memory.spectrumPairs32 !== undefined;
   if (pairs) memory.planPairs32!(nFft);
   const stagingDoubles = even(outSingle ? outValues / 2 : outValues);
-  const winAt = scratchArea(memory, nFft + 2 + channels * stretchDoubles + stagingDoubles + 2 + (pairs ? 2 * nFft : 0));
+  const winAt = scratchArea(memory, nFft + 2 + channels * stretchDoubles + stagingDoubles + 2 + (pairs ? 2 * nFft : 0) + nFft);
   const sigAt = winAt + nFft + 2;
   const outAt = sigAt + channels * stretchDoubles;
   // The two windowed frames of a pair transform.
   const pairAt = outAt + stagingDoubles + 2;
+  // A frame reaching into the padding, unwindowed.
+  const edgeAt = pairAt + (pairs ? 2 * nFft : 0);
   const heap = memory.heap();
   const heap32 = new Float32Array(heap.buffer);
   heap.set(window, winAt);
@@ -237,7 +232,7 @@ const stftFramesInMemory = (engine: { memory: FftMemory; kernels: StftKernels },
   const pairBytes = outSingle ? 8 : 16;
   const convert = outSingle ? kernels.demote : kernels.copyPairs;
   const packed = layout.binStride === 1;
-  const frame = paddedFrame(nFft);
+  const edge = heap.subarray(edgeAt, edgeAt + nFft);
   const step = 2 * layout.binStride;
   for (const seg of plan.segments) {
     const a = Math.max(t0, seg.frameStart);
@@ -291,8 +286,8 @@ const stftFramesInMemory = (engine: { memory: FftMemory; kernels: StftKernels },
             const src = single ? 8 * (sigAt + c * stretchDoubles) + 4 * offset : 8 * (sigAt + c * stretchDoubles + offset);
             (single ? kernels.window32 : kernels.window64)(src, 8 * winAt, 8 * input, nFft / 2);
           } else {
-            readPadded(signal, c * length + seg.segmentOffset, seg.segmentLength, padMode, position, nFft, frame);
-            for (let k = 0; k < nFft; k++) heap[input + k] = frame[k]! * window[k]!;
+            readPadded(signal, c * length + seg.segmentOffset, seg.segmentLength, padMode, position, nFft, edge);
+            kernels.window64(8 * edgeAt, 8 * winAt, 8 * input, nFft / 2);
           }
           const result = memory.forward(nFft);
           if (dense) {
