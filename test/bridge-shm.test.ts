@@ -12,6 +12,11 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { FrameKind, FrameParser, encodeFrame, type DecodedFrame } from "../src/bridge/frame.js";
 import type { NamedArray } from "../src/ops/types.js";
 import { SHM_MIN_ARRAY_BYTES, SegmentSpace, placeInSegment, segmentHeaderProblem } from "../src/bridge/shm.js";
+import { opResult } from "../src/bridge/inProcess.js";
+import { publicOps } from "../src/ops/index.js";
+import { inlineRunner, runFlow } from "../src/schedule/runner.js";
+import { kernelTasks } from "../src/schedule/tasks.js";
+import { setSegmentWriter } from "../src/util/segmentWriter.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const serverPath = `${root}python/auralis_dsp/_js/server.mjs`;
@@ -97,6 +102,42 @@ describe("placement", () => {
     } finally {
       closeSync(fd);
     }
+  });
+});
+
+describe("stft frames into a reply segment, on this thread", () => {
+  const n = 22050 * 2 + 77;
+  const y = Float32Array.from({ length: n }, (_, i) => Math.sin(0.05 * i) + 0.3 * Math.sin(0.31 * i));
+  const params = { n_fft: 2048, hop_length: 512, win_length: 2048, center: true, pad_mode: "constant", window: "hann", dtype: "complex64" };
+  const signal: NamedArray = { name: "y", dtype: "float32", shape: [1, n], data: y };
+  /** The stft op with a segment whose writes land in `segment` at 64 bytes in; the `failAt`-th write and later ones throw. */
+  const withSegment = async (failAt: number): Promise<{ array: NamedArray; segment: Uint8Array; writes: number }> => {
+    const segment = new Uint8Array(8 << 20);
+    let writes = 0;
+    setSegmentWriter((_fd, bytes, offset) => {
+      if (++writes >= failAt) throw new Error("ENOSPC: no space left on device");
+      segment.set(bytes, offset);
+    });
+    try {
+      const ctx = { runner: inlineRunner(kernelTasks), replySegment: { fd: 7, claim: (nbytes: number) => (nbytes <= segment.length - 64 ? 64 : undefined) } };
+      const result = await opResult(publicOps.stft!({ ...params }, [signal], ctx), runFlow);
+      return { array: result.arrays[0]!, segment, writes };
+    } finally {
+      setSegmentWriter(undefined);
+    }
+  };
+
+  it("go there as they are made, equal to the reply without a segment; a failed write leaves the whole array to the reply", async () => {
+    const plain = (await opResult(publicOps.stft!({ ...params }, [signal], { runner: inlineRunner(kernelTasks) }), runFlow)).arrays[0]!;
+    const expected = Buffer.from(plain.data.buffer, plain.data.byteOffset, plain.data.byteLength);
+    const whole = await withSegment(Infinity);
+    expect(whole.array.segmentOffset).toBe(64);
+    // Blocks of staged frames, not one write.
+    expect(whole.writes).toBeGreaterThan(4);
+    expect(Buffer.compare(Buffer.from(whole.segment.buffer, 64, expected.length), expected)).toBe(0);
+    const failed = await withSegment(3);
+    expect(failed.array.segmentOffset).toBeUndefined();
+    expect(Buffer.compare(Buffer.from(failed.array.data.buffer, failed.array.data.byteOffset, failed.array.data.byteLength), expected)).toBe(0);
   });
 });
 

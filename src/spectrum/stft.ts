@@ -18,6 +18,7 @@ import type { FloatArray } from "../util/alloc.js";
 import { readPadded, type PadMode } from "./pad.js";
 import { stftKernels, type StftKernels } from "./stftKernels.js";
 import { onClearCaches } from "../util/clearCaches.js";
+import { writeToSegment } from "../util/segmentWriter.js";
 
 /** Where the samples of frames [frameStart, frameEnd) come from. */
 interface FrameSegment {
@@ -125,11 +126,28 @@ export interface StftJob {
    * bits as the TypeScript path (what HPSS's masks are compared against).
    */
   float32Pairs?: boolean;
+  /**
+   * The reply segment the frames go to, frame t at `offset + t * frameBytes`:
+   * {@link stftFramesInMemory} writes each staged block there instead of into
+   * `out` (one copy less); a failed write sets `failed[0]` to 1 (the frames
+   * from then on go to `out`, and the caller makes `out` whole again).
+   */
+  sink?: FrameSink;
+}
+
+/** Where an stft's frames are written as they are made (a reply segment: docs/protocol.md). */
+export interface FrameSink {
+  fd: number;
+  /** Byte offset of frame 0. */
+  offset: number;
+  frameBytes: number;
+  failed: Int32Array;
 }
 
 /**
  * Computes frames [t0, t1) of the STFT of every channel of `signal`
- * (`channels` rows of `length` samples, row-major) into `out`.
+ * (`channels` rows of `length` samples, row-major) into `out`, or into
+ * `job.sink` where the frames are staged in the FFT memory (then returns true).
  *
  * Windowing and the FFT run in float64 (as numpy does for float32 audio times
  * librosa's float64 window); `out` may be float32 (complex64) or float64.
@@ -138,12 +156,13 @@ export interface StftJob {
  * transformed and converted inside the FFT kernels' memory (see
  * {@link stftFramesInMemory}); otherwise TypeScript loops. Both give the same bits.
  */
-export const stftFrames = (job: StftJob, t0: number, t1: number): void => {
+export const stftFrames = (job: StftJob, t0: number, t1: number): boolean => {
   const { plan, channels } = job;
-  if (t1 <= t0 || channels < 1) return;
+  if (t1 <= t0 || channels < 1) return false;
   const memory = inMemoryEngine(plan.nFft);
-  if (memory !== null) stftFramesInMemory(memory, job, t0, t1);
-  else stftFramesScalar(job, t0, t1);
+  if (memory !== null) return stftFramesInMemory(memory, job, t0, t1);
+  stftFramesScalar(job, t0, t1);
+  return false;
 };
 
 /** The FFT memory and this module's kernels over it, when n is a power of two the WebAssembly FFT serves. */
@@ -197,7 +216,7 @@ const denseFrame = (layout: SpectrumLayout, nBins: number, channels: number): bo
  * element type and layout in a staging area that one `set` copies out.
  * Frames that reach into the padding are read as in the TypeScript path.
  */
-const stftFramesInMemory = (engine: { memory: FftMemory; kernels: StftKernels }, job: StftJob, t0: number, t1: number): void => {
+const stftFramesInMemory = (engine: { memory: FftMemory; kernels: StftKernels }, job: StftJob, t0: number, t1: number): boolean => {
   const { memory, kernels } = engine;
   const { plan, signal, channels, length, window, out, layout } = job;
   const { nFft, hopLength, nBins, padMode } = plan;
@@ -215,6 +234,8 @@ const stftFramesInMemory = (engine: { memory: FftMemory; kernels: StftKernels },
   const outValues = outFrames * frameValues;
   // Frames t, t + 1 (t - s even) of a batch starting at s share a staging block when its frames are adjacent in `out`.
   const pairs = job.float32Pairs === true && single && outSingle && outFrames % 2 === 0 && memory.spectrumPairs32 !== undefined;
+  // Staged blocks straight to the sink where they are the frames' bytes in order (the wire layout).
+  const sink = outFrames > 1 ? job.sink : undefined;
   if (pairs) memory.planPairs32!(nFft);
   const stagingDoubles = even(outSingle ? outValues / 2 : outValues);
   const winAt = scratchArea(memory, nFft + 2 + channels * stretchDoubles + stagingDoubles + 2 + (pairs ? 2 * nFft : 0) + nFft);
@@ -226,6 +247,7 @@ const stftFramesInMemory = (engine: { memory: FftMemory; kernels: StftKernels },
   const edgeAt = pairAt + (pairs ? 2 * nFft : 0);
   const heap = memory.heap();
   const heap32 = new Float32Array(heap.buffer);
+  const heapBytes = new Uint8Array(heap.buffer);
   heap.set(window, winAt);
   const staged: FloatArray = outSingle ? heap32 : heap;
   const stagedAt = outSingle ? 2 * outAt : outAt;
@@ -258,6 +280,15 @@ const stftFramesInMemory = (engine: { memory: FftMemory; kernels: StftKernels },
       const flush = (t: number): void => {
         if (dense && ((t - s) % outFrames === outFrames - 1 || t === e - 1)) {
           const head = t - ((t - s) % outFrames);
+          if (sink && sink.failed[0] === 0) {
+            const bytes = (t + 1 - head) * sink.frameBytes;
+            try {
+              writeToSegment(sink.fd, heapBytes.subarray(stagedAt * staged.BYTES_PER_ELEMENT, stagedAt * staged.BYTES_PER_ELEMENT + bytes), sink.offset + head * sink.frameBytes);
+              return;
+            } catch {
+              Atomics.store(sink.failed, 0, 1);
+            }
+          }
           out.set(staged.subarray(stagedAt, stagedAt + (t + 1 - head) * frameValues), 2 * head * layout.frameStride);
         }
       };
@@ -307,6 +338,7 @@ const stftFramesInMemory = (engine: { memory: FftMemory; kernels: StftKernels },
       }
     }
   }
+  return sink !== undefined;
 };
 
 /**

@@ -26,29 +26,20 @@ const STFT_FRAME_GRAIN = 64;
  */
 const ISTFT_UNIT_GRAIN = 128;
 
-/** Where the stft tasks copy their frames as soon as they are computed (the reply segment). */
-interface FrameSink {
-  fd: number;
-  /** Byte offset of frame 0. */
-  offset: number;
-  frameBytes: number;
-  /** Set to 1 by a task whose write failed; the op then leaves the array to the normal reply path. */
-  failed: Int32Array;
-}
-
-export interface StftTaskArgs extends StftJob {
-  /** Also write each chunk's frames into the reply segment. */
-  sink?: FrameSink;
-}
+export type StftTaskArgs = StftJob;
 
 export interface IstftTaskArgs extends IstftJob {
   /** The run's unit 0 (a run over a range of the units). */
   firstUnit?: number;
 }
 
-/** Task `spectrum.stft`: frames [t0, t1) of every channel. */
+/**
+ * Task `spectrum.stft`: frames [t0, t1) of every channel, into the reply segment
+ * where there is one (straight from the FFT memory, or else from `out` once computed).
+ * A failed write sets `sink.failed`: the flow then computes the frames into `out` again.
+ */
 const stftTask = (t0: number, t1: number, a: StftTaskArgs): void => {
-  stftFrames(a, t0, t1);
+  if (stftFrames(a, t0, t1)) return;
   const sink = a.sink;
   if (sink && t1 > t0 && Atomics.load(sink.failed, 0) === 0) {
     // Frame-major output: frames [t0, t1) are one contiguous run of bytes; copy them out while the other chunks compute.
@@ -124,8 +115,14 @@ export function* stftFlow(runner: SpectrumRunner, r: StftRequest): Flow<StftResu
   const { signal, channels, length, window } = r;
   // librosa's float32 stft is complex64: float32 precision is all it promises (see StftJob.float32Pairs).
   const float32Pairs = !r.double;
-  yield runner.run("spectrum.stft", plan.nFrames, { plan, signal, channels, length, window, out, layout, sink, float32Pairs }, STFT_FRAME_GRAIN);
-  return { plan, out, layout, segmentOffset: sink && sink.failed[0] === 0 ? sink.offset : undefined };
+  const args: StftTaskArgs = { plan, signal, channels, length, window, out, layout, sink, float32Pairs };
+  yield runner.run("spectrum.stft", plan.nFrames, args, STFT_FRAME_GRAIN);
+  if (sink && sink.failed[0] !== 0) {
+    // Frames before the failure went only to the segment: all of them into `out`, for the reply's normal path.
+    yield runner.run("spectrum.stft", plan.nFrames, { ...args, sink: undefined }, STFT_FRAME_GRAIN);
+    return { plan, out, layout };
+  }
+  return { plan, out, layout, segmentOffset: sink?.offset };
 }
 
 interface IstftRequest {
