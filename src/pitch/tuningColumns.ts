@@ -251,10 +251,10 @@ const frameWindower = (
   };
 };
 
-/** This thread's areas for {@link frameSpectra}'s pair transforms: two windowed frames, and two spectra per channel. */
-let pairAreas: { memory: FftMemory; input: number; inputSize: number; out: number; outSize: number; edge: number; edgeSize: number } | null = null;
+/** This thread's areas for {@link frameSpectra}: a pair transform's two windowed frames, two spectra per channel, a padded frame. */
+let spectraAreas: { memory: FftMemory; input: number; inputSize: number; out: number; outSize: number; edge: number; edgeSize: number } | null = null;
 onClearCaches(() => {
-  pairAreas = null;
+  spectraAreas = null;
 });
 
 /**
@@ -268,9 +268,8 @@ onClearCaches(() => {
  * float64 transform at `input`. Frames are windowed by the kernels with the
  * window's copy in the memory (`area.window`, which the caller writes before the
  * first frame), interior ones by {@link frameWindower} from its staging area.
- * Reserves its areas
- * now and its windowing keeps a view of the memory: call it after the caller's
- * other reservations, before taking views.
+ * Reserves its areas now and its windowing keeps a view of the memory: call it
+ * after the caller's other reservations, before taking views.
  */
 export const frameSpectra = (
   memory: FftMemory,
@@ -286,8 +285,8 @@ export const frameSpectra = (
   const pairs = signal instanceof Float32Array && memory.forwardPairs32 !== undefined;
   // Per channel, the two spectra of its last pair.
   const stride = 4 * nBins + 4;
-  if (pairAreas === null || pairAreas.memory !== memory) pairAreas = { memory, input: 0, inputSize: 0, out: 0, outSize: 0, edge: 0, edgeSize: 0 };
-  const areas = pairAreas;
+  if (spectraAreas === null || spectraAreas.memory !== memory) spectraAreas = { memory, input: 0, inputSize: 0, out: 0, outSize: 0, edge: 0, edgeSize: 0 };
+  const areas = spectraAreas;
   if (pairs) {
     memory.planPairs32!(nFft);
     if (areas.inputSize < 2 * nFft) areas.input = memory.reserve((areas.inputSize = 2 * nFft), "tuning");

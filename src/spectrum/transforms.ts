@@ -26,8 +26,6 @@ const STFT_FRAME_GRAIN = 64;
  */
 const ISTFT_UNIT_GRAIN = 128;
 
-export type StftTaskArgs = StftJob;
-
 export interface IstftTaskArgs extends IstftJob {
   /** The run's unit 0 (a run over a range of the units). */
   firstUnit?: number;
@@ -38,7 +36,7 @@ export interface IstftTaskArgs extends IstftJob {
  * where there is one (straight from the FFT memory, or else from `out` once computed).
  * A failed write sets `sink.failed`: the flow then computes the frames into `out` again.
  */
-const stftTask = (t0: number, t1: number, a: StftTaskArgs): void => {
+const stftTask = (t0: number, t1: number, a: StftJob): void => {
   if (stftFrames(a, t0, t1)) return;
   const sink = a.sink;
   if (sink && t1 > t0 && Atomics.load(sink.failed, 0) === 0) {
@@ -115,7 +113,7 @@ export function* stftFlow(runner: SpectrumRunner, r: StftRequest): Flow<StftResu
   const { signal, channels, length, window } = r;
   // librosa's float32 stft is complex64: float32 precision is all it promises (see StftJob.float32Pairs).
   const float32Pairs = !r.double;
-  const args: StftTaskArgs = { plan, signal, channels, length, window, out, layout, sink, float32Pairs };
+  const args: StftJob = { plan, signal, channels, length, window, out, layout, sink, float32Pairs };
   yield runner.run("spectrum.stft", plan.nFrames, args, STFT_FRAME_GRAIN);
   if (sink && sink.failed[0] !== 0) {
     // Frames before the failure went only to the segment: all of them into `out`, for the reply's normal path.
