@@ -95,10 +95,19 @@ const sumSquareEnvelope = (plan: IstftPlan, window: Float64Array, pA: number, pB
   // Positions whose frames t = floor((p - nFft) / hop) + 1 .. floor(p / hop) all exist.
   const interiorStart = Math.max(0, nFft - hopLength);
   const interiorEnd = nFrames * hopLength;
-  const period = envelopePeriod(plan, window);
-  for (let p = pA; p < pB; p++) {
-    envelope[at + p - pA] = p >= interiorStart && p < interiorEnd ? period[p % hopLength]! : direct(p);
+  // [lo, hi): the interior part of [pA, pB), the period written once and doubled by copies.
+  const lo = Math.max(pA, Math.min(pB, interiorStart));
+  const hi = Math.max(lo, Math.min(pB, interiorEnd));
+  for (let p = pA; p < lo; p++) envelope[at + p - pA] = direct(p);
+  if (hi > lo) {
+    const period = envelopePeriod(plan, window);
+    const first = at + lo - pA;
+    const n = hi - lo;
+    const once = Math.min(hopLength, n);
+    for (let i = 0; i < once; i++) envelope[first + i] = period[(lo + i) % hopLength]!;
+    for (let filled = once; filled < n; filled *= 2) envelope.copyWithin(first + filled, first, first + Math.min(filled, n - filled));
   }
+  for (let p = hi; p < pB; p++) envelope[at + p - pA] = direct(p);
 };
 
 /** The sum-square envelope at interior positions p, by p modulo the hop. */
