@@ -77,10 +77,12 @@ class NotObserved extends Error {}
  * observations are written), then the abandoned flag, then the next block to observe.
  */
 export const pipelineCells = (units: number): number => units + 2;
+/** The units of a `ready` array made by {@link pipelineCells}, which is also the index of its abandoned flag. */
+const unitsOf = (ready: Int32Array): number => ready.length - 2;
 
 /** The next untaken block of frames into `range`; false once every block is taken. */
 const takeBlock = (ready: Int32Array, range: Int32Array): boolean => {
-  const units = ready.length - 2;
+  const units = unitsOf(ready);
   const u0 = Atomics.add(ready, units + 1, 1) * PIPELINE_BLOCK;
   if (u0 >= units) return false;
   range[0] = u0;
@@ -97,7 +99,7 @@ const takeBlock = (ready: Int32Array, range: Int32Array): boolean => {
  * without a block to observe.
  */
 const waitObserved = (ready: Int32Array, observeBlock: () => boolean): FrameWait => {
-  const abandoned = ready.length - 2;
+  const abandoned = unitsOf(ready);
   let first = true;
   return (u) => {
     for (let waited = 0; Atomics.load(ready, u) === 0; ) {
@@ -122,7 +124,7 @@ const waitObserved = (ready: Int32Array, observeBlock: () => boolean): FrameWait
  */
 const pipelineTask = (u0: number, u1: number, a: PipelineArgs): void => {
   const { plan, signal, observations, ready } = a;
-  const abandoned = ready.length - 2;
+  const abandoned = unitsOf(ready);
   const observing = (ranges: UnitRanges): void => {
     try {
       observeRanges(plan, signal, observations, ranges, ready);
