@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { once } from "node:events";
-import { closeSync, existsSync, ftruncateSync, openSync, readSync, unlinkSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, ftruncateSync, openSync, readSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -166,6 +166,28 @@ class Server {
     return this.replies.shift()!;
   }
 
+  /** A request whose arrays with an `offset` are in its segment: the header lists them, the payload holds the others. */
+  async callPlaced(header: Record<string, unknown>, arrays: (NamedArray & { offset?: number })[]): Promise<DecodedFrame> {
+    const descriptors = arrays.map(({ name, dtype, shape, data, offset }) => ({ name, dtype, shape, nbytes: data.byteLength, ...(offset === undefined ? {} : { offset }) }));
+    const inline = arrays.filter((a) => a.offset === undefined);
+    const json = Buffer.from(JSON.stringify({ ...header, arrays: descriptors }));
+    const head = Buffer.alloc(24 + Math.ceil(json.length / 8) * 8, 0x20);
+    head.write("ADSP", 0, "latin1");
+    head.writeUInt16LE(1, 4);
+    head.writeUInt16LE(FrameKind.request, 6);
+    head.writeUInt32LE(head.length - 24, 8);
+    head.writeUInt32LE(0, 12);
+    head.writeBigUInt64LE(BigInt(inline.reduce((sum, a) => sum + Math.ceil(a.data.byteLength / 8) * 8, 0)), 16);
+    json.copy(head, 24);
+    this.proc.stdin.write(head);
+    for (const a of inline) {
+      this.proc.stdin.write(Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength));
+      this.proc.stdin.write(Buffer.alloc(Math.ceil(a.data.byteLength / 8) * 8 - a.data.byteLength));
+    }
+    while (this.replies.length === 0) await new Promise<void>((resolve) => (this.waiting = resolve));
+    return this.replies.shift()!;
+  }
+
   async stop(): Promise<void> {
     this.proc.stdin.end();
     await once(this.proc, "exit");
@@ -217,6 +239,74 @@ describe.runIf(haveShm)("the server and reply segments", () => {
       closeSync(fd);
       const expected = inline.arrays[0]!.data as Float32Array;
       expect(Buffer.compare(bytes, Buffer.from(expected.buffer, expected.byteOffset, expected.byteLength))).toBe(0);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("reads a request's arrays from the segment (large ones across the pool's threads), as if they came inline", async () => {
+    const server = new Server();
+    try {
+      await server.call({ id: 1, op: "ping", params: {} }); // workers booted
+      // 9.6 MB: five 2 MiB blocks, so both workers read; the reply reuses the segment's first bytes.
+      const x = Float64Array.from({ length: 1_200_000 }, (_, i) => Math.sin(0.001 * i) * (i % 7));
+      const small = Float64Array.from({ length: 100_000 }, (_, i) => i);
+      const capacity = 16 << 20;
+      const path = segmentFile(capacity);
+      const fd = openSync(path, "r+");
+      const at = 64;
+      writeSync(fd, new Uint8Array(x.buffer), 0, x.byteLength, at);
+      writeSync(fd, new Uint8Array(small.buffer), 0, small.byteLength, 12 << 20);
+      const offer = { id: 9, path, capacity };
+      const reply = await server.callPlaced({ id: 2, op: "echo", params: {}, reply_shm: offer }, [
+        { ...f64("x", x), offset: at },
+        f64("tiny", [1, 2, 3]),
+        { ...f64("small", small), offset: 12 << 20 },
+      ]);
+      expect(reply.header).toMatchObject({ id: 2, ok: true, shm: 9 });
+      const placed = reply.header.shm_arrays as { name: string; offset: number; nbytes: number }[];
+      expect(placed.map((a) => a.name)).toEqual(["x", "small"]);
+      expect(Buffer.compare(readAt(fd, placed[0]!.offset, placed[0]!.nbytes), Buffer.from(x.buffer))).toBe(0);
+      expect(Buffer.compare(readAt(fd, placed[1]!.offset, placed[1]!.nbytes), Buffer.from(small.buffer))).toBe(0);
+      expect(Array.from(reply.arrays[0]!.data as Float64Array)).toEqual([1, 2, 3]);
+
+      // An op's answer is the same whichever way its input came.
+      const n = 22050 * 4;
+      const y = Float32Array.from({ length: n }, (_, i) => Math.sin(0.07 * i) + 0.2 * Math.sin(0.9 * i));
+      writeSync(fd, new Uint8Array(y.buffer), 0, y.byteLength, 0);
+      const params = { n_fft: 2048, hop_length: 512, win_length: 2048, center: true, pad_mode: "constant", window: "hann", dtype: "complex64" };
+      const signal: NamedArray = { name: "y", dtype: "float32", shape: [1, n], data: y };
+      const inline = await server.call({ id: 3, op: "stft", params }, [signal]);
+      const fromSegment = await server.callPlaced({ id: 4, op: "stft", params, reply_shm: offer }, [{ ...signal, offset: 0 }]);
+      expect(inline.header).toMatchObject({ id: 3, ok: true });
+      expect(fromSegment.header).toMatchObject({ id: 4, ok: true, shm: 9 });
+      const frames = (fromSegment.header.shm_arrays as { nbytes: number; offset: number }[])[0]!;
+      const expected = inline.arrays[0]!.data as Float32Array;
+      expect(Buffer.compare(readAt(fd, frames.offset, frames.nbytes), Buffer.from(expected.buffer, expected.byteOffset, expected.byteLength))).toBe(0);
+      closeSync(fd);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("refuses request arrays in the segment without one, past its capacity or misaligned, and keeps serving", async () => {
+    const server = new Server();
+    try {
+      const path = segmentFile(1 << 20);
+      const offer = { id: 2, path, capacity: 1 << 20 };
+      const x = new Float64Array(20_000);
+      const cases: [Record<string, unknown>, number, RegExp][] = [
+        [{}, 0, /offers no segment/],
+        [{ reply_shm: offer }, (1 << 20) - 8, /past the segment's capacity/],
+        [{ reply_shm: offer }, 12, /multiple of 8/],
+      ];
+      for (const [i, [extra, offset, message]] of cases.entries()) {
+        const reply = await server.callPlaced({ id: 10 + i, op: "echo", params: {}, ...extra }, [{ ...f64("x", x), offset }]);
+        expect(reply.header).toMatchObject({ id: 10 + i, ok: false, error: { type: "ProtocolError" } });
+        expect((reply.header.error as { message: string }).message).toMatch(message);
+      }
+      const ping = await server.call({ id: 20, op: "ping", params: {} });
+      expect(ping.header).toMatchObject({ id: 20, ok: true });
     } finally {
       await server.stop();
     }

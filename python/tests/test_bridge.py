@@ -1,6 +1,7 @@
 """The CPython <-> Node bridge (auralis_dsp._backend.node) against the real server."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -358,6 +359,64 @@ def test_stft_through_a_segment_equals_the_pipe_reply():
         pool.enabled = True
     assert _segment_of(D_pipe) is None
     assert D_shm.tobytes() == D_pipe.tobytes() and D_shm.flags.f_contiguous
+
+
+def _spy_headers(monkeypatch) -> list:
+    """Records each request header the client frames."""
+    headers = []
+    frame = node._Client._frame
+
+    def spy(header, arrays):
+        headers.append(json.loads(json.dumps(header)))
+        return frame(header, arrays)
+
+    monkeypatch.setattr(node._Client, "_frame", staticmethod(spy))
+    return headers
+
+
+@needs_shm
+def test_large_request_arrays_travel_in_the_segment_and_give_the_pipes_answer(monkeypatch):
+    import auralis_dsp
+
+    headers = _spy_headers(monkeypatch)
+    rng = np.random.default_rng(11)
+    x, small = rng.standard_normal(300_000), np.arange(16.0)
+    _, out = node.call("echo", {}, {"small": small, "x": x})
+    placed = {d["name"]: d.get("offset") for d in headers[-1]["arrays"]}
+    assert placed == {"small": None, "x": 0} and "reply_shm" in headers[-1]
+    assert out["x"].tobytes() == x.tobytes() and out["small"].tobytes() == small.tobytes()
+    del out
+    y = rng.standard_normal(5 * 22050).astype(np.float32)
+    D = auralis_dsp.stft(y)
+    S = auralis_dsp.istft(D)
+    C = auralis_dsp.cqt(y=y, sr=22050)
+    assert all("offset" in h["arrays"][-1] for h in headers[-3:])
+    monkeypatch.setattr(node, "_SHM_MIN_REQUEST_ARRAY_BYTES", 1 << 62)  # everything through the pipe
+    assert auralis_dsp.stft(y).tobytes() == D.tobytes()
+    assert auralis_dsp.istft(D).tobytes() == S.tobytes()
+    assert auralis_dsp.cqt(y=y, sr=22050).tobytes() == C.tobytes()
+    assert not any("offset" in d for h in headers[-3:] for d in h["arrays"])
+
+
+@needs_shm
+def test_a_restart_mid_write_sends_a_reused_segments_arrays_through_the_pipe(monkeypatch):
+    x = np.random.default_rng(12).standard_normal(300_000)
+    node.call("echo", {}, {"x": x})  # leaves a free segment, its name already unlinked
+    pool = node._client._segments
+    assert pool.free and not any(s.linked for s in pool.free)
+    write_all = node._Server.write_all
+    failed = []
+
+    def dies_once(self, buffers):
+        if not failed:
+            failed.append(self)
+            raise BrokenPipeError
+        return write_all(self, buffers)
+
+    monkeypatch.setattr(node._Server, "write_all", dies_once)
+    _, out = node.call("echo", {}, {"x": x * 3})
+    assert failed and node._client._server is not failed[0]
+    assert _segment_of(out["x"]) is None and out["x"].tobytes() == (x * 3).tobytes()
 
 
 @needs_shm

@@ -4,6 +4,9 @@
  * `FrameParser` reads a byte stream incrementally, validating every size before
  * it allocates, and delivers arrays as 8-aligned views into one
  * SharedArrayBuffer per frame so ops can pass them to worker threads as is.
+ * A request's array with an `offset` is in the request's segment, not the
+ * payload: the parser gives it a buffer of its own, which the server fills
+ * from the segment (`DecodedFrame.fromSegment`).
  */
 import type { NamedArray } from "../ops/types.js";
 import { DTYPE_LAYOUTS, elementCount, isDType, pad8 } from "./dtypes.js";
@@ -20,13 +23,21 @@ export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
 
 export type WireErrorType = "ParameterError" | "ProtocolError" | "InternalError";
 
-/** A complete frame: its JSON header and its arrays (views into `payload`). */
+/** An array whose bytes are in the request's segment: `bytes` (the array's own buffer) is still to be read from `offset`. */
+export interface SegmentRead {
+  offset: number;
+  bytes: Uint8Array<SharedArrayBuffer>;
+}
+
+/** A complete frame: its JSON header and its arrays (views into `payload`, or into buffers of their own when in `fromSegment`). */
 export interface DecodedFrame {
   type: "frame";
   header: Record<string, unknown>;
   arrays: NamedArray[];
-  /** The buffer holding the arrays' bytes (from `allocatePayload` when one was given). */
+  /** The buffer holding the inline arrays' bytes (from `allocatePayload` when one was given). */
   payload: SharedArrayBuffer;
+  /** Arrays the header placed in the request's segment (an `offset`), in header order; empty when none. */
+  fromSegment: SegmentRead[];
 }
 
 /** A frame that could not be accepted; `id` is the request id when the header was readable. */
@@ -87,10 +98,16 @@ interface ArrayDescriptor {
   dtype: NamedArray["dtype"];
   shape: number[];
   nbytes: number;
+  /** Where the array is in the request's segment; undefined for an array in the payload. */
+  offset?: number;
 }
 
-/** Validates the header's array list against `payloadLength`; returns the descriptors or a complaint. */
-const readArrayDescriptors = (header: Record<string, unknown>, payloadLength: number): ArrayDescriptor[] | string => {
+/**
+ * Validates the header's array list against `payloadLength` (arrays with an
+ * `offset` are in the request's segment, bounded by `maxSegmentBytes` instead);
+ * returns the descriptors or a complaint.
+ */
+const readArrayDescriptors = (header: Record<string, unknown>, payloadLength: number, maxSegmentBytes: number): ArrayDescriptor[] | string => {
   const list = header.arrays ?? [];
   if (!Array.isArray(list)) return "header.arrays must be a list";
   const names = new Set<string>();
@@ -107,13 +124,24 @@ const readArrayDescriptors = (header: Record<string, unknown>, payloadLength: nu
       return `array ${d.name}: shape must be a list of non-negative integers`;
     }
     const shape = d.shape as number[];
+    const inSegment = d.offset !== undefined;
+    if (inSegment && !(Number.isSafeInteger(d.offset) && (d.offset as number) >= 0 && (d.offset as number) % 8 === 0)) {
+      return `array ${d.name}: offset must be a non-negative multiple of 8`;
+    }
+    const bound = inSegment ? maxSegmentBytes : payloadLength;
     // Multiply step by step so a huge shape is rejected before the product loses precision.
     let expected = shape.includes(0) ? 0 : DTYPE_LAYOUTS[d.dtype].itemSize;
     for (const n of shape) {
       expected *= n;
-      if (expected > payloadLength) return `array ${d.name}: shape [${shape.join(", ")}] needs more than payload_len ${payloadLength} bytes`;
+      if (expected > bound) {
+        return `array ${d.name}: shape [${shape.join(", ")}] needs more than ${inSegment ? `the maximum ${bound}` : `payload_len ${bound}`} bytes`;
+      }
     }
     if (d.nbytes !== expected) return `array ${d.name}: nbytes ${JSON.stringify(d.nbytes)} != prod(shape) * itemsize = ${expected}`;
+    if (inSegment) {
+      descriptors.push({ name: d.name, dtype: d.dtype, shape, nbytes: expected, offset: d.offset as number });
+      continue;
+    }
     total += pad8(expected);
     if (total > payloadLength) return `arrays need more than payload_len ${payloadLength} bytes`;
     descriptors.push({ name: d.name, dtype: d.dtype, shape, nbytes: expected });
@@ -285,7 +313,7 @@ export class FrameParser {
     }
     const headerObject = parsed as Record<string, unknown>;
     const id = frameId(headerObject);
-    const descriptors = readArrayDescriptors(headerObject, payloadLength);
+    const descriptors = readArrayDescriptors(headerObject, payloadLength, this.maxPayloadBytes);
     if (typeof descriptors === "string") {
       skipFrame(id, descriptors);
       return data.subarray(n);
@@ -320,14 +348,22 @@ export class FrameParser {
     const { header, descriptors, payload } = this.state as Extract<ParserState, { stage: "payload" }>;
     this.state = { stage: "preamble" };
     let offset = 0;
+    const fromSegment: SegmentRead[] = [];
     try {
       const arrays = descriptors.map((d): NamedArray => {
         const layout = DTYPE_LAYOUTS[d.dtype];
-        const data = layout.view(payload, offset, (d.nbytes / layout.itemSize) * layout.lanes);
+        const elements = (d.nbytes / layout.itemSize) * layout.lanes;
+        if (d.offset !== undefined) {
+          // Its own buffer (the arena's, like the payload), filled by the server from the segment.
+          const own = this.allocatePayload(Math.max(8, pad8(d.nbytes)));
+          fromSegment.push({ offset: d.offset, bytes: new Uint8Array(own, 0, d.nbytes) });
+          return { name: d.name, dtype: d.dtype, shape: d.shape, data: layout.view(own, 0, elements) };
+        }
+        const data = layout.view(payload, offset, elements);
         offset += pad8(d.nbytes);
         return { name: d.name, dtype: d.dtype, shape: d.shape, data };
       });
-      events.push({ type: "frame", header, arrays, payload });
+      events.push({ type: "frame", header, arrays, payload, fromSegment });
     } catch (error) {
       // A typed array longer than this engine allows.
       events.push({ type: "fault", id: frameId(header), errorType: "InternalError", message: `cannot view the payload: ${(error as Error).message}` });

@@ -22,7 +22,7 @@ import { onCacheEviction } from "../util/boundedCache.js";
 import { setSegmentWriter } from "../util/segmentWriter.js";
 import { errorReply, handleRequest, validateRequestHeader } from "./dispatch.js";
 import { DEFAULT_MAX_PAYLOAD_BYTES, FrameKind, FrameParser, PROTOCOL_VERSION, frameId, type FrameEvent } from "./frame.js";
-import { SegmentTable, writeAt, type ReplySegment } from "./shm.js";
+import { SegmentTable, bridgeTasks, readFromSegment, writeAt, type ReplySegment } from "./shm.js";
 import { openBlockingStdout, readFrames, writeFrameSync } from "./stdio.js";
 
 const PARENT_POLL_MS = 1000;
@@ -71,8 +71,10 @@ const serve = (): void => {
   // workers as cores it makes one thread more than cores, and on a quiet 2-core machine that cost
   // W1 hpss, yin and chroma_cqt 30-40 % (docs/benchmarks.md), more than it saved on 5 s clips.
   const callerRuns = process.env.AURALIS_DSP_CALLER_RUNS === "1";
-  const pool = threads > 1 ? createWorkerPool(threads, new URL(import.meta.url), { inlineWhileBooting: true, callerRuns, tasks: kernelTasks }) : undefined;
+  const pool = threads > 1 ? createWorkerPool(threads, new URL(import.meta.url), { inlineWhileBooting: true, callerRuns, tasks: serverTasks }) : undefined;
   const runner = pool ? poolRunner(pool, kernelTasks) : inlineRunner(kernelTasks);
+  // The same pool reads the request arrays a client put in its segment.
+  const readRunner = pool ? poolRunner(pool, bridgeTasks) : inlineRunner(bridgeTasks);
   // Boot the workers while the first request is still on its way.
   setImmediate(() => pool?.warm());
   const maxPayloadBytes = integerFromEnv("AURALIS_DSP_MAX_PAYLOAD", DEFAULT_MAX_PAYLOAD_BYTES);
@@ -132,11 +134,14 @@ const serve = (): void => {
       segments.release(event.header);
       const scope = arena.scope();
       scope.adopt(event.payload);
+      for (const read of event.fromSegment) scope.adopt(read.bytes.buffer);
       setBufferSource(scope);
       try {
         let segment: ReplySegment | undefined;
         try {
           segment = segments.forRequest(event.header);
+          // The request's large arrays, when the client put them in the segment (the header checks said one is offered).
+          if (segment && event.fromSegment.length > 0) await readFromSegment(readRunner, segment, event.fromSegment);
         } catch (error) {
           writeReply(errorReply(frameId(event.header), "ProtocolError", (error as Error).message));
           continue;
@@ -186,6 +191,9 @@ const serve = (): void => {
   }, PARENT_POLL_MS).unref();
 };
 
+/** What the pool's workers run: the kernels' tasks and the bridge's own. */
+const serverTasks = { ...kernelTasks, ...bridgeTasks };
+
 // Ops and their worker tasks write reply segments through this (the server thread and every worker load this file).
 setSegmentWriter(writeAt);
-if (!serveTasksIfWorker(kernelTasks)) serve();
+if (!serveTasksIfWorker(serverTasks)) serve();

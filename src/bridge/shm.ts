@@ -11,9 +11,11 @@
  * too, after the reply), and keeps the descriptor until a request lists the
  * id in `shm_release`.
  */
-import { closeSync, constants as fsConstants, fstatSync, openSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, constants as fsConstants, fstatSync, openSync, readSync, unlinkSync, writeSync } from "node:fs";
 import { DTYPE_LAYOUTS, elementCount } from "./dtypes.js";
 import type { NamedArray } from "../ops/types.js";
+import type { Runner, TaskTable, Wait } from "../schedule/types.js";
+import type { SegmentRead } from "./frame.js";
 
 /** Arrays smaller than this travel inline: a pwrite's fixed cost beats the copy it saves. */
 export const SHM_MIN_ARRAY_BYTES = 64 * 1024;
@@ -56,7 +58,61 @@ export const segmentHeaderProblem = (header: Record<string, unknown>): string | 
   if (release !== undefined && release !== null) {
     if (!Array.isArray(release) || !release.every(isId)) return "header.shm_release must be a list of non-negative integers";
   }
+  // Arrays with an offset are in the segment (the frame parser checked their offsets and sizes).
+  const arrays = Array.isArray(header.arrays) ? (header.arrays as { name?: unknown; offset?: unknown; nbytes?: unknown }[]) : [];
+  for (const a of arrays) {
+    if (a.offset === undefined) continue;
+    if (!offer) return `array ${String(a.name)} has an offset but the request offers no segment (reply_shm)`;
+    const capacity = (offer as { capacity: number }).capacity;
+    if ((a.offset as number) + (a.nbytes as number) > capacity) return `array ${String(a.name)} ends past the segment's capacity ${capacity}`;
+  }
   return undefined;
+};
+
+/** The unit of a segment read that one thread takes (a 63 MB array is 31 of them). */
+const READ_BLOCK_BYTES = 2 << 20;
+
+/** Reads all of `bytes` from `fd` at `offset` (pread; any thread of the server may call it). */
+const readAt = (fd: number, bytes: Uint8Array, offset: number): void => {
+  for (let done = 0; done < bytes.byteLength; ) {
+    const n = readSync(fd, bytes, done, Math.min(bytes.byteLength - done, 1 << 30), offset + done);
+    if (n === 0) throw new Error(`the request's segment ends before offset ${offset + done}`);
+    done += n;
+  }
+};
+
+const blocksOf = (read: SegmentRead): number => Math.ceil(read.bytes.byteLength / READ_BLOCK_BYTES);
+
+/** Arguments of `bridge.readSegment`: the segment's descriptor and the arrays to fill from it. */
+export interface SegmentReadArgs {
+  fd: number;
+  reads: SegmentRead[];
+}
+
+/** `bridge.readSegment` over units [start, end): the READ_BLOCK_BYTES blocks of `reads`, array after array. */
+const readSegmentTask = (start: number, end: number, a: SegmentReadArgs): void => {
+  let first = 0;
+  for (const read of a.reads) {
+    const blocks = blocksOf(read);
+    for (let b = Math.max(0, start - first); b < Math.min(blocks, end - first); b++) {
+      const from = b * READ_BLOCK_BYTES;
+      readAt(a.fd, read.bytes.subarray(from, Math.min(read.bytes.byteLength, from + READ_BLOCK_BYTES)), read.offset + from);
+    }
+    first += blocks;
+  }
+};
+
+/** The server's own tasks (its pool's workers load this file too); kernels never see them. */
+export const bridgeTasks = { "bridge.readSegment": readSegmentTask } satisfies TaskTable;
+
+/**
+ * Fills the arrays a request placed in its segment (`fromSegment`): blocks of
+ * 2 MiB read by the pool's threads in parallel (one copy each, from the file's
+ * pages into the arena's buffers), on this thread when there are few.
+ */
+export const readFromSegment = (runner: Runner<typeof bridgeTasks>, segment: ReplySegment, reads: SegmentRead[]): Wait => {
+  const units = reads.reduce((sum, read) => sum + blocksOf(read), 0);
+  return runner.run("bridge.readSegment", units, { fd: segment.fd, reads }, 2);
 };
 
 /** The segments one server holds open, by the client's ids. */

@@ -320,6 +320,9 @@ class _Server:
 
 # A request whose reply may exceed this offers a segment (docs/protocol.md, "Shared-memory replies").
 _SHM_MIN_REPLY_BYTES = 1 << 20
+# Request arrays of at least this size go through the segment too (all of them, when it is offered).
+_SHM_MIN_REQUEST_ARRAY_BYTES = 64 << 10
+_SHM_ALIGN = 64
 _SHM_DIR = "/dev/shm"
 _SHM_GRAIN = 1 << 20  # capacities are whole MiB
 _SHM_MAX_FREE = 4  # free segments kept for reuse (their pages stay allocated: the point of reuse)
@@ -403,6 +406,15 @@ def _expected_reply_bytes(op: str, params: Mapping[str, Any], buffers: list[np.n
         except (KeyError, TypeError, ValueError, IndexError, ZeroDivisionError, OverflowError):
             pass  # bad parameters: the server says what is wrong
     return 2 * given
+
+
+def _request_segment_bytes(buffers: list[np.ndarray]) -> int:
+    """Bytes the request's large arrays take in a segment (each 64-aligned), 0 when none is large."""
+    total = 0
+    for array in buffers:
+        if array.nbytes >= _SHM_MIN_REQUEST_ARRAY_BYTES:
+            total = -(-total // _SHM_ALIGN) * _SHM_ALIGN + array.nbytes
+    return total
 
 
 class _SegmentPool:
@@ -544,9 +556,12 @@ class _Client:
             self._next_id += 1
             header["id"] = request_id
             server = self._ensure_server()
-            segment = self._offer_segment(header, server, reply_bytes)
+            segment = self._offer_segment(header, server, reply_bytes, buffers)
             views_made = False
+            every_buffer = buffers
             try:
+                if segment is not None:
+                    buffers = self._place_request_arrays(header, buffers, segment)
                 frame = self._frame(header, buffers)
                 try:
                     try:
@@ -554,11 +569,20 @@ class _Client:
                     except (BrokenPipeError, ConnectionResetError):
                         # The server died while idle, before reading any of this request:
                         # nothing ran, so a fresh server may take it (without the old server's segments).
+                        dead = server
                         server = self._restart(server)
                         header.pop("shm_release", None)
-                        if segment is not None:
+                        if segment is not None and segment.linked:
                             segment.server = server.proc.pid
                             header["reply_shm"]["path"] = segment.path
+                        elif segment is not None:
+                            # A reused segment has no name left to open: this request goes through the pipe.
+                            header.pop("reply_shm")
+                            for descriptor in header["arrays"]:
+                                descriptor.pop("offset", None)
+                            buffers = every_buffer
+                            self._segments.give_back(segment, dead.proc.pid)
+                            segment = None
                         server.write_all(self._frame(header, buffers))
                     reply, reply_arrays = self._read_reply(server, request_id, op, segment)
                     views_made = segment is not None and reply.get("shm") == segment.id
@@ -580,17 +604,41 @@ class _Client:
         error = reply.get("error") or {}
         raise_fault(op, error.get("type", "error"), error.get("message", "unknown error"))
 
-    def _offer_segment(self, header: dict[str, Any], server: _Server, reply_bytes: int) -> _Segment | None:
-        """Names a reply segment in ``header`` when the reply may be large, and segments the server may close."""
+    def _offer_segment(
+        self, header: dict[str, Any], server: _Server, reply_bytes: int, buffers: list[np.ndarray]
+    ) -> _Segment | None:
+        """Names a segment in ``header`` when the reply may be large or the request has large arrays
+        (they go there, ``_place_request_arrays``), and segments the server may close."""
         pool = self._segments
         if not pool.enabled:
             return None
-        segment = pool.take(reply_bytes, server.proc.pid) if reply_bytes >= _SHM_MIN_REPLY_BYTES else None
+        request_bytes = _request_segment_bytes(buffers)
+        wanted = max(reply_bytes, request_bytes)
+        segment = pool.take(wanted, server.proc.pid) if reply_bytes >= _SHM_MIN_REPLY_BYTES or request_bytes else None
         if pool.release:
             header["shm_release"], pool.release = pool.release, []
         if segment is not None:
             header["reply_shm"] = {"id": segment.id, "path": segment.path, "capacity": segment.capacity}
         return segment
+
+    @staticmethod
+    def _place_request_arrays(header: dict[str, Any], buffers: list[np.ndarray], segment: _Segment) -> list[np.ndarray]:
+        """Copies the request's large arrays into ``segment`` (an ``offset`` in their descriptors, which
+        the server reads before the op runs; the reply may then reuse the same bytes) and returns the
+        arrays still to go inline. One copy into pages that stay allocated between calls, where the
+        pipe costs a copy on each side and a wake-up per 1 MiB."""
+        if not _request_segment_bytes(buffers):
+            return buffers
+        inline = []
+        offset = 0
+        for descriptor, array in zip(header["arrays"], buffers):
+            if array.nbytes < _SHM_MIN_REQUEST_ARRAY_BYTES:
+                inline.append(array)
+                continue
+            segment.map[offset : offset + array.nbytes] = _raw_bytes(array)
+            descriptor["offset"] = offset
+            offset = -(-(offset + array.nbytes) // _SHM_ALIGN) * _SHM_ALIGN
+        return inline
 
     @staticmethod
     def _encode_request(
