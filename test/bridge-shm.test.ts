@@ -14,7 +14,7 @@ import type { NamedArray } from "../src/ops/types.js";
 import { SHM_MIN_ARRAY_BYTES, SegmentSpace, placeInSegment, segmentHeaderProblem } from "../src/bridge/shm.js";
 import { opResult } from "../src/bridge/inProcess.js";
 import { publicOps } from "../src/ops/index.js";
-import { inlineRunner, runFlow } from "../src/schedule/runner.js";
+import { callTask, inlineRunner, runFlow } from "../src/schedule/runner.js";
 import { kernelTasks } from "../src/schedule/tasks.js";
 import { setSegmentWriter } from "../src/util/segmentWriter.js";
 
@@ -138,6 +138,61 @@ describe("stft frames into a reply segment, on this thread", () => {
     const failed = await withSegment(3);
     expect(failed.array.segmentOffset).toBeUndefined();
     expect(Buffer.compare(Buffer.from(failed.array.data.buffer, failed.array.data.byteOffset, failed.array.data.byteLength), expected)).toBe(0);
+  });
+});
+
+describe("istft samples into a reply segment, chunk by chunk", () => {
+  const nFft = 1024;
+  const hop = 256;
+  const frames = 97;
+  const nBins = nFft / 2 + 1;
+  const channels = 2;
+  // A frame-major (frames, bins, channels) complex64 spectrum.
+  const spectrum = Float32Array.from({ length: 2 * frames * nBins * channels }, (_, i) => Math.sin(0.37 * i) * Math.cos(0.011 * i));
+  const matrix: NamedArray = { name: "stft_matrix", dtype: "complex64", shape: [frames, nBins, channels], data: spectrum };
+  /** The inline runner, but every run cut into 5 chunks (as a pool would), each its own task call. */
+  const base = inlineRunner(kernelTasks);
+  const chunked = {
+    ...base,
+    run(task: keyof typeof kernelTasks, count: number, args: never) {
+      for (let k = 0; k < 5; k++) callTask(kernelTasks[task], Math.floor((k * count) / 5), Math.floor(((k + 1) * count) / 5), args);
+      return undefined;
+    },
+  } as typeof base;
+  const istft = async (length: number | null, failAt?: number) => {
+    const params = { n_fft: nFft, hop_length: hop, win_length: nFft, center: true, window: "hann", dtype: "float32", ...(length === null ? {} : { length }) };
+    const plain = (await opResult(publicOps.istft!({ ...params }, [matrix], { runner: chunked }), runFlow)).arrays[0]!;
+    if (failAt === undefined) return { plain };
+    // Garbage where nothing was written: a missed range (the zeros past the frames' reach too) shows.
+    const segment = new Uint8Array(1 << 20).fill(0xab);
+    let writes = 0;
+    setSegmentWriter((_fd, bytes, offset) => {
+      if (++writes >= failAt) throw new Error("ENOSPC: no space left on device");
+      segment.set(bytes, offset);
+    });
+    try {
+      const ctx = { runner: chunked, replySegment: { fd: 7, claim: (nbytes: number) => (nbytes <= segment.length - 128 ? 128 : undefined) } };
+      const result = (await opResult(publicOps.istft!({ ...params }, [matrix], ctx), runFlow)).arrays[0]!;
+      return { plain, result, segment, writes };
+    } finally {
+      setSegmentWriter(undefined);
+    }
+  };
+  const bytesOf = (a: NamedArray): Buffer => Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength);
+
+  it.each([null, 40000, 20000])("length %s: every row's samples land in the segment, equal to the plain reply", async (length) => {
+    const { plain, result, segment, writes } = (await istft(length, Infinity)) as Required<Awaited<ReturnType<typeof istft>>>;
+    expect(result.segmentOffset).toBe(128);
+    expect(writes).toBeGreaterThanOrEqual(2 * 5);
+    const expected = bytesOf(plain);
+    expect(Buffer.compare(Buffer.from(segment.buffer, 128, expected.length), expected)).toBe(0);
+    expect(Buffer.compare(bytesOf(result), expected)).toBe(0);
+  });
+
+  it("a failed write leaves the whole output to the reply", async () => {
+    const { plain, result } = (await istft(40000, 4)) as Required<Awaited<ReturnType<typeof istft>>>;
+    expect(result.segmentOffset).toBeUndefined();
+    expect(Buffer.compare(bytesOf(result), bytesOf(plain))).toBe(0);
   });
 });
 

@@ -36,12 +36,13 @@ export const spectrumOps = {
     const center = boolParam(params, "center");
     const length = optionalIntParam(params, "length", 0);
     const dtype = stringParam(params, "dtype", ["float32", "float64"] as const);
-    const { plan, out } = yield* istftFlow(ctx.runner, {
+    const { plan, out, segmentOffset } = yield* istftFlow(ctx.runner, {
       spectrum: floatData(s), layout: frameMajorLayout(nBins, channels), nBins, nFrames, channels,
       nFft, hopLength, window, center, length: length === 0 ? null : length, double: dtype === "float64",
       // numpy's irfft of complex64 values runs in float32 (librosa's float32 istft).
       float32Pairs: true,
+      segment: ctx.replySegment,
     });
-    return { arrays: [{ name: "y", dtype, shape: [channels, plan.outLength], data: out }] };
+    return { arrays: [{ name: "y", dtype, shape: [channels, plan.outLength], data: out, segmentOffset }] };
   },
 } satisfies OpTable;

@@ -214,6 +214,12 @@ const unitPositions = (plan: IstftPlan, u0: number, u1: number): [number, number
   return [Math.max(u0 * hopLength, offset), Math.min(u1 === nFrames ? paddedEnd : u1 * hopLength, offset + outLength)];
 };
 
+/** The output samples [s0, s1) of each channel row that units [u0, u1) write (empty when s1 <= s0). */
+export const istftUnitSamples = (plan: IstftPlan, u0: number, u1: number): [number, number] => {
+  const [pA, pB] = unitPositions(plan, u0, u1);
+  return [pA - plan.offset, pB - plan.offset];
+};
+
 const istftBlock = (job: IstftJob, u0: number, u1: number, scratch: IstftScratch): void => {
   const { plan, spectrum, layout, channels, window, out } = job;
   const { nFft, hopLength, nBinsUsed, outLength, offset, single } = plan;

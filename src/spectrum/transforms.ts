@@ -11,7 +11,7 @@ import type { Flow, Runner, TaskTable } from "../schedule/types.js";
 
 import { allocFloat, type FloatArray } from "../util/alloc.js";
 import { writeToSegment } from "../util/segmentWriter.js";
-import { istftFrameRange, istftUnitCount, istftUnits, planIstft, type IstftJob, type IstftPlan } from "./istft.js";
+import { istftFrameRange, istftUnitCount, istftUnitSamples, istftUnits, planIstft, type IstftJob, type IstftPlan } from "./istft.js";
 import type { PadMode } from "./pad.js";
 import { frameMajorLayout, planStft, stftFrames, type SpectrumLayout, type StftJob, type StftPlan } from "./stft.js";
 
@@ -29,6 +29,8 @@ const ISTFT_UNIT_GRAIN = 128;
 export interface IstftTaskArgs extends IstftJob {
   /** The run's unit 0 (a run over a range of the units). */
   firstUnit?: number;
+  /** The reply segment's place for the output, each chunk's samples written there once computed. */
+  sink?: { fd: number; offset: number; failed: Int32Array };
 }
 
 /**
@@ -54,6 +56,20 @@ const stftTask = (t0: number, t1: number, a: StftJob): void => {
 const istftTask = (u0: number, u1: number, a: IstftTaskArgs): void => {
   const first = a.firstUnit ?? 0;
   istftUnits(a, first + u0, first + u1);
+  const sink = a.sink;
+  if (!sink || Atomics.load(sink.failed, 0) !== 0) return;
+  // This chunk's samples of each row, to the segment while the other chunks compute (`out` keeps them too).
+  const [s0, s1] = istftUnitSamples(a.plan, first + u0, first + u1);
+  const { out } = a;
+  const row = a.plan.outLength;
+  try {
+    for (let c = 0; c < a.channels && s1 > s0; c++) {
+      const bytes = new Uint8Array(out.buffer, out.byteOffset + (c * row + s0) * out.BYTES_PER_ELEMENT, (s1 - s0) * out.BYTES_PER_ELEMENT);
+      writeToSegment(sink.fd, bytes, sink.offset + (c * row + s0) * out.BYTES_PER_ELEMENT);
+    }
+  } catch {
+    Atomics.store(sink.failed, 0, 1);
+  }
 };
 
 /** This domain's tasks (joined into the runners' table by src/schedule/tasks.ts). */
@@ -147,10 +163,12 @@ interface IstftRequest {
    * frames [f0, f1) at the start of `spectrum` (frame f at f - f0 in `layout`).
    */
   frames?: { chunkUnits: number; make: (f0: number, f1: number) => Flow<void> };
+  /** The reply segment, where the output goes chunk by chunk as it is computed (not with `frames`). */
+  segment?: SegmentClaim;
 }
 
 /** Inverse STFT of a spectrogram in `layout` into (channels, outLength). */
-export function* istftFlow(runner: SpectrumRunner, r: IstftRequest): Flow<{ plan: IstftPlan; out: FloatArray }> {
+export function* istftFlow(runner: SpectrumRunner, r: IstftRequest): Flow<{ plan: IstftPlan; out: FloatArray; segmentOffset?: number }> {
   const plan = planIstft(r.nBins, r.nFrames, r.nFft, r.hopLength, r.center, r.length, !r.double);
   const { channels } = r;
   // istftUnits writes every sample up to the last frame's reach; only a `length` beyond it needs zeros.
@@ -163,8 +181,24 @@ export function* istftFlow(runner: SpectrumRunner, r: IstftRequest): Flow<{ plan
   const grain = Math.ceil(ISTFT_UNIT_GRAIN / channels);
   const units = istftUnitCount(plan);
   if (r.frames === undefined) {
+    const offset = r.segment?.claim(channels * plan.outLength * out.BYTES_PER_ELEMENT);
+    if (r.segment && offset !== undefined) job.sink = { fd: r.segment.fd, offset, failed: new Int32Array(new SharedArrayBuffer(4)) };
     yield runner.run("spectrum.istft", units, job, grain);
-    return { plan, out };
+    const sink = job.sink;
+    if (sink && reached < plan.outLength && sink.failed[0] === 0) {
+      // The zeros past the frames' reach (a longer `length`), which no unit writes.
+      const bytes = out.BYTES_PER_ELEMENT;
+      try {
+        for (let c = 0; c < channels; c++) {
+          const from = (c * plan.outLength + reached) * bytes;
+          writeToSegment(sink.fd, new Uint8Array(out.buffer, out.byteOffset + from, (plan.outLength - reached) * bytes), sink.offset + from);
+        }
+      } catch {
+        sink.failed[0] = 1;
+      }
+    }
+    // After a failed write `out` still holds every sample: the reply places it as any other array.
+    return { plan, out, segmentOffset: sink && sink.failed[0] === 0 ? sink.offset : undefined };
   }
   for (let u0 = 0; u0 < units; u0 += r.frames.chunkUnits) {
     const u1 = Math.min(units, u0 + r.frames.chunkUnits);
