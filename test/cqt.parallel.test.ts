@@ -9,7 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NamedArray } from "../src/ops/types.js";
 import { runOp } from "./helpers/ops.js";
 import { createBandProducts, scalarBandProduct } from "../src/cqt/bandProduct.js";
-import { automaticBinCount, planCqt, signalsBeforeTuning } from "../src/cqt/vqt.js";
+import { automaticBinCount, cqtFrames, planCqt, signalsBeforeTuning } from "../src/cqt/vqt.js";
+import { octaveSignals } from "../src/cqt/octaveSignals.js";
+import { frameMajorLayout } from "../src/spectrum/stft.js";
 import { cqtFrequencies } from "../src/cqt/filters.js";
 import { useWorkerPools } from "./helpers/workerPools.js";
 import { inlineRunner, poolRunner, runFlow, setGrainOverride } from "../src/schedule/runner.js";
@@ -131,6 +133,28 @@ describe("bit-identical for any thread count", () => {
 
 describe("kernels", () => {
   const base = { sr: 22050, hopLength: 512, fmin: 32.70319566257483, nBins: 252, binsPerOctave: 36, filterScale: 1, norm: 1, sparsity: 0.01, window: "hann" as const, scale: true, padMode: "constant" as const, semantics: "0.11" as const };
+
+  it("a float32 signal's octave signals are float32, and the transform reads them as their float64 copies", async () => {
+    const y = signal(2, 60_000, 22050, false).data as Float32Array;
+    const plan = planCqt({ ...base, nBins: 84, binsPerOctave: 12, tuning: 0.1 }, 60_000, true);
+    const runner = inlineRunner(kernelTasks);
+    const signals = await runFlow(octaveSignals(runner, plan, y, 2, 60_000, true, true));
+    expect(signals.length).toBeGreaterThan(2);
+    // The input itself is the first octave's signal (no early downsampling here), then the halvings.
+    expect(signals[0]).toBe(y);
+    for (const s of signals) expect(s).toBeInstanceOf(Float32Array);
+    const layout = frameMajorLayout(plan.nBins, 2);
+    const transform = (octaves: Float32Array[] | Float64Array[]): Float32Array => {
+      const out = new Float32Array(2 * plan.nFrames * plan.nBins * 2);
+      cqtFrames(plan, octaves, 2, out, layout, 0, plan.nFrames);
+      return out;
+    };
+    const wide = signals.map((s) => Float64Array.from(s));
+    expect(Buffer.compare(Buffer.from(transform(signals as Float32Array[]).buffer), Buffer.from(transform(wide).buffer))).toBe(0);
+    // And the halvings of a widened copy are the same values.
+    const again = await runFlow(octaveSignals(runner, plan, Float64Array.from(y), 2, 60_000, true, true));
+    for (let i = 1; i < signals.length; i++) expect(Array.from(again[i]!)).toEqual(Array.from(signals[i]!));
+  });
 
   it("the WebAssembly basis product equals the scalar one bit for bit", () => {
     const plan = planCqt({ ...base, tuning: -0.13 }, 100_000, false);

@@ -23,6 +23,7 @@
 import { unitRoot } from "../fft/unitRoot.js";
 import type { BandRows } from "./bands.js";
 import { BoundedCache } from "../util/boundedCache.js";
+import type { FloatArray } from "../util/alloc.js";
 import { kernelMemory, type KernelMemory } from "../util/kernelMemory.js";
 import {
   BLOCK, BR, BR_IF, CALL, ELSE, END, F32_DEMOTE_F64, F64, F64_ADD, F64_LOAD, F64_MUL, F64_PROMOTE_F32, F64_SQRT, F64_STORE, F64X2_ADD, F64X2_EXTRACT_LANE,
@@ -228,13 +229,13 @@ export interface SlidingBand {
   /** Takes the bins of an FFT (interleaved from `spectrum[offset]`) as the current frame. */
   anchor(spectrum: Float64Array, offset: number): void;
   /** Moves the current frame, which starts at `signal[start]`, one hop on. */
-  slide(signal: Float64Array, start: number): void;
+  slide(signal: FloatArray, start: number): void;
   /**
    * The row values (as {@link BandProduct.apply}) of `frames` frames, the
    * current one (starting at `signal[start]`) and the next ones a hop apart,
    * to `out` from `outOffset`, one frame after the other; the state ends at the last.
    */
-  run(signal: Float64Array, start: number, frames: number, out: Float64Array, outOffset: number): void;
+  run(signal: FloatArray, start: number, frames: number, out: Float64Array, outOffset: number): void;
 }
 
 /**
@@ -378,7 +379,7 @@ export const scalarSlidingBand = (spec: BandSpec, output: BandOutput = "complex"
   const state = new Float64Array(2 * bins);
   const diffs = new Float64Array(hop);
   const step = valuesPerRow(output) * basis.rows;
-  const slide = (signal: Float64Array, start: number): void => {
+  const slide = (signal: FloatArray, start: number): void => {
     for (let j = 0; j < hop; j++) diffs[j] = signal[start + nFft + j]! - signal[start + j]!;
     for (let b = 0; b < bins; b++) {
       let re = state[2 * b]!;
@@ -398,7 +399,7 @@ export const scalarSlidingBand = (spec: BandSpec, output: BandOutput = "complex"
       state.set(spectrum.subarray(offset + 2 * lo, offset + 2 * hi));
     },
     slide,
-    run(signal: Float64Array, start: number, frames: number, out: Float64Array, outOffset: number): void {
+    run(signal: FloatArray, start: number, frames: number, out: Float64Array, outOffset: number): void {
       for (let i = 0; i < frames; i++) {
         if (i > 0) slide(signal, start + (i - 1) * hop);
         scalarRows(basis, lo, rowScale, output, state, 0, out, outOffset + step * i);
@@ -533,12 +534,12 @@ export const createBandKernels = (specs: BandSpec[], channels: number, output: B
           anchor(spectrum: Float64Array, offset: number): void {
             km.f64.set(spectrum.subarray(offset + 2 * lo, offset + 2 * hi), stateIndex);
           },
-          slide(signal: Float64Array, start: number): void {
+          slide(signal: FloatArray, start: number): void {
             const memory = km.f64;
             for (let j = 0; j < hop; j++) memory[diffIndex + j] = signal[start + nFft + j]! - signal[start + j]!;
             wasm.slide(stateAt, slide.diffAt, slide.twiddleAt, slide.rotationAt, bins, hop);
           },
-          run(signal: Float64Array, start: number, frames: number, out: Float64Array, outOffset: number): void {
+          run(signal: FloatArray, start: number, frames: number, out: Float64Array, outOffset: number): void {
             const memory = km.f64;
             const count = (frames - 1) * hop;
             for (let i = 0; i < count; i++) memory[diffIndex + i] = signal[start + nFft + i]! - signal[start + i]!;

@@ -3,7 +3,9 @@
  * (`resample(y, 2^c, 1, scale=True)`, times sqrt(2^c) when not scaling), then
  * successive halvings (`resample(y, 2, 1, scale=True)`), each
  * `(channels, signalLengths[i])` row-major. Float32 input is rounded to
- * float32 after each resampling, as librosa casts back.
+ * float32 after each resampling, as librosa casts back, and its signals are
+ * Float32Arrays (the input itself, then the halvings): the same values as
+ * float64 copies would hold, in half the memory, and no widening pass.
  *
  * A 2:1 resampling is soxr's final stage alone, whose overlap-save blocks
  * depend only on the input: the blocks of every channel are the units of one
@@ -12,7 +14,7 @@
  */
 import type { Flow, Runner, TaskTable } from "../schedule/types.js";
 
-import { allocFloat64 } from "../util/alloc.js";
+import { allocFloat, type FloatArray } from "../util/alloc.js";
 import { dftStage, dftStageBlockCount, dftStageDecimateBlocks, resample, soxrOutputLength, type DftStageOutputMap } from "../resample/index.js";
 import type { SignalPlan } from "./vqt.js";
 
@@ -20,9 +22,10 @@ import type { SignalPlan } from "./vqt.js";
 const HALVE_GRAIN = 64;
 
 export interface HalveArgs {
-  source: Float64Array;
+  /** Float32 exactly when `single`, as `target`. */
+  source: FloatArray;
   sourceLength: number;
-  target: Float64Array;
+  target: FloatArray;
   /** ceil(sourceLength / 2). */
   targetLength: number;
   /** Blocks per channel. */
@@ -50,23 +53,9 @@ const halveTask = (u0: number, u1: number, a: HalveArgs): void => {
   }
 };
 
-/** Samples per worker chunk at least when widening a float32 signal (a conversion each, ~1 ns). */
-const WIDEN_GRAIN = 1 << 17;
-
-export interface WidenArgs {
-  source: Float32Array;
-  target: Float64Array;
-}
-
-/** Task `cqt.widen`: samples [i0, i1) of a float32 signal as float64. */
-const widenTask = (i0: number, i1: number, a: WidenArgs): void => {
-  a.target.set(a.source.subarray(i0, i1), i0);
-};
-
 /** This domain's tasks (joined into the runners' table by src/schedule/tasks.ts). */
 export const octaveTasks = {
   "cqt.halve": halveTask,
-  "cqt.widen": widenTask,
 } satisfies TaskTable;
 
 /** The runner this file's pipelines hand their work to. */
@@ -75,25 +64,17 @@ type OctaveRunner = Runner<typeof octaveTasks>;
 /** `resample(source, 2, 1, scale=True)` of every channel (times `multiplier`), in parallel over blocks. */
 function* halve(
   runner: OctaveRunner,
-  source: Float64Array,
+  source: FloatArray,
   sourceLength: number,
   targetLength: number,
   channels: number,
   multiplier: number,
   single: boolean,
-): Flow<Float64Array> {
-  const target = allocFloat64(channels * targetLength, runner.shared, { zero: false });
+): Flow<FloatArray> {
+  const target = allocFloat(channels * targetLength, !single, runner.shared, { zero: false });
   const blocks = dftStageBlockCount(dftStage(1), soxrOutputLength(sourceLength, 2));
   const args: HalveArgs = { source, sourceLength, target, targetLength, blocks, divisor: Math.sqrt(1 / 2), multiplier, single };
   yield runner.run("cqt.halve", channels * blocks, args, HALVE_GRAIN);
-  return target;
-}
-
-/** `data` as float64 (itself when it is): the signal the octave kernels read. */
-export function* widenSignal(runner: OctaveRunner, data: Float32Array | Float64Array): Flow<Float64Array> {
-  if (data instanceof Float64Array) return data;
-  const target = allocFloat64(data.length, runner.shared, { zero: false });
-  yield runner.run("cqt.widen", data.length, { source: data, target }, WIDEN_GRAIN);
   return target;
 }
 
@@ -103,12 +84,13 @@ const roundInPlace = (x: Float64Array): Float64Array => {
 };
 
 /** Early downsampling by 2^c, c >= 2 (half-band stages first; rare: sample rates of 4x the filters' need). */
-const downsampleSerially = (sp: SignalPlan, y: Float64Array, channels: number, length: number, scale: boolean, single: boolean, shared: boolean): Float64Array => {
+const downsampleSerially = (sp: SignalPlan, y: FloatArray, channels: number, length: number, scale: boolean, single: boolean, shared: boolean): FloatArray => {
   const factor = 2 ** sp.earlyDownsample;
   const len = sp.signalLengths[0]!;
-  const first = allocFloat64(channels * len, shared, { zero: false });
+  const first = allocFloat(channels * len, !single, shared, { zero: false });
   for (let c = 0; c < channels; c++) {
-    let out = resample(y.subarray(c * length, (c + 1) * length), factor, 1, { scale: true });
+    const row = y.subarray(c * length, (c + 1) * length);
+    let out = resample(row instanceof Float64Array ? row : Float64Array.from(row), factor, 1, { scale: true });
     if (single) out = roundInPlace(out);
     if (!scale) {
       const s = Math.sqrt(factor);
@@ -127,12 +109,12 @@ const downsampleSerially = (sp: SignalPlan, y: Float64Array, channels: number, l
 export function* octaveSignals(
   runner: OctaveRunner,
   sp: SignalPlan,
-  y: Float64Array,
+  y: FloatArray,
   channels: number,
   length: number,
   scale: boolean,
   single: boolean,
-): Flow<Float64Array[]> {
+): Flow<FloatArray[]> {
   const lengths = sp.signalLengths;
   let first = y;
   if (sp.earlyDownsample === 1) first = yield* halve(runner, y, length, lengths[0]!, channels, scale ? 1 : Math.sqrt(2), single);

@@ -13,12 +13,12 @@ import type { FramingRequest } from "../spectrum/transforms.js";
 import { fftWindow } from "../spectrum/window.js";
 import type { FloatArray } from "../util/alloc.js";
 import type { LibrosaSemantics } from "../util/params.js";
-import { octaveSignals, widenSignal } from "./octaveSignals.js";
+import { octaveSignals } from "./octaveSignals.js";
 import { automaticBinCount, cqtFrames, planCqt, sameSignals, signalsBeforeTuning, type CqtParams, type CqtPlan, type SignalPlan } from "./vqt.js";
 
 export interface CqtTaskArgs {
   plan: CqtPlan;
-  signals: Float64Array[];
+  signals: FloatArray[];
   channels: number;
   out: FloatArray;
   layout: SpectrumLayout;
@@ -83,16 +83,12 @@ export interface CqtRequest {
  * tuning in almost every case (see signalsBeforeTuning): then it is started
  * alongside the tuning estimate (on the pool, both run at once).
  */
-export function* prepareCqt(runner: CqtRunner, r: CqtRequest, y: CqtSignal): Flow<{ plan: CqtPlan; signals: Float64Array[]; tuning: TuningEstimate }> {
+export function* prepareCqt(runner: CqtRunner, r: CqtRequest, y: CqtSignal): Flow<{ plan: CqtPlan; signals: FloatArray[]; tuning: TuningEstimate }> {
   const { base, nBins, given } = r;
   // With n_bins=None the bins, and so the signals, depend on the tuning: nothing runs ahead of it.
   const ahead = given === null && nBins !== null ? signalsBeforeTuning({ ...base, nBins }, y.length) : null;
-  // The octave kernels read float64: a float32 signal is widened over worker chunks, alongside the tuning
-  // estimate (which reads the samples as given), not on this thread before anything else starts.
-  const wide = runner.start(widenSignal(runner, y.data));
-  const signalsOf = function* (sp: SignalPlan): Flow<Float64Array[]> {
-    return yield* octaveSignals(runner, sp, yield* wide.join(), y.channels, y.length, base.scale, y.single);
-  };
+  // The octave kernels read the samples as given (float32 signals stay float32: see octaveSignals).
+  const signalsOf = (sp: SignalPlan): Flow<FloatArray[]> => octaveSignals(runner, sp, y.data, y.channels, y.length, base.scale, y.single);
   // A failure there is the plan's to report (planCqt below checks the same conditions).
   const aheadSignals = ahead ? runner.start(signalsOf(ahead)) : null;
   const tuning = given === null ? yield* defaultTuning(runner, y, base.sr, base.binsPerOctave, base.semantics) : { tuning: given, empty: false };

@@ -336,7 +336,7 @@ onClearCaches(() => {
 export class ResponseEngine {
   private readonly plan: CqtPlan;
   // Emptied by release.
-  private signals: Float64Array[];
+  private signals: FloatArray[];
   private readonly ffts: RealFft[];
   private products: BandProduct[];
   private sliding: SlidingBand[][];
@@ -354,7 +354,7 @@ export class ResponseEngine {
   readonly frameValues: number[];
 
   /** `output`: what each row gives (complex or magnitude), its row scale (`oct.rowScale`) applied. */
-  constructor(plan: CqtPlan, signals: Float64Array[], channels: number, output: BandOutput) {
+  constructor(plan: CqtPlan, signals: FloatArray[], channels: number, output: BandOutput) {
     this.plan = plan;
     this.signals = signals;
     let nFft = 2;
@@ -421,7 +421,7 @@ export class ResponseEngine {
       }
       return memory.forward(n);
     }
-    if (start >= 0) {
+    if (start >= 0 && signal instanceof Float64Array) {
       this.ffts[o]!.forward(signal, start, this.spectrum);
     } else {
       loadFrame(oct.stft, signal, base, t, this.frame);
@@ -474,7 +474,7 @@ export class ResponseEngine {
    * they do not depend on how frames are split among threads); row values to
    * `out` from `outAt`.
    */
-  private transformPairs32(o: number, memory: FftMemory, at: number, stretch: Float64Array, frames: number, out: Float64Array, outAt: number): void {
+  private transformPairs32(o: number, memory: FftMemory, at: number, stretch: FloatArray, frames: number, out: Float64Array, outAt: number): void {
     const oct = this.plan.octaves[o]!;
     const n = oct.stft.nFft;
     const hop = oct.hopLength;
@@ -550,7 +550,7 @@ export class ResponseEngine {
  */
 export const cqtFrames = (
   plan: CqtPlan,
-  signals: Float64Array[],
+  signals: FloatArray[],
   channels: number,
   out: FloatArray,
   layout: SpectrumLayout,

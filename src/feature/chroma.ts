@@ -114,7 +114,7 @@ export const foldChromaFrames = (
  */
 export const chromaCqtFrames = (
   plan: CqtPlan,
-  signals: Float64Array[],
+  signals: FloatArray[],
   fold: SparseFold,
   p: ChromaFoldParams,
   out: FloatArray,

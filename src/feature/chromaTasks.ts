@@ -21,7 +21,7 @@ export interface FoldTaskArgs {
 
 export interface ChromaCqtTaskArgs {
   plan: CqtPlan;
-  signals: Float64Array[];
+  signals: FloatArray[];
   fold: SparseFold;
   p: ChromaFoldParams;
   out: FloatArray;

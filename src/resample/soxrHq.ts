@@ -30,6 +30,7 @@
  */
 import { getRealFft, type RealFft } from "../fft/index.js";
 import { fftMemory, type FftMemory } from "../fft/wasmRealFft.js";
+import type { FloatArray } from "../util/alloc.js";
 import { ParameterError } from "../util/errors.js";
 import { outputKernels } from "./outputKernels.js";
 import { onClearCaches } from "../util/clearCaches.js";
@@ -251,7 +252,7 @@ export interface DftStageOutputMap {
  * Copies `count` block outputs from `src[from ..]` to `out[to ..]`, applying
  * `map` (one loop per case, so each stays a tight monomorphic loop).
  */
-function storeOutputs(src: Float64Array, from: number, out: Float64Array, to: number, count: number, map: DftStageOutputMap | undefined): void {
+function storeOutputs(src: Float64Array, from: number, out: FloatArray, to: number, count: number, map: DftStageOutputMap | undefined): void {
   if (map === undefined) {
     out.set(src.subarray(from, from + count), to);
     return;
@@ -286,7 +287,7 @@ onClearCaches(() => {
 });
 
 /** Writes block b's n input samples (x read as zero outside [0, x.length)) to `heap[at ..]`. */
-const stageBlock = (heap: Float64Array, at: number, x: Float64Array, start: number, n: number): void => {
+const stageBlock = (heap: Float64Array, at: number, x: FloatArray, start: number, n: number): void => {
   if (start >= 0 && start + n <= x.length) {
     heap.set(x.subarray(start, start + n), at);
     return;
@@ -307,10 +308,10 @@ const stageBlock = (heap: Float64Array, at: number, x: Float64Array, start: numb
  */
 function decimateBlockPairs32(
   sm: FftMemory,
-  x: Float64Array,
+  x: FloatArray,
   stage: DftStage,
   outLen: number,
-  out: Float64Array,
+  out: FloatArray,
   outOffset: number,
   b0: number,
   b1: number,
@@ -367,10 +368,10 @@ function decimateBlockPairs32(
  */
 function decimateBlocksInMemory(
   sm: FftMemory,
-  x: Float64Array,
+  x: FloatArray,
   stage: DftStage,
   outLen: number,
-  out: Float64Array,
+  out: FloatArray,
   outOffset: number,
   b0: number,
   b1: number,
@@ -426,10 +427,10 @@ function decimateBlocksInMemory(
  * results.
  */
 export function dftStageDecimateBlocks(
-  x: Float64Array,
+  x: FloatArray,
   stage: DftStage,
   outLen: number,
-  out: Float64Array,
+  out: FloatArray,
   outOffset: number,
   b0: number,
   b1: number,
@@ -451,10 +452,10 @@ export function dftStageDecimateBlocks(
 export function dftStageDecimateBlocksWith(
   fwd: RealFft,
   inv: RealFft,
-  x: Float64Array,
+  x: FloatArray,
   stage: DftStage,
   outLen: number,
-  out: Float64Array,
+  out: FloatArray,
   outOffset: number,
   b0: number,
   b1: number,
@@ -476,7 +477,7 @@ export function dftStageDecimateBlocksWith(
   const len = x.length;
   for (let b = b0; b < b1; b++) {
     const start = b * block - delay;
-    if (start >= 0 && start + n <= len) {
+    if (start >= 0 && start + n <= len && x instanceof Float64Array) {
       fwd.forward(x, start, spec);
     } else {
       scratch.fill(0);
