@@ -249,6 +249,17 @@ class Server {
   }
 }
 
+/** Each request (sent with ids 10, 11, ...) gets a ProtocolError matching its message, and the server still answers a ping. */
+const expectRefusals = async (server: Server, requests: [(id: number) => Promise<DecodedFrame>, RegExp][]): Promise<void> => {
+  for (const [i, [send, message]] of requests.entries()) {
+    const reply = await send(10 + i);
+    expect(reply.header).toMatchObject({ id: 10 + i, ok: false, error: { type: "ProtocolError" } });
+    expect((reply.header.error as { message: string }).message).toMatch(message);
+  }
+  const ping = await server.call({ id: 20, op: "ping", params: {} });
+  expect(ping.header).toMatchObject({ id: 20, ok: true });
+};
+
 describe.runIf(haveShm)("the server and reply segments", () => {
   it("echoes a large array into the offered segment, a small one inline, and reuses the segment", async () => {
     const server = new Server();
@@ -350,18 +361,12 @@ describe.runIf(haveShm)("the server and reply segments", () => {
       const path = segmentFile(1 << 20);
       const offer = { id: 2, path, capacity: 1 << 20 };
       const x = new Float64Array(20_000);
-      const cases: [Record<string, unknown>, number, RegExp][] = [
-        [{}, 0, /offers no segment/],
-        [{ reply_shm: offer }, (1 << 20) - 8, /past the segment's capacity/],
-        [{ reply_shm: offer }, 12, /multiple of 8/],
-      ];
-      for (const [i, [extra, offset, message]] of cases.entries()) {
-        const reply = await server.callPlaced({ id: 10 + i, op: "echo", params: {}, ...extra }, [{ ...f64("x", x), offset }]);
-        expect(reply.header).toMatchObject({ id: 10 + i, ok: false, error: { type: "ProtocolError" } });
-        expect((reply.header.error as { message: string }).message).toMatch(message);
-      }
-      const ping = await server.call({ id: 20, op: "ping", params: {} });
-      expect(ping.header).toMatchObject({ id: 20, ok: true });
+      const placed = (extra: Record<string, unknown>, offset: number) => (id: number) => server.callPlaced({ id, op: "echo", params: {}, ...extra }, [{ ...f64("x", x), offset }]);
+      await expectRefusals(server, [
+        [placed({}, 0), /offers no segment/],
+        [placed({ reply_shm: offer }, (1 << 20) - 8), /past the segment's capacity/],
+        [placed({ reply_shm: offer }, 12), /multiple of 8/],
+      ]);
     } finally {
       await server.stop();
     }
@@ -371,18 +376,12 @@ describe.runIf(haveShm)("the server and reply segments", () => {
     const server = new Server();
     try {
       const small = segmentFile(4096);
-      const cases: [Record<string, unknown>, RegExp][] = [
-        [{ id: 1, path: "/etc/passwd", capacity: 8 }, /under \/dev\/shm/],
-        [{ id: 2, path: "/dev/shm/auralis-dsp-test-missing", capacity: 8 }, /cannot open/],
-        [{ id: 3, path: small, capacity: 1 << 20 }, /below capacity/],
-      ];
-      for (const [i, [offer, message]] of cases.entries()) {
-        const reply = await server.call({ id: 10 + i, op: "echo", params: {}, reply_shm: offer }, [f64("x", [1])]);
-        expect(reply.header).toMatchObject({ id: 10 + i, ok: false, error: { type: "ProtocolError" } });
-        expect((reply.header.error as { message: string }).message).toMatch(message);
-      }
-      const ping = await server.call({ id: 20, op: "ping", params: {} });
-      expect(ping.header).toMatchObject({ id: 20, ok: true });
+      const offered = (offer: Record<string, unknown>) => (id: number) => server.call({ id, op: "echo", params: {}, reply_shm: offer }, [f64("x", [1])]);
+      await expectRefusals(server, [
+        [offered({ id: 1, path: "/etc/passwd", capacity: 8 }), /under \/dev\/shm/],
+        [offered({ id: 2, path: "/dev/shm/auralis-dsp-test-missing", capacity: 8 }), /cannot open/],
+        [offered({ id: 3, path: small, capacity: 1 << 20 }), /below capacity/],
+      ]);
     } finally {
       await server.stop();
     }
