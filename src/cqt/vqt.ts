@@ -421,6 +421,7 @@ export class ResponseEngine {
       }
       return memory.forward(n);
     }
+    // The TypeScript FFT reads float64: a float32 signal's frame goes through `frame`.
     if (start >= 0 && signal instanceof Float64Array) {
       this.ffts[o]!.forward(signal, start, this.spectrum);
     } else {

@@ -424,7 +424,8 @@ function decimateBlocksInMemory(
  * writes their outputs (see {@link dftStageBlockOutputs}) to
  * `out[outOffset + n]`, through `map` if given. Each block depends only on
  * `x`, so disjoint block ranges can run on different threads with identical
- * results.
+ * results. `x` and `out` may be float32 (`out` only with `map.single`, whose
+ * outputs are float32 values anyway).
  */
 export function dftStageDecimateBlocks(
   x: FloatArray,
@@ -477,6 +478,7 @@ export function dftStageDecimateBlocksWith(
   const len = x.length;
   for (let b = b0; b < b1; b++) {
     const start = b * block - delay;
+    // In place when the block lies inside a float64 x (the TypeScript FFT reads float64), else through `scratch`.
     if (start >= 0 && start + n <= len && x instanceof Float64Array) {
       fwd.forward(x, start, spec);
     } else {
