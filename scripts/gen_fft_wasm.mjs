@@ -398,6 +398,31 @@ emit("interleavePairs32", [["a", I32], ["b", I32], ["dst", I32], ["count", I32]]
   ];
 });
 
+/**
+ * As interleavePairs32 for frames already in float32 (an even count >= 2 of
+ * points, 8 bytes each, at a and b): (a[2j], a[2j+1], b[2j], b[2j+1]) at dst,
+ * two points of each frame a round. The same bits as interleavePairs32 of
+ * their float64 copies.
+ */
+emit("interleavePairs32From32", [["a", I32], ["b", I32], ["dst", I32], ["count", I32]], () => {
+  declare({ end: I32, va: V128, vb: V128 });
+  return [
+    ...set("end", add(get("dst"), shl(get("count"), i32(4)))),
+    ...doWhile(
+      [
+        ...set("va", load(get("a"))),
+        ...set("vb", load(get("b"))),
+        ...store(get("dst"), shuffle(get("va"), get("vb"), [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23])),
+        ...store(add(get("dst"), i32(16)), shuffle(get("va"), get("vb"), [8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31])),
+        ...set("a", add(get("a"), i32(16))),
+        ...set("b", add(get("b"), i32(16))),
+        ...set("dst", add(get("dst"), i32(32))),
+      ],
+      ltU(get("dst"), get("end")),
+    ),
+  ];
+});
+
 /** count >= 1 points of a float32 pair spectrum at src, as float64 complex values: the first transform's to dstA, the second's to dstB. */
 emit("unpackPairs32", [["src", I32], ["dstA", I32], ["dstB", I32], ["count", I32]], () => {
   declare({ end: I32, v: V128 });

@@ -219,6 +219,30 @@ describe("2:1 stage blocks: the in-memory WebAssembly path", () => {
     },
   );
 
+  it.each([1, 2, 389, 2047, 2048, 5000, 12345])("a float32 signal into float32 output: the bits of its float64 copy's halving, for any cut (n = %i)", (n) => {
+    const stage = dftStage(1);
+    const x32 = Float32Array.from(signal(n, n + 1));
+    const x64 = Float64Array.from(x32);
+    const outLen = soxrOutputLength(n, 2);
+    const blocks = dftStageBlockCount(stage, outLen);
+    for (const map of maps.filter((m) => m?.single)) {
+      const wide = new Float64Array(outLen + 3);
+      dftStageDecimateBlocks(x64, stage, outLen, wide, 3, 0, blocks, map!);
+      for (const cut of [0, 1, Math.floor(blocks / 2), blocks]) {
+        const out = new Float32Array(outLen + 3);
+        dftStageDecimateBlocks(x32, stage, outLen, out, 3, 0, cut, map!);
+        dftStageDecimateBlocks(x32, stage, outLen, out, 3, cut, blocks, map!);
+        expect(Array.from(out)).toEqual(Array.from(wide));
+      }
+      // The TypeScript path reads a float32 signal too (through its scratch frame).
+      const scalar = new Float32Array(outLen + 3);
+      dftStageDecimateBlocksWith(createScalarRealFft(2048), createScalarRealFft(1024), x32, stage, outLen, scalar, 3, 0, blocks, map!);
+      const scalarWide = new Float64Array(outLen + 3);
+      dftStageDecimateBlocksWith(createScalarRealFft(2048), createScalarRealFft(1024), x64, stage, outLen, scalarWide, 3, 0, blocks, map!);
+      expect(Array.from(scalar)).toEqual(Array.from(scalarWide));
+    }
+  });
+
   it("the output map is librosa's scale division and float32 casts", () => {
     const stage = dftStage(1);
     const x = signal(7000, 7);

@@ -24,6 +24,7 @@ interface PairKernels {
   pass2lastPairs32(src: number, dst: number, s: number): void;
   realForwardPairs32(buf: number, tw: number, m: number): void;
   interleavePairs32(a: number, b: number, dst: number, count: number): void;
+  interleavePairs32From32(a: number, b: number, dst: number, count: number): void;
   unpackPairs32(src: number, dstA: number, dstB: number, count: number): void;
   realInversePairs32(buf: number, tw: number, m: number): void;
   swapScalePairs32(buf: number, count: number, scale: number): void;
@@ -370,9 +371,11 @@ export interface FftMemory {
   /**
    * As `forwardPairs32`, leaving the pair spectrum where the transform puts it:
    * returns the `heap()` index of its n/2 + 1 points (16 bytes each: re_a, im_a,
-   * re_b, im_b as float32), valid until the next size-n transform.
+   * re_b, im_b as float32), valid until the next size-n transform. With
+   * `float32`, the frames at `heap()` indices a and b hold n float32 samples
+   * each (in the bytes of n / 2 float64s) instead of n float64s.
    */
-  spectrumPairs32?(n: number, a: number, b: number): number;
+  spectrumPairs32?(n: number, a: number, b: number, float32?: boolean): number;
   /** Makes the size-n pair transform's tables now (it may grow the memory: call it before taking views). */
   planPairs32?(n: number): void;
   /** `count` complex values (interleaved float64) as the float32 table {@link inversePairs32} multiplies by; reserved for `region`, returns its index. */
@@ -432,10 +435,12 @@ const fftMemoryOver = (k: Instance): FftMemory => {
       planPairs32(n: number): void {
         pairs32Of(k, planOf(k, n));
       },
-      spectrumPairs32(n: number, a: number, b: number): number {
+      spectrumPairs32(n: number, a: number, b: number, float32 = false): number {
         const plan = planOf(k, n);
         const tables = pairs32Of(k, plan);
-        pairs.interleavePairs32(8 * a, 8 * b, plan.bufferA, plan.m);
+        if (float32 && plan.m % 2 === 0) pairs.interleavePairs32From32(8 * a, 8 * b, plan.bufferA, plan.m);
+        else if (float32) throw new RangeError(`float32 pair frames need an even n / 2, got n = ${n}`);
+        else pairs.interleavePairs32(8 * a, 8 * b, plan.bufferA, plan.m);
         const result = complexForwardPairs32(pairs, plan, tables);
         pairs.realForwardPairs32(result, tables.forwardSplit, plan.m);
         return result / 8;

@@ -287,7 +287,7 @@ onClearCaches(() => {
 });
 
 /** Writes block b's n input samples (x read as zero outside [0, x.length)) to `heap[at ..]`. */
-const stageBlock = (heap: Float64Array, at: number, x: FloatArray, start: number, n: number): void => {
+const stageBlock = (heap: FloatArray, at: number, x: FloatArray, start: number, n: number): void => {
   if (start >= 0 && start + n <= x.length) {
     heap.set(x.subarray(start, start + n), at);
     return;
@@ -335,21 +335,30 @@ function decimateBlockPairs32(
   const outA = inB + n + 2;
   const outB = outA + n / 2 + 2;
   const kernels = map.multiplier === 1 && sm.memory !== undefined ? outputKernels(sm.memory) : null;
+  // A float32 signal's blocks are staged as float32 (half the bytes, no conversion); the transform reads them so.
+  const single = x instanceof Float32Array;
   for (let b = b0; b < b1; b += 2) {
     const second = Math.min(b + 1, b1 - 1);
-    stageBlock(sm.heap(), inA, x, b * block - delay, n);
-    stageBlock(sm.heap(), inB, x, second * block - delay, n);
-    // irfft ignores the imaginary parts of bins 0 and N/4: the Nyquist bin is taken as real, like soxr.
-    sm.inversePairs32!(n / 2, sm.spectrumPairs32!(n, inA, inB), q, outA, outB);
     const heap = sm.heap();
+    if (single) {
+      const heap32 = new Float32Array(heap.buffer, heap.byteOffset, 2 * heap.length);
+      stageBlock(heap32, 2 * inA, x, b * block - delay, n);
+      stageBlock(heap32, 2 * inB, x, second * block - delay, n);
+    } else {
+      stageBlock(heap, inA, x, b * block - delay, n);
+      stageBlock(heap, inB, x, second * block - delay, n);
+    }
+    // irfft ignores the imaginary parts of bins 0 and N/4: the Nyquist bin is taken as real, like soxr.
+    sm.inversePairs32!(n / 2, sm.spectrumPairs32!(n, inA, inB, single), q, outA, outB);
+    const outputs = sm.heap();
     const emit = (blockIndex: number, at: number): void => {
       const base = blockIndex * perBlock;
       const count = Math.min(perBlock, outLen - base);
       if (kernels !== null) {
         kernels.divide32(8 * at, 32 * Math.ceil(count / 4), map.divisor);
-        out.set(heap.subarray(at, at + count), outOffset + base);
+        out.set(outputs.subarray(at, at + count), outOffset + base);
       } else {
-        storeOutputs(heap, at, out, outOffset + base, count, map);
+        storeOutputs(outputs, at, out, outOffset + base, count, map);
       }
     };
     emit(b, outA);
