@@ -1,6 +1,7 @@
 """The CPython <-> Node bridge (auralis_dsp._backend.node) against the real server."""
 from __future__ import annotations
 
+import errno
 import json
 import os
 import signal
@@ -396,6 +397,38 @@ def test_large_request_arrays_travel_in_the_segment_and_give_the_pipes_answer(mo
     assert auralis_dsp.istft(D).tobytes() == S.tobytes()
     assert auralis_dsp.cqt(y=y, sr=22050).tobytes() == C.tobytes()
     assert not any("offset" in d for h in headers[-3:] for d in h["arrays"])
+
+
+@needs_shm
+def test_a_full_tmpfs_sends_request_arrays_through_the_pipe(monkeypatch):
+    # Writing through the mapping into a full tmpfs would be SIGBUS; the client reserves the pages first.
+    headers = _spy_headers(monkeypatch)
+    asked = []
+
+    def full(fd, offset, length):
+        asked.append(length)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(node.os, "posix_fallocate", full)
+    x = np.random.default_rng(13).standard_normal(300_000)
+    pool = node._client._segments
+    for segment in [*pool.free, *pool.returned]:
+        segment.reserved = 0  # as fresh ones
+    _, out = node.call("echo", {}, {"x": x})
+    assert asked == [x.nbytes]
+    assert "offset" not in headers[-1]["arrays"][0]
+    assert out["x"].tobytes() == x.tobytes()
+    monkeypatch.undo()
+    # Reserved once, then the same extent is not asked for again.
+    calls = []
+    allocate = os.posix_fallocate
+    monkeypatch.setattr(node.os, "posix_fallocate", lambda fd, o, n: (calls.append(n), allocate(fd, o, n)))
+    del out
+    for _ in range(3):
+        _, out = node.call("echo", {}, {"x": x})
+        assert out["x"].tobytes() == x.tobytes()
+        del out  # its segment free again for the next call
+    assert len(calls) <= 1
 
 
 @needs_shm
