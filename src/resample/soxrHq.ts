@@ -337,11 +337,13 @@ function decimateBlockPairs32(
   const kernels = map.multiplier === 1 && sm.memory !== undefined ? outputKernels(sm.memory) : null;
   // A float32 signal's blocks are staged as float32 (half the bytes, no conversion); the transform reads them so.
   const single = x instanceof Float32Array;
+  let heap32: Float32Array | null = null;
   for (let b = b0; b < b1; b += 2) {
     const second = Math.min(b + 1, b1 - 1);
     const heap = sm.heap();
     if (single) {
-      const heap32 = new Float32Array(heap.buffer, heap.byteOffset, 2 * heap.length);
+      // A float32 view of the heap, made again only when the memory grew (a new buffer).
+      if (heap32 === null || heap32.buffer !== heap.buffer) heap32 = new Float32Array(heap.buffer, heap.byteOffset, 2 * heap.length);
       stageBlock(heap32, 2 * inA, x, b * block - delay, n);
       stageBlock(heap32, 2 * inB, x, second * block - delay, n);
     } else {

@@ -26,12 +26,35 @@ const STFT_FRAME_GRAIN = 64;
  */
 const ISTFT_UNIT_GRAIN = 128;
 
+/** Where an istft's output rows go as they are made (a reply segment): row c at `offset + c * rowLength` elements. */
+interface RowSink {
+  fd: number;
+  /** Byte offset of row 0. */
+  offset: number;
+  /** Set to 1 by a failed write (no more writes are tried; `out` still holds every sample). */
+  failed: Int32Array;
+}
+
 export interface IstftTaskArgs extends IstftJob {
   /** The run's unit 0 (a run over a range of the units). */
   firstUnit?: number;
   /** The reply segment's place for the output, each chunk's samples written there once computed. */
-  sink?: { fd: number; offset: number; failed: Int32Array };
+  sink?: RowSink;
 }
+
+/** Samples [s0, s1) of each of the `channels` rows of `out` (rows of `rowLength`) to `sink`, unless a write failed before. */
+const sinkRows = (sink: RowSink, out: FloatArray, rowLength: number, channels: number, s0: number, s1: number): void => {
+  if (s1 <= s0 || Atomics.load(sink.failed, 0) !== 0) return;
+  const bytes = out.BYTES_PER_ELEMENT;
+  try {
+    for (let c = 0; c < channels; c++) {
+      const from = (c * rowLength + s0) * bytes;
+      writeToSegment(sink.fd, new Uint8Array(out.buffer, out.byteOffset + from, (s1 - s0) * bytes), sink.offset + from);
+    }
+  } catch {
+    Atomics.store(sink.failed, 0, 1);
+  }
+};
 
 /**
  * Task `spectrum.stft`: frames [t0, t1) of every channel, into the reply segment
@@ -56,20 +79,10 @@ const stftTask = (t0: number, t1: number, a: StftJob): void => {
 const istftTask = (u0: number, u1: number, a: IstftTaskArgs): void => {
   const first = a.firstUnit ?? 0;
   istftUnits(a, first + u0, first + u1);
-  const sink = a.sink;
-  if (!sink || Atomics.load(sink.failed, 0) !== 0) return;
+  if (a.sink === undefined) return;
   // This chunk's samples of each row, to the segment while the other chunks compute (`out` keeps them too).
   const [s0, s1] = istftUnitSamples(a.plan, first + u0, first + u1);
-  const { out } = a;
-  const row = a.plan.outLength;
-  try {
-    for (let c = 0; c < a.channels && s1 > s0; c++) {
-      const bytes = new Uint8Array(out.buffer, out.byteOffset + (c * row + s0) * out.BYTES_PER_ELEMENT, (s1 - s0) * out.BYTES_PER_ELEMENT);
-      writeToSegment(sink.fd, bytes, sink.offset + (c * row + s0) * out.BYTES_PER_ELEMENT);
-    }
-  } catch {
-    Atomics.store(sink.failed, 0, 1);
-  }
+  sinkRows(a.sink, a.out, a.plan.outLength, a.channels, s0, s1);
 };
 
 /** This domain's tasks (joined into the runners' table by src/schedule/tasks.ts). */
@@ -185,18 +198,8 @@ export function* istftFlow(runner: SpectrumRunner, r: IstftRequest): Flow<{ plan
     if (r.segment && offset !== undefined) job.sink = { fd: r.segment.fd, offset, failed: new Int32Array(new SharedArrayBuffer(4)) };
     yield runner.run("spectrum.istft", units, job, grain);
     const sink = job.sink;
-    if (sink && reached < plan.outLength && sink.failed[0] === 0) {
-      // The zeros past the frames' reach (a longer `length`), which no unit writes.
-      const bytes = out.BYTES_PER_ELEMENT;
-      try {
-        for (let c = 0; c < channels; c++) {
-          const from = (c * plan.outLength + reached) * bytes;
-          writeToSegment(sink.fd, new Uint8Array(out.buffer, out.byteOffset + from, (plan.outLength - reached) * bytes), sink.offset + from);
-        }
-      } catch {
-        sink.failed[0] = 1;
-      }
-    }
+    // The zeros past the frames' reach (a longer `length`), which no unit writes.
+    if (sink) sinkRows(sink, out, plan.outLength, channels, reached, plan.outLength);
     // After a failed write `out` still holds every sample: the reply places it as any other array.
     return { plan, out, segmentOffset: sink && sink.failed[0] === 0 ? sink.offset : undefined };
   }

@@ -411,12 +411,17 @@ def _expected_reply_bytes(op: str, params: Mapping[str, Any], buffers: list[np.n
     return 2 * given
 
 
+def _aligned(n: int) -> int:
+    """``n`` rounded up to a multiple of _SHM_ALIGN (where the next array in a segment starts)."""
+    return -(-n // _SHM_ALIGN) * _SHM_ALIGN
+
+
 def _request_segment_bytes(buffers: list[np.ndarray]) -> int:
     """Bytes the request's large arrays take in a segment (each 64-aligned), 0 when none is large."""
     total = 0
     for array in buffers:
         if array.nbytes >= _SHM_MIN_REQUEST_ARRAY_BYTES:
-            total = -(-total // _SHM_ALIGN) * _SHM_ALIGN + array.nbytes
+            total = _aligned(total) + array.nbytes
     return total
 
 
@@ -559,12 +564,13 @@ class _Client:
             self._next_id += 1
             header["id"] = request_id
             server = self._ensure_server()
-            segment = self._offer_segment(header, server, reply_bytes, buffers)
+            request_bytes = _request_segment_bytes(buffers)
+            segment = self._offer_segment(header, server, reply_bytes, request_bytes)
             views_made = False
             every_buffer = buffers
             try:
-                if segment is not None:
-                    buffers = self._place_request_arrays(header, buffers, segment)
+                if segment is not None and request_bytes:
+                    buffers = self._place_request_arrays(header, buffers, segment, request_bytes)
                 frame = self._frame(header, buffers)
                 try:
                     try:
@@ -608,14 +614,14 @@ class _Client:
         raise_fault(op, error.get("type", "error"), error.get("message", "unknown error"))
 
     def _offer_segment(
-        self, header: dict[str, Any], server: _Server, reply_bytes: int, buffers: list[np.ndarray]
+        self, header: dict[str, Any], server: _Server, reply_bytes: int, request_bytes: int
     ) -> _Segment | None:
         """Names a segment in ``header`` when the reply may be large or the request has large arrays
-        (they go there, ``_place_request_arrays``), and segments the server may close."""
+        (``request_bytes`` of them, which go there: ``_place_request_arrays``), and segments the
+        server may close."""
         pool = self._segments
         if not pool.enabled:
             return None
-        request_bytes = _request_segment_bytes(buffers)
         wanted = max(reply_bytes, request_bytes)
         segment = pool.take(wanted, server.proc.pid) if reply_bytes >= _SHM_MIN_REPLY_BYTES or request_bytes else None
         if pool.release:
@@ -625,14 +631,14 @@ class _Client:
         return segment
 
     @staticmethod
-    def _place_request_arrays(header: dict[str, Any], buffers: list[np.ndarray], segment: _Segment) -> list[np.ndarray]:
+    def _place_request_arrays(
+        header: dict[str, Any], buffers: list[np.ndarray], segment: _Segment, needed: int
+    ) -> list[np.ndarray]:
         """Copies the request's large arrays into ``segment`` (an ``offset`` in their descriptors, which
         the server reads before the op runs; the reply may then reuse the same bytes) and returns the
-        arrays still to go inline. One copy into pages that stay allocated between calls, where the
-        pipe costs a copy on each side and a wake-up per 1 MiB."""
-        needed = _request_segment_bytes(buffers)
-        if not needed:
-            return buffers
+        arrays still to go inline; ``needed`` is what they take there (``_request_segment_bytes``).
+        One copy into pages that stay allocated between calls, where the pipe costs a copy on each
+        side and a wake-up per 1 MiB."""
         if needed > segment.reserved:
             try:
                 # Pages for the bytes we write, now: a full tmpfs (Docker's /dev/shm is 64 MiB by default)
@@ -650,7 +656,7 @@ class _Client:
                 continue
             segment.map[offset : offset + array.nbytes] = _raw_bytes(array)
             descriptor["offset"] = offset
-            offset = -(-(offset + array.nbytes) // _SHM_ALIGN) * _SHM_ALIGN
+            offset = _aligned(offset + array.nbytes)
         return inline
 
     @staticmethod
