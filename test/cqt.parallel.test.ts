@@ -12,7 +12,8 @@ import { createBandProducts, scalarBandProduct } from "../src/cqt/bandProduct.js
 import { automaticBinCount, cqtFrames, planCqt, signalsBeforeTuning } from "../src/cqt/vqt.js";
 import { octaveSignals } from "../src/cqt/octaveSignals.js";
 import { frameMajorLayout } from "../src/spectrum/stft.js";
-import { cqtFrequencies } from "../src/cqt/filters.js";
+import { cqToChroma, cqtFrequencies } from "../src/cqt/filters.js";
+import { chromaCqtFrames, sparseFold, type SparseFold } from "../src/feature/chroma.js";
 import { useWorkerPools } from "./helpers/workerPools.js";
 import { inlineRunner, poolRunner, runFlow, setGrainOverride } from "../src/schedule/runner.js";
 import { kernelTasks } from "../src/schedule/tasks.js";
@@ -154,6 +155,35 @@ describe("kernels", () => {
     // And the halvings of a widened copy are the same values.
     const again = await runFlow(octaveSignals(runner, plan, Float64Array.from(y), 2, 60_000, true, true));
     for (let i = 1; i < signals.length; i++) expect(Array.from(again[i]!)).toEqual(Array.from(signals[i]!));
+  });
+
+  it("chroma_cqt's fold summed per bin as the octaves come equals the fold of whole columns, bit for bit", async () => {
+    const plan = planCqt({ ...base, tuning: -0.21 }, 40_000, true);
+    const y = signal(2, 40_000, 22050, false).data as Float32Array;
+    const signals = await runFlow(octaveSignals(inlineRunner(kernelTasks), plan, y, 2, 40_000, true, true));
+    const fold = sparseFold(cqToChroma(252, 36, 12, 32.70319566257483, null), 12, 252);
+    // The same fold with a zero weight for bin 0 in a second row too: no longer one row per bin, so folded column by column.
+    const extra = fold.rowStart[1]!;
+    const columnwise: SparseFold = {
+      ...fold,
+      rowStart: fold.rowStart.map((r, k) => (k >= 1 ? r + 1 : r)),
+      bin: Int32Array.from([...fold.bin.subarray(0, extra), 0, ...fold.bin.subarray(extra)]),
+      weight: Float64Array.from([...fold.weight.subarray(0, extra), 0, ...fold.weight.subarray(extra)]),
+    };
+    expect(columnwise.bin.filter((b) => b === 0).length).toBe(2);
+    for (const [single, threshold, norm] of [[true, 0, Infinity], [false, 0.05, 2], [true, null, null]] as const) {
+      const p = { nChroma: 12, nBins: 252, channels: 2, threshold, norm, single };
+      const run = (f: SparseFold): Float32Array | Float64Array => {
+        const out = single ? new Float32Array(plan.nFrames * 24) : new Float64Array(plan.nFrames * 24);
+        // Two ranges, the second not starting on an anchor.
+        chromaCqtFrames(plan, signals, f, p, out, 0, 45);
+        chromaCqtFrames(plan, signals, f, p, out, 45, plan.nFrames);
+        return out;
+      };
+      const byBin = run(fold);
+      expect(byBin.some((v) => v > 0 && v < 1)).toBe(true);
+      expect(bytesOf(byBin).equals(bytesOf(run(columnwise)))).toBe(true);
+    }
   });
 
   it("the WebAssembly basis product equals the scalar one bit for bit", () => {

@@ -484,10 +484,15 @@ export class ResponseEngine {
     const lo = this.bins[2 * o]!;
     const hi = this.bins[2 * o + 1]!;
     const spectra = pairSpectraArea(memory, n);
-    memory.heap().set(stretch, at);
+    // A float32 stretch is staged as float32 (frames then start at float64 indices: an even hop and n / 2),
+    // not widened to float64 for the pair kernel to round back.
+    const staged32 = stretch instanceof Float32Array && hop % 2 === 0 && n % 4 === 0;
+    if (staged32) new Float32Array(memory.heap().buffer, 8 * at, stretch.length).set(stretch);
+    else memory.heap().set(stretch, at);
+    const frameStep = staged32 ? hop / 2 : hop;
     for (let i = 0; i < frames; i += 2) {
       const second = Math.min(i + 1, frames - 1);
-      memory.forwardPairs32!(n, at + i * hop, at + second * hop, lo, hi, spectra + 2 * lo, spectra + n + 2 + 2 * lo);
+      memory.forwardPairs32!(n, at + i * frameStep, at + second * frameStep, lo, hi, spectra + 2 * lo, spectra + n + 2 + 2 * lo, staged32);
       const heap = memory.heap();
       product.apply(heap, out, spectra, outAt + step * i);
       if (second !== i) product.apply(heap, out, spectra + n + 2, outAt + step * second);

@@ -64,20 +64,59 @@ const foldScratch = (p: ChromaFoldParams): FoldScratch => ({
 });
 
 /**
+ * Writes the row sums `sums[at + k]` as chroma column `out[outBase + k * channels]`
+ * (rounded to float32 when `p.single`), thresholds and normalises it.
+ */
+const finishColumn = (sums: Float64Array, at: number, p: ChromaFoldParams, s: FoldScratch, out: FloatArray, outBase: number): void => {
+  const { threshold } = s;
+  for (let k = 0; k < p.nChroma; k++) {
+    let sum = sums[at + k]!;
+    if (p.single) sum = Math.fround(sum);
+    if (threshold !== null && sum < threshold) sum = 0;
+    out[outBase + k * p.channels] = sum;
+  }
+  normalizeStrided(out, outBase, p.channels, p.nChroma, p.norm, s.tiny, s.scratch);
+};
+
+/**
  * Folds the magnitudes `column[from .. from + nBins)` (already float32 values
  * when `p.single`) into chroma column `out[outBase + k * channels]`,
  * thresholds and normalises it.
  */
 const foldColumn = (fold: SparseFold, p: ChromaFoldParams, s: FoldScratch, out: FloatArray, outBase: number, column: Float64Array = s.column, from = 0): void => {
   const { rowStart, bin, weight } = fold;
+  const sums = s.scratch;
   for (let k = 0; k < p.nChroma; k++) {
     let sum = 0;
-    for (let e = rowStart[k]!; e < rowStart[k + 1]!; e++) sum += weight[e]! * column[from + bin[e]!]!;
-    if (p.single) sum = Math.fround(sum);
-    if (s.threshold !== null && sum < s.threshold) sum = 0;
-    out[outBase + k * p.channels] = sum;
+    const end = rowStart[k + 1]!;
+    for (let e = rowStart[k]!; e < end; e++) sum += weight[e]! * column[from + bin[e]!]!;
+    sums[k] = sum;
   }
-  normalizeStrided(out, outBase, p.channels, p.nChroma, p.norm, s.tiny, s.scratch);
+  // normalizeStrided reads its magnitudes into the scratch after finishColumn has read the sums.
+  finishColumn(sums, 0, p, s, out, outBase);
+};
+
+/**
+ * A fold whose every bin feeds one chroma row at most (cq_to_chroma without a
+ * window): per bin, that row (-1: none) and its weight; else null.
+ */
+interface BinFold {
+  row: Int32Array;
+  weight: Float64Array;
+}
+
+const binFold = (fold: SparseFold): BinFold | null => {
+  const row = new Int32Array(fold.nBins).fill(-1);
+  const weight = new Float64Array(fold.nBins);
+  for (let k = 0; k < fold.nChroma; k++) {
+    for (let e = fold.rowStart[k]!; e < fold.rowStart[k + 1]!; e++) {
+      const f = fold.bin[e]!;
+      if (row[f] !== -1) return null;
+      row[f] = k;
+      weight[f] = fold.weight[e]!;
+    }
+  }
+  return { row, weight };
 };
 
 /**
@@ -130,6 +169,42 @@ export const chromaCqtFrames = (
 };
 
 const foldedFrames = (engine: ResponseEngine, plan: CqtPlan, fold: SparseFold, p: ChromaFoldParams, out: FloatArray, t0: number, t1: number): void => {
+  const byBin = binFold(fold);
+  if (byBin === null) {
+    columnFrames(engine, plan, fold, p, out, t0, t1);
+    return;
+  }
+  const s = foldScratch(p);
+  const { nChroma } = p;
+  const { row, weight } = byBin;
+  const response = new Float64Array(Math.max(...engine.frameValues) * ANCHOR_INTERVAL);
+  const sums = new Float64Array(nChroma * ANCHOR_INTERVAL);
+  // Octaves by ascending bins, so each chroma row sums its bins in ascending order as foldColumn does.
+  const order = plan.octaves.map((_, o) => o).sort((a, b) => plan.octaves[a]!.binStart - plan.octaves[b]!.binStart);
+  for (let b0 = t0; b0 < t1; b0 += ANCHOR_INTERVAL) {
+    const b1 = Math.min(t1, b0 + ANCHOR_INTERVAL);
+    const frames = b1 - b0;
+    for (let c = 0; c < p.channels; c++) {
+      sums.fill(0, 0, nChroma * frames);
+      for (const o of order) {
+        const { basis, binStart } = plan.octaves[o]!;
+        const rows = basis.rows;
+        engine.responses(o, c, b0, b1, response);
+        for (let i = 0, r = 0; i < frames; i++) {
+          const at = i * nChroma;
+          for (let k = 0; k < rows; k++, r++) {
+            const chroma = row[binStart + k]!;
+            if (chroma >= 0) sums[at + chroma] = sums[at + chroma]! + weight[binStart + k]! * response[r]!;
+          }
+        }
+      }
+      for (let i = 0; i < frames; i++) finishColumn(sums, i * nChroma, p, s, out, (b0 + i) * nChroma * p.channels + c);
+    }
+  }
+};
+
+/** foldedFrames for any fold: each block's magnitudes gathered into columns, each column folded. */
+const columnFrames = (engine: ResponseEngine, plan: CqtPlan, fold: SparseFold, p: ChromaFoldParams, out: FloatArray, t0: number, t1: number): void => {
   const s = foldScratch(p);
   const { nBins } = plan;
   const response = new Float64Array(Math.max(...engine.frameValues) * ANCHOR_INTERVAL);

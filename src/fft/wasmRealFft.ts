@@ -366,8 +366,10 @@ export interface FftMemory {
    * operation rounded to float32, one frame's values never depending on the
    * other's. Bins [lo, hi) of each as float64 (re, im) pairs to `heap()`
    * indices `outA` and `outB` (even). Absent where the pair module is rejected.
+   * With `float32`, the frames at a and b hold n float32 samples each (in the
+   * bytes of n / 2 float64s; n / 2 even), as for `spectrumPairs32`.
    */
-  forwardPairs32?(n: number, a: number, b: number, lo: number, hi: number, outA: number, outB: number): void;
+  forwardPairs32?(n: number, a: number, b: number, lo: number, hi: number, outA: number, outB: number, float32?: boolean): void;
   /**
    * As `forwardPairs32`, leaving the pair spectrum where the transform puts it:
    * returns the `heap()` index of its n/2 + 1 points (16 bytes each: re_a, im_a,
@@ -405,6 +407,12 @@ export const fftMemory = (): FftMemory | null => {
 const fftMemoryOver = (k: Instance): FftMemory => {
   const { wasm, km } = k;
   const pairs = pairKernelsOf(k);
+  /** The pair transform's complex input from two frames at heap indices a and b (float64 or, with `float32`, float32 samples). */
+  const interleave = (plan: Plan, a: number, b: number, float32: boolean): void => {
+    if (float32 && plan.m % 2 !== 0) throw new RangeError(`float32 pair frames need an even n / 2, got n = ${2 * plan.m}`);
+    if (float32) pairs!.interleavePairs32From32(8 * a, 8 * b, plan.bufferA, plan.m);
+    else pairs!.interleavePairs32(8 * a, 8 * b, plan.bufferA, plan.m);
+  };
   return {
     memory: km,
     heap: () => km.f64,
@@ -424,10 +432,10 @@ const fftMemoryOver = (k: Instance): FftMemory => {
       return result / 8;
     },
     ...(pairs === null ? {} : {
-      forwardPairs32(n: number, a: number, b: number, lo: number, hi: number, outA: number, outB: number) {
+      forwardPairs32(n: number, a: number, b: number, lo: number, hi: number, outA: number, outB: number, float32 = false) {
         const plan = planOf(k, n);
         const tables = pairs32Of(k, plan);
-        pairs.interleavePairs32(8 * a, 8 * b, plan.bufferA, plan.m);
+        interleave(plan, a, b, float32);
         const result = complexForwardPairs32(pairs, plan, tables);
         pairs.realForwardPairs32(result, tables.forwardSplit, plan.m);
         if (hi > lo) pairs.unpackPairs32(result + 16 * lo, 8 * outA, 8 * outB, hi - lo);
@@ -438,9 +446,7 @@ const fftMemoryOver = (k: Instance): FftMemory => {
       spectrumPairs32(n: number, a: number, b: number, float32 = false): number {
         const plan = planOf(k, n);
         const tables = pairs32Of(k, plan);
-        if (float32 && plan.m % 2 === 0) pairs.interleavePairs32From32(8 * a, 8 * b, plan.bufferA, plan.m);
-        else if (float32) throw new RangeError(`float32 pair frames need an even n / 2, got n = ${n}`);
-        else pairs.interleavePairs32(8 * a, 8 * b, plan.bufferA, plan.m);
+        interleave(plan, a, b, float32);
         const result = complexForwardPairs32(pairs, plan, tables);
         pairs.realForwardPairs32(result, tables.forwardSplit, plan.m);
         return result / 8;
