@@ -8,7 +8,9 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NamedArray } from "../src/ops/types.js";
 import { runOp } from "./helpers/ops.js";
-import { createBandProducts, scalarBandProduct } from "../src/cqt/bandProduct.js";
+import { createBandKernels, createBandProducts, scalarBandProduct, type BandOutput } from "../src/cqt/bandProduct.js";
+import { fftMemory } from "../src/fft/wasmRealFft.js";
+import type { BandRows } from "../src/cqt/bands.js";
 import { automaticBinCount, cqtFrames, planCqt, signalsBeforeTuning } from "../src/cqt/vqt.js";
 import { octaveSignals } from "../src/cqt/octaveSignals.js";
 import { frameMajorLayout } from "../src/spectrum/stft.js";
@@ -197,6 +199,67 @@ describe("kernels", () => {
       scalarBandProduct(plan.octaves[o]!.basis).apply(spectrum, scalar);
       expect(Array.from(simd)).toEqual(Array.from(scalar));
       expect(simd.some((v) => v !== 0)).toBe(true);
+    }
+  });
+
+  it("the float32 pair product gives each frame's rows as float32 sums in the kernel's order", () => {
+    const memory = fftMemory();
+    if (memory?.spectrumPairs32 === undefined) return;
+    const plan = planCqt({ ...base, tuning: 0.17 }, 100_000, true);
+    const oct = plan.octaves[0]!;
+    const n = oct.stft.nFft;
+    memory.planPairs32!(n);
+    const frames = memory.reserve(2 * n, "cqt");
+    const heap = memory.heap();
+    for (let i = 0; i < 2 * n; i++) heap[frames + i] = Math.fround(Math.sin(i * 0.013) * (1 + 0.5 * Math.sin(i * 0.0007)) + 0.1 * Math.sin(i * 1.3));
+    /** Rows of both frames as the kernel sums them: float32 products and sums, even and odd entries apart. */
+    const reference = (pair: Float32Array, basis: BandRows, scale: Float64Array, output: BandOutput): [number[], number[]] => {
+      const f = Math.fround;
+      const result: [number[], number[]] = [[], []];
+      for (let k = 0; k < basis.rows; k++) {
+        for (const frame of [0, 1]) {
+          const acc = [[0, 0, 0, 0], [0, 0, 0, 0]]; // per parity: Σ xr br, Σ xi br, Σ xr bi, Σ xi bi
+          for (let j = 0; j < basis.width[k]!; j++) {
+            const bin = basis.first[k]! + j;
+            const xr = pair[4 * bin + 2 * frame]!;
+            const xi = pair[4 * bin + 2 * frame + 1]!;
+            const br = f(basis.coef[2 * (basis.offset[k]! + j)]!);
+            const bi = f(basis.coef[2 * (basis.offset[k]! + j) + 1]!);
+            const a = acc[j % 2]!;
+            a[0] = f(a[0]! + f(xr * br));
+            a[1] = f(a[1]! + f(xi * br));
+            a[2] = f(a[2]! + f(xr * bi));
+            a[3] = f(a[3]! + f(xi * bi));
+          }
+          const [s0, s1, s2, s3] = acc[0]!.map((v, i) => f(v + acc[1]![i]!));
+          const re = f(s0! + -s3!);
+          const im = f(s1! + s2!);
+          if (output === "complex") result[frame]!.push(re * scale[k]!, im * scale[k]!);
+          else {
+            const m = Math.sqrt(re * re + im * im) * scale[k]!;
+            result[frame]!.push(output === "magnitude32" ? f(m) : m);
+          }
+        }
+      }
+      return result;
+    };
+    for (const output of ["complex", "magnitude", "magnitude32"] as const) {
+      const [product] = createBandKernels([{ basis: oct.basis, rowScale: oct.rowScale, hop: 0, nFft: n, maxFrames: 0 }], 1, output).products;
+      const at = memory.spectrumPairs32(n, frames, frames + n / 2, true);
+      const view = memory.heap();
+      const pair = new Float32Array(view.buffer, view.byteOffset + 8 * at, 4 * (n / 2 + 1)).slice();
+      const step = (output === "complex" ? 2 : 1) * oct.basis.rows;
+      const out = new Float64Array(2 * step);
+      product!.applyPair!(at, out, 0, step);
+      const [a, b] = reference(pair, oct.basis, oct.rowScale, output);
+      expect(Array.from(out.subarray(0, step))).toEqual(a);
+      expect(Array.from(out.subarray(step))).toEqual(b);
+      expect(a.some((v) => v !== 0)).toBe(true);
+      expect(a).not.toEqual(b);
+      // Frame b not wanted: frame a's values alone.
+      const single = new Float64Array(step);
+      product!.applyPair!(at, single, 0, -1);
+      expect(Array.from(single)).toEqual(a);
     }
   });
 

@@ -8,6 +8,12 @@
  *   complex multiply-add is two vector multiply-adds into two accumulators,
  *   x * (br, br) and swap(x) * (-bi, bi), added when the row ends (3x the
  *   scalar loop);
+ * - the same product for two frames at once in float32, from the pair
+ *   spectrum the float32 pair transform leaves (re_a, im_a, re_b, im_b per
+ *   bin, so one f32x4 multiply-add serves both frames): a float32 signal's
+ *   transformed octaves, as librosa's complex64 product (a scipy sparse basis
+ *   of complex64 times a complex64 STFT) sums in float32. No scalar twin:
+ *   without SIMD there is no pair transform, and the float64 path runs;
  * - a sliding DFT of the bins the basis reads, for octaves whose hop is
  *   small against the FFT length (the low octaves: hop 8..32 for n_fft 1024):
  *   with W = e^{-2πi/N}, the frame starting h samples later has
@@ -23,17 +29,24 @@
 import { unitRoot } from "../fft/unitRoot.js";
 import type { BandRows } from "./bands.js";
 import { BoundedCache } from "../util/boundedCache.js";
+import { onClearCaches } from "../util/clearCaches.js";
 import type { FloatArray } from "../util/alloc.js";
 import { kernelMemory, type KernelMemory } from "../util/kernelMemory.js";
 import {
-  BLOCK, BR, BR_IF, CALL, ELSE, END, F32_DEMOTE_F64, F64, F64_ADD, F64_LOAD, F64_MUL, F64_PROMOTE_F32, F64_SQRT, F64_STORE, F64X2_ADD, F64X2_EXTRACT_LANE,
-  F64X2_MUL, F64X2_SPLAT, I32, I32_ADD, I32_EQ, I32_EQZ, I32_GE_U, I32_LOAD, I32_LT_U, I32_SHL, I32_SUB, I8X16_SHUFFLE, IF, LOOP, V128, V128_CONST, V128_LOAD,
+  BLOCK, BR, BR_IF, CALL, ELSE, END, F32_DEMOTE_F64, F32X4_ADD, F32X4_MUL, F64, F64_ADD, F64_LOAD, F64_MUL, F64_PROMOTE_F32, F64_SQRT, F64_STORE, F64X2_ADD,
+  F64X2_EXTRACT_LANE, F64X2_MUL, F64X2_PROMOTE_LOW_F32X4, F64X2_SPLAT, I32, I32_ADD, I32_EQ, I32_EQZ, I32_GE_U, I32_LOAD, I32_LT_U, I32_SHL, I32_SUB, I8X16_SHUFFLE, IF, LOOP, V128, V128_CONST, V128_LOAD,
   V128_STORE, V128_XOR, V128_ZERO, addConst, addLocal, declare, func, get, i32, set, wasmModule,
 } from "../util/wasm.js";
 
 interface BandKernels {
   /** Rows of the table at `table` (per row: spectrum address, coefficient address, band bytes), values to `out` (see BandOutput; mode 0, 1, 2). */
   bandProduct(table: number, rows: number, out: number, scale: number, mode: number): void;
+  /**
+   * Rows of the table at `table` (per row: byte offset of its first bin from `spectrum`, float32 coefficient
+   * address, band bytes) against two frames' float32 spectra interleaved per bin (re_a, im_a, re_b, im_b, as
+   * the pair transform leaves them at `spectrum`), in float32; values of frame a to `outA`, of frame b to `outB`.
+   */
+  pairProduct(table: number, rows: number, spectrum: number, outA: number, outB: number, scale: number, mode: number): void;
   /** One hop of the sliding DFT of `bins` values at `state` (see the file comment); hop a multiple of 4. */
   slide(state: number, diffs: number, twiddles: number, rotations: number, bins: number, hop: number): void;
   /** `frames` products of the state (rows with the table at `table`) to `out`, sliding between them by the hop differences at `diffs`. */
@@ -120,6 +133,95 @@ const bandProduct = func("bandProduct", [["table", I32], ["rows", I32], ["out", 
   ];
 });
 
+/** (im, re) of both complex values of a float32 pair. */
+const SWAP_PAIRS32 = I8X16_SHUFFLE([4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11]);
+/** The sign bits of lanes 0 and 2: xor negates both real parts. */
+const SIGN_REALS32 = V128_CONST([0, 0, 0, 0x80, 0, 0, 0, 0, 0, 0, 0, 0x80, 0, 0, 0, 0]);
+/** Lanes 2 and 3 moved to 0 and 1 (frame b's value, for the promotion). */
+const HIGH_PAIR32 = I8X16_SHUFFLE([8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15]);
+
+/**
+ * `bandProduct` for two frames at once in float32 (librosa's complex64 product): per entry
+ * x = (re_a, im_a, re_b, im_b) at bin f, accA += x * (br, br, br, br), accB += x * (bi, bi, bi, bi), even
+ * entries into accA, accB and odd ones into accA2, accB2; per row accA += accA2, accB += accB2,
+ * r = accA + (-accB.im, accB.re) per frame; each frame's (re, im) promoted to float64 and output as
+ * `bandProduct` does (times the row's scale, or the magnitude times the scale).
+ */
+const pairProduct = func(
+  "pairProduct",
+  [["table", I32], ["rows", I32], ["spectrum", I32], ["outA", I32], ["outB", I32], ["scale", I32], ["mode", I32]],
+  () => {
+    declare({ p: I32, c: I32, end: I32 });
+    declare({ accA: V128, accB: V128, accA2: V128, accB2: V128, x: V128, r: V128, v: V128 });
+    declare({ m: F64 });
+    const entry = (i: number): number[] => {
+      const [accA, accB] = i === 0 ? ["accA", "accB"] : ["accA2", "accB2"];
+      return [
+        ...get("p"), ...V128_LOAD(16 * i), ...set("x"),
+        ...get(accA), ...get("x"), ...get("c"), ...V128_LOAD(32 * i), ...F32X4_MUL, ...F32X4_ADD, ...set(accA),
+        ...get(accB), ...get("x"), ...get("c"), ...V128_LOAD(32 * i + 16), ...F32X4_MUL, ...F32X4_ADD, ...set(accB),
+      ];
+    };
+    /** Frame value `v` (f64x2 re, im) to `out` as bandProduct's output; advances `out`. */
+    const emit = (out: string): number[] => [
+      ...get("mode"),
+      ...IF, // mode != 0: a magnitude
+      ...get("v"), ...get("v"), ...F64X2_MUL, ...set("x"),
+      ...get("x"), ...F64X2_EXTRACT_LANE(0), ...get("x"), ...F64X2_EXTRACT_LANE(1), ...F64_ADD, ...F64_SQRT,
+      ...get("scale"), ...F64_LOAD(0), ...F64_MUL, ...set("m"),
+      ...get("mode"), ...i32(2), ...I32_EQ,
+      ...IF, // mode == 2: rounded to float32
+      ...get("m"), ...F32_DEMOTE_F64, ...F64_PROMOTE_F32, ...set("m"),
+      ...END,
+      ...get(out), ...get("m"), ...F64_STORE(0),
+      ...addConst(out, 8),
+      ...ELSE, // the complex value times the scale
+      ...get(out), ...get("v"), ...get("scale"), ...F64_LOAD(0), ...F64X2_SPLAT, ...F64X2_MUL, ...V128_STORE(0),
+      ...addConst(out, 16),
+      ...END,
+    ];
+    return [
+      ...BLOCK, // all rows done
+      ...LOOP, // over rows
+      ...get("rows"), ...I32_EQZ, ...BR_IF(1),
+      ...get("spectrum"), ...get("table"), ...I32_LOAD(0), ...I32_ADD, ...set("p"),
+      ...get("table"), ...I32_LOAD(4), ...set("c"),
+      ...get("p"), ...get("table"), ...I32_LOAD(8), ...I32_ADD, ...set("end"),
+      ...V128_ZERO, ...set("accA"),
+      ...V128_ZERO, ...set("accB"),
+      ...V128_ZERO, ...set("accA2"),
+      ...V128_ZERO, ...set("accB2"),
+      ...BLOCK, // pairs of entries done
+      ...LOOP,
+      ...get("p"), ...i32(16), ...I32_ADD, ...get("end"), ...I32_GE_U, ...BR_IF(1),
+      ...entry(0),
+      ...entry(1),
+      ...addConst("p", 32),
+      ...addConst("c", 64),
+      ...BR(0),
+      ...END,
+      ...END,
+      ...get("p"), ...get("end"), ...I32_LT_U,
+      ...IF, // the last entry of an odd band
+      ...entry(0),
+      ...END,
+      ...get("accA"), ...get("accA2"), ...F32X4_ADD, ...set("accA"),
+      ...get("accB"), ...get("accB2"), ...F32X4_ADD, ...set("accB"),
+      ...get("accA"), ...get("accB"), ...get("accB"), ...SWAP_PAIRS32, ...SIGN_REALS32, ...V128_XOR, ...F32X4_ADD, ...set("r"),
+      ...get("r"), ...F64X2_PROMOTE_LOW_F32X4, ...set("v"),
+      ...emit("outA"),
+      ...get("r"), ...get("r"), ...HIGH_PAIR32, ...F64X2_PROMOTE_LOW_F32X4, ...set("v"),
+      ...emit("outB"),
+      ...addConst("scale", 8),
+      ...addConst("table", 12),
+      ...decrement("rows"),
+      ...BR(0),
+      ...END,
+      ...END,
+    ];
+  },
+);
+
 /**
  * One hop of the sliding DFT (hop a multiple of 4). Terms in blocks of 4 j's:
  * per block, every bin's state gets its 4 terms in j order (twiddles laid out
@@ -194,7 +296,7 @@ const slideRun = func(
   ],
 );
 
-const MODULE = wasmModule([bandProduct, slide, slideRun]);
+const MODULE = wasmModule([bandProduct, slide, slideRun, pairProduct]);
 
 /** This thread's kernel memory and the kernels over it, or null without WebAssembly SIMD. */
 const loadKernels = (): { km: KernelMemory; wasm: BandKernels } | null => {
@@ -219,6 +321,13 @@ export const valuesPerRow = (output: BandOutput): number => (output === "complex
 export interface BandProduct {
   /** The spectrum's interleaved bins start at `spectrum[offset]` (default 0); the values go to `out` from `outOffset` (default 0). */
   apply(spectrum: Float64Array, out: Float64Array, offset?: number, outOffset?: number): void;
+  /**
+   * The row values of two frames at once in float32 (librosa's complex64 product): their spectra as
+   * the float32 pair transform leaves them at kernel-memory index `pair` (bin f at `pair + 2 f`: re_a,
+   * im_a, re_b, im_b as float32); frame a's values to `out` from `outA`, frame b's from `outB` (-1: not
+   * wanted). Only with WebAssembly SIMD (where the pair transform exists).
+   */
+  applyPair?(pair: number, out: Float64Array, outA: number, outB: number): void;
 }
 
 /**
@@ -446,7 +555,11 @@ export const createBandKernels = (specs: BandSpec[], channels: number, output: B
       const coefAt = specAt + 16 * bins;
       const scaleAt = coefAt + 16 * coef.length;
       const outAt = scaleAt + align(8 * rows);
-      top = outAt + 16 * rows;
+      // The pair product's row table, float32 coefficients (32 bytes an entry) and frame b's values.
+      const pairTableAt = outAt + 16 * rows;
+      const coef32At = pairTableAt + align(12 * rows);
+      const outBAt = coef32At + 16 * coef.length;
+      top = outBAt + 16 * rows;
       let slide = null;
       if (spec.hop > 0) {
         const twiddleAt = top;
@@ -463,12 +576,16 @@ export const createBandKernels = (specs: BandSpec[], channels: number, output: B
         }
         slide = { twiddleAt, rotationAt, diffAt, runOutAt, states };
       }
-      layouts.push({ spec, lo, hi, tableAt, specAt, coefAt, scaleAt, outAt, slide });
+      layouts.push({ spec, lo, hi, tableAt, specAt, coefAt, scaleAt, outAt, pairTableAt, coef32At, outBAt, slide });
     }
     return { layouts, end: top };
   };
   // One area of the "cqt" region, as large as the largest call's layout: this call's layout replaces the last one's.
-  const { layouts } = layOut(km.area("cqt", "bands", layOut(0).end));
+  const areaAt = km.area("cqt", "bands", layOut(0).end);
+  // The chunks of one run each make an engine over the same plan: the layout they would write is already there.
+  const last = lastLayout;
+  if (last !== null && last.km === km && last.at === areaAt && last.channels === channels && last.output === output && sameSpecs(last.specs, specs)) return last.set;
+  const { layouts } = layOut(areaAt);
   // Nothing below reserves memory, so these views stay valid until the products run; those read km.f64 afresh
   // (other kernels, e.g. an FFT of a new size, may grow the memory between two products).
   const heap = km.f64;
@@ -483,10 +600,13 @@ export const createBandKernels = (specs: BandSpec[], channels: number, output: B
   };
   const products: BandProduct[] = [];
   const sliding: SlidingBand[][] = [];
-  for (const { spec, lo, hi, tableAt, specAt, coefAt, scaleAt, outAt, slide } of layouts) {
+  const heap32 = km.f32;
+  for (const { spec, lo, hi, tableAt, specAt, coefAt, scaleAt, outAt, pairTableAt, coef32At, outBAt, slide } of layouts) {
     const { basis } = spec;
     const { rows, coef } = basis;
     writeTable(basis, lo, tableAt, specAt, coefAt);
+    // Offsets from the pair spectrum's bin 0 (16 bytes a bin).
+    writeTable(basis, 0, pairTableAt, 0, coef32At);
     for (let e = 0; e < coef.length / 2; e++) {
       const br = coef[2 * e]!;
       const bi = coef[2 * e + 1]!;
@@ -495,23 +615,36 @@ export const createBandKernels = (specs: BandSpec[], channels: number, output: B
       heap[at + 1] = br;
       heap[at + 2] = bi;
       heap[at + 3] = bi;
+      const at32 = (coef32At + 32 * e) / 4;
+      heap32[at32] = heap32[at32 + 1] = heap32[at32 + 2] = heap32[at32 + 3] = br;
+      heap32[at32 + 4] = heap32[at32 + 5] = heap32[at32 + 6] = heap32[at32 + 7] = bi;
     }
     if (spec.rowScale === null) heap.fill(1, scaleAt / 8, scaleAt / 8 + rows);
     else heap.set(spec.rowScale.subarray(0, rows), scaleAt / 8);
     const specIndex = specAt / 8;
     const outIndex = outAt / 8;
     // The row values' view, made again only after the memory grew (a view per frame would cost more than the product).
+    const outBIndex = outBAt / 8;
     let memory = km.f64;
     let values = memory.subarray(outIndex, outIndex + perRow * rows);
+    let valuesB = memory.subarray(outBIndex, outBIndex + perRow * rows);
+    const refresh = (): void => {
+      memory = km.f64;
+      values = memory.subarray(outIndex, outIndex + perRow * rows);
+      valuesB = memory.subarray(outBIndex, outBIndex + perRow * rows);
+    };
     products.push({
       apply(spectrum: Float64Array, out: Float64Array, offset = 0, outOffset = 0): void {
-        if (km.f64 !== memory) {
-          memory = km.f64;
-          values = memory.subarray(outIndex, outIndex + perRow * rows);
-        }
+        if (km.f64 !== memory) refresh();
         memory.set(spectrum.subarray(offset + 2 * lo, offset + 2 * hi), specIndex);
         wasm.bandProduct(tableAt, rows, outAt, scaleAt, mode);
         out.set(values, outOffset);
+      },
+      applyPair(pair: number, out: Float64Array, outA: number, outB: number): void {
+        if (km.f64 !== memory) refresh();
+        wasm.pairProduct(pairTableAt, rows, 8 * pair, outAt, outBAt, scaleAt, mode);
+        out.set(values, outA);
+        if (outB >= 0) out.set(valuesB, outB);
       },
     });
     if (slide === null) {
@@ -550,8 +683,24 @@ export const createBandKernels = (specs: BandSpec[], channels: number, output: B
       }),
     );
   }
-  return { products, sliding };
+  lastLayout = { km, at: areaAt, specs, channels, output, set: { products, sliding } };
+  return lastLayout.set;
 };
+
+/** The last layout {@link createBandKernels} wrote on this thread (its bases, their tables and kernels over them). */
+let lastLayout: { km: KernelMemory; at: number; specs: BandSpec[]; channels: number; output: BandOutput; set: BandKernelSet } | null = null;
+// It holds the plan's bases: clear_caches lets them go.
+onClearCaches(() => {
+  lastLayout = null;
+});
+
+/** The same bases (the same objects: a run's chunks share its plan) with the same scales, hops and sizes. */
+const sameSpecs = (a: BandSpec[], b: BandSpec[]): boolean =>
+  a.length === b.length &&
+  a.every((s, i) => {
+    const t = b[i]!;
+    return s.basis === t.basis && s.rowScale === t.rowScale && s.hop === t.hop && s.nFft === t.nFft && s.maxFrames === t.maxFrames;
+  });
 
 /** Complex products with unit scales of each of `bases` on this thread (valid until the next call of this or {@link createBandKernels}). */
 export const createBandProducts = (bases: BandRows[]): BandProduct[] =>

@@ -490,6 +490,15 @@ export class ResponseEngine {
     if (staged32) new Float32Array(memory.heap().buffer, 8 * at, stretch.length).set(stretch);
     else memory.heap().set(stretch, at);
     const frameStep = staged32 ? hop / 2 : hop;
+    if (product.applyPair !== undefined && memory.spectrumPairs32 !== undefined) {
+      // Both frames' row values from the pair spectrum where the transform leaves it, in float32.
+      for (let i = 0; i < frames; i += 2) {
+        const second = Math.min(i + 1, frames - 1);
+        const pair = memory.spectrumPairs32(n, at + i * frameStep, at + second * frameStep, staged32);
+        product.applyPair(pair, out, outAt + step * i, second !== i ? outAt + step * second : -1);
+      }
+      return;
+    }
     for (let i = 0; i < frames; i += 2) {
       const second = Math.min(i + 1, frames - 1);
       memory.forwardPairs32!(n, at + i * frameStep, at + second * frameStep, lo, hi, spectra + 2 * lo, spectra + n + 2 + 2 * lo, staged32);
