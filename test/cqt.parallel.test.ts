@@ -202,6 +202,33 @@ describe("kernels", () => {
     }
   });
 
+  it("an engine reuses the last layout only for the same plan and output", async () => {
+    const y = signal(1, 30_000, 22050, false).data as Float32Array;
+    const layout = (p: ReturnType<typeof planCqt>) => frameMajorLayout(p.nBins, 1);
+    const transform = (p: ReturnType<typeof planCqt>, signals: Float32Array[], t0: number, t1: number, out?: Float32Array): Float32Array => {
+      const o = out ?? new Float32Array(2 * p.nFrames * p.nBins);
+      cqtFrames(p, signals, 1, o, layout(p), t0, t1);
+      return o;
+    };
+    const planA = planCqt({ ...base, tuning: 0.1 }, 30_000, true);
+    const planB = planCqt({ ...base, nBins: 84, binsPerOctave: 12, tuning: -0.2 }, 30_000, true);
+    const signalsA = (await runFlow(octaveSignals(inlineRunner(kernelTasks), planA, y, 1, 30_000, true, true))) as Float32Array[];
+    const signalsB = (await runFlow(octaveSignals(inlineRunner(kernelTasks), planB, y, 1, 30_000, true, true))) as Float32Array[];
+    const a = transform(planA, signalsA, 0, planA.nFrames);
+    const b = transform(planB, signalsB, 0, planB.nFrames);
+    // In chunks, the plans alternating (each chunk a new engine), and a magnitude chroma of plan A between.
+    const a2 = new Float32Array(a.length);
+    const b2 = new Float32Array(b.length);
+    const fold = sparseFold(cqToChroma(252, 36, 12, 32.70319566257483, null), 12, 252);
+    for (let t = 0; t < planA.nFrames; t += 7) {
+      transform(planA, signalsA, t, Math.min(planA.nFrames, t + 7), a2);
+      chromaCqtFrames(planA, signalsA, fold, { nChroma: 12, nBins: 252, channels: 1, threshold: 0, norm: Infinity, single: true }, new Float32Array(12 * planA.nFrames), t, Math.min(planA.nFrames, t + 7));
+      if (t < planB.nFrames) transform(planB, signalsB, t, Math.min(planB.nFrames, t + 7), b2);
+    }
+    expect(bytesOf(a2).equals(bytesOf(a))).toBe(true);
+    expect(bytesOf(b2).equals(bytesOf(b))).toBe(true);
+  });
+
   it("the float32 pair product gives each frame's rows as float32 sums in the kernel's order", () => {
     const memory = fftMemory();
     if (memory?.spectrumPairs32 === undefined) return;
