@@ -190,16 +190,36 @@ const foldedFrames = (engine: ResponseEngine, plan: CqtPlan, fold: SparseFold, p
         const { basis, binStart } = plan.octaves[o]!;
         const rows = basis.rows;
         engine.responses(o, c, b0, b1, response);
-        for (let i = 0, r = 0; i < frames; i++) {
-          const at = i * nChroma;
-          for (let k = 0; k < rows; k++, r++) {
-            const chroma = row[binStart + k]!;
-            if (chroma >= 0) sums[at + chroma] = sums[at + chroma]! + weight[binStart + k]! * response[r]!;
-          }
-        }
+        addOctave(response, rows, frames, row, weight, binStart, sums, nChroma);
       }
       for (let i = 0; i < frames; i++) finishColumn(sums, i * nChroma, p, s, out, (b0 + i) * nChroma * p.channels + c);
     }
+  }
+};
+
+/**
+ * Adds `frames` frames of one octave's `rows` magnitudes (`response`, frame after frame) into their
+ * chroma rows' sums (`sums[i * nChroma + row[bin]]`, bins from `binStart`). Its own function: the
+ * caller's loop deoptimises now and then (it meets several engines and outputs), and this one
+ * then stays optimised.
+ */
+const addOctave = (
+  response: Float64Array,
+  rows: number,
+  frames: number,
+  row: Int32Array,
+  weight: Float64Array,
+  binStart: number,
+  sums: Float64Array,
+  nChroma: number,
+): void => {
+  // Bin after bin, each over the frames (7.6 against 10.5-12.7 ms for frame after frame at 180 s): every
+  // sum still gets its bins in ascending order.
+  for (let k = 0; k < rows; k++) {
+    const chroma = row[binStart + k]!;
+    if (chroma < 0) continue;
+    const w = weight[binStart + k]!;
+    for (let i = 0, r = k, at = chroma; i < frames; i++, r += rows, at += nChroma) sums[at] = sums[at]! + w * response[r]!;
   }
 };
 
