@@ -60,6 +60,91 @@ const SIGN_LOW = V128_CONST([0, 0, 0, 0, 0, 0, 0, 0x80, 0, 0, 0, 0, 0, 0, 0, 0])
 const decrement = (local: string): number[] => [...get(local), ...i32(1), ...I32_SUB, ...set(local)];
 
 /**
+ * Entry i (0 or 1) after the spectrum pointer p and coefficient pointer c, into the accumulators of its
+ * parity: accA += x * (coefficients at c), accB += x * (those at c + 16), with the vector `mul` and `add`.
+ */
+const bandEntry = (mul: readonly number[], add: readonly number[]) => (i: number): number[] => {
+  const [accA, accB] = i === 0 ? ["accA", "accB"] : ["accA2", "accB2"];
+  return [
+    ...get("p"), ...V128_LOAD(16 * i), ...set("x"),
+    ...get(accA), ...get("x"), ...get("c"), ...V128_LOAD(32 * i), ...mul, ...add, ...set(accA),
+    ...get(accB), ...get("x"), ...get("c"), ...V128_LOAD(32 * i + 16), ...mul, ...add, ...set(accB),
+  ];
+};
+
+/**
+ * The start of both products' loop over rows (left open: BLOCK, LOOP), ending when `rows` is 0: p, c and
+ * end from the row's table entry, p offset by local `base` when given.
+ */
+const rowStart = (base: string | null): number[] => [
+  ...BLOCK, // all rows done
+  ...LOOP, // over rows
+  ...get("rows"), ...I32_EQZ, ...BR_IF(1),
+  ...(base === null ? [] : get(base)), ...get("table"), ...I32_LOAD(0), ...(base === null ? [] : I32_ADD), ...set("p"),
+  ...get("table"), ...I32_LOAD(4), ...set("c"),
+  ...get("p"), ...get("table"), ...I32_LOAD(8), ...I32_ADD, ...set("end"),
+];
+
+/** Closes {@link rowStart}'s loop: the next row's scale and table entry. */
+const rowEnd = (): number[] => [
+  ...addConst("scale", 8),
+  ...addConst("table", 12),
+  ...decrement("rows"),
+  ...BR(0),
+  ...END,
+  ...END,
+];
+
+/**
+ * The band loop of both products: the four accumulators zeroed, then `entry(0)` and `entry(1)` for each
+ * pair of entries from the spectrum pointer p to `end` (p += 32, c += 64), then the odd last entry
+ * (locals p, c, end and accA, accB, accA2, accB2 of the function).
+ */
+const bandSums = (entry: (i: number) => number[]): number[] => [
+  ...V128_ZERO, ...set("accA"),
+  ...V128_ZERO, ...set("accB"),
+  ...V128_ZERO, ...set("accA2"),
+  ...V128_ZERO, ...set("accB2"),
+  ...BLOCK, // pairs done
+  ...LOOP, // over the band, two entries at a time (same order of additions)
+  ...get("p"), ...i32(16), ...I32_ADD, ...get("end"), ...I32_GE_U, ...BR_IF(1),
+  ...entry(0),
+  ...entry(1),
+  ...addConst("p", 32),
+  ...addConst("c", 64),
+  ...BR(0),
+  ...END,
+  ...END,
+  ...get("p"), ...get("end"), ...I32_LT_U,
+  ...IF, // the last entry of an odd band
+  ...entry(0),
+  ...END,
+];
+
+/**
+ * A row's value (f64x2 re, im in local `value`) to local address `out` as BandOutput's mode says
+ * (magnitude, rounded or not, or the complex value, times the row's scale at `scale`); advances `out`.
+ * Uses locals x (v128) and m (f64).
+ */
+const emitRow = (value: string, out: string): number[] => [
+  ...get("mode"),
+  ...IF, // mode != 0: a magnitude
+  ...get(value), ...get(value), ...F64X2_MUL, ...set("x"),
+  ...get("x"), ...F64X2_EXTRACT_LANE(0), ...get("x"), ...F64X2_EXTRACT_LANE(1), ...F64_ADD, ...F64_SQRT,
+  ...get("scale"), ...F64_LOAD(0), ...F64_MUL, ...set("m"),
+  ...get("mode"), ...i32(2), ...I32_EQ,
+  ...IF, // mode == 2: rounded to float32
+  ...get("m"), ...F32_DEMOTE_F64, ...F64_PROMOTE_F32, ...set("m"),
+  ...END,
+  ...get(out), ...get("m"), ...F64_STORE(0),
+  ...addConst(out, 8),
+  ...ELSE, // the complex value times the scale
+  ...get(out), ...get(value), ...get("scale"), ...F64_LOAD(0), ...F64X2_SPLAT, ...F64X2_MUL, ...V128_STORE(0),
+  ...addConst(out, 16),
+  ...END,
+];
+
+/**
  * The rows of a table (per row: spectrum address, coefficient address, band
  * bytes, 12 bytes), each row's value to `out` (see BandOutput; mode 0, 1, 2)
  * with its scale (a float64 per row at `scale`). Per entry accA += x * (br, br),
@@ -72,64 +157,14 @@ const bandProduct = func("bandProduct", [["table", I32], ["rows", I32], ["out", 
   declare({ accA: V128, accB: V128, x: V128, r: V128 });
   declare({ m: F64 });
   declare({ accA2: V128, accB2: V128 });
-  /** Entry i (0 or 1) after the spectrum pointer p and coefficient pointer c, into the accumulators of its parity. */
-  const entry = (i: number): number[] => {
-    const [accA, accB] = i === 0 ? ["accA", "accB"] : ["accA2", "accB2"];
-    return [
-      ...get("p"), ...V128_LOAD(16 * i), ...set("x"),
-      ...get(accA), ...get("x"), ...get("c"), ...V128_LOAD(32 * i), ...F64X2_MUL, ...F64X2_ADD, ...set(accA),
-      ...get(accB), ...get("x"), ...get("c"), ...V128_LOAD(32 * i + 16), ...F64X2_MUL, ...F64X2_ADD, ...set(accB),
-    ];
-  };
   return [
-    ...BLOCK, // all rows done
-    ...LOOP, // over rows
-    ...get("rows"), ...I32_EQZ, ...BR_IF(1),
-    ...get("table"), ...I32_LOAD(0), ...set("p"),
-    ...get("table"), ...I32_LOAD(4), ...set("c"),
-    ...get("p"), ...get("table"), ...I32_LOAD(8), ...I32_ADD, ...set("end"),
-    ...V128_ZERO, ...set("accA"),
-    ...V128_ZERO, ...set("accB"),
-    ...V128_ZERO, ...set("accA2"),
-    ...V128_ZERO, ...set("accB2"),
-    ...BLOCK, // pairs done
-    ...LOOP, // over the band, two entries at a time (same order of additions)
-    ...get("p"), ...i32(16), ...I32_ADD, ...get("end"), ...I32_GE_U, ...BR_IF(1),
-    ...entry(0),
-    ...entry(1),
-    ...addConst("p", 32),
-    ...addConst("c", 64),
-    ...BR(0),
-    ...END,
-    ...END,
-    ...get("p"), ...get("end"), ...I32_LT_U,
-    ...IF, // the last entry of an odd band
-    ...entry(0),
-    ...END,
+    ...rowStart(null),
+    ...bandSums(bandEntry(F64X2_MUL, F64X2_ADD)),
     ...get("accA"), ...get("accA2"), ...F64X2_ADD, ...set("accA"),
     ...get("accB"), ...get("accB2"), ...F64X2_ADD, ...set("accB"),
     ...get("accA"), ...get("accB"), ...get("accB"), ...SWAP_LANES, ...SIGN_LOW, ...V128_XOR, ...F64X2_ADD, ...set("r"),
-    ...get("mode"),
-    ...IF, // mode != 0: a magnitude
-    ...get("r"), ...get("r"), ...F64X2_MUL, ...set("x"),
-    ...get("x"), ...F64X2_EXTRACT_LANE(0), ...get("x"), ...F64X2_EXTRACT_LANE(1), ...F64_ADD, ...F64_SQRT,
-    ...get("scale"), ...F64_LOAD(0), ...F64_MUL, ...set("m"),
-    ...get("mode"), ...i32(2), ...I32_EQ,
-    ...IF, // mode == 2: rounded to float32
-    ...get("m"), ...F32_DEMOTE_F64, ...F64_PROMOTE_F32, ...set("m"),
-    ...END,
-    ...get("out"), ...get("m"), ...F64_STORE(0),
-    ...addConst("out", 8),
-    ...ELSE, // the complex value times the scale
-    ...get("out"), ...get("r"), ...get("scale"), ...F64_LOAD(0), ...F64X2_SPLAT, ...F64X2_MUL, ...V128_STORE(0),
-    ...addConst("out", 16),
-    ...END,
-    ...addConst("scale", 8),
-    ...addConst("table", 12),
-    ...decrement("rows"),
-    ...BR(0),
-    ...END,
-    ...END,
+    ...emitRow("r", "out"),
+    ...rowEnd(),
   ];
 });
 
@@ -154,70 +189,17 @@ const pairProduct = func(
     declare({ p: I32, c: I32, end: I32 });
     declare({ accA: V128, accB: V128, accA2: V128, accB2: V128, x: V128, r: V128, v: V128 });
     declare({ m: F64 });
-    const entry = (i: number): number[] => {
-      const [accA, accB] = i === 0 ? ["accA", "accB"] : ["accA2", "accB2"];
-      return [
-        ...get("p"), ...V128_LOAD(16 * i), ...set("x"),
-        ...get(accA), ...get("x"), ...get("c"), ...V128_LOAD(32 * i), ...F32X4_MUL, ...F32X4_ADD, ...set(accA),
-        ...get(accB), ...get("x"), ...get("c"), ...V128_LOAD(32 * i + 16), ...F32X4_MUL, ...F32X4_ADD, ...set(accB),
-      ];
-    };
-    /** Frame value `v` (f64x2 re, im) to `out` as bandProduct's output; advances `out`. */
-    const emit = (out: string): number[] => [
-      ...get("mode"),
-      ...IF, // mode != 0: a magnitude
-      ...get("v"), ...get("v"), ...F64X2_MUL, ...set("x"),
-      ...get("x"), ...F64X2_EXTRACT_LANE(0), ...get("x"), ...F64X2_EXTRACT_LANE(1), ...F64_ADD, ...F64_SQRT,
-      ...get("scale"), ...F64_LOAD(0), ...F64_MUL, ...set("m"),
-      ...get("mode"), ...i32(2), ...I32_EQ,
-      ...IF, // mode == 2: rounded to float32
-      ...get("m"), ...F32_DEMOTE_F64, ...F64_PROMOTE_F32, ...set("m"),
-      ...END,
-      ...get(out), ...get("m"), ...F64_STORE(0),
-      ...addConst(out, 8),
-      ...ELSE, // the complex value times the scale
-      ...get(out), ...get("v"), ...get("scale"), ...F64_LOAD(0), ...F64X2_SPLAT, ...F64X2_MUL, ...V128_STORE(0),
-      ...addConst(out, 16),
-      ...END,
-    ];
     return [
-      ...BLOCK, // all rows done
-      ...LOOP, // over rows
-      ...get("rows"), ...I32_EQZ, ...BR_IF(1),
-      ...get("spectrum"), ...get("table"), ...I32_LOAD(0), ...I32_ADD, ...set("p"),
-      ...get("table"), ...I32_LOAD(4), ...set("c"),
-      ...get("p"), ...get("table"), ...I32_LOAD(8), ...I32_ADD, ...set("end"),
-      ...V128_ZERO, ...set("accA"),
-      ...V128_ZERO, ...set("accB"),
-      ...V128_ZERO, ...set("accA2"),
-      ...V128_ZERO, ...set("accB2"),
-      ...BLOCK, // pairs of entries done
-      ...LOOP,
-      ...get("p"), ...i32(16), ...I32_ADD, ...get("end"), ...I32_GE_U, ...BR_IF(1),
-      ...entry(0),
-      ...entry(1),
-      ...addConst("p", 32),
-      ...addConst("c", 64),
-      ...BR(0),
-      ...END,
-      ...END,
-      ...get("p"), ...get("end"), ...I32_LT_U,
-      ...IF, // the last entry of an odd band
-      ...entry(0),
-      ...END,
+      ...rowStart("spectrum"),
+      ...bandSums(bandEntry(F32X4_MUL, F32X4_ADD)),
       ...get("accA"), ...get("accA2"), ...F32X4_ADD, ...set("accA"),
       ...get("accB"), ...get("accB2"), ...F32X4_ADD, ...set("accB"),
       ...get("accA"), ...get("accB"), ...get("accB"), ...SWAP_PAIRS32, ...SIGN_REALS32, ...V128_XOR, ...F32X4_ADD, ...set("r"),
       ...get("r"), ...F64X2_PROMOTE_LOW_F32X4, ...set("v"),
-      ...emit("outA"),
+      ...emitRow("v", "outA"),
       ...get("r"), ...get("r"), ...HIGH_PAIR32, ...F64X2_PROMOTE_LOW_F32X4, ...set("v"),
-      ...emit("outB"),
-      ...addConst("scale", 8),
-      ...addConst("table", 12),
-      ...decrement("rows"),
-      ...BR(0),
-      ...END,
-      ...END,
+      ...emitRow("v", "outB"),
+      ...rowEnd(),
     ];
   },
 );
