@@ -285,12 +285,8 @@ const SLIDE_MAX_HOP = 32;
 
 /** This thread's stretch of FFT kernel memory for runs of frames (grown, never freed: at most the largest run). */
 let staging: { kernels: object | undefined; at: number; capacity: number } | null = null;
-
-/** This thread's two spectra of float32 pair transforms (float64 values; grown as staging is). */
-let pairSpectra: { kernels: object | undefined; at: number; capacity: number } | null = null;
 onClearCaches(() => {
   staging = null;
-  pairSpectra = null;
 });
 
 type Area = { kernels: object | undefined; at: number; capacity: number } | null;
@@ -307,12 +303,6 @@ const grown = (memory: FftMemory, area: Area, length: number): NonNullable<Area>
 const stagingArea = (memory: FftMemory, length: number): number => {
   staging = grown(memory, staging, length);
   return staging.at;
-};
-
-/** Index in `memory.heap()` of two spectra of n + 2 values each (the second at + n + 2). */
-const pairSpectraArea = (memory: FftMemory, n: number): number => {
-  pairSpectra = grown(memory, pairSpectra, 2 * (n + 2));
-  return pairSpectra.at;
 };
 
 /**
@@ -373,7 +363,8 @@ export class ResponseEngine {
     this.memory = fftMemory();
     this.current = new Int32Array(plan.octaves.length * channels).fill(-1);
     this.bins = Int32Array.from(plan.octaves.flatMap((o) => binRange(o.basis)));
-    this.pairs32 = plan.single && this.memory?.forwardPairs32 !== undefined;
+    // The pair transform and the pair product (both WebAssembly SIMD).
+    this.pairs32 = plan.single && this.memory?.spectrumPairs32 !== undefined && this.products.every((p) => p.applyPair !== undefined);
   }
 
   /** Where frame t of octave o starts in its signal (channel base included), or -1 if it needs padding. */
@@ -473,7 +464,8 @@ export class ResponseEngine {
    * `stretch`, transformed two at a time in float32 (the last one, if odd,
    * paired with itself: a frame's values never depend on its partner, so
    * they do not depend on how frames are split among threads); row values to
-   * `out` from `outAt`.
+   * `out` from `outAt`, by the float32 pair product straight from the pair
+   * spectrum.
    */
   private transformPairs32(o: number, memory: FftMemory, at: number, stretch: FloatArray, frames: number, out: Float64Array, outAt: number): void {
     const oct = this.plan.octaves[o]!;
@@ -481,30 +473,16 @@ export class ResponseEngine {
     const hop = oct.hopLength;
     const step = this.frameValues[o]!;
     const product = this.products[o]!;
-    const lo = this.bins[2 * o]!;
-    const hi = this.bins[2 * o + 1]!;
-    const spectra = pairSpectraArea(memory, n);
     // A float32 stretch is staged as float32 (frames then start at float64 indices: an even hop and n / 2),
     // not widened to float64 for the pair kernel to round back.
     const staged32 = stretch instanceof Float32Array && hop % 2 === 0 && n % 4 === 0;
     if (staged32) new Float32Array(memory.heap().buffer, 8 * at, stretch.length).set(stretch);
     else memory.heap().set(stretch, at);
     const frameStep = staged32 ? hop / 2 : hop;
-    if (product.applyPair !== undefined && memory.spectrumPairs32 !== undefined) {
-      // Both frames' row values from the pair spectrum where the transform leaves it, in float32.
-      for (let i = 0; i < frames; i += 2) {
-        const second = Math.min(i + 1, frames - 1);
-        const pair = memory.spectrumPairs32(n, at + i * frameStep, at + second * frameStep, staged32);
-        product.applyPair(pair, out, outAt + step * i, second !== i ? outAt + step * second : -1);
-      }
-      return;
-    }
     for (let i = 0; i < frames; i += 2) {
       const second = Math.min(i + 1, frames - 1);
-      memory.forwardPairs32!(n, at + i * frameStep, at + second * frameStep, lo, hi, spectra + 2 * lo, spectra + n + 2 + 2 * lo, staged32);
-      const heap = memory.heap();
-      product.apply(heap, out, spectra, outAt + step * i);
-      if (second !== i) product.apply(heap, out, spectra + n + 2, outAt + step * second);
+      const pair = memory.spectrumPairs32!(n, at + i * frameStep, at + second * frameStep, staged32);
+      product.applyPair!(pair, out, outAt + step * i, second !== i ? outAt + step * second : -1);
     }
   }
 

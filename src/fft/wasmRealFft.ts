@@ -366,10 +366,8 @@ export interface FftMemory {
    * operation rounded to float32, one frame's values never depending on the
    * other's. Bins [lo, hi) of each as float64 (re, im) pairs to `heap()`
    * indices `outA` and `outB` (even). Absent where the pair module is rejected.
-   * With `float32`, the frames at a and b hold n float32 samples each (in the
-   * bytes of n / 2 float64s; n / 2 even), as for `spectrumPairs32`.
    */
-  forwardPairs32?(n: number, a: number, b: number, lo: number, hi: number, outA: number, outB: number, float32?: boolean): void;
+  forwardPairs32?(n: number, a: number, b: number, lo: number, hi: number, outA: number, outB: number): void;
   /**
    * As `forwardPairs32`, leaving the pair spectrum where the transform puts it:
    * returns the `heap()` index of its n/2 + 1 points (16 bytes each: re_a, im_a,
@@ -432,10 +430,10 @@ const fftMemoryOver = (k: Instance): FftMemory => {
       return result / 8;
     },
     ...(pairs === null ? {} : {
-      forwardPairs32(n: number, a: number, b: number, lo: number, hi: number, outA: number, outB: number, float32 = false) {
+      forwardPairs32(n: number, a: number, b: number, lo: number, hi: number, outA: number, outB: number) {
         const plan = planOf(k, n);
         const tables = pairs32Of(k, plan);
-        interleave(plan, a, b, float32);
+        interleave(plan, a, b, false);
         const result = complexForwardPairs32(pairs, plan, tables);
         pairs.realForwardPairs32(result, tables.forwardSplit, plan.m);
         if (hi > lo) pairs.unpackPairs32(result + 16 * lo, 8 * outA, 8 * outB, hi - lo);
