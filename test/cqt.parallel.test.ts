@@ -271,7 +271,7 @@ describe("kernels", () => {
       return result;
     };
     for (const output of ["complex", "magnitude", "magnitude32"] as const) {
-      const [product] = createBandKernels([{ basis: oct.basis, rowScale: oct.rowScale, hop: 0, nFft: n, maxFrames: 0 }], 1, output).products;
+      const [product] = createBandKernels([{ basis: oct.basis, rowScale: oct.rowScale, hop: 0, nFft: n, maxFrames: 0, pairs: true }], 1, output).products;
       const at = memory.spectrumPairs32(n, frames, frames + n / 2, true);
       const view = memory.heap();
       const pair = new Float32Array(view.buffer, view.byteOffset + 8 * at, 4 * (n / 2 + 1)).slice();

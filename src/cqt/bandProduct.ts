@@ -340,6 +340,8 @@ interface BandSpec {
   hop: number;
   nFft: number;
   maxFrames: number;
+  /** Lay out the float32 pair product too ({@link BandProduct.applyPair}): a float32 plan's transformed octave. */
+  pairs?: boolean;
 }
 
 /** The FFT bins [lo, hi) a basis reads. */
@@ -537,11 +539,11 @@ export const createBandKernels = (specs: BandSpec[], channels: number, output: B
       const coefAt = specAt + 16 * bins;
       const scaleAt = coefAt + 16 * coef.length;
       const outAt = scaleAt + align(8 * rows);
-      // The pair product's row table, float32 coefficients (32 bytes an entry) and frame b's values.
+      // With pairs: the pair product's row table, float32 coefficients (32 bytes an entry) and frame b's values.
       const pairTableAt = outAt + 16 * rows;
       const coef32At = pairTableAt + align(12 * rows);
       const outBAt = coef32At + 16 * coef.length;
-      top = outBAt + 16 * rows;
+      top = spec.pairs === true ? outBAt + 16 * rows : pairTableAt;
       let slide = null;
       if (spec.hop > 0) {
         const twiddleAt = top;
@@ -586,9 +588,10 @@ export const createBandKernels = (specs: BandSpec[], channels: number, output: B
   for (const { spec, lo, hi, tableAt, specAt, coefAt, scaleAt, outAt, pairTableAt, coef32At, outBAt, slide } of layouts) {
     const { basis } = spec;
     const { rows, coef } = basis;
+    const pairs = spec.pairs === true;
     writeTable(basis, lo, tableAt, specAt, coefAt);
     // Offsets from the pair spectrum's bin 0 (16 bytes a bin).
-    writeTable(basis, 0, pairTableAt, 0, coef32At);
+    if (pairs) writeTable(basis, 0, pairTableAt, 0, coef32At);
     for (let e = 0; e < coef.length / 2; e++) {
       const br = coef[2 * e]!;
       const bi = coef[2 * e + 1]!;
@@ -597,6 +600,7 @@ export const createBandKernels = (specs: BandSpec[], channels: number, output: B
       heap[at + 1] = br;
       heap[at + 2] = bi;
       heap[at + 3] = bi;
+      if (!pairs) continue;
       const at32 = (coef32At + 32 * e) / 4;
       heap32[at32] = heap32[at32 + 1] = heap32[at32 + 2] = heap32[at32 + 3] = br;
       heap32[at32 + 4] = heap32[at32 + 5] = heap32[at32 + 6] = heap32[at32 + 7] = bi;
@@ -609,26 +613,29 @@ export const createBandKernels = (specs: BandSpec[], channels: number, output: B
     const outBIndex = outBAt / 8;
     let memory = km.f64;
     let values = memory.subarray(outIndex, outIndex + perRow * rows);
-    let valuesB = memory.subarray(outBIndex, outBIndex + perRow * rows);
+    let valuesB = pairs ? memory.subarray(outBIndex, outBIndex + perRow * rows) : values;
     const refresh = (): void => {
       memory = km.f64;
       values = memory.subarray(outIndex, outIndex + perRow * rows);
-      valuesB = memory.subarray(outBIndex, outBIndex + perRow * rows);
+      valuesB = pairs ? memory.subarray(outBIndex, outBIndex + perRow * rows) : values;
     };
-    products.push({
+    const product: BandProduct = {
       apply(spectrum: Float64Array, out: Float64Array, offset = 0, outOffset = 0): void {
         if (km.f64 !== memory) refresh();
         memory.set(spectrum.subarray(offset + 2 * lo, offset + 2 * hi), specIndex);
         wasm.bandProduct(tableAt, rows, outAt, scaleAt, mode);
         out.set(values, outOffset);
       },
-      applyPair(pair: number, out: Float64Array, outA: number, outB: number): void {
+    };
+    if (pairs) {
+      product.applyPair = (pair: number, out: Float64Array, outA: number, outB: number): void => {
         if (km.f64 !== memory) refresh();
         wasm.pairProduct(pairTableAt, rows, 8 * pair, outAt, outBAt, scaleAt, mode);
         out.set(values, outA);
         if (outB >= 0) out.set(valuesB, outB);
-      },
-    });
+      };
+    }
+    products.push(product);
     if (slide === null) {
       sliding.push([]);
       continue;
@@ -681,7 +688,7 @@ const sameSpecs = (a: BandSpec[], b: BandSpec[]): boolean =>
   a.length === b.length &&
   a.every((s, i) => {
     const t = b[i]!;
-    return s.basis === t.basis && s.rowScale === t.rowScale && s.hop === t.hop && s.nFft === t.nFft && s.maxFrames === t.maxFrames;
+    return s.basis === t.basis && s.rowScale === t.rowScale && s.hop === t.hop && s.nFft === t.nFft && s.maxFrames === t.maxFrames && s.pairs === t.pairs;
   });
 
 /** Complex products with unit scales of each of `bases` on this thread (valid until the next call of this or {@link createBandKernels}). */

@@ -352,19 +352,23 @@ export class ResponseEngine {
     this.frame = new Float64Array(nFft);
     this.spectrum = new Float64Array(nFft + 2);
     this.ffts = plan.octaves.map((o) => getRealFft(o.stft.nFft));
+    this.memory = fftMemory();
+    // A float32 plan's transformed octaves go through the pair transform and the pair product (both WebAssembly SIMD).
+    const pairs = plan.single && this.memory?.spectrumPairs32 !== undefined;
     const kernels = createBandKernels(
-      plan.octaves.map((o) => ({ basis: o.basis, rowScale: o.rowScale, hop: slidesOctave(o) ? o.hopLength : 0, nFft: o.stft.nFft, maxFrames: ANCHOR_INTERVAL })),
+      plan.octaves.map((o) => {
+        const hop = slidesOctave(o) ? o.hopLength : 0;
+        return { basis: o.basis, rowScale: o.rowScale, hop, nFft: o.stft.nFft, maxFrames: ANCHOR_INTERVAL, pairs: pairs && hop === 0 };
+      }),
       channels,
       output,
     );
     this.frameValues = plan.octaves.map((o) => valuesPerRow(output) * o.basis.rows);
     this.products = kernels.products;
     this.sliding = kernels.sliding;
-    this.memory = fftMemory();
     this.current = new Int32Array(plan.octaves.length * channels).fill(-1);
     this.bins = Int32Array.from(plan.octaves.flatMap((o) => binRange(o.basis)));
-    // The pair transform and the pair product (both WebAssembly SIMD).
-    this.pairs32 = plan.single && this.memory?.spectrumPairs32 !== undefined && this.products.every((p) => p.applyPair !== undefined);
+    this.pairs32 = pairs && this.products.every((p, o) => this.sliding[o]!.length > 0 || p.applyPair !== undefined);
   }
 
   /** Where frame t of octave o starts in its signal (channel base included), or -1 if it needs padding. */
