@@ -12,6 +12,7 @@ import { runOp } from "./helpers/ops.js";
 import { foldChromaFrames, sparseFold } from "../src/feature/chroma.js";
 import { chromaFilterbank } from "../src/cqt/filters.js";
 import { foldKernels } from "../src/feature/foldKernels.js";
+import { tuningKernels } from "../src/pitch/tuningKernels.js";
 import { loadFrame } from "../src/spectrum/frames.js";
 import { getRealFft } from "../src/fft/index.js";
 import { fftMemory } from "../src/fft/wasmRealFft.js";
@@ -89,7 +90,7 @@ const stftPower = async (y: Float32Array, channels: number, power: 1 | 2 = 2): P
 };
 
 describe("chroma_stft SIMD path", () => {
-  it("the power and fold kernels equal their scalar loops bit for bit", () => {
+  it("the power and fold kernels equal their scalar loops bit for bit (powerPair: either frame of a float32 pair spectrum)", () => {
     const memory = fftMemory();
     const kernels = memory?.memory ? foldKernels(memory.memory) : null;
     if (!memory || !kernels) return;
@@ -100,6 +101,8 @@ describe("chroma_stft SIMD path", () => {
     const spec = memory.reserve(2 * nBins, "chroma");
     const p64 = memory.reserve(nBins, "chroma");
     const p32 = memory.reserve(nBins, "chroma");
+    // A float32 pair spectrum: 16 bytes a bin (re_a, im_a, re_b, im_b).
+    const pair = memory.reserve(2 * nBins, "chroma");
     const heap = memory.heap();
     const heap32 = new Float32Array(heap.buffer);
     let seed = 1;
@@ -121,6 +124,21 @@ describe("chroma_stft SIMD path", () => {
         }
         expect(max).toBe(expected);
       }
+      for (let i = 0; i < 4 * nBins; i++) heap32[2 * pair + i] = (random() - 0.5) * 10 ** Math.floor(random() * 12 - 6);
+      for (const lane of [0, 1]) {
+        const max = kernels.powerPair(8 * pair + 8 * lane, nBins >> 1, 8 * p64, 8 * p32);
+        let expected = -Infinity;
+        for (let f = 0; f < 2 * (nBins >> 1); f++) {
+          const re = heap32[2 * pair + 4 * f + 2 * lane]!;
+          const im = heap32[2 * pair + 4 * f + 2 * lane + 1]!;
+          const m = Math.fround(Math.sqrt(re * re + im * im));
+          const power = Math.fround(m * m);
+          expect(heap[p64 + f]).toBe(power);
+          expect(heap32[2 * p32 + f]).toBe(power);
+          if (power > expected) expected = power;
+        }
+        expect(max).toBe(expected);
+      }
       for (let i = 0; i < 12 * nBins; i++) heap[w + i] = random() < 0.1 ? 0 : random();
       for (const bins of [nBins, 1024, 3, 1]) {
         for (let f = 0; f < bins; f++) heap[x + f] = random() * 100;
@@ -136,6 +154,38 @@ describe("chroma_stft SIMD path", () => {
           let sum = 0;
           for (let f = 0; f < bins; f++) if (heap[w + 12 * f + k] !== 0) sum += heap[w + 12 * f + k]! * heap32[2 * x + f]!;
           expect(heap[out + k]).toBe(sum);
+        }
+      }
+    }
+  });
+
+  it("the tuning column kernel over either frame of a float32 pair spectrum equals column32 over its unpacked bins", () => {
+    const memory = fftMemory();
+    const kernels = memory?.memory ? tuningKernels(memory.memory) : null;
+    if (!memory || !kernels) return;
+    const nBins = 1025;
+    const pair = memory.reserve(2 * nBins, "chroma");
+    const spec = memory.reserve(2 * nBins, "chroma");
+    const outPair = memory.reserve(nBins, "chroma");
+    const outSpec = memory.reserve(nBins, "chroma");
+    const heap = memory.heap();
+    const heap32 = new Float32Array(heap.buffer);
+    let seed = 3;
+    const random = (): number => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    for (let trial = 0; trial < 10; trial++) {
+      for (let i = 0; i < 4 * nBins; i++) heap32[2 * pair + i] = (random() - 0.5) * 10 ** Math.floor(random() * 12 - 6);
+      for (const lane of [0, 1]) {
+        for (let f = 0; f < nBins; f++) {
+          heap[spec + 2 * f] = heap32[2 * pair + 4 * f + 2 * lane]!;
+          heap[spec + 2 * f + 1] = heap32[2 * pair + 4 * f + 2 * lane + 1]!;
+        }
+        for (const [head, body, tail] of [[0, nBins >> 1, 0], [6, 180, (nBins >> 1) - 186]]) {
+          heap.fill(0, outPair, outPair + nBins);
+          heap.fill(0, outSpec, outSpec + nBins);
+          const max = kernels.columnPair(8 * pair + 8 * lane, head!, body!, tail!, 8 * outPair);
+          expect(max).toBe(kernels.column32(8 * spec, head!, body!, tail!, 8 * outSpec));
+          expect(heap.slice(outPair, outPair + nBins)).toEqual(heap.slice(outSpec, outSpec + nBins));
+          expect(heap[outPair + 1]).not.toBe(0);
         }
       }
     }

@@ -257,13 +257,14 @@ describe("WebAssembly real FFT", () => {
       createRealFft(n).forward(a, 0, expectedA);
       createRealFft(n).forward(b, 0, expectedB);
       const frames = memory.reserve(2 * n + 4, "fft");
-      const out = memory.reserve(2 * (n + 2), "fft");
+      // Bins [lo, hi) of each frame of the pair spectrum (16 bytes a bin: re_a, im_a, re_b, im_b) as float64 (re, im).
       const pair = (x: Float64Array, y: Float64Array, lo: number, hi: number): [Float64Array, Float64Array] => {
         memory.heap().set(x, frames);
         memory.heap().set(y, frames + n + 2);
-        memory.forwardPairs32!(n, frames, frames + n + 2, lo, hi, out, out + n + 2);
-        const heap = memory.heap();
-        return [heap.slice(out, out + 2 * (hi - lo)), heap.slice(out + n + 2, out + n + 2 + 2 * (hi - lo))];
+        const at = memory.spectrumPairs32!(n, frames, frames + n + 2);
+        const points = new Float32Array(memory.heap().buffer, 8 * at + 16 * lo, 4 * (hi - lo));
+        const lane = (l: number): Float64Array => Float64Array.from({ length: 2 * (hi - lo) }, (_, i) => points[4 * (i >> 1) + 2 * l + (i & 1)]!);
+        return [lane(0), lane(1)];
       };
       const [actualA, actualB] = pair(a, b, 0, n / 2 + 1);
       // Float32 rounding at each of the log2(n) stages: errors ~ eps32 log2(n) relative to the largest bin.

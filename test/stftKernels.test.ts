@@ -8,7 +8,9 @@ import { describe, expect, it } from "vitest";
 import { istftUnitCount, istftUnits, istftUnitsScalar, planIstft } from "../src/spectrum/istft.js";
 import { type PadMode } from "../src/spectrum/pad.js";
 import { frameMajorLayout, inMemoryEngine, planStft, stftFrames, stftFramesScalar, type SpectrumLayout } from "../src/spectrum/stft.js";
+import { stftKernels } from "../src/spectrum/stftKernels.js";
 import { fftWindow } from "../src/spectrum/window.js";
+import { fftMemory } from "../src/fft/wasmRealFft.js";
 
 type FloatArray = Float32Array | Float64Array;
 
@@ -63,6 +65,42 @@ describe("stft/istft in kernel memory", () => {
   it("has the WebAssembly SIMD engine here (otherwise these tests compare the TypeScript path with itself)", () => {
     expect(inMemoryEngine(2048)).not.toBeNull();
     expect(inMemoryEngine(1000)).toBeNull();
+  });
+
+  it("windowPairs32 then forwardStagedPairs32: the pair spectrum of two window32 frames, bit for bit, each frame in its own lane", () => {
+    const memory = fftMemory()!;
+    const kernels = stftKernels(memory.memory!)!;
+    for (let n = 4; n <= 2 ** 14; n *= 2) {
+      memory.planPairs32!(n);
+      const input = memory.input(n);
+      // Float32 samples from an odd float32 index (4-byte aligned), the window, two float64 frames.
+      const samples = memory.reserve(n + 4, "stft");
+      const win = memory.reserve(n, "stft");
+      const frames = memory.reserve(2 * n, "stft");
+      const heap = memory.heap();
+      const heap32 = new Float32Array(heap.buffer);
+      const signal = filled(2 * n + 2, true, true);
+      heap32.set(signal, 2 * samples + 1);
+      heap.set(fftWindow("hann", n, n), win);
+      const a = 4 * (2 * samples + 1);
+      const b = a + 4 * (n / 2 + 1);
+      kernels.window32(a, 8 * win, 8 * frames, n / 2);
+      kernels.window32(b, 8 * win, 8 * (frames + n), n / 2);
+      const at = memory.spectrumPairs32!(n, frames, frames + n);
+      const expected = heap.slice(at, at + n + 2);
+      kernels.windowPairs32(a, b, 8 * win, 8 * input, n / 2);
+      const staged = memory.forwardStagedPairs32!(n);
+      const actual = heap.slice(staged, staged + n + 2);
+      expect(firstDifference(actual, expected), `n = ${n}`).toBe(-1);
+      // Frame b alone (with itself) in both lanes: the second lane of the pair above.
+      kernels.windowPairs32(b, b, 8 * win, 8 * input, n / 2);
+      const alone = new Float32Array(heap.buffer, 8 * memory.forwardStagedPairs32!(n), 2 * n + 4).slice();
+      const pair32 = new Float32Array(actual.buffer);
+      for (let j = 0; j <= n / 2; j++) {
+        expect([alone[4 * j], alone[4 * j + 1]]).toEqual([pair32[4 * j + 2], pair32[4 * j + 3]]);
+        expect([alone[4 * j + 2], alone[4 * j + 3]]).toEqual([pair32[4 * j + 2], pair32[4 * j + 3]]);
+      }
+    }
   });
 
   const geometries: [number, number][] = [[4, 1], [8, 3], [64, 16], [256, 100], [512, 700], [2048, 512]];

@@ -250,20 +250,22 @@ const stftColumns = (a: StftColumnsArgs, t0: number, t1: number): void => {
   let next = t0 * channels * stride;
   for (let t = t0; t < t1; t++) {
     for (let c = 0; c < channels; c++) {
-      const at = spectrumAt(t, c);
-      let max = single ? k.fold.power32(8 * at, binPairs, 8 * x, 4 * x32) : k.fold.power64(8 * at, binPairs, 8 * x, 0);
+      const sp = spectrumAt(t, c);
+      const powers = sp.pair ? k.fold.powerPair : single ? k.fold.power32 : k.fold.power64;
+      let max = powers(sp.address, binPairs, 8 * x, single ? 4 * x32 : 0);
       if (nBins % 2 === 1) {
         const f = nBins - 1;
+        const { values, first, step } = sp;
         let power: number;
         if (single) {
-          const re = Math.fround(heap[at + 2 * f]!);
-          const im = Math.fround(heap[at + 2 * f + 1]!);
+          const re = Math.fround(values[first + step * f]!);
+          const im = Math.fround(values[first + step * f + 1]!);
           const m = Math.fround(Math.sqrt(re * re + im * im));
           power = Math.fround(m * m);
           heap32[x32 + f] = power;
         } else {
-          const re = heap[at + 2 * f]!;
-          const im = heap[at + 2 * f + 1]!;
+          const re = values[first + step * f]!;
+          const im = values[first + step * f + 1]!;
           const m = Math.sqrt(re * re + im * im);
           power = m * m;
         }

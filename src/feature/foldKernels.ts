@@ -18,6 +18,7 @@
  * Written with util/wasm.ts's instructions; each thread instantiates it once
  * over its kernel memory (util/kernelMemory.ts).
  */
+import { loadLanePair } from "../pitch/tuningKernels.js";
 import { kernelsOverMemory } from "../util/kernelMemory.js";
 import {
   END, F32_LOAD, F64, F64_LT, F64_PROMOTE_F32, F64X2_ADD, F64X2_EXTRACT_LANE, F64X2_MUL, F64X2_PMAX, F64X2_SPLAT, F64X2_SQRT, F32X4_DEMOTE_F64X2_ZERO,
@@ -37,6 +38,12 @@ export interface FoldKernels {
    * (-Infinity if none; NaN ignored).
    */
   power32(spec: number, pairs: number, out64: number, out32: number): number;
+  /**
+   * {@link power32} over one frame of a float32 pair spectrum (16 bytes a bin: re_a, im_a, re_b, im_b):
+   * `spec` is the pair spectrum's address plus 8 for the second frame. The same values as power32 over
+   * the frame's bins unpacked to float64.
+   */
+  powerPair(spec: number, pairs: number, out64: number, out32: number): number;
   /** {@link power32} without rounding (m = sqrt(re² + im²), p = m²) and without the float32 copy (`out32` unused). */
   power64(spec: number, pairs: number, out64: number, out32: number): number;
   /**
@@ -58,14 +65,17 @@ const REALS = I8X16_SHUFFLE([...range(0, 8), ...range(16, 8)]);
 const IMAGS = I8X16_SHUFFLE([...range(8, 8), ...range(24, 8)]);
 
 // power. Params: 0 spec, 1 pairs, 2 out64, 3 out32. Locals: 4 re, 5 im, 6 acc, 7 p, 8 a, 9 b (v128).
-const powerBody = (single: boolean): number[] => {
+// `pair`: a frame of a float32 pair spectrum (float32 values: no rounding of re and im needed).
+const powerBody = (single: boolean, pair = false): number[] => {
   const r = single ? ROUND32 : [];
+  const load = pair
+    ? loadLanePair(0, 4, 5, 8)
+    : [...get(0), ...V128_LOAD(0), ...tee(8), ...get(0), ...V128_LOAD(16), ...tee(9), ...REALS, ...r, ...set(4), ...get(8), ...get(9), ...IMAGS, ...r, ...set(5)];
   return [
     ...locals([6, V128]),
     ...f64(-Infinity), ...F64X2_SPLAT, ...set(6),
     ...countedLoop(1, 1, [
-      ...get(0), ...V128_LOAD(0), ...tee(8), ...get(0), ...V128_LOAD(16), ...tee(9), ...REALS, ...r, ...set(4),
-      ...get(8), ...get(9), ...IMAGS, ...r, ...set(5),
+      ...load,
       ...get(4), ...get(4), ...F64X2_MUL, ...get(5), ...get(5), ...F64X2_MUL, ...F64X2_ADD, ...F64X2_SQRT, ...r, ...tee(7),
       ...get(7), ...F64X2_MUL,
       // float32: the demoted square is both the float32 copy and, promoted, the rounded value.
@@ -106,6 +116,7 @@ const FOLD = { params: [I32, I32, I32, I32], results: [] };
 const functions: WasmFunction[] = [
   { name: "power32", ...POWER, body: powerBody(true) },
   { name: "power64", ...POWER, body: powerBody(false) },
+  { name: "powerPair", ...POWER, body: powerBody(true, true) },
   { name: "fold64", ...FOLD, body: foldBody(false) },
   { name: "fold32", ...FOLD, body: foldBody(true) },
 ];

@@ -364,18 +364,19 @@ export interface FftMemory {
    * anywhere outside the size-n buffers; float32 values, or rounded to
    * float32), computed in float32: the algorithm of `forward` with every
    * operation rounded to float32, one frame's values never depending on the
-   * other's. Bins [lo, hi) of each as float64 (re, im) pairs to `heap()`
-   * indices `outA` and `outB` (even). Absent where the pair module is rejected.
-   */
-  forwardPairs32?(n: number, a: number, b: number, lo: number, hi: number, outA: number, outB: number): void;
-  /**
-   * As `forwardPairs32`, leaving the pair spectrum where the transform puts it:
-   * returns the `heap()` index of its n/2 + 1 points (16 bytes each: re_a, im_a,
-   * re_b, im_b as float32), valid until the next size-n transform. With
+   * other's. Returns the `heap()` index of the pair spectrum, n/2 + 1 points (16
+   * bytes each: re_a, im_a, re_b, im_b as float32), valid until the next size-n
+   * transform. Absent where the pair module is rejected. With
    * `float32`, the frames at `heap()` indices a and b hold n float32 samples
    * each (in the bytes of n / 2 float64s) instead of n float64s.
    */
   spectrumPairs32?(n: number, a: number, b: number, float32?: boolean): number;
+  /**
+   * As `spectrumPairs32`, for two frames already at `input(n)` in the pair transform's input layout
+   * (point j: a[2j], a[2j+1], b[2j], b[2j+1] as float32; what stft's `windowPairs32` writes): returns
+   * the `heap()` index of their pair spectrum.
+   */
+  forwardStagedPairs32?(n: number): number;
   /** Makes the size-n pair transform's tables now (it may grow the memory: call it before taking views). */
   planPairs32?(n: number): void;
   /** `count` complex values (interleaved float64) as the float32 table {@link inversePairs32} multiplies by; reserved for `region`, returns its index. */
@@ -430,16 +431,15 @@ const fftMemoryOver = (k: Instance): FftMemory => {
       return result / 8;
     },
     ...(pairs === null ? {} : {
-      forwardPairs32(n: number, a: number, b: number, lo: number, hi: number, outA: number, outB: number) {
-        const plan = planOf(k, n);
-        const tables = pairs32Of(k, plan);
-        interleave(plan, a, b, false);
-        const result = complexForwardPairs32(pairs, plan, tables);
-        pairs.realForwardPairs32(result, tables.forwardSplit, plan.m);
-        if (hi > lo) pairs.unpackPairs32(result + 16 * lo, 8 * outA, 8 * outB, hi - lo);
-      },
       planPairs32(n: number): void {
         pairs32Of(k, planOf(k, n));
+      },
+      forwardStagedPairs32(n: number): number {
+        const plan = planOf(k, n);
+        const tables = pairs32Of(k, plan);
+        const result = complexForwardPairs32(pairs, plan, tables);
+        pairs.realForwardPairs32(result, tables.forwardSplit, plan.m);
+        return result / 8;
       },
       spectrumPairs32(n: number, a: number, b: number, float32 = false): number {
         const plan = planOf(k, n);

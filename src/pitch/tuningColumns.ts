@@ -90,21 +90,21 @@ const windowFrame = (s: ColumnSource, t: number, c: number, frame: Float64Array)
 };
 
 /**
- * Magnitudes of bins [from, to) of the spectrum at `spectrum[at ..]`
- * (interleaved re, im) into `x[base + f]`. On the float32 path the complex64
- * values and the magnitude are rounded as numpy does.
+ * Magnitudes of bins [from, to) of the spectrum whose bin f is
+ * `spectrum[at + step f]` (re) and the next value (im) into `x[base + f]`. On
+ * the float32 path the complex64 values and the magnitude are rounded as numpy does.
  */
-const magnitudes = (spectrum: Float64Array, at: number, from: number, to: number, single: boolean, x: Float64Array, base: number): void => {
+const magnitudes = (spectrum: FloatArray, at: number, step: number, from: number, to: number, single: boolean, x: Float64Array, base: number): void => {
   if (single) {
     for (let f = from; f < to; f++) {
-      const re = Math.fround(spectrum[at + 2 * f]!);
-      const im = Math.fround(spectrum[at + 2 * f + 1]!);
+      const re = Math.fround(spectrum[at + step * f]!);
+      const im = Math.fround(spectrum[at + step * f + 1]!);
       x[base + f] = Math.fround(Math.sqrt(re * re + im * im));
     }
   } else {
     for (let f = from; f < to; f++) {
-      const re = spectrum[at + 2 * f]!;
-      const im = spectrum[at + 2 * f + 1]!;
+      const re = spectrum[at + step * f]!;
+      const im = spectrum[at + step * f + 1]!;
       x[base + f] = Math.sqrt(re * re + im * im);
     }
   }
@@ -116,19 +116,19 @@ const magnitudes = (spectrum: Float64Array, at: number, from: number, to: number
  * the float32 rounding are monotonic, so the rounded square root of this is
  * the largest magnitude exactly, without a square root per bin.
  */
-const maxSquare = (spectrum: Float64Array, at: number, from: number, to: number, single: boolean): number => {
+const maxSquare = (spectrum: FloatArray, at: number, step: number, from: number, to: number, single: boolean): number => {
   let max = -Infinity;
   if (single) {
     for (let f = from; f < to; f++) {
-      const re = Math.fround(spectrum[at + 2 * f]!);
-      const im = Math.fround(spectrum[at + 2 * f + 1]!);
+      const re = Math.fround(spectrum[at + step * f]!);
+      const im = Math.fround(spectrum[at + step * f + 1]!);
       const square = re * re + im * im;
       if (square > max) max = square;
     }
   } else {
     for (let f = from; f < to; f++) {
-      const re = spectrum[at + 2 * f]!;
-      const im = spectrum[at + 2 * f + 1]!;
+      const re = spectrum[at + step * f]!;
+      const im = spectrum[at + step * f + 1]!;
       const square = re * re + im * im;
       if (square > max) max = square;
     }
@@ -211,7 +211,9 @@ const workspaceFor = (memory: FftMemory, nFft: number, nBins: number): Workspace
  * promoted by stft's `window32` (the same products: promotion is exact), so
  * a float32 request needs no float64 copy of its signal. `nFft` a power of
  * two >= 4 (the in-place paths' sizes; window32 takes pairs of pairs).
- * Returns the function windowing the frame of channel `c` that starts at sample `start`.
+ * `window` windows the frame of channel `c` that starts at sample `start`;
+ * `staged` (float32 signals) stages samples [start, end) of channel `c`'s part
+ * and gives the byte address of sample `start`, or -1 when the part cannot hold them.
  */
 const frameWindower = (
   memory: FftMemory,
@@ -223,7 +225,7 @@ const frameWindower = (
   win: number,
   input: number,
   nFft: number,
-): ((start: number, c: number, into?: number) => void) => {
+): { window: (start: number, c: number, into?: number) => void; staged: (start: number, end: number, c: number) => number } => {
   const heap = memory.heap();
   const parts = Math.floor(stagingSize / channels) >= 2 * nFft ? channels : 1;
   const partSize = Math.floor(stagingSize / parts);
@@ -234,10 +236,11 @@ const frameWindower = (
   const skew = (signal.byteOffset >> 2) & 1;
   const heap32 = new Float32Array(heap.buffer, 0, 2 * heap.length);
   const vector = single ? stftKernels(memory.memory!) : null;
-  return (start, c, into = input) => {
+  /** Index of sample `start` in the heap's float64 (float32 for float32 signals) view, [start, end) staged. */
+  const stage = (start: number, end: number, c: number): number => {
     const part = parts === 1 ? 0 : c;
     const at = staging + part * partSize;
-    if (start < from[part]! || start + nFft > to[part]!) {
+    if (start < from[part]! || end > to[part]!) {
       // float32: from an 8-byte boundary of the signal's buffer, as the area is (see keptPitch in chromaStft.ts).
       const first = single && start > 0 ? start - ((skew + start) & 1) : start;
       from[part] = first;
@@ -245,31 +248,56 @@ const frameWindower = (
       if (single) heap32.set(signal.subarray(first, to[part]), 2 * at);
       else heap.set(signal.subarray(first, to[part]), at);
     }
-    const offset = start - from[part]!;
-    if (vector) vector.window32(4 * (2 * at + offset), 8 * win, 8 * into, nFft / 2);
-    else kernels.window(8 * (at + offset), 8 * win, 8 * into, 8 * nFft);
+    return (single ? 2 * at : at) + start - from[part]!;
+  };
+  return {
+    window: (start, c, into = input) => {
+      const x = stage(start, start + nFft, c);
+      if (vector) vector.window32(4 * x, 8 * win, 8 * into, nFft / 2);
+      else kernels.window(8 * x, 8 * win, 8 * into, 8 * nFft);
+    },
+    // One sample of room for the alignment of the stretch's first sample.
+    staged: (start, end, c) => (end - start + 1 <= partSize ? 4 * stage(start, end, c) : -1),
   };
 };
 
-/** This thread's areas for {@link frameSpectra}: a pair transform's two windowed frames, two spectra per channel, a padded frame. */
+/**
+ * Where {@link frameSpectra} left a frame's spectrum: bin f's re and im at
+ * `values[first + step f]` and the next value, valid until the next call.
+ */
+export interface FrameSpectrum {
+  /** The heap's float64 view, or its float32 view for a frame of a pair spectrum. */
+  values: FloatArray;
+  first: number;
+  step: number;
+  /** Byte address of bin 0's re for the kernels. */
+  address: number;
+  /** One frame of a float32 pair spectrum (16 bytes a bin, the kernels' `...Pair` variants), else float64 (re, im) pairs. */
+  pair: boolean;
+}
+
+/** This thread's areas for {@link frameSpectra}: a pair transform's two windowed frames, a pair spectrum per channel, a padded frame. */
 let spectraAreas: { memory: FftMemory; input: number; inputSize: number; out: number; outSize: number; edge: number; edgeSize: number } | null = null;
 onClearCaches(() => {
   spectraAreas = null;
 });
 
 /**
- * A function giving the index in `memory.heap()` of the spectrum of frame t of
- * channel c (float64 re, im pairs, valid until its next call), for frames taken
- * in ascending order within each channel, below `end`. float32 signals: frames
- * inside the signal go through the float32 pair transform two at a time (frame t
- * with t + 1 when that one is inside the signal and below `end`, else with itself;
+ * A function giving where the spectrum of frame t of channel c is (the same
+ * object every call, valid until the next), for frames taken in ascending
+ * order within each channel, below `end`. float32 signals: frames inside the
+ * signal go through the float32 pair transform two at a time (frame t with
+ * t + 1 when that one is inside the signal and below `end`, else with itself;
  * a frame's values never depend on its partner), as the stft op transforms a
- * float32 signal into complex64; padded frames, and float64 signals, through the
- * float64 transform at `input`. Frames are windowed by the kernels with the
- * window's copy in the memory (`area.window`, which the caller writes before the
- * first frame), interior ones by {@link frameWindower} from its staging area.
- * Reserves its areas now and its windowing keeps a view of the memory: call it
- * after the caller's other reservations, before taking views.
+ * float32 signal into complex64, and are read where the transform leaves them
+ * (one channel) or from a copy per channel (the channels' transforms take
+ * turns); padded frames, and float64 signals, through the float64 transform at
+ * `input`. Frames are windowed by the kernels with the window's copy in the
+ * memory (`area.window`, which the caller writes before the first frame),
+ * interior ones by {@link frameWindower} from its staging area, a pair
+ * straight into the pair transform's input. Reserves its areas now and keeps
+ * views of the memory: call it after the caller's other reservations, before
+ * taking views.
  */
 export const frameSpectra = (
   memory: FftMemory,
@@ -279,47 +307,78 @@ export const frameSpectra = (
   area: { staging: number; stagingSize: number; window: number },
   input: number,
   end: number,
-): ((t: number, c: number) => number) => {
-  const { nFft, nBins } = plan;
+): ((t: number, c: number) => FrameSpectrum) => {
+  const nFft = plan.nFft;
   const { signal, channels, channelLength } = source;
-  const pairs = signal instanceof Float32Array && memory.forwardPairs32 !== undefined;
-  // Per channel, the two spectra of its last pair.
-  const stride = 4 * nBins + 4;
+  const stft = signal instanceof Float32Array && memory.forwardStagedPairs32 !== undefined ? stftKernels(memory.memory!) : null;
+  const pairs = stft !== null;
+  // Per channel (several channels), the pair spectrum of its last pair: nFft / 2 + 1 points of 16 bytes.
+  const stride = 2 * (nFft / 2 + 1);
   if (spectraAreas === null || spectraAreas.memory !== memory) spectraAreas = { memory, input: 0, inputSize: 0, out: 0, outSize: 0, edge: 0, edgeSize: 0 };
   const areas = spectraAreas;
   if (pairs) {
     memory.planPairs32!(nFft);
     if (areas.inputSize < 2 * nFft) areas.input = memory.reserve((areas.inputSize = 2 * nFft), "tuning");
-    if (areas.outSize < channels * stride) areas.out = memory.reserve((areas.outSize = channels * stride), "tuning");
+    if (channels > 1 && areas.outSize < channels * stride) areas.out = memory.reserve((areas.outSize = channels * stride), "tuning");
   }
   // A frame reaching into the padding, unwindowed.
   if (areas.edgeSize < nFft) areas.edge = memory.reserve((areas.edgeSize = nFft), "tuning");
   const { input: pairIn, out: pairOut, edge: edgeAt } = areas;
-  const windowAt = frameWindower(memory, kernels, signal, channels, area.staging, area.stagingSize, area.window, input, nFft);
-  /** Whether channel c's pair spectra hold frame t + 1 of its last frame t transformed. */
-  const held = new Uint8Array(channels);
+  const windower = frameWindower(memory, kernels, signal, channels, area.staging, area.stagingSize, area.window, input, nFft);
+  const heap = memory.heap();
+  const heap32 = new Float32Array(heap.buffer, 0, 2 * heap.length);
+  const spectrum: FrameSpectrum = { values: heap, first: 0, step: 2, address: 0, pair: false };
+  /** Frame `lane` (0 or 1) of the pair spectrum at heap index `at`. */
+  const pairFrame = (at: number, lane: number): FrameSpectrum => {
+    spectrum.values = heap32;
+    spectrum.first = 2 * at + 2 * lane;
+    spectrum.step = 4;
+    spectrum.address = 8 * at + 8 * lane;
+    spectrum.pair = true;
+    return spectrum;
+  };
+  // Per channel, where its last pair spectrum is when it holds frame t + 1 of its last frame t, else -1.
+  const held = new Float64Array(channels).fill(-1);
   return (t, c) => {
-    const out = pairOut + c * stride;
-    if (held[c] === 1) {
-      held[c] = 0;
-      return out + 2 * nBins + 2;
+    if (held[c]! >= 0) {
+      const at = held[c]!;
+      held[c] = -1;
+      return pairFrame(at, 1);
     }
     const start = interiorFrameStart(plan, c * channelLength, t);
     if (pairs && start >= 0) {
       const partner = t + 1 < end ? interiorFrameStart(plan, c * channelLength, t + 1) : -1;
-      windowAt(start, c, pairIn);
-      if (partner >= 0) windowAt(partner, c, pairIn + nFft);
-      memory.forwardPairs32!(nFft, pairIn, partner >= 0 ? pairIn + nFft : pairIn, 0, nBins, out, out + 2 * nBins + 2);
-      held[c] = partner >= 0 ? 1 : 0;
-      return out;
+      const last = partner >= 0 ? partner : start;
+      const staged = windower.staged(start, last + nFft, c);
+      if (staged >= 0) {
+        // Both frames windowed straight into the pair transform's input.
+        stft!.windowPairs32(staged, staged + 4 * (last - start), 8 * area.window, 8 * input, nFft / 2);
+      } else {
+        windower.window(start, c, pairIn);
+        if (partner >= 0) windower.window(partner, c, pairIn + nFft);
+      }
+      let at = staged >= 0 ? memory.forwardStagedPairs32!(nFft) : memory.spectrumPairs32!(nFft, pairIn, partner >= 0 ? pairIn + nFft : pairIn);
+      if (channels > 1) {
+        // The next channel's transform reuses the transform's buffers.
+        heap.copyWithin(pairOut + c * stride, at, at + stride);
+        at = pairOut + c * stride;
+      }
+      if (partner >= 0) held[c] = at;
+      return pairFrame(at, 0);
     }
     if (start >= 0) {
-      windowAt(start, c);
+      windower.window(start, c);
     } else {
-      loadFrame(plan, signal, c * channelLength, t, memory.heap().subarray(edgeAt, edgeAt + nFft));
+      loadFrame(plan, signal, c * channelLength, t, heap.subarray(edgeAt, edgeAt + nFft));
       kernels.window(8 * edgeAt, 8 * area.window, 8 * input, 8 * nFft);
     }
-    return memory.forward(nFft);
+    const at = memory.forward(nFft);
+    spectrum.values = heap;
+    spectrum.first = at;
+    spectrum.step = 2;
+    spectrum.address = 8 * at;
+    spectrum.pair = false;
+    return spectrum;
   };
 };
 
@@ -376,9 +435,10 @@ const stftPeaksInPlace = (a: TuningTaskArgs, t0: number, t1: number, memory: Fft
   let next = t0 * channels * stride;
   for (let t = t0; t < t1; t++) {
     for (let c = 0; c < channels; c++) {
-      const at = spectrumAt(t, c);
-      let square = single ? kernels.column32(8 * at, head, body, tail, 8 * ws.x) : kernels.column64(8 * at, head, body, tail, 8 * ws.x);
-      if (covered < to) magnitudes(heap, at, covered, to, single, heap, base);
+      const sp = spectrumAt(t, c);
+      const column = sp.pair ? kernels.columnPair : single ? kernels.column32 : kernels.column64;
+      let square = column(sp.address, head, body, tail, 8 * ws.x);
+      if (covered < to) magnitudes(sp.values, sp.first, sp.step, covered, to, single, heap, base);
       const slot = t * channels + c;
       const offset = starts ? next : slot * stride;
       let count = 0;
@@ -392,7 +452,7 @@ const stftPeaksInPlace = (a: TuningTaskArgs, t0: number, t1: number, memory: Fft
           : piptrackDouble(x, nBins, ref, sr, ppFft, lo, hi, pitch, mag, offset);
       } else {
         if (nBins % 2 === 1) {
-          const last = maxSquare(heap, at, nBins - 1, nBins, single);
+          const last = maxSquare(sp.values, sp.first, sp.step, nBins - 1, nBins, single);
           if (last > square) square = last;
         }
         const ref = piptrackRef(pp, single ? Math.fround(Math.sqrt(square)) : Math.sqrt(square));
@@ -443,10 +503,10 @@ const stftPeaksCopied = (a: TuningTaskArgs, t0: number, t1: number): void => {
     for (let c = 0; c < channels; c++) {
       windowFrame(s, t, c, frame);
       fft.forward(frame, 0, spectrum);
-      magnitudes(spectrum, 0, from, to, single, x, 0);
+      magnitudes(spectrum, 0, 2, from, to, single, x, 0);
       let max: number;
       if (peaksOnly) {
-        const square = maxSquare(spectrum, 0, 0, nBins, single);
+        const square = maxSquare(spectrum, 0, 2, 0, nBins, single);
         max = single ? Math.fround(Math.sqrt(square)) : Math.sqrt(square);
       } else {
         max = powerColumn(x, nBins, power, single);

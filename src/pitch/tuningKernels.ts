@@ -15,8 +15,8 @@
  */
 import { kernelsOverMemory } from "../util/kernelMemory.js";
 import {
-  END, F64, F64_LT, F64X2_ADD, F64X2_EXTRACT_LANE, F64X2_GE, F64X2_GT, F64X2_MUL, F64X2_PMAX, F64X2_SPLAT, F64X2_SQRT, I32, I32_ADD, I32_AND, I32_SHL, I32_STORE,
-  I64X2_BITMASK, I8X16_SHUFFLE, IF, ROUND32, SELECT, V128, V128_AND, V128_LOAD, V128_STORE, addConst, countedLoop, f64, get, i32, locals, set, tee, wasmModule,
+  END, F64, F64_LT, F64X2_ADD, F64X2_EXTRACT_LANE, F64X2_GE, F64X2_GT, F64X2_MUL, F64X2_PMAX, F64X2_PROMOTE_LOW_F32X4, F64X2_SPLAT, F64X2_SQRT, I32, I32_ADD, I32_AND, I32_SHL, I32_STORE,
+  I64X2_BITMASK, I8X16_SHUFFLE, IF, ROUND32, SELECT, V128, V128_AND, V128_LOAD, V128_LOAD64_ZERO, V128_STORE, addConst, countedLoop, f64, get, i32, locals, set, tee, wasmModule,
   type WasmFunction,
 } from "../util/wasm.js";
 
@@ -33,6 +33,12 @@ export interface TuningKernels {
   column32(spec: number, head: number, body: number, tail: number, out: number): number;
   /** {@link column32} without the float32 rounding. */
   column64(spec: number, head: number, body: number, tail: number, out: number): number;
+  /**
+   * {@link column32} over one frame of a float32 pair spectrum (16 bytes a bin: re_a, im_a, re_b,
+   * im_b): `spec` is the pair spectrum's address plus 8 for the second frame. The same values as
+   * column32 over the frame's bins unpacked to float64.
+   */
+  columnPair(spec: number, head: number, body: number, tail: number, out: number): number;
   /**
    * piptrack's peak test over the 2 pairs float64 magnitudes from `x + 8`
    * (x: the bin before the first): the relative indices j of the local maxima
@@ -68,18 +74,33 @@ const loadPair = (spec: number, re: number, im: number, a: number, b: number, si
   ...get(a), ...get(b), ...IMAGS, ...(single ? ROUND32 : []), ...set(im),
 ];
 
+/** (re0, im0, _, _), (re1, im1, _, _) as float32 -> (re0, re1, im0, im1). */
+const LANE_PAIRS = I8X16_SHUFFLE([0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23]);
+const HIGH_HALF = I8X16_SHUFFLE([...range(8, 8), ...range(8, 8)]);
+
+/**
+ * Loads bins (2 k, 2 k + 1) of one frame of a float32 pair spectrum (bin f's re, im at `spec + 16 f`)
+ * into locals `re`, `im` as float64 (re0, re1), (im0, im1) (`a`: scratch).
+ */
+export const loadLanePair = (spec: number, re: number, im: number, a: number): number[] => [
+  ...get(spec), ...V128_LOAD64_ZERO(0), ...get(spec), ...V128_LOAD64_ZERO(16), ...LANE_PAIRS, ...tee(a), ...F64X2_PROMOTE_LOW_F32X4, ...set(re),
+  ...get(a), ...get(a), ...HIGH_HALF, ...F64X2_PROMOTE_LOW_F32X4, ...set(im),
+];
+
 /** re * re + im * im of locals re, im. */
 const squares = (re: number, im: number): number[] => [...get(re), ...get(re), ...F64X2_MUL, ...get(im), ...get(im), ...F64X2_MUL, ...F64X2_ADD];
 
 // column. Params: 0 spec, 1 head, 2 body, 3 tail, 4 out. Locals: 5 re, 6 im, 7 acc, 8 square, 9 a, 10 b.
-const columnBody = (single: boolean): number[] => {
-  const maxOnly = [...loadPair(0, 5, 6, 9, 10, single), ...get(7), ...squares(5, 6), ...F64X2_PMAX, ...set(7), ...addConst(0, 32)];
+// `pair`: a frame of a float32 pair spectrum (its values are float32: no rounding needed).
+const columnBody = (single: boolean, pair = false): number[] => {
+  const load = pair ? loadLanePair(0, 5, 6, 9) : loadPair(0, 5, 6, 9, 10, single);
+  const maxOnly = [...load, ...get(7), ...squares(5, 6), ...F64X2_PMAX, ...set(7), ...addConst(0, 32)];
   return [
     ...locals([6, V128]),
     ...f64(-Infinity), ...F64X2_SPLAT, ...set(7),
     ...countedLoop(1, 1, maxOnly),
     ...countedLoop(2, 1, [
-      ...loadPair(0, 5, 6, 9, 10, single),
+      ...load,
       ...get(7), ...squares(5, 6), ...tee(8), ...F64X2_PMAX, ...set(7),
       ...get(4), ...get(8), ...F64X2_SQRT, ...(single ? ROUND32 : []), ...V128_STORE(0),
       ...addConst(0, 32),
@@ -130,6 +151,7 @@ const functions: WasmFunction[] = [
   { name: "window", params: [I32, I32, I32, I32], results: [], body: windowBody },
   { name: "column32", ...COLUMN, body: columnBody(true) },
   { name: "column64", ...COLUMN, body: columnBody(false) },
+  { name: "columnPair", ...COLUMN, body: columnBody(true, true) },
   { name: "localMaxima", params: [I32, I32, F64, I32], results: [I32], body: localMaximaBody },
 ];
 

@@ -233,18 +233,16 @@ const stftFramesInMemory = (engine: { memory: FftMemory; kernels: StftKernels },
   const outFrames = dense && layout.frameStride === nBins * channels ? OUT_FRAMES : 1;
   const outValues = outFrames * frameValues;
   // Frames t, t + 1 (t - s even) of a batch starting at s share a staging block when its frames are adjacent in `out`.
-  const pairs = job.float32Pairs === true && single && outSingle && outFrames % 2 === 0 && memory.spectrumPairs32 !== undefined;
+  const pairs = job.float32Pairs === true && single && outSingle && outFrames % 2 === 0 && memory.forwardStagedPairs32 !== undefined;
   // Staged blocks straight to the sink where they are the frames' bytes in order (the wire layout).
   const sink = outFrames > 1 ? job.sink : undefined;
   if (pairs) memory.planPairs32!(nFft);
   const stagingDoubles = even(outSingle ? outValues / 2 : outValues);
-  const winAt = scratchArea(memory, nFft + 2 + channels * stretchDoubles + stagingDoubles + 2 + (pairs ? 2 * nFft : 0) + nFft);
+  const winAt = scratchArea(memory, nFft + 2 + channels * stretchDoubles + stagingDoubles + 2 + nFft);
   const sigAt = winAt + nFft + 2;
   const outAt = sigAt + channels * stretchDoubles;
-  // The two windowed frames of a pair transform.
-  const pairAt = outAt + stagingDoubles + 2;
   // A frame reaching into the padding, unwindowed.
-  const edgeAt = pairAt + (pairs ? 2 * nFft : 0);
+  const edgeAt = outAt + stagingDoubles + 2;
   const heap = memory.heap();
   const heap32 = new Float32Array(heap.buffer);
   const heapBytes = new Uint8Array(heap.buffer);
@@ -300,9 +298,8 @@ const stftFramesInMemory = (engine: { memory: FftMemory; kernels: StftKernels },
           const slot = (t - s) % outFrames;
           for (let c = 0; c < channels; c++) {
             const src = 8 * (sigAt + c * stretchDoubles) + 4 * (positionOf(t) - first);
-            kernels.window32(src, 8 * winAt, 8 * pairAt, nFft / 2);
-            if (both) kernels.window32(src + 4 * hopLength, 8 * winAt, 8 * (pairAt + nFft), nFft / 2);
-            const spectrum = memory.spectrumPairs32!(nFft, pairAt, both ? pairAt + nFft : pairAt);
+            kernels.windowPairs32(src, both ? src + 4 * hopLength : src, 8 * winAt, 8 * input, nFft / 2);
+            const spectrum = memory.forwardStagedPairs32!(nFft);
             const to = 8 * outAt + pairBytes * (slot * nBins * channels + layout.channelStride * c);
             kernels.splitPairs32(8 * spectrum, to, both ? to + pairBytes * nBins * channels : to, pairBytes * layout.binStride, nBins);
           }

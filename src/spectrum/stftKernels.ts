@@ -28,6 +28,13 @@ import {
 export interface StftKernels {
   /** dst[k] = f64(src32[k]) * win[k] for 2 * pairs values (pairs even): src float32, win and dst float64. */
   window32(src: number, win: number, dst: number, pairs: number): void;
+  /**
+   * Two frames of float32 samples at `srcA` and `srcB` (4-byte aligned) times the float64 window at `win`,
+   * as the float32 pair transform's input at `dst`: point j is (a[2j], a[2j+1], b[2j], b[2j+1]), each
+   * product f64(sample) * win[k] rounded to float32 (window32 then the pair module's interleave, fused), for
+   * `points` points (even).
+   */
+  windowPairs32(srcA: number, srcB: number, win: number, dst: number, points: number): void;
   /** dst[k] = src[k] * win[k] for 2 * pairs float64 values (pairs even). */
   window64(src: number, win: number, dst: number, pairs: number): void;
   /** acc[k] = acc[k] + win[k] * frame[k] for 2 * pairs float64 values. */
@@ -78,6 +85,17 @@ const windowBody = (single: boolean): number[] => {
       ...addConst(1, 32),
       ...addConst(2, 32),
     ]),
+    ...END,
+  ];
+};
+
+// windowPairs32. Params: 0 srcA, 1 srcB, 2 win, 3 dst, 4 points (even); two points per iteration.
+const windowPairsBody = (): number[] => {
+  const product = (src: number, o: number): number[] => [...get(src), ...V128_LOAD64_ZERO(8 * o), ...PROMOTE, ...get(2), ...V128_LOAD(16 * o), ...F64X2_MUL, ...DEMOTE];
+  const point = (o: number): number[] => [...get(3), ...product(0, o), ...product(1, o), ...LOW_HALVES, ...V128_STORE(16 * o)];
+  return [
+    ...locals(),
+    ...countedLoop(4, 2, [...point(0), ...point(1), ...addConst(0, 16), ...addConst(1, 16), ...addConst(2, 32), ...addConst(3, 32)]),
     ...END,
   ];
 };
@@ -209,6 +227,7 @@ const W3 = { params: [I32, I32, I32], results: [] };
 const functions: WasmFunction[] = [
   { name: "window32", ...W4, body: windowBody(true) },
   { name: "window64", ...W4, body: windowBody(false) },
+  { name: "windowPairs32", ...W5, body: windowPairsBody() },
   { name: "overlapAdd", ...W4, body: overlapBody(false) },
   { name: "overlapSet", ...W4, body: overlapBody(true) },
   { name: "copyPairs", ...W5, body: convertBody("copy") },
