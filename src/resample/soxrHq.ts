@@ -357,8 +357,8 @@ function decimateBlockPairs32(
       const base = blockIndex * perBlock;
       const count = Math.min(perBlock, outLen - base);
       if (kernels !== null && out instanceof Float32Array) {
-        // Divided and rounded into float32 slots in place, then a float32 copy (a float64 -> float32 `set` converts
-        // element by element, ~4 ns each: 15 ms of a 180 s cqt's halvings).
+        // Divided and rounded into float32 slots in place, then a float32 copy: a float64 -> float32 `set` converts
+        // element by element (the first halving of 180 s, in-process: 17.3 -> 14.8 ms).
         kernels.divideTo32(8 * at, 16 * Math.ceil(count / 2), map.divisor);
         if (heap32 === null || heap32.buffer !== outputs.buffer) heap32 = new Float32Array(outputs.buffer, outputs.byteOffset, 2 * outputs.length);
         out.set(heap32.subarray(2 * at, 2 * at + count), outOffset + base);
