@@ -1,6 +1,6 @@
 """The demo: every function auralis_dsp offers, beside librosa, on one clip.
 
-    .venv/bin/python scripts/demo.py [--audio FILE] [--seconds 30] [--repeat 3]
+    .venv/bin/python scripts/demo.py [--audio FILE] [--seconds 30] [--repeat 3] [--warmup 8]
 
 Without --audio the clip is generated (parity/signals.py ``music_like``: chords,
 a melody and clicks). Prints, per function: the parity error (both metrics of
@@ -46,7 +46,11 @@ def demos(y: np.ndarray, sr: int):
     return items
 
 
-WARMUP_CALLS = 3
+# Untimed calls per side before the timed ones. librosa compiles with numba on its first call; a fresh
+# auralis_dsp server is slower for several calls, not one (its per-block JavaScript reaches V8's optimising
+# tier over the first ~8 calls of a 30 s clip: chroma_cqt 104-164 ms, then 40-75, then 30-50 ms; see
+# docs/benchmarks.md, session 16), so the demo reports the steady state after 8. --warmup 1 shows the rest.
+WARMUP_CALLS = 8
 
 
 def timed(fn):
@@ -61,7 +65,9 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--sr", type=int, default=22050)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--warmup", type=int, default=WARMUP_CALLS, help="untimed calls per side first")
     args = ap.parse_args()
+    args.warmup = max(1, args.warmup)
 
     if args.audio:
         y, sr = librosa.load(args.audio, sr=args.sr, duration=args.seconds)
@@ -72,14 +78,14 @@ def main() -> int:
         source = "generated clip (parity/signals.py music_like)"
     print(f"clip: {source}, {len(y) / sr:.1f} s at {sr} Hz, {y.dtype}")
     print(f"librosa {librosa.__version__} vs auralis_dsp {auralis_dsp.__version__}; "
-          f"median of {args.repeat} warm calls each (after {WARMUP_CALLS} untimed), alternating\n")
+          f"median of {args.repeat} warm calls each (after {args.warmup} untimed), alternating\n")
     print(f"{'function':<20} {'rel L2':>9} {'scaled max':>11} {'librosa':>10} {'auralis':>10} {'speed-up':>9}")
     for name, ref_fn, ours_fn in demos(y, sr):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             # Warm-up, as scripts/bench.py: numba compiles on librosa's first call; the
             # Node server starts on ours and its workers reach steady speed over 2-3 calls.
-            for _ in range(WARMUP_CALLS):
+            for _ in range(args.warmup):
                 ref, _ = timed(ref_fn)
                 ours, _ = timed(ours_fn)
             t_ref, t_ours = [], []
