@@ -345,7 +345,7 @@ interface BandSpec {
 }
 
 /** The FFT bins [lo, hi) a basis reads. */
-export const binRange = (basis: BandRows): [number, number] => {
+const binRange = (basis: BandRows): [number, number] => {
   const { rows, first, width } = basis;
   let lo = Infinity;
   let hi = 0;

@@ -24,7 +24,7 @@ import type { WindowName } from "../spectrum/window.js";
 import { ParameterError } from "../util/errors.js";
 import type { LibrosaSemantics } from "../util/params.js";
 import { cqtFrequencies, filterBasis, relativeBandwidth, waveletLengths, windowBandwidth } from "./filters.js";
-import { binRange, createBandKernels, valuesPerRow, type BandOutput, type BandProduct, type SlidingBand } from "./bandProduct.js";
+import { createBandKernels, valuesPerRow, type BandOutput, type BandProduct, type SlidingBand } from "./bandProduct.js";
 import { bandRows, type BandRows } from "./bands.js";
 import { interiorFrameStart, loadFrame } from "../spectrum/frames.js";
 import { onClearCaches } from "../util/clearCaches.js";
@@ -335,8 +335,6 @@ export class ResponseEngine {
   private readonly spectrum: Float64Array;
   /** Per octave and channel: the frame the sliding state holds (-1: none). */
   private readonly current: Int32Array;
-  /** Per octave, the FFT bins [lo, hi) its basis reads, as 2 * octave + (0, 1). */
-  private readonly bins: Int32Array;
   /** Whether interior frames of transformed octaves go through float32 pair transforms (float32 input, as numpy's float32 rfft). */
   private readonly pairs32: boolean;
 
@@ -367,7 +365,6 @@ export class ResponseEngine {
     this.products = kernels.products;
     this.sliding = kernels.sliding;
     this.current = new Int32Array(plan.octaves.length * channels).fill(-1);
-    this.bins = Int32Array.from(plan.octaves.flatMap((o) => binRange(o.basis)));
     this.pairs32 = pairs && this.products.every((p, o) => this.sliding[o]!.length > 0 || p.applyPair !== undefined);
   }
 

@@ -105,6 +105,14 @@ interface BinFold {
   weight: Float64Array;
 }
 
+/** binFold by fold: a run's chunks share its fold (one structured clone per worker), so each thread builds it once a run. */
+const binFolds = new WeakMap<SparseFold, BinFold | null>();
+
+const binFoldOf = (fold: SparseFold): BinFold | null => {
+  if (!binFolds.has(fold)) binFolds.set(fold, binFold(fold));
+  return binFolds.get(fold)!;
+};
+
 const binFold = (fold: SparseFold): BinFold | null => {
   const row = new Int32Array(fold.nBins).fill(-1);
   const weight = new Float64Array(fold.nBins);
@@ -169,7 +177,7 @@ export const chromaCqtFrames = (
 };
 
 const foldedFrames = (engine: ResponseEngine, plan: CqtPlan, fold: SparseFold, p: ChromaFoldParams, out: FloatArray, t0: number, t1: number): void => {
-  const byBin = binFold(fold);
+  const byBin = binFoldOf(fold);
   if (byBin === null) {
     columnFrames(engine, plan, fold, p, out, t0, t1);
     return;
