@@ -371,7 +371,9 @@ const swapScaleKernel = (fnName) =>
 for (const [suffix, kind, list] of [["", FLOAT64, functions], ["Pairs32", FLOAT32_PAIRS, pairFunctions]]) {
   lanes = kind;
   emitTo = list;
-  for (const kernel of [pass4Kernel, pass4lastKernel, pass8lastKernel, pass2lastKernel, realForwardKernel, realInverseKernel, swapScaleKernel]) kernel(kernel.name.replace("Kernel", suffix));
+  // The pair inverse ends in swapScaleUnpackPairs32 instead of swapScale.
+  const kernels = [pass4Kernel, pass4lastKernel, pass8lastKernel, pass2lastKernel, realForwardKernel, realInverseKernel, ...(kind === FLOAT64 ? [swapScaleKernel] : [])];
+  for (const kernel of kernels) kernel(kernel.name.replace("Kernel", suffix));
 }
 // The pair kernels' own helpers (float32 lanes still set by the loop's last round).
 emitTo = pairFunctions;
@@ -423,26 +425,6 @@ emit("interleavePairs32From32", [["a", I32], ["b", I32], ["dst", I32], ["count",
   ];
 });
 
-/** count >= 1 points of a float32 pair spectrum at src, as float64 complex values: the first transform's to dstA, the second's to dstB. */
-emit("unpackPairs32", [["src", I32], ["dstA", I32], ["dstB", I32], ["count", I32]], () => {
-  declare({ end: I32, v: V128 });
-  const promoteLow = (a) => [...a, ...F64X2_PROMOTE_LOW_F32X4];
-  return [
-    ...set("end", add(get("src"), shl(get("count"), i32(4)))),
-    ...doWhile(
-      [
-        ...set("v", load(get("src"))),
-        ...store(get("dstA"), promoteLow(get("v"))),
-        ...store(get("dstB"), promoteLow(shuffle(get("v"), get("v"), [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15]))),
-        ...set("src", add(get("src"), i32(16))),
-        ...set("dstA", add(get("dstA"), i32(16))),
-        ...set("dstB", add(get("dstB"), i32(16))),
-      ],
-      ltU(get("src"), get("end")),
-    ),
-  ];
-});
-
 /** out = x · q per point, count >= 1 pair points: q as float32 quads (qr, qr, qr, qr), (-qi, qi, -qi, qi) (32 bytes a point). */
 emit("productPairs32", [["x", I32], ["q", I32], ["out", I32], ["count", I32]], () => {
   declare({ end: I32, v: V128, wr: V128, wi: V128 });
@@ -459,6 +441,32 @@ emit("productPairs32", [["x", I32], ["q", I32], ["out", I32], ["count", I32]], (
         ...set("out", add(get("out"), i32(16))),
       ],
       ltU(get("x"), get("end")),
+    ),
+  ];
+});
+
+/**
+ * The end of the pair inverse: count >= 1 points at src, each swapped and scaled in float32
+ * (swapScale's step), then widened to float64 complex values, the first transform's to dstA,
+ * the second's to dstB.
+ */
+emit("swapScaleUnpackPairs32", [["src", I32], ["dstA", I32], ["dstB", I32], ["count", I32], ["scale", F64]], () => {
+  declare({ end: I32, factor: V128, v: V128 });
+  const promoteLow = (a) => [...a, ...F64X2_PROMOTE_LOW_F32X4];
+  return [
+    ...set("factor", lanes.splatF64(get("scale"))),
+    ...set("end", add(get("src"), shl(get("count"), i32(4)))),
+    ...doWhile(
+      [
+        ...set("v", load(get("src"))),
+        ...set("v", fmul(swap("v"), get("factor"))),
+        ...store(get("dstA"), promoteLow(get("v"))),
+        ...store(get("dstB"), promoteLow(shuffle(get("v"), get("v"), [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15]))),
+        ...set("src", add(get("src"), i32(16))),
+        ...set("dstA", add(get("dstA"), i32(16))),
+        ...set("dstB", add(get("dstB"), i32(16))),
+      ],
+      ltU(get("src"), get("end")),
     ),
   ];
 });

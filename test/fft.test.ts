@@ -277,6 +277,34 @@ describe("WebAssembly real FFT", () => {
     }
   });
 
+  it("inverts a pair spectrum staged at input(n) as inversePairs32 does with a table of ones, bit for bit", () => {
+    const memory = fftMemory()!;
+    for (let n = 4; n <= 2 ** 14; n *= 2) {
+      const a = Float64Array.from(randomSignal(n, 17 * n), Math.fround);
+      const b = Float64Array.from(randomSignal(n, 19 * n), (v) => Math.fround(0.01 * v));
+      const ones = new Float64Array(n + 2);
+      for (let k = 0; k <= n / 2; k++) ones[2 * k] = 1;
+      const q = memory.quadsPairs32!(ones, n / 2 + 1, "fft");
+      const frames = memory.reserve(2 * n + 4, "fft");
+      const saved = memory.reserve(n + 2, "fft");
+      const expected = memory.reserve(2 * n + 4, "fft");
+      const actual = memory.reserve(2 * n + 4, "fft");
+      memory.heap().set(a, frames);
+      memory.heap().set(b, frames + n + 2);
+      const x = memory.spectrumPairs32!(n, frames, frames + n + 2);
+      memory.heap().copyWithin(saved, x, x + n + 2);
+      memory.inversePairs32!(n, saved, q, expected, expected + n + 2);
+      memory.heap().copyWithin(memory.input(n), saved, saved + n + 2);
+      memory.inverseStagedPairs32!(n, actual, actual + n + 2);
+      const heap = memory.heap();
+      expect(heap.slice(actual, actual + n)).toEqual(heap.slice(expected, expected + n));
+      expect(heap.slice(actual + n + 2, actual + 2 * n + 2)).toEqual(heap.slice(expected + n + 2, expected + 2 * n + 2));
+      // The round trip gives the frames back (each from its own lane).
+      expect(relativeError(heap.slice(actual, actual + n), a)).toBeLessThan(4e-7 * Math.log2(n));
+      expect(relativeError(heap.slice(actual + n + 2, actual + 2 * n + 2), b)).toBeLessThan(4e-7 * Math.log2(n));
+    }
+  });
+
   it("filters and inverts float32 pairs within float32 round-off of the float64 transforms", () => {
     const memory = fftMemory()!;
     for (let n = 4; n <= 2 ** 14; n *= 2) {

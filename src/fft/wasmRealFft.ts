@@ -25,10 +25,9 @@ interface PairKernels {
   realForwardPairs32(buf: number, tw: number, m: number): void;
   interleavePairs32(a: number, b: number, dst: number, count: number): void;
   interleavePairs32From32(a: number, b: number, dst: number, count: number): void;
-  unpackPairs32(src: number, dstA: number, dstB: number, count: number): void;
   realInversePairs32(buf: number, tw: number, m: number): void;
-  swapScalePairs32(buf: number, count: number, scale: number): void;
   productPairs32(x: number, q: number, out: number, count: number): void;
+  swapScaleUnpackPairs32(src: number, dstA: number, dstB: number, count: number, scale: number): void;
 }
 
 /** The modules' bytes, decoded once (after the kernels are first wanted, so `atob` exists). */
@@ -388,6 +387,11 @@ export interface FftMemory {
    * `outA` and `outB` (even). Like irfft, the imaginary parts of bins 0 and n/2 are ignored.
    */
   inversePairs32?(n: number, x: number, q: number, outA: number, outB: number): void;
+  /**
+   * As `inversePairs32`, unfiltered, of the pair spectrum already at `input(n)` (n/2 + 1 points in
+   * `spectrumPairs32`'s layout; what istft's `joinPairs32` writes there): no table, no product.
+   */
+  inverseStagedPairs32?(n: number, outA: number, outB: number): void;
   /** out = conj(x) y per value. */
   crossProduct(x: number, y: number, out: number, count: number): void;
 }
@@ -411,6 +415,12 @@ const fftMemoryOver = (k: Instance): FftMemory => {
     if (float32 && plan.m % 2 !== 0) throw new RangeError(`float32 pair frames need an even n / 2, got n = ${2 * plan.m}`);
     if (float32) pairs!.interleavePairs32From32(8 * a, 8 * b, plan.bufferA, plan.m);
     else pairs!.interleavePairs32(8 * a, 8 * b, plan.bufferA, plan.m);
+  };
+  /** The size-n pair irfft of the pair spectrum in `plan.bufferA`, frames to heap indices outA and outB. */
+  const inverseInPlace = (plan: Plan, tables: ReturnType<typeof pairs32Of>, outA: number, outB: number): void => {
+    pairs!.realInversePairs32(plan.bufferA, tables.inverseSplit, plan.m);
+    const result = complexForwardPairs32(pairs!, plan, tables);
+    pairs!.swapScaleUnpackPairs32(result, 8 * outA, 8 * outB, plan.m, 1 / (2 * plan.m));
   };
   return {
     memory: km,
@@ -463,10 +473,11 @@ const fftMemoryOver = (k: Instance): FftMemory => {
         const plan = planOf(k, n);
         const tables = pairs32Of(k, plan);
         pairs.productPairs32(8 * x, 8 * q, plan.bufferA, plan.m + 1);
-        pairs.realInversePairs32(plan.bufferA, tables.inverseSplit, plan.m);
-        const result = complexForwardPairs32(pairs, plan, tables);
-        pairs.swapScalePairs32(result, plan.m, 1 / n);
-        pairs.unpackPairs32(result, 8 * outA, 8 * outB, plan.m);
+        inverseInPlace(plan, tables, outA, outB);
+      },
+      inverseStagedPairs32(n: number, outA: number, outB: number): void {
+        const plan = planOf(k, n);
+        inverseInPlace(plan, pairs32Of(k, plan), outA, outB);
       },
     }),
     inverse(n) {

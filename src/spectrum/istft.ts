@@ -298,20 +298,6 @@ const envelopeTile = (memory: FftMemory, plan: IstftPlan, window: Float64Array, 
   return at;
 };
 
-/**
- * An all-ones table for `inversePairs32` (which multiplies the spectrum by it),
- * n/2 + 1 points in an area of the memory (reused while large enough): the
- * layout `quadsPairs32` writes, float32 (re, re, re, re, -im, im, -im, im) of 1 + 0i.
- */
-const onesTable = (memory: FftMemory, n: number): number => {
-  const count = n / 2 + 1;
-  const at = memory.area("stft", "istft.ones", 4 * count);
-  const quads = new Float32Array(memory.heap().buffer, 8 * at, 8 * count);
-  for (let i = 0; i < 8 * count; i += 8) quads.set(ONE_QUAD, i);
-  return at;
-};
-const ONE_QUAD = [1, 1, 1, 1, -0, 0, -0, 0];
-
 /** Input frames staged at most per copy in {@link istftUnitsInMemory}. */
 const STAGED_FRAMES = 8;
 
@@ -358,21 +344,19 @@ const istftUnitsInMemory = (engine: { memory: FftMemory; kernels: StftKernels },
   const interiorFrame = (t: number): boolean => t * hopLength >= interiorStart && t * hopLength + nFft <= interiorEnd;
 
   // Frames t, t + 1 of a channel inverse-transformed together (both staged: frames adjacent in `spectrum`).
-  const pairs = job.float32Pairs === true && inSingle && outSingle && stageFrames > 1 && memory.inversePairs32 !== undefined;
+  const pairs = job.float32Pairs === true && inSingle && outSingle && stageFrames > 1 && memory.inverseStagedPairs32 !== undefined;
   // The size-n plans and tables first (they may grow the memory), then the scratch areas, then the views.
   const input = memory.input(nFft);
   if (pairs) memory.planPairs32!(nFft);
-  const onesAt = pairs ? onesTable(memory, nFft) : 0;
   const tileAt = envelopeTile(memory, plan, window, maxWidth + hopLength + 2);
-  // With pairs: the pair spectrum (2 values a point), then both frames of every channel.
-  const pairDoubles = pairs ? 2 * nBinsFull + 2 + 2 * channels * nFft : 0;
+  // With pairs: both frames of every channel (their pair spectrum is joined into the transform's input).
+  const pairDoubles = pairs ? 2 * channels * nFft : 0;
   const winAt = scratchArea(memory, nFft + 2 + 2 * specPairs + channels * accLength + 2 * (maxWidth + 2) + pairDoubles);
   const specAt = winAt + nFft + 2;
   const accAt = specAt + 2 * specPairs;
   const envAt = accAt + channels * accLength;
   const stageAt = envAt + maxWidth + 2;
-  const pairSpecAt = stageAt + maxWidth + 2;
-  const pairFramesAt = pairSpecAt + 2 * nBinsFull + 2;
+  const pairFramesAt = stageAt + maxWidth + 2;
   const heap = memory.heap();
   const heap32 = new Float32Array(heap.buffer);
   heap.set(window, winAt);
@@ -438,10 +422,10 @@ const istftUnitsInMemory = (engine: { memory: FftMemory; kernels: StftKernels },
         // itself), so its samples do not depend on how the units were cut into chunks.
         for (let c = 0; c < channels; c++) {
           const from = frameAt + inPair * c * channelStride;
-          kernels.joinPairs32(from, both ? from + inPair * frameSpan : from, inPair * binStride, 8 * pairSpecAt, nBinsUsed);
-          if (nBinsUsed < nBinsFull) heap.fill(0, pairSpecAt + 2 * nBinsUsed, pairSpecAt + 2 * nBinsFull);
+          kernels.joinPairs32(from, both ? from + inPair * frameSpan : from, inPair * binStride, 8 * input, nBinsUsed);
+          if (nBinsUsed < nBinsFull) heap.fill(0, input + 2 * nBinsUsed, input + 2 * nBinsFull);
           const frameA = pairFramesAt + 2 * c * nFft;
-          memory.inversePairs32!(nFft, pairSpecAt, onesAt, frameA, frameA + nFft);
+          memory.inverseStagedPairs32!(nFft, frameA, frameA + nFft);
         }
         accumulate(t, (c) => pairFramesAt + 2 * c * nFft);
         if (both) accumulate(++t, (c) => pairFramesAt + 2 * c * nFft + nFft);
