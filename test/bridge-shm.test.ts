@@ -196,6 +196,55 @@ describe("istft samples into a reply segment, chunk by chunk", () => {
   });
 });
 
+describe("cqt frames into a reply segment, chunk by chunk", () => {
+  const n = 22050 * 3 + 123;
+  const y = Float32Array.from({ length: 2 * n }, (_, i) => Math.sin(0.05 * i) + 0.3 * Math.sin(0.0031 * i * (i % 7)));
+  const signal: NamedArray = { name: "y", dtype: "float32", shape: [2, n], data: y };
+  const params = {
+    sr: 22050, hop_length: 512, fmin: null, n_bins: 84, bins_per_octave: 12, filter_scale: 1, norm: 1, sparsity: 0.01,
+    window: "hann", scale: true, pad_mode: "constant", res_type: "soxr_hq", dtype: "complex64", tuning: 0.0,
+  };
+  /** The inline runner, but every run cut into 5 chunks (as a pool would), each its own task call. */
+  const base = inlineRunner(kernelTasks);
+  const chunked = {
+    ...base,
+    run(task: keyof typeof kernelTasks, count: number, args: never) {
+      for (let k = 0; k < 5; k++) callTask(kernelTasks[task], Math.floor((k * count) / 5), Math.floor(((k + 1) * count) / 5), args);
+      return undefined;
+    },
+  } as typeof base;
+  const cqt = async (failAt: number) => {
+    const segment = new Uint8Array(4 << 20).fill(0xab);
+    let writes = 0;
+    setSegmentWriter((_fd, bytes, offset) => {
+      if (++writes >= failAt) throw new Error("ENOSPC: no space left on device");
+      segment.set(bytes, offset);
+    });
+    try {
+      const ctx = { runner: chunked, replySegment: { fd: 7, claim: (nbytes: number) => (nbytes <= segment.length - 64 ? 64 : undefined) } };
+      const result = (await opResult(publicOps.cqt!({ ...params }, [signal], ctx), runFlow)).arrays[0]!;
+      return { result, segment, writes };
+    } finally {
+      setSegmentWriter(undefined);
+    }
+  };
+  const bytesOf = (a: NamedArray): Buffer => Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength);
+
+  it("each chunk's frames land in the segment, equal to the reply without one; a failed write leaves the whole array to the reply", async () => {
+    const plain = (await opResult(publicOps.cqt!({ ...params }, [signal], { runner: chunked }), runFlow)).arrays[0]!;
+    const expected = bytesOf(plain);
+    const whole = await cqt(Infinity);
+    expect(whole.result.segmentOffset).toBe(64);
+    expect(whole.writes).toBe(5);
+    expect(Buffer.compare(Buffer.from(whole.segment.buffer, 64, expected.length), expected)).toBe(0);
+    expect(Buffer.compare(bytesOf(whole.result), expected)).toBe(0);
+    const failed = await cqt(3);
+    expect(failed.result.segmentOffset).toBeUndefined();
+    expect(failed.writes).toBe(3);
+    expect(Buffer.compare(bytesOf(failed.result), expected)).toBe(0);
+  });
+});
+
 /** A bundled server and a reply parser (the compact cousin of bridge.test.ts's). */
 class Server {
   readonly proc: ChildProcessWithoutNullStreams;

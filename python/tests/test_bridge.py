@@ -434,8 +434,13 @@ def test_a_full_tmpfs_sends_request_arrays_through_the_pipe(monkeypatch):
 @needs_shm
 def test_a_restart_mid_write_sends_a_reused_segments_arrays_through_the_pipe(monkeypatch):
     x = np.random.default_rng(12).standard_normal(300_000)
-    node.call("echo", {}, {"x": x})  # leaves a free segment, its name already unlinked
     pool = node._client._segments
+    # Earlier tests' free segments would crowd this one's out (at most _SHM_MAX_FREE kept, the largest dropped).
+    for segment in list(pool.free):
+        pool.free.remove(segment)
+        pool._drop(segment, segment.server)
+    node.call("echo", {}, {"x": x})  # its segment comes back when the reply array goes, its name already unlinked
+    pool._drain(node._client._server.proc.pid)  # the next call would do this first; the test looks before it
     assert pool.free and not any(s.linked for s in pool.free)
     write_all = node._Server.write_all
     failed = []

@@ -169,10 +169,19 @@ export const cqtOps = {
     const dtype = stringParam(params, "dtype", ["complex64", "complex128"] as const);
     const { plan, signals, tuning } = yield* prepareCqt(runner, cqtParams(params), y);
     const out = allocFloat(2 * plan.nFrames * plan.nBins * y.channels, dtype === "complex128", runner.shared, { zero: false });
-    yield runner.run("cqt.response", plan.nFrames, { plan, signals, channels: y.channels, out, layout: frameMajorLayout(plan.nBins, y.channels) }, CQT_FRAME_GRAIN);
+    // Each chunk's frames go to the reply segment as they are made, not all at the end on this thread.
+    const frameBytes = 2 * plan.nBins * y.channels * out.BYTES_PER_ELEMENT;
+    const offset = ctx.replySegment?.claim(plan.nFrames * frameBytes);
+    const sink = ctx.replySegment && offset !== undefined ? { fd: ctx.replySegment.fd, offset, frameBytes, failed: new Int32Array(new SharedArrayBuffer(4)) } : undefined;
+    yield runner.run("cqt.response", plan.nFrames, { plan, signals, channels: y.channels, out, layout: frameMajorLayout(plan.nBins, y.channels), sink }, CQT_FRAME_GRAIN);
+    // After a failed write `out` still holds every frame: the reply places it as any other array.
+    const segmentOffset = sink && sink.failed[0] === 0 ? sink.offset : undefined;
     // `resampled`: whether any octave read a resampled signal (librosa 1.0 fails then for res_type=None).
     const resampled = plan.earlyDownsample > 0 || plan.signalLengths.length > 1;
-    return { arrays: [{ name: "C", dtype, shape: [plan.nFrames, plan.nBins, y.channels], data: out }], meta: { tuning: tuning.tuning, tuning_empty: tuning.empty, resampled } };
+    return {
+      arrays: [{ name: "C", dtype, shape: [plan.nFrames, plan.nBins, y.channels], data: out, segmentOffset }],
+      meta: { tuning: tuning.tuning, tuning_empty: tuning.empty, resampled },
+    };
   },
 
   *chroma_cqt(params, arrays, ctx) {
