@@ -6,6 +6,11 @@ import { describe, expect, it } from "vitest";
 import { runOp } from "./helpers/ops.js";
 import { caseArrays, loadManifest, loadNpy, type FixtureCase } from "./helpers/fixtures.js";
 import { parityMetrics, type Metrics } from "./helpers/metrics.js";
+import { opResult } from "../src/bridge/inProcess.js";
+import type { NamedArray } from "../src/ops/types.js";
+import { publicOps } from "../src/ops/index.js";
+import { inlineRunner, runFlow } from "../src/schedule/runner.js";
+import { kernelTasks } from "../src/schedule/tasks.js";
 
 const cases = loadManifest("spectrum");
 
@@ -40,5 +45,37 @@ describe.each(["stft", "istft"])("%s parity with librosa", (op) => {
     const librosaNoise = parityMetrics(expected.data, reference64);
     if (librosaNoise.scaledMax <= 1e-4) within(m, 1e-4);
     else within(parityMetrics(out.data as Float32Array, reference64), 1e-6);
+  });
+});
+
+describe("stft and istft runs on a pool", () => {
+  /** The chunks each run would get on a two-thread pool (its grain, as poolRunner reads it), the work done inline. */
+  const chunksOf = async (op: "stft" | "istft", params: Record<string, unknown>, arrays: NamedArray[]): Promise<number[]> => {
+    const base = inlineRunner(kernelTasks);
+    const chunks: number[] = [];
+    const runner = {
+      ...base,
+      threads: 2,
+      run(task: keyof typeof kernelTasks, count: number, args: never, grain = 1) {
+        chunks.push(count >= 2 * grain ? Math.floor(count / grain) : 1);
+        return base.run(task, count, args);
+      },
+    } as typeof base;
+    await opResult(publicOps[op]!({ ...params }, arrays, { runner }), runFlow);
+    return chunks;
+  };
+  const stftParams = { n_fft: 2048, hop_length: 512, win_length: 2048, center: true, pad_mode: "constant", window: "hann", dtype: "complex64" };
+
+  it("cut one chunk per thread (two), from 128 frames or units on; shorter ones stay on the calling thread", async () => {
+    for (const [seconds, expected] of [[1, 1], [3, 2], [5, 2], [10, 2], [30, 2]] as const) {
+      const n = Math.round(22050 * seconds);
+      const y = Float32Array.from({ length: n }, (_, i) => Math.sin(0.05 * i));
+      const stft = await chunksOf("stft", stftParams, [{ name: "y", dtype: "float32", shape: [1, n], data: y }]);
+      expect(stft, `stft ${seconds} s`).toEqual([expected]);
+      const frames = Math.floor(n / 512) + 1;
+      const S = new Float32Array(2 * frames * 1025).fill(0.5);
+      const istft = await chunksOf("istft", { ...stftParams, length: null, dtype: "float32" }, [{ name: "stft_matrix", dtype: "complex64", shape: [frames, 1025, 1], data: S }]);
+      expect(istft, `istft ${seconds} s`).toEqual([expected]);
+    }
   });
 });
