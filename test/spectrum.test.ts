@@ -48,9 +48,9 @@ describe.each(["stft", "istft"])("%s parity with librosa", (op) => {
   });
 });
 
-describe("stft and istft runs on a pool", () => {
-  /** The chunks each run would get on a two-thread pool (its grain, as poolRunner reads it), the work done inline. */
-  const chunksOf = async (op: "stft" | "istft", params: Record<string, unknown>, arrays: NamedArray[]): Promise<number[]> => {
+describe("stft, istft and yin runs on a pool", () => {
+  /** The chunks each run would get on a two-thread pool at most (count / grain, as poolRunner hands the pool; it cuts at most four a thread), the work done inline. */
+  const chunksOf = async (op: "stft" | "istft" | "yin", params: Record<string, unknown>, arrays: NamedArray[]): Promise<number[]> => {
     const base = inlineRunner(kernelTasks);
     const chunks: number[] = [];
     const runner = {
@@ -65,6 +65,15 @@ describe("stft and istft runs on a pool", () => {
     return chunks;
   };
   const stftParams = { n_fft: 2048, hop_length: 512, win_length: 2048, center: true, pad_mode: "constant", window: "hann", dtype: "complex64" };
+  const yinParams = { sr: 22050, frame_length: 2048, hop_length: 512, trough_threshold: 0.1, center: true, pad_mode: "constant", fmin: 50, fmax: 2000 };
+
+  it("yin: one chunk per thread from 96 frames, at most 512 frames a chunk (then the pool's usual cut)", async () => {
+    for (const [seconds, expected] of [[1, 1], [3, 2], [30, 2], [60, 5], [180, 15]] as const) {
+      const n = Math.round(22050 * seconds);
+      const y = Float32Array.from({ length: n }, (_, i) => Math.sin(0.05 * i));
+      expect(await chunksOf("yin", yinParams, [{ name: "y", dtype: "float32", shape: [1, n], data: y }]), `yin ${seconds} s`).toEqual([expected]);
+    }
+  });
 
   it("cut one chunk per thread (two), from 128 frames or units on; shorter ones stay on the calling thread", async () => {
     for (const [seconds, expected] of [[1, 1], [3, 2], [5, 2], [10, 2], [30, 2]] as const) {

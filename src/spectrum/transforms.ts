@@ -8,6 +8,7 @@
  * (channels, bins, frames), which is what librosa.stft returns.
  */
 import type { Flow, Runner, TaskTable } from "../schedule/types.js";
+import { grainPerThread } from "../util/grain.js";
 
 import { allocFloat, type FloatArray } from "../util/alloc.js";
 import { writeToSegment } from "../util/segmentWriter.js";
@@ -15,21 +16,16 @@ import { istftFrameRange, istftUnitCount, istftUnitSamples, istftUnits, planIstf
 import type { PadMode } from "./pad.js";
 import { frameMajorLayout, planStft, stftFrames, type SpectrumLayout, type StftJob, type StftPlan } from "./stft.js";
 
-/** STFT frames per worker chunk at least (~5 µs a 2048-point frame). */
+/**
+ * STFT frames per worker chunk at least (~5 µs a 2048-point frame); a run goes one
+ * chunk per thread (grainPerThread). Through the server with librosa's own call
+ * between two of ours (bundles alternating, 100-150 rounds): stft 10 s 4.0 ms in
+ * two chunks against 4.3 in six, 30 s 8.7 against 9.4 in eight; istft 5 s 3.5 in
+ * two against 3.9 on the server's thread, 10 s 5.1 against 5.5 in six, 30 s 14.4
+ * against 15.6 in eight; 180 s even (istft 64.9 / 65.6, stft 45.8 / 44.6 ms).
+ */
 const STFT_FRAME_GRAIN = 64;
 
-/**
- * The grain of an stft or istft run of `count` units: one chunk per thread (at
- * least `least` units each), not the pool's usual four. Through the server with
- * librosa's own call between two of ours (bundles alternating, 100-150 rounds):
- * istft 5 s 3.5 ms in two chunks against 3.9 run on the server's thread (216
- * units, under two grains of 128), 10 s 5.1 in two against 5.5 in six, 30 s
- * 14.4 against 15.6 in eight; stft 10 s 4.0 against 4.3 in six, 30 s 8.7 against
- * 9.4 in eight; 180 s even (istft 64.9 / 65.6, stft 45.8 / 44.6 ms). Each chunk
- * beyond the first is another message and wake-up of a worker that librosa's
- * call left cold, and an istft chunk transforms again the frames it shares.
- */
-const onePerThread = (count: number, least: number, threads: number): number => Math.max(least, Math.floor(count / threads));
 /**
  * Output units (hops) of one channel per worker chunk at least for an istft
  * (a unit of c channels counts c times). Each chunk transforms again the
@@ -159,7 +155,7 @@ export function* stftFlow(runner: SpectrumRunner, r: StftRequest): Flow<StftResu
   // librosa's float32 stft is complex64: float32 precision is all it promises (see StftJob.float32Pairs).
   const float32Pairs = !r.double;
   const args: StftJob = { plan, signal, channels, length, window, out, layout, sink, float32Pairs };
-  const grain = onePerThread(plan.nFrames, STFT_FRAME_GRAIN, runner.threads);
+  const grain = grainPerThread(plan.nFrames, runner.threads, STFT_FRAME_GRAIN);
   yield runner.run("spectrum.stft", plan.nFrames, args, grain);
   if (sink && sink.failed[0] !== 0) {
     // Frames before the failure went only to the segment: all of them into `out`, for the reply's normal path.
@@ -213,7 +209,7 @@ export function* istftFlow(runner: SpectrumRunner, r: IstftRequest): Flow<{ plan
   if (r.frames === undefined) {
     const offset = r.segment?.claim(channels * plan.outLength * out.BYTES_PER_ELEMENT);
     if (r.segment && offset !== undefined) job.sink = { fd: r.segment.fd, offset, failed: new Int32Array(new SharedArrayBuffer(4)) };
-    yield runner.run("spectrum.istft", units, job, onePerThread(units, Math.ceil(ISTFT_CHUNK_UNITS / channels), runner.threads));
+    yield runner.run("spectrum.istft", units, job, grainPerThread(units, runner.threads, Math.ceil(ISTFT_CHUNK_UNITS / channels)));
     const sink = job.sink;
     // The zeros past the frames' reach (a longer `length`), which no unit writes.
     if (sink) sinkRows(sink, out, plan.outLength, channels, reached, plan.outLength);
