@@ -105,6 +105,32 @@ describe("placement", () => {
   });
 });
 
+/** The inline runner, but every run cut into `chunks` chunks (as a pool would), each its own task call. */
+const chunkedRunner = (chunks: number): ReturnType<typeof inlineRunner<typeof kernelTasks>> => {
+  const base = inlineRunner(kernelTasks);
+  return {
+    ...base,
+    run(task: keyof typeof kernelTasks, count: number, args: never) {
+      for (let k = 0; k < chunks; k++) callTask(kernelTasks[task], Math.floor((k * count) / chunks), Math.floor(((k + 1) * count) / chunks), args);
+      return undefined;
+    },
+  } as typeof base;
+};
+
+/** Runs `body` while segment writes land in `segment`, the `failAt`-th and later ones throwing; its value and the writes tried. */
+const writingInto = async <T>(segment: Uint8Array, failAt: number, body: () => T | Promise<T>): Promise<{ value: T; writes: number }> => {
+  let writes = 0;
+  setSegmentWriter((_fd, bytes, offset) => {
+    if (++writes >= failAt) throw new Error("ENOSPC: no space left on device");
+    segment.set(bytes, offset);
+  });
+  try {
+    return { value: await body(), writes };
+  } finally {
+    setSegmentWriter(undefined);
+  }
+};
+
 describe("stft frames into a reply segment, on this thread", () => {
   const n = 22050 * 2 + 77;
   const y = Float32Array.from({ length: n }, (_, i) => Math.sin(0.05 * i) + 0.3 * Math.sin(0.31 * i));
@@ -113,18 +139,9 @@ describe("stft frames into a reply segment, on this thread", () => {
   /** The stft op with a segment whose writes land in `segment` at 64 bytes in; the `failAt`-th write and later ones throw. */
   const withSegment = async (failAt: number): Promise<{ array: NamedArray; segment: Uint8Array; writes: number }> => {
     const segment = new Uint8Array(8 << 20);
-    let writes = 0;
-    setSegmentWriter((_fd, bytes, offset) => {
-      if (++writes >= failAt) throw new Error("ENOSPC: no space left on device");
-      segment.set(bytes, offset);
-    });
-    try {
-      const ctx = { runner: inlineRunner(kernelTasks), replySegment: { fd: 7, claim: (nbytes: number) => (nbytes <= segment.length - 64 ? 64 : undefined) } };
-      const result = await opResult(publicOps.stft!({ ...params }, [signal], ctx), runFlow);
-      return { array: result.arrays[0]!, segment, writes };
-    } finally {
-      setSegmentWriter(undefined);
-    }
+    const ctx = { runner: inlineRunner(kernelTasks), replySegment: { fd: 7, claim: (nbytes: number) => (nbytes <= segment.length - 64 ? 64 : undefined) } };
+    const { value, writes } = await writingInto(segment, failAt, () => opResult(publicOps.stft!({ ...params }, [signal], ctx), runFlow));
+    return { array: value.arrays[0]!, segment, writes };
   };
 
   it("go there as they are made, equal to the reply without a segment; a failed write leaves the whole array to the reply", async () => {
@@ -150,33 +167,16 @@ describe("istft samples into a reply segment, chunk by chunk", () => {
   // A frame-major (frames, bins, channels) complex64 spectrum.
   const spectrum = Float32Array.from({ length: 2 * frames * nBins * channels }, (_, i) => Math.sin(0.37 * i) * Math.cos(0.011 * i));
   const matrix: NamedArray = { name: "stft_matrix", dtype: "complex64", shape: [frames, nBins, channels], data: spectrum };
-  /** The inline runner, but every run cut into 5 chunks (as a pool would), each its own task call. */
-  const base = inlineRunner(kernelTasks);
-  const chunked = {
-    ...base,
-    run(task: keyof typeof kernelTasks, count: number, args: never) {
-      for (let k = 0; k < 5; k++) callTask(kernelTasks[task], Math.floor((k * count) / 5), Math.floor(((k + 1) * count) / 5), args);
-      return undefined;
-    },
-  } as typeof base;
+  const chunked = chunkedRunner(5);
   const istft = async (length: number | null, failAt?: number) => {
     const params = { n_fft: nFft, hop_length: hop, win_length: nFft, center: true, window: "hann", dtype: "float32", ...(length === null ? {} : { length }) };
     const plain = (await opResult(publicOps.istft!({ ...params }, [matrix], { runner: chunked }), runFlow)).arrays[0]!;
     if (failAt === undefined) return { plain };
     // Garbage where nothing was written: a missed range (the zeros past the frames' reach too) shows.
     const segment = new Uint8Array(1 << 20).fill(0xab);
-    let writes = 0;
-    setSegmentWriter((_fd, bytes, offset) => {
-      if (++writes >= failAt) throw new Error("ENOSPC: no space left on device");
-      segment.set(bytes, offset);
-    });
-    try {
-      const ctx = { runner: chunked, replySegment: { fd: 7, claim: (nbytes: number) => (nbytes <= segment.length - 128 ? 128 : undefined) } };
-      const result = (await opResult(publicOps.istft!({ ...params }, [matrix], ctx), runFlow)).arrays[0]!;
-      return { plain, result, segment, writes };
-    } finally {
-      setSegmentWriter(undefined);
-    }
+    const ctx = { runner: chunked, replySegment: { fd: 7, claim: (nbytes: number) => (nbytes <= segment.length - 128 ? 128 : undefined) } };
+    const { value, writes } = await writingInto(segment, failAt, () => opResult(publicOps.istft!({ ...params }, [matrix], ctx), runFlow));
+    return { plain, result: value.arrays[0]!, segment, writes };
   };
   const bytesOf = (a: NamedArray): Buffer => Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength);
 
@@ -204,29 +204,12 @@ describe("cqt frames into a reply segment, chunk by chunk", () => {
     sr: 22050, hop_length: 512, fmin: null, n_bins: 84, bins_per_octave: 12, filter_scale: 1, norm: 1, sparsity: 0.01,
     window: "hann", scale: true, pad_mode: "constant", res_type: "soxr_hq", dtype: "complex64", tuning: 0.0,
   };
-  /** The inline runner, but every run cut into 5 chunks (as a pool would), each its own task call. */
-  const base = inlineRunner(kernelTasks);
-  const chunked = {
-    ...base,
-    run(task: keyof typeof kernelTasks, count: number, args: never) {
-      for (let k = 0; k < 5; k++) callTask(kernelTasks[task], Math.floor((k * count) / 5), Math.floor(((k + 1) * count) / 5), args);
-      return undefined;
-    },
-  } as typeof base;
+  const chunked = chunkedRunner(5);
   const cqt = async (failAt: number) => {
     const segment = new Uint8Array(4 << 20).fill(0xab);
-    let writes = 0;
-    setSegmentWriter((_fd, bytes, offset) => {
-      if (++writes >= failAt) throw new Error("ENOSPC: no space left on device");
-      segment.set(bytes, offset);
-    });
-    try {
-      const ctx = { runner: chunked, replySegment: { fd: 7, claim: (nbytes: number) => (nbytes <= segment.length - 64 ? 64 : undefined) } };
-      const result = (await opResult(publicOps.cqt!({ ...params }, [signal], ctx), runFlow)).arrays[0]!;
-      return { result, segment, writes };
-    } finally {
-      setSegmentWriter(undefined);
-    }
+    const ctx = { runner: chunked, replySegment: { fd: 7, claim: (nbytes: number) => (nbytes <= segment.length - 64 ? 64 : undefined) } };
+    const { value, writes } = await writingInto(segment, failAt, () => opResult(publicOps.cqt!({ ...params }, [signal], ctx), runFlow));
+    return { result: value.arrays[0]!, segment, writes };
   };
   const bytesOf = (a: NamedArray): Buffer => Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength);
 
