@@ -8,23 +8,13 @@ import type { TuningEstimate } from "../pitch/tuning.js";
 import type { Flow, Runner, TaskTable } from "../schedule/types.js";
 import type { octaveTasks } from "./octaveSignals.js";
 import type { tuningTasks } from "../pitch/tuningColumns.js";
-import { planStft, type SpectrumLayout } from "../spectrum/stft.js";
-import type { FramingRequest } from "../spectrum/transforms.js";
+import { planStft, type FrameSink, type SpectrumLayout } from "../spectrum/stft.js";
+import { sinkFrames, type FramingRequest } from "../spectrum/transforms.js";
 import { fftWindow } from "../spectrum/window.js";
 import type { FloatArray } from "../util/alloc.js";
-import { writeToSegment } from "../util/segmentWriter.js";
 import type { LibrosaSemantics } from "../util/params.js";
 import { octaveSignals } from "./octaveSignals.js";
 import { automaticBinCount, cqtFrames, planCqt, sameSignals, signalsBeforeTuning, type CqtParams, type CqtPlan, type SignalPlan } from "./vqt.js";
-
-/** Where the frame-major output goes as it is made (a reply segment): frame t at `offset + t * frameBytes`. */
-export interface FrameSink {
-  fd: number;
-  offset: number;
-  frameBytes: number;
-  /** Set to 1 by a failed write (no more writes are tried; `out` still holds every frame). */
-  failed: Int32Array;
-}
 
 export interface CqtTaskArgs {
   plan: CqtPlan;
@@ -40,14 +30,7 @@ export interface CqtTaskArgs {
 /** Task `cqt.response`: the CQT of frames [t0, t1), to the reply segment too where there is one. */
 const cqtTask = (t0: number, t1: number, a: CqtTaskArgs): void => {
   cqtFrames(a.plan, a.signals, a.channels, a.out, a.layout, t0, t1);
-  const sink = a.sink;
-  if (sink === undefined || t1 <= t0 || Atomics.load(sink.failed, 0) !== 0) return;
-  // Frames [t0, t1) are one run of bytes: out to the segment while the other chunks compute (`out` keeps them too).
-  try {
-    writeToSegment(sink.fd, new Uint8Array(a.out.buffer, a.out.byteOffset + t0 * sink.frameBytes, (t1 - t0) * sink.frameBytes), sink.offset + t0 * sink.frameBytes);
-  } catch {
-    Atomics.store(sink.failed, 0, 1);
-  }
+  if (a.sink) sinkFrames(a.sink, a.out, t0, t1);
 };
 
 /** This domain's tasks (joined into the runners' table by src/schedule/tasks.ts). */

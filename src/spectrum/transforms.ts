@@ -14,7 +14,7 @@ import { allocFloat, type FloatArray } from "../util/alloc.js";
 import { writeToSegment } from "../util/segmentWriter.js";
 import { istftFrameRange, istftUnitCount, istftUnitSamples, istftUnits, planIstft, type IstftJob, type IstftPlan } from "./istft.js";
 import type { PadMode } from "./pad.js";
-import { frameMajorLayout, planStft, stftFrames, type SpectrumLayout, type StftJob, type StftPlan } from "./stft.js";
+import { frameMajorLayout, planStft, stftFrames, type FrameSink, type SpectrumLayout, type StftJob, type StftPlan } from "./stft.js";
 
 /**
  * STFT frames per worker chunk at least (~5 µs a 2048-point frame); a run goes one
@@ -75,15 +75,19 @@ const sinkRows = (sink: RowSink, out: FloatArray, rowLength: number, channels: n
  */
 const stftTask = (t0: number, t1: number, a: StftJob): void => {
   if (stftFrames(a, t0, t1)) return;
-  const sink = a.sink;
-  if (sink && t1 > t0 && Atomics.load(sink.failed, 0) === 0) {
-    // Frame-major output: frames [t0, t1) are one contiguous run of bytes; copy them out while the other chunks compute.
-    const bytes = new Uint8Array(a.out.buffer, a.out.byteOffset + t0 * sink.frameBytes, (t1 - t0) * sink.frameBytes);
-    try {
-      writeToSegment(sink.fd, bytes, sink.offset + t0 * sink.frameBytes);
-    } catch {
-      Atomics.store(sink.failed, 0, 1);
-    }
+  if (a.sink) sinkFrames(a.sink, a.out, t0, t1);
+};
+
+/**
+ * Frames [t0, t1) of the frame-major `out` (one contiguous run of bytes) to `sink`, unless a write failed
+ * before: copied out while the other chunks compute. A failed write sets `sink.failed` (`out` keeps them).
+ */
+export const sinkFrames = (sink: FrameSink, out: FloatArray, t0: number, t1: number): void => {
+  if (t1 <= t0 || Atomics.load(sink.failed, 0) !== 0) return;
+  try {
+    writeToSegment(sink.fd, new Uint8Array(out.buffer, out.byteOffset + t0 * sink.frameBytes, (t1 - t0) * sink.frameBytes), sink.offset + t0 * sink.frameBytes);
+  } catch {
+    Atomics.store(sink.failed, 0, 1);
   }
 };
 
