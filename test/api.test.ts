@@ -496,6 +496,18 @@ describe("errors as librosa raises them", () => {
       await rejects(stft(y32), ParameterError, "Audio buffer is not finite everywhere");
       await rejects(cqt(ndarray(Float64Array.from(y32), [2, 2048]).pick(1, null)), ParameterError, "Audio buffer is not finite everywhere");
     }
+    // One bad sample anywhere: each of the check's four sums, and its tail (4099 = 4 x 1024 + 3).
+    for (const at of [0, 1, 2, 3, 2050, 4095, 4096, 4098]) {
+      for (const y of [new Float32Array(4099), new Float64Array(4099)]) {
+        y[at] = at % 2 === 0 ? NaN : -Infinity;
+        await rejects(stft(y), ParameterError, "Audio buffer is not finite everywhere");
+      }
+    }
+    // Finite extremes (largest magnitudes, subnormals, -0) pass.
+    const extremes = Float64Array.from({ length: 4099 }, (_, i) => [1.7976931348623157e308, -1.7976931348623157e308, 5e-324, -0][i % 4]!);
+    expect((await stft(extremes)).shape).toEqual([1025, 9, 2]);
+    const extremes32 = Float32Array.from({ length: 4099 }, (_, i) => [3.4028234663852886e38, -3.4028234663852886e38, 1e-45, -0][i % 4]!);
+    expect((await stft(extremes32)).shape).toEqual([1025, 9, 2]);
   });
 
   it("stft and istft", async () => {

@@ -66,17 +66,40 @@ const contiguous = (v: Strided): FloatData => {
   return out;
 };
 
-// `v - v` is 0 for every finite v and NaN otherwise, so the sum is 0 exactly when all are finite.
-// One loop per element type: each stays monomorphic (about twice as fast as one loop over both).
+// `v * 0` is ±0 for every finite v and NaN otherwise, so the sum is 0 exactly when all are finite. Four
+// sums, so that the additions do not wait on each other (a 180 s clip, float32: 5.6 -> 2.9 ms), and one loop
+// per element type: each stays monomorphic (about twice as fast as one loop over both).
 const allFinite32 = (data: Float32Array): boolean => {
-  let sum = 0;
-  for (let i = 0; i < data.length; i++) sum += data[i]! - data[i]!;
-  return sum === 0;
+  let a = 0;
+  let b = 0;
+  let c = 0;
+  let d = 0;
+  const n = data.length;
+  const whole = n - (n % 4);
+  for (let i = 0; i < whole; i += 4) {
+    a += data[i]! * 0;
+    b += data[i + 1]! * 0;
+    c += data[i + 2]! * 0;
+    d += data[i + 3]! * 0;
+  }
+  for (let i = whole; i < n; i++) a += data[i]! * 0;
+  return a + b + c + d === 0;
 };
 const allFinite64 = (data: Float64Array): boolean => {
-  let sum = 0;
-  for (let i = 0; i < data.length; i++) sum += data[i]! - data[i]!;
-  return sum === 0;
+  let a = 0;
+  let b = 0;
+  let c = 0;
+  let d = 0;
+  const n = data.length;
+  const whole = n - (n % 4);
+  for (let i = 0; i < whole; i += 4) {
+    a += data[i]! * 0;
+    b += data[i + 1]! * 0;
+    c += data[i + 2]! * 0;
+    d += data[i + 3]! * 0;
+  }
+  for (let i = whole; i < n; i++) a += data[i]! * 0;
+  return a + b + c + d === 0;
 };
 
 /** A signal on the wire: (channels, n) C order, and the leading shape of `(..., n)`. */
