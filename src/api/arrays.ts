@@ -67,25 +67,9 @@ const contiguous = (v: Strided): FloatData => {
 };
 
 // `v * 0` is ±0 for every finite v and NaN otherwise, so the sum is 0 exactly when all are finite. Four
-// sums, so that the additions do not wait on each other (a 180 s clip, float32: 5.6 -> 2.9 ms), and one loop
-// per element type: each stays monomorphic (about twice as fast as one loop over both).
-const allFinite32 = (data: Float32Array): boolean => {
-  let a = 0;
-  let b = 0;
-  let c = 0;
-  let d = 0;
-  const n = data.length;
-  const whole = n - (n % 4);
-  for (let i = 0; i < whole; i += 4) {
-    a += data[i]! * 0;
-    b += data[i + 1]! * 0;
-    c += data[i + 2]! * 0;
-    d += data[i + 3]! * 0;
-  }
-  for (let i = whole; i < n; i++) a += data[i]! * 0;
-  return a + b + c + d === 0;
-};
-const allFinite64 = (data: Float64Array): boolean => {
+// sums, so that the additions do not wait on each other: over 4M samples 5.6 -> 2.9 ms (float32), and one
+// function over both element types is then as fast as one per type (2.6-3.4 / 3.9-4.3 ms either way).
+const allFinite = (data: FloatData): boolean => {
   let a = 0;
   let b = 0;
   let c = 0;
@@ -119,7 +103,7 @@ export const audioToWire = (y: unknown): WireSignal => {
   const v = strided(y, "Audio data");
   if (v.shape.length === 0) throw new ParameterError(`Audio data must be at least one-dimensional, given y.shape=()`);
   const data = contiguous(v);
-  if (!(data instanceof Float32Array ? allFinite32(data) : allFinite64(data))) throw new ParameterError("Audio buffer is not finite everywhere");
+  if (!allFinite(data)) throw new ParameterError("Audio buffer is not finite everywhere");
   const length = v.shape[v.shape.length - 1]!;
   const lead = v.shape.slice(0, -1);
   return { data, channels: product(lead), length, lead, double: data instanceof Float64Array };
