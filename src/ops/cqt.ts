@@ -21,6 +21,7 @@ import type { Flow, Runner } from "../schedule/runner.js";
 import { checkPadMode } from "../spectrum/pad.js";
 import { requestWindow } from "../spectrum/request.js";
 import { frameMajorLayout } from "../spectrum/stft.js";
+import { claimFrameSink } from "../spectrum/transforms.js";
 import type { WindowName } from "../spectrum/window.js";
 import { allocFloat, allocFloat64, type FloatArray } from "../util/alloc.js";
 import { ParameterError } from "../util/errors.js";
@@ -170,9 +171,7 @@ export const cqtOps = {
     const { plan, signals, tuning } = yield* prepareCqt(runner, cqtParams(params), y);
     const out = allocFloat(2 * plan.nFrames * plan.nBins * y.channels, dtype === "complex128", runner.shared, { zero: false });
     // Each chunk's frames go to the reply segment as they are made, not all at the end on this thread.
-    const frameBytes = 2 * plan.nBins * y.channels * out.BYTES_PER_ELEMENT;
-    const offset = ctx.replySegment?.claim(plan.nFrames * frameBytes);
-    const sink = ctx.replySegment && offset !== undefined ? { fd: ctx.replySegment.fd, offset, frameBytes, failed: new Int32Array(new SharedArrayBuffer(4)) } : undefined;
+    const sink = claimFrameSink(ctx.replySegment, plan.nFrames, 2 * plan.nBins * y.channels * out.BYTES_PER_ELEMENT);
     yield runner.run("cqt.response", plan.nFrames, { plan, signals, channels: y.channels, out, layout: frameMajorLayout(plan.nBins, y.channels), sink }, CQT_FRAME_GRAIN);
     // After a failed write `out` still holds every frame: the reply places it as any other array.
     const segmentOffset = sink && sink.failed[0] === 0 ? sink.offset : undefined;

@@ -116,6 +116,18 @@ export interface SegmentClaim {
   claim(nbytes: number): number | undefined;
 }
 
+/** Room for `bytes` in the reply segment, with the flag a failed write sets (RowSink's fields); undefined without either. */
+const claimRows = (segment: SegmentClaim | undefined, bytes: number): RowSink | undefined => {
+  const offset = segment?.claim(bytes);
+  return segment && offset !== undefined ? { fd: segment.fd, offset, failed: new Int32Array(new SharedArrayBuffer(4)) } : undefined;
+};
+
+/** A FrameSink for `nFrames` frames of `frameBytes` bytes in the reply segment, or undefined (no segment, no room). */
+export const claimFrameSink = (segment: SegmentClaim | undefined, nFrames: number, frameBytes: number): FrameSink | undefined => {
+  const rows = claimRows(segment, nFrames * frameBytes);
+  return rows && { ...rows, frameBytes };
+};
+
 /** How a (channels, length) row-major signal is cut into frames (the STFT's and its users' requests). */
 export interface FramingRequest {
   channels: number;
@@ -151,10 +163,7 @@ export function* stftFlow(runner: SpectrumRunner, r: StftRequest): Flow<StftResu
   const layout = frameMajorLayout(plan.nBins, r.channels);
   // stftFrames writes every (frame, bin, channel) element: no zero-fill needed.
   const out = allocFloat(2 * plan.nFrames * plan.nBins * r.channels, r.double, runner.shared, { zero: false });
-  const frameBytes = 2 * plan.nBins * r.channels * out.BYTES_PER_ELEMENT;
-  const segment = r.segment;
-  const offset = segment?.claim(plan.nFrames * frameBytes);
-  const sink = segment && offset !== undefined ? { fd: segment.fd, offset, frameBytes, failed: new Int32Array(new SharedArrayBuffer(4)) } : undefined;
+  const sink = claimFrameSink(r.segment, plan.nFrames, 2 * plan.nBins * r.channels * out.BYTES_PER_ELEMENT);
   const { signal, channels, length, window } = r;
   // librosa's float32 stft is complex64: float32 precision is all it promises (see StftJob.float32Pairs).
   const float32Pairs = !r.double;
@@ -211,8 +220,7 @@ export function* istftFlow(runner: SpectrumRunner, r: IstftRequest): Flow<{ plan
   const grain = Math.ceil(ISTFT_UNIT_GRAIN / channels);
   const units = istftUnitCount(plan);
   if (r.frames === undefined) {
-    const offset = r.segment?.claim(channels * plan.outLength * out.BYTES_PER_ELEMENT);
-    if (r.segment && offset !== undefined) job.sink = { fd: r.segment.fd, offset, failed: new Int32Array(new SharedArrayBuffer(4)) };
+    job.sink = claimRows(r.segment, channels * plan.outLength * out.BYTES_PER_ELEMENT);
     yield runner.run("spectrum.istft", units, job, grainPerThread(units, runner.threads, Math.ceil(ISTFT_CHUNK_UNITS / channels)));
     const sink = job.sink;
     // The zeros past the frames' reach (a longer `length`), which no unit writes.
