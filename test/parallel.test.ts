@@ -63,8 +63,48 @@ describe("createWorkerPool", () => {
     }
     expect(new Set(inline.owner)).toEqual(new Set([0]));
     expect(new Set(one.owner).size).toBe(1);
-    expect(new Set(four.owner).size).toBe(4);
     expect(four.owner.includes(-1)).toBe(false);
+    expect(four.owner.includes(0)).toBe(false);
+  });
+
+  it("hands every worker a claimed run: four blocks that wait for each other all run at once", async () => {
+    const p = pool(4);
+    const n = 64;
+    const owner = new Int32Array(new SharedArrayBuffer(4 * n)).fill(-1);
+    const started = new Int32Array(new SharedArrayBuffer(4));
+    await p.run("test.rendezvous", n, { owner, started, want: 4 });
+    expect(owner.includes(-1)).toBe(false);
+    expect(new Set(owner).size).toBe(4);
+    expect(owner.includes(0)).toBe(false);
+  });
+
+  it("a worker held up takes one block of a claimed run and the other worker the rest", async () => {
+    const p = pool(2);
+    const n = 1600;
+    const owner = new Int32Array(new SharedArrayBuffer(4 * n)).fill(-1);
+    const first = new Int32Array(new SharedArrayBuffer(8));
+    await p.run("test.slowFirst", n, { owner, first, holdMs: 1500 });
+    expect(owner.includes(-1)).toBe(false);
+    const counts = new Map<number, number>();
+    for (const t of owner) counts.set(t, (counts.get(t) ?? 0) + 1);
+    // 16 blocks of 100 units: the held thread did only the block it held.
+    expect([...counts.values()].sort((a, b) => a - b)).toEqual([100, 1500]);
+  });
+
+  it("settles a claimed run once its blocks are done, without waiting for a busy worker's ticket", async () => {
+    const p = pool(2);
+    p.warm();
+    await wave(p, 1000);
+    // One unit: a chunk of its own on one worker, held 1.5 s.
+    let heldDone = false;
+    const held = p.run("test.slowFirst", 1, { owner: new Int32Array(new SharedArrayBuffer(4)), first: new Int32Array(new SharedArrayBuffer(8)), holdMs: 1500 }).then(() => {
+      heldDone = true;
+    });
+    const claimed = await wave(p, 5000);
+    expect(heldDone).toBe(false);
+    expect(new Set(claimed.owner).size).toBe(1);
+    expect(Array.from(claimed.out)).toEqual(Array.from((await wave(undefined, 5000)).out));
+    await held;
   });
 
   it("clones a run's arguments once per worker, not once per chunk", async () => {

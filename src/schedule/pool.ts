@@ -7,8 +7,9 @@ export interface WorkerPool {
   /** Number of worker threads. */
   readonly size: number;
   /**
-   * Runs task `name` over [0, count), cut into contiguous chunks spread over the
-   * workers. `args` is structured-cloned: SharedArrayBuffers are shared, typed
+   * Runs task `name` over [0, count), cut into contiguous chunks (blocks the workers
+   * claim, or one unit per worker when count <= size) spread over the workers, at most
+   * `maxChunks` of them. `args` is structured-cloned: SharedArrayBuffers are shared, typed
    * arrays over them arrive as views of the same memory.
    */
   run(name: string, count: number, args: unknown, maxChunks?: number): Promise<void>;

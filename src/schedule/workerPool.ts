@@ -1,12 +1,14 @@
 /**
  * WorkerPool on node:worker_threads. Every worker runs the same bundle as the
- * server; `workerData` tells it to serve tasks instead of stdin. A run is cut
- * into more chunks than workers so a slow chunk does not idle the others, and
- * each idle worker takes the next chunk. With `inlineWhileBooting` (the
- * server), a worker gets chunks only once it has said it is ready (its bundle
- * loaded), so a booting worker never holds up a run that booted ones, or the
- * caller itself, could serve. Workers are unref'd while idle, so
- * they never keep the process alive, and ref'd while they hold a chunk.
+ * server; `workerData` tells it to serve tasks instead of stdin. A run of more
+ * units than workers is cut into blocks that the workers claim in turn from a
+ * shared counter (see ChunkMessage.claim): each worker gets one message a run,
+ * and a worker that is slow (woken late, or on a core the machine is sharing)
+ * takes fewer blocks instead of holding up the run. With `inlineWhileBooting`
+ * (the server), a worker gets work only once it has said it is ready (its
+ * bundle loaded), so a booting worker never holds up a run that booted ones,
+ * or the caller itself, could serve. Workers are unref'd while idle, so they
+ * never keep the process alive, and ref'd while they hold a chunk.
  */
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
 import { onCacheEviction } from "../util/boundedCache.js";
@@ -16,12 +18,19 @@ import { COLLECT_AFTER_DROPPED_BYTES, collectGarbage } from "./gc.js";
 import type { WorkerPool } from "./pool.js";
 import { callTask, type TaskTable } from "./runner.js";
 
-/** Chunks per worker in one run: enough to balance uneven chunks, few enough to keep messaging cheap. */
+/** Chunks per worker in one run handed out by messages (the caller runs chunks too): enough to balance uneven chunks, few enough to keep messaging cheap. */
 const CHUNKS_PER_WORKER = 4;
+/**
+ * Blocks per worker in one claimed run at most: a block costs an atomic add and
+ * the task's own setup, not a message, so a run can be cut finer than by
+ * messages and still end with every worker busy to the last block.
+ */
+const BLOCKS_PER_WORKER = 8;
 const WORKER_MARK = "auralisDspTaskWorker";
 
 /**
- * How many chunks a run of `count` units is cut into: at most CHUNKS_PER_WORKER
+ * How many chunks a run of `count` units is cut into when chunks go by message
+ * (a pool whose caller runs chunks too): at most CHUNKS_PER_WORKER
  * per worker and `maxChunks` (the caller's grain), and beyond one, a multiple of
  * the workers. A short run's equal chunks then end together: a 5 s yin (216
  * frames, ~11 µs each) took 1.71 ms in 3 chunks on 2 workers, 1.30 ms in 2 and
@@ -31,6 +40,18 @@ export const chunkCount = (count: number, size: number, maxChunks = Infinity): n
   const chunks = Math.max(1, Math.min(count, size * CHUNKS_PER_WORKER, Math.floor(maxChunks)));
   return chunks > size ? chunks - (chunks % size) : chunks;
 };
+
+/**
+ * How many blocks a claimed run of `count` units is cut into: at most
+ * BLOCKS_PER_WORKER per worker and `maxChunks` (the caller's grain), at least one.
+ * No multiple of the workers is needed: whoever is free takes the next block.
+ */
+export const blockCount = (count: number, size: number, maxChunks = Infinity): number =>
+  Math.max(1, Math.min(count, size * BLOCKS_PER_WORKER, Math.floor(maxChunks)));
+
+/** Block b of a run of `count` units cut into `blocks`: units [blockStart(b), blockStart(b + 1)). */
+const blockStart = (b: number, count: number, blocks: number): number => Math.floor((b * count) / blocks);
+
 /** The control messages asking a worker to collect garbage, or to clear its caches and then collect (chunk messages are objects with a chunkId). */
 const GC_MESSAGE = "auralisDspCollectGarbage";
 const CLEAR_MESSAGE = "auralisDspClearCaches";
@@ -52,7 +73,19 @@ interface ChunkMessage {
   end: number;
   /** Present on the worker's first chunk of the run. */
   args?: unknown;
+  /**
+   * A claimed run (start 0, end count): the worker takes block after block of
+   * `blocks` over [start, end) by `Atomics.add` on `claim[0]` (the next block)
+   * until none is left, and counts each block it finished in `claim[1]`; a block
+   * that throws sets `claim[0]` past the last, so the others stop taking any.
+   */
+  claim?: Int32Array;
+  blocks?: number;
 }
+
+/** Cells of a claimed run's counter: the next block to take, and the blocks finished. */
+const NEXT_BLOCK = 0;
+const BLOCKS_DONE = 1;
 
 interface ChunkReply {
   chunkId: number;
@@ -63,7 +96,11 @@ interface Run {
   id: number;
   name: string;
   args: unknown;
+  /** Chunks (or claim tickets) not yet answered. */
   pending: number;
+  /** A claimed run's counter and block count (see ChunkMessage.claim). */
+  claim?: Int32Array;
+  blocks?: number;
   settled: boolean;
   resolve: () => void;
   reject: (error: Error) => void;
@@ -150,9 +187,11 @@ export const createWorkerPool = (size: number, workerUrl: URL | string, options:
   const settle = (run: Run, error?: Error): void => {
     if (run.settled) return;
     run.settled = true;
+    // Drop the run's queued chunks (a claimed run's spare tickets once its blocks are done);
+    // chunks already in workers finish and are ignored, and a failed claimed run's workers take no more blocks.
+    for (let i = queue.length - 1; i >= 0; i--) if (queue[i]!.run === run) queue.splice(i, 1);
     if (error) {
-      // Drop the run's queued chunks; chunks already in workers finish and are ignored.
-      for (let i = queue.length - 1; i >= 0; i--) if (queue[i]!.run === run) queue.splice(i, 1);
+      if (run.claim) Atomics.store(run.claim, NEXT_BLOCK, run.blocks!);
       run.reject(error);
     } else {
       run.resolve();
@@ -165,8 +204,10 @@ export const createWorkerPool = (size: number, workerUrl: URL | string, options:
     slot.busy = undefined;
     if (!slot.dead) slot.worker.unref();
     const { run } = busy.chunk;
+    run.pending--;
     if (error) settle(run, error);
-    else if (--run.pending === 0) settle(run);
+    else if (run.claim && Atomics.load(run.claim, BLOCKS_DONE) >= run.blocks!) settle(run);
+    else if (run.pending === 0) settle(run, run.claim ? new Error(`run ${run.name} ended with blocks unfinished`) : undefined);
     pump();
   };
 
@@ -220,6 +261,10 @@ export const createWorkerPool = (size: number, workerUrl: URL | string, options:
       const { run } = chunk;
       const message: ChunkMessage = { chunkId, runId: run.id, name: run.name, start: chunk.start, end: chunk.end };
       if (slot.argsOf !== run.id) message.args = run.args;
+      if (run.claim) {
+        message.claim = run.claim;
+        message.blocks = run.blocks;
+      }
       try {
         slot.worker.postMessage(message);
         slot.argsOf = run.id;
@@ -274,10 +319,21 @@ export const createWorkerPool = (size: number, workerUrl: URL | string, options:
       if (count <= 0) return Promise.resolve();
       let run!: Run;
       const done = new Promise<void>((resolve, reject) => {
+        if (!callerRuns && count > size) {
+          // Claimed: one ticket per worker that can take part (see ChunkMessage.claim).
+          const blocks = blockCount(count, size, maxChunks);
+          const tickets = Math.min(size, blocks);
+          const claim = new Int32Array(new SharedArrayBuffer(8));
+          run = { id: nextRunId++, name, args, pending: tickets, claim, blocks, settled: false, resolve, reject };
+          for (let i = 0; i < tickets; i++) queue.push({ run, start: 0, end: count });
+          pump();
+          return;
+        }
+        // One unit per worker (e.g. pyin's two pipelined units, which must run side by side), or chunks the caller runs too.
         const chunks = chunkCount(count, size, maxChunks);
         run = { id: nextRunId++, name, args, pending: chunks, settled: false, resolve, reject };
         for (let i = 0; i < chunks; i++) {
-          queue.push({ run, start: Math.floor((i * count) / chunks), end: Math.floor(((i + 1) * count) / chunks) });
+          queue.push({ run, start: blockStart(i, count, chunks), end: blockStart(i + 1, count, chunks) });
         }
         if (!callerRuns || chunks < 2) {
           pump();
@@ -345,6 +401,26 @@ export const skeletonOf = (value: unknown, budget: { left: number }): unknown =>
 };
 
 /**
+ * A claimed run's blocks, taken one at a time until none is left (see
+ * ChunkMessage.claim). A ticket that arrives after the others took every block
+ * touches nothing but the counter.
+ */
+const runClaimed = (tasks: TaskTable, message: ChunkMessage, args: unknown): void => {
+  const claim = message.claim!;
+  const blocks = message.blocks!;
+  const count = message.end - message.start;
+  for (let b = Atomics.add(claim, NEXT_BLOCK, 1); b < blocks; b = Atomics.add(claim, NEXT_BLOCK, 1)) {
+    try {
+      runTaskOf(tasks, message.name, message.start + blockStart(b, count, blocks), message.start + blockStart(b + 1, count, blocks), args);
+    } catch (error) {
+      Atomics.store(claim, NEXT_BLOCK, blocks);
+      throw error;
+    }
+    Atomics.add(claim, BLOCKS_DONE, 1);
+  }
+};
+
+/**
  * In a pool worker (a thread created by createWorkerPool), starts answering
  * chunk messages and returns true; on any other thread does nothing and
  * returns false. `tasks`: the table the pool's runs name (the server's).
@@ -380,7 +456,8 @@ export const serveTasksIfWorker = (tasks: TaskTable): boolean => {
     let reply: ChunkReply;
     try {
       if (held?.runId !== message.runId) throw new Error(`chunk ${message.chunkId} of run ${message.runId} came without the run's arguments`);
-      runTaskOf(tasks, message.name, message.start, message.end, held.args);
+      if (message.claim) runClaimed(tasks, message, held.args);
+      else runTaskOf(tasks, message.name, message.start, message.end, held.args);
       reply = { chunkId: message.chunkId };
     } catch (error) {
       const e = error instanceof Error ? error : new Error(String(error));
