@@ -5,7 +5,8 @@
 Settings: fmin=C2, fmax=C7, librosa's defaults otherwise (so librosa 1.0 decodes with
 its default ``transition_min_prob=1e-4``, librosa 0.11 with the exact search).
 Warm: WARMUP_CALLS untimed calls of ours and one of librosa (numba compiles), then
-librosa / ours alternately ``--repeat`` times; medians and the ratio of medians.
+librosa / ours alternately ``--repeat`` times, each after a pause of ``--settle`` seconds
+(SETTLE_S, as bench.py: a quiet start for both sides); medians and the ratio of medians.
 Cold: a fresh Python process per side that imports the library and times its first
 call (numba compiling for librosa; Node and worker start for us), ``--cold`` times
 each, alternated; medians (``--cold 0`` skips them). The music is decoded once and handed over as .npy.
@@ -35,6 +36,10 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 C2, C7 = 65.40639132514966, 2093.004522404789
 WARMUP_CALLS = 3
+# As scripts/bench.py: librosa's BLAS calls leave OpenBLAS worker threads spinning (sched_yield) for
+# ~0.1-0.2 s after each, and on 2 cores they take their share from whatever runs next (pyin 30 s at
+# 22050 Hz: op 63 ms right after a BLAS call, 32 ms 0.15 s later; docs/benchmarks.md, session 13).
+SETTLE_S = 0.3
 
 COLD = f"""
 import sys, time, warnings
@@ -96,7 +101,8 @@ def cpu_timed(fn, server: bool) -> float:
     return t1 - t0 + (node_cpu() - n0 if server else 0.0)
 
 
-def timed(fn) -> float:
+def timed(fn, settle: float = 0.0) -> float:
+    time.sleep(settle)
     t0 = time.perf_counter()
     fn()
     return time.perf_counter() - t0
@@ -108,6 +114,12 @@ def main() -> int:
     ap.add_argument("--rates", default="22050,44100")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--cold", type=int, default=1)
+    ap.add_argument(
+        "--settle",
+        type=float,
+        default=SETTLE_S,
+        help="seconds of pause before each timed warm call, either side (bench.py's; 0: none)",
+    )
     args = ap.parse_args()
 
     import librosa
@@ -121,7 +133,7 @@ def main() -> int:
         f"# {os.cpu_count()} cores | numpy {np.__version__} | librosa {librosa.__version__} | "
         f"auralis_dsp {auralis_dsp.__version__} ({Path(auralis_dsp.__file__).parent}) | threads "
         f"{os.environ.get('AURALIS_DSP_THREADS', 'all cores')} | "
-        f"load average at start {' '.join(load)}"
+        f"pause before each timed call {args.settle:g} s | load average at start {' '.join(load)}"
     )
     print(
         "| input | librosa warm (s) | ours warm (s) | warm ratio | ours op (s) | op ratio | librosa cpu (s) | ours "
@@ -147,8 +159,8 @@ def main() -> int:
                 t_ref, t_ours = [], []
                 op_ms.clear()
                 for _ in range(args.repeat):
-                    t_ref.append(timed(ref))
-                    t_ours.append(timed(ours))
+                    t_ref.append(timed(ref, args.settle))
+                    t_ours.append(timed(ours, args.settle))
                 t_op = statistics.median(op_ms) / 1e3
                 u_ref, u_ours = [], []
                 for _ in range(args.repeat):
