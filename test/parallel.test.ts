@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { WorkerPool } from "../src/schedule/pool.js";
 import { inlineRunner, poolRunner, runFlow, setGrainOverride } from "../src/schedule/runner.js";
 import { kernelTasks } from "../src/schedule/tasks.js";
-import { chunkCount, skeletonOf, type ClosableWorkerPool } from "../src/schedule/workerPool.js";
+import { blockCount, chunkCount, skeletonOf, type ClosableWorkerPool } from "../src/schedule/workerPool.js";
 import { setFlagsFromString } from "node:v8";
 import { useWorkerPools } from "./helpers/workerPools.js";
 import { ParameterError } from "../src/util/errors.js";
@@ -206,6 +206,19 @@ describe("skeletonOf (what a pool worker keeps of a run's arguments)", () => {
     const skeleton = skeletonOf(received, { left: 2 }) as Record<string, unknown>;
     expect(skeleton.signal).toBe(null);
     expect(skeletonOf({ numbers: Array.from({ length: 100 }, (_, i) => i) }, { left: 50 })).toEqual({ numbers: null });
+  });
+});
+
+describe("blockCount", () => {
+  it("cuts a claimed run into at most 8 blocks a worker and the grain's count, beyond one a worker a multiple of the workers", () => {
+    expect(blockCount(7752, 2, 15)).toBe(14);
+    expect(blockCount(7752, 2)).toBe(16);
+    expect(blockCount(216, 2, 2)).toBe(2);
+    expect(blockCount(216, 3, 2)).toBe(2);
+    expect(blockCount(2584, 2, 5)).toBe(4);
+    expect(blockCount(7, 2)).toBe(6);
+    expect(blockCount(3, 4)).toBe(3);
+    expect(blockCount(0, 2)).toBe(1);
   });
 });
 

@@ -43,11 +43,14 @@ export const chunkCount = (count: number, size: number, maxChunks = Infinity): n
 
 /**
  * How many blocks a claimed run of `count` units is cut into: at most
- * BLOCKS_PER_WORKER per worker and `maxChunks` (the caller's grain), at least one.
- * No multiple of the workers is needed: whoever is free takes the next block.
+ * BLOCKS_PER_WORKER per worker and `maxChunks` (the caller's grain), at least one,
+ * and beyond one per worker a multiple of the workers: whoever is free takes the
+ * next block, but with workers equally fast 5 blocks on 2 would end with one alone.
  */
-export const blockCount = (count: number, size: number, maxChunks = Infinity): number =>
-  Math.max(1, Math.min(count, size * BLOCKS_PER_WORKER, Math.floor(maxChunks)));
+export const blockCount = (count: number, size: number, maxChunks = Infinity): number => {
+  const blocks = Math.max(1, Math.min(count, size * BLOCKS_PER_WORKER, Math.floor(maxChunks)));
+  return blocks > size ? blocks - (blocks % size) : blocks;
+};
 
 /** Block b of a run of `count` units cut into `blocks`: units [blockStart(b), blockStart(b + 1)). */
 const blockStart = (b: number, count: number, blocks: number): number => Math.floor((b * count) / blocks);

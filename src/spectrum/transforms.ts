@@ -25,6 +25,15 @@ import { frameMajorLayout, planStft, stftFrames, type FrameSink, type SpectrumLa
  * against 15.6 in eight; 180 s even (istft 64.9 / 65.6, stft 45.8 / 44.6 ms).
  */
 const STFT_FRAME_GRAIN = 64;
+/**
+ * Frames (stft) or output units of one channel (istft) per chunk at most: longer runs
+ * go in more blocks than threads, which the workers claim in turn, so the one on a
+ * core the host is sharing takes fewer (180 s, librosa's call before each of ours, 30
+ * rounds, op_ms medians, two runs: stft 31.5 -> 28.0 and 27.8 -> 25.5 ms, istft 35.5 ->
+ * 31.1 and 39.1 -> 35.8 against one chunk a thread; 60 s within 2 %; session 19). A
+ * 30 s clip (1292 frames) stays at one chunk a thread.
+ */
+const SPECTRUM_CHUNK_MOST = 512;
 
 /**
  * Output units (hops) of one channel per worker chunk at least for an istft
@@ -168,7 +177,7 @@ export function* stftFlow(runner: SpectrumRunner, r: StftRequest): Flow<StftResu
   // librosa's float32 stft is complex64: float32 precision is all it promises (see StftJob.float32Pairs).
   const float32Pairs = !r.double;
   const args: StftJob = { plan, signal, channels, length, window, out, layout, sink, float32Pairs };
-  const grain = grainPerThread(plan.nFrames, runner.threads, STFT_FRAME_GRAIN);
+  const grain = grainPerThread(plan.nFrames, runner.threads, STFT_FRAME_GRAIN, SPECTRUM_CHUNK_MOST);
   yield runner.run("spectrum.stft", plan.nFrames, args, grain);
   if (sink && sink.failed[0] !== 0) {
     // Frames before the failure went only to the segment: all of them into `out`, for the reply's normal path.
@@ -221,7 +230,7 @@ export function* istftFlow(runner: SpectrumRunner, r: IstftRequest): Flow<{ plan
   const units = istftUnitCount(plan);
   if (r.frames === undefined) {
     job.sink = claimRows(r.segment, channels * plan.outLength * out.BYTES_PER_ELEMENT);
-    yield runner.run("spectrum.istft", units, job, grainPerThread(units, runner.threads, Math.ceil(ISTFT_CHUNK_UNITS / channels)));
+    yield runner.run("spectrum.istft", units, job, grainPerThread(units, runner.threads, Math.ceil(ISTFT_CHUNK_UNITS / channels), Math.ceil(SPECTRUM_CHUNK_MOST / channels)));
     const sink = job.sink;
     // The zeros past the frames' reach (a longer `length`), which no unit writes.
     if (sink) sinkRows(sink, out, plan.outLength, channels, reached, plan.outLength);
