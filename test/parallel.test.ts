@@ -67,24 +67,22 @@ describe("createWorkerPool", () => {
     expect(four.owner.includes(0)).toBe(false);
   });
 
-  it("hands every worker a claimed run: four blocks that wait for each other all run at once", async () => {
-    const p = pool(4);
-    const n = 64;
+  /** Which thread ran each of the `n` units of `task` on `p` (the task fills `owner`); every unit ran. */
+  const ownersOf = async (p: ClosableWorkerPool, task: string, n: number, args: Record<string, unknown>): Promise<Int32Array> => {
     const owner = new Int32Array(new SharedArrayBuffer(4 * n)).fill(-1);
-    const started = new Int32Array(new SharedArrayBuffer(4));
-    await p.run("test.rendezvous", n, { owner, started, want: 4 });
+    await p.run(task, n, { ...args, owner });
     expect(owner.includes(-1)).toBe(false);
+    return owner;
+  };
+
+  it("hands every worker a claimed run: four blocks that wait for each other all run at once", async () => {
+    const owner = await ownersOf(pool(4), "test.rendezvous", 64, { started: new Int32Array(new SharedArrayBuffer(4)), want: 4 });
     expect(new Set(owner).size).toBe(4);
     expect(owner.includes(0)).toBe(false);
   });
 
   it("a worker held up takes one block of a claimed run and the other worker the rest", async () => {
-    const p = pool(2);
-    const n = 1600;
-    const owner = new Int32Array(new SharedArrayBuffer(4 * n)).fill(-1);
-    const first = new Int32Array(new SharedArrayBuffer(8));
-    await p.run("test.slowFirst", n, { owner, first, holdMs: 1500 });
-    expect(owner.includes(-1)).toBe(false);
+    const owner = await ownersOf(pool(2), "test.slowFirst", 1600, { first: new Int32Array(new SharedArrayBuffer(8)), holdMs: 1500 });
     const counts = new Map<number, number>();
     for (const t of owner) counts.set(t, (counts.get(t) ?? 0) + 1);
     // 16 blocks of 100 units: the held thread did only the block it held.
@@ -209,30 +207,24 @@ describe("skeletonOf (what a pool worker keeps of a run's arguments)", () => {
   });
 });
 
+/** `fn(count, size, maxChunks)` against each row's last value (maxChunks undefined: the default). */
+const expectCuts = (fn: (count: number, size: number, maxChunks?: number) => number, rows: [number, number, number | undefined, number][]): void => {
+  for (const [count, size, maxChunks, want] of rows) expect(fn(count, size, maxChunks), `${fn.name}(${count}, ${size}, ${maxChunks})`).toBe(want);
+};
+
 describe("blockCount", () => {
   it("cuts a claimed run into at most 8 blocks a worker and the grain's count, beyond one a worker a multiple of the workers", () => {
-    expect(blockCount(7752, 2, 15)).toBe(14);
-    expect(blockCount(7752, 2)).toBe(16);
-    expect(blockCount(216, 2, 2)).toBe(2);
-    expect(blockCount(216, 3, 2)).toBe(2);
-    expect(blockCount(2584, 2, 5)).toBe(4);
-    expect(blockCount(7, 2)).toBe(6);
-    expect(blockCount(3, 4)).toBe(3);
-    expect(blockCount(0, 2)).toBe(1);
+    expectCuts(blockCount, [
+      [7752, 2, 15, 14], [7752, 2, undefined, 16], [216, 2, 2, 2], [216, 3, 2, 2], [2584, 2, 5, 4], [7, 2, undefined, 6], [3, 4, undefined, 3], [0, 2, undefined, 1],
+    ]);
   });
 });
 
 describe("chunkCount", () => {
   it("cuts a run into at most 4 chunks a worker and the grain's count, beyond one a multiple of the workers", () => {
-    expect(chunkCount(216, 2, 216)).toBe(8);
-    expect(chunkCount(216, 2, 3)).toBe(2);
-    expect(chunkCount(216, 2, 5)).toBe(4);
-    expect(chunkCount(216, 3, 5)).toBe(3);
-    expect(chunkCount(216, 3, 2)).toBe(2);
-    expect(chunkCount(7, 2)).toBe(6);
-    expect(chunkCount(1, 4)).toBe(1);
-    expect(chunkCount(0, 2)).toBe(1);
-    expect(chunkCount(100, 1, 7)).toBe(4);
+    expectCuts(chunkCount, [
+      [216, 2, 216, 8], [216, 2, 3, 2], [216, 2, 5, 4], [216, 3, 5, 3], [216, 3, 2, 2], [7, 2, undefined, 6], [1, 4, undefined, 1], [0, 2, undefined, 1], [100, 1, 7, 4],
+    ]);
   });
 });
 
