@@ -77,18 +77,18 @@ interface ChunkMessage {
   /** Present on the worker's first chunk of the run. */
   args?: unknown;
   /**
-   * A claimed run (start 0, end count): the worker takes block after block of
-   * `blocks` over [start, end) by `Atomics.add` on `claim[0]` (the next block)
-   * until none is left, and counts each block it finished in `claim[1]`; a block
-   * that throws sets `claim[0]` past the last, so the others stop taking any.
+   * A claimed run (start 0, end count): the worker takes block after block of the
+   * `claim[BLOCKS]` blocks over [start, end) by `Atomics.add` on `claim[NEXT_BLOCK]`
+   * until none is left, and counts each block it finished in `claim[BLOCKS_DONE]`;
+   * a block that throws sets the next block past the last, so the others stop taking any.
    */
   claim?: Int32Array;
-  blocks?: number;
 }
 
-/** Cells of a claimed run's counter: the next block to take, and the blocks finished. */
+/** Cells of a claimed run's counter: the next block to take, the blocks finished, and how many blocks the run has. */
 const NEXT_BLOCK = 0;
 const BLOCKS_DONE = 1;
+const BLOCKS = 2;
 
 interface ChunkReply {
   chunkId: number;
@@ -101,9 +101,8 @@ interface Run {
   args: unknown;
   /** Chunks (or claim tickets) not yet answered. */
   pending: number;
-  /** A claimed run's counter and block count (see ChunkMessage.claim). */
+  /** A claimed run's counter (see ChunkMessage.claim). */
   claim?: Int32Array;
-  blocks?: number;
   settled: boolean;
   resolve: () => void;
   reject: (error: Error) => void;
@@ -194,7 +193,7 @@ export const createWorkerPool = (size: number, workerUrl: URL | string, options:
     // chunks already in workers finish and are ignored, and a failed claimed run's workers take no more blocks.
     for (let i = queue.length - 1; i >= 0; i--) if (queue[i]!.run === run) queue.splice(i, 1);
     if (error) {
-      if (run.claim) Atomics.store(run.claim, NEXT_BLOCK, run.blocks!);
+      if (run.claim) Atomics.store(run.claim, NEXT_BLOCK, Atomics.load(run.claim, BLOCKS));
       run.reject(error);
     } else {
       run.resolve();
@@ -209,7 +208,7 @@ export const createWorkerPool = (size: number, workerUrl: URL | string, options:
     const { run } = busy.chunk;
     run.pending--;
     if (error) settle(run, error);
-    else if (run.claim && Atomics.load(run.claim, BLOCKS_DONE) >= run.blocks!) settle(run);
+    else if (run.claim && Atomics.load(run.claim, BLOCKS_DONE) >= Atomics.load(run.claim, BLOCKS)) settle(run);
     else if (run.pending === 0) settle(run, run.claim ? new Error(`run ${run.name} ended with blocks unfinished`) : undefined);
     pump();
   };
@@ -264,10 +263,7 @@ export const createWorkerPool = (size: number, workerUrl: URL | string, options:
       const { run } = chunk;
       const message: ChunkMessage = { chunkId, runId: run.id, name: run.name, start: chunk.start, end: chunk.end };
       if (slot.argsOf !== run.id) message.args = run.args;
-      if (run.claim) {
-        message.claim = run.claim;
-        message.blocks = run.blocks;
-      }
+      if (run.claim) message.claim = run.claim;
       try {
         slot.worker.postMessage(message);
         slot.argsOf = run.id;
@@ -326,8 +322,9 @@ export const createWorkerPool = (size: number, workerUrl: URL | string, options:
           // Claimed: one ticket per worker that can take part (see ChunkMessage.claim).
           const blocks = blockCount(count, size, maxChunks);
           const tickets = Math.min(size, blocks);
-          const claim = new Int32Array(new SharedArrayBuffer(8));
-          run = { id: nextRunId++, name, args, pending: tickets, claim, blocks, settled: false, resolve, reject };
+          const claim = new Int32Array(new SharedArrayBuffer(12));
+          Atomics.store(claim, BLOCKS, blocks);
+          run = { id: nextRunId++, name, args, pending: tickets, claim, settled: false, resolve, reject };
           for (let i = 0; i < tickets; i++) queue.push({ run, start: 0, end: count });
           pump();
           return;
@@ -410,7 +407,7 @@ export const skeletonOf = (value: unknown, budget: { left: number }): unknown =>
  */
 const runClaimed = (tasks: TaskTable, message: ChunkMessage, args: unknown): void => {
   const claim = message.claim!;
-  const blocks = message.blocks!;
+  const blocks = Atomics.load(claim, BLOCKS);
   const count = message.end - message.start;
   for (let b = Atomics.add(claim, NEXT_BLOCK, 1); b < blocks; b = Atomics.add(claim, NEXT_BLOCK, 1)) {
     try {
