@@ -32,7 +32,7 @@ const loadAssembler = async () => {
 const {
   F64, I32, V128, F64X2_SPLAT, F32X4_SPLAT, F32_DEMOTE_F64,
   V128_CONST, V128_ZERO, F32X4_DEMOTE_F64X2_ZERO, F64X2_PROMOTE_LOW_F32X4,
-  F64X2_ADD, F64X2_SUB, F64X2_MUL, F32X4_ADD, F32X4_SUB, F32X4_MUL, declare, doWhile, f32, f64, func, get, i32, set, wasmModule,
+  F64X2_ADD, F64X2_SUB, F64X2_MUL, F64X2_DIV, V128_STORE64_LANE, F32X4_ADD, F32X4_SUB, F32X4_MUL, declare, doWhile, f32, f64, func, get, i32, set, wasmModule,
   BYTE_ORDER: LOW_HIGH, i32Add: add, i32Sub: sub, i32Mul: mul, i32Shl: shl, i32LtU: ltU, i32LeU: leU,
   v128Load: load, v128Store: store, v128Xor: xor, i8x16Shuffle: shuffle,
 } = await loadAssembler();
@@ -465,6 +465,33 @@ emit("swapScaleUnpackPairs32", [["src", I32], ["dstA", I32], ["dstB", I32], ["co
         ...set("src", add(get("src"), i32(16))),
         ...set("dstA", add(get("dstA"), i32(16))),
         ...set("dstB", add(get("dstB"), i32(16))),
+      ],
+      ltU(get("src"), get("end")),
+    ),
+  ];
+});
+
+/**
+ * As swapScaleUnpackPairs32, each widened value then divided by `divisor` in float64 and rounded to
+ * float32 (outputKernels' divideTo32 fused in: the same operations, so the same bits), the two
+ * transforms' float32 samples to dstA and dstB (8 bytes a point each).
+ */
+emit("swapScaleDividePairs32", [["src", I32], ["dstA", I32], ["dstB", I32], ["count", I32], ["scale", F64], ["divisor", F64]], () => {
+  declare({ end: I32, factor: V128, by: V128, v: V128 });
+  const divided = (a) => [...a, ...F64X2_PROMOTE_LOW_F32X4, ...get("by"), ...F64X2_DIV, ...F32X4_DEMOTE_F64X2_ZERO];
+  return [
+    ...set("factor", lanes.splatF64(get("scale"))),
+    ...set("by", [...get("divisor"), ...F64X2_SPLAT]),
+    ...set("end", add(get("src"), shl(get("count"), i32(4)))),
+    ...doWhile(
+      [
+        ...set("v", load(get("src"))),
+        ...set("v", fmul(swap("v"), get("factor"))),
+        ...get("dstA"), ...divided(get("v")), ...V128_STORE64_LANE(0, 0),
+        ...get("dstB"), ...divided(shuffle(get("v"), get("v"), [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15])), ...V128_STORE64_LANE(0, 0),
+        ...set("src", add(get("src"), i32(16))),
+        ...set("dstA", add(get("dstA"), i32(8))),
+        ...set("dstB", add(get("dstB"), i32(8))),
       ],
       ltU(get("src"), get("end")),
     ),

@@ -28,6 +28,7 @@ interface PairKernels {
   realInversePairs32(buf: number, tw: number, m: number): void;
   productPairs32(x: number, q: number, out: number, count: number): void;
   swapScaleUnpackPairs32(src: number, dstA: number, dstB: number, count: number, scale: number): void;
+  swapScaleDividePairs32(src: number, dstA: number, dstB: number, count: number, scale: number, divisor: number): void;
 }
 
 /** The modules' bytes, decoded once (after the kernels are first wanted, so `atob` exists). */
@@ -388,6 +389,12 @@ export interface FftMemory {
    */
   inversePairs32?(n: number, x: number, q: number, outA: number, outB: number): void;
   /**
+   * As `inversePairs32`, each sample then divided by `divisor` and rounded to float32 (the
+   * same bits as dividing `inversePairs32`'s float64 samples and `Math.fround`): the n float32
+   * samples of each from the bytes of `heap()` indices `outA` and `outB` on (n / 2 float64 slots each).
+   */
+  inverseDividedPairs32?(n: number, x: number, q: number, outA: number, outB: number, divisor: number): void;
+  /**
    * As `inversePairs32`, unfiltered, of the pair spectrum already at `input(n)` (n/2 + 1 points in
    * `spectrumPairs32`'s layout; what istft's `joinPairs32` writes there): no table, no product.
    */
@@ -416,11 +423,15 @@ const fftMemoryOver = (k: Instance): FftMemory => {
     if (float32) pairs!.interleavePairs32From32(8 * a, 8 * b, plan.bufferA, plan.m);
     else pairs!.interleavePairs32(8 * a, 8 * b, plan.bufferA, plan.m);
   };
-  /** The size-n pair irfft of the pair spectrum in `plan.bufferA`, frames to heap indices outA and outB. */
-  const inverseInPlace = (plan: Plan, tables: ReturnType<typeof pairs32Of>, outA: number, outB: number): void => {
+  /**
+   * The size-n pair irfft of the pair spectrum in `plan.bufferA`, frames to heap indices outA and outB:
+   * float64 samples, or with a `divisor` each divided by it and rounded to float32 (float32 samples).
+   */
+  const inverseInPlace = (plan: Plan, tables: ReturnType<typeof pairs32Of>, outA: number, outB: number, divisor?: number): void => {
     pairs!.realInversePairs32(plan.bufferA, tables.inverseSplit, plan.m);
     const result = complexForwardPairs32(pairs!, plan, tables);
-    pairs!.swapScaleUnpackPairs32(result, 8 * outA, 8 * outB, plan.m, 1 / (2 * plan.m));
+    if (divisor === undefined) pairs!.swapScaleUnpackPairs32(result, 8 * outA, 8 * outB, plan.m, 1 / (2 * plan.m));
+    else pairs!.swapScaleDividePairs32(result, 8 * outA, 8 * outB, plan.m, 1 / (2 * plan.m), divisor);
   };
   return {
     memory: km,
@@ -474,6 +485,12 @@ const fftMemoryOver = (k: Instance): FftMemory => {
         const tables = pairs32Of(k, plan);
         pairs.productPairs32(8 * x, 8 * q, plan.bufferA, plan.m + 1);
         inverseInPlace(plan, tables, outA, outB);
+      },
+      inverseDividedPairs32(n: number, x: number, q: number, outA: number, outB: number, divisor: number): void {
+        const plan = planOf(k, n);
+        const tables = pairs32Of(k, plan);
+        pairs.productPairs32(8 * x, 8 * q, plan.bufferA, plan.m + 1);
+        inverseInPlace(plan, tables, outA, outB, divisor);
       },
       inverseStagedPairs32(n: number, outA: number, outB: number): void {
         const plan = planOf(k, n);

@@ -13,7 +13,7 @@
  */
 import { kernelsOverMemory } from "../util/kernelMemory.js";
 import {
-  END, F32X4_DEMOTE_F64X2_ZERO, F64, F64X2_DIV, F64X2_SPLAT, I32, ROUND32, V128, V128_LOAD, V128_STORE, V128_STORE64_LANE, addConst, countedLoop, get, locals, set, wasmModule,
+  END, F64, F64X2_DIV, F64X2_SPLAT, I32, ROUND32, V128, V128_LOAD, V128_STORE, addConst, countedLoop, get, locals, set, wasmModule,
   type WasmFunction,
 } from "../util/wasm.js";
 
@@ -22,11 +22,6 @@ interface OutputKernels {
   divide32(x: number, bytes: number, divisor: number): void;
   /** x[i] = x[i] / divisor, likewise. */
   divide64(x: number, bytes: number, divisor: number): void;
-  /**
-   * As {@link divide32}, the results stored as float32 values from `x` on (the first
-   * `bytes / 16` float32 slots; the caller copies them out with a float32 `set`, a memcpy).
-   */
-  divideTo32(x: number, bytes: number, divisor: number): void;
 }
 
 /** x / divisor (rounded to float32 if `single`) of the vector at `offset` from local 0, stored back. */
@@ -42,25 +37,10 @@ const divideBody = (single: boolean): number[] => [
   ...END,
 ];
 
-// divideTo32. Params: 0 x, 1 bytes, 2 divisor. Locals: 3 the divisor splat, 4 the float32 destination.
-// In place, in ascending order: the 8 bytes stored for values [2i, 2i + 2) lie at or below the 16 bytes read for them.
-const divideTo32Body: number[] = [
-  ...locals([1, V128], [1, I32]),
-  ...get(2), ...F64X2_SPLAT, ...set(3),
-  ...get(0), ...set(4),
-  ...countedLoop(1, 16, [
-    ...get(4), ...get(0), ...V128_LOAD(0), ...get(3), ...F64X2_DIV, ...F32X4_DEMOTE_F64X2_ZERO, ...V128_STORE64_LANE(0, 0),
-    ...addConst(0, 16),
-    ...addConst(4, 8),
-  ]),
-  ...END,
-];
-
 const DIVIDE = { params: [I32, I32, F64], results: [] };
 const functions: WasmFunction[] = [
   { name: "divide32", ...DIVIDE, body: divideBody(true) },
   { name: "divide64", ...DIVIDE, body: divideBody(false) },
-  { name: "divideTo32", ...DIVIDE, body: divideTo32Body },
 ];
 
 const MODULE = wasmModule(functions);

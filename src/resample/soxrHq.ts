@@ -338,15 +338,16 @@ function decimateBlockPairs32(
   // A float32 signal's blocks are staged as float32 (half the bytes, no conversion); the transform reads them so.
   const single = x instanceof Float32Array;
   let heap32: Float32Array | null = null;
+  // Float32 output without a multiplier: the inverse itself divides in float64 and rounds to float32 as it unpacks the
+  // pair (divide32's operations, without a second pass over float64 outputs), and emit copies float32 (a float64 ->
+  // float32 `set` converts element by element: the first halving of 180 s, in-process, 17.3 -> 14.8 ms in session 15).
+  const divided = map.multiplier === 1 && out instanceof Float32Array;
   /** Block `blockIndex`'s outputs, left by the inverse at heap index `at`, into `out` (one function for the whole loop). */
   const emit = (blockIndex: number, at: number): void => {
     const outputs = sm.heap();
     const base = blockIndex * perBlock;
     const count = Math.min(perBlock, outLen - base);
-    if (kernels !== null && out instanceof Float32Array) {
-      // Divided and rounded into float32 slots in place, then a float32 copy: a float64 -> float32 `set` converts
-      // element by element (the first halving of 180 s, in-process: 17.3 -> 14.8 ms).
-      kernels.divideTo32(8 * at, 16 * Math.ceil(count / 2), map.divisor);
+    if (divided) {
       if (heap32 === null || heap32.buffer !== outputs.buffer) heap32 = new Float32Array(outputs.buffer, outputs.byteOffset, 2 * outputs.length);
       out.set(heap32.subarray(2 * at, 2 * at + count), outOffset + base);
     } else if (kernels !== null) {
@@ -369,7 +370,9 @@ function decimateBlockPairs32(
       stageBlock(heap, inB, x, second * block - delay, n);
     }
     // irfft ignores the imaginary parts of bins 0 and N/4: the Nyquist bin is taken as real, like soxr.
-    sm.inversePairs32!(n / 2, sm.spectrumPairs32!(n, inA, inB, single), q, outA, outB);
+    const spectrum = sm.spectrumPairs32!(n, inA, inB, single);
+    if (divided) sm.inverseDividedPairs32!(n / 2, spectrum, q, outA, outB, map.divisor);
+    else sm.inversePairs32!(n / 2, spectrum, q, outA, outB);
     emit(b, outA);
     if (second !== b) emit(second, outB);
   }
