@@ -159,6 +159,34 @@ describe("kernels", () => {
     for (let i = 1; i < signals.length; i++) expect(Array.from(again[i]!)).toEqual(Array.from(signals[i]!));
   });
 
+  it.each([
+    ["float32 signal, complex64 out", false, false],
+    ["float32 signal, complex128 out", false, true],
+    ["float64 signal, complex64 out", true, false],
+  ] as const)("one channel frame-major (products straight into kernel memory) equals a bin-major layout's rows, bit for bit (%s)", async (_, double, wide) => {
+    const length = 50_000;
+    const y = signal(1, length, 22050, double).data as Float32Array | Float64Array;
+    const plan = planCqt({ ...base, nBins: 84, binsPerOctave: 12, tuning: 0.1 }, length, !double);
+    const signals = await runFlow(octaveSignals(inlineRunner(kernelTasks), plan, y, 1, length, true, !double));
+    const alloc = (n: number): Float32Array | Float64Array => (wide ? new Float64Array(n) : new Float32Array(n));
+    const direct = alloc(2 * plan.nFrames * plan.nBins);
+    const binMajor = alloc(2 * plan.nFrames * plan.nBins);
+    // Chunks that are not multiples of the 32-frame blocks, as worker chunks may be.
+    for (const [t0, t1] of [[0, 45], [45, 46], [46, plan.nFrames]]) {
+      cqtFrames(plan, signals, 1, direct, frameMajorLayout(plan.nBins, 1), t0!, t1!);
+      cqtFrames(plan, signals, 1, binMajor, { frameStride: 1, binStride: plan.nFrames, channelStride: 0 }, t0!, t1!);
+    }
+    const transposed = alloc(direct.length);
+    for (let t = 0; t < plan.nFrames; t++) {
+      for (let k = 0; k < plan.nBins; k++) {
+        transposed[2 * (t * plan.nBins + k)] = binMajor[2 * (k * plan.nFrames + t)]!;
+        transposed[2 * (t * plan.nBins + k) + 1] = binMajor[2 * (k * plan.nFrames + t) + 1]!;
+      }
+    }
+    expect(direct.some((v) => v !== 0)).toBe(true);
+    expect(Buffer.compare(Buffer.from(direct.buffer), Buffer.from(transposed.buffer))).toBe(0);
+  });
+
   it("chroma_cqt's fold summed per bin as the octaves come equals the fold of whole columns, bit for bit", async () => {
     const plan = planCqt({ ...base, tuning: -0.21 }, 40_000, true);
     const y = signal(2, 40_000, 22050, false).data as Float32Array;

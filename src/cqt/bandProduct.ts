@@ -310,6 +310,10 @@ export interface BandProduct {
    * wanted). Only with WebAssembly SIMD (where the pair transform exists).
    */
   applyPair?(pair: number, out: Float64Array, outA: number, outB: number): void;
+  /** As `apply`, the values written straight to kernel-memory byte address `address` (WebAssembly kernels only). */
+  applyAt?(spectrum: Float64Array, offset: number, address: number): void;
+  /** As `applyPair`, the values written straight to kernel-memory byte addresses `addressA` and `addressB` (-1: not wanted). */
+  applyPairAt?(pair: number, addressA: number, addressB: number): void;
 }
 
 /**
@@ -327,6 +331,8 @@ export interface SlidingBand {
    * to `out` from `outOffset`, one frame after the other; the state ends at the last.
    */
   run(signal: FloatArray, start: number, frames: number, out: Float64Array, outOffset: number): void;
+  /** As `run`, frame i's values written straight to kernel-memory byte address `address + i * frameBytes` (WebAssembly kernels only). */
+  runAt?(signal: FloatArray, start: number, frames: number, address: number, frameBytes: number): void;
 }
 
 /**
@@ -619,18 +625,26 @@ export const createBandKernels = (specs: BandSpec[], channels: number, output: B
       values = memory.subarray(outIndex, outIndex + perRow * rows);
       valuesB = pairs ? memory.subarray(outBIndex, outBIndex + perRow * rows) : values;
     };
+    const applyAt = (spectrum: Float64Array, offset: number, address: number): void => {
+      km.f64.set(spectrum.subarray(offset + 2 * lo, offset + 2 * hi), specIndex);
+      wasm.bandProduct(tableAt, rows, address, scaleAt, mode);
+    };
     const product: BandProduct = {
       apply(spectrum: Float64Array, out: Float64Array, offset = 0, outOffset = 0): void {
+        applyAt(spectrum, offset, outAt);
         if (km.f64 !== memory) refresh();
-        memory.set(spectrum.subarray(offset + 2 * lo, offset + 2 * hi), specIndex);
-        wasm.bandProduct(tableAt, rows, outAt, scaleAt, mode);
         out.set(values, outOffset);
       },
+      applyAt,
     };
     if (pairs) {
+      const applyPairAt = (pair: number, addressA: number, addressB: number): void => {
+        wasm.pairProduct(pairTableAt, rows, 8 * pair, addressA, addressB >= 0 ? addressB : outBAt, scaleAt, mode);
+      };
+      product.applyPairAt = applyPairAt;
       product.applyPair = (pair: number, out: Float64Array, outA: number, outB: number): void => {
+        applyPairAt(pair, outAt, outBAt);
         if (km.f64 !== memory) refresh();
-        wasm.pairProduct(pairTableAt, rows, 8 * pair, outAt, outBAt, scaleAt, mode);
         out.set(values, outA);
         if (outB >= 0) out.set(valuesB, outB);
       };
@@ -652,6 +666,12 @@ export const createBandKernels = (specs: BandSpec[], channels: number, output: B
       slide.states.map(({ stateTableAt, stateAt }) => {
         writeTable(basis, lo, stateTableAt, stateAt, coefAt);
         const stateIndex = stateAt / 8;
+        const runAt = (signal: FloatArray, start: number, frames: number, address: number, frameBytes: number): void => {
+          const memory = km.f64;
+          const count = (frames - 1) * hop;
+          for (let i = 0; i < count; i++) memory[diffIndex + i] = signal[start + nFft + i]! - signal[start + i]!;
+          wasm.slideRun(stateAt, slide.diffAt, slide.twiddleAt, slide.rotationAt, bins, hop, frames, stateTableAt, rows, address, scaleAt, mode, frameBytes);
+        };
         return {
           anchor(spectrum: Float64Array, offset: number): void {
             km.f64.set(spectrum.subarray(offset + 2 * lo, offset + 2 * hi), stateIndex);
@@ -662,12 +682,10 @@ export const createBandKernels = (specs: BandSpec[], channels: number, output: B
             wasm.slide(stateAt, slide.diffAt, slide.twiddleAt, slide.rotationAt, bins, hop);
           },
           run(signal: FloatArray, start: number, frames: number, out: Float64Array, outOffset: number): void {
-            const memory = km.f64;
-            const count = (frames - 1) * hop;
-            for (let i = 0; i < count; i++) memory[diffIndex + i] = signal[start + nFft + i]! - signal[start + i]!;
-            wasm.slideRun(stateAt, slide.diffAt, slide.twiddleAt, slide.rotationAt, bins, hop, frames, stateTableAt, rows, slide.runOutAt, scaleAt, mode, 8 * step);
-            out.set(memory.subarray(runOutIndex, runOutIndex + step * frames), outOffset);
+            runAt(signal, start, frames, slide.runOutAt, 8 * step);
+            out.set(km.f64.subarray(runOutIndex, runOutIndex + step * frames), outOffset);
           },
+          runAt,
         };
       }),
     );
