@@ -13,7 +13,6 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { FrameKind, FrameParser, MAGIC, PREAMBLE_BYTES, encodeFrame, type DecodedFrame, type FrameEvent } from "../src/bridge/frame.js";
 import type { DType, NamedArray } from "../src/ops/types.js";
 import { decodeNonFinite } from "../src/bridge/wireJson.js";
-import { WARMUP_OPS, WARMUP_ROUNDS } from "../src/bridge/warmup.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const serverPath = `${root}python/auralis_dsp/_js/server.mjs`;
@@ -433,63 +432,5 @@ describe("stdio server: bulk transfer and buffer reuse", () => {
     expect(bytesOf((await none.reply()).arrays[0]!.data).equals(bytesOf(big.data))).toBe(true);
     expect((await arenaStats(none, 71)).retainedBytes).toBe(0);
     expect(await none.stop()).toBe(0);
-  });
-});
-
-describe("stdio server: warm-up", () => {
-  /** 2 s of a tone at 22050 Hz, float32. */
-  const clip = (): NamedArray => {
-    const data = new Float32Array(44100);
-    for (let i = 0; i < data.length; i++) data[i] = 0.5 * Math.sin((2 * Math.PI * 440 * i) / 22050) + 0.1 * Math.sin(0.001 * i * i);
-    return { name: "y", dtype: "float32", shape: [1, data.length], data };
-  };
-  const stftParams = { n_fft: 2048, hop_length: 512, win_length: 2048, window: "hann", center: true, pad_mode: "constant", dtype: "complex64", librosa: "0.11" };
-  /** Waits (up to 10 s) until the server's stderr matches. */
-  const stderrOf = async (server: Server, pattern: RegExp): Promise<string> => {
-    for (let waited = 0; waited < 10_000 && !pattern.test(server.stderr); waited += 10) await new Promise((r) => setTimeout(r, 10));
-    return server.stderr;
-  };
-
-  it("runs its rounds on a server left alone, then serves as usual", async () => {
-    const server = new Server();
-    try {
-      const stderr = await stderrOf(server, /warm-up ended/);
-      // Every step succeeded (no "warm-up stopped"): all rounds, or as many steps as the time limit let a slow machine run.
-      expect(stderr).toMatch(/warm-up started\n.*warm-up ended after \d+ steps \(\d+ ms\): (all rounds done|time limit)/);
-      const steps = Number(/after (\d+) steps/.exec(stderr)![1]);
-      if (stderr.includes("all rounds done")) expect(steps).toBe(WARMUP_ROUNDS * (WARMUP_OPS.length - 1));
-      else expect(steps).toBeGreaterThan(0);
-      await expectPing(server, 1);
-    } finally {
-      expect(await server.stop()).toBe(0);
-    }
-  });
-
-  it("ends at the first request, which it serves as a server without a warm-up does", async () => {
-    const warm = new Server();
-    const cold = new Server({ AURALIS_DSP_WARMUP: "0" });
-    try {
-      await stderrOf(warm, /warm-up started/);
-      warm.request(1, "stft", stftParams, [clip()]);
-      cold.request(1, "stft", stftParams, [clip()]);
-      const [a, b] = [await warm.reply(), await cold.reply()];
-      expect(a.header.ok).toBe(true);
-      expect(bytesOf(a.arrays[0]!.data).equals(bytesOf(b.arrays[0]!.data))).toBe(true);
-      expect(await stderrOf(warm, /warm-up ended/)).toMatch(/warm-up ended after \d+ steps \(\d+ ms\): a request arrived/);
-      expect(cold.stderr).not.toMatch(/warm-up/);
-    } finally {
-      expect(await warm.stop()).toBe(0);
-      expect(await cold.stop()).toBe(0);
-    }
-  });
-
-  it("ends at once when its input closes while it warms up", async () => {
-    const server = new Server();
-    await stderrOf(server, /warm-up started/);
-    const started = performance.now();
-    expect(await server.stop()).toBe(0);
-    // The call in progress, then the exit (not the rest of the warm-up's 3 s).
-    expect(performance.now() - started).toBeLessThan(2500);
-    expect(server.stderr).toMatch(/warm-up ended after \d+ steps \(\d+ ms\): input closed/);
   });
 });

@@ -24,7 +24,6 @@ import { errorReply, handleRequest, validateRequestHeader } from "./dispatch.js"
 import { DEFAULT_MAX_PAYLOAD_BYTES, FrameKind, FrameParser, PROTOCOL_VERSION, frameId, type FrameEvent } from "./frame.js";
 import { SegmentTable, bridgeTasks, readFromSegment, writeAt, type ReplySegment } from "./shm.js";
 import { openBlockingStdout, readFrames, writeFrameSync } from "./stdio.js";
-import { WARMUP_MAX_MS, warmupSteps } from "./warmup.js";
 
 const PARENT_POLL_MS = 1000;
 /** Grace period for stray handles once stdin has closed and the last reply is written. */
@@ -116,8 +115,6 @@ const serve = (): void => {
   const pending: FrameEvent[] = [];
   let serving = false;
   let stdinEnded = false;
-  /** Set by the first request (or fault): the warm-up never starts or resumes after it. */
-  let requested = false;
   // Reply segments the client offered (docs/protocol.md, "Shared-memory replies").
   const segments = new SegmentTable();
 
@@ -160,62 +157,9 @@ const serve = (): void => {
     if (stdinEnded) shutdown();
   };
 
-  /**
-   * The warm-up (see warmup.ts): steps until the first request arrives, a step at a time with
-   * the same exclusivity as a request (`serving`), in an arena scope of its own; it also ends at
-   * its last step, at its time limit, at the end of input or at its first failure. With the debug
-   * ops on, its start and end go to stderr (the tests wait for them).
-   */
-  const warmUp = async (): Promise<void> => {
-    if (!pool || process.env.AURALIS_DSP_WARMUP === "0") return;
-    const debug = process.env.AURALIS_DSP_DEBUG_OPS === "1";
-    const deadline = performance.now() + WARMUP_MAX_MS;
-    /** Why the warm-up must end now, or undefined. */
-    const stop = (): string | undefined =>
-      requested ? "a request arrived" : stdinEnded ? "input closed" : performance.now() >= deadline ? "time limit" : undefined;
-    // The workers' code is what needs compiling: not the kernels run inline while they boot.
-    while (!pool.booted()) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      if (stop() !== undefined) return;
-    }
-    if (debug) log("warm-up started");
-    const started = performance.now();
-    const ctx = { runner, arena, collectGarbage: collectEverywhere };
-    let steps = 0;
-    let reason: string | undefined = "all rounds done";
-    for (const step of warmupSteps(ops, ctx)) {
-      // Lets stdin's events in first: a request that has arrived ends the warm-up.
-      await new Promise((resolve) => setImmediate(resolve));
-      const why = stop();
-      if (why !== undefined) {
-        reason = why;
-        break;
-      }
-      serving = true;
-      const scope = arena.scope();
-      setBufferSource(scope);
-      try {
-        await step();
-        steps++;
-      } catch (error) {
-        log(`warm-up stopped: ${(error as Error).message}`);
-        reason = undefined;
-        break;
-      } finally {
-        setBufferSource(undefined);
-        scope.release();
-        serving = false;
-        // What arrived during the step (and an end of input) is served now, as serveQueued would have.
-        if (requested || stdinEnded) void serveQueued();
-      }
-    }
-    if (debug && reason !== undefined) log(`warm-up ended after ${steps} steps (${Math.round(performance.now() - started)} ms): ${reason}`);
-  };
-
   readFrames(0, {
     parser: () => parser,
     onEvents: (events) => {
-      requested = true;
       pending.push(...events);
       void serveQueued();
     },
@@ -235,8 +179,6 @@ const serve = (): void => {
       process.exit(0);
     },
   });
-
-  void warmUp();
 
   // stdin may be shared with a forked sibling of our parent and never close, so also
   // watch for being re-parented, which is what happens when the parent dies.

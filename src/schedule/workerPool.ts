@@ -148,8 +148,6 @@ export interface WorkerPoolOptions {
 export interface ClosableWorkerPool extends WorkerPool {
   /** Starts every worker now, so the first run does not wait for threads to boot. */
   warm(): void;
-  /** Whether every worker has booted: false before {@link warm} or the first run, and while one is starting. */
-  booted(): boolean;
   /**
    * Asks every live worker to run a full garbage collection when it is next
    * idle, so buffers the main thread dropped are freed (see gc.ts).
@@ -357,10 +355,6 @@ export const createWorkerPool = (size: number, workerUrl: URL | string, options:
       } catch {
         // Best effort: a worker that cannot start reports that on first use.
       }
-    },
-    booted(): boolean {
-      for (let i = 0; i < size; i++) if (!slots[i]?.ready && !closed) return false;
-      return true;
     },
     collectGarbage(): void {
       broadcast(GC_MESSAGE);
