@@ -135,6 +135,45 @@ const pass4Kernel = (fnName) =>
   ];
 });
 
+/**
+ * The first radix-4 pass (s = 1): pass4's loops made one, a group per iteration (its three
+ * twiddles, one butterfly): the same operations in the same order as pass4 with s = 1,
+ * without an inner loop that runs once per group.
+ */
+const pass4FirstKernel = (fnName) =>
+  emit(fnName, [["src", I32], ["dst", I32], ["tw", I32], ["m", I32]], () => {
+  declare({ sb: I32, sb2: I32, sb3: I32, gap: I32, gap2: I32, gap3: I32, i: I32, o: I32, end: I32 });
+  declare({ conj: V128, w1r: V128, w1i: V128, w2r: V128, w2i: V128, w3r: V128, w3i: V128 });
+  declare({ a0: V128, a1: V128, a2: V128, a3: V128, t0: V128, t1: V128, t2: V128, t3: V128, b: V128 });
+  return [
+    ...set("conj", conjugator()),
+    ...set("sb", i32(16)),
+    ...set("sb2", i32(32)),
+    ...set("sb3", i32(48)),
+    ...set("gap", shl(get("m"), i32(4))),
+    ...set("gap2", shl(get("gap"), i32(1))),
+    ...set("gap3", add(get("gap2"), get("gap"))),
+    ...set("i", get("src")),
+    ...set("o", get("dst")),
+    ...set("end", add(get("src"), get("gap"))),
+    ...doWhile(
+      [
+        ...set("w1r", load(get("tw"), 0)),
+        ...set("w1i", load(get("tw"), 16)),
+        ...set("w2r", load(get("tw"), 32)),
+        ...set("w2i", load(get("tw"), 48)),
+        ...set("w3r", load(get("tw"), 64)),
+        ...set("w3i", load(get("tw"), 80)),
+        ...set("tw", add(get("tw"), i32(96))),
+        ...radix4Butterfly(true),
+        ...set("i", add(get("i"), i32(16))),
+        ...set("o", add(get("o"), i32(64))),
+      ],
+      ltU(get("i"), get("end")),
+    ),
+  ];
+});
+
 /** The radix-4 DIF butterfly at input i (gaps gap..gap3) and output o (gaps sb..sb3). */
 function radix4Butterfly(twiddled) {
   const out = (at, local, k) =>
@@ -372,7 +411,7 @@ for (const [suffix, kind, list] of [["", FLOAT64, functions], ["Pairs32", FLOAT3
   lanes = kind;
   emitTo = list;
   // The pair inverse ends in swapScaleUnpackPairs32 instead of swapScale.
-  const kernels = [pass4Kernel, pass4lastKernel, pass8lastKernel, pass2lastKernel, realForwardKernel, realInverseKernel, ...(kind === FLOAT64 ? [swapScaleKernel] : [])];
+  const kernels = [pass4Kernel, pass4lastKernel, pass8lastKernel, pass2lastKernel, realForwardKernel, realInverseKernel, ...(kind === FLOAT64 ? [swapScaleKernel] : []), pass4FirstKernel];
   for (const kernel of kernels) kernel(kernel.name.replace("Kernel", suffix));
 }
 // The pair kernels' own helpers (float32 lanes still set by the loop's last round).

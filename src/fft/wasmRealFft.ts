@@ -7,6 +7,8 @@ import { isCurrentKernelMemory, kernelMemory, type KernelMemory, type KernelRegi
 /** The exports of the module built by scripts/gen_fft_wasm.mjs (byte addresses, counts in complex points). */
 interface FftKernels {
   pass4(src: number, dst: number, tw: number, m: number, s: number): void;
+  /** pass4 with s = 1 (the first pass). */
+  pass4First(src: number, dst: number, tw: number, m: number): void;
   pass8last(src: number, dst: number, s: number): void;
   pass4last(src: number, dst: number, s: number): void;
   pass2last(src: number, dst: number, s: number): void;
@@ -19,6 +21,7 @@ interface FftKernels {
 /** The float32 pair kernels (the generator's second module; see scripts/gen_fft_wasm.mjs). */
 interface PairKernels {
   pass4Pairs32(src: number, dst: number, tw: number, m: number, s: number): void;
+  pass4FirstPairs32(src: number, dst: number, tw: number, m: number): void;
   pass8lastPairs32(src: number, dst: number, s: number): void;
   pass4lastPairs32(src: number, dst: number, s: number): void;
   pass2lastPairs32(src: number, dst: number, s: number): void;
@@ -230,7 +233,9 @@ const complexForward = (wasm: FftKernels, plan: Plan, input: number = plan.buffe
   let groups = plan.m;
   for (let pass = 0; pass < general; pass++) {
     groups /= 4;
-    wasm.pass4(src, dst, plan.passTwiddles[pass]!, groups, plan.strides[pass]!);
+    // The first pass has s = 1 (strides start at 1).
+    if (pass === 0) wasm.pass4First(src, dst, plan.passTwiddles[0]!, groups);
+    else wasm.pass4(src, dst, plan.passTwiddles[pass]!, groups, plan.strides[pass]!);
     src = dst;
     dst = dst === plan.bufferB ? plan.bufferA : plan.bufferB;
   }
@@ -249,7 +254,8 @@ const complexForwardPairs32 = (wasm: PairKernels, plan: Plan, tables: PairTables
   let groups = plan.m;
   for (let pass = 0; pass < general; pass++) {
     groups /= 4;
-    wasm.pass4Pairs32(src, dst, tables.passTwiddles[pass]!, groups, plan.strides[pass]!);
+    if (pass === 0) wasm.pass4FirstPairs32(src, dst, tables.passTwiddles[0]!, groups);
+    else wasm.pass4Pairs32(src, dst, tables.passTwiddles[pass]!, groups, plan.strides[pass]!);
     src = dst;
     dst = dst === plan.bufferB ? plan.bufferA : plan.bufferB;
   }
