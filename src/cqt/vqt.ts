@@ -520,20 +520,16 @@ export class ResponseEngine {
 
   /**
    * As {@link responses}, frame t0 + i's row values written straight to kernel-memory byte address
-   * `address + i * frameBytes` (WebAssembly kernels only: see {@link direct}).
+   * `address + i * frameBytes` (WebAssembly kernels only: see {@link directMemory}).
    */
   responsesAt(o: number, c: number, t0: number, t1: number, address: number, frameBytes: number): void {
     this.respond(o, c, t0, t1, { out: null, at: address, step: frameBytes });
   }
 
-  /** Whether {@link responsesAt} can serve (the WebAssembly kernels and kernel memory are there). */
-  get direct(): boolean {
-    return this.memory !== null && this.products.every((p) => p.applyAt !== undefined) && this.sliding.every((bands) => bands.every((b) => b.runAt !== undefined));
-  }
-
-  /** The kernel memory row values go to with {@link responsesAt} (see {@link direct}). */
-  kernelMemory(): FftMemory | null {
-    return this.memory;
+  /** The kernel memory {@link responsesAt} writes to, or null where it cannot serve (no WebAssembly kernels). */
+  directMemory(): FftMemory | null {
+    const direct = this.products.every((p) => p.applyAt !== undefined) && this.sliding.every((bands) => bands.every((b) => b.runAt !== undefined));
+    return direct ? this.memory : null;
   }
 
   private respond(o: number, c: number, t0: number, t1: number, dest: RowDest): void {
@@ -607,8 +603,8 @@ export const cqtFrames = (
 
 const responseFrames = (engine: ResponseEngine, plan: CqtPlan, channels: number, out: FloatArray, layout: SpectrumLayout, t0: number, t1: number): void => {
   const { frameStride, binStride, channelStride } = layout;
-  const memory = engine.kernelMemory();
-  if (memory !== null && engine.direct && channels === 1 && binStride === 1 && frameStride === plan.nBins) {
+  const memory = engine.directMemory();
+  if (memory !== null && channels === 1 && binStride === 1 && frameStride === plan.nBins) {
     directFrames(engine, memory, plan, out, t0, t1);
     return;
   }
@@ -645,7 +641,8 @@ const responseFrames = (engine: ResponseEngine, plan: CqtPlan, channels: number,
 const directFrames = (engine: ResponseEngine, memory: FftMemory, plan: CqtPlan, out: FloatArray, t0: number, t1: number): void => {
   const frameValues = 2 * plan.nBins;
   const block = memory.area("cqt", "frames", frameValues * ANCHOR_INTERVAL);
-  const demote = out instanceof Float32Array ? stftKernels(memory.memory) : null;
+  const kernels = memory.memory;
+  const demote = out instanceof Float32Array && kernels !== undefined ? stftKernels(kernels) : null;
   for (let b0 = t0; b0 < t1; b0 += ANCHOR_INTERVAL) {
     const b1 = Math.min(t1, b0 + ANCHOR_INTERVAL);
     for (let o = 0; o < plan.octaves.length; o++) {
@@ -655,7 +652,7 @@ const directFrames = (engine: ResponseEngine, memory: FftMemory, plan: CqtPlan, 
     // Views after the products: a first transform of a size may have grown the memory.
     if (demote !== null) {
       demote.demotePacked(8 * block, 8 * block, count / 2);
-      out.set(memory.memory.f32.subarray(2 * block, 2 * block + count), frameValues * b0);
+      out.set(kernels.f32.subarray(2 * block, 2 * block + count), frameValues * b0);
     } else {
       out.set(memory.heap().subarray(block, block + count), frameValues * b0);
     }
