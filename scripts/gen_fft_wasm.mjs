@@ -89,6 +89,12 @@ let emitTo = functions;
 /** A function with named locals (util/wasm.ts's `func`) into the module being filled. */
 const emit = (...args) => emitTo.push(func(...args));
 
+/** A group's twiddles ω^{p}, ω^{2p}, ω^{3p} (pairs) from tw into w1r .. w3i, and tw moved to the next group's. */
+const groupTwiddles = () => [
+  ...[1, 2, 3].flatMap((k) => [...set(`w${k}r`, load(get("tw"), 32 * (k - 1))), ...set(`w${k}i`, load(get("tw"), 32 * (k - 1) + 16))]),
+  ...set("tw", add(get("tw"), i32(96))),
+];
+
 /**
  * Radix-4 Stockham pass: m groups p, each with its twiddles ω^{p}, ω^{2p}, ω^{3p}
  * (96 bytes at tw, in p order), over s contiguous points q. Byte addresses.
@@ -111,13 +117,7 @@ const pass4Kernel = (fnName) =>
     ...set("o", get("dst")),
     ...doWhile(
       [
-        ...set("w1r", load(get("tw"), 0)),
-        ...set("w1i", load(get("tw"), 16)),
-        ...set("w2r", load(get("tw"), 32)),
-        ...set("w2i", load(get("tw"), 48)),
-        ...set("w3r", load(get("tw"), 64)),
-        ...set("w3i", load(get("tw"), 80)),
-        ...set("tw", add(get("tw"), i32(96))),
+        ...groupTwiddles(),
         ...set("qEnd", add(get("i"), get("sb"))),
         ...doWhile(
           [
@@ -158,13 +158,7 @@ const pass4FirstKernel = (fnName) =>
     ...set("end", add(get("src"), get("gap"))),
     ...doWhile(
       [
-        ...set("w1r", load(get("tw"), 0)),
-        ...set("w1i", load(get("tw"), 16)),
-        ...set("w2r", load(get("tw"), 32)),
-        ...set("w2i", load(get("tw"), 48)),
-        ...set("w3r", load(get("tw"), 64)),
-        ...set("w3i", load(get("tw"), 80)),
-        ...set("tw", add(get("tw"), i32(96))),
+        ...groupTwiddles(),
         ...radix4Butterfly(true),
         ...set("i", add(get("i"), i32(16))),
         ...set("o", add(get("o"), i32(64))),
