@@ -506,7 +506,7 @@ emit("swapScaleUnpackPairs32", [["src", I32], ["dstA", I32], ["dstB", I32], ["co
 
 /**
  * As swapScaleUnpackPairs32, each widened value then divided by `divisor` in float64 and rounded to
- * float32 (outputKernels' divideTo32 fused in: the same operations, so the same bits), the two
+ * float32 (outputKernels' divide32 fused in, its result stored as float32: the same operations, so the same bits), the two
  * transforms' float32 samples to dstA and dstB (8 bytes a point each).
  */
 emit("swapScaleDividePairs32", [["src", I32], ["dstA", I32], ["dstB", I32], ["count", I32], ["scale", F64], ["divisor", F64]], () => {
