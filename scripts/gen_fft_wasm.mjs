@@ -481,55 +481,40 @@ emit("productPairs32", [["x", I32], ["q", I32], ["out", I32], ["count", I32]], (
 /**
  * The end of the pair inverse: count >= 1 points at src, each swapped and scaled in float32
  * (swapScale's step), then widened to float64 complex values, the first transform's to dstA,
- * the second's to dstB.
+ * the second's to dstB (swapScaleUnpackPairs32). With `divided` (swapScaleDividePairs32, one
+ * more parameter): each widened value then divided by `divisor` in float64 and rounded to
+ * float32 (outputKernels' divide32 fused in, its result stored as float32: the same operations,
+ * so the same bits), 8 bytes a point to each of dstA and dstB.
  */
-emit("swapScaleUnpackPairs32", [["src", I32], ["dstA", I32], ["dstB", I32], ["count", I32], ["scale", F64]], () => {
-  declare({ end: I32, factor: V128, v: V128 });
-  const promoteLow = (a) => [...a, ...F64X2_PROMOTE_LOW_F32X4];
+const unpackPairsKernel = (fnName, divided) =>
+  emit(fnName, [["src", I32], ["dstA", I32], ["dstB", I32], ["count", I32], ["scale", F64], ...(divided ? [["divisor", F64]] : [])], () => {
+  declare({ end: I32, factor: V128, ...(divided ? { by: V128 } : {}), v: V128 });
+  const HIGH_HALF = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
+  /** The low two lanes of `a` widened to float64, stored at `dst` (divided and rounded back with `divided`). */
+  const put = (dst, a) => divided
+    ? [...get(dst), ...a, ...F64X2_PROMOTE_LOW_F32X4, ...get("by"), ...F64X2_DIV, ...F32X4_DEMOTE_F64X2_ZERO, ...V128_STORE64_LANE(0, 0)]
+    : store(get(dst), [...a, ...F64X2_PROMOTE_LOW_F32X4]);
+  const step = divided ? 8 : 16;
   return [
     ...set("factor", lanes.splatF64(get("scale"))),
+    ...(divided ? set("by", [...get("divisor"), ...F64X2_SPLAT]) : []),
     ...set("end", add(get("src"), shl(get("count"), i32(4)))),
     ...doWhile(
       [
         ...set("v", load(get("src"))),
         ...set("v", fmul(swap("v"), get("factor"))),
-        ...store(get("dstA"), promoteLow(get("v"))),
-        ...store(get("dstB"), promoteLow(shuffle(get("v"), get("v"), [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15]))),
+        ...put("dstA", get("v")),
+        ...put("dstB", shuffle(get("v"), get("v"), HIGH_HALF)),
         ...set("src", add(get("src"), i32(16))),
-        ...set("dstA", add(get("dstA"), i32(16))),
-        ...set("dstB", add(get("dstB"), i32(16))),
+        ...set("dstA", add(get("dstA"), i32(step))),
+        ...set("dstB", add(get("dstB"), i32(step))),
       ],
       ltU(get("src"), get("end")),
     ),
   ];
 });
-
-/**
- * As swapScaleUnpackPairs32, each widened value then divided by `divisor` in float64 and rounded to
- * float32 (outputKernels' divide32 fused in, its result stored as float32: the same operations, so the same bits), the two
- * transforms' float32 samples to dstA and dstB (8 bytes a point each).
- */
-emit("swapScaleDividePairs32", [["src", I32], ["dstA", I32], ["dstB", I32], ["count", I32], ["scale", F64], ["divisor", F64]], () => {
-  declare({ end: I32, factor: V128, by: V128, v: V128 });
-  const divided = (a) => [...a, ...F64X2_PROMOTE_LOW_F32X4, ...get("by"), ...F64X2_DIV, ...F32X4_DEMOTE_F64X2_ZERO];
-  return [
-    ...set("factor", lanes.splatF64(get("scale"))),
-    ...set("by", [...get("divisor"), ...F64X2_SPLAT]),
-    ...set("end", add(get("src"), shl(get("count"), i32(4)))),
-    ...doWhile(
-      [
-        ...set("v", load(get("src"))),
-        ...set("v", fmul(swap("v"), get("factor"))),
-        ...get("dstA"), ...divided(get("v")), ...V128_STORE64_LANE(0, 0),
-        ...get("dstB"), ...divided(shuffle(get("v"), get("v"), [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15])), ...V128_STORE64_LANE(0, 0),
-        ...set("src", add(get("src"), i32(16))),
-        ...set("dstA", add(get("dstA"), i32(8))),
-        ...set("dstB", add(get("dstB"), i32(8))),
-      ],
-      ltU(get("src"), get("end")),
-    ),
-  ];
-});
+unpackPairsKernel("swapScaleUnpackPairs32", false);
+unpackPairsKernel("swapScaleDividePairs32", true);
 
 lanes = FLOAT64;
 emitTo = functions;

@@ -439,6 +439,13 @@ const fftMemoryOver = (k: Instance): FftMemory => {
     if (divisor === undefined) pairs!.swapScaleUnpackPairs32(result, 8 * outA, 8 * outB, plan.m, 1 / (2 * plan.m));
     else pairs!.swapScaleDividePairs32(result, 8 * outA, 8 * outB, plan.m, 1 / (2 * plan.m), divisor);
   };
+  /** The pair irfft of size n of the pair spectrum at `x` times the table at `q` (see inversePairs32 and inverseDividedPairs32). */
+  const filteredInverse = (n: number, x: number, q: number, outA: number, outB: number, divisor?: number): void => {
+    const plan = planOf(k, n);
+    const tables = pairs32Of(k, plan);
+    pairs!.productPairs32(8 * x, 8 * q, plan.bufferA, plan.m + 1);
+    inverseInPlace(plan, tables, outA, outB, divisor);
+  };
   return {
     memory: km,
     heap: () => km.f64,
@@ -487,17 +494,9 @@ const fftMemoryOver = (k: Instance): FftMemory => {
         return at / 8;
       },
       inversePairs32(n: number, x: number, q: number, outA: number, outB: number): void {
-        const plan = planOf(k, n);
-        const tables = pairs32Of(k, plan);
-        pairs.productPairs32(8 * x, 8 * q, plan.bufferA, plan.m + 1);
-        inverseInPlace(plan, tables, outA, outB);
+        filteredInverse(n, x, q, outA, outB);
       },
-      inverseDividedPairs32(n: number, x: number, q: number, outA: number, outB: number, divisor: number): void {
-        const plan = planOf(k, n);
-        const tables = pairs32Of(k, plan);
-        pairs.productPairs32(8 * x, 8 * q, plan.bufferA, plan.m + 1);
-        inverseInPlace(plan, tables, outA, outB, divisor);
-      },
+      inverseDividedPairs32: filteredInverse,
       inverseStagedPairs32(n: number, outA: number, outB: number): void {
         const plan = planOf(k, n);
         inverseInPlace(plan, pairs32Of(k, plan), outA, outB);

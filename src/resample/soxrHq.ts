@@ -334,14 +334,15 @@ function decimateBlockPairs32(
   const inB = inA + n + 2;
   const outA = inB + n + 2;
   const outB = outA + n / 2 + 2;
-  const kernels = map.multiplier === 1 && sm.memory !== undefined ? outputKernels(sm.memory) : null;
-  // A float32 signal's blocks are staged as float32 (half the bytes, no conversion); the transform reads them so.
-  const single = x instanceof Float32Array;
-  let heap32: Float32Array | null = null;
   // Float32 output without a multiplier: the inverse itself divides in float64 and rounds to float32 as it unpacks the
   // pair (divide32's operations, without a second pass over float64 outputs), and emit copies float32 (a float64 ->
   // float32 `set` converts element by element: the first halving of 180 s, in-process, 17.3 -> 14.8 ms in session 15).
   const divided = map.multiplier === 1 && out instanceof Float32Array;
+  // Otherwise float64 outputs divided in place (no multiplier) before the copy, or a scalar loop.
+  const kernels = !divided && map.multiplier === 1 && sm.memory !== undefined ? outputKernels(sm.memory) : null;
+  // A float32 signal's blocks are staged as float32 (half the bytes, no conversion); the transform reads them so.
+  const single = x instanceof Float32Array;
+  let heap32: Float32Array | null = null;
   /** Block `blockIndex`'s outputs, left by the inverse at heap index `at`, into `out` (one function for the whole loop). */
   const emit = (blockIndex: number, at: number): void => {
     const outputs = sm.heap();
