@@ -21,7 +21,7 @@
 import { onClearCaches } from "../util/clearCaches.js";
 import { kernelMemory } from "../util/kernelMemory.js";
 import { LOG_TINY, TINY, type PitchTransitions } from "./pitchTransitions.js";
-import { NO_POINTER, viterbiKernels, type ViterbiKernels } from "./viterbiKernels.js";
+import { NO_POINTER, SWEEP_CHAINS, viterbiKernels, type ViterbiKernels } from "./viterbiKernels.js";
 
 /**
  * Called with frame u's index before its observations are read: returns once they
@@ -193,6 +193,12 @@ const bestOverRows = (
  * corners is finite by the table's interval shape, and the margin exceeds the rounding.)
  * About 3 candidate costs per row instead of ~8, with no stack. False where a row has
  * no finite source (nothing settled: divide and conquer then).
+ * The left-to-right pass may also start afresh at any row that scans from its band's start
+ * (the kernel runs SWEEP_CHAINS such runs side by side, their latencies overlapping): each
+ * row's g stays at most its first argmax (a row whose window starts at or below a(q) and
+ * holds it finds it, else stops below it), so a run's first row, exact over its whole band,
+ * is at least the g before it, g stays monotone, and the right-to-left pass and the
+ * argument above are unchanged.
  */
 const sweepRows = (
   previous: Float64Array,
@@ -226,12 +232,15 @@ const sweepRows = (
     }
     return hi;
   };
+  // The kernel runs the rows in SWEEP_CHAINS runs of `length` side by side; each run's first row scans its whole band.
+  const length = Math.ceil(nPitch / SWEEP_CHAINS);
   for (let q = 0; q < nPitch; q++) {
     row = q * span + half - q;
     const bandLo = q - half > 0 ? q - half : 0;
     const bandHi = q + half < nPitch - 1 ? q + half : nPitch - 1;
-    const lo = arg > bandLo ? arg : bandLo;
-    let hi = q === 0 || q === nPitch - 1 ? bandHi : arg + step < bandHi ? arg + step : bandHi;
+    const whole = q % length === 0 || q === nPitch - 1;
+    const lo = arg > bandLo && !whole ? arg : bandLo;
+    let hi = whole ? bandHi : arg + step < bandHi ? arg + step : bandHi;
     best = -Infinity;
     arg = -1;
     scanTo(lo, hi);

@@ -9,7 +9,7 @@
 import { kernelsOverMemory } from "../util/kernelMemory.js";
 import {
   F64, F64_ADD, F64_EQ, F64_GE, F64_GT, F64_LOAD, F64_LT, F64_MAX, F64_MIN, F64_STORE, F64X2_ADD, F64X2_EXTRACT_LANE, F64X2_GT, F64X2_SPLAT,
-  I32, I32_AND, I32_EQ, I32_EQZ, I32_GE_S, I32_GT_S, I32_LE_S, I32_LOAD, I32_LOAD8_U, I32_LT_S, I32_OR, I32_SHR_S, I32_STORE, I32_STORE16,
+  I32, I32_AND, I32_DIV_U, I32_EQ, I32_EQZ, I32_GE_S, I32_GT_S, I32_LE_S, I32_LOAD, I32_LOAD8_U, I32_LT_S, I32_OR, I32_SHR_S, I32_STORE, I32_STORE16,
   I32_STORE8, I32_WRAP_I64, I64_EXTEND_I32_U, I64X2_ADD, I64X2_EXTRACT_LANE, I64X2_SPLAT, RETURN, SELECT, V128, V128_BITSELECT, V128_CONST,
   MEMORY_FILL, V128_LOAD, binary, declare, f64, func, get, i32, ifElse, ifThen, set, tee, wasmModule, whileLoop,
   i32Add as add, i32LeU, i32LtU, i32Mul as mul, i32Shl as shl, i32Sub as sub,
@@ -507,102 +507,127 @@ const maxOf = func(
   [F64],
 );
 
+/**
+ * Independent runs of rows the left-to-right sweep interleaves (see viterbi.ts `sweepRows`): each
+ * row's scan starts from the row before's source, a chain of loads and comparisons whose latency
+ * dominates; two runs in one loop overlap theirs. A run's first row scans its whole band.
+ */
+export const SWEEP_CHAINS = 2;
+
 const sweepRows = func(
   "sweepRows",
   [["previous", I32], ["base", I32], ["banded", I32], ["n", I32], ["half", I32], ["cost", I32], ["from", I32], ["reached", I32], ["step", I32]],
   () => {
-    declare({
-      q: I32, span: I32, row: I32, bandLo: I32, bandHi: I32, lo: I32, hi: I32, k: I32, p: I32, arg: I32, next: I32, gt: I32,
-      pp: I32, bb: I32, pEnd: I32, best: F64, c: F64,
-    });
-    /** The cost of source `k` (an expression) into row q (`row` = q span + half - q). */
-    const candidate = (k: number[]): number[] => fadd(loadF(at8("previous", add(get("base"), k))), loadF(at8("banded", add(get("row"), k))));
-    /** Sources k = from .. to (inclusive) of row q, ascending, into best / arg (strict comparison). */
-    const scanTo = (from: number[], to: string): number[] => [
-      ...set("k", from),
-      ...set("pp", at8("previous", add(get("base"), get("k")))),
-      ...set("bb", at8("banded", add(get("row"), get("k")))),
-      ...set("pEnd", at8("previous", add(get("base"), get(to)))),
-      ...whileLoop(i32LeU(get("pp"), get("pEnd")), [
-        ...set("c", fadd(loadF(get("pp")), loadF(get("bb")))),
-        ...set("gt", fgt(get("c"), get("best"))),
-        ...set("best", pick(get("c"), get("best"), get("gt"))),
-        ...set("arg", pick(get("k"), get("arg"), get("gt"))),
-        ...set("k", add(get("k"), i32(1))),
-        ...set("pp", add(get("pp"), i32(8))),
-        ...set("bb", add(get("bb"), i32(8))),
+    const chains = Array.from({ length: SWEEP_CHAINS }, (_, j) => j);
+    const locals: Record<string, number> = { i: I32, span: I32, length: I32, tail: I32, q: I32, row: I32, next: I32, hi: I32, best: F64, arg: I32, k: I32, pp: I32, bb: I32, pEnd: I32, c: F64, gt: I32 };
+    for (const j of chains) {
+      for (const name of ["q", "start", "row", "bandLo", "bandHi", "lo", "hi", "k", "p", "arg", "next", "gt", "pp", "bb", "pEnd"]) locals[`${name}${j}`] = I32;
+      for (const name of ["best", "c", "c0", "c1", "c2"]) locals[`${name}${j}`] = F64;
+    }
+    declare(locals);
+    /** Sources k = from .. to (inclusive) of the row at local `row`, ascending, into best / arg (strict comparison); locals suffixed `x`. */
+    const scanTo = (x: string, from: number[], to: string): number[] => [
+      ...set(`k${x}`, from),
+      ...set(`pp${x}`, at8("previous", add(get("base"), get(`k${x}`)))),
+      ...set(`bb${x}`, at8("banded", add(get(`row${x}`), get(`k${x}`)))),
+      ...set(`pEnd${x}`, at8("previous", add(get("base"), get(to)))),
+      ...whileLoop(i32LeU(get(`pp${x}`), get(`pEnd${x}`)), [
+        ...set(`c${x}`, fadd(loadF(get(`pp${x}`)), loadF(get(`bb${x}`)))),
+        ...set(`gt${x}`, fgt(get(`c${x}`), get(`best${x}`))),
+        ...set(`best${x}`, pick(get(`c${x}`), get(`best${x}`), get(`gt${x}`))),
+        ...set(`arg${x}`, pick(get(`k${x}`), get(`arg${x}`), get(`gt${x}`))),
+        ...set(`k${x}`, add(get(`k${x}`), i32(1))),
+        ...set(`pp${x}`, add(get(`pp${x}`), i32(8))),
+        ...set(`bb${x}`, add(get(`bb${x}`), i32(8))),
       ]),
     ];
     /** While the best is the last source scanned, `step` more. */
-    const gallop = whileLoop([...[...get("arg"), ...get("hi"), ...I32_EQ], ...lts(get("hi"), get("bandHi")), ...I32_AND], [
-      ...set("next", add(get("hi"), get("step"))),
-      ...ifThen(gts(get("next"), get("bandHi")), set("next", get("bandHi"))),
-      ...scanTo(add(get("hi"), i32(1)), "next"),
-      ...set("hi", get("next")),
-    ]);
-    const rowOf = (q: string): number[] => set("row", sub(add(mul(get(q), get("span")), get("half")), get(q)));
+    const gallop = (x: string): number[] =>
+      whileLoop([...[...get(`arg${x}`), ...get(`hi${x}`), ...I32_EQ], ...lts(get(`hi${x}`), get(`bandHi${x}`)), ...I32_AND], [
+        ...set(`next${x}`, add(get(`hi${x}`), get("step"))),
+        ...ifThen(gts(get(`next${x}`), get(`bandHi${x}`)), set(`next${x}`, get(`bandHi${x}`))),
+        ...scanTo(x, add(get(`hi${x}`), i32(1)), `next${x}`),
+        ...set(`hi${x}`, get(`next${x}`)),
+      ]);
+    const rowOf = (x: string): number[] => set(`row${x}`, sub(add(mul(get(`q${x}`), get("span")), get("half")), get(`q${x}`)));
+    /** The first best of three costs in locals c0, c1, c2 (sources lo, lo + 1, lo + 2) as a sequential strict scan from -Infinity finds it. */
+    const firstOfThree = (x: string): number[] => [
+      ...set(`gt${x}`, fgt(get(`c1${x}`), get(`c0${x}`))),
+      ...set(`best${x}`, pick(get(`c1${x}`), get(`c0${x}`), get(`gt${x}`))),
+      ...set(`arg${x}`, add(get(`lo${x}`), get(`gt${x}`))),
+      ...set(`gt${x}`, fgt(get(`c2${x}`), get(`best${x}`))),
+      ...set(`best${x}`, pick(get(`c2${x}`), get(`best${x}`), get(`gt${x}`))),
+      ...set(`arg${x}`, pick(add(get(`lo${x}`), i32(2)), get(`arg${x}`), get(`gt${x}`))),
+      // Nothing finite: no source (as the scan leaves it).
+      ...ifThen(not(fgt(get(`best${x}`), f64(-Infinity))), set(`arg${x}`, i32(-1))),
+    ];
+    /** Left to right, row q of run x (its first row from `start`): from its predecessor's source, a few sources on, further while the best is the last. */
+    const rowStep = (x: string): number[] => [
+      ...rowOf(x),
+      ...set(`bandLo${x}`, sub(get(`q${x}`), get("half"))),
+      ...ifThen(lts(get(`bandLo${x}`), i32(0)), set(`bandLo${x}`, i32(0))),
+      ...set(`bandHi${x}`, add(get(`q${x}`), get("half"))),
+      ...ifThen(gts(get(`bandHi${x}`), sub(get("n"), i32(1))), set(`bandHi${x}`, sub(get("n"), i32(1)))),
+      ...set(`lo${x}`, pick(get(`arg${x}`), get(`bandLo${x}`), gts(get(`arg${x}`), get(`bandLo${x}`)))),
+      ...set(`hi${x}`, add(get(`arg${x}`), get("step"))),
+      ...ifThen(gts(get(`hi${x}`), get(`bandHi${x}`)), set(`hi${x}`, get(`bandHi${x}`))),
+      // A run's first row and the last row: their whole band.
+      ...ifThen([...[...get(`q${x}`), ...get(`start${x}`), ...I32_EQ], ...[...get(`q${x}`), ...sub(get("n"), i32(1)), ...I32_EQ], ...I32_OR], [
+        ...set(`lo${x}`, get(`bandLo${x}`)),
+        ...set(`hi${x}`, get(`bandHi${x}`)),
+      ]),
+      // Mostly two sources then one more by the gallop: those three at once (a wider scan only
+      // widens the window each first argmax holds over; see viterbi.ts sweepRows).
+      ...ifElse(
+        [...[...get(`hi${x}`), ...add(get(`lo${x}`), i32(1)), ...I32_EQ], ...lts(get(`hi${x}`), get(`bandHi${x}`)), ...I32_AND],
+        [
+          ...set(`pp${x}`, at8("previous", add(get("base"), get(`lo${x}`)))),
+          ...set(`bb${x}`, at8("banded", add(get(`row${x}`), get(`lo${x}`)))),
+          ...[0, 1, 2].flatMap((j) => set(`c${j}${x}`, fadd(loadF(get(`pp${x}`), 8 * j), loadF(get(`bb${x}`), 8 * j)))),
+          ...firstOfThree(x),
+          ...set(`hi${x}`, add(get(`lo${x}`), i32(2))),
+        ],
+        [...set(`best${x}`, f64(-Infinity)), ...set(`arg${x}`, i32(-1)), ...scanTo(x, get(`lo${x}`), `hi${x}`)],
+      ),
+      ...gallop(x),
+      // The previous frame's source of this target, beyond: if better, scan up to it.
+      ...set(`p${x}`, sub(loadI(at4("from", get(`q${x}`))), get("base"))),
+      ...ifThen([...gts(get(`p${x}`), get(`hi${x}`)), ...les(get(`p${x}`), get(`bandHi${x}`)), ...I32_AND], [
+        ...ifThen(fgt(fadd(loadF(at8("previous", add(get("base"), get(`p${x}`)))), loadF(at8("banded", add(get(`row${x}`), get(`p${x}`))))), get(`best${x}`)), [
+          ...set(`next${x}`, add(get(`p${x}`), get("step"))),
+          ...ifThen(gts(get(`next${x}`), get(`bandHi${x}`)), set(`next${x}`, get(`bandHi${x}`))),
+          ...scanTo(x, add(get(`hi${x}`), i32(1)), `next${x}`),
+          ...set(`hi${x}`, get(`next${x}`)),
+          ...gallop(x),
+        ]),
+      ]),
+      ...ifThen(lts(get(`arg${x}`), i32(0)), [...i32(0), ...RETURN]),
+      ...storeF(at8("cost", get(`q${x}`)), get(`best${x}`)),
+      ...storeI(at4("from", get(`q${x}`)), add(get("base"), get(`arg${x}`))),
+      ...storeI(at4("reached", get(`q${x}`)), get(`hi${x}`)),
+      ...set(`q${x}`, add(get(`q${x}`), i32(1))),
+    ];
+    const last = SWEEP_CHAINS - 1;
     return [
       ...set("span", add(shl(get("half"), i32(1)), i32(1))),
-      // Left to right: each target from its predecessor's source, a few sources on, further while the best is the last.
-      ...set("arg", i32(0)),
-      ...forRange("q", i32(0), get("n"), [
-        ...rowOf("q"),
-        ...set("bandLo", sub(get("q"), get("half"))),
-        ...ifThen(lts(get("bandLo"), i32(0)), set("bandLo", i32(0))),
-        ...set("bandHi", add(get("q"), get("half"))),
-        ...ifThen(gts(get("bandHi"), sub(get("n"), i32(1))), set("bandHi", sub(get("n"), i32(1)))),
-        ...set("lo", pick(get("arg"), get("bandLo"), gts(get("arg"), get("bandLo")))),
-        ...set("hi", add(get("arg"), get("step"))),
-        ...ifThen(gts(get("hi"), get("bandHi")), set("hi", get("bandHi"))),
-        // The first and last targets: their whole band.
-        ...ifThen([...[...get("q"), ...I32_EQZ], ...[...get("q"), ...sub(get("n"), i32(1)), ...I32_EQ], ...I32_OR], set("hi", get("bandHi"))),
-        ...set("best", f64(-Infinity)),
-        ...set("arg", i32(-1)),
-        // Mostly two sources then one more by the gallop: those three unrolled (a wider scan only
-        // widens the window each first argmax holds over; see viterbi.ts sweepRows).
-        ...ifElse(
-          [...[...get("hi"), ...add(get("lo"), i32(1)), ...I32_EQ], ...lts(get("hi"), get("bandHi")), ...I32_AND],
-          [
-            ...set("pp", at8("previous", add(get("base"), get("lo")))),
-            ...set("bb", at8("banded", add(get("row"), get("lo")))),
-            ...[0, 1, 2].flatMap((j) => [
-              ...set("c", fadd(loadF(get("pp"), 8 * j), loadF(get("bb"), 8 * j))),
-              ...set("gt", fgt(get("c"), get("best"))),
-              ...set("best", pick(get("c"), get("best"), get("gt"))),
-              ...set("arg", pick(add(get("lo"), i32(j)), get("arg"), get("gt"))),
-            ]),
-            ...set("hi", add(get("lo"), i32(2))),
-          ],
-          scanTo(get("lo"), "hi"),
-        ),
-        ...gallop,
-        // The previous frame's source of this target, beyond: if better, scan up to it.
-        ...set("p", sub(loadI(at4("from", get("q"))), get("base"))),
-        ...ifThen([...gts(get("p"), get("hi")), ...les(get("p"), get("bandHi")), ...I32_AND], [
-          ...ifThen(fgt(candidate(get("p")), get("best")), [
-            ...set("next", add(get("p"), get("step"))),
-            ...ifThen(gts(get("next"), get("bandHi")), set("next", get("bandHi"))),
-            ...scanTo(add(get("hi"), i32(1)), "next"),
-            ...set("hi", get("next")),
-            ...gallop,
-          ]),
-        ]),
-        ...ifThen(lts(get("arg"), i32(0)), [...i32(0), ...RETURN]),
-        ...storeF(at8("cost", get("q")), get("best")),
-        ...storeI(at4("from", get("q")), add(get("base"), get("arg"))),
-        ...storeI(at4("reached", get("q")), get("hi")),
-      ]),
+      // Run j: rows [j length, (j + 1) length), the last run `tail` rows shorter.
+      ...set("length", [...add(get("n"), i32(last)), ...i32(SWEEP_CHAINS), ...I32_DIV_U]),
+      ...set("tail", sub(mul(get("length"), i32(SWEEP_CHAINS)), get("n"))),
+      ...chains.flatMap((j) => [...set(`start${j}`, mul(get("length"), i32(j))), ...set(`q${j}`, get(`start${j}`)), ...set(`arg${j}`, i32(0))]),
+      // Every run a row at a time, then the runs but the last while they have rows.
+      ...forRange("i", get("tail"), get("length"), chains.flatMap((j) => rowStep(`${j}`))),
+      ...forRange("i", i32(0), get("tail"), chains.slice(0, last).flatMap((j) => rowStep(`${j}`))),
       // Right to left: each target scanned up to its successor's source (its first argmax there then holds).
       ...set("q", sub(get("n"), i32(2))),
       ...whileLoop([...get("q"), ...i32(0), ...I32_GE_S], [
-        ...rowOf("q"),
+        ...set("row", sub(add(mul(get("q"), get("span")), get("half")), get("q"))),
         ...set("next", sub(loadI(at4("from", add(get("q"), i32(1)))), get("base"))),
         ...ifThen(gts(get("next"), add(get("q"), get("half"))), set("next", add(get("q"), get("half")))),
         ...set("hi", loadI(at4("reached", get("q")))),
         ...ifThen(gts(get("next"), get("hi")), [
           ...set("best", loadF(at8("cost", get("q")))),
           ...set("arg", sub(loadI(at4("from", get("q"))), get("base"))),
-          ...scanTo(add(get("hi"), i32(1)), "next"),
+          ...scanTo("", add(get("hi"), i32(1)), "next"),
           ...storeF(at8("cost", get("q")), get("best")),
           ...storeI(at4("from", get("q")), add(get("base"), get("arg"))),
         ]),

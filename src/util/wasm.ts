@@ -128,6 +128,7 @@ export const F64_GE = [0x66];
 export const I32_ADD = [0x6a];
 export const I32_SUB = [0x6b];
 export const I32_MUL = [0x6c];
+export const I32_DIV_U = [0x6e];
 export const I32_AND = [0x71];
 export const I32_OR = [0x72];
 export const I32_SHL = [0x74];
