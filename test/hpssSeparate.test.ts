@@ -85,15 +85,17 @@ describe("effects.hpss passes (analyseFrames, harmonicBins, separateElements)", 
   const cases = [2, 1, 0.5, Infinity, 3].map((power) => ({ power, complement: false }))
     .concat([2, 1, 0.5].map((power) => ({ power, complement: true })));
   for (const precision of ["float32", "float64"] as Precision[]) {
-    for (const { power, complement } of cases) {
-      it(`${precision} power=${power}${complement ? " (librosa 1.0: percussive = 1 - harmonic mask)" : ""}: cut into ranges, equal to hpss on the STFT bit for bit`, () => {
+    for (const [{ power, complement }, overMag] of cases.flatMap((c) => [[c, false], [c, true]] as const)) {
+      const over = overMag ? ", the harmonic medians over the magnitudes" : "";
+      it(`${precision} power=${power}${complement ? " (librosa 1.0: percussive = 1 - harmonic mask)" : ""}${over}: cut into ranges, equal to hpss on the STFT bit for bit`, () => {
         const single = precision === "float32";
         const y = single ? Float32Array.from(signal) : signal;
         const make = (len: number) => (single ? new Float32Array(len) : new Float64Array(len));
         const marginPerc = power === 2 && !complement ? 2.5 : 1;
         const params: HpssParams = { winHarm: 31, winPerc: 17, power, marginHarm: 1, marginPerc, precision, complementPercussive: complement };
+        const mag = make(count);
         const b: SeparationBuffers = {
-          spectrum: make(2 * count), mag: make(count), harm: make(count), perc: make(count), out: make(4 * count),
+          spectrum: make(2 * count), mag, harm: overMag ? mag : make(count), perc: make(count), out: make(4 * count),
           parts: ["harmonic", "percussive"], returnMasks: false,
         };
         analyseFrames({ plan, signal: y, length, window }, b, params, 0, 37);

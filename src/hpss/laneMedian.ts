@@ -368,6 +368,11 @@ interface MaskKernel {
   prepare(count: number): MaskViews;
   /** Computes `out` from the other views for the `count` elements of the last `prepare`. */
   run(): void;
+  /**
+   * For float32: `mag` from `spectrum` (complexMagnitude, as {@link MagnitudeKernel}) for the
+   * `count` elements of the last `prepare`, in place, and true; false for float64 (no kernel).
+   */
+  magnitudes(): boolean;
 }
 
 /**
@@ -386,9 +391,11 @@ export const createMaskKernel = (single: boolean, power: number, complement = fa
   const View = single ? Float32Array : Float64Array;
   const bytes = single ? 4 : 8;
   let vectors = 0;
+  let elements = 0;
   let at = { constants: 0, harm: 0, perc: 0, mag: 0, spectrum: 0, out: 0 };
   return {
     prepare(count: number) {
+      elements = count;
       // Whole vectors: the lanes past `count` compute garbage that nobody reads.
       vectors = Math.ceil((count * bytes) / 16);
       const plane = 16 * vectors;
@@ -408,6 +415,12 @@ export const createMaskKernel = (single: boolean, power: number, complement = fa
     },
     run() {
       kernel.call(wasm, vectors, at.harm, at.perc, at.mag, 16, at.spectrum, 32, at.out, 64, at.constants);
+    },
+    magnitudes() {
+      if (!single) return false;
+      // Whole pairs (the planes hold whole vectors of four): a last odd value's partner is garbage nobody reads.
+      wasm.magnitude32(at.spectrum, elements + (elements & 1), at.mag);
+      return true;
     },
   };
 };

@@ -216,10 +216,12 @@ export function* separateSignalFlow(runner: HpssRunner, r: SignalHpssRequest): F
   const windowFrames = Math.min(nFrames, PART_FRAMES_PER_CHUNK + Math.ceil(plan.nFft / plan.hopLength) + 1);
   // Every element of these is written before it is read: no zero-fill.
   const uninitialised = { zero: false };
+  const mag = allocFloat(count, double, shared, uninitialised);
   const buffers: SeparationBuffers = {
     spectrum: allocFloat(2 * count, double, shared, uninitialised),
-    mag: allocFloat(count, double, shared, uninitialised),
-    harm: allocFloat(count, double, shared, uninitialised),
+    // The harmonic medians over the magnitudes (see SeparationBuffers.harm): 32 MB less for 180 s at 22050 Hz in float32.
+    mag,
+    harm: mag,
     perc: allocFloat(count, double, shared, uninitialised),
     // masks are real: istft reads them from an interleaved buffer in float64, as numpy's irfft of a real array.
     out: allocFloat(2 * nBins * windowFrames * parts.length, double || r.returnMasks, shared, uninitialised),

@@ -33,6 +33,11 @@ export interface SeparationBuffers {
   spectrum: FloatArray;
   /** Magnitudes and the harmonic and percussive medians, `nFrames x nBins`, in the working precision. */
   mag: FloatArray;
+  /**
+   * May be `mag` itself: pass 2 then writes the medians over the magnitudes (each bin's line is
+   * read whole before its medians are written), and pass 3 computes each magnitude again from
+   * the spectrum by pass 1's function (the same values), one buffer of the signal's size less.
+   */
   harm: FloatArray;
   perc: FloatArray;
   /**
@@ -148,12 +153,15 @@ const percussiveFrames = (pass: PercussivePass, b: SeparationBuffers, nBins: num
   }
 };
 
-/** The function filling `b.mag[i0 .. i1)` from `b.spectrum`: complexMagnitude, by the WebAssembly kernel on float32 (the same values). */
-const magnitudesOf = (b: SeparationBuffers, params: HpssParams): ((i0: number, i1: number) => void) => {
+/**
+ * The function filling `into[at .. at + i1 - i0)` with the magnitudes of elements `[i0, i1)` of
+ * `b.spectrum`: complexMagnitude, by the WebAssembly kernel on float32 (the same values).
+ */
+const magnitudesOf = (b: SeparationBuffers, params: HpssParams): ((i0: number, i1: number, into: FloatArray, at: number) => void) => {
   const { spectrum, mag } = b;
   const kernel = params.precision === "float32" && spectrum instanceof Float32Array && mag instanceof Float32Array ? createMagnitudeKernel() : null;
-  if (kernel) return (i0, i1) => kernel.run(spectrum as Float32Array, mag as Float32Array, i0, i1);
-  return (i0, i1) => complexMagnitude(spectrum, 0, 1, mag, params.precision, i0, i1);
+  if (kernel) return (i0, i1, into, at) => kernel.run(spectrum.subarray(2 * (i0 - at)) as Float32Array, into as Float32Array, at, at + i1 - i0);
+  return (i0, i1, into, at) => complexMagnitude(spectrum, i0 - at, 1, into, params.precision, at, at + i1 - i0);
 };
 
 /** One channel of a signal and the STFT frames pass 1 makes of it. */
@@ -179,7 +187,7 @@ export const analyseFrames = (source: SignalFrames, b: SeparationBuffers, params
   for (let s = t0; s < t1; s += FRAME_BLOCK) {
     const e = Math.min(t1, s + FRAME_BLOCK);
     stftFrames({ plan, signal, channels: 1, length, window, out: b.spectrum, layout }, s, e);
-    magnitudes(s * nBins, e * nBins);
+    magnitudes(s * nBins, e * nBins, b.mag, s * nBins);
     percussiveFrames(pass, b, nBins, s, e);
   }
 };
@@ -213,7 +221,7 @@ export const loadGivenFrames = (S: GivenSpectrogram, b: SeparationBuffers, param
           b.spectrum[2 * i + 1] = data[at + 1]!;
         }
       }
-      magnitudes(s * nBins, e * nBins);
+      magnitudes(s * nBins, e * nBins, b.mag, s * nBins);
     } else if (channels === 1 && data.constructor === b.mag.constructor) {
       b.mag.set(data.subarray(s * nBins, e * nBins), s * nBins);
     } else {
@@ -335,6 +343,8 @@ export const separateElements = (b: SeparationBuffers, params: HpssParams, e0: n
   }
   const empty = params.marginHarm === 1 && params.marginPerc === 1 ? 0.5 : 0;
   const constants = [roundTo(params.marginHarm, float32), roundTo(params.marginPerc, float32), empty, tinyOf(params.precision)];
+  // The harmonic medians over the magnitudes (see SeparationBuffers.harm): each block's magnitudes again, from its spectrum.
+  const again = b.harm === b.mag;
   // Blocks end at multiples of ELEMENT_BLOCK: after the first, each starts on an 8-byte boundary of the float32
   // arrays, where V8 copies between the shared buffers and the kernel memory by words (see keptPitch in chromaStft.ts).
   for (let s = e0; s < e1; s = (Math.floor(s / ELEMENT_BLOCK) + 1) * ELEMENT_BLOCK) {
@@ -344,17 +354,46 @@ export const separateElements = (b: SeparationBuffers, params: HpssParams, e0: n
     constants.forEach((value, i) => v.constants.fill(value, i * perVector, (i + 1) * perVector));
     v.harm.set(b.harm.subarray(s, e));
     v.perc.set(b.perc.subarray(s, e));
-    v.mag.set(b.mag.subarray(s, e));
     v.spectrum.set(b.spectrum.subarray(2 * s, 2 * e));
+    if (!again) v.mag.set(b.mag.subarray(s, e));
+    else if (!kernel.magnitudes()) complexMagnitude(v.spectrum, 0, 1, v.mag, params.precision, 0, e - s);
     kernel.run();
     b.out.set(v.out, 4 * (s - outFirst));
   }
 };
 
+/**
+ * The magnitudes of elements `[s, e)` (at most ELEMENT_BLOCK of them): a view of `b.mag`, or
+ * where pass 2 wrote the harmonic medians over it, computed again into a scratch block.
+ */
+const blockMagnitudes = (b: SeparationBuffers, params: HpssParams): ((s: number, e: number) => FloatArray) => {
+  if (b.harm !== b.mag) return (s, e) => b.mag.subarray(s, e);
+  const scratch = b.mag instanceof Float32Array ? new Float32Array(ELEMENT_BLOCK) : new Float64Array(ELEMENT_BLOCK);
+  const magnitudes = magnitudesOf(b, params);
+  return (s, e) => {
+    magnitudes(s, e, scratch, 0);
+    return scratch.subarray(0, e - s);
+  };
+};
+
 /** {@link separateElements} in scalar code, for any power, one part, or the masks themselves. */
 const maskElements = (b: SeparationBuffers, params: HpssParams, e0: number, e1: number, outFirst: number): void => {
+  if (b.harm === b.mag && !b.returnMasks) {
+    // The magnitudes block by block (see blockMagnitudes), each block's elements from them.
+    const magnitudes = blockMagnitudes(b, params);
+    for (let s = e0; s < e1; s = (Math.floor(s / ELEMENT_BLOCK) + 1) * ELEMENT_BLOCK) {
+      const e = Math.min(e1, (Math.floor(s / ELEMENT_BLOCK) + 1) * ELEMENT_BLOCK);
+      maskRange(b, params, s, e, outFirst, magnitudes(s, e), s);
+    }
+    return;
+  }
+  maskRange(b, params, e0, e1, outFirst, b.mag, 0);
+};
+
+/** {@link maskElements} over elements `[e0, e1)`, element i's magnitude at `mag[i - magFirst]`. */
+const maskRange = (b: SeparationBuffers, params: HpssParams, e0: number, e1: number, outFirst: number, mag: FloatArray, magFirst: number): void => {
   const float32 = params.precision === "float32";
-  const { spectrum, mag, harm, perc, out, parts, returnMasks } = b;
+  const { spectrum, harm, perc, out, parts, returnMasks } = b;
   const nParts = parts.length;
   const harmAt = parts.indexOf("harmonic");
   const percAt = parts.indexOf("percussive");
@@ -383,7 +422,7 @@ const maskElements = (b: SeparationBuffers, params: HpssParams, e0: number, e1: 
       }
       continue;
     }
-    const m = mag[i]!;
+    const m = mag[i - magFirst]!;
     let phaseRe = 1;
     let phaseIm = 0;
     if (m !== 0) {
