@@ -363,11 +363,10 @@ export const separateElements = (b: SeparationBuffers, params: HpssParams, e0: n
 };
 
 /**
- * The magnitudes of elements `[s, e)` (at most ELEMENT_BLOCK of them): a view of `b.mag`, or
- * where pass 2 wrote the harmonic medians over it, computed again into a scratch block.
+ * The magnitudes of elements `[s, e)` (at most ELEMENT_BLOCK of them) where pass 2 wrote the
+ * harmonic medians over them, computed again into a scratch block.
  */
 const blockMagnitudes = (b: SeparationBuffers, params: HpssParams): ((s: number, e: number) => FloatArray) => {
-  if (b.harm !== b.mag) return (s, e) => b.mag.subarray(s, e);
   const scratch = b.mag instanceof Float32Array ? new Float32Array(ELEMENT_BLOCK) : new Float64Array(ELEMENT_BLOCK);
   const magnitudes = magnitudesOf(b, params);
   return (s, e) => {
