@@ -345,10 +345,8 @@ export const separateElements = (b: SeparationBuffers, params: HpssParams, e0: n
   const constants = [roundTo(params.marginHarm, float32), roundTo(params.marginPerc, float32), empty, tinyOf(params.precision)];
   // The harmonic medians over the magnitudes (see SeparationBuffers.harm): each block's magnitudes again, from its spectrum.
   const again = b.harm === b.mag;
-  // Blocks end at multiples of ELEMENT_BLOCK: after the first, each starts on an 8-byte boundary of the float32
-  // arrays, where V8 copies between the shared buffers and the kernel memory by words (see keptPitch in chromaStft.ts).
-  for (let s = e0; s < e1; s = (Math.floor(s / ELEMENT_BLOCK) + 1) * ELEMENT_BLOCK) {
-    const e = Math.min(e1, (Math.floor(s / ELEMENT_BLOCK) + 1) * ELEMENT_BLOCK);
+  for (let s = e0; s < e1; s = blockEnd(s, e1)) {
+    const e = blockEnd(s, e1);
     const v = kernel.prepare(e - s);
     const perVector = v.constants.length / constants.length;
     constants.forEach((value, i) => v.constants.fill(value, i * perVector, (i + 1) * perVector));
@@ -363,29 +361,26 @@ export const separateElements = (b: SeparationBuffers, params: HpssParams, e0: n
 };
 
 /**
- * The magnitudes of elements `[s, e)` (at most ELEMENT_BLOCK of them) where pass 2 wrote the
- * harmonic medians over them, computed again into a scratch block.
+ * Where pass 3's block from element `s` ends: at the next multiple of ELEMENT_BLOCK (or `e1`), so
+ * that after the first each block starts on an 8-byte boundary of the float32 arrays, where V8
+ * copies between the shared buffers and the kernel memory by words (see keptPitch in chromaStft.ts).
  */
-const blockMagnitudes = (b: SeparationBuffers, params: HpssParams): ((s: number, e: number) => FloatArray) => {
-  const scratch = b.mag instanceof Float32Array ? new Float32Array(ELEMENT_BLOCK) : new Float64Array(ELEMENT_BLOCK);
-  const magnitudes = magnitudesOf(b, params);
-  return (s, e) => {
-    magnitudes(s, e, scratch, 0);
-    return scratch.subarray(0, e - s);
-  };
-};
+const blockEnd = (s: number, e1: number): number => Math.min(e1, (Math.floor(s / ELEMENT_BLOCK) + 1) * ELEMENT_BLOCK);
 
 /** {@link separateElements} in scalar code, for any power, one part, or the masks themselves. */
 const maskElements = (b: SeparationBuffers, params: HpssParams, e0: number, e1: number, outFirst: number): void => {
   if (b.harm === b.mag && !b.returnMasks) {
-    // The magnitudes block by block (see blockMagnitudes), each block's elements from them.
-    const magnitudes = blockMagnitudes(b, params);
-    for (let s = e0; s < e1; s = (Math.floor(s / ELEMENT_BLOCK) + 1) * ELEMENT_BLOCK) {
-      const e = Math.min(e1, (Math.floor(s / ELEMENT_BLOCK) + 1) * ELEMENT_BLOCK);
-      maskRange(b, params, s, e, outFirst, magnitudes(s, e), s);
+    // The harmonic medians over the magnitudes (see SeparationBuffers.harm): each block's magnitudes again, into a scratch block.
+    const scratch = b.mag instanceof Float32Array ? new Float32Array(ELEMENT_BLOCK) : new Float64Array(ELEMENT_BLOCK);
+    const magnitudes = magnitudesOf(b, params);
+    for (let s = e0; s < e1; s = blockEnd(s, e1)) {
+      const e = blockEnd(s, e1);
+      magnitudes(s, e, scratch, 0);
+      maskRange(b, params, s, e, outFirst, scratch, s);
     }
     return;
   }
+  // (The masks themselves never read the magnitudes.)
   maskRange(b, params, e0, e1, outFirst, b.mag, 0);
 };
 
