@@ -11,6 +11,7 @@ import { runOp } from "./helpers/ops.js";
 import { betaCdf } from "../src/pitch/betaCdf.js";
 import { LOG_TINY, mongeGap, pitchTransitions, type PitchTransitions, TINY } from "../src/pitch/pitchTransitions.js";
 import { allocObservations, observeUnits, planPyin, planTransitions, pyin, type PyinOptions } from "../src/pitch/pyin.js";
+import { pyinPrior } from "../src/pitch/pyinObservations.js";
 import { clearCaches } from "../src/util/clearCaches.js";
 import { kernelMemoryBytes } from "../src/util/kernelMemory.js";
 import { lazyFallbacks, viterbiBackend, viterbiEager, viterbiPyin, type PyinObservations } from "../src/pitch/viterbi.js";
@@ -335,6 +336,26 @@ describe("pyin", () => {
     expect(voicedFlag[f0.length - 3]).toBe(0);
     expect(f0[f0.length - 3]).toBeNaN();
     expect(voicedProb[f0.length - 3]).toBe(0);
+  });
+
+  it("plans each setting's own prior (priors are cached by every parameter of pyinPrior)", () => {
+    const settings: Partial<PyinOptions>[] = [
+      {},
+      { betaParameters: [1, 10] },
+      { betaParameters: [2, 10] },
+      { nThresholds: 50 },
+      { boltzmannParameter: 3 },
+      { noTroughProb: 0.2 },
+      { fmin: 130.8 }, // fewer candidate slots
+    ];
+    for (const round of [0, 1]) {
+      for (const s of settings) {
+        const o = { ...options(sr), ...s };
+        const { model, slots } = planPyin(tone.length, o, false);
+        const fresh = pyinPrior(o.nThresholds, o.betaParameters[0], o.betaParameters[1], o.boltzmannParameter, o.noTroughProb, slots);
+        expect([round, s, model.prior]).toEqual([round, s, fresh]);
+      }
+    }
   });
 
   it("gives the same observations for any cut of the frames (threads)", () => {

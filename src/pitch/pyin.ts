@@ -42,6 +42,12 @@ export interface PyinPlan {
 }
 
 /**
+ * Priors by settings (a few KB each): the beta CDF at every threshold took 0.5 ms of
+ * each call on the server's thread, before any worker started.
+ */
+const priorCache = new BoundedCache<string, PyinModel["prior"]>(2 ** 20);
+
+/**
  * Resolves librosa's pitch grid and transition width. The caller has checked the
  * yin parameters and the framing (see `yinOptions` in ops.ts). `single`: float32
  * input, whose trough probabilities librosa rounds to float32.
@@ -57,10 +63,11 @@ export const planPyin = (length: number, o: PyinOptions, single: boolean): PyinP
   const maxSemitonesPerFrame = roundHalfEven((o.maxTransitionRate * 12 * o.hopLength) / o.sr);
   const slots = candidateSlots(yin.maxPeriod - yin.minPeriod + 1);
   const [betaA, betaB] = o.betaParameters;
+  const priorKey = [o.nThresholds, betaA, betaB, o.boltzmannParameter, o.noTroughProb, slots].join(" ");
   return {
     yin,
     model: {
-      prior: pyinPrior(o.nThresholds, betaA, betaB, o.boltzmannParameter, o.noTroughProb, slots),
+      prior: priorCache.getOrCreate(priorKey, () => pyinPrior(o.nThresholds, betaA, betaB, o.boltzmannParameter, o.noTroughProb, slots)),
       sr: o.sr,
       fmin: o.fmin,
       minPeriod: yin.minPeriod,

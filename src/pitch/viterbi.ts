@@ -715,7 +715,7 @@ const viterbiLazy = (
   states: Int32Array | Uint32Array,
   waitFor: FrameWait,
 ): boolean => {
-  const { nPitch: n, half, span, logStay, logSwitch, stayMax, switchMax, outsideBand } = transitions;
+  const { nPitch: n, half, logStay, logSwitch, stayMax, switchMax, outsideBand } = transitions;
   const nStates = 2 * n;
   if (nStates >= NO_POINTER || nFrames < 2) return false;
   const { count, bin, logProb, logUnvoiced } = observations;
@@ -743,15 +743,7 @@ const viterbiLazy = (
   // The lowest self transition of either table: every row's certain costs (selectRows) are at least the
   // previous frame's lowest unvoiced value plus this (costA through the unvoiced source of the same pitch,
   // the voiced target's through the switch from its unvoiced twin).
-  let lowestSelf = Infinity;
-  for (let q = 0; q < n; q++) {
-    f64[(at.selfSwitch >> 3) + q] = logSwitch[q * span + half]!;
-    lowestSelf = Math.min(lowestSelf, logStay[q * span + half]!, logSwitch[q * span + half]!);
-    i32[(at.allRows >> 2) + q] = q;
-    f64[(at.costB >> 3) + q] = -Infinity;
-    i32[(at.fromB >> 2) + q] = -1;
-    i32[(at.fromA >> 2) + q] = -1;
-  }
+  const lowestSelf = prepareRows(transitions, at, f64, i32);
   for (const o of at.observed) f64.fill(LOG_TINY, o >> 3, (o >> 3) + n);
   u8.fill(1, at.exact[0]!, at.exact[0]! + n);
   // The rotating arrays of frames t (current), t - 1 (previous) and t - 2 (older): frame f's values in
@@ -823,14 +815,18 @@ const viterbiLazy = (
   let lowPrevious = LOG_TINY + logInit;
   // Its lowest unvoiced value (all equal in frame 0).
   let lowestUnvoiced = logUnvoiced[first]! + logInit;
-  for (let q = 0; q < n; q++) {
-    f64[(previous >> 3) + q] = f64[(obsPrevious >> 3) + q]! + logInit;
-    f64[(previous >> 3) + n + q] = logUnvoiced[first]! + logInit;
-  }
+  startValues(f64, previous >> 3, obsPrevious >> 3, n, logInit, logUnvoiced[first]! + logInit);
   u16.fill(0, rowPrevious >> 1, (rowPrevious >> 1) + nStates);
   let highestOlder = -Infinity;
 
-  for (let t = 1; t < nFrames; t++) {
+  /**
+   * One frame of the forward pass, t >= 1 (false as materialise's). Its own function so that V8
+   * optimises it while the first call runs (it is called once a frame): left in the loop, it
+   * made this whole function hot only around a fresh server's fifth call of 30 s, whose
+   * TurboFan compilations (45-55 ms, and an OSR one of 30) then took a core from the calls
+   * bench_pyin.py times.
+   */
+  const advance = (t: number): boolean => {
     observed(first + t);
     setObs(obsCurrent, t, true);
     listCandidates(candidatesCurrent, t);
@@ -867,12 +863,50 @@ const viterbiLazy = (
     setObs(obsPrevious, t - 1, false);
     toFrame(t + 1);
     highestOlder = highest;
-  }
+    return true;
+  };
+  for (let t = 1; t < nFrames; t++) if (!advance(t)) return false;
   // The last frame exact everywhere, its first argmax, then back along the pointers.
+  if (!materialise(nFrames - 1, inexactRows(u8, exactPrevious, i32, at.rows >> 2, n), highestOlder)) return false;
+  return backtrack(f64.subarray(previous >> 3, (previous >> 3) + nStates), pointers, first, nFrames, states);
+};
+
+// viterbiLazy's loops over states and frames outside the forward pass, each its own function: loops in
+// viterbiLazy itself would make it hot (and compiled, 45-55 ms of TurboFan) only after a few calls.
+
+/** The workspace's rows and sources before the first frame; the lowest self transition of either table. */
+const prepareRows = (transitions: PitchTransitions, at: ReturnType<typeof layOut>, f64: Float64Array, i32: Int32Array): number => {
+  const { nPitch: n, half, span, logStay, logSwitch } = transitions;
+  let lowestSelf = Infinity;
+  for (let q = 0; q < n; q++) {
+    f64[(at.selfSwitch >> 3) + q] = logSwitch[q * span + half]!;
+    lowestSelf = Math.min(lowestSelf, logStay[q * span + half]!, logSwitch[q * span + half]!);
+    i32[(at.allRows >> 2) + q] = q;
+    f64[(at.costB >> 3) + q] = -Infinity;
+    i32[(at.fromB >> 2) + q] = -1;
+    i32[(at.fromA >> 2) + q] = -1;
+  }
+  return lowestSelf;
+};
+
+/** Frame 0's values at element `values`: voiced ones its observations (at `observed`) plus logInit, unvoiced ones `unvoiced`. */
+const startValues = (f64: Float64Array, values: number, observed: number, n: number, logInit: number, unvoiced: number): void => {
+  for (let q = 0; q < n; q++) {
+    f64[values + q] = f64[observed + q]! + logInit;
+    f64[values + n + q] = unvoiced;
+  }
+};
+
+/** The voiced states not yet exact (flag 0 at byte `exact`) into the int32 list at element `rows`; their count. */
+const inexactRows = (u8: Uint8Array, exact: number, i32: Int32Array, rows: number, n: number): number => {
   let nRows = 0;
-  for (let q = 0; q < n; q++) if (u8[exactPrevious + q] === 0) i32[(at.rows >> 2) + nRows++] = q;
-  if (!materialise(nFrames - 1, nRows, highestOlder)) return false;
-  const values = f64.subarray(previous >> 3, (previous >> 3) + nStates);
+  for (let q = 0; q < n; q++) if (u8[exact + q] === 0) i32[rows + nRows++] = q;
+  return nRows;
+};
+
+/** The last frame's first argmax over `values`, then back along `pointers`; false where a pointer was never written. */
+const backtrack = (values: Float64Array, pointers: Uint16Array, first: number, nFrames: number, states: Int32Array | Uint32Array): boolean => {
+  const nStates = values.length;
   let last = 0;
   for (let s = 1; s < nStates; s++) if (values[s]! > values[last]!) last = s;
   states[first + nFrames - 1] = last;
