@@ -579,18 +579,9 @@ export const createBandKernels = (specs: BandSpec[], channels: number, output: B
   // Nothing below reserves memory, so these views stay valid until the products run; those read km.f64 afresh
   // (other kernels, e.g. an FFT of a new size, may grow the memory between two products).
   const heap = km.f64;
-  const writeTable = (basis: BandRows, lo: number, tableAt: number, binsAt: number, coefAt: number): void => {
-    const table = km.i32;
-    const at = tableAt / 4;
-    for (let k = 0; k < basis.rows; k++) {
-      table[at + 3 * k] = binsAt + 16 * (basis.first[k]! - lo);
-      table[at + 3 * k + 1] = coefAt + 32 * basis.offset[k]!;
-      table[at + 3 * k + 2] = 16 * basis.width[k]!;
-    }
-  };
+  const writeTable = (basis: BandRows, lo: number, tableAt: number, binsAt: number, coefAt: number): void => writeRowTable(km.i32, basis, lo, tableAt, binsAt, coefAt);
   const products: BandProduct[] = [];
   const sliding: SlidingBand[][] = [];
-  const heap32 = km.f32;
   for (const { spec, lo, hi, tableAt, specAt, coefAt, scaleAt, outAt, pairTableAt, coef32At, outBAt, slide } of layouts) {
     const { basis } = spec;
     const { rows, coef } = basis;
@@ -598,19 +589,7 @@ export const createBandKernels = (specs: BandSpec[], channels: number, output: B
     writeTable(basis, lo, tableAt, specAt, coefAt);
     // Offsets from the pair spectrum's bin 0 (16 bytes a bin).
     if (pairs) writeTable(basis, 0, pairTableAt, 0, coef32At);
-    for (let e = 0; e < coef.length / 2; e++) {
-      const br = coef[2 * e]!;
-      const bi = coef[2 * e + 1]!;
-      const at = (coefAt + 32 * e) / 8;
-      heap[at] = br;
-      heap[at + 1] = br;
-      heap[at + 2] = bi;
-      heap[at + 3] = bi;
-      if (!pairs) continue;
-      const at32 = (coef32At + 32 * e) / 4;
-      heap32[at32] = heap32[at32 + 1] = heap32[at32 + 2] = heap32[at32 + 3] = br;
-      heap32[at32 + 4] = heap32[at32 + 5] = heap32[at32 + 6] = heap32[at32 + 7] = bi;
-    }
+    writeCoefficients(coef, heap, coefAt, pairs ? km.f32 : null, coef32At);
     if (spec.rowScale === null) heap.fill(1, scaleAt / 8, scaleAt / 8 + rows);
     else heap.set(spec.rowScale.subarray(0, rows), scaleAt / 8);
     const specIndex = specAt / 8;
@@ -692,6 +671,37 @@ export const createBandKernels = (specs: BandSpec[], channels: number, output: B
   }
   lastLayout = { km, at: areaAt, specs, channels, output, set: { products, sliding } };
   return lastLayout.set;
+};
+
+// createBandKernels' loops over rows and coefficients are functions of their own: loops in that long function
+// made it hot only around a fresh server's sixth call of a 180 s cqt, whose TurboFan compilations (35-44 ms on
+// each worker) then took the cores from the calls bench.py times.
+
+/** A basis's row table at byte `tableAt` of `table`'s memory: per row its bins' address (from bin `lo` at `binsAt`), its coefficients' address and bytes. */
+const writeRowTable = (table: Int32Array, basis: BandRows, lo: number, tableAt: number, binsAt: number, coefAt: number): void => {
+  const at = tableAt / 4;
+  for (let k = 0; k < basis.rows; k++) {
+    table[at + 3 * k] = binsAt + 16 * (basis.first[k]! - lo);
+    table[at + 3 * k + 1] = coefAt + 32 * basis.offset[k]!;
+    table[at + 3 * k + 2] = 16 * basis.width[k]!;
+  }
+};
+
+/** Each coefficient (re, im) as (re, re, im, im) at byte `coefAt` of `heap`'s memory; and as float32 at `coef32At` of `heap32`'s when given (the pair product's). */
+const writeCoefficients = (coef: Float64Array, heap: Float64Array, coefAt: number, heap32: Float32Array | null, coef32At: number): void => {
+  for (let e = 0; e < coef.length / 2; e++) {
+    const br = coef[2 * e]!;
+    const bi = coef[2 * e + 1]!;
+    const at = (coefAt + 32 * e) / 8;
+    heap[at] = br;
+    heap[at + 1] = br;
+    heap[at + 2] = bi;
+    heap[at + 3] = bi;
+    if (heap32 === null) continue;
+    const at32 = (coef32At + 32 * e) / 4;
+    heap32[at32] = heap32[at32 + 1] = heap32[at32 + 2] = heap32[at32 + 3] = br;
+    heap32[at32 + 4] = heap32[at32 + 5] = heap32[at32 + 6] = heap32[at32 + 7] = bi;
+  }
 };
 
 /** The last layout {@link createBandKernels} wrote on this thread (its bases, their tables and kernels over them). */
