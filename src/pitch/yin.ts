@@ -247,6 +247,26 @@ const blockScratch = ({ size, perFrame, fftSize, span, groups }: BlockLayout): n
  * next ~18 calls of yin on a 5 s clip on two workers to 2-7 ms instead of 1.4; with
  * the last one kept, 2.1 ms for the first run after it, then 1.4-1.5.
  */
+/**
+ * BlockAcf's phases from `heap[phases]`: per relative distance r = 0 .. span and bin f,
+ * e^{-2πi f r size / fftSize} as (wr, wr, -wi, wi). A function of its own, as the frame loop
+ * of {@link differenceOver}: a loop in the constructor made it hot (and compiled by TurboFan,
+ * 9-17 ms) only around a fresh pool's fifth call.
+ */
+const writePhases = (heap: Float64Array, phases: number, { size, fftSize, span }: BlockLayout): void => {
+  const bins = fftSize / 2 + 1;
+  const root = new Float64Array(2);
+  for (let r = 0; r <= span; r++) {
+    for (let f = 0, at = phases + r * 4 * bins; f < bins; f++, at += 4) {
+      unitRoot(-((f * r * size) % fftSize), fftSize, root, 0);
+      heap[at] = root[0]!;
+      heap[at + 1] = root[0]!;
+      heap[at + 2] = -root[1]!;
+      heap[at + 3] = root[1]!;
+    }
+  }
+};
+
 /** An empty array the released instance's heap view points to. */
 const NO_VALUES = new Float64Array(0);
 /** The thread's last BlockAcf, released (see the class comment). */
@@ -292,18 +312,8 @@ class BlockAcf implements AcfSource {
     this.first = this.samples;
     this.held = new Float64Array(perFrame).fill(-1);
     this.done = new Int32Array(perFrame * groups);
-    const root = new Float64Array(2);
     memory.input(fftSize); // makes the transform's tables now, so no frame grows the memory
-    const heap = (this.heap = memory.heap());
-    for (let r = 0; r <= span; r++) {
-      for (let f = 0, at = phases + r * 4 * bins; f < bins; f++, at += 4) {
-        unitRoot(-((f * r * size) % fftSize), fftSize, root, 0);
-        heap[at] = root[0]!;
-        heap[at + 1] = root[0]!;
-        heap[at + 2] = -root[1]!;
-        heap[at + 3] = root[1]!;
-      }
-    }
+    writePhases((this.heap = memory.heap()), phases, layout);
   }
 
   head(): number {
@@ -501,20 +511,24 @@ const differenceOver = (
   const at = scratch + 2 * lagDoubles;
   let heap = memory.heap();
   let normalized = heap.subarray(at, at + count);
+  // One unit, its own function so that V8 optimises it during a pool's first call (called once a frame);
+  // the same loop in differenceOver made that hot, and compiled it with everything inlined (~10 ms of
+  // TurboFan a worker), only around the fifth.
+  const unit = (u: number): void => {
+    const channel = Math.floor(u / nFrames);
+    const t = u - channel * nFrames;
+    const acf = source.frame(channel, t);
+    normalizedDifference(plan, memory, acf, source.head(), scratch, scratch + lagDoubles, at);
+    if (memory.heap() !== heap) {
+      heap = memory.heap();
+      normalized = heap.subarray(at, at + count);
+    }
+    // d and its sums are spent: their area is the visitor's.
+    visit(u, normalized, at, memory, scratch);
+  };
   try {
     do {
-      for (let u = range[0]!, end = range[1]!; u < end; u++) {
-        const channel = Math.floor(u / nFrames);
-        const t = u - channel * nFrames;
-        const acf = source.frame(channel, t);
-        normalizedDifference(plan, memory, acf, source.head(), scratch, scratch + lagDoubles, at);
-        if (memory.heap() !== heap) {
-          heap = memory.heap();
-          normalized = heap.subarray(at, at + count);
-        }
-        // d and its sums are spent: their area is the visitor's.
-        visit(u, normalized, at, memory, scratch);
-      }
+      for (let u = range[0]!, end = range[1]!; u < end; u++) unit(u);
     } while (more !== null && more(range));
   } finally {
     if (source instanceof BlockAcf) {
