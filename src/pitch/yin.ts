@@ -225,6 +225,26 @@ const blockScratch = ({ size, perFrame, fftSize, span, groups }: BlockLayout): n
   groups * span * size;
 
 /**
+ * BlockAcf's phases from `heap[phases]`: per relative distance r = 0 .. span and bin f,
+ * e^{-2πi f r size / fftSize} as (wr, wr, -wi, wi). A function of its own, as the frame loop
+ * of {@link differenceOver}: a loop in the constructor made it hot (and compiled by TurboFan,
+ * 9-17 ms) only around a fresh pool's fifth call.
+ */
+const writePhases = (heap: Float64Array, phases: number, { size, fftSize, span }: BlockLayout): void => {
+  const bins = fftSize / 2 + 1;
+  const root = new Float64Array(2);
+  for (let r = 0; r <= span; r++) {
+    for (let f = 0, at = phases + r * 4 * bins; f < bins; f++, at += 4) {
+      unitRoot(-((f * r * size) % fftSize), fftSize, root, 0);
+      heap[at] = root[0]!;
+      heap[at + 1] = root[0]!;
+      heap[at + 2] = -root[1]!;
+      heap[at + 3] = root[1]!;
+    }
+  }
+};
+
+/**
  * Frames share blocks of `gcd(frameLength, hopLength)` samples. A lag-k product
  * `y(j) y(j+k)` of a frame pairs block a (holding j) with block a + d, d >= 0; the
  * pair's cross-correlation `conj(X_a) X_{a+d}` (spectra of size M >= 2 size) holds
@@ -247,26 +267,6 @@ const blockScratch = ({ size, perFrame, fftSize, span, groups }: BlockLayout): n
  * next ~18 calls of yin on a 5 s clip on two workers to 2-7 ms instead of 1.4; with
  * the last one kept, 2.1 ms for the first run after it, then 1.4-1.5.
  */
-/**
- * BlockAcf's phases from `heap[phases]`: per relative distance r = 0 .. span and bin f,
- * e^{-2πi f r size / fftSize} as (wr, wr, -wi, wi). A function of its own, as the frame loop
- * of {@link differenceOver}: a loop in the constructor made it hot (and compiled by TurboFan,
- * 9-17 ms) only around a fresh pool's fifth call.
- */
-const writePhases = (heap: Float64Array, phases: number, { size, fftSize, span }: BlockLayout): void => {
-  const bins = fftSize / 2 + 1;
-  const root = new Float64Array(2);
-  for (let r = 0; r <= span; r++) {
-    for (let f = 0, at = phases + r * 4 * bins; f < bins; f++, at += 4) {
-      unitRoot(-((f * r * size) % fftSize), fftSize, root, 0);
-      heap[at] = root[0]!;
-      heap[at + 1] = root[0]!;
-      heap[at + 2] = -root[1]!;
-      heap[at + 3] = root[1]!;
-    }
-  }
-};
-
 /** An empty array the released instance's heap view points to. */
 const NO_VALUES = new Float64Array(0);
 /** The thread's last BlockAcf, released (see the class comment). */
