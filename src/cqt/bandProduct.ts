@@ -579,16 +579,15 @@ export const createBandKernels = (specs: BandSpec[], channels: number, output: B
   // Nothing below reserves memory, so these views stay valid until the products run; those read km.f64 afresh
   // (other kernels, e.g. an FFT of a new size, may grow the memory between two products).
   const heap = km.f64;
-  const writeTable = (basis: BandRows, lo: number, tableAt: number, binsAt: number, coefAt: number): void => writeRowTable(km.i32, basis, lo, tableAt, binsAt, coefAt);
   const products: BandProduct[] = [];
   const sliding: SlidingBand[][] = [];
   for (const { spec, lo, hi, tableAt, specAt, coefAt, scaleAt, outAt, pairTableAt, coef32At, outBAt, slide } of layouts) {
     const { basis } = spec;
     const { rows, coef } = basis;
     const pairs = spec.pairs === true;
-    writeTable(basis, lo, tableAt, specAt, coefAt);
+    writeRowTable(km.i32, basis, lo, tableAt, specAt, coefAt);
     // Offsets from the pair spectrum's bin 0 (16 bytes a bin).
-    if (pairs) writeTable(basis, 0, pairTableAt, 0, coef32At);
+    if (pairs) writeRowTable(km.i32, basis, 0, pairTableAt, 0, coef32At);
     writeCoefficients(coef, heap, coefAt, pairs ? km.f32 : null, coef32At);
     if (spec.rowScale === null) heap.fill(1, scaleAt / 8, scaleAt / 8 + rows);
     else heap.set(spec.rowScale.subarray(0, rows), scaleAt / 8);
@@ -643,7 +642,7 @@ export const createBandKernels = (specs: BandSpec[], channels: number, output: B
     const step = perRow * rows;
     sliding.push(
       slide.states.map(({ stateTableAt, stateAt }) => {
-        writeTable(basis, lo, stateTableAt, stateAt, coefAt);
+        writeRowTable(km.i32, basis, lo, stateTableAt, stateAt, coefAt);
         const stateIndex = stateAt / 8;
         const runAt = (signal: FloatArray, start: number, frames: number, address: number, frameBytes: number): void => {
           const memory = km.f64;
