@@ -86,8 +86,15 @@ const functions = [];
 /** The float32 pair kernels: a second module over the same memory (each stays under the 4 KB browsers compile synchronously). */
 const pairFunctions = [];
 let emitTo = functions;
-/** A function with named locals (util/wasm.ts's `func`) into the module being filled. */
-const emit = (...args) => emitTo.push(func(...args));
+/**
+ * A function with named locals (util/wasm.ts's `func`) into the module being filled, its body
+ * assembled at once (`func` assembles when the body is first read; these builders read `lanes`).
+ */
+const emit = (...args) => {
+  const f = func(...args);
+  void f.body;
+  emitTo.push(f);
+};
 
 /** A group's twiddles ω^{p}, ω^{2p}, ω^{3p} (pairs) from tw into w1r .. w3i, and tw moved to the next group's. */
 const groupTwiddles = () => [

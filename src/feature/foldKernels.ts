@@ -23,8 +23,9 @@ import { kernelsOverMemory } from "../util/kernelMemory.js";
 import {
   END, F32_LOAD, F64, F64_LT, F64_PROMOTE_F32, F64X2_ADD, F64X2_EXTRACT_LANE, F64X2_MUL, F64X2_PMAX, F64X2_SPLAT, F64X2_SQRT, F32X4_DEMOTE_F64X2_ZERO,
   F64X2_PROMOTE_LOW_F32X4, I32, I8X16_SHUFFLE, ROUND32, SELECT, V128, V128_LOAD, V128_LOAD64_SPLAT, V128_STORE, V128_STORE64_LANE, addConst, countedLoop, f64, get,
-  locals, set, tee, wasmModule, type WasmFunction,
+  locals, set, tee, type WasmFunction,
 } from "../util/wasm.js";
+import { kernelModule } from "../util/kernelModules.js";
 
 /** Rows folded per call of a fold kernel (6 vectors of 2). */
 export const FOLD_ROWS = 12;
@@ -121,7 +122,7 @@ const functions: WasmFunction[] = [
   { name: "fold32", ...FOLD, body: foldBody(true) },
 ];
 
-const MODULE = wasmModule(functions);
+const MODULE = kernelModule("fold", functions);
 
 /**
  * The kernels over `memory` (this thread's kernel memory, where the FFT

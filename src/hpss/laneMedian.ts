@@ -29,8 +29,9 @@ import {
   BLOCK, BR_IF, END, F32X4_DEMOTE_F64X2_ZERO, F32X4_DIV, F32X4_EQ, F32X4_GT, F32X4_LT, F32X4_MUL, F32X4_ADD, F32X4_PMAX, F32X4_SQRT, F32X4_SUB, F64X2_ABS,
   F64X2_ADD, F64X2_DIV, F64X2_EQ, F64X2_GT, F64X2_LT, F64X2_MUL, F64X2_PMAX, F64X2_PMIN, F64X2_PROMOTE_LOW_F32X4, F64X2_SPLAT, F64X2_SQRT, F64X2_SUB, I32, I32_ADD,
   I32_EQZ, I32_LT_U, I32_SHL, I32_SUB, I8X16_SHUFFLE, LOOP, ROUND32, V128, V128_AND, V128_BITSELECT, V128_CONST, V128_LOAD, V128_STORE, V128_STORE64_LANE, V128_ZERO,
-  addConst, countedLoop, f64, get, i32, locals, set, tee, wasmModule, type WasmFunction,
+  addConst, countedLoop, f64, get, i32, locals, set, tee, type WasmFunction,
 } from "../util/wasm.js";
+import { kernelModule } from "../util/kernelModules.js";
 
 interface LaneKernels {
   /** `count` (even) complex64 values at `src` to their float32 magnitudes at `dst`: {@link magnitudeBody}. */
@@ -261,7 +262,7 @@ const FUNCTIONS: WasmFunction[] = [
   ...MASK_FUNCTIONS.map(({ name, body }) => ({ name, ...SIGNATURE_MASKS, body })),
   { name: "magnitude32", params: [I32, I32, I32], results: [], body: magnitudeBody },
 ];
-const MODULE = wasmModule(FUNCTIONS);
+const MODULE = kernelModule("laneMedian", FUNCTIONS);
 
 /** This thread's kernel memory and the kernels over it, or null without WebAssembly SIMD. */
 const loadKernels = (): { km: KernelMemory; wasm: LaneKernels } | null => {

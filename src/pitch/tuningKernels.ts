@@ -16,9 +16,9 @@
 import { kernelsOverMemory } from "../util/kernelMemory.js";
 import {
   END, F64, F64_LT, F64X2_ADD, F64X2_EXTRACT_LANE, F64X2_GE, F64X2_GT, F64X2_MUL, F64X2_PMAX, F64X2_PROMOTE_LOW_F32X4, F64X2_SPLAT, F64X2_SQRT, I32, I32_ADD, I32_AND, I32_SHL, I32_STORE,
-  I64X2_BITMASK, I8X16_SHUFFLE, IF, ROUND32, SELECT, V128, V128_AND, V128_LOAD, V128_LOAD64_ZERO, V128_STORE, addConst, countedLoop, f64, get, i32, locals, set, tee, wasmModule,
-  type WasmFunction,
+  I64X2_BITMASK, I8X16_SHUFFLE, IF, ROUND32, SELECT, V128, V128_AND, V128_LOAD, V128_LOAD64_ZERO, V128_STORE, addConst, countedLoop, f64, get, i32, locals, set, tee, type WasmFunction,
 } from "../util/wasm.js";
+import { kernelModule } from "../util/kernelModules.js";
 
 /** Byte addresses in the kernel memory; counts as named. */
 export interface TuningKernels {
@@ -155,7 +155,7 @@ const functions: WasmFunction[] = [
   { name: "localMaxima", params: [I32, I32, F64, I32], results: [I32], body: localMaximaBody },
 ];
 
-const MODULE = wasmModule(functions);
+const MODULE = kernelModule("tuning", functions);
 
 /**
  * The kernels over `memory` (this thread's kernel memory, where the FFT

@@ -11,9 +11,10 @@ import {
   F64, F64_ADD, F64_EQ, F64_GE, F64_GT, F64_LOAD, F64_LT, F64_MAX, F64_MIN, F64_STORE, F64X2_ADD, F64X2_EXTRACT_LANE, F64X2_GT, F64X2_SPLAT,
   I32, I32_AND, I32_DIV_U, I32_EQ, I32_EQZ, I32_GE_S, I32_GT_S, I32_LE_S, I32_LOAD, I32_LOAD8_U, I32_LT_S, I32_OR, I32_SHR_S, I32_STORE, I32_STORE16,
   I32_STORE8, I32_WRAP_I64, I64_EXTEND_I32_U, I64X2_ADD, I64X2_EXTRACT_LANE, I64X2_SPLAT, RETURN, SELECT, V128, V128_BITSELECT, V128_CONST,
-  MEMORY_FILL, V128_LOAD, binary, declare, f64, func, get, i32, ifElse, ifThen, set, tee, wasmModule, whileLoop,
+  MEMORY_FILL, V128_LOAD, binary, declare, f64, func, get, i32, ifElse, ifThen, set, tee, whileLoop,
   i32Add as add, i32LeU, i32LtU, i32Mul as mul, i32Shl as shl, i32Sub as sub,
 } from "../util/wasm.js";
+import { kernelModule } from "../util/kernelModules.js";
 
 export interface ViterbiKernels {
   /** See viterbi.ts `bestOverRows`; `previous` the address of state 0's value, `slack` its SLACK. */
@@ -641,7 +642,7 @@ const sweepRows = func(
   [I32],
 );
 
-const MODULE = wasmModule([bestOverRows, windowOfCandidates, selectRows, switchFromCandidates, prepareVoiced, settleVoiced, unvoicedValues, voicedBounds, maxOf, sweepRows]);
+const MODULE = kernelModule("viterbi", [bestOverRows, windowOfCandidates, selectRows, switchFromCandidates, prepareVoiced, settleVoiced, unvoicedValues, voicedBounds, maxOf, sweepRows]);
 
 /** The kernels over a kernel memory (its instance there); null where WebAssembly is missing. */
 export const viterbiKernels = kernelsOverMemory<ViterbiKernels>(MODULE);

@@ -13,10 +13,11 @@ import { kernelsOverMemory } from "../util/kernelMemory.js";
 import {
   F64, F64_ADD, F64_CONVERT_I32_S, F64_EQ, F64_GE, F64_LT, F64X2_GE, I32_AND, I64X2_BITMASK, V128_AND, F64_LOAD, F64_MIN, F64_MUL, F64_STORE, F64_SUB, F64X2_ADD, F64X2_DIV, F64X2_EXTRACT_LANE, F64X2_LT, F64X2_MIN, F64X2_MUL, F64X2_NE,
   F64X2_REPLACE_LANE, F64X2_SPLAT, I32, I32_SHR_U, RETURN, V128, V128_ANY_TRUE, V128_CONST,
-  V128_OR, V128_ZERO, declare, doWhile, f64, func, get, i32, ifThen, set, wasmModule, whileLoop,
+  V128_OR, V128_ZERO, declare, doWhile, f64, func, get, i32, ifThen, set, whileLoop,
   BYTE_ORDER, binary, i32Add as add, i32LeU as leU, i32LtU as ltU, i32Shl as shl, i32Sub as sub, i8x16Shuffle as shuffle,
   v128Load as load, v128Store as store, v128Xor as xor,
 } from "../util/wasm.js";
+import { kernelModule } from "../util/kernelModules.js";
 
 export interface YinKernels {
   /** out = (|x|², 0) per value. */
@@ -298,7 +299,7 @@ const troughs = func(
 );
 
 /** In the order of the FFT generator's module they came from. */
-const MODULE = wasmModule([powerSpectrum, crossAccumulate, accumulatePair, accumulate, differenceSums, normalizeByMean, firstMinimum, troughs]);
+const MODULE = kernelModule("yin", [powerSpectrum, crossAccumulate, accumulatePair, accumulate, differenceSums, normalizeByMean, firstMinimum, troughs]);
 
 /** The kernels over a kernel memory (its instance there); null where WebAssembly SIMD is missing. */
 export const yinKernels = kernelsOverMemory<YinKernels>(MODULE);

@@ -13,9 +13,9 @@
  */
 import { kernelsOverMemory } from "../util/kernelMemory.js";
 import {
-  END, F64, F64X2_DIV, F64X2_SPLAT, I32, ROUND32, V128, V128_LOAD, V128_STORE, addConst, countedLoop, get, locals, set, wasmModule,
-  type WasmFunction,
+  END, F64, F64X2_DIV, F64X2_SPLAT, I32, ROUND32, V128, V128_LOAD, V128_STORE, addConst, countedLoop, get, locals, set, type WasmFunction,
 } from "../util/wasm.js";
+import { kernelModule } from "../util/kernelModules.js";
 
 interface OutputKernels {
   /** x[i] = fround(x[i] / divisor) for the `bytes / 8` float64 values at byte address `x` (bytes a multiple of 32). */
@@ -43,7 +43,7 @@ const functions: WasmFunction[] = [
   { name: "divide64", ...DIVIDE, body: divideBody(false) },
 ];
 
-const MODULE = wasmModule(functions);
+const MODULE = kernelModule("resampleOutput", functions);
 
 /**
  * The kernels over `memory` (this thread's kernel memory, where the FFT

@@ -21,8 +21,9 @@ import { kernelsOverMemory } from "../util/kernelMemory.js";
 import {
   BLOCK, BR, BR_IF, END, F32X4_DEMOTE_F64X2_ZERO, F64, F64X2_ADD, F64X2_DIV, F64X2_GT, F64X2_MUL, F64X2_PROMOTE_LOW_F32X4, F64X2_SPLAT, I32, I32_LT_U, I32_SUB,
   I8X16_SHUFFLE, IF, LOOP, V128, V128_BITSELECT, V128_LOAD, V128_LOAD64_ZERO, V128_STORE, V128_STORE64_LANE, V128_ZERO, addConst, addLocal, countedLoop, get, i32,
-  locals, set, tee, wasmModule, type WasmFunction,
+  locals, set, tee, type WasmFunction,
 } from "../util/wasm.js";
+import { kernelModule } from "../util/kernelModules.js";
 
 /** Byte addresses in the kernel memory; counts as named. */
 export interface StftKernels {
@@ -241,7 +242,7 @@ const functions: WasmFunction[] = [
   { name: "normalize64", ...WN, body: normalizeBody(false) },
 ];
 
-const MODULE = wasmModule(functions);
+const MODULE = kernelModule("stft", functions);
 
 /**
  * The kernels over `memory` (this thread's kernel memory, where the FFT

@@ -297,10 +297,30 @@ export interface WasmFunction {
  * declares more with {@link declare} and returns the code, whose `get`/`set`
  * may then use the names. Locals are grouped by runs of one type, in
  * declaration order.
+ *
+ * The body is assembled when first read: the kernels' modules come prebuilt
+ * (src/util/kernelModules.ts), so at load a thread only makes these objects;
+ * the assembler runs in scripts/gen_kernel_wasm.mjs, in tests, and where a
+ * runtime cannot decode the prebuilt bytes.
  */
 export const func = (name: string, params: readonly (readonly [string, number])[], build: () => number[], results: readonly number[] = []): WasmFunction => {
+  const types = params.map(([, type]) => type);
+  let body: number[] | undefined;
+  return {
+    name,
+    params: types,
+    results,
+    get body(): number[] {
+      return (body ??= assemble(name, params, build));
+    },
+  };
+};
+
+/** {@link func}'s body: its locals vector, the code `build` returns, and `end`. */
+const assemble = (name: string, params: readonly (readonly [string, number])[], build: () => number[]): number[] => {
   const building: Building = { name, params: params.map(([, type]) => type), locals: [], names: new Map() };
   params.forEach(([local], i) => building.names.set(local, i));
+  const outer = current;
   current = building;
   try {
     const code = build();
@@ -310,9 +330,9 @@ export const func = (name: string, params: readonly (readonly [string, number])[
       if (last?.[1] === type) last[0]++;
       else grouped.push([1, type]);
     }
-    return { name, params: building.params, results, body: [...vec(grouped.map(([count, type]) => [...uleb(count), type])), ...code, ...END] };
+    return [...vec(grouped.map(([count, type]) => [...uleb(count), type])), ...code, ...END];
   } finally {
-    current = null;
+    current = outer;
   }
 };
 
