@@ -1,10 +1,12 @@
 /**
  * The one WebAssembly assembler of the project: the binary format's
  * encodings, named instructions, a function builder with named locals and a
- * module builder. Every kernel module is written with it: the hand-written
- * SIMD kernels (cqt/bandProduct.ts, hpss/laneMedian.ts, pitch/yinKernels.ts,
- * ...) at load, and the FFT's module offline (scripts/gen_fft_wasm.mjs loads
- * this file through esbuild, so there is one definition of every byte).
+ * module builder. Every kernel module is written with it, and assembled
+ * offline: the hand-written SIMD kernels (cqt/bandProduct.ts,
+ * hpss/laneMedian.ts, pitch/yinKernels.ts, ...) by scripts/gen_kernel_wasm.mjs
+ * into util/kernelWasmModules.ts (see util/kernelModules.ts), the FFT's by
+ * scripts/gen_fft_wasm.mjs; both load the kernels' sources through esbuild, so
+ * there is one definition of every byte.
  *
  * Every module imports its memory as `env.memory`: they all work in the one
  * memory of their thread (util/kernelMemory.ts instantiates them).
