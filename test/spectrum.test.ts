@@ -11,6 +11,8 @@ import type { NamedArray } from "../src/ops/types.js";
 import { publicOps } from "../src/ops/index.js";
 import { inlineRunner, runFlow } from "../src/schedule/runner.js";
 import { kernelTasks } from "../src/schedule/tasks.js";
+import { interiorFrameStart, interiorRunEnd } from "../src/spectrum/frames.js";
+import { planStft } from "../src/spectrum/stft.js";
 
 const cases = loadManifest("spectrum");
 
@@ -86,5 +88,32 @@ describe("stft, istft and yin runs on a pool", () => {
       const istft = await chunksOf("istft", { ...stftParams, length: null, dtype: "float32" }, [{ name: "stft_matrix", dtype: "complex64", shape: [frames, 1025, 1], data: S }]);
       expect(istft, `istft ${seconds} s`).toEqual([expected]);
     }
+  });
+});
+
+describe("interiorRunEnd", () => {
+  it("ends a run of interior frames where stepping frame by frame through interiorFrameStart does", () => {
+    let checked = 0;
+    for (const center of [true, false]) {
+      for (const padMode of ["constant", "reflect", "edge"] as const) {
+        for (const [length, nFft, hop] of [[5000, 512, 128], [5000, 512, 100], [2048, 2048, 512], [9000, 1024, 256], [700, 256, 64], [3001, 600, 7]] as const) {
+          const plan = planStft(length, nFft, hop, center, padMode);
+          for (const channelBase of [0, 3 * length]) {
+            for (let t = 0; t < plan.nFrames; t++) {
+              const first = interiorFrameStart(plan, channelBase, t);
+              if (first < 0) continue;
+              for (const t1 of [t + 1, t + 2, Math.floor((t + plan.nFrames) / 2) + 1, plan.nFrames]) {
+                if (t1 <= t) continue;
+                let end = t + 1;
+                while (end < t1 && interiorFrameStart(plan, channelBase, end) === first + (end - t) * hop) end++;
+                expect(interiorRunEnd(plan, channelBase, t, t1), `${center} ${padMode} ${length}/${nFft}/${hop} t=${t} t1=${t1}`).toBe(end);
+                checked++;
+              }
+            }
+          }
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(1000);
   });
 });

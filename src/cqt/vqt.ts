@@ -27,7 +27,7 @@ import type { LibrosaSemantics } from "../util/params.js";
 import { cqtFrequencies, filterBasis, relativeBandwidth, waveletLengths, windowBandwidth } from "./filters.js";
 import { createBandKernels, valuesPerRow, type BandOutput, type BandProduct, type SlidingBand } from "./bandProduct.js";
 import { bandRows, type BandRows } from "./bands.js";
-import { interiorFrameStart, loadFrame } from "../spectrum/frames.js";
+import { interiorFrameStart, interiorRunEnd, loadFrame } from "../spectrum/frames.js";
 import { onClearCaches } from "../util/clearCaches.js";
 
 export interface CqtParams {
@@ -449,8 +449,7 @@ export class ResponseEngine {
         t++;
         continue;
       }
-      let end = t + 1;
-      while (end < t1 && this.start(o, c, end) === first + (end - t) * hop) end++;
+      const end = interiorRunEnd(oct.stft, c * this.plan.signalLengths[oct.signal]!, t, t1);
       const length = (end - t - 1) * hop + n;
       const at = stagingArea(memory, length);
       if (this.pairs32) {
