@@ -17,7 +17,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 /** The files that call kernelModule (each registers its module when loaded). */
-export const KERNEL_FILES = [
+const KERNEL_FILES = [
   "src/spectrum/stftKernels.ts",
   "src/resample/outputKernels.ts",
   "src/cqt/bandProduct.ts",

@@ -35,7 +35,8 @@ import { kernelMemory, type KernelMemory } from "../util/kernelMemory.js";
 import {
   BLOCK, BR, BR_IF, CALL, ELSE, END, F32_DEMOTE_F64, F32X4_ADD, F32X4_MUL, F64, F64_ADD, F64_LOAD, F64_MUL, F64_PROMOTE_F32, F64_SQRT, F64_STORE, F64X2_ADD,
   F64X2_EXTRACT_LANE, F64X2_MUL, F64X2_PROMOTE_LOW_F32X4, F64X2_SPLAT, I32, I32_ADD, I32_EQ, I32_EQZ, I32_GE_U, I32_LOAD, I32_LT_U, I32_SHL, I32_SUB, I8X16_SHUFFLE, IF, LOOP, V128, V128_CONST, V128_LOAD,
-  V128_STORE, V128_XOR, V128_ZERO, addConst, addLocal, declare, func, get, i32, set, } from "../util/wasm.js";
+  V128_STORE, V128_XOR, V128_ZERO, addConst, addLocal, declare, func, get, i32, set,
+} from "../util/wasm.js";
 import { kernelModule } from "../util/kernelModules.js";
 
 interface BandKernels {

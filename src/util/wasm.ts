@@ -313,14 +313,14 @@ export const func = (name: string, params: readonly (readonly [string, number])[
     params: types,
     results,
     get body(): number[] {
-      return (body ??= assemble(name, params, build));
+      return (body ??= assemble(name, params, types, build));
     },
   };
 };
 
 /** {@link func}'s body: its locals vector, the code `build` returns, and `end`. */
-const assemble = (name: string, params: readonly (readonly [string, number])[], build: () => number[]): number[] => {
-  const building: Building = { name, params: params.map(([, type]) => type), locals: [], names: new Map() };
+const assemble = (name: string, params: readonly (readonly [string, number])[], types: number[], build: () => number[]): number[] => {
+  const building: Building = { name, params: types, locals: [], names: new Map() };
   params.forEach(([local], i) => building.names.set(local, i));
   const outer = current;
   current = building;
